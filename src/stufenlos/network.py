@@ -1,0 +1,176 @@
+"""The columnar pedestrian network: node and edge tables, adjacency, id maps.
+
+Every edge is a *directed arc*: a walkable way segment between two graph nodes
+is stored twice, once per direction (``pair`` links the two), except where
+walking is one-way (escalators, ``oneway:foot=yes``). Attributes that depend on
+the direction of travel (incline, kerb at the start/end) are given for the
+arc's own direction. Unknown values are nulls (NaN / missing category), never
+guesses; profiles decide how to treat them.
+
+Edge columns
+------------
+u, v : int32               start and end node index
+pair : int32               index of the reverse arc, -1 if walking is one-way
+osm_way_id : Int64         OSM way the arc comes from (null for node elevators)
+osm_node_u, osm_node_v     OSM node ids at the ends (null where the source has none)
+highway, footway : category
+name : string              street or way name (a sidewalk gets its street's name if known)
+length_m : float64
+incline_pct : float32      signed, + is uphill in travel direction; NaN = no number
+incline_dir : int8         +1 up / -1 down / 0 unknown (for ``incline=up`` without number)
+surface, smoothness : category
+width_m : float32
+steps : bool; step_count : float32; handrail : float32 (1/0/NaN)
+ramp, ramp_wheelchair, ramp_stroller : float32 (1/0/NaN)
+wheelchair : category      yes / limited / no / designated
+tactile_paving : category
+kerb_u_m, kerb_v_m : float32          kerb height at start / end node (m)
+kerb_u_expected, kerb_v_expected : bool   a kerb is expected there (crossing end)
+crossing : category        traffic_signals / uncontrolled / marked / zebra / unmarked / no ...
+crossing_island : float32
+signal_sound, signal_vibration : float32 (1/0/NaN)
+lit : float32; level : string; indoor : bool
+elevator : bool; escalator : bool
+sidewalk : category        on roads walked along: both / left / right / no / yes
+area : bool                the arc runs along the outline of a pedestrian area
+rest_dist_m : float32      distance from the arc's midpoint to the nearest rest point
+geometry : binary          WKB LineString in travel direction (lon/lat)
+
+Node columns
+------------
+osm_id : Int64; lon, lat : float64
+barrier, kerb, highway, crossing, tactile_paving, wheelchair : category
+kerb_m : float32; width_m : float32
+signal_sound, signal_vibration : float32
+elevator : bool; level : string; on_road : bool; rest : bool
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from stufenlos.errors import NetworkBuildError
+
+__all__ = ["EDGE_COLUMNS", "NODE_COLUMNS", "Network"]
+
+EDGE_COLUMNS = (
+    "u", "v", "pair", "osm_way_id", "osm_node_u", "osm_node_v", "highway", "footway",
+    "name", "length_m", "incline_pct", "incline_dir", "surface", "smoothness", "width_m",
+    "steps", "step_count", "handrail", "ramp", "ramp_wheelchair", "ramp_stroller",
+    "wheelchair", "tactile_paving", "kerb_u_m", "kerb_v_m", "kerb_u_expected",
+    "kerb_v_expected", "crossing", "crossing_island", "signal_sound", "signal_vibration",
+    "lit", "level", "indoor", "elevator", "escalator", "sidewalk", "area", "rest_dist_m",
+    "geometry",
+)  # fmt: skip
+NODE_COLUMNS = (
+    "osm_id", "lon", "lat", "barrier", "kerb", "kerb_m", "highway", "crossing",
+    "tactile_paving", "wheelchair", "width_m", "signal_sound", "signal_vibration",
+    "elevator", "level", "on_road", "rest",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, eq=False)
+class Network:
+    """A pedestrian network as two tables; see the module docstring for columns."""
+
+    nodes: pd.DataFrame
+    edges: pd.DataFrame
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        missing = [c for c in EDGE_COLUMNS if c not in self.edges.columns]
+        missing += [c for c in NODE_COLUMNS if c not in self.nodes.columns]
+        if missing:
+            msg = f"network tables lack columns: {', '.join(missing)}"
+            raise NetworkBuildError(msg)
+
+    @property
+    def n_nodes(self) -> int:
+        """Number of graph nodes."""
+        return len(self.nodes)
+
+    @property
+    def n_edges(self) -> int:
+        """Number of directed arcs."""
+        return len(self.edges)
+
+    @cached_property
+    def u(self) -> np.ndarray:
+        """Start node index of every arc (int32)."""
+        return self.edges["u"].to_numpy(np.int32)
+
+    @cached_property
+    def v(self) -> np.ndarray:
+        """End node index of every arc (int32)."""
+        return self.edges["v"].to_numpy(np.int32)
+
+    @cached_property
+    def node_lonlat(self) -> np.ndarray:
+        """``(n_nodes, 2)`` array of lon, lat."""
+        return self.nodes[["lon", "lat"]].to_numpy(np.float64)
+
+    @cached_property
+    def csr(self) -> tuple[np.ndarray, np.ndarray]:
+        """Outgoing arcs per node: ``(indptr, arc_ids)`` so that the arcs leaving
+        node ``i`` are ``arc_ids[indptr[i]:indptr[i + 1]]``."""
+        order = np.argsort(self.u, kind="stable").astype(np.int32)
+        counts = np.bincount(self.u, minlength=self.n_nodes)
+        indptr = np.zeros(self.n_nodes + 1, dtype=np.int64)
+        np.cumsum(counts, out=indptr[1:])
+        return indptr, order
+
+    @cached_property
+    def node_index(self) -> pd.Series:
+        """Map OSM node id -> node index (nodes without an OSM id are left out)."""
+        ids = self.nodes["osm_id"]
+        ok = ids.notna().to_numpy()
+        return pd.Series(np.flatnonzero(ok), index=ids[ok].astype(np.int64).to_numpy())
+
+    def segments(self) -> pd.DataFrame:
+        """One row per walkable segment (each arc pair once): the forward arcs."""
+        pair = self.edges["pair"].to_numpy()
+        idx = np.arange(len(pair))
+        keep = (pair < 0) | (idx < pair)
+        return self.edges[keep]
+
+    def total_length_km(self) -> float:
+        """Length of the walkable network in km (each segment counted once)."""
+        return float(self.segments()["length_m"].sum() / 1000.0)
+
+    # -- persistence -------------------------------------------------------------
+
+    def save(self, folder: str | os.PathLike[str]) -> None:
+        """Write ``nodes.parquet``, ``edges.parquet`` and ``network.json`` to ``folder``.
+
+        The caller makes the folder appear atomically (see :mod:`stufenlos.build`).
+        """
+        out = Path(folder)
+        out.mkdir(parents=True, exist_ok=True)
+        pq.write_table(pa.Table.from_pandas(self.nodes, preserve_index=False),
+                       out / "nodes.parquet", compression="zstd")
+        pq.write_table(pa.Table.from_pandas(self.edges, preserve_index=False),
+                       out / "edges.parquet", compression="zstd")
+        (out / "network.json").write_text(json.dumps(self.meta, indent=2, default=str))
+
+    @classmethod
+    def load(cls, folder: str | os.PathLike[str]) -> Network:
+        """Read a network written by :meth:`save`."""
+        src = Path(folder)
+        try:
+            nodes = pq.read_table(src / "nodes.parquet").to_pandas()
+            edges = pq.read_table(src / "edges.parquet").to_pandas()
+            meta = json.loads((src / "network.json").read_text())
+        except FileNotFoundError as exc:
+            msg = f"{src}: no imported network here ({exc.filename} missing); run `stufenlos import`"
+            raise NetworkBuildError(msg) from None
+        return cls(nodes=nodes, edges=edges, meta=meta)
