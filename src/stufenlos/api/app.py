@@ -1,0 +1,27 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+import importlib
+
+from fastapi import FastAPI
+
+from stufenlos._version import __version__
+from stufenlos.api.errors import install_error_handlers
+from stufenlos.api.routes import ROUTER_MODULES
+
+__all__ = ["create_app"]
+
+
+def create_app() -> FastAPI:
+    """Build the app: every router listed in ``ROUTER_MODULES`` plus error handlers."""
+    app = FastAPI(
+        title="stufenlos",
+        version=__version__,
+        description="Step-free routing, barrier information and reporting for cities.",
+    )
+    install_error_handlers(app)
+    for name in ROUTER_MODULES:
+        module = importlib.import_module(f"stufenlos.api.routes.{name}")
+        app.include_router(module.router)
+    return app

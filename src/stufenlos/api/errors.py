@@ -1,0 +1,43 @@
+"""Every error answers as JSON with a clear message and the right status."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from stufenlos.errors import StufenlosError
+
+__all__ = ["install_error_handlers"]
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Map our errors, validation errors and HTTP errors to JSON bodies."""
+
+    @app.exception_handler(StufenlosError)
+    async def _domain_error(_request: Request, exc: StufenlosError) -> JSONResponse:
+        return JSONResponse(
+            status_code=exc.http_status,
+            content={"error": type(exc).__name__, "detail": str(exc)},
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"field": ".".join(str(x) for x in err.get("loc", ())), "message": err.get("msg")}
+            for err in exc.errors()
+        ]
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        return JSONResponse(
+            status_code=422,
+            content={"error": "ValidationError", "detail": detail, "errors": errors},
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse(
+            status_code=exc.status_code,
+            content={"error": "HTTPError", "detail": exc.detail},
+            headers=getattr(exc, "headers", None),
+        )
