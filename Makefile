@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install import lint pytest bench clean
+.PHONY: demo test install system-deps import lint pytest bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,6 +13,10 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# Chromium, PostgreSQL/PostGIS and npm modules for the full test suite
+system-deps:
+	scripts/install-system-deps.sh
 
 import: install
 	$(BIN)/stufenlos import --all
@@ -23,8 +27,8 @@ demo: import
 lint: install
 	$(BIN)/ruff check src tests bench
 
-pytest: install
-	$(BIN)/python -m pytest -m "not postgis and not browser"
+pytest: install system-deps
+	$(BIN)/python -m pytest
 
 test: lint pytest
 
