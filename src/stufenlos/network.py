@@ -25,7 +25,9 @@ ramp, ramp_wheelchair, ramp_stroller : float32 (1/0/NaN)
 wheelchair : category      yes / limited / no / designated
 tactile_paving : category
 kerb_u_m, kerb_v_m : float32          kerb height at start / end node (m)
-kerb_u_expected, kerb_v_expected : bool   a kerb is expected there (crossing end)
+kerb_u_context, kerb_v_context : category   where a kerb is expected at the start / end
+                           node even if unmapped: "crossing" (sidewalk end of a crossing),
+                           "junction" (a footway meets a carriageway outside a crossing), null
 crossing : category        traffic_signals / uncontrolled / marked / zebra / unmarked / no ...
 crossing_island : float32
 signal_sound, signal_vibration : float32 (1/0/NaN)
@@ -67,8 +69,8 @@ EDGE_COLUMNS = (
     "u", "v", "pair", "osm_way_id", "osm_node_u", "osm_node_v", "highway", "footway",
     "name", "length_m", "incline_pct", "incline_dir", "surface", "smoothness", "width_m",
     "steps", "step_count", "handrail", "ramp", "ramp_wheelchair", "ramp_stroller",
-    "wheelchair", "tactile_paving", "kerb_u_m", "kerb_v_m", "kerb_u_expected",
-    "kerb_v_expected", "crossing", "crossing_island", "signal_sound", "signal_vibration",
+    "wheelchair", "tactile_paving", "kerb_u_m", "kerb_v_m", "kerb_u_context",
+    "kerb_v_context", "crossing", "crossing_island", "signal_sound", "signal_vibration",
     "lit", "level", "indoor", "elevator", "escalator", "sidewalk", "area", "rest_dist_m",
     "geometry",
 )  # fmt: skip
