@@ -1,0 +1,1 @@
+"""Readers that turn input files into plain tables; nothing downstream parses files."""
