@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import importlib.util
 import json
 import re
 import sqlite3
 from pathlib import Path
+from types import ModuleType
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from stufenlos.config import CityConfig, load_city_config
 
@@ -157,3 +162,77 @@ def test_db_stations_are_valid_records(name: str, count: int, in_city: int) -> N
         assert -180 <= r["location"]["longitude"] <= 180
         assert -90 <= r["location"]["latitude"] <= 90
         assert r.get("hasSteplessAccess") in {"yes", "no", "partial", None}
+
+
+def _extract_module() -> ModuleType:
+    path = ROOT / "data" / "tools" / "extract_db_stations.py"
+    spec = importlib.util.spec_from_file_location("extract_db_stations", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+EXTRACT = _extract_module()
+SHARED_STATIONS = Path("/work/shared/data/germany/db_stations_full.ndjson.gz")
+
+
+@pytest.mark.skipif(not SHARED_STATIONS.exists(), reason="db-stations dump not available")
+@pytest.mark.parametrize(
+    ("name", "prefix", "bbox"),
+    [
+        ("hamburg", "Hamburg", (9.7301309, 53.3950109, 10.3252768, 53.7394373)),
+        ("heidelberg", None, (8.466, 49.318, 8.758, 49.553)),
+    ],
+)
+def test_bundled_stations_are_reproducible(
+    tmp_path: Path, name: str, prefix: str | None, bbox: tuple[float, float, float, float]
+) -> None:
+    out = tmp_path / "stations.ndjson"
+    EXTRACT.extract(SHARED_STATIONS, out, prefix, bbox)
+    assert out.read_bytes() == (CITIES_DIR / name / "db_stations.ndjson").read_bytes()
+
+
+_coord = st.floats(min_value=-10, max_value=10, allow_nan=False)
+_station = st.fixed_dictionaries(
+    {
+        "id": st.text(alphabet="0123456789", min_size=1, max_size=6),
+        "address": st.fixed_dictionaries(
+            {"city": st.sampled_from(["Hamburg", "Hamburg-Harburg", "Pinneberg", ""])}
+        ),
+        "location": st.fixed_dictionaries({"longitude": _coord, "latitude": _coord}),
+    }
+)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    stations=st.lists(_station, max_size=20),
+    corner=st.tuples(_coord, _coord),
+    size=st.tuples(st.floats(0, 10), st.floats(0, 10)),
+    prefix=st.sampled_from([None, "Hamburg"]),
+)
+def test_extract_keeps_exactly_the_matching_lines_in_order(
+    tmp_path_factory: pytest.TempPathFactory,
+    stations: list[dict],
+    corner: tuple[float, float],
+    size: tuple[float, float],
+    prefix: str | None,
+) -> None:
+    folder = tmp_path_factory.mktemp("extract")
+    bbox = (corner[0], corner[1], corner[0] + size[0], corner[1] + size[1])
+    lines = [json.dumps(s, ensure_ascii=False).encode() + b"\n" for s in stations]
+    source = folder / "full.ndjson.gz"
+    with gzip.open(source, "wb") as fh:
+        fh.writelines(lines)
+    target = folder / "out.ndjson"
+    n = EXTRACT.extract(source, target, prefix, bbox)
+
+    def wanted(s: dict) -> bool:
+        lon, lat = s["location"]["longitude"], s["location"]["latitude"]
+        in_box = bbox[0] <= lon <= bbox[2] and bbox[1] <= lat <= bbox[3]
+        return in_box or bool(prefix and s["address"]["city"].startswith(prefix))
+
+    expected = [line for line, s in zip(lines, stations, strict=True) if wanted(s)]
+    assert target.read_bytes() == b"".join(expected)
+    assert n == len(expected)
