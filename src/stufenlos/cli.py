@@ -57,14 +57,18 @@ def main(
 CityArg = Annotated[str, typer.Argument(help="City name, as in its city.toml.")]
 DataDirOpt = Annotated[
     Path | None,
-    typer.Option("--data-dir", help="Where imported cities live (default $STUFENLOS_DATA_DIR or ./var)."),
+    typer.Option(
+        "--data-dir", help="Where imported cities live (default $STUFENLOS_DATA_DIR or ./var)."
+    ),
 ]
 
 
 @app.command("import")
 def import_cmd(
     city: Annotated[str | None, typer.Argument(help="City to import; omit with --all.")] = None,
-    all_cities: Annotated[bool, typer.Option("--all", help="Import every configured city.")] = False,
+    all_cities: Annotated[
+        bool, typer.Option("--all", help="Import every configured city.")
+    ] = False,
     data_dir: DataDirOpt = None,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
 ) -> None:
@@ -90,7 +94,9 @@ def import_cmd(
 @app.command()
 def summary(
     city: Annotated[str | None, typer.Argument(help="City to describe; omit with --all.")] = None,
-    all_cities: Annotated[bool, typer.Option("--all", help="Describe every imported city.")] = False,
+    all_cities: Annotated[
+        bool, typer.Option("--all", help="Describe every imported city.")
+    ] = False,
     data_dir: DataDirOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
 ) -> None:
@@ -121,7 +127,9 @@ def barriers(
     city: CityArg,
     fmt: Annotated[str, typer.Option("--format", help="geojson or csv.")] = "geojson",
     kind: Annotated[list[str] | None, typer.Option(help="Only these kinds (repeatable).")] = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="File (default stdout).")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File (default stdout).")
+    ] = None,
     data_dir: DataDirOpt = None,
 ) -> None:
     """Export a city's barriers as GeoJSON or CSV."""
@@ -161,8 +169,12 @@ def city_list() -> None:
 @city_app.command("add")
 def city_add(
     name: Annotated[str, typer.Argument(help="Short name: lower-case letters, digits, - or _.")],
-    osm: Annotated[list[Path], typer.Option(help="OSM .osm.pbf/.osm/.osm.bz2 or Overpass GeoJSON.")],
-    gtfs: Annotated[list[Path] | None, typer.Option(help="GTFS zip or folder (repeatable).")] = None,
+    osm: Annotated[
+        list[Path], typer.Option(help="OSM .osm.pbf/.osm/.osm.bz2 or Overpass GeoJSON.")
+    ],
+    gtfs: Annotated[
+        list[Path] | None, typer.Option(help="GTFS zip or folder (repeatable).")
+    ] = None,
     title: Annotated[str | None, typer.Option(help="Display name.")] = None,
     timezone: Annotated[str, typer.Option(help="IANA time zone.")] = "Europe/Berlin",
     folder: Annotated[
@@ -191,8 +203,13 @@ def city_add(
     ]
     try:
         try:
-            cfg = CityConfig(name=name, title=title or name.title(), timezone=timezone,
-                             inputs=inputs, sources=sources)
+            cfg = CityConfig(
+                name=name,
+                title=title or name.title(),
+                timezone=timezone,
+                inputs=inputs,
+                sources=sources,
+            )
         except ValueError as exc:
             raise CityConfigError(str(exc)) from None
         target_folder = folder or data_dir() / "cities" / name

@@ -158,10 +158,16 @@ class Network:
         """
         out = Path(folder)
         out.mkdir(parents=True, exist_ok=True)
-        pq.write_table(pa.Table.from_pandas(self.nodes, preserve_index=False),
-                       out / "nodes.parquet", compression="zstd")
-        pq.write_table(pa.Table.from_pandas(self.edges, preserve_index=False),
-                       out / "edges.parquet", compression="zstd")
+        pq.write_table(
+            pa.Table.from_pandas(self.nodes, preserve_index=False),
+            out / "nodes.parquet",
+            compression="zstd",
+        )
+        pq.write_table(
+            pa.Table.from_pandas(self.edges, preserve_index=False),
+            out / "edges.parquet",
+            compression="zstd",
+        )
         (out / "network.json").write_text(json.dumps(self.meta, indent=2, default=str))
 
     @classmethod
@@ -173,6 +179,8 @@ class Network:
             edges = pq.read_table(src / "edges.parquet").to_pandas()
             meta = json.loads((src / "network.json").read_text())
         except FileNotFoundError as exc:
-            msg = f"{src}: no imported network here ({exc.filename} missing); run `stufenlos import`"
+            msg = (
+                f"{src}: no imported network here ({exc.filename} missing); run `stufenlos import`"
+            )
             raise NetworkBuildError(msg) from None
         return cls(nodes=nodes, edges=edges, meta=meta)
