@@ -1,0 +1,149 @@
+"""Privacy and hygiene of what people submit: text, e-mail, photos, client ids.
+
+Nothing here logs submitted content: report text, e-mail addresses and client
+addresses never reach a log line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import io
+import os
+import re
+import secrets
+import unicodedata
+import warnings
+from dataclasses import dataclass
+
+import nh3
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from stufenlos.reports.errors import (
+    PayloadTooLargeError,
+    ReportInputError,
+    UnsupportedMediaError,
+)
+
+__all__ = [
+    "MAX_DESCRIPTION_CHARS",
+    "MAX_PHOTO_BYTES",
+    "MAX_PHOTO_PIXELS",
+    "CleanPhoto",
+    "clean_email",
+    "clean_photo",
+    "clean_text",
+    "client_hash",
+]
+
+#: the GeoReport v2 limit for ``description``
+MAX_DESCRIPTION_CHARS = 4000
+MAX_PHOTO_BYTES = 5 * 1024 * 1024
+MAX_PHOTO_PIXELS = 40_000_000
+#: longest side of a stored photo; larger ones are scaled down
+PHOTO_MAX_SIDE = 2048
+PHOTO_FORMATS = {"JPEG", "PNG", "WEBP"}
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Deliberately simple: an address must look like local@domain.tld; deliverability
+# is the mail system's business, and the address is never shown anywhere.
+_EMAIL = re.compile(r"^[^@\s<>\"']{1,64}@[^@\s<>\"']+\.[^@\s<>\"']{2,}$")
+_SALT = os.environ.get("STUFENLOS_CLIENT_SALT") or secrets.token_hex(16)
+
+
+def clean_text(value: str | None, *, field: str, max_chars: int, multiline: bool = True) -> str:
+    """Plain text without HTML, scripts or control characters, at most ``max_chars``.
+
+    Tags are removed with the ammonia sanitizer (``nh3``) and entities decoded;
+    that is repeated until nothing changes, so entity-encoded markup cannot
+    smuggle a tag through. Raises :class:`PayloadTooLargeError` when the input
+    is longer than ``max_chars`` (nothing is cut silently).
+    """
+    if value is None:
+        return ""
+    if len(value) > max_chars:
+        msg = f"is {len(value)} characters long; the limit is {max_chars}"
+        raise PayloadTooLargeError(msg, field=field)
+    text = unicodedata.normalize("NFC", value)
+    text = _CONTROL.sub("", text)
+    for _ in range(5):
+        cleaned = html.unescape(nh3.clean(text, tags=set(), attributes={}))
+        if cleaned == text:
+            break
+        text = cleaned
+    else:
+        msg = "contains nested markup that does not reduce to plain text"
+        raise ReportInputError(msg, field=field)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not multiline:
+        text = " ".join(text.split())
+    return text.strip()
+
+
+def clean_email(value: str | None) -> str | None:
+    """A plausible e-mail address (trimmed), ``None`` for empty input."""
+    if value is None or not value.strip():
+        return None
+    email = value.strip()
+    if len(email) > 254 or not _EMAIL.match(email):
+        msg = "is not an e-mail address"
+        raise ReportInputError(msg, field="email")
+    return email
+
+
+@dataclass(frozen=True)
+class CleanPhoto:
+    """A re-encoded photo without any metadata."""
+
+    data: bytes
+    content_type: str
+    width: int
+    height: int
+
+
+def clean_photo(data: bytes, *, field: str = "media") -> CleanPhoto:
+    """Check an uploaded image and re-encode it as JPEG without EXIF/GPS or other metadata.
+
+    Accepts JPEG, PNG and WebP (by content, not by name) up to
+    :data:`MAX_PHOTO_BYTES` and :data:`MAX_PHOTO_PIXELS`; the orientation
+    from EXIF is applied to the pixels before the metadata is dropped.
+    """
+    if len(data) > MAX_PHOTO_BYTES:
+        msg = f"is {len(data)} bytes; the limit is {MAX_PHOTO_BYTES}"
+        raise PayloadTooLargeError(msg, field=field)
+    if not data:
+        msg = "is empty"
+        raise ReportInputError(msg, field=field)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            img = Image.open(io.BytesIO(data))
+            if img.format not in PHOTO_FORMATS:
+                msg = f"must be JPEG, PNG or WebP, got {img.format or 'unknown'}"
+                raise UnsupportedMediaError(msg, field=field)
+            if img.width * img.height > MAX_PHOTO_PIXELS:
+                msg = f"has {img.width}x{img.height} pixels; the limit is {MAX_PHOTO_PIXELS}"
+                raise PayloadTooLargeError(msg, field=field)
+            img.load()
+    except (UnidentifiedImageError, Image.DecompressionBombError,
+            Image.DecompressionBombWarning) as exc:
+        msg = f"is not a readable image ({type(exc).__name__})"
+        raise UnsupportedMediaError(msg, field=field) from None
+    except (OSError, SyntaxError, ValueError) as exc:
+        if isinstance(exc, ReportInputError):
+            raise
+        msg = "is a damaged image"
+        raise UnsupportedMediaError(msg, field=field) from None
+    img = ImageOps.exif_transpose(img)
+    img.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
+    if img.mode != "RGB":
+        img = img.convert("RGB")
+    out = io.BytesIO()
+    # A fresh save without exif=/icc_profile= arguments writes pixels only.
+    img.save(out, format="JPEG", quality=85, optimize=True)
+    return CleanPhoto(out.getvalue(), "image/jpeg", img.width, img.height)
+
+
+def client_hash(client: str | None) -> str:
+    """A salted SHA-256 of a client address, so raw addresses are never stored."""
+    return hashlib.sha256(f"{_SALT}|{client or 'unknown'}".encode()).hexdigest()
