@@ -1,0 +1,384 @@
+"""Text directions in German and English, written for screen readers.
+
+Every step says the way's name (or what kind of way it is), the distance, the
+turn, and the barriers and helps on it: lowered or raised kerbs, crossings with
+sound signals, steps, elevators, ramps, benches. Nothing is left to a map: the
+summary line gives distance, time, broken limits and assumed values.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from stufenlos.routing import Route
+
+__all__ = ["LANGUAGES", "barriers_on", "instructions", "route_text"]
+
+LANGUAGES = ("de", "en")
+
+_WAY_KIND = {
+    "en": {"footway": "footway", "sidewalk": "pavement", "path": "path", "steps": "steps",
+           "pedestrian": "pedestrian zone", "living_street": "shared street",
+           "crossing": "crossing", "cycleway": "cycle path", "track": "track",
+           "elevator": "elevator", "corridor": "corridor", "service": "service road",
+           "residential": "residential street", "_": "way"},
+    "de": {"footway": "Fußweg", "sidewalk": "Gehweg", "path": "Weg", "steps": "Treppe",
+           "pedestrian": "Fußgängerzone", "living_street": "verkehrsberuhigter Bereich",
+           "crossing": "Überweg", "cycleway": "Radweg", "track": "Wirtschaftsweg",
+           "elevator": "Aufzug", "corridor": "Gang", "service": "Zufahrt",
+           "residential": "Wohnstraße", "_": "Weg"},
+}  # fmt: skip
+_SURFACE = {
+    "en": {"asphalt": "asphalt", "paving_stones": "paving stones", "sett": "sett (cobbles)",
+           "cobblestone": "cobblestones", "concrete": "concrete", "gravel": "gravel",
+           "fine_gravel": "fine gravel", "compacted": "compacted gravel", "grass": "grass",
+           "unpaved": "unpaved", "ground": "bare ground", "dirt": "dirt", "wood": "wood"},
+    "de": {"asphalt": "Asphalt", "paving_stones": "Pflastersteine", "sett": "Kopfsteinpflaster",
+           "cobblestone": "Kopfsteinpflaster", "concrete": "Beton", "gravel": "Schotter",
+           "fine_gravel": "Splitt", "compacted": "wassergebundene Decke", "grass": "Rasen",
+           "unpaved": "unbefestigt", "ground": "Erdboden", "dirt": "Erdboden", "wood": "Holz"},
+}  # fmt: skip
+_LIMIT = {
+    "en": {"max_steps": "steps", "max_incline_pct": "slope", "max_kerb_cm": "kerb",
+           "min_width_m": "narrow passage", "avoid_surfaces": "unsuitable surface",
+           "min_smoothness": "rough surface", "wheelchair_no": "marked not wheelchair accessible",
+           "elevator": "elevator of unknown status", "closed": "closed"},
+    "de": {"max_steps": "Stufen", "max_incline_pct": "Steigung", "max_kerb_cm": "Bordstein",
+           "min_width_m": "Engstelle", "avoid_surfaces": "ungeeigneter Belag",
+           "min_smoothness": "holpriger Belag",
+           "wheelchair_no": "als nicht rollstuhlgerecht markiert",
+           "elevator": "Aufzug mit unbekanntem Zustand", "closed": "gesperrt"},
+}  # fmt: skip
+_T = {
+    "en": {
+        "start": "Start", "arrive": "You have arrived.",
+        "summary": "{profile} route, {dist}, about {mins}.",
+        "ok": "The route keeps all your limits.",
+        "broken": "No route keeps all your limits. This route breaks {n} of them; they are "
+                  "announced below as a warning.",
+        "none": "There is no walkable connection between these two points.",
+        "unknown": "Not known on this route: {items}.",
+        "follow": "{turn}{kind} {name}{dist}.", "along": "along", "for": "for",
+        "cross": "{turn}Cross {name}{how}{dist}.",
+        "steps": "{turn}Take the steps{count}{rail}.",
+        "elevator": "{turn}Take the elevator{level}.",
+        "left": "Turn left. ", "right": "Turn right. ", "sharp_left": "Turn sharp left. ",
+        "sharp_right": "Turn sharp right. ", "slight_left": "Bear left. ",
+        "slight_right": "Bear right. ", "back": "Turn around. ",
+        "signals": " at traffic lights", "sound": " with sound signal",
+        "vibration": " with vibration signal", "zebra": " at a zebra crossing",
+        "marked": " at a marked crossing", "unmarked": " without marking",
+        "island": ", with a traffic island", "kerb": "Kerb {h} at {where}.",
+        "kerb_assumed": "Kerb height not mapped at {where}, assumed {h}.",
+        "kerb_flush": "kerb flush", "start_of": "the start", "end_of": "the end",
+        "incline": "Slope {pct} percent {dir}.", "up": "uphill", "down": "downhill",
+        "surface": "Surface: {s}.", "width": "Width {w}.", "tactile": "Tactile paving.",
+        "ramp": "Ramp available.", "handrail": ", with handrail", "no_handrail": ", no handrail",
+        "warning": "Warning: {what}{excess}.", "unnamed_street": "the street",
+        "lit": "", "n_steps": ", {n} steps",
+        "kerbs_unknown_height": "{v} kerbs of unknown height",
+        "surface_unknown_m": "{v} m of unknown surface",
+        "width_unknown_m": "{v} m of unknown width",
+        "steps_unknown_count": "{v} flights of steps with unknown count",
+        "elevators_unknown_status": "{v} elevators of unknown status",
+        "minutes": "{n} minutes", "minute": "1 minute",
+        "extra": "{msg}",
+    },
+    "de": {
+        "start": "Start", "arrive": "Sie haben Ihr Ziel erreicht.",
+        "summary": "Route für Profil {profile}, {dist}, etwa {mins}.",
+        "ok": "Die Route hält alle Ihre Grenzwerte ein.",
+        "broken": "Keine Route hält alle Ihre Grenzwerte ein. Diese Route überschreitet {n}; "
+                  "die Stellen werden unten als Warnung angesagt.",
+        "none": "Zwischen diesen beiden Punkten gibt es keine begehbare Verbindung.",
+        "unknown": "Auf dieser Route unbekannt: {items}.",
+        "follow": "{turn}{kind} {name}{dist}.", "along": "entlang", "for": "",
+        "cross": "{turn}{name} überqueren{how}{dist}.",
+        "steps": "{turn}Treppe benutzen{count}{rail}.",
+        "elevator": "{turn}Aufzug benutzen{level}.",
+        "left": "Links abbiegen. ", "right": "Rechts abbiegen. ",
+        "sharp_left": "Scharf links abbiegen. ", "sharp_right": "Scharf rechts abbiegen. ",
+        "slight_left": "Halb links halten. ", "slight_right": "Halb rechts halten. ",
+        "back": "Umkehren. ",
+        "signals": " an der Ampel", "sound": " mit Tonsignal",
+        "vibration": " mit Vibrationssignal", "zebra": " am Zebrastreifen",
+        "marked": " an einem markierten Überweg", "unmarked": " ohne Markierung",
+        "island": ", mit Mittelinsel", "kerb": "Bordstein {h} am {where}.",
+        "kerb_assumed": "Bordsteinhöhe am {where} nicht erfasst, angenommen {h}.",
+        "kerb_flush": "Bordstein bodengleich", "start_of": "Anfang", "end_of": "Ende",
+        "incline": "Steigung {pct} Prozent {dir}.", "up": "bergauf", "down": "bergab",
+        "surface": "Belag: {s}.", "width": "Breite {w}.", "tactile": "Blindenleitsystem.",
+        "ramp": "Rampe vorhanden.", "handrail": ", mit Handlauf", "no_handrail": ", ohne Handlauf",
+        "warning": "Achtung: {what}{excess}.", "unnamed_street": "Straße",
+        "lit": "", "n_steps": ", {n} Stufen",
+        "kerbs_unknown_height": "{v} Bordsteine mit unbekannter Höhe",
+        "surface_unknown_m": "{v} m mit unbekanntem Belag",
+        "width_unknown_m": "{v} m mit unbekannter Breite",
+        "steps_unknown_count": "{v} Treppen mit unbekannter Stufenzahl",
+        "elevators_unknown_status": "{v} Aufzüge mit unbekanntem Zustand",
+        "minutes": "{n} Minuten", "minute": "1 Minute",
+        "extra": "{msg}",
+    },
+}
+
+
+def _dist(m: float, lang: str) -> str:
+    if m >= 1000:
+        km = f"{m / 1000:.1f}"
+        return (km.replace(".", ",") if lang == "de" else km) + " km"
+    return f"{max(round(m / 5) * 5, 5):.0f} m" if m >= 5 else f"{m:.0f} m"
+
+
+def _cm(h: float, lang: str) -> str:
+    txt = f"{h:.0f}" if abs(h - round(h)) < 0.05 else f"{h:.1f}"
+    return (txt.replace(".", ",") if lang == "de" else txt) + " cm"
+
+
+def _minutes(s: float, lang: str) -> str:
+    n = max(round(s / 60), 1)
+    return _T[lang]["minute"] if n == 1 else _T[lang]["minutes"].format(n=n)
+
+
+def _kind(seg: dict[str, Any]) -> str:
+    a = seg["attributes"]
+    if a.get("elevator"):
+        return "elevator"
+    if a.get("steps") or a.get("highway") == "steps":
+        return "steps"
+    if a.get("footway") == "crossing" or a.get("crossing"):
+        return "crossing"
+    if a.get("footway") == "sidewalk" or a.get("sidewalk"):
+        return "sidewalk"
+    return str(a.get("highway") or "_")
+
+
+def _bearing(a: tuple[float, float], b: tuple[float, float]) -> float:
+    lat = math.radians((a[1] + b[1]) / 2)
+    dx = (b[0] - a[0]) * math.cos(lat)
+    dy = b[1] - a[1]
+    return math.degrees(math.atan2(dx, dy)) % 360
+
+
+def _turn(delta: float, lang: str) -> str:
+    d = (delta + 180) % 360 - 180
+    t = _T[lang]
+    if abs(d) < 25:
+        return ""
+    if abs(d) > 160:
+        return t["back"]
+    side = "right" if d > 0 else "left"
+    if abs(d) < 55:
+        return t[f"slight_{side}"]
+    if abs(d) > 120:
+        return t[f"sharp_{side}"]
+    return t[side]
+
+
+def barriers_on(segments: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Barriers and helps along a route, in order, from its segments."""
+    out: list[dict[str, Any]] = []
+    for i, seg in enumerate(segments):
+        a = seg["attributes"]
+        base = {"segment": i, "osm_way_id": seg["osm_way_id"]}
+        if a.get("steps"):
+            out.append({**base, "kind": "steps", "step_count": a.get("step_count"),
+                        "handrail": a.get("handrail"), "ramp_wheelchair": a.get("ramp_wheelchair")})
+        if a.get("escalator"):
+            out.append({**base, "kind": "escalator"})
+        if a.get("elevator"):
+            out.append({**base, "kind": "elevator"})
+        if a.get("ramp") == 1 or a.get("ramp_wheelchair") == 1:
+            out.append({**base, "kind": "ramp"})
+        if _kind(seg) == "crossing":
+            out.append({**base, "kind": "crossing", "crossing": a.get("crossing"),
+                        "signal_sound": a.get("signal_sound"),
+                        "signal_vibration": a.get("signal_vibration"),
+                        "tactile_paving": a.get("tactile_paving"),
+                        "island": a.get("crossing_island")})
+        used = seg.get("kerb_cm_used") or [None, None]
+        mapped = [a.get("kerb_u_m"), a.get("kerb_v_m")]
+        for end, (h, raw) in enumerate(zip(used, mapped, strict=True)):
+            if h is not None and not (end == 0 and i > 0 and _same_kerb(segments[i - 1], h)):
+                out.append({**base, "kind": "kerb", "height_cm": h, "assumed": raw is None,
+                            "osm_node_id": seg["osm_node_ids"][end]})
+    return out
+
+
+def _same_kerb(prev: dict[str, Any], h: float) -> bool:
+    used = prev.get("kerb_cm_used") or [None, None]
+    return used[1] == h
+
+
+def _group(segments: list[dict[str, Any]]) -> list[list[int]]:
+    groups: list[list[int]] = []
+    for i, seg in enumerate(segments):
+        kind = _kind(seg)
+        if groups:
+            prev = segments[groups[-1][-1]]
+            if (kind not in ("crossing", "steps", "elevator") and _kind(prev) == kind
+                    and prev.get("name") == seg.get("name")):
+                groups[-1].append(i)
+                continue
+        groups.append([i])
+    return groups
+
+
+def instructions(route: Route, segments: list[dict[str, Any]] | None = None, *,
+                 lang: str = "en") -> list[str]:
+    """Numbered-free instruction sentences for ``route`` in ``lang`` (``de`` or ``en``)."""
+    if lang not in _T:
+        msg = f"language must be one of {', '.join(LANGUAGES)}, got {lang!r}"
+        raise ValueError(msg)
+    t = _T[lang]
+    segs = route.segments() if segments is None else segments
+    status = route.status
+    lines = [t["summary"].format(profile=route.profile.name.replace("_", " "),
+                                 dist=_dist(route.distance_m, lang),
+                                 mins=_minutes(route.duration_s, lang))]
+    if status == "no_route":
+        return [t["none"]]
+    violations = route.violations()
+    lines.append(t["ok"] if status == "ok" else t["broken"].format(n=len(violations)))
+    unk = route.unknowns()
+    items = [t[k].format(v=round(v)) for k, v in unk.items()
+             if k in t and v and (not k.endswith("_m") or v >= 10)]
+    if items:
+        lines.append(t["unknown"].format(items=", ".join(items)))
+    lines.extend(route.warnings())
+    by_seg: dict[int, list[dict[str, Any]]] = {}
+    for v in violations:
+        by_seg.setdefault(v["segment"], []).append(v)
+    net = route.router.network
+    lonlat = net.node_lonlat
+    heading: float | None = None
+    for group in _group(segs):
+        first, last = segs[group[0]], segs[group[-1]]
+        a0 = first["arc"]
+        b = _bearing(tuple(lonlat[net.u[a0]]), tuple(lonlat[net.v[a0]]))
+        turn = _turn(b - heading, lang) if heading is not None else ""
+        al = last["arc"]
+        heading = _bearing(tuple(lonlat[net.u[al]]), tuple(lonlat[net.v[al]]))
+        length = sum(segs[i]["length_m"] for i in group)
+        kind = _kind(first)
+        attrs = first["attributes"]
+        dist = f", {_dist(length, lang)}"
+        name = first.get("name")
+        if kind == "crossing":
+            how = _crossing_how(attrs, lang)
+            label = name or (t["unnamed_street"] if lang == "en" else "Straße")
+            if lang == "en" and not name:
+                label = "the street"
+            lines.append(t["cross"].format(turn=turn, name=label, how=how, dist=dist))
+        elif kind == "steps":
+            count = attrs.get("step_count")
+            cnt = t["n_steps"].format(n=int(count)) if count else ""
+            rail = {1.0: t["handrail"], 0.0: t["no_handrail"]}.get(attrs.get("handrail"), "")
+            lines.append(t["steps"].format(turn=turn, count=cnt, rail=rail))
+        elif kind == "elevator":
+            level = attrs.get("level")
+            lines.append(t["elevator"].format(turn=turn, level=f" ({level})" if level else ""))
+        else:
+            kind_txt = _WAY_KIND[lang].get(kind, _WAY_KIND[lang]["_"])
+            if name:
+                label = f"{t['along']} {name}" if lang == "en" else f"{name} {t['along']}"
+                kind_label = "Continue" if lang == "en" else "Weiter"
+                lines.append(f"{turn}{kind_label} {label}{dist}.".replace("  ", " "))
+            else:
+                kind_label = "Continue on the" if lang == "en" else "Weiter auf dem"
+                if lang == "de" and kind in ("pedestrian", "crossing"):
+                    kind_label = "Weiter durch die"
+                lines.append(f"{turn}{kind_label} {kind_txt}{dist}.")
+        lines.extend(_details(segs, group, lang))
+        for i in group:
+            for v in by_seg.get(i, []):
+                lines.append(_warning(v, lang))
+    lines.append(t["arrive"])
+    return lines
+
+
+def _crossing_how(a: dict[str, Any], lang: str) -> str:
+    t = _T[lang]
+    crossing = a.get("crossing")
+    how = ""
+    if crossing == "traffic_signals":
+        how = t["signals"]
+        if a.get("signal_sound") == 1:
+            how += t["sound"]
+        if a.get("signal_vibration") == 1:
+            how += t["vibration"]
+    elif crossing == "zebra":
+        how = t["zebra"]
+    elif crossing in ("marked", "uncontrolled"):
+        how = t["marked"]
+    elif crossing in ("unmarked", "no", "informal"):
+        how = t["unmarked"]
+    if a.get("crossing_island") == 1:
+        how += t["island"]
+    return how
+
+
+def _details(segs: list[dict[str, Any]], group: list[int], lang: str) -> list[str]:
+    """Kerbs, slope, surface, width, ramps and tactile paving along one step."""
+    t = _T[lang]
+    out = []
+    for pos, i in enumerate(group):
+        seg = segs[i]
+        a = seg["attributes"]
+        used = seg.get("kerb_cm_used") or [None, None]
+        for end, h in enumerate(used):
+            if h is None or (end == 0 and pos > 0):
+                continue
+            where = t["start_of"] if end == 0 else t["end_of"]
+            raw = a.get("kerb_u_m" if end == 0 else "kerb_v_m")
+            height = t["kerb_flush"] if h == 0 else _cm(h, lang)
+            if raw is None:
+                out.append(t["kerb_assumed"].format(where=where, h=height))
+            else:
+                txt = t["kerb"].format(h=_cm(h, lang), where=where)
+                out.append(txt if h else f"{height[0].upper()}{height[1:]} ({where}).")
+    first = segs[group[0]]["attributes"]
+    inclines = [segs[i]["attributes"].get("incline_pct") for i in group]
+    inclines = [x for x in inclines if x is not None]
+    if inclines:
+        steep = max(inclines, key=abs)
+        if abs(steep) >= 3:
+            pct = f"{abs(steep):.0f}"
+            out.append(t["incline"].format(pct=pct, dir=t["up"] if steep > 0 else t["down"]))
+    surface = first.get("surface")
+    if surface and surface not in ("asphalt", "paving_stones", "concrete"):
+        out.append(t["surface"].format(s=_SURFACE[lang].get(surface, surface)))
+    widths = [segs[i]["attributes"].get("width_m") for i in group]
+    widths = [w for w in widths if w is not None]
+    if widths and min(widths) < 1.5:
+        w = f"{min(widths):.2f} m"
+        out.append(t["width"].format(w=w.replace(".", ",") if lang == "de" else w))
+    if any(segs[i]["attributes"].get("tactile_paving") == "yes" for i in group):
+        out.append(t["tactile"])
+    if any(segs[i]["attributes"].get("ramp") == 1 for i in group):
+        out.append(t["ramp"])
+    return out
+
+
+def _warning(v: dict[str, Any], lang: str) -> str:
+    t = _T[lang]
+    what = _LIMIT[lang].get(v["limit"], v["limit"])
+    excess = ""
+    if v["unit"] in ("%", "cm", "m", "steps") and v["excess"]:
+        unit = {"steps": "Stufen" if lang == "de" else "steps"}.get(v["unit"], v["unit"])
+        num = f"{v['excess']:g}"
+        if lang == "de":
+            num = num.replace(".", ",")
+        excess = (f", {num} {unit} über Ihrem Grenzwert" if lang == "de"
+                  else f", {num} {unit} over your limit")
+    return t["warning"].format(what=what, excess=excess)
+
+
+def route_text(route: Route, *, lang: str = "en") -> str:
+    """Directions as numbered plain-text lines."""
+    lines = instructions(route, lang=lang)
+    return "\n".join(f"{i}. {line}" for i, line in enumerate(lines, 1)) + "\n"
+
+
+

@@ -1,0 +1,583 @@
+"""User profiles (wheelchair, walker, blind person, pram, ...) turned into edge costs.
+
+A :class:`Profile` is a small frozen object of limits and preferences with units in
+their names. :meth:`Profile.evaluate` turns the columns of a
+:class:`~stufenlos.network.Network` into, per directed arc, in one vectorised pass:
+
+* ``time_s``: the estimated travel time for this person,
+* ``cost_s``: the search cost (time plus preference penalties),
+* which hard limits the arc breaks (a bit mask) and by how much,
+* which values were unknown and had to be assumed under ``unknown_policy``.
+
+Hard limits are not infinite costs: a violating arc gets a large penalty
+(:data:`VIOLATION_PENALTY_S` plus a severity term), so one search yields the route
+that breaks the fewest, then the least severe, limits when no compliant route
+exists. Preset values and their sources are documented in PROFILES.md.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from stufenlos.errors import StufenlosError
+
+if TYPE_CHECKING:
+    from stufenlos.network import Network
+
+__all__ = [
+    "LIMIT_BITS",
+    "PRESETS",
+    "SMOOTHNESS_LEVELS",
+    "UNKNOWN_KINDS",
+    "VIOLATION_PENALTY_S",
+    "EdgeCosts",
+    "Profile",
+    "ProfileError",
+    "get_profile",
+]
+
+logger = logging.getLogger(__name__)
+
+UnknownPolicy = Literal["strict", "cautious", "optimistic"]
+Optimize = Literal["comfort", "distance"]
+
+#: cost added per arc that breaks a hard limit, so that fewer violations always win
+VIOLATION_PENALTY_S = 100_000.0
+#: cost per unit of severity on top of the penalty (capped at ``_MAX_SEVERITY_S``)
+_SEVERITY_S = 600.0
+_MAX_SEVERITY_S = 20_000.0
+
+SMOOTHNESS_LEVELS = (
+    "excellent", "good", "intermediate", "bad", "very_bad", "horrible", "very_horrible",
+    "impassable",
+)  # fmt: skip
+_SMOOTH_RANK = {name: i for i, name in enumerate(SMOOTHNESS_LEVELS)}
+# Smoothness assumed from the surface when smoothness is not tagged (PROFILES.md §6).
+_SMOOTH_FROM_SURFACE = {
+    "asphalt": "good", "concrete": "good", "concrete:plates": "good", "paving_stones": "good",
+    "sett": "bad", "cobblestone": "very_bad", "unhewn_cobblestone": "very_bad",
+    "compacted": "intermediate", "fine_gravel": "intermediate", "gravel": "bad",
+    "pebblestone": "bad", "unpaved": "bad", "ground": "bad", "dirt": "bad", "earth": "bad",
+    "grass": "very_bad", "sand": "very_bad", "mud": "horrible", "grass_paver": "bad",
+    "woodchips": "bad", "metal": "good", "wood": "intermediate", "rubber": "good",
+    "tartan": "good", "artificial_turf": "intermediate",
+}  # fmt: skip
+
+#: hard limits, as bits of :attr:`EdgeCosts.violation_bits`
+LIMIT_BITS: dict[str, int] = {
+    "max_steps": 1 << 0,
+    "max_incline_pct": 1 << 1,
+    "max_kerb_cm": 1 << 2,
+    "min_width_m": 1 << 3,
+    "avoid_surfaces": 1 << 4,
+    "min_smoothness": 1 << 5,
+    "wheelchair_no": 1 << 6,
+    "elevator": 1 << 7,
+    "closed": 1 << 8,
+}
+
+#: what an arc may have had to assume, as bits of :attr:`EdgeCosts.unknown_bits`
+UNKNOWN_KINDS: dict[str, int] = {
+    "kerb_height": 1 << 0,
+    "surface": 1 << 1,
+    "width": 1 << 2,
+    "smoothness": 1 << 3,
+    "incline": 1 << 4,
+    "step_count": 1 << 5,
+    "elevator_status": 1 << 6,
+}
+
+_UNPAVED_HIGHWAYS = frozenset({"path", "track", "bridleway"})
+_CROSSING_SIGNALS = frozenset({"traffic_signals"})
+_CROSSING_MARKED = frozenset({"marked", "zebra", "uncontrolled"})
+_CROSSING_UNMARKED = frozenset({"unmarked", "informal", "no"})
+
+_WHEEL_EXCLUDED = frozenset({
+    "sand", "grass", "mud", "dirt", "earth", "ground", "gravel", "pebblestone", "woodchips",
+    "snow", "ice",
+})  # fmt: skip
+_WHEEL_SLOW = {
+    "sett": 1.3, "cobblestone": 1.5, "unhewn_cobblestone": 1.8, "unpaved": 1.4,
+    "compacted": 1.2, "fine_gravel": 1.3, "grass_paver": 1.5,
+}  # fmt: skip
+
+
+class ProfileError(StufenlosError, ValueError):
+    """A profile name, limit or value is invalid."""
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Limits and preferences of one person; see PROFILES.md for the presets' sources.
+
+    ``max_*``/``min_*``/``avoid_*`` are hard limits (``None`` = no limit): an arc that
+    breaks one is only used if no route without such arcs exists, and is then
+    reported as a violation. ``soft_*``, ``*_cost_s`` and ``slow_surfaces`` are
+    preferences that add cost when ``optimize="comfort"``.
+
+    Parameters
+    ----------
+    name
+        Preset name this profile was made from (for reports).
+    speed_mps
+        Walking or rolling speed on the flat.
+    max_incline_pct, max_decline_pct
+        Steepest uphill / downhill slope in percent (``max_decline_pct=None`` uses
+        ``max_incline_pct`` for both directions).
+    soft_incline_pct
+        Slope above which travel slows down and costs more.
+    short_ramp_m
+        Arcs up to this length may reach 12 % without breaking ``max_incline_pct``.
+    max_kerb_cm
+        Highest kerb that can be passed; ``kerb_cost_s_per_cm`` adds cost per cm below it.
+    min_width_m
+        Narrowest passable width.
+    avoid_surfaces
+        Surfaces that cannot be used; ``slow_surfaces`` maps surfaces to a time factor.
+    min_smoothness
+        Worst acceptable OSM smoothness (``"intermediate"``: usable by wheelchairs).
+    max_steps
+        Most steps in one flight (0 = step-free, ``None`` = any).
+    step_cost_s, step_cost_per_step_s, no_handrail_factor
+        Cost of a flight and of each step, and the factor without a handrail.
+    wheels
+        Person on wheels: ``wheelchair=no`` ways break a limit, escalators count as steps.
+    max_distance_m
+        Range of one walk: longer routes get a warning, reach is capped by it.
+    rest_every_m
+        Wanted spacing of benches; arcs farther than half of it from a rest cost more.
+    unknown_policy
+        ``strict``, ``cautious`` or ``optimistic`` treatment of missing values.
+    """
+
+    name: str = "standard"
+    speed_mps: float = 1.3
+    max_incline_pct: float | None = None
+    max_decline_pct: float | None = None
+    soft_incline_pct: float | None = 10.0
+    short_ramp_m: float = 0.0
+    max_kerb_cm: float | None = None
+    soft_kerb_cm: float | None = None
+    kerb_cost_s_per_cm: float = 0.0
+    min_width_m: float | None = None
+    avoid_surfaces: frozenset[str] = frozenset()
+    slow_surfaces: Mapping[str, float] = field(default_factory=dict)
+    min_smoothness: str | None = "very_horrible"
+    soft_smoothness: str | None = None
+    max_steps: int | None = None
+    step_cost_s: float = 30.0
+    step_cost_per_step_s: float = 0.0
+    no_handrail_factor: float = 1.0
+    wheels: bool = False
+    elevator_wait_s: float = 20.0
+    crossing_unmarked_cost_s: float = 0.0
+    crossing_marked_cost_s: float = 0.0
+    crossing_signal_no_sound_cost_s: float = 0.0
+    crossing_no_tactile_cost_s: float = 0.0
+    shared_space_factor: float = 1.0
+    max_distance_m: float | None = None
+    rest_every_m: float | None = None
+    unknown_policy: UnknownPolicy = "optimistic"
+
+    def __post_init__(self) -> None:
+        if not (0.1 <= self.speed_mps <= 5.0):
+            msg = f"`speed_mps` must be between 0.1 and 5 m/s, got {self.speed_mps}"
+            raise ProfileError(msg)
+        if self.unknown_policy not in ("strict", "cautious", "optimistic"):
+            msg = (f"`unknown_policy` must be strict, cautious or optimistic, "
+                   f"got {self.unknown_policy!r}")
+            raise ProfileError(msg)
+        for name in ("min_smoothness", "soft_smoothness"):
+            value = getattr(self, name)
+            if value is not None and value not in _SMOOTH_RANK:
+                msg = f"`{name}` must be one of {', '.join(SMOOTHNESS_LEVELS)}, got {value!r}"
+                raise ProfileError(msg)
+        for name in ("max_incline_pct", "max_decline_pct", "max_kerb_cm", "min_width_m",
+                     "max_steps", "max_distance_m", "rest_every_m"):
+            value = getattr(self, name)
+            if value is not None and value < 0:
+                msg = f"`{name}` must not be negative, got {value}"
+                raise ProfileError(msg)
+        object.__setattr__(self, "avoid_surfaces", frozenset(self.avoid_surfaces))
+        object.__setattr__(self, "slow_surfaces", dict(self.slow_surfaces))
+
+    # -- construction ------------------------------------------------------------
+
+    @classmethod
+    def preset(cls, name: str, **limits: Any) -> Profile:
+        """A preset (``wheelchair``, ``walker``, ...) with some limits changed."""
+        return get_profile(name, **limits)
+
+    def replace(self, **limits: Any) -> Profile:
+        """A copy with some limits changed; unknown names raise :class:`ProfileError`."""
+        names = {f.name for f in dataclasses.fields(self)}
+        bad = sorted(set(limits) - names)
+        if bad:
+            msg = f"unknown profile limit(s): {', '.join(bad)}; known: {', '.join(sorted(names))}"
+            raise ProfileError(msg)
+        return dataclasses.replace(self, **limits)
+
+    def limits(self) -> dict[str, Any]:
+        """All limits and preferences as JSON-friendly values."""
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, frozenset):
+                value = sorted(value)
+            elif isinstance(value, Mapping):
+                value = dict(sorted(value.items()))
+            out[f.name] = value
+        return out
+
+    def key(self) -> tuple[Any, ...]:
+        """Hashable identity of every value that changes costs."""
+        return tuple(
+            tuple(sorted(v.items())) if isinstance(v, dict) else v
+            for v in (getattr(self, f.name) for f in dataclasses.fields(self))
+        )
+
+    # -- costs -------------------------------------------------------------------
+
+    def evaluate(self, network: Network, *, optimize: Optimize = "comfort") -> EdgeCosts:
+        """Costs, violations and unknowns of every arc of ``network`` for this person."""
+        if optimize not in ("comfort", "distance"):
+            msg = f"`optimize` must be comfort or distance, got {optimize!r}"
+            raise ProfileError(msg)
+        return _evaluate(self, network, optimize)
+
+
+@dataclass(frozen=True, eq=False)
+class EdgeCosts:
+    """Per-arc results of :meth:`Profile.evaluate` (arrays of length ``n_edges``).
+
+    Attributes
+    ----------
+    cost_s
+        Search cost: travel time, preference costs (comfort) and violation penalties.
+    time_s
+        Estimated travel time of this person.
+    violation_bits
+        Which hard limits the arc breaks (see :data:`LIMIT_BITS`).
+    severity
+        Per limit name, by how much each arc breaks it (0 where it does not), in the
+        limit's unit (percent, cm, m, steps, smoothness levels).
+    unknown_bits
+        Which values were assumed (see :data:`UNKNOWN_KINDS`).
+    kerb_cm
+        Kerb heights used at the arc's start and end (NaN = no kerb), shape ``(n, 2)``.
+    """
+
+    profile: Profile
+    optimize: str
+    cost_s: NDArray[np.float64]
+    time_s: NDArray[np.float64]
+    violation_bits: NDArray[np.uint16]
+    severity: dict[str, NDArray[np.float32]]
+    unknown_bits: NDArray[np.uint16]
+    kerb_cm: NDArray[np.float32]
+
+    @property
+    def violates(self) -> NDArray[np.bool_]:
+        """Arcs that break at least one hard limit."""
+        return self.violation_bits != 0
+
+    def violations_of(self, arc: int) -> list[tuple[str, float]]:
+        """``(limit, excess)`` for every limit arc ``arc`` breaks."""
+        bits = int(self.violation_bits[arc])
+        return [(name, float(self.severity[name][arc]))
+                for name, bit in LIMIT_BITS.items() if bits & bit]
+
+
+# -- presets -------------------------------------------------------------------------
+
+_WHEELCHAIR: dict[str, Any] = {
+    "speed_mps": 0.8, "max_incline_pct": 6.0, "soft_incline_pct": 3.0, "short_ramp_m": 1.0,
+    "max_kerb_cm": 3.0, "kerb_cost_s_per_cm": 10.0, "min_width_m": 0.9,
+    "avoid_surfaces": _WHEEL_EXCLUDED, "slow_surfaces": _WHEEL_SLOW,
+    "min_smoothness": "intermediate", "max_steps": 0, "step_cost_s": 600.0, "wheels": True,
+    "max_distance_m": 2000.0, "unknown_policy": "cautious",
+}  # fmt: skip
+
+PRESETS: dict[str, Profile] = {
+    "standard": Profile(name="standard", max_distance_m=2000.0),
+    "wheelchair": Profile(name="wheelchair", **_WHEELCHAIR),
+    "electric_wheelchair": Profile(**{
+        **_WHEELCHAIR, "name": "electric_wheelchair", "speed_mps": 1.4,
+        "max_incline_pct": 12.0, "soft_incline_pct": 6.0,
+        "avoid_surfaces": _WHEEL_EXCLUDED - {"gravel"},
+        "slow_surfaces": {"sett": 1.2, "cobblestone": 1.3, "gravel": 1.5},
+        "max_distance_m": 10_000.0,
+    }),
+    "walker": Profile(**{
+        **_WHEELCHAIR, "name": "walker", "speed_mps": 0.7, "max_decline_pct": 8.0,
+        "kerb_cost_s_per_cm": 20.0, "min_width_m": 0.8, "step_cost_s": 300.0,
+        "slow_surfaces": {**_WHEEL_SLOW, "sett": 2.0, "cobblestone": 2.0},
+        "max_distance_m": 500.0, "rest_every_m": 100.0,
+    }),
+    "older_pedestrian": Profile(
+        name="older_pedestrian", speed_mps=0.9, max_incline_pct=12.0, soft_incline_pct=5.0,
+        soft_kerb_cm=3.0, kerb_cost_s_per_cm=5.0, min_smoothness="very_bad",
+        soft_smoothness="intermediate", slow_surfaces={"cobblestone": 1.3, "sett": 1.2,
+                                                       "gravel": 1.3},
+        max_steps=30, step_cost_s=0.0, step_cost_per_step_s=3.0, no_handrail_factor=2.0,
+        crossing_unmarked_cost_s=30.0, crossing_marked_cost_s=10.0, max_distance_m=800.0,
+        rest_every_m=300.0, unknown_policy="cautious",
+    ),
+    "blind": Profile(
+        name="blind", speed_mps=1.0, soft_incline_pct=None, step_cost_s=10.0,
+        no_handrail_factor=1.5, crossing_unmarked_cost_s=120.0, crossing_marked_cost_s=30.0,
+        crossing_signal_no_sound_cost_s=20.0, crossing_no_tactile_cost_s=60.0,
+        shared_space_factor=2.0, max_distance_m=2000.0, unknown_policy="cautious",
+    ),
+    "pram": Profile(
+        name="pram", speed_mps=1.2, max_incline_pct=12.0, soft_incline_pct=6.0,
+        soft_kerb_cm=3.0, kerb_cost_s_per_cm=5.0, min_width_m=0.8,
+        avoid_surfaces=frozenset({"sand", "mud"}),
+        slow_surfaces={"gravel": 1.3, "grass": 1.5, "cobblestone": 1.3},
+        min_smoothness="very_bad", soft_smoothness="bad", step_cost_s=120.0, wheels=True,
+        max_distance_m=2000.0, unknown_policy="cautious",
+    ),
+}
+
+
+def get_profile(name: str | Profile, **limits: Any) -> Profile:
+    """The preset called ``name`` with ``limits`` changed (``None`` values are ignored)."""
+    if isinstance(name, Profile):
+        base = name
+    else:
+        try:
+            base = PRESETS[name]
+        except KeyError:
+            msg = f"unknown profile {name!r}; choose one of {', '.join(PRESETS)}"
+            raise ProfileError(msg) from None
+    changes = {k: v for k, v in limits.items() if v is not None}
+    return base.replace(**changes) if changes else base
+
+
+# -- vectorised evaluation -----------------------------------------------------------
+
+
+def _codes(col: pd.Series) -> tuple[NDArray[np.int32], list[str]]:
+    """Category codes (-1 = null) and categories of a string-like column."""
+    cat = col if isinstance(col.dtype, pd.CategoricalDtype) else col.astype("category")
+    return cat.cat.codes.to_numpy(np.int32), [str(c) for c in cat.cat.categories]
+
+
+def _lookup(col: pd.Series, mapping: Mapping[str, Any], default: Any, null: Any,
+            dtype: Any = np.float64) -> NDArray[Any]:
+    """Map a categorical column through ``mapping`` in one take (``null`` for missing)."""
+    codes, cats = _codes(col)
+    lut = np.array([mapping.get(c, default) for c in cats] + [null], dtype=dtype)
+    return lut[np.where(codes < 0, len(cats), codes)]
+
+
+def _str(col: pd.Series) -> NDArray[np.object_]:
+    """A string-like column as an object array, ``""`` for missing."""
+    codes, cats = _codes(col)
+    lut = np.array([*cats, ""], dtype=object)
+    return lut[np.where(codes < 0, len(cats), codes)]
+
+
+def _float(col: pd.Series) -> NDArray[np.float64]:
+    return pd.to_numeric(col, errors="coerce").to_numpy(np.float64, na_value=np.nan)
+
+
+def _bool(col: pd.Series) -> NDArray[np.bool_]:
+    return col.fillna(False).to_numpy(bool)
+
+
+def _evaluate(p: Profile, net: Network, optimize: str) -> EdgeCosts:
+    e = net.edges
+    n = len(e)
+    policy = p.unknown_policy
+    comfort = optimize == "comfort"
+    length = _float(e["length_m"])
+    highway = _str(e["highway"])
+    unpaved_way = np.isin(highway, list(_UNPAVED_HIGHWAYS))
+    wheelchair_tag = _str(e["wheelchair"])
+    wc_yes = np.isin(wheelchair_tag, ["yes", "designated"]) if p.wheels else np.zeros(n, bool)
+    unknown = np.zeros(n, np.uint16)
+    bits = np.zeros(n, np.uint16)
+    severity: dict[str, NDArray[np.float32]] = {k: np.zeros(n, np.float32) for k in LIMIT_BITS}
+    slow = np.ones(n)  # slowing down (slope, surface): counts as time
+    factor = np.ones(n)  # preferences as a factor on time: comfort cost only
+    extra = np.zeros(n)  # extra seconds of travel time
+    pref = np.zeros(n)  # comfort-only cost in seconds
+
+    def violate(name: str, mask: NDArray[np.bool_], amount: NDArray[Any] | float) -> None:
+        amount_arr = np.broadcast_to(np.asarray(amount, np.float32), (n,))
+        bits[mask] |= np.uint16(LIMIT_BITS[name])
+        severity[name][mask] = np.maximum(severity[name][mask], amount_arr[mask])
+
+    # Slope: signed percent in travel direction; `incline=up/down` has no number.
+    incline = _float(e["incline_pct"])
+    direction = _float(e["incline_dir"])
+    no_number = np.isnan(incline)
+    dir_only = no_number & (np.nan_to_num(direction) != 0)
+    assumed = {"strict": 10.0, "cautious": 6.0, "optimistic": 3.0}[policy]
+    incline = np.where(dir_only, np.sign(np.nan_to_num(direction)) * assumed,
+                       np.nan_to_num(incline))
+    unknown[no_number] |= UNKNOWN_KINDS["incline"]
+    if policy == "cautious":
+        pref[dir_only] += 30.0
+    up, down = np.maximum(incline, 0.0), np.maximum(-incline, 0.0)
+    if p.soft_incline_pct is not None:
+        steep = np.maximum(np.abs(incline) - p.soft_incline_pct, 0.0)
+        slow *= 1.0 + 0.15 * steep  # each percent over the soft limit slows by 15 %
+    short = (length <= p.short_ramp_m) & (np.abs(incline) <= 12.0)
+    if p.max_incline_pct is not None:
+        max_down = p.max_decline_pct if p.max_decline_pct is not None else p.max_incline_pct
+        over = np.maximum(up - p.max_incline_pct, down - max_down)
+        violate("max_incline_pct", (over > 0) & ~short, over)
+
+    # Steps and escalators.
+    steps = _bool(e["steps"])
+    escalator = _bool(e["escalator"])
+    ramp_wheels = (_float(e["ramp_wheelchair"]) == 1) | (_float(e["ramp_stroller"]) == 1)
+    count = _float(e["step_count"])
+    count_unknown = steps & np.isnan(count)
+    unknown[count_unknown] |= UNKNOWN_KINDS["step_count"]
+    count = np.where(count_unknown, 5.0 if policy == "optimistic" else 10.0, count)
+    count = np.where(steps, np.nan_to_num(count), 0.0)
+    handrail = _float(e["handrail"])
+    step_cost = (p.step_cost_s + p.step_cost_per_step_s * count) * np.where(
+        handrail == 1, 1.0, p.no_handrail_factor)
+    as_steps = steps & ~(p.wheels & ramp_wheels)
+    extra[as_steps] += step_cost[as_steps]
+    if p.max_steps is not None:
+        violate("max_steps", as_steps & (count > p.max_steps), count - p.max_steps)
+        if p.wheels:
+            violate("max_steps", escalator & ~steps, 1.0)
+
+    # Kerbs at the arc's start and end (values in m; context says a kerb is expected).
+    kerb_cols = []
+    for end in ("u", "v"):
+        h = _float(e[f"kerb_{end}_m"]) * 100.0
+        ctx = _str(e[f"kerb_{end}_context"])
+        missing = np.isnan(h) & (ctx != "")
+        at_crossing = missing & (ctx == "crossing")
+        at_junction = missing & ~at_crossing
+        unknown[missing] |= UNKNOWN_KINDS["kerb_height"]
+        if policy == "strict":
+            h[missing] = 12.0
+        elif policy == "cautious":
+            h[at_crossing] = 3.0
+            h[at_junction] = 12.0
+            pref[at_crossing] += 60.0
+        else:
+            h[missing] = 3.0
+        h[missing & wc_yes] = 3.0
+        kerb_cols.append(h)
+    kerb_cm = np.stack(kerb_cols, axis=1).astype(np.float32)
+    kerb_max = np.nan_to_num(np.nanmax(np.where(np.isnan(kerb_cm), -1.0, kerb_cm), axis=1),
+                             nan=0.0)
+    kerb_max = np.maximum(kerb_max, 0.0)
+    kerb_sum = np.nansum(kerb_cm, axis=1)
+    pref += p.kerb_cost_s_per_cm * kerb_sum
+    if p.soft_kerb_cm is not None:
+        pref += 20.0 * np.maximum(kerb_max - p.soft_kerb_cm, 0.0)
+    if p.max_kerb_cm is not None:
+        violate("max_kerb_cm", kerb_max > p.max_kerb_cm, kerb_max - p.max_kerb_cm)
+
+    # Width.
+    width = _float(e["width_m"])
+    width_unknown = np.isnan(width)
+    unknown[width_unknown & (unpaved_way | (p.unknown_policy == "strict"))] |= (
+        UNKNOWN_KINDS["width"])
+    if p.min_width_m is not None:
+        narrow = ~width_unknown & (width < p.min_width_m)
+        violate("min_width_m", narrow, p.min_width_m - np.nan_to_num(width))
+        if policy == "strict":
+            violate("min_width_m", width_unknown & unpaved_way & ~wc_yes, 0.1)
+
+    # Surface: unknown means paving stones in town, compacted (or unpaved) on paths.
+    surface = _str(e["surface"])
+    surface_unknown = surface == ""
+    unknown[surface_unknown] |= UNKNOWN_KINDS["surface"]
+    town_default = "asphalt" if policy == "optimistic" else "paving_stones"
+    path_default = "unpaved" if policy == "strict" else "compacted"
+    surface = np.where(surface_unknown, np.where(unpaved_way, path_default, town_default),
+                       surface)
+    if p.avoid_surfaces:
+        avoid = np.isin(surface, list(p.avoid_surfaces)) & ~(surface_unknown & wc_yes)
+        violate("avoid_surfaces", avoid, 1.0)
+    if p.slow_surfaces:
+        rough = pd.Series(surface).map(p.slow_surfaces).to_numpy(np.float64, na_value=1.0)
+        slow *= np.where(surface_unknown & (policy == "cautious") & unpaved_way,
+                         np.maximum(rough, 1.2), rough)
+
+    # Smoothness: unknown is guessed from the surface (one level better if optimistic).
+    rank = _lookup(e["smoothness"], _SMOOTH_RANK, -1, -1)
+    smooth_unknown = rank < 0
+    unknown[smooth_unknown] |= UNKNOWN_KINDS["smoothness"]
+    guess = pd.Series(surface).map(_SMOOTH_FROM_SURFACE).map(_SMOOTH_RANK)
+    guess = guess.to_numpy(np.float64, na_value=_SMOOTH_RANK["good"])
+    if policy == "optimistic":
+        guess = np.maximum(guess - 1, 0)
+    rank = np.where(smooth_unknown, guess, rank)
+    if p.min_smoothness is not None:
+        worst = _SMOOTH_RANK[p.min_smoothness]
+        violate("min_smoothness", (rank > worst) & ~(smooth_unknown & wc_yes), rank - worst)
+    if p.soft_smoothness is not None:
+        slow *= 1.0 + 0.2 * np.maximum(rank - _SMOOTH_RANK[p.soft_smoothness], 0.0)
+
+    # wheelchair=no / limited for people on wheels.
+    if p.wheels:
+        violate("wheelchair_no", wheelchair_tag == "no", 1.0)
+        pref[wheelchair_tag == "limited"] += 30.0
+
+    # Elevators: wait time; unknown status is out of service under `strict`.
+    elevator = _bool(e["elevator"])
+    extra[elevator] += p.elevator_wait_s
+    unknown[elevator] |= UNKNOWN_KINDS["elevator_status"]
+    if policy == "strict":
+        violate("elevator", elevator, 1.0)
+
+    # Crossings: preferences of blind and older people.
+    crossing = _str(e["crossing"])
+    footway = _str(e["footway"])
+    is_crossing = (crossing != "") | (footway == "crossing")
+    signals = is_crossing & np.isin(crossing, list(_CROSSING_SIGNALS))
+    sound = (_float(e["signal_sound"]) == 1) | (_float(e["signal_vibration"]) == 1)
+    marked = is_crossing & np.isin(crossing, list(_CROSSING_MARKED))
+    unmarked = is_crossing & ~signals & ~marked
+    pref[unmarked] += p.crossing_unmarked_cost_s
+    pref[marked] += p.crossing_marked_cost_s
+    pref[signals & ~sound] += p.crossing_signal_no_sound_cost_s
+    if p.crossing_no_tactile_cost_s:
+        tactile = _lookup(e["tactile_paving"], {"yes": True}, False, False, bool)
+        low = is_crossing & (kerb_max < 3.0) & ~tactile
+        pref[low] += p.crossing_no_tactile_cost_s
+    if p.shared_space_factor != 1.0:
+        shared = np.isin(highway, ["living_street", "pedestrian"]) | _bool(e["area"])
+        factor *= np.where(shared, p.shared_space_factor, 1.0)
+
+    # Rest: arcs far from any bench cost more for people who need rests.
+    if p.rest_every_m is not None:
+        rest = _float(e["rest_dist_m"])
+        far = ~(rest <= p.rest_every_m / 2.0)
+        factor *= np.where(far, 1.25, 1.0)
+
+    base_time = length / p.speed_mps
+    time_s = base_time * slow + extra
+    cost = time_s * factor + pref if comfort else base_time.copy()
+    sev_total = np.zeros(n)
+    for name, arr in severity.items():
+        if name != "closed":
+            sev_total += np.where(bits & LIMIT_BITS[name], np.maximum(arr, 0.1), 0.0)
+    violating = bits != 0
+    cost[violating] += VIOLATION_PENALTY_S + np.minimum(
+        _SEVERITY_S * sev_total[violating], _MAX_SEVERITY_S)
+    return EdgeCosts(
+        profile=p, optimize=optimize, cost_s=cost, time_s=time_s, violation_bits=bits,
+        severity=severity, unknown_bits=unknown, kerb_cm=kerb_cm,
+    )
+
