@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -34,3 +41,60 @@ def imported_city(city_base: Path) -> Callable[[str], City]:
         return done[name]
 
     return get
+
+
+@pytest.fixture(scope="session")
+def postgis_server() -> Iterator[str]:
+    """A throwaway PostgreSQL+PostGIS cluster for the session; yields its admin URL.
+
+    ``$STUFENLOS_TEST_POSTGIS_URL`` (a superuser URL) is used instead when set.
+    Skips without a PostgreSQL/PostGIS installation, but fails under CI.
+    """
+    given = os.environ.get("STUFENLOS_TEST_POSTGIS_URL")
+    if given:
+        yield given
+        return
+    bins = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    controls = glob.glob("/usr/share/postgresql/*/extension/postgis.control")
+    if not bins or not controls:
+        problem = "PostgreSQL with PostGIS is not installed (run scripts/install-system-deps.sh)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(problem)
+        pytest.skip(problem)
+    bindir = Path(bins[-1]).parent
+    run_as: list[str] = []
+    folder = Path(tempfile.mkdtemp(prefix="stufenlos-pg-"))
+    if os.geteuid() == 0:  # initdb refuses to run as root
+        run_as = ["runuser", "-u", "postgres", "--"]
+        shutil.chown(folder, "postgres", "postgres")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    data = folder / "data"
+    subprocess.run([*run_as, str(bindir / "initdb"), "-D", str(data), "-U", "postgres",
+                    "-A", "trust", "--no-sync", "-E", "UTF8"], check=True, capture_output=True)
+    opts = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+    subprocess.run([*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-o", opts,
+                    "-l", str(folder / "log"), "-w", "start"], check=True, capture_output=True)
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run([*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast",
+                        "-w", "stop"], check=False, capture_output=True)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def postgis_url(postgis_server: str) -> Iterator[str]:
+    """A fresh database with the PostGIS extension on the session's server."""
+    import psycopg
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = postgis_server.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    url = postgis_server.rsplit("/", 1)[0] + f"/{name}"
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"),
+                         autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION postgis")
+    yield url
