@@ -325,6 +325,9 @@ def markdown(results: list[Result], info: dict[str, Any], runs: int, xml: Path |
         "consecutive way nodes of the walking network.",
         "* osmnx reads all highway ways (no pedestrian filter); stufenlos and pyrosm keep "
         "walkable ways only.",
+        "* stufenlos times the whole `import` command: all inputs of its `city.toml`, the "
+        "network, the barriers layer, and writing Parquet files and the SQLite database. "
+        "The peers only build their graph in memory.",
     ]
     if xml is not None:
         lines.append(f"* osmnx input: `{xml.relative_to(ROOT)}` ({xml.stat().st_size:,} bytes).")
