@@ -316,7 +316,7 @@ class BarrierStore:
         if not self.path.exists():
             msg = f"{self.path}: no barrier database (import the city first)"
             raise UnknownCityError(msg)
-        self._engine = create_engine(f"sqlite:///{self.path}?mode=ro&uri=true")
+        self._engine = create_engine(f"sqlite:///file:{self.path.resolve()}?mode=ro&uri=true")
 
     def query(
         self,
