@@ -94,7 +94,7 @@ def test_every_source_is_attributed_in_readme(city: CityConfig) -> None:
         assert _squash(source.attribution) in readme, source.attribution
 
 
-@pytest.mark.parametrize("folder", [*CITY_DIRS, ROOT / "tests" / "data"], ids=lambda p: p.name)
+@pytest.mark.parametrize("folder", CITY_DIRS, ids=lambda p: p.name)
 def test_readme_lists_every_file_with_matching_sha256(folder: Path) -> None:
     listed = _listed(folder / "README.md")
     present = _data_files(folder)
@@ -102,6 +102,15 @@ def test_readme_lists_every_file_with_matching_sha256(folder: Path) -> None:
     assert sorted(listed.keys() - present) == [], "README lists files that do not exist"
     for rel, sha in listed.items():
         assert _sha256(folder / rel) == sha, f"{folder.name}/{rel}: sha256 differs from README"
+
+
+def test_station_osm_fixtures_match_their_readme() -> None:
+    # tests/data is shared by many tests; check the OSM XML files documented in its README
+    folder = ROOT / "tests" / "data"
+    listed = _listed(folder / "README.md")
+    assert {p.name for p in folder.glob("kosmindoormap_*.osm")} <= listed.keys()
+    for rel, sha in listed.items():
+        assert _sha256(folder / rel) == sha, f"tests/data/{rel}: sha256 differs from README"
 
 
 def test_hamburg_area_fields_exist_in_the_data() -> None:
