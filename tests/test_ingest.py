@@ -207,3 +207,15 @@ def test_barrier_layer_links_back_to_edges(imported_city):
     inside = store.query(bbox=bbox)
     assert inside and all(bbox[0] <= b["lon"] <= bbox[2] for b in inside)
     assert store.count(bbox=bbox) == len(inside)
+
+
+def test_sidewalks_and_crossings_take_their_street_name(imported_city):
+    e = imported_city("herrenberg").network.edges
+    separate = raw_ways(HERRENBERG_PBF, lambda t: t.get("sidewalk") == "separate" and "name" in t)
+    street_names = {t["name"] for t in separate.values()}
+    sidewalks = e[e["footway"] == "sidewalk"]
+    # the road itself is not walkable, but its separately mapped sidewalks carry its name
+    assert sidewalks["name"].isin(street_names).sum() > 0
+    assert sidewalks["name"].notna().mean() > 0.8
+    crossings = e[e["footway"] == "crossing"]
+    assert crossings["name"].notna().mean() > 0.8

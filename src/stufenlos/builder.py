@@ -42,6 +42,9 @@ logger = logging.getLogger(__name__)
 EARTH_RADIUS_M = 6_371_008.8
 #: rest points farther than this from an edge count as "none nearby"
 REST_SEARCH_M = 1000.0
+#: an unnamed sidewalk takes the name of a street at most this far away
+STREET_NAME_M = 25.0
+_NAMED_STREETS = ROAD_HIGHWAYS | {"pedestrian", "living_street"}
 _CATEGORIES = ("highway", "footway", "surface", "smoothness", "wheelchair", "tactile_paving",
                "crossing", "sidewalk", "kerb_u_context", "kerb_v_context")  # fmt: skip
 
@@ -94,6 +97,7 @@ def build_network(
     rows: list[tuple[object, ...]] = []
     road_nodes: list[np.ndarray] = []
     bare_road_nodes: list[np.ndarray] = []
+    streets: list[tuple[str, np.ndarray, np.ndarray]] = []
     seen: set[tuple[int, int, int]] = set()
     tick("select walkable ways")
     for raw in raws:
@@ -105,6 +109,8 @@ def build_network(
             if key in seen:  # the same way from two overlapping inputs
                 continue
             seen.add(key)
+            if w.tags.get("highway") in _NAMED_STREETS and w.tags.get("name"):
+                streets.append((w.tags["name"], w.coords, w.nodes))
             if w.tags.get("highway") in ROAD_HIGHWAYS:
                 road_nodes.append(w.nodes)
                 if _sidewalk_state(w.tags) not in _SIDEWALK_PRESENT:
@@ -218,6 +224,7 @@ def build_network(
 
     tick("measure rest points")
     mids = shapely.get_coordinates(shapely.line_interpolate_point(geoms, 0.5, normalized=True))
+    _name_from_streets(way_cols, is_crossing, seg_u, seg_v, node_osm, mids, streets)
     rest_dist = _rest_distance(mids, np.asarray(rest, dtype=np.float64).reshape(-1, 2))
 
     tick("make directed arcs")
@@ -447,6 +454,40 @@ def _crossing_from_nodes(way_cols, is_crossing, seg_u, seg_v, nodes) -> None:  #
             vib[i] = np.fmax(n_vib[eu], n_vib[ev])
     way_cols["signal_sound"] = sound
     way_cols["signal_vibration"] = vib
+
+
+def _name_from_streets(way_cols, is_crossing, seg_u, seg_v, node_osm, mids, streets) -> None:  # type: ignore[no-untyped-def]
+    """Give unnamed sidewalks the name of the street they run along and unnamed
+    crossings the name of the street they cross, so directions can name them.
+
+    A crossing takes the name of a street sharing one of its nodes; a sidewalk
+    takes the nearest named street within :data:`STREET_NAME_M`.
+    """
+    names = way_cols["name"]
+    footway = way_cols["footway"]
+    if not streets:
+        return
+    on_street: dict[int, str] = {}
+    for name, _coords, nodes in streets:
+        for nid in nodes:
+            on_street.setdefault(int(nid), name)
+    for i in np.flatnonzero(is_crossing & (names == None)):  # noqa: E711 - object array
+        names[i] = on_street.get(int(node_osm[seg_u[i]])) or on_street.get(int(node_osm[seg_v[i]]))
+    todo = np.flatnonzero((footway == "sidewalk") & (names == None))  # noqa: E711
+    if not len(todo):
+        return
+    lat0 = float(np.mean(mids[:, 1]))
+    lines = shapely.linestrings(
+        local_xy(np.concatenate([c for _, c, _ in streets]), lat0),
+        indices=np.repeat(np.arange(len(streets)), [len(c) for _, c, _ in streets]),
+    )
+    tree = shapely.STRtree(lines)
+    pts = shapely.points(local_xy(mids[todo], lat0))
+    (which, hit), _dist = tree.query_nearest(
+        pts, max_distance=STREET_NAME_M, return_distance=True, all_matches=False
+    )
+    for j, k in zip(which, hit, strict=True):
+        names[todo[j]] = streets[k][0]
 
 
 def _rest_distance(mids: np.ndarray, rest: np.ndarray) -> np.ndarray:
