@@ -6,10 +6,15 @@ import os
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from stufenlos.config import CityConfig, data_dir, find_city
 from stufenlos.errors import UnknownCityError
 from stufenlos.network import Network
+
+if TYPE_CHECKING:
+    from stufenlos.overrides import Overrides
+    from stufenlos.routing import Matrix, Reach, Route, Router
 
 __all__ = ["City", "city_folder", "load_city"]
 
@@ -40,6 +45,45 @@ class City:
     def database_path(self) -> Path:
         """The city's SQLite database of barriers and import metadata."""
         return self.folder / "city.sqlite"
+
+    # -- routing (see stufenlos.routing) ---------------------------------------------
+
+    @cached_property
+    def overrides(self) -> Overrides:
+        """Live closures of this city, kept in ``overrides.json`` in its folder."""
+        from stufenlos.overrides import Overrides
+
+        return Overrides(self.folder / "overrides.json", barrier_resolver=self._barrier_arcs)
+
+    def _barrier_arcs(self, barrier_id: str) -> list[int]:
+        from stufenlos.barriers import BarrierStore
+        from stufenlos.overrides import OverrideError
+
+        record = BarrierStore(self.database_path).get(barrier_id)
+        if record is None:
+            msg = f"no barrier {barrier_id!r} in {self.name}"
+            raise OverrideError(msg)
+        return [int(i) for i in record.get("edge_ids") or []]
+
+    @cached_property
+    def router(self) -> Router:
+        """A :class:`~stufenlos.routing.Router` on this city's network and overrides."""
+        from stufenlos.routing import Router
+
+        return Router(self.network, overrides=self.overrides)
+
+    def route(self, origin: tuple[float, float], destination: tuple[float, float],
+              **options: Any) -> Route:
+        """Best route between two ``(lat, lon)`` points; see :meth:`Router.route`."""
+        return self.router.route(origin, destination, **options)
+
+    def matrix(self, origins: Any, destinations: Any, **options: Any) -> Matrix:
+        """Cost matrix between points; see :meth:`Router.matrix`."""
+        return self.router.matrix(origins, destinations, **options)
+
+    def reach(self, origin: tuple[float, float], **options: Any) -> Reach:
+        """Reachable area from a ``(lat, lon)`` point; see :meth:`Router.reach`."""
+        return self.router.reach(origin, **options)
 
 
 def load_city(name: str, *, base: str | os.PathLike[str] | None = None) -> City:

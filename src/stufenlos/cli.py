@@ -25,7 +25,7 @@ city_app = typer.Typer(help="List and add city configurations.", no_args_is_help
 app.add_typer(city_app, name="city")
 
 #: modules that add their commands with a ``register(app)`` function
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("stufenlos.cli_routing",)
 
 
 def fail(exc: StufenlosError) -> typer.Exit:

@@ -54,7 +54,7 @@ _LIMIT = {
 _T = {
     "en": {
         "start": "Start", "arrive": "You have arrived.",
-        "summary": "{profile} route, {dist}, about {mins}.",
+        "summary": "{profile} route: {dist}, about {mins}.",
         "ok": "The route keeps all your limits.",
         "broken": "No route keeps all your limits. This route breaks {n} of them; they are "
                   "announced below as a warning.",
@@ -88,7 +88,7 @@ _T = {
     },
     "de": {
         "start": "Start", "arrive": "Sie haben Ihr Ziel erreicht.",
-        "summary": "Route für Profil {profile}, {dist}, etwa {mins}.",
+        "summary": "Route für Profil {profile}: {dist}, etwa {mins}.",
         "ok": "Die Route hält alle Ihre Grenzwerte ein.",
         "broken": "Keine Route hält alle Ihre Grenzwerte ein. Diese Route überschreitet {n}; "
                   "die Stellen werden unten als Warnung angesagt.",
@@ -122,6 +122,16 @@ _T = {
         "extra": "{msg}",
     },
 }
+
+
+_PROFILE_NAME = {
+    "en": {"standard": "Standard", "wheelchair": "Wheelchair",
+           "electric_wheelchair": "Electric wheelchair", "walker": "Walker",
+           "older_pedestrian": "Older pedestrian", "blind": "Blind", "pram": "Pram"},
+    "de": {"standard": "Standard", "wheelchair": "Rollstuhl",
+           "electric_wheelchair": "Elektrorollstuhl", "walker": "Rollator",
+           "older_pedestrian": "Ältere Fußgänger", "blind": "Blind", "pram": "Kinderwagen"},
+}  # fmt: skip
 
 
 def _dist(m: float, lang: str) -> str:
@@ -217,8 +227,11 @@ def _group(segments: list[dict[str, Any]]) -> list[list[int]]:
         kind = _kind(seg)
         if groups:
             prev = segments[groups[-1][-1]]
-            if (kind not in ("crossing", "steps", "elevator") and _kind(prev) == kind
-                    and prev.get("name") == seg.get("name")):
+            special = ("crossing", "steps", "elevator")
+            same_name = prev.get("name") is not None and prev.get("name") == seg.get("name")
+            if (kind not in special and _kind(prev) not in special
+                    and (same_name or (_kind(prev) == kind and prev.get("name") is None
+                                       and seg.get("name") is None))):
                 groups[-1].append(i)
                 continue
         groups.append([i])
@@ -234,7 +247,8 @@ def instructions(route: Route, segments: list[dict[str, Any]] | None = None, *,
     t = _T[lang]
     segs = route.segments() if segments is None else segments
     status = route.status
-    lines = [t["summary"].format(profile=route.profile.name.replace("_", " "),
+    lines = [t["summary"].format(profile=_PROFILE_NAME[lang].get(route.profile.name,
+                                                             route.profile.name),
                                  dist=_dist(route.distance_m, lang),
                                  mins=_minutes(route.duration_s, lang))]
     if status == "no_route":

@@ -27,7 +27,7 @@ from stufenlos._util import atomic_write_bytes
 from stufenlos.errors import InputFileError, StufenlosError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
     from stufenlos.network import Network
 
@@ -106,11 +106,11 @@ class Overrides:
     path
         JSON file to load from and save to (``None``: in memory only).
     barrier_resolver
-        Maps a barrier id to ``("node" | "way", osm_id)``; used for ``kind="barrier"``.
+        Maps a barrier id to the arc ids it lies on; used for ``kind="barrier"``.
     """
 
     def __init__(self, path: str | os.PathLike[str] | None = None, *,
-                 barrier_resolver: Callable[[str], tuple[str, int]] | None = None) -> None:
+                 barrier_resolver: Callable[[str], Sequence[int]] | None = None) -> None:
         self.path = Path(path) if path is not None else None
         self.barrier_resolver = barrier_resolver
         self._items: dict[str, Override] = {}
@@ -203,7 +203,7 @@ _RESOLVED: dict[tuple[int, str, str], NDArray[np.int64]] = {}
 
 
 def resolve(network: Network, kind: str, ref: str,
-            barrier_resolver: Callable[[str], tuple[str, int]] | None = None) -> NDArray[np.int64]:
+            barrier_resolver: Callable[[str], Sequence[int]] | None = None) -> NDArray[np.int64]:
     """Arc ids that closing ``kind`` ``ref`` closes; raises if there are none."""
     key = (id(network), kind, ref)
     hit = _RESOLVED.get(key)
@@ -214,9 +214,11 @@ def resolve(network: Network, kind: str, ref: str,
         if barrier_resolver is None:
             msg = f"cannot resolve barrier {ref!r}: no barrier store attached"
             raise OverrideError(msg)
-        kind, osm_id = barrier_resolver(ref)
-        ref = str(osm_id)
-    if kind == "arc":
+        arcs = np.asarray(barrier_resolver(ref), np.int64)
+        if arcs.size == 0:
+            msg = f"barrier {ref!r} lies on no arc of the walkable network"
+            raise OverrideError(msg)
+    elif kind == "arc":
         arcs = np.array([int(ref)], np.int64)
         if not 0 <= arcs[0] < network.n_edges:
             msg = f"arc {ref} is not in the network (0..{network.n_edges - 1})"

@@ -60,6 +60,8 @@ logger = logging.getLogger(__name__)
 CLOSED_PENALTY_S = VIOLATION_PENALTY_S + 20_000.0
 #: how far a point may lie from the nearest usable arc before we snap to any arc
 MAX_SNAP_M = 500.0
+#: how much farther than the nearest way a usable way may be to be preferred
+SNAP_DETOUR_M = 30.0
 
 Status = Literal["ok", "limits_broken", "no_route"]
 LatLon = tuple[float, float]
@@ -130,19 +132,23 @@ class _SnapIndex:
         return shapely.Point((lon - self.lon0) * self.kx, (lat - self.lat0) * self.ky)
 
     def snap(self, lat: float, lon: float, usable: NDArray[np.bool_]) -> Snap:
-        """Nearest usable arc within :data:`MAX_SNAP_M`, else the nearest arc."""
+        """Nearest usable arc, unless it is more than :data:`SNAP_DETOUR_M` farther
+        than the nearest arc of any kind (then the point is really on that arc, and
+        the route reports the limits it breaks there)."""
         pt = self.point(lat, lon)
-        for radius in (50.0, 200.0, MAX_SNAP_M):
-            cand = self.tree.query(pt, predicate="dwithin", distance=radius)
-            if cand.size:
-                ok = cand[usable[self.arcs[cand]]]
-                if ok.size:
-                    return self._make(pt, ok, True)
-        cand = self.tree.query_nearest(pt)
-        if cand.size == 0:
+        nearest = self.tree.query_nearest(pt, return_distance=True)
+        if nearest[0].size == 0:
             msg = "the network has no arcs to snap to"
             raise RoutingError(msg)
-        return self._make(pt, cand, bool(usable[self.arcs[cand[0]]]))
+        cand_any, dist_any = nearest[0], float(nearest[1][0])
+        if usable[self.arcs[cand_any]].any():
+            return self._make(pt, cand_any[usable[self.arcs[cand_any]]], True)
+        reach = min(dist_any + SNAP_DETOUR_M, MAX_SNAP_M)
+        cand = self.tree.query(pt, predicate="dwithin", distance=reach)
+        ok = cand[usable[self.arcs[cand]]]
+        if ok.size:
+            return self._make(pt, ok, True)
+        return self._make(pt, cand_any, False)
 
     def _make(self, pt: shapely.Point, cand: NDArray[np.int64], usable: bool) -> Snap:
         dist = shapely.distance(self.geoms[cand], pt)
@@ -633,8 +639,8 @@ class Route:
             if s.distance_m > 50:
                 out.append(f"{label} is {s.distance_m:.0f} m from the nearest usable way")
             if not s.usable:
-                out.append(f"{label}: no usable way within {MAX_SNAP_M:.0f} m; "
-                           f"snapped to the nearest way")
+                out.append(f"{label} lies on a way that breaks a limit and no usable way "
+                           f"is within {SNAP_DETOUR_M:.0f} m more")
         return out
 
     def to_geojson(self, *, languages: Sequence[str] = ("de", "en")) -> dict[str, Any]:

@@ -1,0 +1,193 @@
+"""CLI commands ``route``, ``reach`` and ``close``/``reopen``/``closures``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from stufenlos.errors import StufenlosError
+
+__all__ = ["register"]
+
+_FROM = Annotated[str, typer.Option("--from", help="Start as LAT,LON.")]
+_PROFILE = Annotated[str, typer.Option(
+    help="standard, wheelchair, electric_wheelchair, walker, older_pedestrian, blind, pram.")]
+_DATA = Annotated[Path | None, typer.Option(
+    "--data-dir", help="Where imported cities live (default $STUFENLOS_DATA_DIR or ./var).")]
+
+
+def _limits(**values: Any) -> dict[str, Any]:
+    out = {k: v for k, v in values.items() if v is not None}
+    if "avoid_surfaces" in out:
+        out["avoid_surfaces"] = frozenset(s.strip() for s in out["avoid_surfaces"].split(",")
+                                          if s.strip())
+    return out
+
+
+def _write(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    else:
+        from stufenlos._util import atomic_write_bytes
+
+        atomic_write_bytes(output, text.encode("utf-8"))
+
+
+def _fail(exc: StufenlosError) -> typer.Exit:
+    typer.echo(f"error: {exc}", err=True)
+    return typer.Exit(code=exc.exit_code)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the routing commands to ``app``."""
+
+    @app.command()
+    def route(
+        city: Annotated[str, typer.Argument(help="City name.")],
+        origin: _FROM,
+        destination: Annotated[str, typer.Option("--to", help="Destination as LAT,LON.")],
+        profile: _PROFILE = "standard",
+        optimize: Annotated[str, typer.Option(help="comfort or distance.")] = "comfort",
+        fmt: Annotated[str, typer.Option("--format", help="geojson or text.")] = "geojson",
+        lang: Annotated[str, typer.Option(help="Language of text directions: de or en.")] = "en",
+        max_incline_pct: Annotated[float | None, typer.Option(help="Steepest slope, %.")] = None,
+        max_kerb_cm: Annotated[float | None, typer.Option(help="Highest kerb, cm.")] = None,
+        min_width_m: Annotated[float | None, typer.Option(help="Narrowest width, m.")] = None,
+        max_steps: Annotated[int | None, typer.Option(help="Most steps (0 = step-free).")] = None,
+        speed_mps: Annotated[float | None, typer.Option(help="Speed on the flat, m/s.")] = None,
+        max_distance_m: Annotated[float | None, typer.Option(help="Range, m.")] = None,
+        min_smoothness: Annotated[str | None, typer.Option(
+            help="Worst acceptable smoothness (e.g. intermediate).")] = None,
+        avoid_surfaces: Annotated[str | None, typer.Option(
+            help="Comma-separated surfaces to avoid (replaces the preset's list).")] = None,
+        unknown_policy: Annotated[str | None, typer.Option(
+            help="strict, cautious or optimistic.")] = None,
+        output: Annotated[Path | None, typer.Option("--output", "-o", help="File.")] = None,
+        data_dir: _DATA = None,
+    ) -> None:
+        """Best route between two points for a profile; never a silent "no route".
+
+        Exit code 0 with status ok or limits_broken, 1 if the points are not connected.
+        """
+        from stufenlos.city import load_city
+        from stufenlos.routing import RoutingError, parse_latlon
+
+        if fmt not in ("geojson", "text"):
+            typer.echo(f"error: --format must be geojson or text, got {fmt!r}", err=True)
+            raise typer.Exit(code=2)
+        try:
+            if optimize not in ("comfort", "distance"):
+                msg = f"--optimize must be comfort or distance, got {optimize!r}"
+                raise RoutingError(msg)
+            a, b = parse_latlon(origin), parse_latlon(destination)
+            c = load_city(city, base=data_dir)
+            limits = _limits(max_incline_pct=max_incline_pct, max_kerb_cm=max_kerb_cm,
+                             min_width_m=min_width_m, max_steps=max_steps,
+                             speed_mps=speed_mps, max_distance_m=max_distance_m,
+                             min_smoothness=min_smoothness, avoid_surfaces=avoid_surfaces,
+                             unknown_policy=unknown_policy)
+            r = c.route(a, b, profile=profile, optimize=optimize, **limits)
+            if fmt == "text":
+                text = r.to_text(lang=lang)
+            else:
+                text = json.dumps(r.to_geojson(), ensure_ascii=False, indent=1)
+        except StufenlosError as exc:
+            raise _fail(exc) from None
+        _write(text, output)
+        if r.status == "no_route":
+            raise typer.Exit(code=1)
+
+    @app.command()
+    def reach(
+        city: Annotated[str, typer.Argument(help="City name.")],
+        origin: _FROM,
+        profile: _PROFILE = "standard",
+        minutes: Annotated[float | None, typer.Option(help="Time budget in minutes.")] = None,
+        metres: Annotated[float | None, typer.Option(help="Distance budget in metres.")] = None,
+        max_incline_pct: Annotated[float | None, typer.Option(help="Steepest slope, %.")] = None,
+        max_kerb_cm: Annotated[float | None, typer.Option(help="Highest kerb, cm.")] = None,
+        max_steps: Annotated[int | None, typer.Option(help="Most steps (0 = step-free).")] = None,
+        output: Annotated[Path | None, typer.Option("--output", "-o", help="File.")] = None,
+        data_dir: _DATA = None,
+    ) -> None:
+        """Area reachable within a time or distance budget, as GeoJSON."""
+        from stufenlos.city import load_city
+        from stufenlos.routing import parse_latlon
+
+        if (minutes is None) == (metres is None):
+            typer.echo("error: give exactly one of --minutes and --metres", err=True)
+            raise typer.Exit(code=2)
+        try:
+            a = parse_latlon(origin)
+            c = load_city(city, base=data_dir)
+            limits = _limits(max_incline_pct=max_incline_pct, max_kerb_cm=max_kerb_cm,
+                             max_steps=max_steps)
+            res = c.reach(a, profile=profile,
+                          max_time_s=None if minutes is None else minutes * 60.0,
+                          max_distance_m=metres, **limits)
+            text = json.dumps(res.to_geojson(), ensure_ascii=False)
+        except StufenlosError as exc:
+            raise _fail(exc) from None
+        _write(text, output)
+
+    @app.command()
+    def close(
+        city: Annotated[str, typer.Argument(help="City name.")],
+        kind: Annotated[str, typer.Argument(help="way, node, elevator, barrier or arc.")],
+        ref: Annotated[str, typer.Argument(help="OSM id, barrier id or arc index.")],
+        until: Annotated[str | None, typer.Option(
+            help="Expiry, ISO 8601 with time zone (default: until reopened).")] = None,
+        reason: Annotated[str, typer.Option(help="Why (shown to operators).")] = "",
+        data_dir: _DATA = None,
+    ) -> None:
+        """Close a way, node, elevator or barrier for routing, at once and without rebuild."""
+        from stufenlos.city import load_city
+        from stufenlos.overrides import resolve
+
+        try:
+            c = load_city(city, base=data_dir)
+            if kind not in ("way", "node", "elevator", "barrier", "arc"):
+                typer.echo(f"error: unknown kind {kind!r}", err=True)
+                raise typer.Exit(code=2)
+            arcs = resolve(c.network, kind, ref, c._barrier_arcs)
+            item = c.overrides.close(kind, ref, until=until, reason=reason)  # type: ignore[arg-type]
+        except StufenlosError as exc:
+            raise _fail(exc) from None
+        typer.echo(f"closed {kind} {ref} ({arcs.size} arcs), id {item.id}"
+                   + (f", until {item.until.isoformat()}" if item.until else ""))
+
+    @app.command()
+    def reopen(
+        city: Annotated[str, typer.Argument(help="City name.")],
+        override_id: Annotated[str, typer.Argument(help="Closure id (see `closures`).")],
+        data_dir: _DATA = None,
+    ) -> None:
+        """Remove a closure."""
+        from stufenlos.city import load_city
+
+        try:
+            gone = load_city(city, base=data_dir).overrides.reopen(override_id)
+        except StufenlosError as exc:
+            raise _fail(exc) from None
+        for o in gone:
+            typer.echo(f"reopened {o.kind} {o.ref}")
+
+    @app.command()
+    def closures(
+        city: Annotated[str, typer.Argument(help="City name.")],
+        data_dir: _DATA = None,
+    ) -> None:
+        """List closures in force."""
+        from stufenlos.city import load_city
+
+        try:
+            items = load_city(city, base=data_dir).overrides.active()
+        except StufenlosError as exc:
+            raise _fail(exc) from None
+        for o in items:
+            until = o.until.isoformat() if o.until else "-"
+            typer.echo(f"{o.id}\t{o.kind}\t{o.ref}\t{until}\t{o.reason}")
