@@ -32,7 +32,10 @@ def store(request: pytest.FixtureRequest, tmp_path) -> ReportStore:
 
 @pytest.fixture
 def svc(store: ReportStore) -> ReportService:
-    return ReportService(store, auto_hide_flags=3, edge_finder=lambda city, lat, lon: [7, 8])
+    def finder(city, lat, lon, equipment):
+        return [7, 8]
+
+    return ReportService(store, auto_hide_flags=3, edge_finder=finder)
 
 
 def _sub(**kw) -> Submission:

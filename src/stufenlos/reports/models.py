@@ -130,7 +130,7 @@ class ReportPhoto(Base):
     content_type: Mapped[str] = mapped_column(String(40))
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)
-    data: Mapped[bytes] = mapped_column(LargeBinary)
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
 
     report: Mapped[Report] = relationship(back_populates="photo")
 

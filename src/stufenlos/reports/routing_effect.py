@@ -3,32 +3,39 @@
 :func:`affected_edges` finds the network arcs a report is about (the nearest
 way to its location, both directions); :func:`apply_effect` and
 :func:`lift_effect` register and remove the matching routing override. The
-override registry lives in :mod:`stufenlos.overrides`; where it is not
-available the effect is recorded on the report only (its ``edge_ids``).
+closures live in each city's :class:`~stufenlos.overrides.Overrides` file, which
+the router reads before every query.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import logging
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+import shapely
+import shapely.ops
+
+from stufenlos.overrides import Overrides
 
 __all__ = [
     "EdgeFinder",
     "affected_edges",
     "apply_effect",
     "lift_effect",
+    "nearest_arcs",
     "override_key",
+    "overrides_for",
+    "overrides_path",
 ]
 
 logger = logging.getLogger(__name__)
 
-#: callable(city, lat, lon) -> list of edge indices; replaceable for cities without a network
-EdgeFinder = Callable[[str, float, float], list[int]]
+#: callable(city, lat, lon, equipment) -> edge indices; replaceable (e.g. in tests)
+EdgeFinder = Callable[[str | None, float | None, float | None, str | None], list[int]]
 #: reports farther than this from any way affect no edge
 MAX_SNAP_M = 50.0
 
@@ -38,11 +45,14 @@ def override_key(report_id: int) -> str:
     return f"report:{report_id}"
 
 
-def affected_edges(city: str | None, lat: float | None, lon: float | None) -> list[int]:
+def affected_edges(
+    city: str | None, lat: float | None, lon: float | None, equipment: str | None = None
+) -> list[int]:
     """Arcs of ``city``'s network nearest to (lat, lon): the arc and its reverse.
 
-    Empty when the city is unknown or not imported, the report has no
-    coordinates, or no way lies within :data:`MAX_SNAP_M`.
+    With ``equipment`` (``elevator`` or ``escalator``) only arcs of that kind
+    are candidates. Empty when the city is unknown or not imported, the report
+    has no coordinates, or nothing lies within :data:`MAX_SNAP_M`.
     """
     if city is None or lat is None or lon is None:
         return []
@@ -54,27 +64,34 @@ def affected_edges(city: str | None, lat: float | None, lon: float | None) -> li
     except (StufenlosError, OSError) as exc:
         logger.info("no network for %s, report affects no edge: %s", city, exc)
         return []
-    return nearest_arcs(network, lat, lon)
+    return nearest_arcs(network, lat, lon, equipment=equipment)
 
 
-def nearest_arcs(network: Any, lat: float, lon: float) -> list[int]:
+def nearest_arcs(network: Any, lat: float, lon: float, *,
+                 equipment: str | None = None) -> list[int]:
     """Indices of the arc nearest to (lat, lon) and of its reverse arc."""
-    import shapely
-
     edges = network.edges
     if len(edges) == 0:
         return []
-    tree = _tree(network)
+    geoms = _geoms(network)
+    if equipment in ("elevator", "escalator"):
+        candidates = np.flatnonzero(edges[equipment].fillna(False).to_numpy(bool))
+    else:
+        candidates = np.arange(len(edges))
+    if candidates.size == 0:
+        return []
     # Metres per degree around the point: good enough for snapping within tens of metres.
     kx = 111_320.0 * np.cos(np.radians(lat))
     ky = 110_540.0
     point = shapely.Point(lon, lat)
-    idx = tree.query_nearest(point, max_distance=MAX_SNAP_M / ky * 2, all_matches=False)
-    if len(idx) == 0:
-        return []
-    best = int(idx[0])
-    geom = tree.geometries[best]
-    nearest = shapely.ops.nearest_points(geom, point)[0]
+    if candidates.size == len(edges):
+        hit = _tree(network).query_nearest(point, max_distance=MAX_SNAP_M / ky * 2)
+        if len(hit) == 0:
+            return []
+        best = int(hit[0])
+    else:
+        best = int(candidates[np.argmin(shapely.distance(geoms[candidates], point))])
+    nearest = shapely.ops.nearest_points(geoms[best], point)[0]
     dist_m = float(np.hypot((nearest.x - lon) * kx, (nearest.y - lat) * ky))
     if dist_m > MAX_SNAP_M:
         return []
@@ -85,26 +102,36 @@ def nearest_arcs(network: Any, lat: float, lon: float) -> list[int]:
     return sorted(out)
 
 
-_TREES: dict[int, Any] = {}
+_CACHE: dict[int, tuple[Any, Any]] = {}
+
+
+def _geoms(network: Any) -> Any:
+    key = id(network)
+    if key not in _CACHE:
+        geoms = shapely.from_wkb(network.edges["geometry"].to_numpy())
+        _CACHE[key] = (geoms, shapely.STRtree(geoms))
+    return _CACHE[key][0]
 
 
 def _tree(network: Any) -> Any:
-    import shapely
-
-    key = id(network)
-    tree = _TREES.get(key)
-    if tree is None:
-        geoms = shapely.from_wkb(network.edges["geometry"].to_numpy())
-        tree = shapely.STRtree(geoms)
-        _TREES[key] = tree
-    return tree
+    _geoms(network)
+    return _CACHE[id(network)][1]
 
 
-def _overrides() -> Any | None:
-    try:
-        return importlib.import_module("stufenlos.overrides")
-    except ImportError:
-        return None
+def overrides_path(city: str) -> Path:
+    """The file holding ``city``'s live routing closures (shared by API, CLI and router)."""
+    from stufenlos.city import city_folder
+
+    return city_folder(city) / "overrides.json"
+
+
+def overrides_for(city: str) -> Overrides:
+    """The :class:`~stufenlos.overrides.Overrides` store of ``city``."""
+    return Overrides(overrides_path(city))
+
+
+def _reason_prefix(report_id: int) -> str:
+    return f"{override_key(report_id)} "
 
 
 def apply_effect(
@@ -115,32 +142,40 @@ def apply_effect(
     expires_at: dt.datetime | None,
     reason: str,
 ) -> bool:
-    """Close ``edge_ids`` of ``city`` for step-free routing until lifted or ``expires_at``.
+    """Close ``edge_ids`` of ``city`` for routing until lifted or ``expires_at``.
 
-    Returns whether a routing override was registered.
+    Each arc becomes one ``arc`` closure whose reason starts with
+    ``report:<id>`` so that a route crossing it can name the report.
+    Idempotent: closures of the report that are already there are replaced.
+    Returns whether closures were registered.
     """
-    mod = _overrides()
-    if mod is None or city is None or not edge_ids:
+    if city is None or not edge_ids:
         return False
-    register = getattr(mod, "add_report_override", None)
-    if register is None:
-        return False
-    register(
-        key=override_key(report_id),
-        city=city,
-        edge_ids=edge_ids,
-        expires_at=expires_at,
-        reason=reason,
-    )
+    store = overrides_for(city)
+    _remove(store, report_id)
+    for arc in edge_ids:
+        store.close("arc", int(arc), until=expires_at,
+                    reason=f"{_reason_prefix(report_id)}{reason}")
+    logger.info("report %d closes %d arcs in %s", report_id, len(edge_ids), city)
     return True
 
 
 def lift_effect(*, report_id: int, city: str | None) -> bool:
-    """Remove the routing override of a report, if any; returns whether one was removed."""
-    mod = _overrides()
-    if mod is None or city is None:
+    """Remove the routing closures of a report; returns whether any were removed."""
+    if city is None:
         return False
-    remove = getattr(mod, "remove_report_override", None)
-    if remove is None:
+    path = overrides_path(city)
+    if not path.exists():
         return False
-    return bool(remove(key=override_key(report_id), city=city))
+    removed = _remove(Overrides(path), report_id)
+    if removed:
+        logger.info("report %d no longer closes arcs in %s", report_id, city)
+    return removed > 0
+
+
+def _remove(store: Overrides, report_id: int) -> int:
+    prefix = _reason_prefix(report_id)
+    mine = [o.id for o in store.active() if o.reason.startswith(prefix)]
+    for oid in mine:
+        store.reopen(oid)
+    return len(mine)

@@ -353,6 +353,7 @@ class ReportService:
             if report is None or not self.is_public(report) or report.photo is None:
                 msg = f"no photo for report {report_id}"
                 raise ReportNotFoundError(msg)
+            _ = report.photo.data  # deferred column: load it while the session is open
             return report.photo
 
     def confirmations(self, report_id: int) -> dict[str, int]:
@@ -441,6 +442,7 @@ class ReportService:
             ).order_by(Report.requested_at)
             out = []
             for r in s.scalars(stmt):
+                _ = r.photo
                 out.append({"report": r, "flags": int(flag_counts.get(r.id, 0))})
             return out
 
@@ -716,11 +718,14 @@ class ReportService:
                   and self.is_blocking(report))
         if active:
             if not report.edge_ids:
-                report.edge_ids = self._edge_finder(report.jurisdiction, report.lat, report.lon)
+                equipment = None
+                if report.service_code == "broken-elevator":
+                    equipment = (report.attributes or {}).get("equipment", "elevator")
+                report.edge_ids = self._edge_finder(
+                    report.jurisdiction, report.lat, report.lon, equipment)
             routing_effect.apply_effect(
                 report_id=report.id, city=report.jurisdiction, edge_ids=list(report.edge_ids or []),
-                expires_at=report.expires_at,
-                reason=f"report {report.id}: {SERVICES[report.service_code].name}",
+                expires_at=report.expires_at, reason=SERVICES[report.service_code].name,
             )
         else:
             routing_effect.lift_effect(report_id=report.id, city=report.jurisdiction)

@@ -193,6 +193,8 @@ async def read_form(request: Request) -> tuple[dict[str, list[str]], bytes | Non
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     fields: dict[str, list[str]] = {}
     media: bytes | None = None
+    if not body and not ctype:
+        return fields, None
     if ctype == "application/x-www-form-urlencoded":
         try:
             text = body.decode("utf-8")
@@ -217,14 +219,17 @@ async def read_form(request: Request) -> tuple[dict[str, list[str]], bytes | Non
         except Exception as exc:  # Starlette raises its own HTTPException/MultiPartException
             msg = f"cannot parse the multipart body: {getattr(exc, 'detail', exc)}"
             raise ReportInputError(msg, field="body") from None
-        for k, v in form.multi_items():
-            if isinstance(v, str):
-                fields.setdefault(k, []).append(v)
-            elif k == "media":
-                media = await v.read()
-            else:
-                msg = "only the `media` field may carry a file"
-                raise ReportInputError(msg, field=k)
+        try:
+            for k, v in form.multi_items():
+                if isinstance(v, str):
+                    fields.setdefault(k, []).append(v)
+                elif k == "media":
+                    media = await v.read()
+                else:
+                    msg = "only the `media` field may carry a file"
+                    raise ReportInputError(msg, field=k)
+        finally:
+            await form.close()
     else:
         msg = (
             "send the form as application/x-www-form-urlencoded "
