@@ -1,0 +1,89 @@
+"""A report changes step-free routes: accepted → the blocked edge is avoided → fixed → back."""
+
+from __future__ import annotations
+
+import pytest
+import shapely
+from fastapi.testclient import TestClient
+
+from stufenlos.api.app import create_app
+from stufenlos.api.routes.open311 import report_service
+from stufenlos.reports.routing_effect import nearest_arcs, overrides_for, overrides_path
+from stufenlos.routing import Router
+
+V2 = "/open311/v2"
+ORIGIN, DESTINATION = (53.5515, 9.9905), (53.5545, 9.9965)  # around the Binnenalster
+
+
+@pytest.fixture
+def hamburg(imported_city, monkeypatch, tmp_path):
+    city = imported_city("hamburg")
+    monkeypatch.setenv("STUFENLOS_DATA_DIR", str(city.folder.parent))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'app.sqlite'}")
+    monkeypatch.setenv("STUFENLOS_REPORT_RATE", "1000/minute")
+    overrides_path("hamburg").unlink(missing_ok=True)
+    yield city
+    overrides_path("hamburg").unlink(missing_ok=True)
+
+
+def test_report_moderation_route_fixed_route_returns(hamburg) -> None:
+    router = Router(hamburg.network, overrides=overrides_for("hamburg"))
+    before = router.route(ORIGIN, DESTINATION, profile="wheelchair")
+    assert before.status == "ok"
+    arcs = [int(a) for a in before.arcs]
+    blocked = arcs[len(arcs) // 2]
+    line = shapely.from_wkb(hamburg.network.edges["geometry"].iloc[blocked])
+    spot = line.interpolate(0.5, normalized=True)
+    closed = nearest_arcs(hamburg.network, spot.y, spot.x)
+    assert blocked in closed
+
+    with TestClient(create_app()) as client:
+        token = report_service().add_moderator("Moderator")
+        auth = {"Authorization": f"Bearer {token}"}
+        # an anonymous report: a construction fence on the way
+        r = client.post(f"{V2}/requests.json", data={
+            "jurisdiction_id": "hamburg", "service_code": "blocked-sidewalk",
+            "lat": f"{spot.y:.7f}", "long": f"{spot.x:.7f}",
+            "description": "Bauzaun über die ganze Breite des Gehwegs",
+        })
+        assert r.status_code == 201
+        rid = r.json()[0]["service_request_id"]
+        # not yet moderated: routing is unchanged
+        assert router.route(ORIGIN, DESTINATION, profile="wheelchair").arcs.tolist() == arcs
+
+        r = client.post(f"/moderation/api/reports/{rid}/accept", headers=auth)
+        assert r.status_code == 200
+        assert sorted(r.json()["edge_ids"]) == closed
+        detour = router.route(ORIGIN, DESTINATION, profile="wheelchair")
+        assert detour.status == "ok"
+        assert not set(closed) & set(detour.arcs.tolist())
+        assert detour.distance_m > before.distance_m
+        # the closure names the report that caused it
+        reasons = {o.reason for o in overrides_for("hamburg").active()}
+        assert reasons == {f"report:{rid} Blocked sidewalk"}
+
+        r = client.post(f"/moderation/api/reports/{rid}/status",
+                        data={"status": "fixed", "note": "Zaun entfernt"}, headers=auth)
+        assert r.status_code == 200
+        after = router.route(ORIGIN, DESTINATION, profile="wheelchair")
+        assert after.arcs.tolist() == arcs
+        assert overrides_for("hamburg").active() == []
+
+
+def test_rejected_and_non_blocking_reports_leave_routes_alone(hamburg) -> None:
+    svc = report_service()
+    from stufenlos.reports import Submission
+
+    lat, lon = 53.5530, 9.9930
+    tactile = svc.submit(Submission(service_code="missing-tactile-paving", lat=lat, lon=lon,
+                                    jurisdiction="hamburg"), client="a")
+    svc.accept(tactile.id, actor="m")
+    fence = svc.submit(Submission(service_code="blocked-sidewalk", lat=lat, lon=lon,
+                                  jurisdiction="hamburg"), client="b")
+    svc.reject(fence.id, actor="m")
+    assert overrides_for("hamburg").active() == []
+    # a report far from any way closes nothing
+    lost = svc.submit(Submission(service_code="blocked-sidewalk", lat=53.60, lon=10.10,
+                                 jurisdiction="hamburg"), client="c")
+    assert svc.accept(lost.id, actor="m").edge_ids == []
+    assert overrides_for("hamburg").active() == []
