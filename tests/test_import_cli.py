@@ -13,7 +13,9 @@ import osmium
 import pytest
 from typer.testing import CliRunner
 
+from stufenlos.city import load_city
 from stufenlos.cli import app
+from stufenlos.testing import assert_network_equal
 from tests.conftest import CITIES
 
 runner = CliRunner()
@@ -81,6 +83,9 @@ def test_osm_xml_and_bz2_give_the_same_network_as_pbf(env, tmp_path):
         summary = json.loads((data / name / "summary.json").read_text())
         results[name] = (summary["nodes"], summary["edges"], summary["barriers"])
     assert results["hpbf"] == results["hxml"] == results["hbz"]
+    pbf_net = load_city("hpbf", base=data).network
+    assert_network_equal(pbf_net, load_city("hxml", base=data).network)
+    assert_network_equal(pbf_net, load_city("hbz", base=data).network)
 
 
 BAD_INPUTS = {
