@@ -175,7 +175,8 @@ def test_temporary_barrier_expires(svc: ReportService) -> None:
     svc.accept(r.id, actor="m")
     expires = svc.get(r.id).expires_at
     assert svc.active_overrides() == [
-        {"report_id": r.id, "city": None, "edge_ids": [7, 8], "expires_at": expires}
+        {"report_id": r.id, "city": None, "edge_ids": [7, 8], "expires_at": expires,
+         "reason": "Blocked sidewalk"}
     ]
     assert svc.expire_due(dt.datetime.now(dt.UTC)) == []
     later = dt.datetime.now(dt.UTC) + dt.timedelta(days=5)

@@ -25,7 +25,11 @@ city_app = typer.Typer(help="List and add city configurations.", no_args_is_help
 app.add_typer(city_app, name="city")
 
 #: modules that add their commands with a ``register(app)`` function
-COMMAND_MODULES: tuple[str, ...] = ("stufenlos.cli_routing",)
+COMMAND_MODULES: tuple[str, ...] = (
+    "stufenlos.cli_routing",
+    "stufenlos.cli_plan",
+    "stufenlos.cli_serve",
+)
 
 
 def fail(exc: StufenlosError) -> typer.Exit:

@@ -746,5 +746,6 @@ class ReportService:
                 if r.expires_at is not None and r.expires_at <= now:
                     continue
                 out.append({"report_id": r.id, "city": r.jurisdiction,
-                            "edge_ids": list(r.edge_ids), "expires_at": r.expires_at})
+                            "edge_ids": list(r.edge_ids), "expires_at": r.expires_at,
+                            "reason": SERVICES[r.service_code].name})
             return out

@@ -1,0 +1,297 @@
+"""Action plan, data dialogues, explainers and glossary: public pages, JSON API, Atom feed.
+
+Reading is public. Editing (``/api/plan/...`` POST/PATCH) needs an editor
+account over HTTP Basic authentication with the right role; every edit is
+written to the audit log and, unless it concerns accounts, to the Atom feed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import threading
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.security import HTTPBasic, HTTPBasicCredentials
+from sqlalchemy import select
+
+from stufenlos.api.templating import render
+from stufenlos.db import database_url
+from stufenlos.plan import export as plan_export
+from stufenlos.plan import service
+from stufenlos.plan.explainers import EXPLAINERS, GLOSSARY
+from stufenlos.plan.live import default_providers, live_figures
+from stufenlos.plan.models import AuditEntry, DialogueEvent, Editor
+
+__all__ = ["get_store", "router"]
+
+router = APIRouter(tags=["plan"])
+
+_stores: dict[str, service.PlanStore] = {}
+_lock = threading.Lock()
+_basic = HTTPBasic(auto_error=False, realm="stufenlos editors")
+
+
+def get_store() -> service.PlanStore:
+    """The plan store of the current ``DATABASE_URL`` (migrated, seeded once if empty).
+
+    Set ``STUFENLOS_PLAN_SEED=0`` to start with an empty plan instead of the
+    Hamburg 2022–2024 plan.
+    """
+    url = database_url()
+    with _lock:
+        store = _stores.get(url)
+        if store is None:
+            store = service.PlanStore(url)
+            if os.environ.get("STUFENLOS_PLAN_SEED", "1") != "0":
+                from stufenlos.plan.seed import seed_hamburg
+
+                with store.session() as session:
+                    if plan_export.row_count(session) == 0:
+                        seed_hamburg(session)
+            _stores[url] = store
+    return store
+
+
+Store = Annotated[service.PlanStore, Depends(get_store)]
+
+
+def _today() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()
+
+
+def _editor(session: Any, credentials: HTTPBasicCredentials | None) -> Editor:
+    if credentials is None:
+        msg = "editing needs an editor account (HTTP Basic authentication)"
+        raise service.AuthenticationError(msg)
+    return service.authenticate(session, credentials.username, credentials.password)
+
+
+Credentials = Annotated[HTTPBasicCredentials | None, Depends(_basic)]
+
+
+def _overview(store: service.PlanStore) -> dict[str, Any]:
+    with store.session() as session:
+        plan = service.plan_overview(session, today=_today())
+    features = {m["feature"] for c in plan["commitments"] for m in c["milestones"] if m["feature"]}
+    figures = live_figures(features, default_providers(store.engine))
+    for c in plan["commitments"]:
+        for m in c["milestones"]:
+            m["live_figures"] = figures.get(m["feature"], []) if m["feature"] else []
+    return plan
+
+
+# ---------------------------------------------------------------- pages
+
+
+@router.get("/plan", response_class=HTMLResponse, summary="Action plan (page)")
+def plan_page(request: Request, store: Store) -> HTMLResponse:
+    """The plan with its commitments, progress, flags, bodies and co-creation figures."""
+    return render(request, "plan/index.html", {"plan": _overview(store)})
+
+
+@router.get("/plan/commitments/{slug}", response_class=HTMLResponse, summary="Commitment (page)")
+def commitment_page(slug: str, request: Request, store: Store) -> HTMLResponse:
+    """One commitment: milestones with live figures, quarterly schedule, updates, assessments."""
+    plan = _overview(store)
+    for c in plan["commitments"]:
+        if slug in (c["slug"], c["code"]):
+            return render(request, "plan/commitment.html", {"plan": plan, "c": c})
+    msg = f"no commitment {slug!r}"
+    raise service.PlanNotFoundError(msg)
+
+
+@router.get("/plan/dialogues", response_class=HTMLResponse, summary="Data dialogues (page)")
+def dialogues_page(request: Request, store: Store) -> HTMLResponse:
+    """Data-dialogue events and where to find the explainers."""
+    return render(request, "plan/dialogues.html", {"events": _events(store)})
+
+
+@router.get("/plan/explainers", response_class=HTMLResponse, summary="Data explained (page)")
+def explainers_page(request: Request) -> HTMLResponse:
+    """A plain-language explainer for every published dataset (de, en, easy-read)."""
+    return render(request, "plan/explainers.html", {"explainers": EXPLAINERS})
+
+
+@router.get("/plan/glossary", response_class=HTMLResponse, summary="Glossary (page)")
+def glossary_page(request: Request) -> HTMLResponse:
+    """The accessibility terms used across the app."""
+    return render(request, "plan/glossary.html", {"glossary": GLOSSARY})
+
+
+# ---------------------------------------------------------------- feed
+
+
+@router.get("/plan/feed.atom", summary="Atom feed of every public change")
+def plan_feed(request: Request, store: Store) -> Response:
+    """Every public change of the plan, newest first, as Atom 1.0."""
+    from feedgen.feed import FeedGenerator
+
+    base = str(request.base_url).rstrip("/")
+    with store.session() as session:
+        entries = service.feed_entries(session, limit=200)
+        updated = service.last_change(session) or dt.datetime(2022, 11, 30, tzinfo=dt.UTC)
+    fg = FeedGenerator()
+    fg.id(f"{base}/plan/feed.atom")
+    fg.title("stufenlos – Aktionsplan: Änderungen / action plan: changes")
+    fg.link(href=f"{base}/plan/feed.atom", rel="self", type="application/atom+xml")
+    fg.link(href=f"{base}/plan", rel="alternate", type="text/html")
+    fg.language("de")
+    fg.author({"name": "stufenlos"})
+    fg.updated(updated)
+    fg.generator("stufenlos")
+    for e in reversed(entries):  # feedgen prepends: add oldest first
+        at = e.at if e.at.tzinfo else e.at.replace(tzinfo=dt.UTC)
+        fe = fg.add_entry()
+        fe.id(f"{base}/plan/changes/{e.id}")
+        fe.title(e.summary or f"{e.action} {e.entity}")
+        fe.updated(at)
+        fe.published(at)
+        fe.author({"name": e.actor})
+        fe.link(href=f"{base}/plan", rel="alternate", type="text/html")
+        fe.category(term=e.entity)
+        fe.summary(
+            f"{e.action}: {e.entity} #{e.entity_id}" + (f" – {e.summary}" if e.summary else "")
+        )
+    return Response(fg.atom_str(pretty=True), media_type="application/atom+xml; charset=utf-8")
+
+
+# ---------------------------------------------------------------- JSON API (read)
+
+
+@router.get("/api/plan", summary="The action plan")
+def api_plan(store: Store) -> dict[str, Any]:
+    """The plan with commitments (milestones, live figures, updates, flags), bodies, figures."""
+    return _overview(store)
+
+
+@router.get("/api/plan/commitments/{slug}", summary="One commitment")
+def api_commitment(slug: str, store: Store) -> dict[str, Any]:
+    """One commitment by slug or OGP id, with milestones, schedule and flags."""
+    with store.session() as session:
+        return service.commitment_detail(session, slug, today=_today())
+
+
+def _events(store: service.PlanStore) -> list[dict[str, Any]]:
+    with store.session() as session:
+        rows = session.scalars(select(DialogueEvent).order_by(DialogueEvent.date, DialogueEvent.id))
+        return [service.to_dict(e) for e in rows]
+
+
+@router.get("/api/plan/dialogues", summary="Data-dialogue events")
+def api_dialogues(store: Store) -> list[dict[str, Any]]:
+    """Every data-dialogue event."""
+    return _events(store)
+
+
+@router.get("/api/plan/explainers", summary="Dataset explainers")
+def api_explainers() -> dict[str, Any]:
+    """Plain-language explainers per dataset: what, source, freshness, limits (de, en, ls)."""
+    return EXPLAINERS
+
+
+@router.get("/api/plan/glossary", summary="Glossary")
+def api_glossary() -> dict[str, Any]:
+    """Accessibility terms with definitions (de, en, ls) and their OSM tag."""
+    return GLOSSARY
+
+
+@router.get("/api/plan/export.json", summary="Export (JSON)")
+def api_export_json(store: Store) -> JSONResponse:
+    """Every plan table as JSON; import it again with ``stufenlos plan import``."""
+    with store.session() as session:
+        data = plan_export.export_data(session)
+    return JSONResponse(data, headers={"Content-Disposition": 'attachment; filename="plan.json"'})
+
+
+@router.get("/api/plan/export.zip", summary="Export (CSV tables in a ZIP)")
+def api_export_zip(store: Store) -> Response:
+    """Every plan table as a CSV file, zipped."""
+    with store.session() as session:
+        blob = plan_export.export_csv_zip(session)
+    return Response(
+        blob,
+        media_type="application/zip",
+        headers={"Content-Disposition": 'attachment; filename="plan-csv.zip"'},
+    )
+
+
+# ---------------------------------------------------------------- JSON API (edit)
+
+
+@router.post("/api/plan/commitments/{slug}/updates", status_code=201, summary="Add a status update")
+def api_add_update(
+    slug: str, body: service.StatusUpdateCreate, store: Store, credentials: Credentials
+) -> dict[str, Any]:
+    """Publish a quarterly status update (role ``edit``)."""
+    with store.session() as session:
+        editor = _editor(session, credentials)
+        update = service.add_status_update(session, editor, slug, body)
+        return service.to_dict(update)
+
+
+@router.patch("/api/plan/milestones/{slug}", summary="Change a milestone")
+def api_change_milestone(
+    slug: str, body: service.MilestoneChange, store: Store, credentials: Credentials
+) -> dict[str, Any]:
+    """Change a milestone's status, due date or evidence (role ``edit``)."""
+    with store.session() as session:
+        editor = _editor(session, credentials)
+        return service.to_dict(service.change_milestone(session, editor, slug, body))
+
+
+@router.post(
+    "/api/plan/commitments/{slug}/assessments", status_code=201, summary="Add an assessment"
+)
+def api_add_assessment(
+    slug: str, body: service.AssessmentCreate, store: Store, credentials: Credentials
+) -> dict[str, Any]:
+    """Record an independent-monitor assessment (role ``monitor``)."""
+    with store.session() as session:
+        editor = _editor(session, credentials)
+        return service.to_dict(service.add_assessment(session, editor, slug, body))
+
+
+@router.post("/api/plan/bodies/{slug}/meetings", status_code=201, summary="Add a meeting")
+def api_add_meeting(
+    slug: str, body: service.MeetingCreate, store: Store, credentials: Credentials
+) -> dict[str, Any]:
+    """Publish a meeting with its decisions (role ``edit``)."""
+    with store.session() as session:
+        editor = _editor(session, credentials)
+        return service.to_dict(service.add_meeting(session, editor, slug, body))
+
+
+@router.post("/api/plan/dialogues", status_code=201, summary="Add a data-dialogue event")
+def api_add_dialogue(
+    body: service.DialogueEventCreate, store: Store, credentials: Credentials
+) -> dict[str, Any]:
+    """Announce or document a data-dialogue event (role ``edit``)."""
+    with store.session() as session:
+        editor = _editor(session, credentials)
+        return service.to_dict(service.add_dialogue_event(session, editor, body))
+
+
+@router.post("/api/plan/editors", status_code=201, summary="Create an editor account")
+def api_add_editor(
+    body: service.EditorCreate, store: Store, credentials: Credentials
+) -> dict[str, Any]:
+    """Create an editor account (role ``admin``); the secret is stored hashed."""
+    with store.session() as session:
+        admin = _editor(session, credentials)
+        service.require_role(admin, "admin")
+        editor = service.create_editor(session, body, actor=admin.username)
+        return {"username": editor.username, "roles": editor.roles}
+
+
+@router.get("/api/plan/audit", summary="Audit log")
+def api_audit(store: Store, credentials: Credentials, limit: int = 200) -> list[dict[str, Any]]:
+    """Every edit with who, when, before and after (any editor role)."""
+    with store.session() as session:
+        _editor(session, credentials)
+        rows = session.scalars(
+            select(AuditEntry).order_by(AuditEntry.id.desc()).limit(max(1, min(limit, 5000)))
+        )
+        return [service.to_dict(r) for r in rows]

@@ -1,0 +1,459 @@
+"""A DCAT-AP.de 3.0 catalogue of everything stufenlos publishes.
+
+:func:`dataset_specs` lists the datasets (per imported city: pedestrian
+network and barriers; platform-wide: elevator status, reports, accessibility
+analyses and the action plan) with licence, formats and where they are served.
+:func:`build_catalog` turns them into an :mod:`rdflib` graph that
+:func:`serialize` writes as JSON-LD or Turtle, the two forms CKAN's DCAT
+harvester reads. The tests validate the graph with pySHACL against the
+DCAT-AP.de 3.0 shapes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from dataclasses import dataclass, field
+from typing import Final
+
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, SKOS, XSD
+
+from stufenlos.errors import StufenlosError
+
+__all__ = [
+    "FORMATS",
+    "LICENCES",
+    "CatalogError",
+    "DatasetSpec",
+    "DistributionSpec",
+    "build_catalog",
+    "dataset_specs",
+    "serialize",
+]
+
+logger = logging.getLogger(__name__)
+
+DCATDE = Namespace("http://dcat-ap.de/def/dcatde/")
+DCATAP = Namespace("http://data.europa.eu/r5r/")
+GEO = Namespace("http://www.opengis.net/ont/geosparql#")
+LOCN = Namespace("http://www.w3.org/ns/locn#")
+VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
+EU = "http://publications.europa.eu/resource/authority/"
+ADMS_PUBLISHER = Namespace("http://purl.org/adms/publishertype/")
+
+#: licence names used in city configs -> DCAT-AP.de licence URIs
+LICENCES: Final = {
+    "ODbL-1.0": "http://dcat-ap.de/def/licenses/odbl",
+    "dl-de/by-2-0": "http://dcat-ap.de/def/licenses/dl-by-de/2.0",
+    "dl-de/zero-2-0": "http://dcat-ap.de/def/licenses/dl-zero-de/2.0",
+    "CC-BY-4.0": "http://dcat-ap.de/def/licenses/cc-by/4.0",
+    "CC0-1.0": "http://dcat-ap.de/def/licenses/cc-zero",
+}
+#: our format keys -> (EU file-type code, IANA media type)
+FORMATS: Final = {
+    "geojson": ("GEOJSON", "application/geo+json"),
+    "csv": ("CSV", "text/csv"),
+    "json": ("JSON", "application/json"),
+    "zip": ("ZIP", "application/zip"),
+    "atom": ("ATOM", "application/atom+xml"),
+    "html": ("HTML", "text/html"),
+    "xml": ("XML", "application/xml"),
+}
+_THEMES = {
+    "TRAN": "transport",
+    "REGI": "regions and cities",
+    "SOCI": "population and society",
+    "GOVE": "government and public sector",
+}
+#: Hamburg's state key (Länderschlüssel 02) in DCAT-AP.de political geocoding
+HAMBURG_STATE = "http://dcat-ap.de/def/politicalGeocoding/stateKey/02"
+STATE_LEVEL = "http://dcat-ap.de/def/politicalGeocoding/Level/state"
+
+
+class CatalogError(StufenlosError, ValueError):
+    """The catalogue cannot be built or written (unknown format, bad base URL)."""
+
+
+@dataclass(frozen=True)
+class DistributionSpec:
+    """One way to get a dataset: a path under the base URL and a format key."""
+
+    path: str
+    fmt: str
+    title: dict[str, str]
+    download: bool = True
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """One published dataset; ``explainer`` names its plain-language explainer."""
+
+    key: str
+    explainer: str
+    title: dict[str, str]
+    description: dict[str, str]
+    licence: str
+    themes: tuple[str, ...]
+    keywords: tuple[str, ...]
+    distributions: tuple[DistributionSpec, ...]
+    attribution: str | None = None
+    centroid: tuple[float, float] | None = None  # lat, lon
+    state_key: str | None = None
+    temporal: tuple[dt.date, dt.date | None] | None = None
+    modified: dt.datetime | None = None
+    landing_page: str | None = None
+    extra_licences: tuple[str, ...] = field(default=())
+
+
+def _licence_uri(name: str) -> str:
+    try:
+        return LICENCES[name]
+    except KeyError:
+        msg = f"licence {name!r} has no DCAT-AP.de URI; known: {', '.join(LICENCES)}"
+        raise CatalogError(msg) from None
+
+
+def _city_specs() -> list[DatasetSpec]:
+    from stufenlos.config import discover_cities
+
+    specs = []
+    for name, cfg in sorted(discover_cities().items()):
+        osm = [s for s in cfg.sources if s.licence == "ODbL-1.0"]
+        licence = "ODbL-1.0" if osm else (cfg.sources[0].licence if cfg.sources else "ODbL-1.0")
+        attribution = "; ".join(s.attribution for s in cfg.sources) or None
+        state = HAMBURG_STATE if name == "hamburg" else None
+        common = {
+            "licence": _licence_uri(licence),
+            "attribution": attribution,
+            "centroid": cfg.center,
+            "state_key": state,
+            "landing_page": "plan/explainers",
+        }
+        specs.append(
+            DatasetSpec(
+                key=f"network-{name}",
+                explainer="network",
+                title={"de": f"Fußwegenetz {cfg.title}", "en": f"Pedestrian network {cfg.title}"},
+                description={
+                    "de": f"Gehwege, Treppen, Übergänge und Aufzüge in {cfg.title} mit Breite, "
+                    "Belag, Steigung und Bordsteinen, abgeleitet aus OpenStreetMap.",
+                    "en": f"Footways, stairs, crossings and elevators in {cfg.title} with width, "
+                    "surface, incline and kerbs, derived from OpenStreetMap.",
+                },
+                themes=("TRAN", "REGI"),
+                keywords=("Barrierefreiheit", "Fußverkehr", "accessibility", "OpenStreetMap"),
+                distributions=(
+                    DistributionSpec(
+                        "docs", "html", {"de": "API-Dokumentation", "en": "API docs"}, False
+                    ),
+                ),
+                **common,
+            )
+        )
+        specs.append(
+            DatasetSpec(
+                key=f"barriers-{name}",
+                explainer="barriers",
+                title={"de": f"Barrieren {cfg.title}", "en": f"Barriers {cfg.title}"},
+                description={
+                    "de": f"Stufen, hohe Bordsteine, Steigungen, Engstellen, Aufzüge und Rampen "
+                    f"in {cfg.title}, mit Quelle und Alter.",
+                    "en": f"Steps, high kerbs, inclines, narrow passages, elevators and ramps in "
+                    f"{cfg.title}, with source and age.",
+                },
+                themes=("TRAN", "REGI"),
+                keywords=("Barrieren", "Barrierefreiheit", "barriers", "accessibility"),
+                distributions=(
+                    DistributionSpec(
+                        "docs", "html", {"de": "API-Dokumentation", "en": "API docs"}, False
+                    ),
+                ),
+                **common,
+            )
+        )
+    return specs
+
+
+def dataset_specs(*, modified: dict[str, dt.datetime] | None = None) -> list[DatasetSpec]:
+    """Every dataset stufenlos publishes; ``modified`` maps keys to last-change times."""
+    modified = modified or {}
+    specs = _city_specs()
+    dl_by = _licence_uri("dl-de/by-2-0")
+    specs += [
+        DatasetSpec(
+            key="elevators",
+            explainer="elevators",
+            title={"de": "Aufzugsstatus", "en": "Elevator status"},
+            description={
+                "de": "Ob Aufzüge an Haltestellen und Bahnhöfen in Betrieb sind, mit Zeitpunkt.",
+                "en": "Whether elevators at stops and stations are in service, with timestamps.",
+            },
+            licence=_licence_uri("CC-BY-4.0"),
+            attribution="DB Station&Service AG (StaDa), CC BY 4.0; operators' status feeds",
+            themes=("TRAN",),
+            keywords=("Aufzug", "elevator", "Barrierefreiheit"),
+            distributions=(
+                DistributionSpec(
+                    "docs", "html", {"de": "API-Dokumentation", "en": "API docs"}, False
+                ),
+            ),
+        ),
+        DatasetSpec(
+            key="reports",
+            explainer="reports",
+            title={"de": "Barriere-Meldungen", "en": "Barrier reports"},
+            description={
+                "de": "Gemeldete Barrieren und defekte Aufzüge mit Status und öffentlicher "
+                "Antwort (Open311 GeoReport v2), ohne persönliche Daten.",
+                "en": "Reported barriers and broken elevators with status and public answer "
+                "(Open311 GeoReport v2), without personal data.",
+            },
+            licence=dl_by,
+            themes=("TRAN", "SOCI"),
+            keywords=("Open311", "Meldungen", "reports", "Barrierefreiheit"),
+            distributions=(
+                DistributionSpec(
+                    "open311/v2/requests.geojson", "geojson", {"de": "GeoJSON", "en": "GeoJSON"}
+                ),
+                DistributionSpec("open311/v2/requests.csv", "csv", {"de": "CSV", "en": "CSV"}),
+                DistributionSpec(
+                    "open311/v2/requests.json", "json", {"de": "Open311 JSON", "en": "Open311 JSON"}
+                ),
+            ),
+            modified=modified.get("reports"),
+        ),
+        DatasetSpec(
+            key="analysis",
+            explainer="analysis",
+            title={"de": "Erreichbarkeits-Analysen", "en": "Accessibility analyses"},
+            description={
+                "de": "Wie viele Menschen je Stadtteil wichtige Orte stufenlos erreichen.",
+                "en": "How many people per district reach important places without steps.",
+            },
+            licence=_licence_uri("ODbL-1.0"),
+            attribution="© OpenStreetMap contributors; Statistikamt Nord; LGV Hamburg",
+            themes=("SOCI", "REGI"),
+            keywords=("Erreichbarkeit", "accessibility", "equity"),
+            distributions=(
+                DistributionSpec(
+                    "docs", "html", {"de": "API-Dokumentation", "en": "API docs"}, False
+                ),
+            ),
+        ),
+        DatasetSpec(
+            key="action-plan",
+            explainer="action-plan",
+            title={
+                "de": "Open-Government-Aktionsplan Hamburg 2022–2024",
+                "en": "Open government action plan Hamburg 2022–2024",
+            },
+            description={
+                "de": "Verpflichtungen, Meilensteine, Quartalsberichte, Gremien, Beschlüsse und "
+                "Bewertungen des unabhängigen Monitorings.",
+                "en": "Commitments, milestones, quarterly updates, bodies, decisions and the "
+                "independent monitor's assessments.",
+            },
+            licence=dl_by,
+            attribution="Freie und Hansestadt Hamburg; Open Government Partnership",
+            themes=("GOVE",),
+            keywords=("OGP", "Open Government", "Aktionsplan", "action plan"),
+            distributions=(
+                DistributionSpec("api/plan/export.json", "json", {"de": "JSON", "en": "JSON"}),
+                DistributionSpec(
+                    "api/plan/export.zip", "zip", {"de": "CSV-Tabellen (ZIP)", "en": "CSV (ZIP)"}
+                ),
+                DistributionSpec(
+                    "plan/feed.atom", "atom", {"de": "Änderungen (Atom)", "en": "Changes (Atom)"}
+                ),
+            ),
+            state_key=HAMBURG_STATE,
+            temporal=(dt.date(2022, 11, 30), dt.date(2024, 12, 31)),
+            modified=modified.get("action-plan"),
+            landing_page="plan",
+        ),
+    ]
+    return specs
+
+
+def _lit(text: str, lang: str) -> Literal:
+    return Literal(text, lang=lang)
+
+
+def _datetime(value: dt.datetime) -> Literal:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return Literal(value.astimezone(dt.UTC).isoformat(), datatype=XSD.dateTime)
+
+
+def build_catalog(
+    base_url: str,
+    *,
+    specs: list[DatasetSpec] | None = None,
+    publisher: str | None = None,
+    contact_email: str | None = None,
+    now: dt.datetime | None = None,
+) -> Graph:
+    """The catalogue as an RDF graph, with URIs under ``base_url``.
+
+    ``publisher`` and ``contact_email`` default to ``$STUFENLOS_PUBLISHER`` and
+    ``$STUFENLOS_CONTACT_EMAIL`` (or "stufenlos" and the base URL as contact).
+    """
+    if not base_url.startswith(("http://", "https://")):
+        msg = f"base URL must start with http:// or https://, got {base_url!r}"
+        raise CatalogError(msg)
+    base = base_url.rstrip("/") + "/"
+    specs = dataset_specs() if specs is None else specs
+    publisher = publisher or os.environ.get("STUFENLOS_PUBLISHER", "stufenlos")
+    contact_email = contact_email or os.environ.get("STUFENLOS_CONTACT_EMAIL")
+    now = now or dt.datetime.now(dt.UTC)
+
+    g = Graph()
+    for prefix, ns in (
+        ("dcat", DCAT),
+        ("dct", DCTERMS),
+        ("foaf", FOAF),
+        ("vcard", VCARD),
+        ("dcatde", DCATDE),
+        ("dcatap", DCATAP),
+        ("locn", LOCN),
+        ("geo", GEO),
+        ("skos", SKOS),
+    ):
+        g.bind(prefix, ns)
+
+    agent = URIRef(base + "catalog#publisher")
+    g.add((agent, RDF.type, FOAF.Agent))
+    g.add((agent, FOAF.name, Literal(publisher)))
+    g.add((agent, DCTERMS.type, ADMS_PUBLISHER.NonProfitOrganisation))
+
+    def contact() -> BNode:
+        node = BNode()
+        g.add((node, RDF.type, VCARD.Kind))
+        g.add((node, RDF.type, VCARD.Organization))
+        g.add((node, VCARD.fn, Literal(publisher)))
+        if contact_email:
+            g.add((node, VCARD.hasEmail, URIRef(f"mailto:{contact_email}")))
+        else:
+            g.add((node, VCARD.hasURL, URIRef(base)))
+        return node
+
+    catalog = URIRef(base + "catalog")
+    g.add((catalog, RDF.type, DCAT.Catalog))
+    g.add((catalog, DCTERMS.title, _lit("stufenlos – offene Daten zur Barrierefreiheit", "de")))
+    g.add((catalog, DCTERMS.title, _lit("stufenlos – open accessibility data", "en")))
+    g.add(
+        (
+            catalog,
+            DCTERMS.description,
+            _lit(
+                "Alles, was stufenlos veröffentlicht: Fußwegenetze, Barrieren, Aufzugsstatus, "
+                "Meldungen, Analysen und den Aktionsplan.",
+                "de",
+            ),
+        )
+    )
+    g.add(
+        (
+            catalog,
+            DCTERMS.description,
+            _lit(
+                "Everything stufenlos publishes: pedestrian networks, barriers, elevator status, "
+                "reports, analyses and the action plan.",
+                "en",
+            ),
+        )
+    )
+    g.add((catalog, DCTERMS.publisher, agent))
+    g.add((catalog, FOAF.homepage, URIRef(base)))
+    g.add((catalog, DCTERMS.modified, _datetime(now)))
+    g.add((catalog, DCAT.themeTaxonomy, URIRef(EU + "data-theme")))
+    for lang in ("DEU", "ENG"):
+        g.add((catalog, DCTERMS.language, URIRef(f"{EU}language/{lang}")))
+
+    for spec in specs:
+        ds = URIRef(f"{base}catalog/datasets/{spec.key}")
+        g.add((catalog, DCAT.dataset, ds))
+        g.add((ds, RDF.type, DCAT.Dataset))
+        g.add((ds, DCTERMS.identifier, Literal(spec.key)))
+        for lang, text in spec.title.items():
+            g.add((ds, DCTERMS.title, _lit(text, lang)))
+        for lang, text in spec.description.items():
+            g.add((ds, DCTERMS.description, _lit(text, lang)))
+        g.add((ds, DCTERMS.publisher, agent))
+        g.add((ds, DCAT.contactPoint, contact()))
+        g.add((ds, DCTERMS.license, URIRef(spec.licence)))
+        g.add((ds, DCTERMS.accessRights, URIRef(EU + "access-right/PUBLIC")))
+        g.add((ds, DCTERMS.modified, _datetime(spec.modified or now)))
+        g.add((ds, DCATAP.availability, URIRef(EU + "planned-availability/AVAILABLE")))
+        g.add((ds, FOAF.page, URIRef(f"{base}plan/explainers#{spec.explainer}")))
+        if spec.landing_page:
+            g.add((ds, DCAT.landingPage, URIRef(base + spec.landing_page)))
+        for theme in spec.themes:
+            g.add((ds, DCAT.theme, URIRef(f"{EU}data-theme/{theme}")))
+        for kw in spec.keywords:
+            g.add((ds, DCAT.keyword, Literal(kw)))
+        if spec.attribution:
+            g.add((ds, DCATDE.licenseAttributionByText, Literal(spec.attribution)))
+        if spec.state_key:
+            # DCAT-AP.de 3.0 puts the political geocoding URI into dct:spatial
+            g.add((ds, DCTERMS.spatial, URIRef(spec.state_key)))
+            g.add((URIRef(spec.state_key), RDF.type, DCTERMS.Location))
+            g.add((ds, DCATDE.politicalGeocodingLevelURI, URIRef(STATE_LEVEL)))
+        if spec.centroid:
+            loc = BNode()
+            lat, lon = spec.centroid
+            g.add((loc, RDF.type, DCTERMS.Location))
+            g.add((loc, DCAT.centroid, Literal(f"POINT({lon} {lat})", datatype=GEO.wktLiteral)))
+            g.add((ds, DCTERMS.spatial, loc))
+        if spec.temporal:
+            period = BNode()
+            g.add((period, RDF.type, DCTERMS.PeriodOfTime))
+            g.add((period, DCAT.startDate, Literal(spec.temporal[0], datatype=XSD.date)))
+            if spec.temporal[1]:
+                g.add((period, DCAT.endDate, Literal(spec.temporal[1], datatype=XSD.date)))
+            g.add((ds, DCTERMS.temporal, period))
+        for dist_spec in spec.distributions:
+            code, media = FORMATS[dist_spec.fmt]
+            dist = URIRef(
+                f"{ds}/distributions/{dist_spec.fmt}-{len(list(g.objects(ds, DCAT.distribution)))}"
+            )
+            url = URIRef(base + dist_spec.path)
+            g.add((ds, DCAT.distribution, dist))
+            g.add((dist, RDF.type, DCAT.Distribution))
+            for lang, text in dist_spec.title.items():
+                g.add((dist, DCTERMS.title, _lit(text, lang)))
+            g.add((dist, DCAT.accessURL, url))
+            if dist_spec.download:
+                g.add((dist, DCAT.downloadURL, url))
+            g.add((dist, DCTERMS.license, URIRef(spec.licence)))
+            g.add((dist, DCTERMS.format, URIRef(f"{EU}file-type/{code}")))
+            g.add(
+                (
+                    dist,
+                    DCAT.mediaType,
+                    URIRef(f"https://www.iana.org/assignments/media-types/{media}"),
+                )
+            )
+            g.add((dist, DCATAP.availability, URIRef(EU + "planned-availability/AVAILABLE")))
+            g.add((dist, DCTERMS.modified, _datetime(spec.modified or now)))
+    return g
+
+
+#: serialisation formats -> (rdflib format name, media type)
+SERIALIZATIONS: Final = {
+    "turtle": ("turtle", "text/turtle"),
+    "json-ld": ("json-ld", "application/ld+json"),
+    "rdf-xml": ("xml", "application/rdf+xml"),
+}
+
+
+def serialize(graph: Graph, fmt: str = "turtle") -> str:
+    """The graph as ``turtle``, ``json-ld`` or ``rdf-xml`` text."""
+    try:
+        rdflib_fmt, _ = SERIALIZATIONS[fmt]
+    except KeyError:
+        msg = f"format must be one of {', '.join(SERIALIZATIONS)}, got {fmt!r}"
+        raise CatalogError(msg) from None
+    return graph.serialize(format=rdflib_fmt)

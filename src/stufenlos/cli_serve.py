@@ -1,0 +1,34 @@
+"""``stufenlos serve``: the web app and HTTP API with uvicorn."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+__all__ = ["register"]
+
+
+def serve_cmd(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.", min=1, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes.", min=1)] = 1,
+) -> None:
+    """Serve the web pages and the HTTP API (open http://HOST:PORT/plan)."""
+    import uvicorn
+
+    typer.echo(f"stufenlos serving on http://{host}:{port}/ (Ctrl+C stops)", err=True)
+    uvicorn.run(
+        "stufenlos.api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        proxy_headers=True,
+    )
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``serve`` to the main command line."""
+    app.command("serve")(serve_cmd)

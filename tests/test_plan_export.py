@@ -1,0 +1,144 @@
+"""Plan exports round-trip through JSON and CSV, and bad imports change nothing."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from stufenlos.plan import export, service
+from stufenlos.plan.seed import seed_hamburg
+
+
+@pytest.fixture
+def seeded(tmp_path: Path) -> Iterator[service.PlanStore]:
+    s = service.PlanStore(f"sqlite:///{tmp_path / 'a.sqlite'}")
+    with s.session() as session:
+        seed_hamburg(session)
+    yield s
+    s.close()
+
+
+def _fresh(tmp_path: Path, name: str) -> service.PlanStore:
+    return service.PlanStore(f"sqlite:///{tmp_path / name}")
+
+
+def test_json_export_round_trips(seeded: service.PlanStore, tmp_path: Path) -> None:
+    with seeded.session() as session:
+        first = export.export_data(session)
+    text = json.dumps(first)
+    other = _fresh(tmp_path, "b.sqlite")
+    with other.session() as session:
+        counts = export.import_data(session, json.loads(text), actor="test")
+    assert counts["commitments"] == 2
+    with other.session() as session:
+        assert export.export_data(session) == first
+    other.close()
+
+
+def test_csv_export_round_trips(seeded: service.PlanStore, tmp_path: Path) -> None:
+    with seeded.session() as session:
+        first = export.export_data(session)
+        blob = export.export_csv_zip(session)
+    names = zipfile.ZipFile(io.BytesIO(blob)).namelist()
+    assert "commitments.csv" in names and "status_updates.csv" in names
+    other = _fresh(tmp_path, "b.sqlite")
+    with other.session() as session:
+        export.import_csv_zip(session, blob, actor="test")
+    with other.session() as session:
+        assert export.export_data(session) == first
+        assert export.export_csv_zip(session) == blob
+    other.close()
+
+
+texts = st.dictionaries(
+    st.sampled_from(["de", "en", "ls"]),
+    st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=40),
+    min_size=1,
+)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    updates=st.lists(
+        st.tuples(st.integers(2023, 2030), st.integers(1, 4), st.integers(0, 100), texts),
+        max_size=6,
+        unique_by=lambda u: (u[0], u[1]),
+    )
+)
+def test_any_status_updates_survive_csv(
+    seeded: service.PlanStore, tmp_path_factory: pytest.TempPathFactory, updates: list
+) -> None:
+    work = tmp_path_factory.mktemp("prop")
+    src = _fresh(work, "src.sqlite")
+    with seeded.session() as session:
+        base = export.export_data(session)
+    with src.session() as session:
+        export.import_data(session, base, actor="t")
+        ed = service.create_editor(
+            session, service.EditorCreate(username="ed", secret="x" * 12, roles=["edit"]), actor="t"
+        )
+        for year, q, pct, text in updates:
+            service.add_status_update(
+                session,
+                ed,
+                "DEHHB0002",
+                service.StatusUpdateCreate(quarter=f"{year}-Q{q}", progress_pct=pct, text=text),
+            )
+    with src.session() as session:
+        first = export.export_data(session)
+        blob = export.export_csv_zip(session)
+    dst = _fresh(work, "dst.sqlite")
+    with dst.session() as session:
+        export.import_csv_zip(session, blob, actor="t")
+    with dst.session() as session:
+        assert export.export_data(session) == first
+    src.close()
+    dst.close()
+
+
+def test_bad_import_names_row_and_field_and_changes_nothing(
+    seeded: service.PlanStore,
+) -> None:
+    with seeded.session() as session:
+        data = export.export_data(session)
+    broken = json.loads(json.dumps(data))
+    broken["tables"]["milestones"][2]["due_date"] = "31.12.2024"
+    with pytest.raises(
+        export.PlanImportError, match=r"plan\.json: tables\.milestones, row 3, field 'due_date'"
+    ), seeded.session() as session:
+        export.import_data(session, broken, actor="t", source="plan.json")
+    with seeded.session() as session:
+        assert export.export_data(session) == data  # rolled back
+    with pytest.raises(export.PlanImportError, match="not a ZIP"), seeded.session() as session:
+        export.import_csv_zip(session, b"nope", actor="t")
+
+
+def test_cli_export_import_round_trip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from stufenlos.cli import app
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.sqlite'}")
+    runner = CliRunner()
+    assert runner.invoke(app, ["plan", "seed"]).exit_code == 0
+    out = tmp_path / "plan.zip"
+    r = runner.invoke(app, ["plan", "export", "--format", "csv", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli2.sqlite'}")
+    r = runner.invoke(app, ["plan", "import", str(out)])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["plan", "export", "--format", "json"])
+    assert json.loads(r.stdout)["tables"]["commitments"][1]["code"] == "DEHHB0002"
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"format": "something else"}')
+    r = runner.invoke(app, ["plan", "import", str(bad)])
+    assert r.exit_code == 2
+    assert "bad.json" in r.output
