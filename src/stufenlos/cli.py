@@ -29,6 +29,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "stufenlos.cli_routing",
     "stufenlos.cli_plan",
     "stufenlos.cli_serve",
+    "stufenlos.cli_reports",
 )
 
 
