@@ -1,0 +1,210 @@
+"""Routing on the bundled real extracts (Heidelberg, Helsinki, Hamburg Jungfernstieg)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from stufenlos.city import City
+from stufenlos.cli import app
+from stufenlos.network import Network
+from stufenlos.overrides import Overrides
+from stufenlos.routing import Router
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def around(net: Network, arc: int) -> tuple[int, int]:
+    """A node before the arc's start and one after its end (its neighbours' ends)."""
+    u, v = int(net.u[arc]), int(net.v[arc])
+    indptr, arcs = net.csr
+    before = [int(net.v[x]) for x in arcs[indptr[u]:indptr[u + 1]] if net.v[x] != v]
+    after = [int(net.v[x]) for x in arcs[indptr[v]:indptr[v + 1]] if net.v[x] != u]
+    return (before[0] if before else u), (after[0] if after else v)
+
+
+def latlon(net: Network, node: int) -> tuple[float, float]:
+    lon, lat = net.node_lonlat[node]
+    return float(lat), float(lon)
+
+
+@pytest.fixture(scope="module")
+def heidelberg(imported_city: Callable[[str], City]) -> City:
+    return imported_city("heidelberg")
+
+
+@pytest.fixture(scope="module")
+def helsinki(imported_city: Callable[[str], City]) -> City:
+    return imported_city("helsinki")
+
+
+@pytest.fixture(scope="module")
+def hamburg(imported_city: Callable[[str], City]) -> City:
+    return imported_city("hamburg")
+
+
+@pytest.mark.parametrize("city", ["heidelberg", "helsinki"])
+def test_wheelchair_avoids_steps_the_standard_route_uses(
+        city: str, imported_city: Callable[[str], City]) -> None:
+    net = imported_city(city).network
+    r = Router(net)
+    steps = np.flatnonzero(net.edges["steps"].to_numpy())
+    detours = 0
+    for arc in steps[:30]:
+        s, t = int(net.u[arc]), int(net.v[arc])
+        standard = r.route_nodes(s, t, profile="standard")
+        wheel = r.route_nodes(s, t, profile="wheelchair")
+        on_steps = np.isin(wheel.arcs, steps)
+        if wheel.status == "ok":
+            assert not on_steps.any()
+        else:  # steps only where the violations say so
+            limits = {v["limit"] for v in wheel.violations()}
+            assert not on_steps.any() or "max_steps" in limits
+        if arc in standard.arcs and wheel.status == "ok":
+            detours += 1
+            assert wheel.distance_m > standard.distance_m
+    assert detours >= 3
+
+
+def test_raising_max_kerb_cm_uses_the_mapped_kerb(helsinki: City) -> None:
+    net = helsinki.network
+    e = net.edges
+    r = Router(net)
+    high = np.flatnonzero(((e["kerb_u_m"] > 0.03) | (e["kerb_v_m"] > 0.03)).to_numpy())
+    assert high.size
+    changed = 0
+    for arc in high:
+        s, t = around(net, int(arc))
+        h = float(np.nanmax([e["kerb_u_m"].iat[arc], e["kerb_v_m"].iat[arc]])) * 100
+        default = r.route_nodes(s, t, profile="wheelchair")
+        raised = r.route_nodes(s, t, profile="wheelchair", max_kerb_cm=h)
+        assert "max_kerb_cm" not in {v["limit"] for v in raised.violations()} or (
+            raised.status == "limits_broken")
+        if arc not in default.arcs and arc in raised.arcs:
+            changed += 1
+            assert raised.cost_s <= default.cost_s
+            segs = raised.to_geojson()["properties"]["segments"]
+            assert any(s["arc"] == arc and s.get("kerb_cm_used") for s in segs)
+    assert changed >= 3
+
+
+def test_raising_max_incline_pct_uses_the_steep_way(heidelberg: City) -> None:
+    net = heidelberg.network
+    e = net.edges
+    r = heidelberg.router
+    steep = np.flatnonzero((e["incline_pct"].abs() > 8).to_numpy())
+    changed = 0
+    for arc in steep[:60]:
+        s, t = int(net.u[arc]), int(net.v[arc])
+        default = r.route_nodes(s, t, profile="wheelchair")
+        loose = r.route_nodes(s, t, profile="wheelchair", max_incline_pct=25)
+        if arc not in default.arcs and arc in loose.arcs:
+            changed += 1
+            assert loose.distance_m <= default.distance_m + 1
+    assert changed >= 2
+
+
+def test_roads_with_separately_mapped_sidewalks_are_not_used(hamburg: City) -> None:
+    # Jungfernstieg, Ballindamm, Domstraße ... are tagged sidewalk=separate: people
+    # walk on the sidewalk ways, never on the carriageway.
+    raw = json.loads((REPO / "data/cities/hamburg/jungfernstieg_osm_passable.geojson")
+                     .read_text("utf-8"))
+    keys = ("sidewalk", "sidewalk:both", "sidewalk:left", "sidewalk:right")
+    roads = [f for f in raw["features"]
+             if f["geometry"]["type"] == "LineString"
+             and any((f["properties"] or {}).get(k) == "separate" for k in keys)]
+    separate = {int(f["id"].split("/")[1]) for f in roads}
+    assert len(separate) >= 10
+    net = hamburg.network
+    assert not separate & set(net.edges["osm_way_id"].dropna().astype(int))
+    routed = 0
+    for f in roads:
+        (lon0, lat0), (lon1, lat1) = f["geometry"]["coordinates"][0], \
+            f["geometry"]["coordinates"][-1]
+        route = hamburg.route((lat0, lon0), (lat1, lon1), profile="standard")
+        if route.status == "no_route":
+            continue
+        routed += 1
+        ways = {seg["osm_way_id"] for seg in route.segments()}
+        assert not ways & separate
+    assert routed >= 5
+
+
+def test_closing_an_elevator_reroutes_or_marks_the_route(hamburg: City) -> None:
+    net = hamburg.network
+    e = net.edges
+    store = Overrides()
+    r = Router(net, overrides=store)
+    lifts = np.flatnonzero(e["elevator"].to_numpy())
+    checked = 0
+    for arc in lifts:
+        s, t = int(net.u[arc]), int(net.v[arc])
+        before = r.route_nodes(s, t, profile="wheelchair")
+        if arc not in before.arcs:
+            continue
+        way = int(e["osm_way_id"].iat[arc])
+        item = store.close("elevator", way, reason="out of service")
+        after = r.route_nodes(s, t, profile="wheelchair")
+        closed = set(np.flatnonzero((e["osm_way_id"] == way).to_numpy()).tolist())
+        if after.status == "ok":
+            assert not closed & set(after.arcs.tolist())
+        else:
+            assert after.status == "limits_broken"
+            assert "closed" in {v["limit"] for v in after.violations()}
+        store.reopen(item.id)
+        assert r.route_nodes(s, t, profile="wheelchair").cost_s == pytest.approx(before.cost_s)
+        checked += 1
+        if checked >= 5:
+            break
+    assert checked >= 3
+
+
+def test_route_report_is_complete_and_checkable(heidelberg: City) -> None:
+    route = heidelberg.route((49.4094, 8.6942), (49.4125, 8.7100), profile="wheelchair",
+                             max_kerb_cm=6)
+    f = route.to_geojson()
+    p = f["properties"]
+    assert p["status"] in ("ok", "limits_broken")
+    assert 1000 < p["distance_m"] < 3000
+    assert p["limits"]["max_kerb_cm"] == 6
+    assert set(p["unknowns"]) >= {"kerbs_unknown_height", "surface_unknown_m"}
+    assert set(p["instructions"]) == {"de", "en"}
+    seg_len = sum(s["length_m"] for s in p["segments"])
+    assert seg_len == pytest.approx(p["distance_m"], abs=0.1 * len(p["segments"]) + 0.5)
+    for s in p["segments"]:
+        assert s["osm_way_id"] is not None
+        assert len(s["osm_node_ids"]) == 2
+    json.dumps(f)  # serialisable
+
+
+def test_cli_route_and_reach(hamburg: City, city_base: Path) -> None:
+    runner = CliRunner()
+    res = runner.invoke(app, ["route", "hamburg", "--from", "53.5530,9.9925", "--to",
+                              "53.5545,9.9960", "--profile", "wheelchair", "--max-kerb-cm",
+                              "6", "--data-dir", str(city_base)])
+    assert res.exit_code == 0, res.output
+    feature = json.loads(res.stdout)
+    assert feature["properties"]["limits"]["max_kerb_cm"] == 6
+    res = runner.invoke(app, ["route", "hamburg", "--from", "53.5530,9.9925", "--to",
+                              "53.5545,9.9960", "--format", "text", "--lang", "de",
+                              "--data-dir", str(city_base)])
+    assert res.exit_code == 0, res.output
+    assert res.stdout.startswith("1. Route für Profil Standard")
+    res = runner.invoke(app, ["reach", "hamburg", "--from", "53.5530,9.9925", "--minutes",
+                              "5", "--profile", "walker", "--data-dir", str(city_base)])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["features"][0]["geometry"]["type"] in ("Polygon",
+                                                                         "MultiPolygon")
+    res = runner.invoke(app, ["route", "hamburg", "--from", "53.55", "--to", "53.5,9.9",
+                              "--data-dir", str(city_base)])
+    assert res.exit_code == 2
+    assert "LAT,LON" in res.output
+    res = runner.invoke(app, ["close", "hamburg", "elevator", "12", "--data-dir",
+                              str(city_base)])
+    assert res.exit_code == 2
+    assert "not part of the walkable network" in res.output
