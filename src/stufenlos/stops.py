@@ -192,13 +192,15 @@ def conflate_stop_access(
     Returns
     -------
     pandas.DataFrame
-        stop_id, code (0 unknown / 1 yes / 2 no), step_free (text), source, detail.
+        stop_id, code (0 unknown / 1 yes / 2 no), step_free (text), source, detail,
+        elevator (OSM ref such as ``w123`` of the elevator a "yes" relies on).
     """
     n = len(stops)
     ids = stops["stop_id"].to_numpy()
     code = np.zeros(n, np.int8)
     source = np.full(n, "", object)
     detail = np.full(n, "", object)
+    elevator = np.full(n, None, object)
     wb = stops["wheelchair_boarding"].to_numpy(np.int8) if "wheelchair_boarding" in stops \
         else np.zeros(n, np.int8)
     known = wb > 0
@@ -224,21 +226,23 @@ def conflate_stop_access(
         else np.zeros(n, np.int8)
     todo = (code == 0) & has_xy & (loc <= 1)
     if osm is not None and len(osm.platforms) and todo.any():
-        _apply_osm(osm, xy, lat0, todo, code, source, detail, match_m, elevator_m, steps_m)
+        _apply_osm(osm, xy, lat0, todo, code, source, detail, elevator, match_m, elevator_m,
+                   steps_m)
     todo = (code == 0) & has_xy
     if db_stations is not None and len(db_stations) and todo.any():
         rail = np.isin(ids, list(rail_stop_ids or ())) | (loc == 1)
         _apply_db(db_stations, xy, lat0, todo & rail, code, source, detail, db_m)
     out = pd.DataFrame({"stop_id": ids, "code": code,
                         "step_free": [VERDICT[int(c)] for c in code],
-                        "source": source, "detail": detail})
+                        "source": source, "detail": detail, "elevator": elevator})
     log.info("stop access: %s", out.groupby(["step_free", "source"]).size().to_dict())
     return out
 
 
 def _apply_osm(
     osm: OsmStopFeatures, xy: np.ndarray, lat0: float, todo: np.ndarray, code: np.ndarray,
-    source: np.ndarray, detail: np.ndarray, match_m: float, elevator_m: float, steps_m: float,
+    source: np.ndarray, detail: np.ndarray, elevator: np.ndarray, match_m: float,
+    elevator_m: float, steps_m: float,
 ) -> None:
     pl = osm.platforms
     pxy = _xy(pl["lon"], pl["lat"], lat0)
@@ -282,6 +286,7 @@ def _apply_osm(
                 code[i] = 1
                 source[i] = "osm"
                 detail[i] = f"elevator {e['osm_type']}{e['osm_id']} at the platform"
+                elevator[i] = f"{e['osm_type']}{e['osm_id']}"
                 continue
         linked = {step_nodes[int(nd)] for nd in pl["node_ids"].iloc[j] if int(nd) in step_nodes}
         if st_tree is not None and not linked:
@@ -322,7 +327,8 @@ def stop_access_for_city(config: CityConfig) -> pd.DataFrame:
 
     gtfs = config.input_paths("gtfs")
     if not gtfs:
-        return pd.DataFrame(columns=["stop_id", "code", "step_free", "source", "detail"])
+        return pd.DataFrame(columns=["stop_id", "code", "step_free", "source", "detail",
+                                     "elevator"])
     feed = read_feed(gtfs[0])
     routes = feed.read("routes")
     rail_routes = set(routes.loc[routes["route_type"].isin([1, 2, 12]), "route_id"])

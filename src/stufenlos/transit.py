@@ -22,7 +22,7 @@ import itertools
 import json
 import logging
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal, Protocol
@@ -608,25 +608,34 @@ class Timetable:
             "station_id": [self.stops["stop_id"].iloc[p] if p >= 0 else None for p in station],
         })
 
-    def stop_usable(self, profile: TransitProfile) -> NDArray[np.bool_]:
-        """Stops this profile may use (board, alight, pass)."""
+    def stop_usable(
+        self, profile: TransitProfile, closed_stops: frozenset[str] = frozenset()
+    ) -> NDArray[np.bool_]:
+        """Stops this profile may use (board, alight, pass).
+
+        ``closed_stops`` are stops whose step-free access is out of service now
+        (their elevator is broken); step-free profiles do not use them.
+        """
         if not profile.step_free:
             return np.ones(len(self.stops), bool)
         ok = self.access != 2
         if profile.unknown_policy == "strict":
             ok &= self.access != 0
+        if closed_stops:
+            ok &= ~self.stops["stop_id"].isin(closed_stops).to_numpy()
         return ok
 
     def _footpaths(
-        self, profile: TransitProfile, elevator_state: Mapping[str, str]
+        self, profile: TransitProfile, elevator_state: Mapping[str, str],
+        closed_stops: frozenset[str] = frozenset(),
     ) -> _Footpaths:
         closed = frozenset(k for k, v in elevator_state.items() if v == "INACTIVE")
         working = frozenset(k for k, v in elevator_state.items() if v == "ACTIVE")
-        key = (profile, closed, working)
+        key = (profile, closed, working, closed_stops)
         if key in self._cache:
             return self._cache[key]
         n = len(self.stops)
-        usable = self.stop_usable(profile)
+        usable = self.stop_usable(profile, closed_stops)
         pw = self._pathways
         u = pw["u"].to_numpy(np.int64)
         v = pw["v"].to_numpy(np.int64)
@@ -794,6 +803,7 @@ def plan_journey(
     *,
     profile: str | TransitProfile | Any = "standard",
     elevator_state: Mapping[str, str] | None = None,
+    closed_stops: Iterable[str] = (),
     max_transfers: int = 4,
 ) -> list[Itinerary]:
     """Itineraries from ``origin`` to ``destination`` leaving at or after ``at``.
@@ -810,6 +820,10 @@ def plan_journey(
         Profile name, :class:`TransitProfile` or walking profile.
     elevator_state
         ``pathway_id -> ACTIVE | INACTIVE | UNKNOWN``; missing means unknown.
+    closed_stops
+        Stops whose step-free access is out of service now (for example the
+        OSM elevator their verdict relies on is broken); see
+        :meth:`stufenlos.equipment.EquipmentRegistry.closed_stops`.
     max_transfers
         Most changes between vehicles.
 
@@ -827,7 +841,7 @@ def plan_journey(
     prof = transit_profile(profile)
     tt = timetable
     state = dict(elevator_state or {})
-    fp = tt._footpaths(prof, state)
+    fp = tt._footpaths(prof, state, frozenset(closed_stops))
     t0 = tt.seconds(at)
     (olat, olon), (dlat, dlon) = origin, destination
     n = len(tt.stops)
