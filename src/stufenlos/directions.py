@@ -352,7 +352,6 @@ def _details(segs: list[dict[str, Any]], group: list[int], lang: str) -> list[st
             else:
                 txt = t["kerb"].format(h=_cm(h, lang), where=where)
                 out.append(txt if h else f"{height[0].upper()}{height[1:]} ({where}).")
-    first = segs[group[0]]["attributes"]
     inclines = [segs[i]["attributes"].get("incline_pct") for i in group]
     inclines = [x for x in inclines if x is not None]
     if inclines:
@@ -360,9 +359,10 @@ def _details(segs: list[dict[str, Any]], group: list[int], lang: str) -> list[st
         if abs(steep) >= 3:
             pct = f"{abs(steep):.0f}"
             out.append(t["incline"].format(pct=pct, dir=t["up"] if steep > 0 else t["down"]))
-    surface = first.get("surface")
-    if surface and surface not in ("asphalt", "paving_stones", "concrete"):
-        out.append(t["surface"].format(s=_SURFACE[lang].get(surface, surface)))
+    surfaces = dict.fromkeys(segs[i]["attributes"].get("surface") for i in group)
+    for surface in surfaces:
+        if surface and surface not in ("asphalt", "paving_stones", "concrete", "paved"):
+            out.append(t["surface"].format(s=_SURFACE[lang].get(surface, surface)))
     widths = [segs[i]["attributes"].get("width_m") for i in group]
     widths = [w for w in widths if w is not None]
     if widths and min(widths) < 1.5:

@@ -582,7 +582,8 @@ class Route:
         for i, (arc, frac) in enumerate(zip(self.arcs, self.fractions, strict=True)):
             r = rows.iloc[i]
             attrs = {k: _val(r[k]) for k in _SEGMENT_ATTRS}
-            attrs = {k: v for k, v in attrs.items() if v not in (None, False, "")}
+            attrs = {k: v for k, v in attrs.items()
+                     if v is not None and v is not False and v != ""}
             seg = {
                 "arc": int(arc),
                 "osm_way_id": _val(r["osm_way_id"]),

@@ -1,0 +1,68 @@
+"""Text directions: names, distances, turns, barriers and helps, in German and English."""
+
+from __future__ import annotations
+
+import pytest
+
+from stufenlos._graph_testing import synthetic_grid
+from stufenlos.directions import barriers_on, instructions
+from stufenlos.routing import Router
+
+
+def latlon(net, i: int) -> tuple[float, float]:
+    lon, lat = net.node_lonlat[i]
+    return float(lat), float(lon)
+
+
+@pytest.fixture(scope="module")
+def route():
+    # 0 -1- 1 -2- 2 -3- 3 along a street, then up (3-7) over a signalised crossing.
+    street = {"name": "Hauptstraße", "highway": "footway", "footway": "sidewalk"}
+    net = synthetic_grid(4, 2, segments={
+        (0, 1): street, (1, 2): street,
+        (2, 3): {**street, "surface": "sett", "smoothness": "intermediate"},
+        (3, 7): {"name": "Bismarckplatz", "footway": "crossing", "crossing": "traffic_signals",
+                 "signal_sound": 1.0, "tactile_paving": "yes", "kerb_u_m": 0.0,
+                 "kerb_v_m": 0.03, "kerb_u_context": "crossing",
+                 "kerb_v_context": "crossing"},
+    }, drop={(0, 4), (1, 5), (2, 6)})
+    return Router(net).route(latlon(net, 0), latlon(net, 7), profile="wheelchair")
+
+
+def test_english_directions_name_everything(route) -> None:
+    lines = instructions(route, lang="en")
+    text = "\n".join(lines)
+    assert lines[0] == "Wheelchair route: 200 m, about 4 minutes."
+    assert "The route keeps all your limits." in lines
+    assert "Continue along Hauptstraße, 150 m." in lines
+    assert "Surface: sett (cobbles)." in lines
+    assert "Turn left. Cross Bismarckplatz at traffic lights with sound signal, 50 m." in lines
+    assert "Kerb flush (the start)." in text
+    assert "Kerb 3 cm at the end." in text
+    assert "Tactile paving." in lines
+    assert lines[-1] == "You have arrived."
+
+
+def test_german_directions(route) -> None:
+    lines = instructions(route, lang="de")
+    assert lines[0] == "Route für Profil Rollstuhl: 200 m, etwa 4 Minuten."
+    assert "Weiter Hauptstraße entlang, 150 m." in lines
+    assert "Links abbiegen. Bismarckplatz überqueren an der Ampel mit Tonsignal, 50 m." in lines
+    assert "Bordstein 3 cm am Ende." in lines
+    assert route.to_text(lang="de").startswith("1. Route für Profil Rollstuhl")
+    with pytest.raises(ValueError, match="language"):
+        instructions(route, lang="fr")
+
+
+def test_barriers_and_violations_are_announced() -> None:
+    net = synthetic_grid(3, 1, segments={(1, 2): {"steps": True, "step_count": 5,
+                                                  "highway": "steps", "handrail": 1.0}})
+    route = Router(net).route(latlon(net, 0), latlon(net, 2), profile="wheelchair")
+    en = instructions(route, lang="en")
+    assert "No route keeps all your limits." in en[1]
+    assert "Take the steps, 5 steps, with handrail." in en
+    assert "Warning: steps, 5 steps over your limit." in en
+    de = instructions(route, lang="de")
+    assert "Achtung: Stufen, 5 Stufen über Ihrem Grenzwert." in de
+    kinds = [b["kind"] for b in barriers_on(route.segments())]
+    assert kinds == ["steps"]
