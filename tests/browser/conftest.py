@@ -1,0 +1,186 @@
+"""Browser-test fixtures: a live server, Debian's Chromium through Playwright, axe-core.
+
+* ``live_server``: ``uvicorn`` serving ``create_app()`` on a free port, in its own
+  process with a temporary ``DATABASE_URL`` and ``STUFENLOS_DATA_DIR``; yields the
+  base URL (no trailing slash).
+* ``browser`` / ``page``: the system Chromium (``/usr/bin/chromium``, or
+  ``$STUFENLOS_CHROMIUM``) launched headless by Playwright, never a downloaded build.
+  Each test's page is screenshotted to ``test-artifacts/<test>.png`` at teardown.
+* ``axe_check(page)``: injects axe-core from ``node_modules`` and asserts no
+  WCAG 2.2 AA violations (tags wcag2a, wcag2aa, wcag21a, wcag21aa, wcag22aa).
+
+Without Chromium or axe-core the tests skip locally and fail under CI (``CI=true``).
+Mark browser tests ``@pytest.mark.browser``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "test-artifacts"
+AXE_JS = REPO / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_TAGS = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def _missing(problem: str) -> None:
+    """Skip locally; fail under CI, where every browser test must run."""
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(f"{problem} (required under CI; run scripts/install-system-deps.sh)")
+    pytest.skip(f"{problem}: run scripts/install-system-deps.sh")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    """Path of the system Chromium."""
+    path = os.environ.get("STUFENLOS_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(path).exists():
+        _missing(f"Chromium not found at {path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    """The axe-core script from npm (``package.json`` at the repository root)."""
+    if not AXE_JS.exists():
+        _missing(f"axe-core not installed ({AXE_JS} missing; npm ci)")
+    return AXE_JS.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of a uvicorn process serving ``create_app()`` on a temporary database."""
+    folder = tmp_path_factory.mktemp("live-server")
+    port = _free_port()
+    env = os.environ | {
+        "DATABASE_URL": f"sqlite:///{folder / 'app.sqlite'}",
+        "STUFENLOS_DATA_DIR": str(folder / "data"),
+    }
+    log = (folder / "server.log").open("wb")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "stufenlos.api.app:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                log.flush()
+                output = (folder / "server.log").read_text(errors="replace")[-3000:]
+                pytest.fail(f"the live server did not start:\n{output}")
+            time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path: str) -> Iterator[Any]:
+    """A headless Chromium driven by Playwright."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _missing("the playwright Python package is not installed")
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A fresh page (1280×900, German locale); screenshotted at teardown."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="de-DE")
+    pg = context.new_page()
+    pg.set_default_timeout(15_000)
+    yield pg
+    ARTIFACTS.mkdir(exist_ok=True)
+    name = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in request.node.name)
+    try:
+        pg.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def run_axe(page: Any, axe_source: str) -> list[dict[str, Any]]:
+    """axe-core's WCAG 2.2 AA violations on the current page."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(content=axe_source)
+    result = page.evaluate(
+        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
+        list(WCAG_TAGS),
+    )
+    return result["violations"]
+
+
+@pytest.fixture
+def axe_check(axe_source: str) -> Callable[[Any], None]:
+    """``axe_check(page)``: assert the page has no WCAG 2.2 AA violations."""
+
+    def check(pg: Any) -> None:
+        violations = run_axe(pg, axe_source)
+        summary = [
+            {
+                "id": v["id"],
+                "impact": v["impact"],
+                "help": v["help"],
+                "nodes": [n["target"] for n in v["nodes"][:5]],
+            }
+            for v in violations
+        ]
+        assert not violations, f"{pg.url}: {json.dumps(summary, indent=1)}"
+
+    return check

@@ -1,0 +1,97 @@
+"""The plan, dialogue, explainer, glossary and catalogue pages in a real Chromium."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+PAGES = [
+    "/plan",
+    "/plan?lang=en",
+    "/plan/commitments/DEHHB0002",
+    "/plan/commitments/DEHHB0001?lang=en",
+    "/plan/dialogues",
+    "/plan/explainers",
+    "/plan/explainers?lang=ls",
+    "/plan/glossary?lang=en",
+    "/catalog.html",
+]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_page_has_no_wcag_violations(
+    page: Any, live_server: str, axe_check: Callable[[Any], None], path: str
+) -> None:
+    response = page.goto(live_server + path)
+    assert response is not None and response.status == 200
+    assert page.locator("main h1").count() == 1
+    axe_check(page)
+
+
+def test_plan_shows_both_commitments_with_status_and_live_figures(
+    page: Any, live_server: str
+) -> None:
+    page.goto(f"{live_server}/plan?lang=en")
+    assert page.locator("html").get_attribute("lang") == "en"
+    cards = page.locator(".cards .card")
+    assert cards.count() == 2
+    assert "DEHHB0002" in cards.nth(1).inner_text()
+    assert "Overdue quarterly updates" in page.inner_text("main")
+    page.click("text=Improving accessibility and visibility of mobility services")
+    page.wait_for_url("**/plan/commitments/mobility**")
+    body = page.inner_text("main")
+    assert "Live figures from stufenlos" in body
+    assert "datasets in the catalogue" in body
+    assert "Independent monitoring" in body
+
+
+def test_keyboard_skip_link_and_language_switch(page: Any, live_server: str) -> None:
+    page.goto(f"{live_server}/plan")
+    page.keyboard.press("Tab")
+    focused = page.evaluate("() => document.activeElement.textContent.trim()")
+    assert focused == "Zum Inhalt springen"
+    outline = page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none"  # visible focus
+    page.keyboard.press("Enter")
+    assert page.evaluate("() => document.activeElement.id") == "main"
+    page.goto(f"{live_server}/plan")
+    page.get_by_role("link", name="English").click()
+    page.wait_for_url("**lang=en**")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert "Skip to content" in page.locator(".skip-link").inner_text()
+
+
+@pytest.mark.parametrize(("width", "zoom"), [(360, 1), (1280, 2)])
+def test_no_horizontal_scrolling_at_small_width_and_200_percent_zoom(
+    browser: Any, live_server: str, width: int, zoom: int
+) -> None:
+    # 200 % zoom of a 1280 px window lays out like a 640 px viewport at scale 2
+    context = browser.new_context(
+        viewport={"width": width // zoom, "height": 800}, device_scale_factor=zoom
+    )
+    pg = context.new_page()
+    try:
+        for path in ("/plan", "/plan/commitments/DEHHB0002", "/catalog.html"):
+            pg.goto(live_server + path)
+            overflow = pg.evaluate(
+                "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at {width}px/{zoom}x"
+    finally:
+        context.close()
+
+
+def test_axe_check_catches_violations(page: Any, axe_check: Callable[[Any], None]) -> None:
+    """The harness itself: a page with an unlabelled input and poor contrast fails."""
+    page.set_content(
+        "<html><head><title>t</title></head><body><main><h1>t</h1>"
+        '<input type="text"><p style="color:#bbb;background:#fff">faint</p></main></body></html>'
+    )
+    with pytest.raises(AssertionError) as err:
+        axe_check(page)
+    for rule in ("html-has-lang", "label", "color-contrast"):
+        assert rule in str(err.value)
