@@ -1,0 +1,317 @@
+"""Web pages of the reporting channel: report a barrier, list and map, detail, moderation.
+
+Every page works with keyboard and screen reader and without JavaScript: a
+location is given by choosing a street from a list or typing an address; the
+map (an SVG drawing of the city's footpaths) is an extra for pointer users,
+whose click fills the coordinate fields through ``/static/reports.js``.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import math
+from typing import Any
+
+import numpy as np
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from stufenlos.api.routes.moderation import SESSION_COOKIE
+from stufenlos.api.routes.open311 import (
+    client_of,
+    read_form,
+    report_service,
+    request_record,
+    submission_from_form,
+)
+from stufenlos.api.templating import render
+from stufenlos.errors import StufenlosError
+from stufenlos.reports.catalogue import SERVICES
+from stufenlos.reports.errors import AuthenticationError, ReportInputError
+from stufenlos.reports.service import FLAG_REASONS, TRANSITIONS
+from stufenlos.reports.store import ReportQuery
+
+__all__ = ["STATUS_LABELS", "router"]
+
+logger = logging.getLogger(__name__)
+
+router = APIRouter(tags=["reports-web"], include_in_schema=False)
+
+#: internal status -> (German, English) label shown on the pages
+STATUS_LABELS: dict[str, tuple[str, str]] = {
+    "submitted": ("Eingegangen, wird geprüft", "Received, being checked"),
+    "open": ("Veröffentlicht", "Published"),
+    "acknowledged": ("Von der Stelle gesehen", "Seen by the agency"),
+    "in_progress": ("In Arbeit", "In progress"),
+    "fixed": ("Behoben", "Fixed"),
+    "not_fixable": ("Nicht behebbar", "Cannot be fixed"),
+    "duplicate": ("Doppelt gemeldet", "Duplicate"),
+    "rejected": ("Abgelehnt", "Rejected"),
+    "expired": ("Abgelaufen", "Expired"),
+}
+FLAG_LABELS: dict[str, tuple[str, str]] = {
+    "spam": ("Werbung oder Unsinn", "Spam"),
+    "offensive": ("Beleidigend", "Offensive"),
+    "personal_data": ("Enthält persönliche Daten", "Contains personal data"),
+    "not_a_barrier": ("Keine Barriere", "Not a barrier"),
+    "duplicate": ("Doppelt gemeldet", "Duplicate"),
+    "other": ("Anderer Grund", "Other reason"),
+}
+MAP_WIDTH = 800
+MAX_MAP_PATHS = 6000
+
+
+def _cities() -> dict[str, str]:
+    from stufenlos.config import discover_cities
+
+    try:
+        return {name: cfg.title for name, cfg in sorted(discover_cities().items())}
+    except StufenlosError:
+        return {}
+
+
+@functools.lru_cache(maxsize=8)
+def _street_index(city: str) -> dict[str, tuple[float, float]]:
+    """Street name -> a point on the street's longest way segment (lat, lon)."""
+    import shapely
+
+    from stufenlos.city import load_city
+
+    try:
+        edges = load_city(city).network.edges
+    except (StufenlosError, OSError):
+        return {}
+    named = edges[edges["name"].notna() & (edges["name"].astype(str).str.len() > 0)]
+    if named.empty:
+        return {}
+    longest = named.sort_values("length_m", ascending=False).drop_duplicates("name")
+    out = {}
+    for name, wkb in zip(longest["name"].astype(str), longest["geometry"], strict=True):
+        p = shapely.from_wkb(wkb).interpolate(0.5, normalized=True)
+        out[name] = (round(p.y, 7), round(p.x, 7))
+    return dict(sorted(out.items(), key=lambda kv: kv[0].casefold()))
+
+
+@functools.lru_cache(maxsize=8)
+def _map_base(city: str) -> dict[str, Any] | None:
+    """SVG paths of a city's footpaths and the projection that drew them."""
+    import shapely
+
+    from stufenlos.city import load_city
+
+    try:
+        edges = load_city(city).network.edges
+    except (StufenlosError, OSError):
+        return None
+    if edges.empty:
+        return None
+    pair = edges["pair"].to_numpy()
+    keep = np.flatnonzero((pair < 0) | (np.arange(len(edges)) < pair))[:MAX_MAP_PATHS]
+    geoms = shapely.from_wkb(edges["geometry"].to_numpy()[keep])
+    minx, miny, maxx, maxy = shapely.total_bounds(geoms)
+    kx = math.cos(math.radians((miny + maxy) / 2))
+    scale = MAP_WIDTH / max((maxx - minx) * kx, 1e-9)
+    height = max(1, round((maxy - miny) * scale))
+    paths = []
+    for g in geoms:
+        pts = [f"{(x - minx) * kx * scale:.1f},{(maxy - y) * scale:.1f}"
+               for x, y in shapely.get_coordinates(g)]
+        if len(pts) > 1:
+            paths.append("M" + " L".join(pts))
+    return {"minx": minx, "maxy": maxy, "kx": kx, "scale": scale, "width": MAP_WIDTH,
+            "height": height, "paths": paths}
+
+
+def _map(city: str | None, reports: list[Any]) -> dict[str, Any] | None:
+    if not city:
+        return None
+    base = _map_base(city)
+    if base is None:
+        return None
+    markers = []
+    for r in reports:
+        if r.lat is None or r.lon is None:
+            continue
+        x = (r.lon - base["minx"]) * base["kx"] * base["scale"]
+        y = (base["maxy"] - r.lat) * base["scale"]
+        if 0 <= x <= base["width"] and 0 <= y <= base["height"]:
+            markers.append({"id": r.id, "x": round(x, 1), "y": round(y, 1),
+                            "closed": r.status not in ("submitted", "open", "acknowledged",
+                                                       "in_progress")})
+    return {**base, "markers": markers}
+
+
+def _ctx(request: Request) -> dict[str, Any]:
+    return {"services": SERVICES, "status_labels": STATUS_LABELS, "flag_labels": FLAG_LABELS,
+            "cities": _cities()}
+
+
+@router.get("/reports")
+def reports_page(request: Request) -> Response:
+    """Reports and their status: a list (and a map for one city), with filters."""
+    params = request.query_params
+    status = params.get("status") if params.get("status") in ("open", "closed") else None
+    code = params.get("service_code") if params.get("service_code") in SERVICES else None
+    cities = _cities()
+    city = params.get("city") if params.get("city") in cities else None
+    reports = report_service().list(ReportQuery(
+        open311_statuses=[status] if status else None,
+        service_codes=[code] if code else None, jurisdiction=city, limit=500))
+    return render(request, "reports/list.html", {
+        **_ctx(request), "reports": reports, "status": status, "service_code": code,
+        "city": city, "map": _map(city, reports)})
+
+
+#: form field -> (German, English) label used in error messages
+FIELD_LABELS: dict[str, tuple[str, str]] = {
+    "jurisdiction_id": ("Stadt", "City"),
+    "service_code": ("Was ist das Problem?", "What is the problem?"),
+    "lat": ("Wo?", "Where?"),
+    "street": ("Straße aus der Liste", "Street from the list"),
+    "address_string": ("Adresse", "Address"),
+    "description": ("Beschreibung", "Description"),
+    "attribute[until]": ("Vorübergehend bis", "Temporary until"),
+    "media": ("Foto", "Photo"),
+    "email": ("E-Mail", "E-mail"),
+    **{f"attribute[{a.code}]": (a.description, a.description)
+       for s in SERVICES.values() for a in s.attributes if a.code != "until"},
+}
+
+
+def _form_page(request: Request, *, values: dict[str, str], errors: dict[str, str],
+               status_code: int = 200) -> Response:
+    cities = _cities()
+    city = values.get("jurisdiction_id") if values.get("jurisdiction_id") in cities else None
+    streets = _street_index(city) if city else {}
+    return render(request, "reports/new.html", {
+        **_ctx(request), "values": values, "errors": errors, "field_labels": FIELD_LABELS,
+        "city": city,
+        "streets": streets, "map": _map(city, [])}, status_code=status_code)
+
+
+@router.get("/reports/new")
+def new_report_page(request: Request) -> Response:
+    """The report form; ``?city=`` preselects a city (and offers its streets and map)."""
+    values = {"jurisdiction_id": request.query_params.get("city", "")}
+    return _form_page(request, values=values, errors={})
+
+
+@router.post("/reports/new")
+async def new_report_submit(request: Request) -> Response:
+    """Handle the report form; on errors show it again with every problem named."""
+    values: dict[str, str] = {}
+    try:
+        svc = report_service()
+        client = client_of(request)
+        fields, media = await read_form(request)
+        values = {k: v[0] for k, v in fields.items() if v}
+        street = (values.get("street") or "").strip()
+        if street and not values.get("lat") and not values.get("long"):
+            city = values.get("jurisdiction_id") or ""
+            point = _street_index(city).get(street) if city in _cities() else None
+            if point is None:
+                msg = "choose a street from the list"
+                raise ReportInputError(msg, field="street")
+            fields["lat"], fields["long"] = [str(point[0])], [str(point[1])]
+            if not values.get("address_string"):
+                fields["address_string"] = [street]
+        until = (values.get("until") or "").strip()
+        if until:
+            fields["attribute[until]"] = [until]
+        fields.pop("until", None)
+        fields.pop("street", None)
+        # The form shows the details of every kind; keep those of the chosen one.
+        chosen = SERVICES.get(values.get("service_code") or "")
+        wanted = {f"attribute[{a.code}]" for a in chosen.attributes} if chosen else set()
+        for key in [k for k in fields if k.startswith("attribute[") and k not in wanted]:
+            del fields[key]
+        svc.check_rate(client, kind="submit")
+        submission = await run_in_threadpool(submission_from_form, fields, media)
+        report = await run_in_threadpool(svc.submit, submission, client=client)
+    except StufenlosError as exc:
+        field = getattr(exc, "field", None) or "form"
+        problem = getattr(exc, "problem", None) or str(exc)
+        if field == "long":
+            field = "lat"
+        return _form_page(request, values=values, errors={field: problem},
+                          status_code=exc.http_status)
+    lang = request.query_params.get("lang", "")
+    suffix = f"&lang={lang}" if lang else ""
+    return RedirectResponse(f"/reports/{report.id}?created=1{suffix}", status_code=303)
+
+
+@router.get("/reports/{report_id}")
+def report_page(request: Request, report_id: int) -> Response:
+    """One report: status, public notes, history, confirmations, photo."""
+    svc = report_service()
+    try:
+        report = svc.get(report_id)
+    except StufenlosError as exc:
+        return render(request, "reports/missing.html", {**_ctx(request), "detail": str(exc)},
+                      status_code=exc.http_status)
+    return render(request, "reports/detail.html", {
+        **_ctx(request), "report": report, "record": request_record(report, request),
+        "counts": svc.confirmations(report_id), "flag_reasons": FLAG_REASONS,
+        "created": request.query_params.get("created") == "1",
+        "notice": request.query_params.get("notice")})
+
+
+@router.post("/reports/{report_id}/confirm")
+async def report_confirm(request: Request, report_id: int) -> Response:
+    """'Still there' / 'fixed' button of the detail page."""
+    svc = report_service()
+    client = client_of(request)
+    fields, _ = await read_form(request)
+    svc.check_rate(client, kind="public")
+    await run_in_threadpool(svc.confirm, report_id, kind=(fields.get("kind") or [""])[0],
+                            client=client)
+    return RedirectResponse(f"/reports/{report_id}?notice=confirmed", status_code=303)
+
+
+@router.post("/reports/{report_id}/flag")
+async def report_flag(request: Request, report_id: int) -> Response:
+    """Abuse report form of the detail page."""
+    svc = report_service()
+    client = client_of(request)
+    fields, _ = await read_form(request)
+    svc.check_rate(client, kind="public")
+    hidden = await run_in_threadpool(svc.flag, report_id,
+                                     reason=(fields.get("reason") or [""])[0], client=client)
+    if hidden:
+        return RedirectResponse("/reports?notice=hidden", status_code=303)
+    return RedirectResponse(f"/reports/{report_id}?notice=flagged", status_code=303)
+
+
+@router.get("/moderation")
+def moderation_page(request: Request) -> Response:
+    """The moderator page: login, or the queue with actions and the recent audit log."""
+    svc = report_service()
+    try:
+        moderator = svc.authenticate_session(request.cookies.get(SESSION_COOKIE))
+    except AuthenticationError:
+        return render(request, "reports/login.html", _ctx(request))
+    queue = svc.queue()
+    return render(request, "reports/moderation.html", {
+        **_ctx(request), "moderator": moderator, "queue": queue,
+        "transitions": TRANSITIONS,
+        "audit": svc.audit_log(limit=50)})
+
+
+@router.post("/moderation/status")
+async def moderation_status(request: Request) -> Response:
+    """The status form of the moderator page (report number in the form)."""
+    from stufenlos.api.routes.moderation import current_moderator
+
+    moderator = await run_in_threadpool(current_moderator, request)
+    fields, _ = await read_form(request)
+    raw_id = (fields.get("report_id") or [""])[0].strip()
+    if not raw_id.isdigit():
+        msg = "must be a report number"
+        raise ReportInputError(msg, field="report_id")
+    await run_in_threadpool(
+        report_service().set_status, int(raw_id), (fields.get("status") or [""])[0],
+        actor=moderator.name, note=(fields.get("note") or [None])[0],
+        agency=(fields.get("agency_responsible") or [None])[0])
+    return RedirectResponse("/moderation", status_code=303)
