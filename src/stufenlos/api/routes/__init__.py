@@ -1,4 +1,7 @@
 """One router module per resource; :data:`ROUTER_MODULES` lists them for the app."""
 
 #: modules under ``stufenlos.api.routes`` whose ``router`` the app includes, in order
-ROUTER_MODULES: tuple[str, ...] = ("meta", "open311", "moderation", "assets", "plan", "catalog")
+ROUTER_MODULES: tuple[str, ...] = (
+    "meta", "open311", "moderation", "assets", "plan", "catalog",
+    "reports_web",
+)
