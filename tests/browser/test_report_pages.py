@@ -1,0 +1,155 @@
+"""The report pages in a real Chromium: axe-core clean, usable by keyboard alone."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from stufenlos.build import import_city
+from stufenlos.config import find_city
+from stufenlos.reports import ReportService, ReportStore, Submission
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def reports_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """A live server with Hamburg imported, one accepted report and a moderator token."""
+    folder = tmp_path_factory.mktemp("reports-server")
+    data = folder / "data"
+    import_city(find_city("hamburg"), base=data, progress=False)
+    db_url = f"sqlite:///{folder / 'app.sqlite'}"
+    svc = ReportService(ReportStore(db_url))
+    token = svc.add_moderator("Browser")
+    report = svc.submit(Submission(service_code="high-kerb", lat=53.5530, lon=9.9936,
+                                   jurisdiction="hamburg", address_string="Jungfernstieg",
+                                   description="Bordstein an der Ampel ist 10 cm hoch"),
+                        client="seed")
+    svc.accept(report.id, actor="Browser")
+    svc.store.close()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = os.environ | {"DATABASE_URL": db_url, "STUFENLOS_DATA_DIR": str(data),
+                        "STUFENLOS_REPORT_RATE": "1000/minute"}
+    log = (folder / "server.log").open("wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "stufenlos.api.app:create_app", "--factory",
+         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+        env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail((folder / "server.log").read_text(errors="replace")[-3000:])
+            time.sleep(0.2)
+        yield {"base": base, "token": token, "report": str(report.id), "db": db_url}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        log.close()
+
+
+PAGES = [
+    "/reports",
+    "/reports?city=hamburg&lang=en",
+    "/reports/new",
+    "/reports/new?city=hamburg",
+    "/reports/new?city=hamburg&lang=en",
+    "/moderation",
+]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_report_pages_have_no_wcag_violations(
+    page: Any, reports_server: dict[str, str], axe_check: Callable[[Any], None], path: str
+) -> None:
+    response = page.goto(reports_server["base"] + path)
+    assert response is not None and response.status == 200
+    assert page.locator("main h1").count() == 1
+    axe_check(page)
+
+
+def test_detail_page_has_no_wcag_violations(
+    page: Any, reports_server: dict[str, str], axe_check: Callable[[Any], None]
+) -> None:
+    page.goto(f"{reports_server['base']}/reports/{reports_server['report']}")
+    assert "Bordstein an der Ampel" in page.inner_text("main")
+    axe_check(page)
+
+
+def test_report_by_keyboard_from_the_street_list(
+    page: Any, reports_server: dict[str, str], axe_check: Callable[[Any], None]
+) -> None:
+    page.goto(f"{reports_server['base']}/reports/new?city=hamburg")
+    # submit empty first: the error summary names the problem and is announced
+    page.get_by_role("button", name="Meldung absenden").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#error-summary")
+    assert page.get_by_role("alert").count() == 1
+    axe_check(page)
+    # now fill the form with the keyboard only
+    page.get_by_label("Blocked sidewalk").focus()
+    page.keyboard.press("Space")
+    assert page.get_by_label("Blocked sidewalk").is_checked()
+    page.get_by_label("Straße aus der Liste").focus()
+    page.get_by_label("Straße aus der Liste").select_option("Jungfernstieg")
+    page.get_by_label("Beschreibung", exact=True).focus()
+    page.keyboard.type("Bauzaun über den ganzen Gehweg")
+    page.get_by_role("button", name="Meldung absenden").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/reports/*?created=1")
+    main = page.inner_text("main")
+    assert "Danke" in main and "Eingegangen, wird geprüft" in main
+    assert "Bauzaun über den ganzen Gehweg" in main
+    axe_check(page)
+
+
+def test_report_from_the_map(page: Any, reports_server: dict[str, str]) -> None:
+    page.goto(f"{reports_server['base']}/reports/new?city=hamburg")
+    svg = page.locator("#report-map")
+    svg.scroll_into_view_if_needed()
+    box = svg.bounding_box()
+    assert box is not None
+    svg.click(position={"x": box["width"] / 2, "y": box["height"] / 2}, force=True)
+    lat = float(page.locator("#field-lat-input").input_value())
+    lon = float(page.locator("#field-long").input_value())
+    assert 53.54 < lat < 53.56 and 9.98 < lon < 10.01
+    page.get_by_label("Damaged surface").check()
+    page.get_by_role("button", name="Meldung absenden").click()
+    page.wait_for_url("**/reports/*?created=1")
+    assert f"{lat:.6f}"[:7] in page.inner_text("main")
+
+
+def test_moderator_logs_in_and_accepts(page: Any, reports_server: dict[str, str]) -> None:
+    svc = ReportService(ReportStore(reports_server["db"]))
+    waiting = svc.submit(Submission(service_code="other", lat=53.553, lon=9.993,
+                                    description="Moderation im Browser"), client="b")
+    svc.store.close()
+    page.goto(f"{reports_server['base']}/moderation")
+    page.get_by_label("Zugangsschlüssel").fill("1.forged")
+    page.get_by_role("button", name="Anmelden").click()
+    assert "AuthenticationError" in page.content()
+    page.goto(f"{reports_server['base']}/moderation")
+    page.get_by_label("Zugangsschlüssel").fill(reports_server["token"])
+    page.get_by_role("button", name="Anmelden").click()
+    page.wait_for_url("**/moderation")
+    page.get_by_role("button", name=f"Annehmen ({waiting.id})").click()
+    page.wait_for_url("**/moderation")
+    page.goto(f"{reports_server['base']}/reports/{waiting.id}")
+    assert "Veröffentlicht" in page.inner_text("main")
