@@ -51,6 +51,7 @@ NAV: list[tuple[str, str, str]] = [
     ("/plan/explainers", "Daten erklärt", "Data explained"),
     ("/plan/glossary", "Glossar", "Glossary"),
     ("/catalog.html", "Datenkatalog", "Data catalogue"),
+    ("/reports", "Barrieren melden", "Report barriers"),
 ]
 
 #: where the brand link in the header leads
