@@ -67,7 +67,7 @@ def test_keyboard_skip_link_and_language_switch(page: Any, live_server: str) -> 
 
 @pytest.mark.parametrize(("width", "zoom"), [(360, 1), (1280, 2)])
 def test_no_horizontal_scrolling_at_small_width_and_200_percent_zoom(
-    browser: Any, live_server: str, width: int, zoom: int
+    browser: Any, live_server: str, axe_check: Callable[[Any], None], width: int, zoom: int
 ) -> None:
     # 200 % zoom of a 1280 px window lays out like a 640 px viewport at scale 2
     context = browser.new_context(
@@ -81,6 +81,7 @@ def test_no_horizontal_scrolling_at_small_width_and_200_percent_zoom(
                 "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
             )
             assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at {width}px/{zoom}x"
+            axe_check(pg)  # e.g. tables that scroll inside their box must be keyboard-reachable
     finally:
         context.close()
 
