@@ -64,10 +64,9 @@ def clean_text(value: str | None, *, field: str, max_chars: int, multiline: bool
     if len(value) > max_chars:
         msg = f"is {len(value)} characters long; the limit is {max_chars}"
         raise PayloadTooLargeError(msg, field=field)
-    text = unicodedata.normalize("NFC", value)
-    text = _CONTROL.sub("", text)
+    text = _CONTROL.sub("", unicodedata.normalize("NFC", value))
     for _ in range(5):
-        cleaned = html.unescape(nh3.clean(text, tags=set(), attributes={}))
+        cleaned = _CONTROL.sub("", html.unescape(nh3.clean(text, tags=set(), attributes={})))
         if cleaned == text:
             break
         text = cleaned
