@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from stufenlos.api.routes.open311 import read_form, report_service, request_record
+from stufenlos.api.routes.open311 import client_of, read_form, report_service, request_record
 from stufenlos.reports.errors import AuthenticationError, ReportInputError
 from stufenlos.reports.models import AuditEntry, Moderator
 from stufenlos.reports.service import ReportService
@@ -84,6 +84,7 @@ def _audit_record(a: AuditEntry) -> dict[str, Any]:
 async def login(request: Request) -> Response:
     """Exchange a moderator token (form field ``token``) for a session cookie."""
     svc = report_service()
+    svc.check_rate(client_of(request), kind="public")  # slows down token guessing
     fields, _ = await read_form(request)
     mod = await run_in_threadpool(svc.authenticate_token, _field(fields, "token") or "")
     cookie = await run_in_threadpool(svc.open_session, mod)
