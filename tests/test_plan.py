@@ -268,7 +268,9 @@ def test_api_refuses_missing_wrong_and_roleless_editors(client: TestClient, tmp_
     _api_editor(tmp_path, "mona", ["monitor"])
     body = {"quarter": "2024-Q3", "progress_pct": 80, "text": {"en": "x"}}
     url = "/api/plan/commitments/DEHHB0002/updates"
-    assert client.post(url, json=body).status_code == 401
+    missing = client.post(url, json=body)
+    assert missing.status_code == 401
+    assert missing.headers["www-authenticate"].startswith("Basic")
     assert client.post(url, json=body, headers=_auth("mona", "wrong secret!!")).status_code == 401
     r = client.post(url, json=body, headers=_auth("mona"))
     assert r.status_code == 403

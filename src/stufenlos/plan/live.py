@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
@@ -30,6 +30,7 @@ __all__ = [
     "StaticFigures",
     "default_providers",
     "live_figures",
+    "set_elevator_registries",
 ]
 
 logger = logging.getLogger(__name__)
@@ -157,35 +158,52 @@ class ReportFigures:
 
 
 class ElevatorFigures:
-    """Elevator availability from ``stufenlos.equipment`` when that feature is installed.
+    """Share of elevators in service, from :class:`stufenlos.equipment.EquipmentRegistry`.
 
-    It looks for a function ``availability()`` returning a mapping with
-    ``working`` and ``total`` counts (and optionally ``as_of``).
+    ``registries`` returns the registries to count (one per city); without it,
+    or while no elevator has a known state, the figure is "not available yet".
+    Elevators whose state is ``UNKNOWN`` (never reported, or expired) are left
+    out of the share and named in the note.
     """
+
+    def __init__(self, registries: Callable[[], Iterable[Any]] | None = None) -> None:
+        self.registries = registries
 
     def figures(self) -> list[LiveFigure]:
         """Share of elevators in service, in percent."""
         label = {"de": "Aufzüge in Betrieb", "en": "elevators in service"}
-        equipment = _optional("stufenlos.equipment")
-        fn: Callable[[], Any] | None = getattr(equipment, "availability", None)
-        if fn is None:
-            return [_missing("elevators", label, "stufenlos.equipment has no availability()")]
+        if self.registries is None or _optional("stufenlos.equipment") is None:
+            return [_missing("elevators", label, "no equipment registry")]
+        working = known = unknown = 0
+        latest: dt.datetime | None = None
         try:
-            summary = fn()
-            working, total = int(summary["working"]), int(summary["total"])
+            for registry in self.registries():
+                frame = registry.to_frame()
+                states = frame.loc[frame["kind"] == "elevator"]
+                working += int((states["state"] == "ACTIVE").sum())
+                known += int(states["state"].isin(["ACTIVE", "INACTIVE"]).sum())
+                unknown += int((states["state"] == "UNKNOWN").sum())
+                stamps = [t for t in states["updated"] if t is not None and t == t]
+                if stamps:
+                    newest = max(stamps)
+                    latest = newest if latest is None else max(latest, newest)
         except Exception as exc:  # a broken feed must not break the plan page
             logger.warning("elevator availability unavailable: %s", exc)
             return [_missing("elevators", label, str(exc))]
-        if total == 0:
-            return [_missing("elevators", label, "no elevators known")]
+        if known == 0:
+            return [_missing("elevators", label, "no elevator status known")]
+        note = {
+            "de": f"{working} von {known} mit bekanntem Status; {unknown} ohne Meldung",
+            "en": f"{working} of {known} with a known status; {unknown} without a report",
+        }
         return [
             LiveFigure(
                 key="elevators",
                 label=label,
-                value=round(100 * working / total, 1),
+                value=round(100 * working / known, 1),
                 unit="%",
-                note={"de": f"{working} von {total}", "en": f"{working} of {total}"},
-                as_of=summary.get("as_of"),
+                note=note,
+                as_of=latest,
             )
         ]
 
@@ -230,12 +248,27 @@ def _explainer_figures() -> list[LiveFigure]:
     ]
 
 
-def default_providers(engine: Engine) -> dict[str, list[FigureProvider]]:
+_elevator_registries: Callable[[], Iterable[Any]] | None = None
+
+
+def set_elevator_registries(source: Callable[[], Iterable[Any]] | None) -> None:
+    """Tell the plan pages where the live elevator registries are (one per city).
+
+    The feature that polls elevator status calls this once it has built its
+    :class:`stufenlos.equipment.EquipmentRegistry` objects.
+    """
+    global _elevator_registries
+    _elevator_registries = source
+
+
+def default_providers(
+    engine: Engine, *, elevator_registries: Callable[[], Iterable[Any]] | None = None
+) -> dict[str, list[FigureProvider]]:
     """The providers of each milestone feature."""
     return {
         "barriers": [BarrierFigures()],
         "reports": [ReportFigures(engine)],
-        "pillar": [ElevatorFigures()],
+        "pillar": [ElevatorFigures(elevator_registries or _elevator_registries)],
         "catalog": [StaticFigures(_catalog_figures)],
         "explainers": [StaticFigures(_explainer_figures)],
     }

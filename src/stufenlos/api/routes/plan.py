@@ -12,7 +12,7 @@ import os
 import threading
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from sqlalchemy import select
@@ -63,10 +63,14 @@ def _today() -> dt.date:
 
 
 def _editor(session: Any, credentials: HTTPBasicCredentials | None) -> Editor:
+    challenge = {"WWW-Authenticate": 'Basic realm="stufenlos editors", charset="UTF-8"'}
     if credentials is None:
         msg = "editing needs an editor account (HTTP Basic authentication)"
-        raise service.AuthenticationError(msg)
-    return service.authenticate(session, credentials.username, credentials.password)
+        raise HTTPException(status_code=401, detail=msg, headers=challenge)
+    try:
+        return service.authenticate(session, credentials.username, credentials.password)
+    except service.AuthenticationError as exc:
+        raise HTTPException(status_code=401, detail=str(exc), headers=challenge) from None
 
 
 Credentials = Annotated[HTTPBasicCredentials | None, Depends(_basic)]
