@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from stufenlos._version import __version__
 from stufenlos.api.errors import install_error_handlers
+from stufenlos.api.middleware import install_middleware
 from stufenlos.api.routes import ROUTER_MODULES
 
 __all__ = ["create_app"]
@@ -21,6 +22,7 @@ def create_app() -> FastAPI:
         description="Step-free routing, barrier information and reporting for cities.",
     )
     install_error_handlers(app)
+    install_middleware(app)
     for name in ROUTER_MODULES:
         module = importlib.import_module(f"stufenlos.api.routes.{name}")
         app.include_router(module.router)

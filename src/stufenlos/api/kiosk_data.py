@@ -1,0 +1,92 @@
+"""What an information pillar (kiosk page) shows for one station.
+
+Station facts come from the city's station list; elevators near the station and
+their status from the barrier store and live closures; the step-free way to
+each elevator is a wheelchair route from the station's entrance point. No
+timetable is wired in yet, so the departures are reported as not available.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from fastapi import HTTPException
+
+from stufenlos.api import views
+from stufenlos.barriers import BarrierStore
+
+if TYPE_CHECKING:
+    from stufenlos.city import City
+    from stufenlos.station_facts import Station
+
+__all__ = ["ELEVATOR_RADIUS_M", "find_station", "stop_info"]
+
+#: elevators this close to a station are listed on its pillar
+ELEVATOR_RADIUS_M = 300.0
+
+
+def _dist_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    kx = 111_320.0 * math.cos(math.radians((lat1 + lat2) / 2))
+    return math.hypot((lon2 - lon1) * kx, (lat2 - lat1) * 110_574.0)
+
+
+def find_station(city: City, stop: str) -> Station:
+    """The station called ``stop`` (slug or id) in ``city``; 404 otherwise."""
+    stations = views.stations_of(city)
+    for s in stations:
+        if stop in (s.slug, s.id):
+            return s
+    known = ", ".join(s.slug for s in stations[:20]) or "none"
+    raise HTTPException(404, f"no stop {stop!r} in {city.name} (stops: {known})")
+
+
+def _way_to(city: City, start: tuple[float, float], el: dict[str, Any],
+            lonlat: Any) -> tuple[Any, float]:
+    """Wheelchair route to an elevator and the gap (m) left between its end and the elevator.
+
+    Elevators are often mapped as an outline that no footway touches; then the route
+    leads to the nearest network node from which the elevator can be reached on foot
+    in the map data, and the gap says how far the elevator is from there.
+    """
+    route = city.route(start, (el["lat"], el["lon"]), profile="wheelchair")
+    if route.status != "no_route":
+        return route, round(route.destination.distance_m, 1)
+    own = {int(n) for a in el.get("edge_ids") or []
+           for n in (city.network.u[a], city.network.v[a])}
+    d = np.hypot((lonlat[:, 0] - el["lon"]) * 111_320.0 * math.cos(math.radians(el["lat"])),
+                 (lonlat[:, 1] - el["lat"]) * 110_574.0)
+    for node in np.argsort(d)[:40]:
+        if int(node) in own or d[node] > ELEVATOR_RADIUS_M:
+            continue
+        cand = city.route(start, (float(lonlat[node, 1]), float(lonlat[node, 0])),
+                          profile="wheelchair")
+        if cand.status != "no_route":
+            return cand, round(float(d[node]), 1)
+    return route, round(float(route.destination.distance_m), 1)
+
+
+def stop_info(city: City, stop: str, *, lang: str = "de") -> dict[str, Any]:
+    """Station facts, nearby elevators with status and the step-free way to each."""
+    st = find_station(city, stop)
+    closed = views._closed_arcs(city)
+    recs = BarrierStore(city.database_path).query(kinds=["elevator"])
+    near = sorted(((_dist_m(st.lat, st.lon, r["lat"], r["lon"]), r) for r in recs),
+                  key=lambda t: t[0])
+    elevators = [views.barrier_public(r, closed) for d, r in near if d <= ELEVATOR_RADIUS_M][:8]
+    ways = []
+    lonlat = city.network.node_lonlat
+    for i, el in enumerate(elevators, 1):
+        r, gap_m = _way_to(city, (st.lat, st.lon), el, lonlat)
+        pub = views.route_public(r, lang)
+        ways.append({
+            "number": i, "elevator_id": el["id"], "level": el["attributes"].get("level"),
+            "status": pub["status"], "distance_m": pub["distance_m"], "gap_m": gap_m,
+            "summary": pub["summary"], "steps": pub["steps"],
+        })
+    note = {"de": "Abfahrten sind für diese Haltestelle noch nicht verfügbar: "
+                  "es ist kein Fahrplan eingebunden.",
+            "en": "Departures are not available for this stop yet: no timetable is loaded."}
+    return {"station": st.to_dict(), "elevators": elevators, "ways": ways,
+            "departures": None, "departures_note": note["en" if lang == "en" else "de"]}

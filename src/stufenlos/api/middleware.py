@@ -1,0 +1,102 @@
+"""Cross-cutting HTTP behaviour: request-size limit and configurable CORS.
+
+``STUFENLOS_MAX_JSON_BYTES`` caps JSON request bodies (default 256 KiB: the largest
+legitimate one, a 100 x 100 matrix request, is about 10 KiB) and
+``STUFENLOS_MAX_BODY_BYTES`` every other body (default 8 MiB, room for a report
+photo of up to 5 MiB in a form); larger bodies are refused with a JSON 413
+before they are read into memory.
+``STUFENLOS_CORS_ORIGINS`` is a comma-separated list of origins allowed to call
+the API from a browser (``*`` for any); unset, no cross-origin access is granted.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+__all__ = [
+    "DEFAULT_MAX_BODY_BYTES", "DEFAULT_MAX_JSON_BYTES", "BodySizeLimit", "install_middleware",
+]
+
+DEFAULT_MAX_BODY_BYTES = 8 << 20
+DEFAULT_MAX_JSON_BYTES = 256 << 10
+
+
+async def _too_large(send: Send, limit: int) -> None:
+    body = json.dumps({"error": "RequestTooLarge",
+                       "detail": f"request body larger than {limit} bytes"}).encode()
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+class BodySizeLimit:
+    """Refuse request bodies above the limit (declared or streamed) with 413.
+
+    JSON bodies have their own, smaller limit ``max_json_bytes``.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int = DEFAULT_MAX_BODY_BYTES,
+                 max_json_bytes: int = DEFAULT_MAX_JSON_BYTES) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.max_json_bytes = max_json_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers", []))
+        ctype = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+        limit = self.max_json_bytes if ctype.endswith(b"json") else self.max_bytes
+        try:
+            declared = int(headers.get(b"content-length", b"0"))
+        except ValueError:
+            declared = 0
+        if declared > limit:
+            await _too_large(send, limit)
+            return
+        seen = 0
+        started = False
+        refused = False
+
+        async def counting_receive() -> Message:
+            # Frameworks turn errors raised while reading the body into their own 400, so
+            # answer 413 here and tell the app the client has gone.
+            nonlocal seen, refused
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    if not started and not refused:
+                        refused = True
+                        await _too_large(send, limit)
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal started
+            if refused:
+                return  # the 413 has been sent; drop the app's answer
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        await self.app(scope, counting_receive, guarded_send)
+
+
+def install_middleware(app: FastAPI) -> None:
+    """Add the body-size limit and, when configured, CORS to ``app``."""
+    limit = int(os.environ.get("STUFENLOS_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES))
+    json_limit = int(os.environ.get("STUFENLOS_MAX_JSON_BYTES", DEFAULT_MAX_JSON_BYTES))
+    origins = [o.strip() for o in os.environ.get("STUFENLOS_CORS_ORIGINS", "").split(",")
+               if o.strip()]
+    if origins:
+        app.add_middleware(CORSMiddleware, allow_origins=origins,
+                           allow_methods=["GET", "POST", "OPTIONS"], allow_headers=["*"])
+    app.add_middleware(BodySizeLimit, max_bytes=limit, max_json_bytes=json_limit)

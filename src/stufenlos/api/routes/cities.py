@@ -1,0 +1,226 @@
+"""JSON API: cities, profiles, routes, reachable areas, matrices, barriers, places, stops."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Path, Query
+
+from stufenlos.api import deps, views
+from stufenlos.api.schemas import (
+    BarrierCollection,
+    BarrierPublic,
+    CityPublic,
+    ErrorPublic,
+    LimitInfo,
+    MatrixPublic,
+    MatrixRequest,
+    PlacePublic,
+    ProfileName,
+    ProfilePublic,
+    ReachRequest,
+    RoutePublic,
+    RouteRequest,
+    SourcePublic,
+    StationPublic,
+    StopPublic,
+)
+from stufenlos.barriers import BARRIER_KINDS, BarrierStore
+from stufenlos.profiles import PRESETS
+
+__all__ = ["router"]
+
+logger = logging.getLogger(__name__)
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorPublic, "description": "the request cannot be answered as asked"},
+    404: {"model": ErrorPublic, "description": "no such city or object"},
+    413: {"model": ErrorPublic, "description": "request body too large"},
+    422: {"model": ErrorPublic, "description": "a field is missing or out of range"},
+}
+
+router = APIRouter(prefix="/api", tags=["api"], responses=_ERRORS)
+
+CityName = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$", description="city name")]
+BarrierKind = Annotated[str, Query(pattern="|".join(f"^{k}$" for k in BARRIER_KINDS))]
+
+
+def _bbox(text: str | None) -> tuple[float, float, float, float] | None:
+    if text is None:
+        return None
+    try:
+        parts = [float(p) for p in text.split(",")]
+    except ValueError:
+        parts = []
+    if len(parts) != 4:
+        raise HTTPException(422, f"bbox: expected minlon,minlat,maxlon,maxlat, got {text!r}")
+    x0, y0, x1, y1 = parts
+    if not (-180 <= x0 <= 180 and -180 <= x1 <= 180 and -90 <= y0 <= 90 and -90 <= y1 <= 90):
+        raise HTTPException(422, f"bbox: coordinates out of range in {text!r}")
+    if x0 > x1 or y0 > y1:
+        raise HTTPException(422, f"bbox: minimum above maximum in {text!r}")
+    return (x0, y0, x1, y1)
+
+
+BboxQuery = Annotated[
+    str | None,
+    Query(description="minlon,minlat,maxlon,maxlat in degrees", max_length=200,
+          examples=["9.98,53.54,10.0,53.56"]),
+]
+
+
+def city_public(name: str) -> dict[str, Any]:
+    """A configured city with its import state."""
+    cfg = deps.city_configs()[name]
+    imported = deps.imported(name)
+    bbox = None
+    counts: dict[str, int] = {}
+    if imported:
+        city = deps.get_city(name)
+        bbox = views.city_bbox(city)
+        counts = BarrierStore(city.database_path).counts_by_kind()
+    return {
+        "name": cfg.name, "title": cfg.title, "country": cfg.country, "center": cfg.center,
+        "bbox": bbox, "imported": imported, "barrier_counts": counts,
+        "sources": [SourcePublic(**s.model_dump()) for s in cfg.sources],
+    }
+
+
+@router.get("/cities", response_model=list[CityPublic])
+def list_cities() -> list[dict[str, Any]]:
+    """Every configured city; ``imported`` says whether it can be routed on."""
+    return [city_public(n) for n in sorted(deps.city_configs())]
+
+
+@router.get("/cities/{city}", response_model=CityPublic)
+def get_city(city: CityName) -> dict[str, Any]:
+    """One city."""
+    if city not in deps.city_configs():
+        deps.get_city(city)  # raises UnknownCityError (404) naming the configured cities
+    return city_public(city)
+
+
+def _profile_public(name: str) -> dict[str, Any]:
+    de, en = views.PROFILE_LABELS[name]
+    return {
+        "name": name, "label_de": de, "label_en": en, "limits": PRESETS[name].limits(),
+        "adjustable": [LimitInfo(name=n, label_de=d, label_en=e, unit=u, min=lo, max=hi, step=s)
+                       for n, d, e, u, lo, hi, s in views.LIMIT_INFO],
+    }
+
+
+@router.get("/profiles", response_model=list[ProfilePublic])
+def list_profiles() -> list[dict[str, Any]]:
+    """Profile presets with their limits and the limits a person may adjust."""
+    return [_profile_public(n) for n in PRESETS]
+
+
+@router.get("/profiles/{profile}", response_model=ProfilePublic)
+def get_profile(profile: ProfileName) -> dict[str, Any]:  # type: ignore[valid-type]
+    """One profile preset."""
+    return _profile_public(profile)
+
+
+@router.post("/cities/{city}/route", response_model=RoutePublic)
+def route(city: CityName, body: RouteRequest) -> dict[str, Any]:
+    """The best route for this person; if no route keeps every limit, the one breaking fewest.
+
+    ``status`` is ``ok``, ``limits_broken`` (the violations are listed and announced in
+    the steps) or ``no_route`` (the points are not connected). Text is in ``lang``:
+    ``de``, ``en`` or ``ls`` (easy-read German).
+    """
+    c = deps.get_city(city)
+    r = c.route(body.origin.pair(), body.destination.pair(), profile=body.profile,
+                optimize=body.optimize, **body.limits.changes())
+    return views.route_public(r, body.lang)
+
+
+@router.post("/cities/{city}/reach")
+def reach(city: CityName, body: ReachRequest) -> dict[str, Any]:
+    """Area reachable from a point (GeoJSON FeatureCollection: area polygon and ways)."""
+    c = deps.get_city(city)
+    r = c.reach(body.origin.pair(), profile=body.profile, max_time_s=body.max_time_s,
+                max_distance_m=body.max_distance_m, **body.limits.changes())
+    return r.to_geojson()
+
+
+@router.post("/cities/{city}/matrix", response_model=MatrixPublic)
+def matrix(city: CityName, body: MatrixRequest) -> dict[str, Any]:
+    """Travel cost in seconds between every origin and destination."""
+    c = deps.get_city(city)
+    m = c.matrix([p.pair() for p in body.origins], [p.pair() for p in body.destinations],
+                 profile=body.profile, **body.limits.changes())
+    cost = m.cost_s
+    return {
+        "profile": m.profile.name,
+        "cost_s": [[None if v != v else round(float(v), 1) for v in row] for row in cost],
+        "limits_broken": m.limits_broken.tolist(),
+    }
+
+
+@router.get("/cities/{city}/barriers", response_model=BarrierCollection)
+def barriers(
+    city: CityName,
+    kind: Annotated[list[BarrierKind] | None, Query(max_length=len(BARRIER_KINDS))] = None,
+    bbox: BboxQuery = None,
+    status: Annotated[str | None, Query(pattern="^(closed|unknown|mapped)$")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> dict[str, Any]:
+    """Barriers and helps, filtered by kind, bbox and live status, one page at a time."""
+    c = deps.get_city(city)
+    total, items = views.barriers_with_status(c, kinds=kind, bbox=_bbox(bbox), status=status,
+                                              limit=limit, offset=offset)
+    return {"total": total, "limit": limit, "offset": offset, "items": items}
+
+
+@router.get("/cities/{city}/barriers/{barrier_id:path}", response_model=BarrierPublic)
+def barrier(city: CityName, barrier_id: Annotated[str, Path(max_length=200)]) -> dict[str, Any]:
+    """One barrier by id (e.g. ``node/123/kerb``)."""
+    c = deps.get_city(city)
+    rec = BarrierStore(c.database_path).get(barrier_id)
+    if rec is None:
+        raise HTTPException(404, f"no barrier {barrier_id!r} in {city}")
+    return views.barrier_public(rec, views._closed_arcs(c))
+
+
+@router.get("/cities/{city}/elevators", response_model=BarrierCollection)
+def elevators(
+    city: CityName,
+    bbox: BboxQuery = None,
+    status: Annotated[str | None, Query(pattern="^(closed|unknown)$")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> dict[str, Any]:
+    """Elevators with their status: ``closed`` (reported out of service) or ``unknown``."""
+    c = deps.get_city(city)
+    total, items = views.barriers_with_status(c, kinds=["elevator"], bbox=_bbox(bbox),
+                                              status=status, limit=limit, offset=offset)
+    return {"total": total, "limit": limit, "offset": offset, "items": items}
+
+
+@router.get("/cities/{city}/places", response_model=list[PlacePublic])
+def places(
+    city: CityName,
+    q: Annotated[str, Query(min_length=1, max_length=100, description="name or 'lat,lon'")],
+    limit: Annotated[int, Query(ge=1, le=50)] = 10,
+) -> list[dict[str, Any]]:
+    """Streets, stations and named places whose name matches ``q``."""
+    c = deps.get_city(city)
+    return [p.__dict__ for p in views.place_index(c).search(q, limit=limit)]
+
+
+@router.get("/cities/{city}/stops", response_model=list[StationPublic])
+def stops(city: CityName) -> list[dict[str, Any]]:
+    """Stations on or near the city's network, with their step-free facts."""
+    c = deps.get_city(city)
+    return [s.to_dict() for s in views.stations_of(c)]
+
+
+@router.get("/cities/{city}/stops/{stop}", response_model=StopPublic)
+def stop(city: CityName, stop: Annotated[str, Path(max_length=100)]) -> dict[str, Any]:
+    """What an information pillar shows for one station (by id or slug)."""
+    from stufenlos.api.kiosk_data import stop_info
+
+    return stop_info(deps.get_city(city), stop, lang="de")

@@ -1,0 +1,52 @@
+"""Information pillar (kiosk) pages: one large-print page per station.
+
+The page refreshes its content every minute with a script (no ``meta refresh``,
+which would reload the page under a screen reader's cursor), and the refresh
+can be paused. ``?fragment=1`` returns only the content for that refresh.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import HTMLResponse
+
+from stufenlos.api import deps, views
+from stufenlos.api.kiosk_data import stop_info
+from stufenlos.api.templating import page_language, render
+
+__all__ = ["REFRESH_S", "router"]
+
+#: seconds between content refreshes of a kiosk page
+REFRESH_S = 60
+
+router = APIRouter(prefix="/kiosk", tags=["web"], include_in_schema=False)
+
+CityName = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")]
+
+
+@router.get("/{city}", response_class=HTMLResponse)
+def kiosk_index(request: Request, city: CityName) -> HTMLResponse:
+    """The stations of a city that have a kiosk page."""
+    c = deps.get_city(city)
+    return render(request, "kiosk_index.html", {"city": c, "stations": views.stations_of(c)})
+
+
+@router.get("/{city}/{stop}", response_class=HTMLResponse)
+def kiosk(request: Request, city: CityName,
+          stop: Annotated[str, Path(max_length=100)]) -> HTMLResponse:
+    """The information pillar of one station."""
+    lang = page_language(request)
+    c = deps.get_city(city)
+    info = stop_info(c, stop, lang="en" if lang == "en" else lang)
+    try:
+        tz = ZoneInfo(c.config.timezone)
+    except (KeyError, ValueError):
+        tz = ZoneInfo("UTC")
+    ctx = {"city": c, "info": info, "now": datetime.now(tz).strftime("%H:%M"),
+           "refresh_s": REFRESH_S}
+    name = "_kiosk_body.html" if request.query_params.get("fragment") == "1" else "kiosk.html"
+    return render(request, name, ctx)

@@ -1,0 +1,246 @@
+"""Barriers and elevators as OGC API – Features collections (Part 1: Core, GeoJSON, OAS 3.0).
+
+Implemented to the standard rather than through pygeoapi: two collections per
+imported city (``<city>-barriers``, ``<city>-elevators``) over the same barrier
+store the rest of the API reads, with live elevator status, so a separate server
+and its configuration file would add more than the few handlers below.
+Invalid or unknown query parameters answer 400, as the standard asks.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Path, Request
+from fastapi.responses import JSONResponse
+
+from stufenlos.api import deps, views
+from stufenlos.api.schemas import ErrorPublic
+from stufenlos.barriers import BarrierStore
+
+__all__ = ["CONFORMANCE", "router"]
+
+CONFORMANCE = [
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+]
+_CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+_KINDS = {"barriers": None, "elevators": ["elevator"]}
+_ITEM_PARAMS = {"bbox", "limit", "offset", "f"}
+MAX_LIMIT = 10_000
+
+router = APIRouter(prefix="/ogc", tags=["ogc-api-features"],
+                   responses={400: {"model": ErrorPublic}, 404: {"model": ErrorPublic}})
+
+
+class GeoJSONResponse(JSONResponse):
+    """JSON with the GeoJSON media type."""
+
+    media_type = "application/geo+json"
+
+
+def _base(request: Request) -> str:
+    return str(request.base_url).rstrip("/") + "/ogc"
+
+
+def _check_params(request: Request, allowed: set[str]) -> None:
+    unknown = sorted(set(request.query_params) - allowed)
+    if unknown:
+        raise HTTPException(400, f"unknown query parameter(s): {', '.join(unknown)}; "
+                                 f"allowed: {', '.join(sorted(allowed)) or 'none'}")
+    f = request.query_params.get("f")
+    if f is not None and f not in ("json", "geojson"):
+        raise HTTPException(400, f"f: only json is offered, got {f!r}")
+
+
+def _collection_ids() -> list[tuple[str, str, str]]:
+    out = []
+    for name in sorted(deps.city_configs()):
+        if deps.imported(name):
+            out.extend((f"{name}-{part}", name, part) for part in _KINDS)
+    return out
+
+
+def _split(cid: str) -> tuple[str, str]:
+    for full, city, part in _collection_ids():
+        if full == cid:
+            return city, part
+    raise HTTPException(404, f"no collection {cid!r}; see /ogc/collections")
+
+
+def _collection(request: Request, city: str, part: str) -> dict[str, Any]:
+    c = deps.get_city(city)
+    cid = f"{city}-{part}"
+    title = c.config.title
+    base = _base(request)
+    return {
+        "id": cid,
+        "title": f"{title}: {'elevators with status' if part == 'elevators' else 'barriers'}",
+        "description": ("Elevators and their live status (closed or unknown)" if part == "elevators"
+                        else "Steps, kerbs, slopes, narrow passages, bad surfaces, gates, "
+                             "ramps, elevators and crossings from OpenStreetMap"),
+        "extent": {"spatial": {"bbox": [list(views.city_bbox(c))], "crs": _CRS84}},
+        "crs": [_CRS84],
+        "itemType": "feature",
+        "links": [
+            {"href": f"{base}/collections/{cid}", "rel": "self", "type": "application/json"},
+            {"href": f"{base}/collections/{cid}/items", "rel": "items",
+             "type": "application/geo+json", "title": "Features"},
+        ] + [{"href": s.url, "rel": "license", "title": f"{s.attribution} ({s.licence})"}
+             for s in c.config.sources if s.url],
+    }
+
+
+@router.get("")
+def landing(request: Request) -> dict[str, Any]:
+    """Landing page."""
+    _check_params(request, {"f"})
+    base = _base(request)
+    root = str(request.base_url).rstrip("/")
+    return {
+        "title": "stufenlos barrier information",
+        "description": "Barriers and elevators of every imported city as OGC API – Features.",
+        "links": [
+            {"href": base, "rel": "self", "type": "application/json", "title": "This document"},
+            {"href": f"{root}/openapi.json", "rel": "service-desc",
+             "type": "application/vnd.oai.openapi+json;version=3.0", "title": "API definition"},
+            {"href": f"{root}/docs", "rel": "service-doc", "type": "text/html",
+             "title": "API documentation"},
+            {"href": f"{base}/conformance", "rel": "conformance", "type": "application/json"},
+            {"href": f"{base}/collections", "rel": "data", "type": "application/json"},
+        ],
+    }
+
+
+@router.get("/conformance")
+def conformance(request: Request) -> dict[str, list[str]]:
+    """Conformance classes this API implements."""
+    _check_params(request, {"f"})
+    return {"conformsTo": CONFORMANCE}
+
+
+@router.get("/collections")
+def collections(request: Request) -> dict[str, Any]:
+    """All collections."""
+    _check_params(request, {"f"})
+    base = _base(request)
+    return {
+        "links": [{"href": f"{base}/collections", "rel": "self", "type": "application/json"}],
+        "collections": [_collection(request, city, part) for _, city, part in _collection_ids()],
+    }
+
+
+CollectionId = Annotated[str, Path(max_length=80)]
+
+
+@router.get("/collections/{collection_id}")
+def collection(request: Request, collection_id: CollectionId) -> dict[str, Any]:
+    """One collection."""
+    _check_params(request, {"f"})
+    city, part = _split(collection_id)
+    return _collection(request, city, part)
+
+
+def _int(request: Request, name: str, default: int, lo: int, hi: int) -> int:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise HTTPException(400, f"{name}: expected an integer, got {raw!r}") from None
+    if not lo <= value <= hi:
+        raise HTTPException(400, f"{name}: must be between {lo} and {hi}, got {value}")
+    return value
+
+
+def _ogc_bbox(raw: str | None) -> tuple[float, float, float, float] | None:
+    if raw is None:
+        return None
+    try:
+        parts = [float(p) for p in raw.split(",")]
+    except ValueError:
+        parts = []
+    if len(parts) == 6:  # 3D bbox: drop the heights
+        parts = [parts[0], parts[1], parts[3], parts[4]]
+    if len(parts) != 4:
+        raise HTTPException(400, f"bbox: expected 4 or 6 numbers, got {raw!r}")
+    x0, y0, x1, y1 = parts
+    if not (-180 <= x0 <= 180 and -180 <= x1 <= 180 and -90 <= y0 <= 90 and -90 <= y1 <= 90):
+        raise HTTPException(400, f"bbox: coordinates out of range in {raw!r}")
+    if y0 > y1:
+        raise HTTPException(400, f"bbox: minimum latitude above maximum in {raw!r}")
+    if x0 > x1:
+        raise HTTPException(400, f"bbox: boxes across the antimeridian are not supported: {raw!r}")
+    return (x0, y0, x1, y1)
+
+
+def _feature(b: dict[str, Any]) -> dict[str, Any]:
+    props = {k: v for k, v in b.items() if k not in ("lat", "lon", "id")}
+    return {"type": "Feature", "id": b["id"],
+            "geometry": {"type": "Point", "coordinates": [b["lon"], b["lat"]]},
+            "properties": props}
+
+
+@router.get("/collections/{collection_id}/items", response_class=GeoJSONResponse)
+def items(request: Request, collection_id: CollectionId) -> GeoJSONResponse:
+    """Features of a collection; ``bbox`` (CRS84), ``limit`` (1–10000) and ``offset`` page them.
+
+    Query parameters: ``bbox=minlon,minlat,maxlon,maxlat``, ``limit`` (default 10),
+    ``offset`` (default 0).
+    """
+    _check_params(request, _ITEM_PARAMS)
+    city, part = _split(collection_id)
+    limit = _int(request, "limit", 10, 1, MAX_LIMIT)
+    offset = _int(request, "offset", 0, 0, 10_000_000)
+    bbox = _ogc_bbox(request.query_params.get("bbox"))
+    c = deps.get_city(city)
+    total, page = views.barriers_with_status(c, kinds=_KINDS[part], bbox=bbox, limit=limit,
+                                             offset=offset)
+    base = f"{_base(request)}/collections/{collection_id}/items"
+    keep = {k: v for k, v in request.query_params.items() if k in ("bbox", "f")}
+
+    def href(off: int) -> str:
+        from urllib.parse import urlencode
+
+        return f"{base}?{urlencode({**keep, 'limit': limit, 'offset': off})}"
+
+    links = [{"href": href(offset), "rel": "self", "type": "application/geo+json"},
+             {"href": f"{_base(request)}/collections/{collection_id}", "rel": "collection",
+              "type": "application/json"}]
+    if offset + limit < total:
+        links.append({"href": href(offset + limit), "rel": "next", "type": "application/geo+json"})
+    if offset > 0:
+        links.append({"href": href(max(0, offset - limit)), "rel": "prev",
+                      "type": "application/geo+json"})
+    return GeoJSONResponse({
+        "type": "FeatureCollection",
+        "features": [_feature(b) for b in page],
+        "numberMatched": total,
+        "numberReturned": len(page),
+        "timeStamp": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "links": links,
+    })
+
+
+@router.get("/collections/{collection_id}/items/{feature_id:path}",
+            response_class=GeoJSONResponse)
+def item(request: Request, collection_id: CollectionId,
+         feature_id: Annotated[str, Path(max_length=200)]) -> GeoJSONResponse:
+    """One feature by id (ids look like ``node/123/kerb``)."""
+    _check_params(request, {"f"})
+    city, part = _split(collection_id)
+    c = deps.get_city(city)
+    rec = BarrierStore(c.database_path).get(feature_id)
+    kinds = _KINDS[part]
+    if rec is None or (kinds is not None and rec["kind"] not in kinds):
+        raise HTTPException(404, f"no feature {feature_id!r} in {collection_id}")
+    feat = _feature(views.barrier_public(rec, views._closed_arcs(c)))
+    base = f"{_base(request)}/collections/{collection_id}"
+    feat["links"] = [
+        {"href": f"{base}/items/{feature_id}", "rel": "self", "type": "application/geo+json"},
+        {"href": base, "rel": "collection", "type": "application/json"},
+    ]
+    return GeoJSONResponse(feat)

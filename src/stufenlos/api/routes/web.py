@@ -1,0 +1,251 @@
+"""Web pages: the route planner, the printable route and the barrier list.
+
+Every page works without JavaScript: the planner is a GET form whose answer is
+rendered on the server, so a route's URL is also its share link. The script
+(``static/planner.js``) adds the map, place suggestions, map clicks, the current
+position and answers without reloading the page.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from stufenlos.api import deps, views
+from stufenlos.api.templating import NAV, STATIC_DIR, page_language, render
+from stufenlos.barriers import BARRIER_KINDS
+from stufenlos.errors import StufenlosError
+from stufenlos.profiles import PRESETS
+
+__all__ = ["DEFAULT_CITY", "DEFAULT_PROFILE", "router"]
+
+logger = logging.getLogger(__name__)
+
+router = APIRouter(tags=["web"], include_in_schema=False)
+
+#: the city the planner opens with when none is chosen
+DEFAULT_CITY = os.environ.get("STUFENLOS_DEFAULT_CITY", "hamburg")
+DEFAULT_PROFILE = "wheelchair"
+_MAX_TEXT = 200
+
+for _i, _entry in enumerate((("/planner", "Route planen", "Plan a route"),
+                             ("/barriers", "Barrieren", "Barriers"))):
+    if _entry not in NAV:
+        NAV.insert(_i, _entry)
+
+
+def _cities() -> list[dict[str, Any]]:
+    return [{"name": n, "title": cfg.title, "imported": deps.imported(n)}
+            for n, cfg in sorted(deps.city_configs().items())]
+
+
+def _pick_city(request: Request) -> str | None:
+    cities = [c["name"] for c in _cities() if c["imported"]]
+    asked = request.query_params.get("city")
+    if asked:
+        return asked
+    if DEFAULT_CITY in cities:
+        return DEFAULT_CITY
+    return cities[0] if cities else None
+
+
+def _map_config(request: Request, city: Any) -> dict[str, Any]:
+    remote = os.environ.get("STUFENLOS_MAP_STYLE_URL")
+    base = str(request.base_url).rstrip("/")
+    center = city.config.center
+    return {
+        "city": city.name,
+        "style": remote or f"{base}/tiles/{city.name}/style.json",
+        "center": [center[1], center[0]] if center else None,
+        "bbox": list(views.city_bbox(city)),
+        "maplibre": (STATIC_DIR / "vendor" / "maplibre-gl.js").exists(),
+    }
+
+
+def _number(raw: str | None, lo: float, hi: float) -> float | None:
+    if raw is None or raw.strip() == "":
+        return None
+    value = float(raw.replace(",", "."))
+    if not lo <= value <= hi:
+        raise ValueError
+    return value
+
+
+def _limit_fields(request: Request, profile: str, lang: str
+                  ) -> tuple[list[dict[str, Any]], dict[str, Any], list[str]]:
+    """Limit inputs with their values, the changes to pass on, and field errors."""
+    q = request.query_params
+    own = q.get("limits_for") == profile  # the values were typed for this profile
+    preset = PRESETS[profile].limits()
+    fields, changes, errors = [], {}, []
+    for name, de, en, unit, lo, hi, step in views.LIMIT_INFO:
+        raw = q.get(name) if own else None
+        error = None
+        value = preset.get(name)
+        if own:
+            try:
+                typed = _number(raw, lo, hi)
+            except ValueError:
+                label = en if lang == "en" else de
+                error = (f"{label}: please enter a number from {lo:g} to {hi:g}" if lang == "en"
+                         else f"{label}: bitte eine Zahl von {lo:g} bis {hi:g} eingeben")
+                errors.append(error)
+                typed = None
+            if error is None:
+                value = typed
+                if typed != preset.get(name) and typed is not None:
+                    changes[name] = int(typed) if name == "max_steps" else typed
+                elif typed is None and preset.get(name) is not None and name != "speed_mps":
+                    changes[name] = None  # field emptied: no limit
+        fields.append({"name": name, "label_de": de, "label_en": en, "unit": unit, "min": lo,
+                       "max": hi, "step": step, "value": "" if value is None else f"{value:g}",
+                       "error": error})
+    return fields, changes, errors
+
+
+def _resolve(city: Any, text: str, what: str, lang: str) -> tuple[dict[str, Any] | None,
+                                                                   str | None]:
+    text = text.strip()[:_MAX_TEXT]
+    if not text:
+        return None, None
+    found = views.place_index(city).search(text, limit=1)
+    if not found:
+        return None, (f"{what}: no place called “{text}” found" if lang == "en"
+                      else f"{what}: kein Ort „{text}“ gefunden")
+    p = found[0]
+    return {"name": p.name, "kind": p.kind, "lat": p.lat, "lon": p.lon}, None
+
+
+def _route_context(request: Request, city: Any, lang: str) -> dict[str, Any]:
+    q = request.query_params
+    profile = q.get("profile", DEFAULT_PROFILE)
+    errors: list[str] = []
+    if profile not in PRESETS:
+        errors.append(f"unknown profile {profile!r}" if lang == "en"
+                      else f"unbekanntes Profil {profile!r}")
+        profile = DEFAULT_PROFILE
+    fields, changes, field_errors = _limit_fields(request, profile, lang)
+    errors += field_errors
+    optimize = q.get("optimize", "comfort")
+    if optimize not in ("comfort", "distance"):
+        optimize = "comfort"
+    from_text, to_text = q.get("from", "")[:_MAX_TEXT], q.get("to", "")[:_MAX_TEXT]
+    start, err1 = _resolve(city, from_text, "Start", lang)
+    dest, err2 = _resolve(city, to_text, "Ziel" if lang != "en" else "Destination", lang)
+    errors += [e for e in (err1, err2) if e]
+    route = None
+    if start and dest and not errors:
+        try:
+            r = city.route((start["lat"], start["lon"]), (dest["lat"], dest["lon"]),
+                           profile=profile, optimize=optimize, **changes)
+            route = views.route_public(r, lang)
+        except StufenlosError as exc:
+            errors.append(str(exc))
+    share = None
+    if route is not None:
+        params = {k: v for k, v in q.items() if k != "lang"}
+        params["lang"] = lang
+        share = f"{request.url.path}?{urlencode(params)}"
+    return {"profile": profile, "optimize": optimize, "limit_fields": fields,
+            "from_text": from_text, "to_text": to_text, "start": start, "dest": dest,
+            "route": route, "errors": errors, "query": urlencode(list(q.items())),
+            "share_path": share, "searched": bool(from_text or to_text)}
+
+
+def _profiles(lang: str) -> list[dict[str, Any]]:
+    return [{"name": n, "label": views.PROFILE_LABELS[n][1 if lang == "en" else 0],
+             "limits": {k: v for k, v in PRESETS[n].limits().items()
+                        if k in {i[0] for i in views.LIMIT_INFO}}}
+            for n in PRESETS]
+
+
+@router.get("/", response_class=HTMLResponse)
+@router.get("/planner", response_class=HTMLResponse)
+def planner(request: Request) -> HTMLResponse:
+    """The route planner."""
+    lang = page_language(request)
+    name = _pick_city(request)
+    ctx: dict[str, Any] = {"cities": _cities(), "city_name": name, "profiles": _profiles(lang)}
+    try:
+        city = deps.get_city(name) if name else None
+    except StufenlosError as exc:
+        ctx.update({"city": None, "fatal": str(exc)})
+        return render(request, "planner.html", ctx, status_code=404)
+    if city is None:
+        ctx.update({"city": None, "fatal": "no city imported: run `stufenlos import --all`"})
+        return render(request, "planner.html", ctx, status_code=404)
+    ctx.update({"city": city, "map": _map_config(request, city),
+                **_route_context(request, city, lang)})
+    return render(request, "planner.html", ctx)
+
+
+@router.get("/planner/print", response_class=HTMLResponse)
+def planner_print(request: Request) -> HTMLResponse:
+    """A route as a plain page to print or share: no map, no script."""
+    lang = page_language(request)
+    name = _pick_city(request)
+    try:
+        city = deps.get_city(name or "")
+    except StufenlosError as exc:
+        return render(request, "planner_print.html", {"city": None, "fatal": str(exc)},
+                      status_code=404)
+    ctx = {"city": city, "profiles": _profiles(lang), **_route_context(request, city, lang)}
+    return render(request, "planner_print.html", ctx)
+
+
+@router.get("/barriers", response_class=HTMLResponse)
+def barriers_page(request: Request) -> HTMLResponse:
+    """Barriers and elevators with status, as a filterable list and on a map."""
+    lang = page_language(request)
+    name = _pick_city(request)
+    q = request.query_params
+    ctx: dict[str, Any] = {"cities": _cities(), "city_name": name, "kinds": BARRIER_KINDS}
+    try:
+        city = deps.get_city(name or "")
+    except StufenlosError as exc:
+        ctx.update({"city": None, "fatal": str(exc)})
+        return render(request, "barriers.html", ctx, status_code=404)
+    kind = q.get("kind") or None
+    if kind not in BARRIER_KINDS:
+        kind = None
+    status = q.get("status") if q.get("status") in ("closed", "unknown", "mapped") else None
+    try:
+        page = max(1, int(q.get("page", "1")))
+    except ValueError:
+        page = 1
+    per_page = 50
+    total, items = views.barriers_with_status(city, kinds=[kind] if kind else None,
+                                              status=status, limit=per_page,
+                                              offset=(page - 1) * per_page)
+    from stufenlos.barriers import BarrierStore
+
+    counts = BarrierStore(city.database_path).counts_by_kind()
+    base = {k: v for k, v in {"city": city.name, "kind": kind, "status": status,
+                              "lang": lang}.items() if v}
+    pages = max(1, -(-total // per_page))
+    ctx.update({
+        "city": city, "map": _map_config(request, city), "kind": kind, "status": status,
+        "items": items, "total": total, "page": page, "pages": pages, "counts": counts,
+        "prev_url": f"/barriers?{urlencode({**base, 'page': page - 1})}" if page > 1 else None,
+        "next_url": (f"/barriers?{urlencode({**base, 'page': page + 1})}" if page < pages
+                     else None),
+    })
+    return render(request, "barriers.html", ctx)
+
+
+@router.get("/planner/result", response_class=HTMLResponse)
+def planner_result(request: Request) -> HTMLResponse:
+    """The planner's answer alone (status, errors, steps) for the page's script."""
+    lang = page_language(request)
+    try:
+        city = deps.get_city(_pick_city(request) or "")
+    except StufenlosError as exc:
+        ctx = {"errors": [str(exc)], "route": None, "start": None, "dest": None}
+        return render(request, "_planner_fragment.html", ctx, status_code=404)
+    ctx = {"city": city, **_route_context(request, city, lang)}
+    return render(request, "_planner_fragment.html", ctx)

@@ -1,0 +1,258 @@
+"""Request and response models of the HTTP API (pydantic).
+
+Models are split by purpose: ``*Base`` holds the shared fields, ``*Request``
+what a client sends, ``*Public`` what the API answers. Every number a client
+sends has a range, so absurd values fail validation with a 422 naming the field.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from stufenlos.profiles import PRESETS, SMOOTHNESS_LEVELS
+
+__all__ = [
+    "BarrierCollection",
+    "BarrierPublic",
+    "CityPublic",
+    "ErrorPublic",
+    "LatLon",
+    "LimitInfo",
+    "Limits",
+    "MatrixPublic",
+    "MatrixRequest",
+    "PlacePublic",
+    "ProfileName",
+    "ProfilePublic",
+    "ReachRequest",
+    "RoutePublic",
+    "RouteRequest",
+    "SourcePublic",
+    "StationPublic",
+    "StopPublic",
+]
+
+ProfileName = Literal[tuple(PRESETS)]  # type: ignore[valid-type]
+Smoothness = Literal[SMOOTHNESS_LEVELS]  # type: ignore[valid-type]
+Language = Literal["de", "en", "ls"]
+
+_STRICT = ConfigDict(extra="forbid")
+
+
+class ErrorPublic(BaseModel):
+    """Every error answer: a short error name and a message saying what to change."""
+
+    error: str
+    detail: str
+    errors: list[dict[str, Any]] | None = None
+
+
+class LatLon(BaseModel):
+    """A point in WGS84 degrees."""
+
+    model_config = _STRICT
+
+    lat: float = Field(ge=-90, le=90, description="latitude in degrees")
+    lon: float = Field(ge=-180, le=180, description="longitude in degrees")
+
+    def pair(self) -> tuple[float, float]:
+        """``(lat, lon)``."""
+        return (self.lat, self.lon)
+
+
+class Limits(BaseModel):
+    """Changes to a profile's limits; omitted values keep the preset's."""
+
+    model_config = _STRICT
+
+    speed_mps: float | None = Field(None, ge=0.1, le=5.0, description="speed on the flat")
+    max_incline_pct: float | None = Field(None, ge=0, le=50, description="steepest slope, %")
+    max_kerb_cm: float | None = Field(None, ge=0, le=50, description="highest kerb, cm")
+    min_width_m: float | None = Field(None, ge=0, le=5, description="narrowest width, m")
+    max_steps: int | None = Field(None, ge=0, le=500, description="most steps in a flight")
+    max_distance_m: float | None = Field(None, ge=0, le=100_000, description="range, m")
+    rest_every_m: float | None = Field(None, ge=10, le=10_000, description="bench spacing, m")
+    min_smoothness: Smoothness | None = None  # type: ignore[valid-type]
+    avoid_surfaces: list[str] | None = Field(None, max_length=40)
+    unknown_policy: Literal["strict", "cautious", "optimistic"] | None = None
+
+    def changes(self) -> dict[str, Any]:
+        """The limits that were given, ready for :func:`stufenlos.profiles.get_profile`."""
+        out = self.model_dump(exclude_none=True)
+        if "avoid_surfaces" in out:
+            out["avoid_surfaces"] = frozenset(out["avoid_surfaces"])
+        return out
+
+
+class _ProfileRequest(BaseModel):
+    model_config = _STRICT
+
+    profile: ProfileName = "standard"  # type: ignore[valid-type]
+    limits: Limits = Field(default_factory=Limits)
+
+
+class RouteRequest(_ProfileRequest):
+    """A route between two points for one person."""
+
+    origin: LatLon
+    destination: LatLon
+    optimize: Literal["comfort", "distance"] = "comfort"
+    lang: Language = "de"
+
+
+class ReachRequest(_ProfileRequest):
+    """Everything reachable from a point within a time or distance budget (give one)."""
+
+    origin: LatLon
+    max_time_s: float | None = Field(None, gt=0, le=7200)
+    max_distance_m: float | None = Field(None, gt=0, le=10_000)
+
+    @model_validator(mode="after")
+    def _one_budget(self) -> ReachRequest:
+        if (self.max_time_s is None) == (self.max_distance_m is None):
+            msg = "give exactly one of max_time_s and max_distance_m"
+            raise ValueError(msg)
+        return self
+
+
+class MatrixRequest(_ProfileRequest):
+    """Costs between up to 100 origins and 100 destinations."""
+
+    origins: list[LatLon] = Field(min_length=1, max_length=100)
+    destinations: list[LatLon] = Field(min_length=1, max_length=100)
+
+
+class MatrixPublic(BaseModel):
+    """Seconds from each origin (rows) to each destination (columns); null = not connected."""
+
+    profile: str
+    cost_s: list[list[float | None]]
+    limits_broken: list[list[bool]]
+
+
+class RoutePublic(BaseModel):
+    """A route with everything a person needs to judge it, in text and as GeoJSON."""
+
+    type: Literal["Feature"] = "Feature"
+    geometry: dict[str, Any] | None
+    status: Literal["ok", "limits_broken", "no_route"]
+    profile: str
+    lang: Language
+    distance_m: float
+    duration_s: float
+    limits: dict[str, Any]
+    violations: list[dict[str, Any]]
+    unknowns: dict[str, float]
+    barriers: list[dict[str, Any]]
+    warnings: list[str]
+    summary: list[str] = Field(description="summary sentences in the requested language")
+    steps: list[str] = Field(description="ordered directions in the requested language")
+    origin: dict[str, float]
+    destination: dict[str, float]
+
+
+class SourcePublic(BaseModel):
+    """A data source and the attribution its licence asks for."""
+
+    name: str
+    licence: str
+    attribution: str
+    url: str | None = None
+
+
+class CityPublic(BaseModel):
+    """A configured city."""
+
+    name: str
+    title: str
+    country: str | None
+    center: tuple[float, float] | None = Field(description="lat, lon")
+    bbox: tuple[float, float, float, float] | None = Field(
+        description="min lon, min lat, max lon, max lat of the imported network")
+    imported: bool
+    barrier_counts: dict[str, int]
+    sources: list[SourcePublic]
+
+
+class LimitInfo(BaseModel):
+    """One adjustable limit, for building a form."""
+
+    name: str
+    label_de: str
+    label_en: str
+    unit: str
+    min: float
+    max: float
+    step: float
+
+
+class ProfilePublic(BaseModel):
+    """A profile preset."""
+
+    name: str
+    label_de: str
+    label_en: str
+    limits: dict[str, Any]
+    adjustable: list[LimitInfo]
+
+
+class PlacePublic(BaseModel):
+    """A search result."""
+
+    name: str
+    kind: str
+    lat: float
+    lon: float
+
+
+class BarrierPublic(BaseModel):
+    """One barrier or help (elevator, ramp) with its live status."""
+
+    id: str
+    kind: str
+    label_de: str
+    label_en: str
+    lat: float
+    lon: float
+    name: str | None
+    status: Literal["closed", "unknown", "mapped"]
+    osm_type: str | None
+    osm_id: int | None
+    attributes: dict[str, Any]
+    source: str
+
+
+class BarrierCollection(BaseModel):
+    """A page of barriers."""
+
+    total: int
+    limit: int
+    offset: int
+    items: list[BarrierPublic]
+
+
+class StationPublic(BaseModel):
+    """A station with its step-free facts."""
+
+    id: str
+    slug: str
+    name: str
+    lat: float
+    lon: float
+    step_free: str | None
+    mobility_service: str | None
+    operator: str | None
+    address: str | None
+    source: str
+
+
+class StopPublic(BaseModel):
+    """What the information pillar shows for a station."""
+
+    station: StationPublic
+    elevators: list[BarrierPublic]
+    ways: list[dict[str, Any]]
+    departures: list[dict[str, Any]] | None
+    departures_note: str | None

@@ -1,0 +1,162 @@
+"""Turn domain objects into API answers; shared by the JSON routes and the web pages."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from stufenlos.barriers import BARRIER_KINDS, BarrierStore
+from stufenlos.directions import instructions
+from stufenlos.easy_read import easy_read_steps, easy_read_summary
+from stufenlos.places import Place, PlaceIndex
+from stufenlos.profiles import PRESETS
+from stufenlos.station_facts import Station, read_stations
+
+if TYPE_CHECKING:
+    from stufenlos.city import City
+    from stufenlos.routing import Route
+    from stufenlos.tiles import CityTiles
+
+__all__ = [
+    "LIMIT_INFO",
+    "PROFILE_LABELS",
+    "barrier_public",
+    "barriers_with_status",
+    "city_bbox",
+    "city_tiles",
+    "place_index",
+    "route_public",
+    "stations_of",
+]
+
+#: profile name -> (German label, English label)
+PROFILE_LABELS: dict[str, tuple[str, str]] = {
+    "standard": ("Zu Fuß", "Walking"),
+    "wheelchair": ("Rollstuhl", "Wheelchair"),
+    "electric_wheelchair": ("Elektrorollstuhl", "Electric wheelchair"),
+    "walker": ("Rollator", "Walker (rollator)"),
+    "older_pedestrian": ("Ältere Menschen zu Fuß", "Older pedestrian"),
+    "blind": ("Blind oder sehbehindert", "Blind or low vision"),
+    "pram": ("Kinderwagen", "Pram"),
+}
+for _name in PRESETS:
+    PROFILE_LABELS.setdefault(_name, (_name, _name))
+
+#: adjustable limits: name, German label, English label, unit, min, max, step
+LIMIT_INFO: list[tuple[str, str, str, str, float, float, float]] = [
+    ("max_kerb_cm", "Höchster Bordstein", "Highest kerb", "cm", 0, 30, 1),
+    ("max_incline_pct", "Größte Steigung", "Steepest slope", "%", 0, 20, 0.5),
+    ("min_width_m", "Geringste Wegbreite", "Narrowest way", "m", 0, 3, 0.05),
+    ("max_steps", "Höchstens Stufen", "Most steps", "", 0, 100, 1),
+    ("max_distance_m", "Reichweite", "Range", "m", 0, 20000, 50),
+    ("speed_mps", "Geschwindigkeit", "Speed", "m/s", 0.1, 5, 0.1),
+]
+
+
+def route_public(route: Route, lang: str) -> dict[str, Any]:
+    """A route as the fields of :class:`~stufenlos.api.schemas.RoutePublic`."""
+    segs = route.segments()
+    text_lang = "en" if lang == "en" else "de"
+    lines = instructions(route, segs, lang=text_lang)
+    if route.status == "no_route":
+        head, steps = lines, []
+    else:
+        n = 2 + len(route.warnings())
+        if len(lines) > 2 and lines[2].startswith(("Not known", "Auf dieser Route unbekannt")):
+            n += 1
+        head, steps = lines[:n], lines[n:]
+    if lang == "ls":
+        head, steps = easy_read_summary(route), easy_read_steps(steps)
+    def point(s: Any) -> dict[str, float]:
+        return {"lat": round(s.lat, 7), "lon": round(s.lon, 7),
+                "snap_distance_m": round(s.distance_m, 1)}
+
+    return {
+        "type": "Feature",
+        "geometry": route.geometry(),
+        "status": route.status,
+        "profile": route.profile.name,
+        "lang": lang,
+        "distance_m": round(route.distance_m, 1),
+        "duration_s": round(route.duration_s, 1),
+        "limits": route.profile.limits(),
+        "violations": route.violations(),
+        "unknowns": route.unknowns(),
+        "barriers": route.barriers(),
+        "warnings": route.warnings(),
+        "summary": head,
+        "steps": steps,
+        "origin": point(route.origin),
+        "destination": point(route.destination),
+    }
+
+
+def _closed_arcs(city: City) -> set[int]:
+    return {int(a) for a in city.overrides.closed_arcs(city.network)}
+
+
+def barrier_public(rec: dict[str, Any], closed: set[int]) -> dict[str, Any]:
+    """A barrier record with labels and live status."""
+    en, de = BARRIER_KINDS.get(rec["kind"], (rec["kind"], rec["kind"]))
+    if closed and any(int(a) in closed for a in rec.get("edge_ids") or []):
+        status = "closed"
+    elif rec["kind"] == "elevator":
+        status = "unknown"  # no live elevator feed configured for this city
+    else:
+        status = "mapped"
+    return {
+        "id": rec["id"], "kind": rec["kind"], "label_de": de, "label_en": en,
+        "lat": rec["lat"], "lon": rec["lon"], "name": rec.get("name"), "status": status,
+        "osm_type": rec.get("osm_type"), "osm_id": rec.get("osm_id"),
+        "attributes": rec.get("attributes") or {}, "source": rec.get("source") or "osm",
+    }
+
+
+def barriers_with_status(
+    city: City, *, kinds: list[str] | None = None,
+    bbox: tuple[float, float, float, float] | None = None, status: str | None = None,
+    limit: int = 100, offset: int = 0,
+) -> tuple[int, list[dict[str, Any]]]:
+    """``(total, page)`` of barriers matching the filters, with live status."""
+    store = BarrierStore(city.database_path)
+    closed = _closed_arcs(city)
+    if status is None:
+        total = store.count(kinds=kinds, bbox=bbox)
+        recs = store.query(kinds=kinds, bbox=bbox, limit=limit, offset=offset)
+        return total, [barrier_public(r, closed) for r in recs]
+    matching = [b for b in (barrier_public(r, closed) for r in store.query(kinds=kinds, bbox=bbox))
+                if b["status"] == status]
+    return len(matching), matching[offset:offset + limit]
+
+
+def city_bbox(city: City) -> tuple[float, float, float, float]:
+    """Bounds of the city's network (min lon, min lat, max lon, max lat)."""
+    ll = city.network.node_lonlat
+    lo, hi = np.nanmin(ll, axis=0), np.nanmax(ll, axis=0)
+    return (round(float(lo[0]), 6), round(float(lo[1]), 6), round(float(hi[0]), 6),
+            round(float(hi[1]), 6))
+
+
+@lru_cache(maxsize=16)
+def stations_of(city: City) -> list[Station]:
+    """Stations within 300 m of the city's network."""
+    x0, y0, x1, y1 = city_bbox(city)
+    m = 0.003
+    return read_stations(city.config, bbox=(x0 - 2 * m, y0 - m, x1 + 2 * m, y1 + m))
+
+
+@lru_cache(maxsize=16)
+def place_index(city: City) -> PlaceIndex:
+    """The place search of ``city``."""
+    stations = [Place(s.name, "station", s.lat, s.lon) for s in stations_of(city)]
+    return PlaceIndex.for_city(city, stations=stations)
+
+
+@lru_cache(maxsize=8)
+def city_tiles(city: City) -> CityTiles:
+    """The vector tiles of ``city``."""
+    from stufenlos.tiles import CityTiles
+
+    return CityTiles(city)
