@@ -305,3 +305,27 @@ def test_live_figures_say_not_available_instead_of_inventing(client: TestClient)
     assert barriers and all(f["value"] is None and not f["available"] for f in barriers)
     assert barriers[0]["note"]["en"] == "not available yet"
     assert figures["catalog"][0]["value"] >= 6
+
+
+def test_migrations_match_the_models(tmp_path: Path) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from stufenlos.db import Base
+
+    s = service.PlanStore(f"sqlite:///{tmp_path / 'm.sqlite'}")
+    with s.engine.connect() as conn:
+        ctx = MigrationContext.configure(
+            conn,
+            opts={
+                "include_object": lambda obj, name, type_, _r, _c: (
+                    (obj.table.name if type_ in ("column", "index") else name).startswith("plan_")
+                    if type_ in ("table", "column", "index")
+                    else True
+                ),
+                "compare_type": True,
+            },
+        )
+        diff = compare_metadata(ctx, Base.metadata)
+    s.close()
+    assert diff == []

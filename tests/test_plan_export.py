@@ -113,9 +113,12 @@ def test_bad_import_names_row_and_field_and_changes_nothing(
         data = export.export_data(session)
     broken = json.loads(json.dumps(data))
     broken["tables"]["milestones"][2]["due_date"] = "31.12.2024"
-    with pytest.raises(
-        export.PlanImportError, match=r"plan\.json: tables\.milestones, row 3, field 'due_date'"
-    ), seeded.session() as session:
+    with (
+        pytest.raises(
+            export.PlanImportError, match=r"plan\.json: tables\.milestones, row 3, field 'due_date'"
+        ),
+        seeded.session() as session,
+    ):
         export.import_data(session, broken, actor="t", source="plan.json")
     with seeded.session() as session:
         assert export.export_data(session) == data  # rolled back
@@ -142,3 +145,54 @@ def test_cli_export_import_round_trip(tmp_path: Path, monkeypatch: pytest.Monkey
     r = runner.invoke(app, ["plan", "import", str(bad)])
     assert r.exit_code == 2
     assert "bad.json" in r.output
+
+
+@pytest.mark.postgis
+def test_round_trip_and_edits_on_postgresql(postgis_url: str, seeded: service.PlanStore) -> None:
+    """Import into PostgreSQL keeps ids, and later inserts still get fresh ids."""
+    with seeded.session() as session:
+        first = export.export_data(session)
+    pg = service.PlanStore(postgis_url)
+    try:
+        with pg.session() as session:
+            export.import_data(session, first, actor="test")
+        with pg.session() as session:
+            assert export.export_data(session) == first
+            ed = service.create_editor(
+                session, service.EditorCreate(username="ed", secret="x" * 12), actor="test"
+            )
+            update = service.add_status_update(
+                session,
+                ed,
+                "DEHHB0002",
+                service.StatusUpdateCreate(quarter="2024-Q2", progress_pct=60, text={"de": "x"}),
+            )
+            assert update.id == 1
+            meeting = service.add_meeting(
+                session,
+                ed,
+                "forum",
+                service.MeetingCreate(date="2024-05-01", title={"en": "Forum"}),
+            )
+            assert meeting.id > max(m["id"] for m in first["tables"]["meetings"])
+    finally:
+        pg.close()
+
+
+def test_import_rejects_text_longer_than_its_column(seeded: service.PlanStore) -> None:
+    with seeded.session() as session:
+        data = export.export_data(session)
+    data["tables"]["status_updates"] = [
+        {
+            "id": 1,
+            "commitment_id": 1,
+            "quarter": "2024-Q1-extra",
+            "progress_pct": 5,
+            "text": {},
+            "author": "a",
+            "published_at": "2024-04-01T00:00:00+00:00",
+        }
+    ]
+    match = r"status_updates, row 1, field 'quarter'"
+    with pytest.raises(export.PlanImportError, match=match), seeded.session() as session:
+        export.import_data(session, data, actor="t")

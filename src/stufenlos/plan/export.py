@@ -145,7 +145,12 @@ def _convert(value: Any, column: Any, *, from_csv: bool) -> Any:
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
     if isinstance(type_, Date):
         return dt.date.fromisoformat(str(value))
-    return str(value)
+    value = str(value)
+    length = getattr(type_, "length", None)
+    if length is not None and len(value) > length:
+        msg = f"is {len(value)} characters long; at most {length} fit"
+        raise ValueError(msg)
+    return value
 
 
 def import_data(

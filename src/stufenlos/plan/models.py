@@ -194,7 +194,7 @@ class Assessment(Base):
     commitment_id: Mapped[int] = mapped_column(
         ForeignKey("plan_commitments.id", ondelete="CASCADE")
     )
-    kind: Mapped[str] = mapped_column(String(16))  # inception | end_of_commitment
+    kind: Mapped[str] = mapped_column(String(32))  # inception | end_of_commitment
     verifiable: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     relevant: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     completion: Mapped[str | None] = mapped_column(String(16), nullable=True)
