@@ -27,7 +27,7 @@ from stufenlos.transit import Timetable, plan_journey
 
 HD = Path(__file__).resolve().parents[1] / "data" / "cities" / "heidelberg"
 WMATA = Path("/work/shared/data/gtfs_accessibility/wmata_rail_pathways.gtfs.zip")
-LIFT = "w197028693"  # the elevator at the Bergheim platforms (stops de:08221:1457:2:*)
+LIFT = "w197028693"  # the elevator at Weststadt/Südstadt (stops de:08221:1457:2:*)
 
 
 class FeedServer:
@@ -219,7 +219,7 @@ def test_poller_backs_off_and_recovers(server, heidelberg):
 
 
 def test_closing_an_elevator_through_a_feed_changes_the_next_journey(server, heidelberg):
-    """Done-when: a JSON status feed closes the Bergheim elevator; the next wheelchair
+    """Done-when: a JSON status feed closes the Weststadt elevator; the next wheelchair
     query no longer uses the platforms it serves."""
     tt, access, reg = heidelberg
     reg = EquipmentRegistry(reg.equipment)

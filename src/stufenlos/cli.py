@@ -30,6 +30,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "stufenlos.cli_plan",
     "stufenlos.cli_serve",
     "stufenlos.cli_reports",
+    "stufenlos.cli_transit",
 )
 
 

@@ -36,6 +36,7 @@ from stufenlos.errors import InputFileError
 
 if TYPE_CHECKING:
     from stufenlos.config import CityConfig
+    from stufenlos.ingest.gtfs import Feed
 
 __all__ = [
     "OsmStopFeatures",
@@ -318,10 +319,13 @@ def _apply_db(
         detail[i] = f"hasSteplessAccess={value} ({rec['name']}, {dist:.0f} m)"
 
 
-def stop_access_for_city(config: CityConfig) -> pd.DataFrame:
+def stop_access_for_city(
+    config: CityConfig, *, osm: OsmStopFeatures | None = None, feed: Feed | None = None,
+) -> pd.DataFrame:
     """Conflate the stop verdicts of a configured city's first GTFS feed.
 
-    Reads the city's GTFS, OSM and ``stations`` (db-stations) inputs.
+    Reads the city's GTFS, OSM and ``stations`` (db-stations) inputs; pass
+    ``osm`` or ``feed`` if they are already read.
     """
     from stufenlos.ingest.gtfs import read_feed
 
@@ -329,7 +333,7 @@ def stop_access_for_city(config: CityConfig) -> pd.DataFrame:
     if not gtfs:
         return pd.DataFrame(columns=["stop_id", "code", "step_free", "source", "detail",
                                      "elevator"])
-    feed = read_feed(gtfs[0])
+    feed = feed if feed is not None else read_feed(gtfs[0])
     routes = feed.read("routes")
     rail_routes = set(routes.loc[routes["route_type"].isin([1, 2, 12]), "route_id"])
     rail_stops: set[str] = set()
@@ -338,8 +342,10 @@ def stop_access_for_city(config: CityConfig) -> pd.DataFrame:
         rail_trips = set(trips.loc[trips["route_id"].isin(rail_routes), "trip_id"])
         st = feed.stop_times
         rail_stops = set(st.loc[st["trip_id"].isin(rail_trips), "stop_id"])
-    osm_paths = [p for p in config.input_paths("osm") if p.suffix in (".pbf", ".osm", ".bz2")]
-    osm = read_osm_stop_features(osm_paths[0]) if osm_paths else None
+    if osm is None:
+        osm_paths = [p for p in config.input_paths("osm")
+                     if p.suffix in (".pbf", ".osm", ".bz2")]
+        osm = read_osm_stop_features(osm_paths[0]) if osm_paths else None
     db = None
     for spec in config.inputs_of("stations"):
         if spec.options.get("format", "db-stations") == "db-stations":

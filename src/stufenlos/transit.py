@@ -43,17 +43,24 @@ if TYPE_CHECKING:
 
     from numpy.typing import NDArray
 
+    from stufenlos.city import City
+    from stufenlos.equipment import EquipmentRegistry
+    from stufenlos.routing import Router
+
 __all__ = [
     "TRANSIT_PROFILES",
+    "CityTransit",
     "CrowFlyWalker",
     "Itinerary",
     "Leg",
     "NoJourneyError",
+    "RouterWalker",
     "Timetable",
     "TransitProfile",
     "Walker",
     "departures",
     "departures_to_json",
+    "load_city_transit",
     "plan_journey",
     "transit_profile",
 ]
@@ -197,6 +204,77 @@ class CrowFlyWalker:
         """Seconds from (lon, lat) to each point; the same both ways."""
         d = haversine_m(lon, lat, lons, lats) * self.detour_factor
         return d / profile.speed_mps
+
+
+class RouterWalker:
+    """Walking times from the routing engine, with the walking profile of the same name.
+
+    Costs come from :meth:`stufenlos.routing.Router.matrix` (contraction
+    hierarchy, so one origin to hundreds of stops takes well under a
+    millisecond); pairs whose best route breaks a hard limit of the profile
+    count as not walkable. The gap between a point and its snapped node is
+    added at the profile's speed.
+    """
+
+    def __init__(self, router: Router) -> None:
+        self.router = router
+        self._nodes: dict[tuple[Any, ...], NDArray[np.int64]] = {}
+
+    def _profile(self, profile: TransitProfile) -> str:
+        from stufenlos.profiles import PRESETS
+
+        return profile.name if profile.name in PRESETS else "standard"
+
+    def _snap(self, name: str, lons: NDArray[np.float64],
+              lats: NDArray[np.float64]) -> NDArray[np.int64]:
+        key = (name, np.asarray(lons).tobytes(), np.asarray(lats).tobytes())
+        nodes = self._nodes.get(key)
+        if nodes is None:
+            w = self.router.weights(name)
+            nodes = self.router.nearest_nodes(list(zip(lats, lons, strict=True)), w)
+            if len(self._nodes) > 64:
+                self._nodes.clear()
+            self._nodes[key] = nodes
+        return nodes
+
+    def _seconds(self, m: Any) -> NDArray[np.float64]:
+        cost = np.asarray(m.cost_s, np.float64)
+        return np.where(np.isnan(cost) | m.limits_broken, np.inf, cost)
+
+    def walk_seconds(
+        self, lon: float, lat: float, lons: NDArray[np.float64], lats: NDArray[np.float64],
+        profile: TransitProfile, *, to_point: bool = False,
+    ) -> NDArray[np.float64]:
+        """Seconds from (lon, lat) to each point, or from each point to it (``to_point``)."""
+        name = self._profile(profile)
+        if len(lons) == 0:
+            return np.zeros(0)
+        nodes = self._snap(name, np.asarray(lons), np.asarray(lats))
+        if to_point:
+            m = self.router.matrix(nodes, [(lat, lon)], profile=name)
+            t = self._seconds(m)[:, 0]
+        else:
+            m = self.router.matrix([(lat, lon)], nodes, profile=name)
+            t = self._seconds(m)[0]
+        ll = self.router.network.node_lonlat[nodes]
+        gap = haversine_m(ll[:, 0], ll[:, 1], np.asarray(lons), np.asarray(lats))
+        return t + gap / profile.speed_mps
+
+    def pair_seconds(
+        self, lons: NDArray[np.float64], lats: NDArray[np.float64], a: NDArray[np.int64],
+        b: NDArray[np.int64], profile: TransitProfile,
+    ) -> NDArray[np.float64]:
+        """Seconds from point ``a[i]`` to point ``b[i]`` (one many-to-many query)."""
+        name = self._profile(profile)
+        nodes = self._snap(name, lons, lats)
+        used = np.unique(np.r_[a, b])
+        m = self.router.matrix(nodes[used], nodes[used], profile=name)
+        pos = np.searchsorted(used, a), np.searchsorted(used, b)
+        t = self._seconds(m)[pos]
+        ll = self.router.network.node_lonlat[nodes]
+        gap = (haversine_m(ll[a, 0], ll[a, 1], lons[a], lats[a])
+               + haversine_m(ll[b, 0], ll[b, 1], lons[b], lats[b]))
+        return t + gap / profile.speed_mps
 
 
 def haversine_m(
@@ -493,7 +571,8 @@ class Timetable:
         dep = st["departure_s"].to_numpy(np.int64)
         pick = st["pickup_type"].to_numpy(np.int8) != 1
         drop = st["drop_off_type"].to_numpy(np.int8) != 1
-        bounds = np.flatnonzero(np.r_[True, t_of[1:] != t_of[:-1], True])
+        bounds = (np.flatnonzero(np.r_[True, t_of[1:] != t_of[:-1], True]) if len(t_of)
+                  else np.zeros(1, np.int64))
         service = trips["service_id"].to_numpy(str)
         route_ids = trips["route_id"].to_numpy(str)
         wa = trips["wheelchair_accessible"].to_numpy(np.int8)
@@ -758,6 +837,8 @@ def _pair_walk(
     if isinstance(walker, CrowFlyWalker):
         return haversine_m(lon[a], lat[a], lon[b], lat[b]) * walker.detour_factor / (
             profile.speed_mps)
+    if isinstance(walker, RouterWalker):
+        return walker.pair_seconds(lon, lat, a, b, profile)
     out = np.full(len(a), np.inf)
     for src in np.unique(a):
         sel = np.flatnonzero(a == src)
@@ -840,6 +921,11 @@ def plan_journey(
     """
     prof = transit_profile(profile)
     tt = timetable
+    if len(tt.runs) == 0:
+        period = tt.feed.service_period()
+        span = f" (service period {period[0]} to {period[1]})" if period else ""
+        msg = f"{tt.feed.path.name} has no service on {tt.date}{span}"
+        raise NoJourneyError(msg)
     state = dict(elevator_state or {})
     fp = tt._footpaths(prof, state, frozenset(closed_stops))
     t0 = tt.seconds(at)
@@ -1117,3 +1203,169 @@ def departures_to_json(df: pd.DataFrame) -> str:
             for r in df.to_dict("records")]
     return json.dumps({"departures": recs, "elevators": df.attrs.get("elevators", [])},
                       ensure_ascii=False, indent=2)
+
+
+# -- a city's public transport ---------------------------------------------------------
+
+
+@dataclass(eq=False)
+class CityTransit:
+    """A city's public transport: timetables per day, stop verdicts and equipment.
+
+    Build one with :func:`load_city_transit`. Queries use the equipment status
+    at the moment they run, so an outage reported by a feed changes the next
+    journey.
+    """
+
+    feed_path: os.PathLike[str] | str
+    timezone: str
+    stop_access: pd.DataFrame
+    equipment: EquipmentRegistry
+    city: City | None = None
+    _timetables: dict[dt.date, Timetable] = field(default_factory=dict)
+
+    @cached_property
+    def walker(self) -> Walker:
+        """Walking times: the city's router if it is imported, else straight lines."""
+        if self.city is not None:
+            return RouterWalker(self.city.router)
+        return CrowFlyWalker()
+
+    def timetable(self, date: dt.date) -> Timetable:
+        """The timetable of one service day (built on first use)."""
+        tt = self._timetables.get(date)
+        if tt is None:
+            verdict = self.stop_access.set_index("stop_id")
+            tt = Timetable.from_feed(
+                self.feed_path, date, timezone=self.timezone, walker=self.walker,
+                stop_access=verdict["code"],
+                access_source=verdict["source"] + ": " + verdict["detail"])
+            if len(self._timetables) > 3:
+                self._timetables.clear()
+            self._timetables[date] = tt
+            self.equipment_from(tt)
+        return tt
+
+    def equipment_from(self, tt: Timetable) -> None:
+        """Add the GTFS elevators and escalators of ``tt`` the registry lacks."""
+        from stufenlos.equipment import EquipmentRegistry
+
+        extra = EquipmentRegistry.from_sources(timetable=tt).equipment
+        extra = extra[~extra["id"].isin(self.equipment.equipment["id"])]
+        if len(extra):
+            merged = pd.concat([self.equipment.equipment, extra], ignore_index=True)
+            reg = EquipmentRegistry(merged)
+            reg._status = self.equipment._status
+            reg.version = self.equipment.version
+            self.equipment = reg
+
+    def _local(self, at: dt.datetime) -> dt.datetime:
+        tz = ZoneInfo(self.timezone)
+        return at.replace(tzinfo=tz) if at.tzinfo is None else at.astimezone(tz)
+
+    def journey(
+        self, origin: tuple[float, float], destination: tuple[float, float],
+        at: dt.datetime, *, profile: str | TransitProfile | Any = "standard",
+        max_transfers: int = 4,
+    ) -> list[Itinerary]:
+        """Itineraries (see :func:`plan_journey`) with the current equipment status."""
+        from stufenlos.equipment import apply_to_overrides, closed_stops
+
+        at = self._local(at)
+        tt = self.timetable(at.date())
+        if self.city is not None:
+            apply_to_overrides(self.equipment, self.city.overrides, network=self.city.network)
+        its = plan_journey(tt, origin, destination, at, profile=profile,
+                           elevator_state=self.equipment.elevator_state(),
+                           closed_stops=closed_stops(self.equipment, self.stop_access),
+                           max_transfers=max_transfers)
+        if self.city is not None:
+            for it in its:
+                _walk_geometry(it, self.city.router, transit_profile(profile))
+        return its
+
+    def departures(
+        self, stop_id: str, at: dt.datetime, *, limit: int = 10
+    ) -> pd.DataFrame:
+        """Next departures (see :func:`departures`) with elevator status."""
+        at = self._local(at)
+        tt = self.timetable(at.date())
+        return departures(tt, stop_id, at, limit=limit,
+                          elevator_state=self.equipment.elevator_state())
+
+
+def _walk_geometry(it: Itinerary, router: Router, profile: TransitProfile) -> None:
+    """Replace straight walking legs on the street by the router's route geometry."""
+    from stufenlos.profiles import PRESETS
+
+    name = profile.name if profile.name in PRESETS else "standard"
+    for leg in it.legs:
+        if leg.mode != "walk" or leg.pathways or len(leg.coordinates) < 2:
+            continue
+        (lon0, lat0), (lon1, lat1) = leg.coordinates[0], leg.coordinates[-1]
+        try:
+            route = router.route((lat0, lon0), (lat1, lon1), profile=name)
+        except StufenlosError:
+            continue
+        geom = route.geometry()
+        if route.status != "no_route" and geom:
+            leg.coordinates = [(float(x), float(y)) for x, y in geom["coordinates"]]
+            if route.status == "limits_broken":
+                leg.unknowns.append("the walk breaks a limit of the profile; see the route")
+
+
+def load_city_transit(
+    name: str, *, base: str | os.PathLike[str] | None = None,
+    status: Iterable[str] = (),
+) -> CityTransit:
+    """Open a configured city's public transport.
+
+    Parameters
+    ----------
+    name
+        City name. Its first ``gtfs`` input is the timetable; its ``osm`` and
+        ``stations`` inputs give stop verdicts and elevators.
+    base
+        Data folder of imported cities; walking legs use the router of the
+        imported city, or straight-line estimates if it is not imported.
+    status
+        Status feeds (JSON/CSV files or URLs, ``sensorthings+https://...``)
+        to read once now, in addition to the city's ``status`` inputs.
+    """
+    from stufenlos.city import load_city
+    from stufenlos.config import find_city
+    from stufenlos.equipment import (
+        EquipmentRegistry,
+        SensorThingsSource,
+        StatusFeedSource,
+    )
+    from stufenlos.errors import UnknownCityError
+    from stufenlos.stops import read_osm_stop_features, stop_access_for_city
+
+    config = find_city(name)
+    gtfs = config.input_paths("gtfs")
+    if not gtfs:
+        msg = f"city {name!r} has no GTFS input in its city.toml"
+        raise StufenlosError(msg)
+    feed = read_feed(gtfs[0])
+    tz = str(feed.agency["agency_timezone"].iloc[0]) if len(feed.agency) else config.timezone
+    osm_paths = [p for p in config.input_paths("osm") if p.suffix in (".pbf", ".osm", ".bz2")]
+    osm = read_osm_stop_features(osm_paths[0]) if osm_paths else None
+    access = stop_access_for_city(config, osm=osm, feed=feed)
+    registry = EquipmentRegistry.from_sources(osm=osm)
+    try:
+        city: City | None = load_city(name, base=base)
+    except UnknownCityError:
+        log.info("%s is not imported; walking legs are straight-line estimates", name)
+        city = None
+    ct = CityTransit(feed_path=gtfs[0], timezone=tz, stop_access=access, equipment=registry,
+                     city=city)
+    feeds = [str(config.resolve(spec.path)) for spec in config.inputs_of("status")]
+    for url in [*feeds, *status]:
+        src: Any
+        if url.startswith("sensorthings+"):
+            src = SensorThingsSource(url.removeprefix("sensorthings+"))
+        else:
+            src = StatusFeedSource(url)
+        ct.equipment.apply(src.fetch(), source=url)
+    return ct
