@@ -129,17 +129,25 @@ class CityTiles:
         if z >= MIN_ZOOM:
             size = bounds[2] - bounds[0]
             pad = size * 64 / EXTENT
-            box = shapely.box(bounds[0] - pad, bounds[1] - pad, bounds[2] + pad, bounds[3] + pad)
-            hits = self.way_tree.query(box, predicate="intersects")
-            tol = size / EXTENT  # one tile pixel
-            feats = [{"geometry": shapely.simplify(shapely.clip_by_rect(self.ways[i], *box.bounds),
-                                                   tol).wkb,
-                      "properties": self.way_props[i]} for i in hits]
-            layers.append({"name": "ways", "features": feats})
-            hits = self.barrier_tree.query(box, predicate="intersects")
+            box = (bounds[0] - pad, bounds[1] - pad, bounds[2] + pad, bounds[3] + pad)
+            query = shapely.box(*box)
+            scale = EXTENT / size
+
+            def to_tile(g: Any) -> Any:
+                # tile coordinates (0..EXTENT, y up) here rather than the encoder's
+                # quantize_bounds, which goes through the deprecated shapely.ops.transform
+                return shapely.transform(
+                    g, lambda c: (c - np.array([bounds[0], bounds[1]])) * scale)
+
+            hits = self.way_tree.query(query, predicate="intersects")
+            clipped = shapely.simplify(to_tile(shapely.clip_by_rect(self.ways[hits], *box)), 1.0)
+            layers.append({"name": "ways", "features": [
+                {"geometry": g, "properties": self.way_props[i]}
+                for i, g in zip(hits, clipped, strict=True) if not g.is_empty]})
+            hits = self.barrier_tree.query(query, predicate="intersects")
+            pts = to_tile(self.barriers[hits]) if hits.size else []
             layers.append({"name": "barriers", "features": [
-                {"geometry": self.barriers[i].wkb, "properties": self.barrier_props[i]}
-                for i in hits]})
+                {"geometry": g, "properties": self.barrier_props[i]}
+                for i, g in zip(hits, pts, strict=True)]})
         return mapbox_vector_tile.encode(
-            layers, default_options={"quantize_bounds": bounds, "extents": EXTENT,
-                                     "y_coord_down": False})
+            layers, default_options={"extents": EXTENT, "y_coord_down": False})
