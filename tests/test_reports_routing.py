@@ -8,7 +8,12 @@ from fastapi.testclient import TestClient
 
 from stufenlos.api.app import create_app
 from stufenlos.api.routes.open311 import report_service
-from stufenlos.reports.routing_effect import nearest_arcs, overrides_for, overrides_path
+from stufenlos.reports.routing_effect import (
+    nearest_arcs,
+    overrides_for,
+    overrides_path,
+    reports_closing,
+)
 from stufenlos.routing import Router
 
 V2 = "/open311/v2"
@@ -61,6 +66,9 @@ def test_report_moderation_route_fixed_route_returns(hamburg) -> None:
         # the closure names the report that caused it
         reasons = {o.reason for o in overrides_for("hamburg").active()}
         assert reasons == {f"report:{rid} Blocked sidewalk"}
+        assert reports_closing("hamburg", arcs) == [
+            {"report_id": int(rid), "reason": "Blocked sidewalk", "url": f"/reports/{rid}"}
+        ]
 
         r = client.post(f"/moderation/api/reports/{rid}/status",
                         data={"status": "fixed", "note": "Zaun entfernt"}, headers=auth)
@@ -68,6 +76,7 @@ def test_report_moderation_route_fixed_route_returns(hamburg) -> None:
         after = router.route(ORIGIN, DESTINATION, profile="wheelchair")
         assert after.arcs.tolist() == arcs
         assert overrides_for("hamburg").active() == []
+        assert reports_closing("hamburg", arcs) == []
 
 
 def test_rejected_and_non_blocking_reports_leave_routes_alone(hamburg) -> None:

@@ -30,6 +30,7 @@ __all__ = [
     "override_key",
     "overrides_for",
     "overrides_path",
+    "reports_closing",
 ]
 
 logger = logging.getLogger(__name__)
@@ -179,3 +180,26 @@ def _remove(store: Overrides, report_id: int) -> int:
     for oid in mine:
         store.reopen(oid)
     return len(mine)
+
+
+def reports_closing(city: str, arcs: Any) -> list[dict[str, Any]]:
+    """The reports whose closures cover any of ``arcs`` in ``city``.
+
+    For route responses: pass the arcs a route would have used without
+    closures to name the reports that made it change. Each entry has
+    ``report_id``, ``reason`` and ``url`` (the report's public page).
+    """
+    path = overrides_path(city)
+    if not path.exists():
+        return []
+    wanted = {str(int(a)) for a in arcs}
+    found: dict[int, dict[str, Any]] = {}
+    for o in Overrides(path).active():
+        if o.kind != "arc" or o.ref not in wanted or not o.reason.startswith("report:"):
+            continue
+        head, _, reason = o.reason.partition(" ")
+        rid = head.removeprefix("report:")
+        if rid.isdigit():
+            found.setdefault(int(rid), {"report_id": int(rid), "reason": reason,
+                                        "url": f"/reports/{rid}"})
+    return [found[k] for k in sorted(found)]
