@@ -6,6 +6,7 @@ import base64
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
+from xml.etree import ElementTree
 
 import feedparser
 import pytest
@@ -258,6 +259,17 @@ def test_api_status_update_appears_in_valid_atom_feed(client: TestClient, tmp_pa
     assert parsed.version == "atom10"
     assert parsed.entries[0].title == "DEHHB0002: status update 2024-Q3, 80 % complete"
     assert all(e.id and e.updated for e in parsed.entries)
+    # RFC 4287: feed and every entry have exactly one id, title and updated; entries an author
+    atom = "{http://www.w3.org/2005/Atom}"
+    root = ElementTree.fromstring(feed.content)
+    assert root.tag == f"{atom}feed"
+    for el in (root, *root.findall(f"{atom}entry")):
+        for child in ("id", "title", "updated"):
+            assert len(el.findall(f"{atom}{child}")) == 1, (el.tag, child)
+        dt.datetime.fromisoformat(el.findtext(f"{atom}updated"))
+    assert all(e.find(f"{atom}author/{atom}name") is not None for e in root.findall(f"{atom}entry"))
+    ids = [e.findtext(f"{atom}id") for e in root.findall(f"{atom}entry")]
+    assert len(ids) == len(set(ids))
     page = client.get("/plan/commitments/DEHHB0002?lang=en").text
     assert "Nearly done." in page
     assert "80 %" in page

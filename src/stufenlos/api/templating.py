@@ -55,7 +55,7 @@ NAV: list[tuple[str, str, str]] = [
 ]
 
 #: where the brand link in the header leads
-HOME_PATH = "/plan"
+HOME_PATH = "/"
 
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 

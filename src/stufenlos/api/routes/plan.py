@@ -16,6 +16,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from stufenlos.api.templating import render
 from stufenlos.db import database_url
@@ -48,9 +49,12 @@ def get_store() -> service.PlanStore:
             if os.environ.get("STUFENLOS_PLAN_SEED", "1") != "0":
                 from stufenlos.plan.seed import seed_hamburg
 
-                with store.session() as session:
-                    if plan_export.row_count(session) == 0:
-                        seed_hamburg(session)
+                try:
+                    with store.session() as session:
+                        if plan_export.row_count(session) == 0:
+                            seed_hamburg(session)
+                except IntegrityError:  # another worker process seeded it first
+                    pass
             _stores[url] = store
     return store
 
