@@ -20,6 +20,7 @@ system-deps:
 
 import: install
 	$(BIN)/stufenlos import --all
+	$(BIN)/stufenlos analyze --all --profiles standard,wheelchair,walker --scheduler none --no-progress
 
 demo: import
 	$(BIN)/stufenlos summary --all

@@ -31,6 +31,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "stufenlos.cli_serve",
     "stufenlos.cli_reports",
     "stufenlos.cli_transit",
+    "stufenlos.cli_analysis",
 )
 
 

@@ -1,0 +1,346 @@
+"""Who reaches what: per-origin measures, per-area tables and the equity gap.
+
+:func:`analyze` places origins in the city's areas (population cells, Stadtteile,
+or a grid), snaps them and the destinations to the network, computes per profile
+the time to the nearest destination of each category, the number reachable
+within each budget and a gravity score, and aggregates them to areas weighted by
+population and by group. The *equity gap* of a profile is what ``standard``
+reaches minus what that profile reaches, and the people (by group) who have
+access as a standard walker but not with that profile.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from stufenlos.analysis.areas import AreaSet, grid_areas, read_areas, sample_origins
+from stufenlos.analysis.destinations import (
+    DEFAULT_CATEGORIES,
+    Category,
+    CategoryError,
+    read_destinations,
+)
+from stufenlos.analysis.engine import (
+    DEFAULT_BUDGETS_MIN,
+    DEFAULT_DECAY_MIN,
+    Destinations,
+    Measures,
+    Snapper,
+    compute_chunk,
+    plan_chunks,
+    profile_graph,
+    snap_destinations,
+)
+from stufenlos.analysis.execution import Runner
+from stufenlos.city import City
+from stufenlos.errors import StufenlosError
+from stufenlos.network import Network
+from stufenlos.profiles import get_profile
+
+__all__ = ["AccessResult", "AnalysisError", "Setup", "analyze", "compute", "prepare"]
+
+logger = logging.getLogger(__name__)
+
+
+class AnalysisError(StufenlosError, ValueError):
+    """An analysis request is malformed (unknown profile, empty budgets, ...)."""
+
+
+def _blabel(b: float) -> str:
+    return f"{b:g}"
+
+
+@dataclass(eq=False)
+class Setup:
+    """Everything an analysis needs that does not depend on the profile."""
+
+    city: City
+    areas: AreaSet
+    origins: pd.DataFrame  # area, lon, lat, x, y, weight, groups..., node, snap_m
+    destinations: pd.DataFrame  # category, ref, lon, lat
+    categories: dict[str, Category]
+    snapper: Snapper
+    measures: Measures
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def category_names(self) -> list[str]:
+        return list(self.categories)
+
+    def snapped(self, destinations: pd.DataFrame | None = None) -> Destinations:
+        return snap_destinations(self.snapper, self.destinations if destinations is None
+                                 else destinations, self.category_names)
+
+
+def prepare(city: City, *, categories: Sequence[str] | None = None,
+            category_defs: Mapping[str, Category] | None = None,
+            budgets_min: Sequence[float] = DEFAULT_BUDGETS_MIN,
+            decay_min: float = DEFAULT_DECAY_MIN, spacing_m: float = 100.0,
+            areas: AreaSet | None = None) -> Setup:
+    """Read areas and destinations, place and snap origins."""
+    budgets = sorted({float(b) for b in budgets_min})
+    if not budgets or budgets[0] <= 0:
+        msg = f"budgets must be positive minutes, got {list(budgets_min)}"
+        raise AnalysisError(msg)
+    defs = dict(category_defs or DEFAULT_CATEGORIES)
+    network = city.network
+    snapper = Snapper(network)
+    notes: list[str] = []
+    dest = read_destinations(city.config, defs, names=categories)
+    present = list(categories) if categories is not None else [
+        c for c in defs if (dest["category"] == c).any()]
+    if not present:
+        msg = f"{city.name}: none of the destination categories has any destination"
+        raise CategoryError(msg)
+    if areas is None:
+        areas = read_areas(city.config)
+    if areas is None:
+        areas = grid_areas(network.node_lonlat, near_m=snapper.max_snap_m)
+        notes.append(f"{city.name} has no population statistics: origins are a "
+                     f"{areas.source} over the network, every point weighs the same "
+                     f"(shares are shares of area, not of people)")
+    proj = snapper.projection
+    xy = proj.forward(network.node_lonlat)
+    pad = snapper.max_snap_m
+    box = (xy[:, 0].min() - pad, xy[:, 1].min() - pad, xy[:, 0].max() + pad,
+           xy[:, 1].max() + pad)
+    origins = sample_origins(areas, proj, spacing_m=spacing_m, keep_fn=snapper.covered,
+                             within=box)
+    if areas.kind == "grid":  # keep only the cells the network reaches
+        used = np.unique(origins["area"].to_numpy())
+        areas = AreaSet(kind=areas.kind, table=areas.table.iloc[used].reset_index(drop=True),
+                        geometry=areas.geometry[used], source=areas.source,
+                        weighted=areas.weighted)
+        origins["area"] = np.searchsorted(used, origins["area"].to_numpy())
+    nodes, dist = snapper.snap_xy(origins[["x", "y"]].to_numpy(np.float64))
+    origins["node"], origins["snap_m"] = nodes, dist
+    notes.append(f"people are assumed evenly spread inside each area ({areas.source}); "
+                 f"origins every {spacing_m:g} m within {snapper.max_snap_m:g} m of the "
+                 f"network; people farther away are not covered")
+    notes.append("walking only; the walk between a point and the network is a straight "
+                 "line at the profile's speed")
+    measures = Measures(budgets_s=tuple(b * 60.0 for b in budgets), decay_s=decay_min * 60.0)
+    return Setup(city=city, areas=areas, origins=origins, destinations=dest,
+                 categories={c: defs[c] for c in present}, snapper=snapper,
+                 measures=measures, notes=notes)
+
+
+@dataclass(eq=False)
+class ProfileMeasures:
+    """Per-origin arrays of one profile (rows follow ``Setup.origins``)."""
+
+    profile: str
+    nearest_s: NDArray[np.float64]  # (n, k)
+    count: NDArray[np.int32]  # (n, k, b)
+    gravity: NDArray[np.float64]  # (n, k)
+
+
+def compute(setup: Setup, profiles: Sequence[str], *, runner: Runner | None = None,
+            network: Network | None = None, destinations: pd.DataFrame | None = None,
+            blocked: NDArray[np.integer] | None = None,
+            unblocked: NDArray[np.integer] | None = None) -> dict[str, ProfileMeasures]:
+    """Per-origin measures for each profile (``network``/``destinations`` override
+    the city's, for scenarios)."""
+    run = runner or Runner()
+    net = network if network is not None else setup.city.network
+    dest = setup.snapped(destinations)
+    o = setup.origins
+    tasks = plan_chunks(o["node"].to_numpy(np.int64), o["snap_m"].to_numpy(np.float64))
+    out = {}
+    n, k, b = len(o), len(dest.categories), len(setup.measures.budgets_s)
+    for name in profiles:
+        get_profile(name)  # clear error for unknown names
+        graph = profile_graph(net, name, blocked=blocked, unblocked=unblocked)
+        parts = run.map(compute_chunk, (graph, dest, setup.measures), tasks,
+                        desc=f"{setup.city.name} {name}")
+        nearest = np.full((n, k), np.nan)
+        count = np.zeros((n, k, b), np.int32)
+        gravity = np.zeros((n, k))
+        for part in parts:
+            ids = part["origin_id"]
+            nearest[ids], count[ids], gravity[ids] = (part["nearest_s"], part["count"],
+                                                      part["gravity"])
+        out[name] = ProfileMeasures(name, nearest, count, gravity)
+    return out
+
+
+@dataclass(eq=False)
+class AccessResult:
+    """Result of :func:`analyze`: per-origin measures and their area aggregates."""
+
+    setup: Setup
+    profiles: list[str]
+    measures: dict[str, ProfileMeasures]
+    scheduler: str = "none"
+
+    @property
+    def budgets_min(self) -> list[float]:
+        return [b / 60.0 for b in self.setup.measures.budgets_s]
+
+    @property
+    def notes(self) -> list[str]:
+        return self.setup.notes
+
+    # -- per origin --------------------------------------------------------------------
+
+    def origin_table(self) -> pd.DataFrame:
+        """One row per origin: position, area, people by group, and per profile and
+        category ``nearest_min``, ``count_<b>`` and ``gravity``."""
+        o = self.setup.origins
+        area_ids = self.setup.areas.table["area_id"].to_numpy()
+        cols: dict[str, Any] = {
+            "origin": np.arange(len(o)), "area_id": area_ids[o["area"].to_numpy()],
+            "lon": o["lon"].round(6), "lat": o["lat"].round(6), "node": o["node"],
+            "snap_m": o["snap_m"].round(1),
+        }
+        for g in self.setup.areas.groups() or ["population"]:
+            cols[g] = o[g].to_numpy()
+        for p in self.profiles:
+            m = self.measures[p]
+            for ci, c in enumerate(self.setup.category_names):
+                cols[f"{p}.{c}.nearest_min"] = np.round(m.nearest_s[:, ci] / 60.0, 3)
+                for bi, b in enumerate(self.budgets_min):
+                    cols[f"{p}.{c}.count_{_blabel(b)}"] = m.count[:, ci, bi]
+                cols[f"{p}.{c}.gravity"] = np.round(m.gravity[:, ci], 4)
+        return pd.DataFrame(cols)
+
+    # -- per area -------------------------------------------------------------------------
+
+    def groups(self) -> list[str]:
+        return self.setup.areas.groups() or ["population"]
+
+    def area_table(self) -> pd.DataFrame:
+        """One row per area (flat columns ``profile.category.measure``).
+
+        * ``covered_<group>``: people within reach of the network;
+        * ``<p>.<c>.nearest_min``: population-weighted mean minutes to the nearest
+          (over people who reach one within the largest budget);
+        * ``<p>.<c>.share_<b>``: share of covered people with one within ``b`` min;
+        * ``<p>.<c>.<group>_<b>``: people of the group with one within ``b`` min;
+        * ``<p>.<c>.count_<b>``, ``<p>.<c>.gravity``: population-weighted means;
+        * ``gap.<p>.<c>.share_<b>`` / ``gap.<p>.<c>.<group>_<b>``: standard minus ``p``.
+        """
+        areas = self.setup.areas
+        o = self.setup.origins
+        n_areas = len(areas)
+        a = o["area"].to_numpy()
+        groups = self.groups()
+        cols: dict[str, Any] = {"area_id": areas.table["area_id"].to_numpy(),
+                                "name": areas.table["name"].to_numpy()}
+        for g in groups:
+            cols[g] = areas.table[g].round(1).to_numpy() if areas.weighted else np.nan
+        pop = o["population"].to_numpy(np.float64)
+        wsum = np.bincount(a, weights=pop, minlength=n_areas)
+        people = {g: o[g].to_numpy(np.float64) for g in groups}
+        for g in groups:
+            cols[f"covered_{g}"] = np.round(np.bincount(a, weights=people[g],
+                                                        minlength=n_areas), 1)
+
+        def mean(values: NDArray[np.float64]) -> NDArray[np.float64]:
+            return np.bincount(a, weights=pop * values, minlength=n_areas) / wsum
+
+        with np.errstate(invalid="ignore", divide="ignore"):
+            for p in self.profiles:
+                m = self.measures[p]
+                for ci, c in enumerate(self.setup.category_names):
+                    near = m.nearest_s[:, ci] / 60.0
+                    ok = np.isfinite(near)
+                    wn = np.bincount(a[ok], weights=pop[ok], minlength=n_areas)
+                    sn = np.bincount(a[ok], weights=(pop * np.nan_to_num(near))[ok],
+                                     minlength=n_areas)
+                    cols[f"{p}.{c}.nearest_min"] = np.round(sn / wn, 2)
+                    for bi, b in enumerate(self.budgets_min):
+                        bl = _blabel(b)
+                        has = (m.count[:, ci, bi] > 0).astype(np.float64)
+                        cols[f"{p}.{c}.share_{bl}"] = np.round(mean(has), 4)
+                        for g in groups:
+                            cols[f"{p}.{c}.{g}_{bl}"] = np.round(np.bincount(
+                                a, weights=people[g] * has, minlength=n_areas), 1)
+                        cols[f"{p}.{c}.count_{bl}"] = np.round(
+                            mean(m.count[:, ci, bi].astype(np.float64)), 2)
+                    cols[f"{p}.{c}.gravity"] = np.round(mean(m.gravity[:, ci]), 3)
+        if "standard" in self.profiles:
+            for p in self.profiles:
+                if p == "standard":
+                    continue
+                for c in self.setup.category_names:
+                    for b in self.budgets_min:
+                        bl = _blabel(b)
+                        cols[f"gap.{p}.{c}.share_{bl}"] = np.round(
+                            cols[f"standard.{c}.share_{bl}"] - cols[f"{p}.{c}.share_{bl}"], 4)
+                        for g in groups:
+                            cols[f"gap.{p}.{c}.{g}_{bl}"] = np.round(
+                                cols[f"standard.{c}.{g}_{bl}"] - cols[f"{p}.{c}.{g}_{bl}"], 1)
+        tab = pd.DataFrame(cols)
+        return tab
+
+    def area_rows(self, *, covered_only: bool = False) -> list[dict[str, Any]]:
+        """The area table as nested JSON-friendly rows: one per area, with per
+        profile the measures by category and the people by group."""
+        tab = self.area_table()
+        if covered_only:
+            tab = tab[tab["covered_population"] > 0]
+        groups = self.groups()
+        rows = []
+        for rec in tab.to_dict("records"):
+            row: dict[str, Any] = {"area_id": rec["area_id"], "name": rec["name"]}
+            row["population"] = {g: _num(rec[g]) for g in groups}
+            row["covered"] = {g: _num(rec[f"covered_{g}"]) for g in groups}
+            prof: dict[str, Any] = {}
+            gap: dict[str, Any] = {}
+            for key, value in rec.items():
+                parts = key.split(".")
+                if len(parts) == 3:
+                    prof.setdefault(parts[0], {}).setdefault(parts[1], {})[parts[2]] = \
+                        _num(value)
+                elif len(parts) == 4 and parts[0] == "gap":
+                    gap.setdefault(parts[1], {}).setdefault(parts[2], {})[parts[3]] = \
+                        _num(value)
+            row["profiles"] = prof
+            if gap:
+                row["gap"] = gap
+            rows.append(row)
+        return rows
+
+    def totals(self) -> dict[str, Any]:
+        """City-wide people with access by profile, category, budget and group."""
+        tab = self.area_table()
+        groups = self.groups()
+        out: dict[str, Any] = {"covered": {g: _num(tab[f"covered_{g}"].sum()) for g in groups}}
+        for p in self.profiles:
+            for c in self.setup.category_names:
+                for b in self.budgets_min:
+                    bl = _blabel(b)
+                    out.setdefault(p, {}).setdefault(c, {})[f"within_{bl}"] = {
+                        g: _num(tab[f"{p}.{c}.{g}_{bl}"].sum()) for g in groups}
+        return out
+
+
+def _num(x: Any) -> Any:
+    if x is None:
+        return None
+    if isinstance(x, float | np.floating):
+        return None if np.isnan(x) else round(float(x), 4)
+    if isinstance(x, np.integer):
+        return int(x)
+    return x
+
+
+def analyze(city: City, *, profiles: Sequence[str] = ("standard", "wheelchair"),
+            runner: Runner | None = None, **options: Any) -> AccessResult:
+    """Reachability of ``city`` for ``profiles``; see :func:`prepare` for options."""
+    if not profiles:
+        msg = "give at least one profile"
+        raise AnalysisError(msg)
+    setup = prepare(city, **options)
+    run = runner or Runner()
+    measures = compute(setup, list(profiles), runner=run)
+    return AccessResult(setup=setup, profiles=list(profiles), measures=measures,
+                        scheduler=run.name)

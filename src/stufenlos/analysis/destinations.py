@@ -1,0 +1,293 @@
+"""Destination categories: doctors, pharmacies, shops, stops, toilets, benches, ...
+
+Points come from the city's inputs:
+
+* OSM (``.osm.pbf`` read with pyosmium; Overpass GeoJSON read as JSON): tagged
+  nodes, and closed or open ways at the mean of their node locations;
+* GTFS ``stops.txt``: boarding points (``location_type`` 0); a stop is step-free
+  when ``wheelchair_boarding`` is 1, or 0/empty under a parent station with 1;
+* DB station data (``db-stations`` NDJSON): ``hasSteplessAccess`` yes / no /
+  partial.
+
+A category is a set of tag rules (any matches) plus optional required tags, so
+cities can add their own in a TOML or JSON file (see :func:`load_categories`).
+When a city has a GTFS feed, the stop categories come from it and OSM stops are
+not used (both would count the same stops twice).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from stufenlos.config import CityConfig
+from stufenlos.errors import InputFileError, StufenlosError
+
+__all__ = [
+    "DEFAULT_CATEGORIES",
+    "Category",
+    "CategoryError",
+    "load_categories",
+    "read_db_station_points",
+    "read_destinations",
+]
+
+logger = logging.getLogger(__name__)
+
+
+class CategoryError(StufenlosError, ValueError):
+    """A destination category definition is malformed or unknown."""
+
+
+@dataclass(frozen=True)
+class Category:
+    """Destinations matching any of ``tags`` (key -> values, ``"*"`` = any value)
+    and all of ``require``; ``source`` is ``osm``, ``gtfs`` or ``stations``."""
+
+    name: str
+    label: str
+    tags: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    require: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    source: str = "osm"
+    step_free_only: bool = False
+
+    def matches(self, tags: Mapping[str, str]) -> bool:
+        """Whether an OSM object with ``tags`` belongs to this category."""
+        hit = any(k in tags and ("*" in vals or tags[k] in vals) for k, vals in self.tags.items())
+        if not hit:
+            return False
+        return all(tags.get(k) in vals for k, vals in self.require.items())
+
+
+_STOP_TAGS = {"highway": ("bus_stop",), "railway": ("tram_stop", "station", "halt"),
+              "public_transport": ("platform",), "amenity": ("bus_station",)}
+_STEP_FREE = {"wheelchair": ("yes", "designated")}
+
+DEFAULT_CATEGORIES: dict[str, Category] = {c.name: c for c in (
+    Category("doctors", "doctors and clinics",
+             {"amenity": ("doctors", "clinic"), "healthcare": ("doctor", "clinic", "centre")}),
+    Category("pharmacy", "pharmacies", {"amenity": ("pharmacy",), "healthcare": ("pharmacy",)}),
+    Category("supermarket", "supermarkets", {"shop": ("supermarket",)}),
+    Category("hospital", "hospitals", {"amenity": ("hospital",), "healthcare": ("hospital",)}),
+    Category("toilets", "public toilets", {"amenity": ("toilets",)}),
+    Category("accessible_toilets", "wheelchair-accessible toilets", {"amenity": ("toilets",)},
+             require=_STEP_FREE),
+    Category("bench", "benches", {"amenity": ("bench",), "leisure": ("picnic_table",)}),
+    Category("social", "social facilities and community centres",
+             {"amenity": ("social_facility", "community_centre", "social_centre")}),
+    Category("stop", "public transport stops", _STOP_TAGS),
+    Category("step_free_stop", "step-free public transport stops", _STOP_TAGS,
+             require=_STEP_FREE, step_free_only=True),
+    Category("station", "railway stations (DB)", source="stations"),
+    Category("step_free_station", "step-free railway stations (DB)", source="stations",
+             step_free_only=True),
+)}
+
+
+def load_categories(path: str | Path) -> dict[str, Category]:
+    """Read categories from TOML or JSON: ``{name: {label, tags, require, source}}``.
+
+    Example (TOML)::
+
+        [dentist]
+        label = "dentists"
+        tags = { amenity = ["dentist"], healthcare = ["dentist"] }
+    """
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+        data = json.loads(raw) if p.suffix == ".json" else tomllib.loads(raw.decode("utf-8"))
+    except (OSError, ValueError) as exc:
+        msg = f"{p}: cannot read categories: {exc}"
+        raise CategoryError(msg) from None
+    if not isinstance(data, dict):
+        msg = f"{p}: expected a table of categories"
+        raise CategoryError(msg)
+    out = {}
+    for name, spec in data.items():
+        if not isinstance(spec, dict) or not isinstance(spec.get("tags", {}), dict):
+            msg = f"{p}: category {name!r}: expected a table with `tags`"
+            raise CategoryError(msg)
+        unknown = set(spec) - {"label", "tags", "require", "source", "step_free_only"}
+        if unknown:
+            msg = f"{p}: category {name!r}: unknown key(s) {sorted(unknown)}"
+            raise CategoryError(msg)
+        source = spec.get("source", "osm")
+        if source not in ("osm", "gtfs", "stations"):
+            msg = (
+                f"{p}: category {name!r}: `source` must be osm, gtfs or "
+                                f"stations, got {source!r}"
+            )
+            raise CategoryError(msg)
+
+        def vals(d: Any, key: str, name: str = name) -> dict[str, tuple[str, ...]]:
+            if not isinstance(d, dict):
+                msg = f"{p}: category {name!r}: `{key}` must be a table"
+                raise CategoryError(msg)
+            return {str(k): tuple(str(x) for x in (v if isinstance(v, list) else [v]))
+                    for k, v in d.items()}
+
+        out[name] = Category(name, str(spec.get("label", name)), vals(spec.get("tags", {}), "tags"),
+                             vals(spec.get("require", {}), "require"), source,
+                             bool(spec.get("step_free_only", False)))
+    return out
+
+
+# -- OSM ------------------------------------------------------------------------------------
+
+
+def _osm_pbf_points(path: Path, cats: list[Category]) -> list[tuple[str, str, float, float]]:
+    import osmium
+    import osmium.filter
+
+    keys = sorted({k for c in cats for k in c.tags})
+    rows: list[tuple[str, str, float, float]] = []
+    proc = (osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
+            .with_locations().with_filter(osmium.filter.KeyFilter(*keys)))
+    try:
+        for obj in proc:
+            tags = {t.k: t.v for t in obj.tags}
+            hits = [c.name for c in cats if c.matches(tags)]
+            if not hits:
+                continue
+            if obj.is_node():
+                if not obj.location.valid():
+                    continue
+                lon, lat, ref = obj.location.lon, obj.location.lat, f"node/{obj.id}"
+            else:
+                locs = [(n.lon, n.lat) for n in obj.nodes if n.location.valid()]
+                if not locs:
+                    continue
+                lon, lat = (float(x) for x in np.mean(np.array(locs), axis=0))
+                ref = f"way/{obj.id}"
+            rows.extend((name, ref, lon, lat) for name in hits)
+    except RuntimeError as exc:
+        raise InputFileError(path, f"cannot read OSM data: {exc}") from None
+    return rows
+
+
+def _overpass_points(path: Path, cats: list[Category]) -> list[tuple[str, str, float, float]]:
+    import shapely.geometry
+
+    try:
+        feats = json.loads(path.read_text("utf-8")).get("features", [])
+    except (OSError, ValueError, AttributeError) as exc:
+        raise InputFileError(path, f"not readable GeoJSON: {exc}") from None
+    rows = []
+    for i, f in enumerate(feats):
+        tags = {k: str(v) for k, v in (f.get("properties") or {}).items()
+                if not k.startswith("@")}
+        hits = [c.name for c in cats if c.matches(tags)]
+        if not hits:
+            continue
+        try:
+            c = shapely.geometry.shape(f["geometry"]).centroid
+        except (KeyError, TypeError, ValueError, AttributeError):
+            logger.warning("%s: feature %d has no usable geometry; skipped", path, i)
+            continue
+        ref = str((f.get("properties") or {}).get("@id") or f.get("id") or f"feature/{i}")
+        rows.extend((name, ref, c.x, c.y) for name in hits)
+    return rows
+
+
+# -- GTFS and stations ------------------------------------------------------------------
+
+
+def _gtfs_points(path: Path, cats: list[Category]) -> list[tuple[str, str, float, float]]:
+    from stufenlos.ingest.gtfs import read_feed
+
+    stops = read_feed(path).stops
+    wb = stops["wheelchair_boarding"].fillna(0).astype(int)
+    parent_wb = dict(zip(stops["stop_id"], wb, strict=True))
+    parent = stops["parent_station"].fillna("")
+    inherited = np.where((wb == 0) & (parent != ""), parent.map(parent_wb).fillna(0), wb)
+    board = stops[stops["location_type"].fillna(0).astype(int) == 0]
+    step_free = inherited[board.index.to_numpy()] == 1
+    rows = []
+    for c in cats:
+        sel = board[step_free] if c.step_free_only else board
+        rows.extend((c.name, f"gtfs/{sid}", float(lon), float(lat)) for sid, lon, lat in
+                    zip(sel["stop_id"], sel["stop_lon"], sel["stop_lat"], strict=True))
+    return rows
+
+
+def read_db_station_points(paths: Iterable[Path]) -> pd.DataFrame:
+    """DB stations: ``station_id``, ``name``, ``city``, ``lon``, ``lat``, ``step_free``
+    (``yes``/``no``/``partial``/``unknown``)."""
+    rows = []
+    for path in paths:
+        try:
+            lines = Path(path).read_text("utf-8").splitlines()
+        except OSError as exc:
+            raise InputFileError(path, f"cannot read: {exc}") from None
+        for n, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+                loc = rec["location"]
+                rows.append({
+                    "station_id": str(rec["id"]), "name": str(rec["name"]),
+                    "city": str((rec.get("address") or {}).get("city") or ""),
+                    "lon": float(loc["longitude"]), "lat": float(loc["latitude"]),
+                    "step_free": str(rec.get("hasSteplessAccess") or "unknown"),
+                })
+            except (ValueError, KeyError, TypeError) as exc:
+                raise InputFileError(path, f"bad station record: {exc}",
+                                     where=f"line {n}") from None
+    return pd.DataFrame(rows, columns=["station_id", "name", "city", "lon", "lat", "step_free"])
+
+
+def read_destinations(config: CityConfig, categories: Mapping[str, Category] | None = None,
+                      *, names: Iterable[str] | None = None) -> pd.DataFrame:
+    """All destinations of the chosen categories as ``category, ref, lon, lat``.
+
+    Rows are sorted (category, ref) so that results never depend on file order.
+    """
+    cats_all = dict(categories or DEFAULT_CATEGORIES)
+    if names is not None:
+        names = list(names)
+        bad = [n for n in names if n not in cats_all]
+        if bad:
+            msg = (
+                f"unknown destination category {bad[0]!r}; "
+                                f"known: {', '.join(cats_all)}"
+            )
+            raise CategoryError(msg)
+        cats_all = {n: cats_all[n] for n in names}
+    has_gtfs = bool(config.input_paths("gtfs"))
+    stop_names = {"stop", "step_free_stop"}
+    osm_cats = [c for c in cats_all.values() if c.source == "osm"
+                and not (has_gtfs and c.name in stop_names)]
+    gtfs_cats = [c for c in cats_all.values() if c.source == "gtfs"
+                 or (has_gtfs and c.name in stop_names)]
+    station_cats = [c for c in cats_all.values() if c.source == "stations"]
+    rows: list[tuple[str, str, float, float]] = []
+    for spec in config.inputs_of("osm"):
+        path = config.resolve(spec.path)
+        if not osm_cats:
+            break
+        if path.name.lower().endswith((".geojson", ".json")):
+            rows += _overpass_points(path, osm_cats)
+        else:
+            rows += _osm_pbf_points(path, osm_cats)
+    if gtfs_cats:
+        for path in config.input_paths("gtfs"):
+            rows += _gtfs_points(path, gtfs_cats)
+    if station_cats:
+        st = read_db_station_points(config.input_paths("stations"))
+        for c in station_cats:
+            sel = st[st["step_free"] == "yes"] if c.step_free_only else st
+            rows.extend((c.name, f"db/{sid}", lon, lat) for sid, lon, lat in
+                        zip(sel["station_id"], sel["lon"], sel["lat"], strict=True))
+    df = pd.DataFrame(rows, columns=["category", "ref", "lon", "lat"])
+    df = df.drop_duplicates(["category", "ref"]).sort_values(["category", "ref"])
+    return df.reset_index(drop=True)

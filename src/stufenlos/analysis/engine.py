@@ -1,0 +1,263 @@
+"""Batch reachability: from many origins to destination categories, per profile.
+
+The routing engine (:mod:`stufenlos.routing`) answers one person's query; here we
+need *all* origins at once. We use the same per-arc weights as
+:meth:`Router.reach <stufenlos.routing.Router.reach>` -- the profile's travel time
+``time_s``, arcs that break a hard limit (or are closed) left out, the search
+capped by the profile's range ``max_distance_m / speed_mps`` -- and run SciPy's
+bounded Dijkstra (``scipy.sparse.csgraph.dijkstra`` with ``limit``) from every
+distinct origin node. The router has no one-to-all search with a cut-off over
+many sources that returns full rows, so this module builds that batch primitive
+on its weights.
+
+Origins and destinations are snapped to the nearest node that has an arc the
+``wheelchair`` preset may use (a step-free door onto the pavement), the same
+node for every profile, and the straight walk to it is added at the profile's
+speed. This keeps results comparable between profiles: with the presets'
+weights a wheelchair user never reaches more than a standard walker from the
+same point (tested).
+
+Work is split into chunks of origin nodes; :mod:`stufenlos.analysis.execution`
+runs the chunks in-process or on a Dask cluster, and results do not depend on
+which.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse
+from numpy.typing import NDArray
+from scipy.sparse.csgraph import dijkstra
+from scipy.spatial import cKDTree
+
+from stufenlos.analysis.areas import Projection
+from stufenlos.network import Network
+from stufenlos.profiles import Profile, get_profile
+
+__all__ = [
+    "DEFAULT_BUDGETS_MIN",
+    "DEFAULT_DECAY_MIN",
+    "ChunkTask",
+    "ProfileGraph",
+    "Snapper",
+    "compute_chunk",
+    "plan_chunks",
+    "profile_graph",
+]
+
+logger = logging.getLogger(__name__)
+
+#: default travel-time budgets in minutes
+DEFAULT_BUDGETS_MIN: tuple[float, ...] = (5.0, 10.0, 15.0)
+#: default decay (minutes) of the gravity score ``sum(exp(-t / decay))``
+DEFAULT_DECAY_MIN = 10.0
+#: points farther than this from any snap node are not covered by the network
+MAX_SNAP_M = 150.0
+_MIN_ARC_S = 1e-3  # SciPy drops explicit zeros from sparse graphs: keep arcs positive
+
+
+@dataclass(frozen=True, eq=False)
+class ProfileGraph:
+    """A profile's walkable graph as CSR arrays (seconds), with its search cap.
+
+    Small and picklable: this is what a Dask worker receives.
+    """
+
+    profile: str
+    speed_mps: float
+    n_nodes: int
+    indptr: NDArray[np.int32]
+    indices: NDArray[np.int32]
+    data: NDArray[np.float64]
+    range_s: float  # the profile's range as time; inf if none
+
+    def matrix(self) -> scipy.sparse.csr_matrix:
+        return scipy.sparse.csr_matrix((self.data, self.indices, self.indptr),
+                                       shape=(self.n_nodes, self.n_nodes))
+
+
+def profile_graph(network: Network, profile: Profile | str, *,
+                  blocked: NDArray[np.integer] | None = None,
+                  unblocked: NDArray[np.integer] | None = None) -> ProfileGraph:
+    """The usable arcs of ``network`` for ``profile`` with their travel times.
+
+    ``blocked`` arcs are left out (closures); ``unblocked`` arcs are used even if
+    they break a limit (a barrier that a scenario removes).
+    """
+    prof = get_profile(profile)
+    costs = prof.evaluate(network, optimize="comfort")
+    ok = ~costs.violates
+    if unblocked is not None and len(unblocked):
+        ok[np.asarray(unblocked, np.int64)] = True
+    if blocked is not None and len(blocked):
+        ok[np.asarray(blocked, np.int64)] = False
+    time_s = np.maximum(np.nan_to_num(costs.time_s, nan=np.inf), _MIN_ARC_S)
+    ok &= np.isfinite(time_s)
+    u, v, t = network.u[ok].astype(np.int64), network.v[ok].astype(np.int64), time_s[ok]
+    # Parallel arcs: keep the fastest (csr_matrix would add them up).
+    order = np.lexsort((t, v, u))
+    u, v, t = u[order], v[order], t[order]
+    first = np.ones(len(u), bool)
+    first[1:] = (u[1:] != u[:-1]) | (v[1:] != v[:-1])
+    u, v, t = u[first], v[first], t[first]
+    n = network.n_nodes
+    indptr = np.zeros(n + 1, np.int32)
+    np.cumsum(np.bincount(u, minlength=n), out=indptr[1:])
+    cap = prof.max_distance_m / prof.speed_mps if prof.max_distance_m else np.inf
+    return ProfileGraph(profile=prof.name, speed_mps=prof.speed_mps, n_nodes=n,
+                        indptr=indptr, indices=v.astype(np.int32), data=t.astype(np.float64),
+                        range_s=float(cap))
+
+
+@dataclass(eq=False)
+class Snapper:
+    """Snaps points to the network's step-free-usable nodes (see the module docstring)."""
+
+    network: Network
+    max_snap_m: float = MAX_SNAP_M
+
+    @cached_property
+    def projection(self) -> Projection:
+        lon0, lat0 = np.nanmean(self.network.node_lonlat, axis=0)
+        return Projection(float(lon0), float(lat0))
+
+    @cached_property
+    def candidates(self) -> NDArray[np.int64]:
+        costs = get_profile("wheelchair").evaluate(self.network)
+        ok = ~costs.violates
+        nodes = np.unique(np.concatenate([self.network.u[ok], self.network.v[ok]]))
+        if nodes.size == 0:
+            nodes = np.arange(self.network.n_nodes)
+        return nodes.astype(np.int64)
+
+    @cached_property
+    def _tree(self) -> cKDTree:
+        xy = self.projection.forward(self.network.node_lonlat[self.candidates])
+        return cKDTree(xy)
+
+    def snap_xy(self, xy: NDArray[np.float64]) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        """Nearest candidate node and its distance (m) for projected points."""
+        if len(xy) == 0:
+            return np.empty(0, np.int64), np.empty(0)
+        dist, idx = self._tree.query(np.asarray(xy, np.float64))
+        return self.candidates[idx], dist
+
+    def snap_lonlat(self, lonlat: NDArray[np.float64]
+                    ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        """Nearest candidate node and its distance (m) for lon/lat points."""
+        return self.snap_xy(self.projection.forward(np.asarray(lonlat, np.float64)))
+
+    def covered(self, xy: NDArray[np.float64]) -> NDArray[np.bool_]:
+        """Whether projected points lie within :attr:`max_snap_m` of the network."""
+        _, d = self.snap_xy(xy)
+        return d <= self.max_snap_m
+
+
+@dataclass(frozen=True, eq=False)
+class Destinations:
+    """Destination nodes sorted by category, with the walk to them (m)."""
+
+    categories: tuple[str, ...]
+    nodes: NDArray[np.int64]
+    offset_m: NDArray[np.float64]
+    starts: NDArray[np.int64]  # slice start per category, len = n_categories + 1
+
+
+def snap_destinations(snapper: Snapper, dest: pd.DataFrame,
+                      categories: Sequence[str]) -> Destinations:
+    """Snap ``dest`` (``category, lon, lat``) and group it by ``categories`` order.
+
+    Destinations farther than the snap limit from the network are left out.
+    """
+    nodes, dist = snapper.snap_lonlat(dest[["lon", "lat"]].to_numpy(np.float64))
+    keep = dist <= snapper.max_snap_m
+    cat = dest["category"].to_numpy()
+    order_nodes, order_off, starts = [], [], [0]
+    for c in categories:
+        sel = keep & (cat == c)
+        order_nodes.append(nodes[sel])
+        order_off.append(dist[sel])
+        starts.append(starts[-1] + int(sel.sum()))
+    return Destinations(tuple(categories), np.concatenate(order_nodes).astype(np.int64),
+                        np.concatenate(order_off), np.array(starts, np.int64))
+
+
+@dataclass(frozen=True, eq=False)
+class ChunkTask:
+    """One chunk of origins: their nodes and walks to the network (m)."""
+
+    index: int
+    origin_ids: NDArray[np.int64]  # positions in the origins table
+    nodes: NDArray[np.int64]
+    offset_m: NDArray[np.float64]
+
+
+def plan_chunks(nodes: NDArray[np.int64], offset_m: NDArray[np.float64], *,
+                nodes_per_chunk: int = 128) -> list[ChunkTask]:
+    """Split origins into chunks of at most ``nodes_per_chunk`` distinct nodes.
+
+    The split depends only on the origins, never on the scheduler.
+    """
+    ids = np.arange(len(nodes))
+    order = np.lexsort((ids, nodes))
+    uniq = np.unique(nodes)
+    tasks = []
+    for i, start in enumerate(range(0, len(uniq), nodes_per_chunk)):
+        chunk_nodes = uniq[start:start + nodes_per_chunk]
+        sel = order[np.isin(nodes[order], chunk_nodes)]
+        tasks.append(ChunkTask(i, sel, nodes[sel], offset_m[sel]))
+    return tasks
+
+
+@dataclass(frozen=True)
+class Measures:
+    """Settings of the measures: budgets (s) and gravity decay (s)."""
+
+    budgets_s: tuple[float, ...] = tuple(b * 60.0 for b in DEFAULT_BUDGETS_MIN)
+    decay_s: float = DEFAULT_DECAY_MIN * 60.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def limit_s(self) -> float:
+        return max(self.budgets_s)
+
+
+def compute_chunk(graph: ProfileGraph, dest: Destinations, measures: Measures,
+                  task: ChunkTask) -> dict[str, NDArray[Any]]:
+    """Measures for one chunk of origins and one profile.
+
+    Returns arrays with one row per origin of the chunk: ``origin_id``,
+    ``nearest_s`` (n, n_categories; NaN beyond the largest budget or the
+    profile's range), ``count`` (n, n_categories, n_budgets) and ``gravity``
+    (n, n_categories).
+    """
+    limit = min(measures.limit_s, graph.range_s)
+    uniq, row = np.unique(task.nodes, return_inverse=True)
+    dist = dijkstra(graph.matrix(), directed=True, indices=uniq, limit=limit)
+    t = dist[:, dest.nodes][row]
+    t += task.offset_m[:, None] / graph.speed_mps
+    t += dest.offset_m[None, :] / graph.speed_mps
+    t[t > limit] = np.inf
+    n, k = len(task.nodes), len(dest.categories)
+    budgets = np.asarray(measures.budgets_s)
+    nearest = np.full((n, k), np.nan)
+    count = np.zeros((n, k, len(budgets)), np.int32)
+    gravity = np.zeros((n, k))
+    for c in range(k):
+        a, b = dest.starts[c], dest.starts[c + 1]
+        if a == b:
+            continue
+        tc = t[:, a:b]
+        m = tc.min(axis=1)
+        nearest[:, c] = np.where(np.isfinite(m), m, np.nan)
+        count[:, c, :] = (tc[:, :, None] <= budgets[None, None, :]).sum(axis=1)
+        gravity[:, c] = np.exp(-tc / measures.decay_s).sum(axis=1)
+    return {"origin_id": task.origin_ids, "nearest_s": nearest, "count": count,
+            "gravity": gravity}

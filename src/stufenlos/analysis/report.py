@@ -1,0 +1,276 @@
+"""Outputs of an analysis: GeoJSON, CSV and Parquet tables and an accessible HTML report.
+
+Every chart in the report is an inline SVG with a caption, a text summary and the
+data as a table, so screen-reader users get the same content (WCAG 1.1.1, 1.4.1:
+colour is never the only carrier; values are in the table and in each shape's
+title).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import shapely
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
+
+from stufenlos._util import atomic_write_bytes
+from stufenlos.analysis.access import AccessResult
+from stufenlos.analysis.areas import GROUPS, Projection
+from stufenlos.analysis.stations import StationAnalysis
+
+__all__ = ["HEADLINE_ORDER", "headline", "report_context", "write_outputs"]
+
+logger = logging.getLogger(__name__)
+
+TEMPLATES = Path(__file__).resolve().parents[1] / "api" / "templates"
+#: categories preferred for the headline map, in order
+HEADLINE_ORDER = ("pharmacy", "doctors", "supermarket", "step_free_station", "step_free_stop",
+                  "stop", "station")
+#: ColorBrewer YlOrRd, 5 classes (sequential, readable for colour-blind people)
+_PALETTE = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
+
+
+def headline(result: AccessResult) -> tuple[str, str, str]:
+    """(category, restricted profile, budget label) the report leads with."""
+    cats = result.setup.category_names
+    cat = next((c for c in HEADLINE_ORDER if c in cats), cats[0])
+    others = [p for p in result.profiles if p != "standard"]
+    prof = others[0] if others else result.profiles[0]
+    return cat, prof, f"{result.budgets_min[-1]:g}"
+
+
+def _fmt_int(x: Any) -> str:
+    try:
+        return f"{float(x):,.0f}"
+    except (TypeError, ValueError):
+        return "–"
+
+
+def _pct(x: Any) -> str:
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return "–"
+    return "–" if np.isnan(v) else f"{100 * v:.0f} %"
+
+
+def _choropleth(result: AccessResult, values: np.ndarray, labels: Sequence[str],
+                title_id: str) -> Markup:
+    geoms = result.setup.areas.geometry
+    lonlat = np.vstack([np.asarray(shapely.get_coordinates(g)) for g in geoms])
+    proj = Projection(float(lonlat[:, 0].mean()), float(lonlat[:, 1].mean()))
+    shapes = [shapely.transform(g, proj.forward) for g in geoms]
+    xy = proj.forward(lonlat)
+    x0, y0 = xy.min(axis=0)
+    x1, y1 = xy.max(axis=0)
+    width = 640.0
+    scale = width / max(x1 - x0, 1.0)
+    height = max((y1 - y0) * scale, 50.0)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} '
+             f'{height + 40:.0f}" role="img" aria-labelledby="{title_id}" class="chart">']
+    for geom, v, label in zip(shapes, values, labels, strict=True):
+        polys = list(geom.geoms) if hasattr(geom, "geoms") else [geom]
+        d = ""
+        for poly in polys:
+            pts = np.asarray(poly.exterior.coords)
+            px = (pts[:, 0] - x0) * scale
+            py = height - (pts[:, 1] - y0) * scale
+            d += "M" + " L".join(f"{a:.1f},{b:.1f}" for a, b in zip(px, py, strict=True)) + "Z"
+        if np.isnan(v):
+            fill = "#ffffff"
+        else:
+            fill = _PALETTE[min(int(v * len(_PALETTE)), len(_PALETTE) - 1)] if v > 0 \
+                else "#f7f7f7"
+        parts.append(f'<path d="{d}" fill="{fill}" stroke="#555" stroke-width="0.6">'
+                     f'<title>{escape(label)}</title></path>')
+    for i, col in enumerate(_PALETTE):
+        parts.append(f'<rect x="{10 + i * 90}" y="{height + 12:.0f}" width="20" height="14" '
+                     f'fill="{col}" stroke="#555"/><text x="{34 + i * 90}" '
+                     f'y="{height + 24:.0f}" font-size="12">{i * 20}–{(i + 1) * 20} %</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def _bars(items: Sequence[tuple[str, float]], title_id: str, unit: str) -> Markup:
+    if not items:
+        return Markup("")
+    top = max(max(v for _, v in items), 1.0)
+    row = 26
+    width = 640
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} '
+             f'{row * len(items) + 10}" role="img" aria-labelledby="{title_id}" class="chart">']
+    for i, (label, v) in enumerate(items):
+        w = 360 * v / top
+        y = 5 + i * row
+        parts.append(f'<text x="228" y="{y + 16}" font-size="13" text-anchor="end">'
+                     f'{escape(label[:34])}</text>'
+                     f'<rect x="234" y="{y + 3}" width="{w:.1f}" height="18" fill="#08519c">'
+                     f'<title>{escape(label)}: {v:,.0f} {unit}</title></rect>'
+                     f'<text x="{240 + w:.1f}" y="{y + 16}" font-size="13">{v:,.0f}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def report_context(result: AccessResult, *, stations: StationAnalysis | None = None,
+                   ranking: pd.DataFrame | None = None, lang: str = "en") -> dict[str, Any]:
+    """Everything the report templates show, already formatted."""
+    tab = result.area_table()
+    setup = result.setup
+    cat, prof, bl = headline(result)
+    groups = result.groups()
+    cats = setup.categories
+    summary = []
+    for c in setup.category_names:
+        row: dict[str, Any] = {"category": cats[c].label, "profiles": []}
+        for p in result.profiles:
+            people = float(tab[f"{p}.{c}.population_{bl}"].sum())
+            covered = float(tab["covered_population"].sum())
+            row["profiles"].append({"profile": p, "people": _fmt_int(people),
+                                    "share": _pct(people / covered if covered else np.nan)})
+        summary.append(row)
+    ctx: dict[str, Any] = {
+        "city": setup.city.config.title, "city_name": setup.city.name,
+        "profiles": result.profiles, "budgets": [f"{b:g}" for b in result.budgets_min],
+        "categories": [cats[c].label for c in setup.category_names], "notes": result.notes,
+        "scheduler": result.scheduler, "summary": summary, "budget": bl,
+        "weighted": setup.areas.weighted, "groups": [GROUPS[g] for g in groups],
+    }
+    covered = tab[tab["covered_population"] > 0]
+    if "standard" in result.profiles and prof != "standard":
+        gap_col = f"gap.{prof}.{cat}.share_{bl}"
+        people_col = f"gap.{prof}.{cat}.population_{bl}"
+        values = tab[gap_col].to_numpy(np.float64)
+        values = np.where(tab["covered_population"] > 0, values, np.nan)
+        labels = [f"{n}: {_pct(v)} gap" if not np.isnan(v) else f"{n}: not covered"
+                  for n, v in zip(tab["name"], values, strict=True)]
+        rows = covered.sort_values([people_col, "area_id"], ascending=[False, True])
+        total_gap = float(covered[people_col].sum())
+        ctx["map"] = {
+            "svg": _choropleth(result, values, labels, "map-title"),
+            "title": f"Gap in access to {cats[cat].label} within {bl} min: standard minus "
+                     f"{prof}",
+            "summary": (f"{_fmt_int(total_gap)} of {_fmt_int(covered['covered_population'].sum())}"
+                        f" covered residents reach {cats[cat].label} within {bl} min walking, "
+                        f"but not as a {prof.replace('_', ' ')} user. The largest gap in people "
+                        f"is in {rows['name'].iloc[0] if len(rows) else '–'}."),
+            "columns": ["Area", "Residents covered", f"Share standard ({bl} min)",
+                        f"Share {prof}", "Gap (share)", "People affected"],
+            "rows": [[r["name"], _fmt_int(r["covered_population"]),
+                      _pct(r[f"standard.{cat}.share_{bl}"]), _pct(r[f"{prof}.{cat}.share_{bl}"]),
+                      _pct(r[gap_col]), _fmt_int(r[people_col])] for _, r in rows.iterrows()],
+        }
+    if ranking is not None and not ranking.empty:
+        top = ranking.head(15)
+        key = "gained_age65" if "gained_age65" in top else "gained_population"
+        ctx["ranking"] = {
+            "svg": _bars([(str(r["candidate"]), float(r[key])) for _, r in top.iterrows()],
+                         "ranking-title", "people"),
+            "title": "Candidate fixes ranked by people who gain access",
+            "summary": (f"The best of {len(ranking)} candidate fixes, {top['candidate'].iloc[0]}, "
+                        f"gives {_fmt_int(top[key].iloc[0])} people access."),
+            "columns": ["Rank", "Fix", "People gaining", "People losing"],
+            "rows": [[int(r["rank"]), r["candidate"], _fmt_int(r[key]),
+                      _fmt_int(r[key.replace("gained", "lost")])] for _, r in top.iterrows()],
+        }
+    if stations is not None:
+        st_rank = stations.ranking.head(15)
+        a = stations.areas
+        ctx["stations"] = {
+            "notes": stations.notes, "distance": f"{stations.distance_m:g}",
+            "title": f"Stations that are not step-free, by residents 65+ who would gain a "
+                     f"step-free station within {stations.distance_m:g} m",
+            "svg": _bars([(str(r["name"]), float(r["age65_gaining"]))
+                          for _, r in st_rank.iterrows()], "stations-title", "residents 65+"),
+            "summary": (f"{_pct(a['age65_within'].sum() / a['age65'].sum())} of residents aged "
+                        f"65+ live within {stations.distance_m:g} m of a step-free station. "
+                        + (f"Making {st_rank['name'].iloc[0]} step-free would add "
+                           f"{_fmt_int(st_rank['age65_gaining'].iloc[0])} of them."
+                           if len(st_rank) else "")),
+            "columns": ["Rank", "Station", "Step-free", "65+ gaining", "65+ around", "Method"],
+            "rows": [[int(r["rank"]), r["name"], r["step_free"], _fmt_int(r["age65_gaining"]),
+                      _fmt_int(r["age65_around"]), r["method"]] for _, r in st_rank.iterrows()],
+            "area_columns": ["Area", "Residents 65+", "65+ within reach", "Share", "Method"],
+            "area_rows": [[r["name"], _fmt_int(r["age65"]), _fmt_int(r["age65_within"]),
+                           _pct(r["age65_share_within"]), r["method"]]
+                          for _, r in a.sort_values("age65_share_within").iterrows()],
+        }
+    return ctx
+
+
+def _env() -> Environment:
+    return Environment(loader=FileSystemLoader(str(TEMPLATES)),
+                       autoescape=select_autoescape(["html"]))
+
+
+def render_report(ctx: dict[str, Any], *, lang: str = "en") -> str:
+    """The standalone HTML report."""
+    def tr(de: str, en: str, ls: str | None = None) -> str:
+        return en if lang == "en" else (ls or de) if lang == "ls" else de
+
+    return _env().get_template("analysis/report.html").render(
+        r=ctx, tr=tr, html_lang="de" if lang in ("de", "ls") else "en")
+
+
+def _geojson(result: AccessResult) -> dict[str, Any]:
+    tab = result.area_table()
+    cat, _, bl = headline(result)
+    keep = ["area_id", "name", *[c for c in tab if c.startswith("covered_")]]
+    keep += [c for c in tab if c.endswith(f".share_{bl}") or c.endswith(".nearest_min")]
+    feats = []
+    for geom, rec in zip(result.setup.areas.geometry, tab[keep].to_dict("records"),
+                         strict=True):
+        props = {k: (None if isinstance(v, float) and np.isnan(v) else v)
+                 for k, v in rec.items()}
+        feats.append({"type": "Feature", "geometry": shapely.geometry.mapping(geom),
+                      "properties": props})
+    return {"type": "FeatureCollection", "features": feats,
+            "properties": {"headline_category": cat, "budget_min": float(bl),
+                           "notes": result.notes}}
+
+
+def _parquet_bytes(df: pd.DataFrame) -> bytes:
+    sink = pa.BufferOutputStream()
+    pq.write_table(pa.Table.from_pandas(df, preserve_index=False), sink, compression="zstd")
+    return sink.getvalue().to_pybytes()
+
+
+def write_outputs(result: AccessResult, folder: str | Path, *,
+                  stations: StationAnalysis | None = None,
+                  ranking: pd.DataFrame | None = None) -> list[Path]:
+    """Write ``areas.csv/.parquet/.geojson``, ``origins.parquet``, ``summary.json``,
+    ``report.html`` (and the station tables) into ``folder``; each file atomically."""
+    out = Path(folder)
+    files: dict[str, bytes] = {}
+    tab = result.area_table()
+    files["areas.csv"] = tab.to_csv(index=False).encode("utf-8")
+    files["areas.parquet"] = _parquet_bytes(tab)
+    files["areas.geojson"] = json.dumps(_geojson(result), allow_nan=False).encode("utf-8")
+    files["origins.parquet"] = _parquet_bytes(result.origin_table())
+    summary = {"city": result.setup.city.name, "profiles": result.profiles,
+               "budgets_min": result.budgets_min, "categories": result.setup.category_names,
+               "notes": result.notes, "totals": result.totals(),
+               "origins": len(result.setup.origins), "areas": len(result.setup.areas)}
+    if stations is not None:
+        files["stations_areas.csv"] = stations.areas.to_csv(index=False).encode("utf-8")
+        files["stations_ranking.csv"] = stations.ranking.to_csv(index=False).encode("utf-8")
+        summary["stations"] = {"distance_m": stations.distance_m, "notes": stations.notes,
+                               "top": stations.ranking.head(10).to_dict("records")}
+    if ranking is not None and not ranking.empty:
+        files["ranking.csv"] = ranking.to_csv(index=False).encode("utf-8")
+    files["summary.json"] = json.dumps(summary, indent=2, default=str).encode("utf-8")
+    ctx = report_context(result, stations=stations, ranking=ranking)
+    files["report.html"] = render_report(ctx).encode("utf-8")
+    written = []
+    for name, data in files.items():
+        atomic_write_bytes(out / name, data)
+        written.append(out / name)
+    return written

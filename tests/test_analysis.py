@@ -1,0 +1,268 @@
+"""Equity analysis on the bundled real cities: measures, invariants, scenarios, outputs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from stufenlos.analysis.access import AccessResult, analyze, compute, prepare
+from stufenlos.analysis.areas import read_areas
+from stufenlos.analysis.destinations import CategoryError, load_categories, read_destinations
+from stufenlos.analysis.execution import runner
+from stufenlos.analysis.report import write_outputs
+from stufenlos.analysis.scenario import (
+    ScenarioError,
+    candidate_fixes,
+    load_scenario,
+    parse_scenario,
+    rank_candidates,
+    run_scenario,
+)
+from stufenlos.analysis.stations import station_access
+from stufenlos.city import City
+from stufenlos.cli import app
+from stufenlos.config import find_city
+
+PROFILES = ["standard", "wheelchair", "walker"]
+
+
+@pytest.fixture(scope="module")
+def helsinki(imported_city: Callable[[str], City]) -> AccessResult:
+    return analyze(imported_city("helsinki"), profiles=PROFILES)
+
+
+@pytest.fixture(scope="module")
+def hamburg(imported_city: Callable[[str], City]) -> City:
+    return imported_city("hamburg")
+
+
+# -- inputs -------------------------------------------------------------------------------
+
+
+def test_helsinki_grid_and_pois_match_the_bundle_readme() -> None:
+    cfg = find_city("helsinki")
+    areas = read_areas(cfg)
+    assert areas is not None and len(areas) == 92
+    assert areas.table["population"].sum() == 71_724  # README: 71,724 people in all
+    dest = read_destinations(cfg)
+    counts = dest["category"].value_counts()
+    # README: bench 162, toilets 18, pharmacy 6, supermarket 6
+    assert counts["bench"] == 162
+    assert counts["toilets"] == 18
+    assert counts["pharmacy"] == 6
+    assert counts["supermarket"] == 6
+
+
+def test_hamburg_areas_join_the_2024_profile_by_name() -> None:
+    areas = read_areas(find_city("hamburg"))
+    assert areas is not None and len(areas) == 99
+    tab = areas.table.set_index("name")
+    # Stadtteil-Profile 2024: Hamburg-Altstadt 2,549 residents, 270 aged 65+
+    assert tab.loc["Hamburg-Altstadt", "population"] == 2549
+    assert tab.loc["Hamburg-Altstadt", "age65"] == 270
+    # joined through the transliteration (Eimsbuettel <-> Eimsbüttel); the profile
+    # suppresses the figure ("-") for two small Stadtteile only
+    profile = json.loads((find_city("hamburg").resolve("hamburg_stadtteilprofile_2024.json"))
+                         .read_text())["data"]
+    assert tab.loc["Eimsbüttel", "age65"] == profile["Eimsbuettel"]["ue65_anz"]
+    assert tab["old_age_support"].isna().sum() == 2
+    assert 1_900_000 < tab["population"].sum() < 2_000_000
+
+
+def test_custom_categories_file(tmp_path: Path) -> None:
+    f = tmp_path / "cats.toml"
+    f.write_text('[ice]\nlabel = "ice cream"\ntags = { amenity = ["ice_cream"] }\n')
+    cats = load_categories(f)
+    assert cats["ice"].matches({"amenity": "ice_cream"})
+    f.write_text('[ice]\ncolour = "red"\n')
+    with pytest.raises(CategoryError, match="unknown key"):
+        load_categories(f)
+
+
+# -- invariants ---------------------------------------------------------------------------
+
+
+def test_wheelchair_never_reaches_more_than_standard(helsinki: AccessResult) -> None:
+    std = helsinki.measures["standard"]
+    for p in ("wheelchair", "walker"):
+        m = helsinki.measures[p]
+        assert (m.count <= std.count).all()
+        assert (m.gravity <= std.gravity + 1e-9).all()
+        # reaching a category at all: never with the profile but not as a standard walker
+        assert not (np.isfinite(m.nearest_s) & ~np.isfinite(std.nearest_s)).any()
+        both = np.isfinite(m.nearest_s) & np.isfinite(std.nearest_s)
+        assert (m.nearest_s[both] >= std.nearest_s[both] - 1e-9).all()
+
+
+def test_real_gap_is_reported_per_area(helsinki: AccessResult) -> None:
+    tab = helsinki.area_table()
+    covered = tab[tab["covered_population"] > 0]
+    assert 10 < len(covered) < 92
+    gap = covered["gap.wheelchair.pharmacy.population_15"]
+    assert (gap >= 0).all() and gap.sum() > 0
+    shares = covered["standard.pharmacy.share_15"]
+    assert ((shares >= 0) & (shares <= 1)).all()
+    # people by group add up to no more than the people covered
+    assert (covered["standard.pharmacy.population_15"]
+            <= covered["covered_population"] + 0.5).all()
+
+
+@settings(max_examples=15, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_random_closures_never_add_reach(helsinki: AccessResult, data: st.DataObject) -> None:
+    net = helsinki.setup.city.network
+    arcs = data.draw(st.lists(st.integers(0, net.n_edges - 1), min_size=1, max_size=40))
+    closed = compute(helsinki.setup, ["standard"], blocked=np.array(arcs))["standard"]
+    base = helsinki.measures["standard"]
+    assert (closed.count <= base.count).all()
+
+
+def test_local_and_dask_give_identical_tables(helsinki: AccessResult) -> None:
+    with runner("threads", n_workers=1) as run:
+        measures = compute(helsinki.setup, PROFILES, runner=run)
+    again = AccessResult(setup=helsinki.setup, profiles=PROFILES, measures=measures)
+    pd.testing.assert_frame_equal(helsinki.area_table(), again.area_table())
+    pd.testing.assert_frame_equal(helsinki.origin_table(), again.origin_table())
+
+
+# -- scenarios ----------------------------------------------------------------------------
+
+
+def test_adding_elevators_never_reduces_access(helsinki: AccessResult) -> None:
+    setup = helsinki.setup
+    cands = candidate_fixes(setup, "steps")
+    assert len(cands) > 50
+    base = compute(setup, PROFILES)
+    gained_any = 0.0
+    for cand in cands[::25]:
+        res = run_scenario(setup, cand, profiles=PROFILES, baseline=base)
+        lost = res.totals[[c for c in res.totals if c.startswith("lost_")]].to_numpy()
+        assert (lost == 0).all(), cand.name
+        gained_any += float(res.totals["gained_population"].sum())
+    ranking = rank_candidates(setup, cands[:15], profile="wheelchair", category="pharmacy")
+    assert list(ranking["rank"]) == list(range(1, len(ranking) + 1))
+    assert ranking["gained_population"].is_monotonic_decreasing
+    assert (ranking["lost_population"] == 0).all()
+    assert gained_any >= 0
+
+
+def test_lowering_kerbs_and_removing_barriers_only_add(helsinki: AccessResult) -> None:
+    setup = helsinki.setup
+    base = compute(setup, ["wheelchair"])
+    kerbs = candidate_fixes(setup, "kerbs")
+    assert kerbs
+    for cand in kerbs:
+        res = run_scenario(setup, cand, profiles=["wheelchair"], baseline=base)
+        assert res.totals["lost_population"].sum() == 0
+
+
+def test_closing_an_elevator_can_only_take_access_away(helsinki: AccessResult) -> None:
+    e = helsinki.setup.city.network.edges
+    way = int(e.loc[e["elevator"] & e["osm_way_id"].notna(), "osm_way_id"].iloc[0])
+    sc = parse_scenario({"name": "closed", "changes": [{"action": "close_elevator",
+                                                         "way": way}]})
+    res = run_scenario(helsinki.setup, sc, profiles=["wheelchair"])
+    assert res.totals["gained_population"].sum() == 0
+
+
+def test_step_free_station_scenario_in_hamburg(hamburg: City) -> None:
+    setup = prepare(hamburg, categories=["step_free_station"])
+    sc = parse_scenario({"name": "Reeperbahn", "changes": [
+        {"action": "make_step_free", "station": "Reeperbahn"}]})
+    res = run_scenario(setup, sc, profiles=["standard", "wheelchair"])
+    assert res.log == ["station Reeperbahn made step-free"]
+    assert (res.totals["lost_population"] == 0).all()
+
+
+def test_scenario_errors_name_the_change_and_field(tmp_path: Path, helsinki: AccessResult) -> None:
+    f = tmp_path / "bad.toml"
+    f.write_text('name = "x"\n[[changes]]\naction = "lower_kerb"\nnode = "abc"\n')
+    with pytest.raises(ScenarioError, match=r"changes\.0\.lower_kerb\.node"):
+        load_scenario(f)
+    f.write_text('name = "x"\n[[changes]]\naction = "paint_it"\n')
+    with pytest.raises(ScenarioError, match=r"changes\.0"):
+        load_scenario(f)
+    sc = parse_scenario({"name": "x", "changes": [{"action": "add_elevator", "way": 1}]})
+    with pytest.raises(ScenarioError, match=r"changes\[0\] \(add_elevator\): no OSM way 1"):
+        run_scenario(helsinki.setup, sc, profiles=["standard"])
+
+
+# -- Hamburg stations ------------------------------------------------------------------------
+
+
+def test_hamburg_station_analysis_labels_straight_line(hamburg: City) -> None:
+    res = station_access(hamburg, distance_m=600)
+    assert len(res.areas) == 99
+    share = res.areas["age65_share_within"]
+    assert ((share >= 0) & (share <= 1)).all()
+    assert set(res.areas["method"]) <= {"network", "straight-line", "network + straight-line"}
+    assert (res.areas["method"] == "straight-line").sum() > 90
+    assert any("STRAIGHT-LINE" in n for n in res.notes)
+    assert (res.ranking["step_free"] != "yes").all()
+    assert res.ranking["age65_gaining"].is_monotonic_decreasing
+    assert res.ranking["age65_gaining"].iloc[0] > 0
+    # a bigger radius never covers fewer people
+    wider = station_access(hamburg, distance_m=1200)
+    assert (wider.areas["age65_within"] >= res.areas["age65_within"] - 1e-6).all()
+
+
+# -- outputs and CLI ------------------------------------------------------------------------
+
+
+def test_outputs_are_readable_and_accessible(tmp_path: Path, hamburg: City) -> None:
+    result = analyze(hamburg, profiles=["standard", "wheelchair"])
+    files = write_outputs(result, tmp_path, stations=station_access(hamburg))
+    names = {f.name for f in files}
+    assert {"areas.csv", "areas.parquet", "areas.geojson", "origins.parquet", "report.html",
+            "stations_ranking.csv", "summary.json"} <= names
+    gj = json.loads((tmp_path / "areas.geojson").read_text())
+    assert len(gj["features"]) == 99
+    assert len(pd.read_csv(tmp_path / "areas.csv")) == 99
+    assert len(pd.read_parquet(tmp_path / "origins.parquet")) == len(result.setup.origins)
+    html = (tmp_path / "report.html").read_text()
+    # every chart: an svg with a role and a label, a caption with a summary, and a table
+    assert html.count('role="img"') == html.count("<figcaption>") >= 2
+    assert html.count("<table>") >= 3
+    assert "STRAIGHT-LINE" in html
+
+
+def test_cli_analyze_prints_one_row_per_area(imported_city: Callable[[str], City],
+                                             city_base: Path) -> None:
+    imported_city("hamburg")
+    res = CliRunner().invoke(app, ["analyze", "hamburg", "--profiles", "standard,wheelchair",
+                                   "--format", "json", "--scheduler", "none", "--no-progress",
+                                   "--data-dir", str(city_base)])
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.stdout)
+    assert len(rows) == 99
+    row = next(r for r in rows if r["name"] == "Hamburg-Altstadt")
+    assert set(row["profiles"]) == {"standard", "wheelchair"}
+    assert row["population"]["age65"] == 270
+    assert row["profiles"]["standard"]["step_free_station"]["share_15"] >= \
+        row["profiles"]["wheelchair"]["step_free_station"]["share_15"]
+
+
+def test_cli_bad_input_exits_2(imported_city: Callable[[str], City], city_base: Path,
+                               tmp_path: Path) -> None:
+    imported_city("hamburg")
+    cli = CliRunner()
+    res = cli.invoke(app, ["analyze", "hamburg", "--profiles", "skateboard", "--scheduler",
+                           "none", "--data-dir", str(city_base)])
+    assert res.exit_code == 2 and "unknown profile 'skateboard'" in res.output
+    bad = tmp_path / "s.json"
+    bad.write_text('{"name": "x", "changes": [{"action": "lower_kerb"}]}')
+    res = cli.invoke(app, ["scenario", "run", "hamburg", str(bad), "--data-dir",
+                           str(city_base)])
+    assert res.exit_code == 2 and "changes.0.lower_kerb.node" in res.output
+    res = cli.invoke(app, ["analyze", "hamburg", "--budgets", "ten", "--data-dir",
+                           str(city_base)])
+    assert res.exit_code == 2
