@@ -48,6 +48,7 @@ __all__ = [
     "ProfileGraph",
     "Snapper",
     "compute_chunk",
+    "csr_arrays",
     "plan_chunks",
     "profile_graph",
 ]
@@ -100,20 +101,27 @@ def profile_graph(network: Network, profile: Profile | str, *,
         ok[np.asarray(blocked, np.int64)] = False
     time_s = np.maximum(np.nan_to_num(costs.time_s, nan=np.inf), _MIN_ARC_S)
     ok &= np.isfinite(time_s)
-    u, v, t = network.u[ok].astype(np.int64), network.v[ok].astype(np.int64), time_s[ok]
-    # Parallel arcs: keep the fastest (csr_matrix would add them up).
-    order = np.lexsort((t, v, u))
-    u, v, t = u[order], v[order], t[order]
+    indptr, indices, data = csr_arrays(network.n_nodes, network.u[ok], network.v[ok],
+                                       time_s[ok])
+    cap = prof.max_distance_m / prof.speed_mps if prof.max_distance_m else np.inf
+    return ProfileGraph(profile=prof.name, speed_mps=prof.speed_mps, n_nodes=network.n_nodes,
+                        indptr=indptr, indices=indices, data=data, range_s=float(cap))
+
+
+def csr_arrays(n: int, u: NDArray[np.integer], v: NDArray[np.integer],
+               w: NDArray[np.floating]) -> tuple[NDArray[np.int32], NDArray[np.int32],
+                                                  NDArray[np.float64]]:
+    """CSR arrays of a directed graph; of parallel arcs the lightest is kept
+    (``scipy.sparse.csr_matrix`` would add them up)."""
+    u, v, w = np.asarray(u, np.int64), np.asarray(v, np.int64), np.asarray(w, np.float64)
+    order = np.lexsort((w, v, u))
+    u, v, w = u[order], v[order], w[order]
     first = np.ones(len(u), bool)
     first[1:] = (u[1:] != u[:-1]) | (v[1:] != v[:-1])
-    u, v, t = u[first], v[first], t[first]
-    n = network.n_nodes
+    u, v, w = u[first], v[first], w[first]
     indptr = np.zeros(n + 1, np.int32)
     np.cumsum(np.bincount(u, minlength=n), out=indptr[1:])
-    cap = prof.max_distance_m / prof.speed_mps if prof.max_distance_m else np.inf
-    return ProfileGraph(profile=prof.name, speed_mps=prof.speed_mps, n_nodes=n,
-                        indptr=indptr, indices=v.astype(np.int32), data=t.astype(np.float64),
-                        range_s=float(cap))
+    return indptr, v.astype(np.int32), w
 
 
 @dataclass(eq=False)

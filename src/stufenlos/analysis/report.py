@@ -68,12 +68,14 @@ def _choropleth(result: AccessResult, values: np.ndarray, labels: Sequence[str],
     geoms = result.setup.areas.geometry
     lonlat = np.vstack([np.asarray(shapely.get_coordinates(g)) for g in geoms])
     proj = Projection(float(lonlat[:, 0].mean()), float(lonlat[:, 1].mean()))
-    shapes = [shapely.transform(g, proj.forward) for g in geoms]
     xy = proj.forward(lonlat)
     x0, y0 = xy.min(axis=0)
     x1, y1 = xy.max(axis=0)
     width = 640.0
     scale = width / max(x1 - x0, 1.0)
+    # drop detail finer than half a pixel: the table carries the exact values
+    shapes = shapely.simplify(shapely.transform(np.asarray(geoms), proj.forward),
+                              0.5 / scale, preserve_topology=True)
     height = max((y1 - y0) * scale, 50.0)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} '
              f'{height + 40:.0f}" role="img" aria-labelledby="{title_id}" class="chart">']

@@ -19,12 +19,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import scipy.sparse
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
 from stufenlos.analysis.areas import GROUPS, AreaSet, read_areas, sample_origins
 from stufenlos.analysis.destinations import read_db_station_points
-from stufenlos.analysis.engine import Snapper
+from stufenlos.analysis.engine import Snapper, csr_arrays
 from stufenlos.city import City
 from stufenlos.errors import StufenlosError
 from stufenlos.profiles import get_profile
@@ -60,12 +61,10 @@ def _network_distances(city: City, snapper: Snapper, profile: str, pts_xy: np.nd
     net = city.network
     costs = get_profile(profile).evaluate(net)
     ok = ~costs.violates
-    import scipy.sparse
-
     length = np.maximum(net.edges["length_m"].to_numpy(np.float64), 1e-3)
-    g = scipy.sparse.coo_matrix((length[ok], (net.u[ok], net.v[ok])),
-                                shape=(net.n_nodes, net.n_nodes)).tocsr()
-    g.sum_duplicates()  # duplicates add up; a parallel arc pair is rare and only shorter
+    # reversed arcs: a search from a station gives every node's distance *to* it
+    arrays = csr_arrays(net.n_nodes, net.v[ok], net.u[ok], length[ok])
+    g = scipy.sparse.csr_matrix(arrays[::-1], shape=(net.n_nodes, net.n_nodes))
     st_node, st_d = snapper.snap_xy(st_xy)
     st_ok = st_d <= snapper.max_snap_m
     pt_node, pt_d = snapper.snap_xy(pts_xy)
@@ -73,7 +72,7 @@ def _network_distances(city: City, snapper: Snapper, profile: str, pts_xy: np.nd
     out = np.full((len(pts_xy), len(st_xy)), np.inf)
     for j in np.flatnonzero(st_ok):
         # reverse search from the station: distance from every node to it
-        d = dijkstra(g.T, directed=True, indices=int(st_node[j]), limit=limit_m)
+        d = dijkstra(g, directed=True, indices=int(st_node[j]), limit=limit_m)
         out[pt_ok, j] = d[pt_node[pt_ok]] + pt_d[pt_ok] + st_d[j]
     return out, pt_ok
 
