@@ -149,16 +149,21 @@ def test_points_far_from_the_network_are_reported(client: TestClient) -> None:
 
 def test_reach_and_its_budget_rules(client: TestClient) -> None:
     fc = client.post("/api/cities/hamburg/reach", json={
-        "origin": JUNGFERNSTIEG, "profile": "wheelchair", "max_time_s": 300}).json()
+        "origin": JUNGFERNSTIEG, "profile": "wheelchair", "budget": {"max_time_s": 300}}).json()
     assert fc["type"] == "FeatureCollection"
     area = fc["features"][0]
     assert area["properties"]["part"] == "area"
     assert area["geometry"]["type"] in ("Polygon", "MultiPolygon")
-    _error(client.post("/api/cities/hamburg/reach", json={"origin": JUNGFERNSTIEG}), 422)
+    area_m = client.post("/api/cities/hamburg/reach", json={
+        "origin": JUNGFERNSTIEG, "budget": {"max_distance_m": 200}}).json()
+    assert area_m["features"][0]["properties"]["budget_kind"] != \
+        area["properties"]["budget_kind"]
+    default = client.post("/api/cities/hamburg/reach", json={"origin": JUNGFERNSTIEG}).json()
+    assert default["features"][0]["properties"]["budget"] == 600
     _error(client.post("/api/cities/hamburg/reach", json={
-        "origin": JUNGFERNSTIEG, "max_time_s": 60, "max_distance_m": 100}), 422)
+        "origin": JUNGFERNSTIEG, "budget": {"max_time_s": 60, "max_distance_m": 100}}), 422)
     _error(client.post("/api/cities/hamburg/reach", json={
-        "origin": JUNGFERNSTIEG, "max_time_s": 10**9}), 422)
+        "origin": JUNGFERNSTIEG, "budget": {"max_time_s": 10**9}}), 422)
 
 
 def test_matrix_is_square_and_bounded(client: TestClient) -> None:

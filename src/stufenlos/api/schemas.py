@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from stufenlos.profiles import PRESETS, SMOOTHNESS_LEVELS
 
@@ -17,6 +17,7 @@ __all__ = [
     "BarrierCollection",
     "BarrierPublic",
     "CityPublic",
+    "DistanceBudget",
     "ErrorPublic",
     "LatLon",
     "LimitInfo",
@@ -32,6 +33,7 @@ __all__ = [
     "SourcePublic",
     "StationPublic",
     "StopPublic",
+    "TimeBudget",
 ]
 
 ProfileName = Literal[tuple(PRESETS)]  # type: ignore[valid-type]
@@ -102,19 +104,34 @@ class RouteRequest(_ProfileRequest):
     lang: Language = "de"
 
 
+class TimeBudget(BaseModel):
+    """Reach budget in travel time."""
+
+    model_config = _STRICT
+
+    max_time_s: float = Field(gt=0, le=7200, description="seconds of travel")
+
+
+class DistanceBudget(BaseModel):
+    """Reach budget in walked distance."""
+
+    model_config = _STRICT
+
+    max_distance_m: float = Field(gt=0, le=10_000, description="metres walked")
+
+
 class ReachRequest(_ProfileRequest):
-    """Everything reachable from a point within a time or distance budget (give one)."""
+    """Everything reachable from a point within a time or a distance budget."""
 
     origin: LatLon
-    max_time_s: float | None = Field(None, gt=0, le=7200)
-    max_distance_m: float | None = Field(None, gt=0, le=10_000)
+    budget: TimeBudget | DistanceBudget = Field(
+        default_factory=lambda: TimeBudget(max_time_s=600),
+        description="either {max_time_s} or {max_distance_m}; 10 minutes by default")
 
-    @model_validator(mode="after")
-    def _one_budget(self) -> ReachRequest:
-        if (self.max_time_s is None) == (self.max_distance_m is None):
-            msg = "give exactly one of max_time_s and max_distance_m"
-            raise ValueError(msg)
-        return self
+    def budget_kwargs(self) -> dict[str, float | None]:
+        """``max_time_s`` / ``max_distance_m`` for :meth:`stufenlos.routing.Router.reach`."""
+        return {"max_time_s": getattr(self.budget, "max_time_s", None),
+                "max_distance_m": getattr(self.budget, "max_distance_m", None)}
 
 
 class MatrixRequest(_ProfileRequest):

@@ -140,8 +140,8 @@ def route(city: CityName, body: RouteRequest) -> dict[str, Any]:
 def reach(city: CityName, body: ReachRequest) -> dict[str, Any]:
     """Area reachable from a point (GeoJSON FeatureCollection: area polygon and ways)."""
     c = deps.get_city(city)
-    r = c.reach(body.origin.pair(), profile=body.profile, max_time_s=body.max_time_s,
-                max_distance_m=body.max_distance_m, **body.limits.changes())
+    r = c.reach(body.origin.pair(), profile=body.profile, **body.budget_kwargs(),
+                **body.limits.changes())
     return r.to_geojson()
 
 

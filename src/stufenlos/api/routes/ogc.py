@@ -32,7 +32,8 @@ _ITEM_PARAMS = {"bbox", "limit", "offset", "f"}
 MAX_LIMIT = 10_000
 
 router = APIRouter(prefix="/ogc", tags=["ogc-api-features"],
-                   responses={400: {"model": ErrorPublic}, 404: {"model": ErrorPublic}})
+                   responses={400: {"model": ErrorPublic}, 404: {"model": ErrorPublic},
+                              422: {"model": ErrorPublic}})
 
 
 class GeoJSONResponse(JSONResponse):
@@ -132,7 +133,7 @@ def collections(request: Request) -> dict[str, Any]:
     }
 
 
-CollectionId = Annotated[str, Path(max_length=80)]
+CollectionId = Annotated[str, Path(description="e.g. hamburg-barriers")]
 
 
 @router.get("/collections/{collection_id}")
@@ -184,7 +185,11 @@ def _feature(b: dict[str, Any]) -> dict[str, Any]:
             "properties": props}
 
 
-@router.get("/collections/{collection_id}/items", response_class=GeoJSONResponse)
+_GEOJSON_200: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/geo+json": {}}, "description": "GeoJSON"}}
+
+
+@router.get("/collections/{collection_id}/items", responses=_GEOJSON_200)
 def items(request: Request, collection_id: CollectionId) -> GeoJSONResponse:
     """Features of a collection; ``bbox`` (CRS84), ``limit`` (1–10000) and ``offset`` page them.
 
@@ -225,10 +230,9 @@ def items(request: Request, collection_id: CollectionId) -> GeoJSONResponse:
     })
 
 
-@router.get("/collections/{collection_id}/items/{feature_id:path}",
-            response_class=GeoJSONResponse)
+@router.get("/collections/{collection_id}/items/{feature_id:path}", responses=_GEOJSON_200)
 def item(request: Request, collection_id: CollectionId,
-         feature_id: Annotated[str, Path(max_length=200)]) -> GeoJSONResponse:
+         feature_id: Annotated[str, Path(description="e.g. node/123/kerb")]) -> GeoJSONResponse:
     """One feature by id (ids look like ``node/123/kerb``)."""
     _check_params(request, {"f"})
     city, part = _split(collection_id)
