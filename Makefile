@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install system-deps import lint pytest bench clean
+.PHONY: demo test install system-deps import web lint pytest bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,13 +22,20 @@ import: install
 	$(BIN)/stufenlos import --all
 	$(BIN)/stufenlos analyze --all --profiles standard,wheelchair,walker --scheduler none --no-progress
 
-demo: import
+# the web app's browser assets: MapLibre GL JS from npm, copied into the static folder
+web: install
+	@if [ ! -d node_modules/maplibre-gl ] || [ package.json -nt node_modules ]; then \
+	  npm install --no-audit --no-fund --loglevel=error && touch node_modules; fi
+	$(BIN)/python -m stufenlos.web.build
+
+demo: import web
 	$(BIN)/stufenlos summary --all
+	$(BIN)/stufenlos serve --host 127.0.0.1 --port 8000
 
 lint: install
 	$(BIN)/ruff check src tests bench
 
-pytest: install system-deps
+pytest: install system-deps web
 	$(BIN)/python -m pytest
 
 test: lint pytest
