@@ -43,6 +43,7 @@ test: lint pytest
 bench: install
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/import.py
+	$(BIN)/python bench/transit.py
 
 clean:
 	rm -rf $(VENV) var

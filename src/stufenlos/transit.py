@@ -218,7 +218,7 @@ class RouterWalker:
 
     def __init__(self, router: Router) -> None:
         self.router = router
-        self._nodes: dict[tuple[Any, ...], NDArray[np.int64]] = {}
+        self._nodes: dict[tuple[str, float, float], int] = {}
 
     def _profile(self, profile: TransitProfile) -> str:
         from stufenlos.profiles import PRESETS
@@ -227,15 +227,17 @@ class RouterWalker:
 
     def _snap(self, name: str, lons: NDArray[np.float64],
               lats: NDArray[np.float64]) -> NDArray[np.int64]:
-        key = (name, np.asarray(lons).tobytes(), np.asarray(lats).tobytes())
-        nodes = self._nodes.get(key)
-        if nodes is None:
+        """Nearest usable node of each point, remembered per point (stops repeat)."""
+        keys = [(name, float(x), float(y)) for x, y in zip(lons, lats, strict=True)]
+        todo = [i for i, k in enumerate(keys) if k not in self._nodes]
+        if todo:
             w = self.router.weights(name)
-            nodes = self.router.nearest_nodes(list(zip(lats, lons, strict=True)), w)
-            if len(self._nodes) > 64:
+            found = self.router.nearest_nodes([(float(lats[i]), float(lons[i])) for i in todo],
+                                              w)
+            if len(self._nodes) > 100_000:
                 self._nodes.clear()
-            self._nodes[key] = nodes
-        return nodes
+            self._nodes.update({keys[i]: int(n) for i, n in zip(todo, found, strict=True)})
+        return np.array([self._nodes[k] for k in keys], np.int64)
 
     def _seconds(self, m: Any) -> NDArray[np.float64]:
         cost = np.asarray(m.cost_s, np.float64)
@@ -933,9 +935,10 @@ def plan_journey(
     n = len(tt.stops)
     walker = tt.walker
     street = tt.street_nodes
-    w_o = walker.walk_seconds(olon, olat, tt.lon[street], tt.lat[street], prof)
-    w_d = walker.walk_seconds(dlon, dlat, tt.lon[street], tt.lat[street], prof, to_point=True)
     max_walk_s = prof.max_walk_m * 1.3 / prof.speed_mps
+    # Only stops within the walking range as the crow flies can be within it on foot.
+    w_o = _walk_near(walker, olon, olat, tt.lon[street], tt.lat[street], prof, False)
+    w_d = _walk_near(walker, dlon, dlat, tt.lon[street], tt.lat[street], prof, True)
     w_o = np.where(w_o <= max_walk_s, w_o, np.inf)
     w_d = np.where(w_d <= max_walk_s, w_d, np.inf)
     walk_o = np.full(n, np.inf)
@@ -949,7 +952,8 @@ def plan_journey(
     res = run_raptor(tt.patterns, n, access_i, *fp.fp, board_ok=fp.board_ok,
                      alight_ok=fp.alight_ok, change_s=prof.min_change_s,
                      max_rounds=max_transfers + 1, egress=egress_i)
-    direct = walker.walk_seconds(olon, olat, np.array([dlon]), np.array([dlat]), prof)[0]
+    direct = _walk_near(walker, olon, olat, np.array([dlon]), np.array([dlat]), prof, False,
+                        factor=2.0)[0]
     out: list[Itinerary] = []
     best = INF
     if np.isfinite(direct) and direct <= max_walk_s * 2:
@@ -972,6 +976,19 @@ def plan_journey(
                f"{int(np.isfinite(access).sum())} (origin), "
                f"{int(np.isfinite(egress_f).sum())} (destination)")
         raise NoJourneyError(msg)
+    return out
+
+
+def _walk_near(
+    walker: Walker, lon: float, lat: float, lons: NDArray[np.float64],
+    lats: NDArray[np.float64], prof: TransitProfile, to_point: bool, *, factor: float = 1.0,
+) -> NDArray[np.float64]:
+    """Walking seconds to the points within ``factor`` x the walking range (inf beyond)."""
+    out = np.full(len(lons), np.inf)
+    near = haversine_m(lon, lat, lons, lats) <= prof.max_walk_m * 1.3 * factor
+    if near.any():
+        out[near] = walker.walk_seconds(lon, lat, lons[near], lats[near], prof,
+                                        to_point=to_point)
     return out
 
 
