@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -13,7 +13,8 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF, SH
 
 from stufenlos.api.app import create_app
-from stufenlos.catalog import CatalogError, build_catalog, dataset_specs, serialize
+from stufenlos.catalog import CatalogError, DatasetSpec, build_catalog, dataset_specs, serialize
+from stufenlos.city import City
 from stufenlos.config import discover_cities
 from stufenlos.plan.explainers import EXPLAINERS
 
@@ -55,15 +56,19 @@ def _violations(report: Graph) -> list[str]:
     return out
 
 
+def _all_cities() -> list[DatasetSpec]:
+    return dataset_specs(cities=list(discover_cities().values()))
+
+
 def test_catalogue_passes_dcat_ap_de_shacl(shapes: Graph, vocabulary: Graph) -> None:
-    g = build_catalog("https://stufenlos.example.org/")
+    g = build_catalog("https://stufenlos.example.org/", specs=_all_cities())
     conforms, report, _ = validate(g + vocabulary, shacl_graph=shapes, allow_warnings=True)
     assert conforms, f"violations (shapes not loaded: {UNAVAILABLE}): {_violations(report)}"
 
 
 def test_without_vocabularies_only_vocabulary_checks_fail(shapes: Graph) -> None:
     """Without the vocabulary excerpt, every violation is a controlled-vocabulary check."""
-    g = build_catalog("https://stufenlos.example.org/")
+    g = build_catalog("https://stufenlos.example.org/", specs=_all_cities())
     _, report, _ = validate(g, shacl_graph=shapes, allow_warnings=True)
     problems = _violations(report)
     assert problems
@@ -71,13 +76,14 @@ def test_without_vocabularies_only_vocabulary_checks_fail(shapes: Graph) -> None
 
 
 def test_catalogue_lists_every_dataset_with_a_licence() -> None:
-    g = Graph().parse(data=serialize(build_catalog("http://x.test/"), "turtle"), format="turtle")
+    catalogue = build_catalog("http://x.test/", specs=_all_cities())
+    g = Graph().parse(data=serialize(catalogue, "turtle"), format="turtle")
     catalog = URIRef("http://x.test/catalog")
     datasets = set(g.objects(catalog, DCAT.dataset))
     keys = {str(g.value(d, DCTERMS.identifier)) for d in datasets}
     cities = discover_cities()
-    expected = {f"{kind}-{c}" for c in cities for kind in ("network", "barriers")}
-    expected |= {"elevators", "reports", "analysis", "action-plan"}
+    expected = {f"{kind}-{c}" for c in cities for kind in ("network", "barriers", "elevators")}
+    expected |= {"reports", "analysis", "action-plan"}
     assert keys == expected
     for d in datasets:
         assert g.value(d, DCTERMS.license) is not None, d
@@ -90,8 +96,20 @@ def test_catalogue_lists_every_dataset_with_a_licence() -> None:
     assert str(osm) == "http://dcat-ap.de/def/licenses/odbl"
 
 
+def test_only_imported_cities_are_listed(
+    imported_city: Callable[[str], City], city_base: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    imported_city("herrenberg")
+    monkeypatch.setenv("STUFENLOS_DATA_DIR", str(city_base))
+    keys = {s.key for s in dataset_specs()}
+    assert {"network-herrenberg", "barriers-herrenberg", "elevators-herrenberg"} <= keys
+    monkeypatch.setenv("STUFENLOS_DATA_DIR", str(city_base / "nothing-here"))
+    keys = {s.key for s in dataset_specs()}
+    assert keys == {"reports", "analysis", "action-plan"}
+
+
 def test_every_dataset_has_an_explainer() -> None:
-    for spec in dataset_specs():
+    for spec in _all_cities():
         assert spec.explainer in EXPLAINERS, spec.key
 
 

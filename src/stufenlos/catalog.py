@@ -20,6 +20,7 @@ from typing import Final
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, SKOS, XSD
 
+from stufenlos.config import CityConfig
 from stufenlos.errors import StufenlosError
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "DistributionSpec",
     "build_catalog",
     "dataset_specs",
+    "imported_cities",
     "serialize",
 ]
 
@@ -115,11 +117,22 @@ def _licence_uri(name: str) -> str:
         raise CatalogError(msg) from None
 
 
-def _city_specs() -> list[DatasetSpec]:
+def imported_cities() -> list[CityConfig]:
+    """Configured cities that are imported under the data folder (and so are served)."""
+    from stufenlos.city import city_folder
     from stufenlos.config import discover_cities
 
+    return [
+        cfg
+        for name, cfg in sorted(discover_cities().items())
+        if (city_folder(name) / "network" / "edges.parquet").exists()
+    ]
+
+
+def _city_specs(cities: list[CityConfig]) -> list[DatasetSpec]:
     specs = []
-    for name, cfg in sorted(discover_cities().items()):
+    for cfg in cities:
+        name = cfg.name
         osm = [s for s in cfg.sources if s.licence == "ODbL-1.0"]
         licence = "ODbL-1.0" if osm else (cfg.sources[0].licence if cfg.sources else "ODbL-1.0")
         attribution = "; ".join(s.attribution for s in cfg.sources) or None
@@ -129,8 +142,8 @@ def _city_specs() -> list[DatasetSpec]:
             "attribution": attribution,
             "centroid": cfg.center,
             "state_key": state,
-            "landing_page": "plan/explainers",
         }
+        ogc = f"ogc/collections/{name}"
         specs.append(
             DatasetSpec(
                 key=f"network-{name}",
@@ -146,9 +159,13 @@ def _city_specs() -> list[DatasetSpec]:
                 keywords=("Barrierefreiheit", "Fußverkehr", "accessibility", "OpenStreetMap"),
                 distributions=(
                     DistributionSpec(
-                        "docs", "html", {"de": "API-Dokumentation", "en": "API docs"}, False
+                        f"api/cities/{name}",
+                        "json",
+                        {"de": "Stadt und Netz (JSON)", "en": "City and network (JSON)"},
+                        download=False,
                     ),
                 ),
+                landing_page=f"planner?city={name}",
                 **common,
             )
         )
@@ -167,7 +184,46 @@ def _city_specs() -> list[DatasetSpec]:
                 keywords=("Barrieren", "Barrierefreiheit", "barriers", "accessibility"),
                 distributions=(
                     DistributionSpec(
-                        "docs", "html", {"de": "API-Dokumentation", "en": "API docs"}, False
+                        f"{ogc}-barriers/items",
+                        "geojson",
+                        {"de": "OGC API Features (GeoJSON)", "en": "OGC API Features (GeoJSON)"},
+                        download=False,
+                    ),
+                    DistributionSpec(
+                        f"api/cities/{name}/barriers",
+                        "json",
+                        {"de": "JSON-API", "en": "JSON API"},
+                        download=False,
+                    ),
+                ),
+                landing_page=f"barriers?city={name}",
+                **common,
+            )
+        )
+        specs.append(
+            DatasetSpec(
+                key=f"elevators-{name}",
+                explainer="elevators",
+                title={"de": f"Aufzugsstatus {cfg.title}", "en": f"Elevator status {cfg.title}"},
+                description={
+                    "de": f"Aufzüge in {cfg.title} und ob sie in Betrieb sind, mit Zeitpunkt.",
+                    "en": f"Elevators in {cfg.title} and whether they are in service, with "
+                    "timestamps.",
+                },
+                themes=("TRAN",),
+                keywords=("Aufzug", "elevator", "Barrierefreiheit"),
+                distributions=(
+                    DistributionSpec(
+                        f"{ogc}-elevators/items",
+                        "geojson",
+                        {"de": "OGC API Features (GeoJSON)", "en": "OGC API Features (GeoJSON)"},
+                        download=False,
+                    ),
+                    DistributionSpec(
+                        f"api/cities/{name}/elevators",
+                        "json",
+                        {"de": "JSON-API", "en": "JSON API"},
+                        download=False,
                     ),
                 ),
                 **common,
@@ -176,30 +232,25 @@ def _city_specs() -> list[DatasetSpec]:
     return specs
 
 
-def dataset_specs(*, modified: dict[str, dt.datetime] | None = None) -> list[DatasetSpec]:
-    """Every dataset stufenlos publishes; ``modified`` maps keys to last-change times."""
+def dataset_specs(
+    *,
+    cities: list[CityConfig] | None = None,
+    modified: dict[str, dt.datetime] | None = None,
+) -> list[DatasetSpec]:
+    """Every dataset stufenlos publishes.
+
+    Parameters
+    ----------
+    cities
+        Cities whose network, barriers and elevators are served (default:
+        :func:`imported_cities`).
+    modified
+        Last-change times by dataset key.
+    """
     modified = modified or {}
-    specs = _city_specs()
+    specs = _city_specs(imported_cities() if cities is None else cities)
     dl_by = _licence_uri("dl-de/by-2-0")
     specs += [
-        DatasetSpec(
-            key="elevators",
-            explainer="elevators",
-            title={"de": "Aufzugsstatus", "en": "Elevator status"},
-            description={
-                "de": "Ob Aufzüge an Haltestellen und Bahnhöfen in Betrieb sind, mit Zeitpunkt.",
-                "en": "Whether elevators at stops and stations are in service, with timestamps.",
-            },
-            licence=_licence_uri("CC-BY-4.0"),
-            attribution="DB Station&Service AG (StaDa), CC BY 4.0; operators' status feeds",
-            themes=("TRAN",),
-            keywords=("Aufzug", "elevator", "Barrierefreiheit"),
-            distributions=(
-                DistributionSpec(
-                    "docs", "html", {"de": "API-Dokumentation", "en": "API docs"}, False
-                ),
-            ),
-        ),
         DatasetSpec(
             key="reports",
             explainer="reports",

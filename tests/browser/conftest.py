@@ -1,8 +1,8 @@
 """Browser-test fixtures: a live server, Debian's Chromium through Playwright, axe-core.
 
 * ``live_server``: ``uvicorn`` serving ``create_app()`` on a free port, in its own
-  process with a temporary ``DATABASE_URL`` and ``STUFENLOS_DATA_DIR``; yields the
-  base URL (no trailing slash).
+  process with a temporary ``DATABASE_URL`` and ``STUFENLOS_DATA_DIR`` holding one
+  imported city (:data:`LIVE_CITY`); yields the base URL (no trailing slash).
 * ``browser`` / ``page``: the system Chromium (``/usr/bin/chromium``, or
   ``$STUFENLOS_CHROMIUM``) launched headless by Playwright, never a downloaded build.
   Each test's page is screenshotted to ``test-artifacts/<test>.png`` at teardown.
@@ -32,6 +32,8 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
 AXE_JS = REPO / "node_modules" / "axe-core" / "axe.min.js"
+#: the city imported for the live server (the smallest bundled one)
+LIVE_CITY = "herrenberg"
 WCAG_TAGS = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa")
 CHROMIUM_ARGS = [
     "--headless",
@@ -77,7 +79,12 @@ def axe_source() -> str:
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Base URL of a uvicorn process serving ``create_app()`` on a temporary database."""
+    from stufenlos.build import import_city
+    from stufenlos.config import find_city
+
     folder = tmp_path_factory.mktemp("live-server")
+    # one small real city, so pages that need an imported city have one
+    import_city(find_city(LIVE_CITY), base=folder / "data", progress=False)
     port = _free_port()
     env = os.environ | {
         "DATABASE_URL": f"sqlite:///{folder / 'app.sqlite'}",

@@ -46,6 +46,9 @@ def test_plan_shows_both_commitments_with_status_and_live_figures(
     body = page.inner_text("main")
     assert "Live figures from stufenlos" in body
     assert "datasets in the catalogue" in body
+    barriers = page.locator("#ms-mob-barrier-information ~ ul li").first.inner_text()
+    assert "barriers in Herrenberg" in barriers
+    assert int(barriers.split()[0].replace(",", "")) > 0
     assert "Independent monitoring" in body
 
 
@@ -96,3 +99,18 @@ def test_axe_check_catches_violations(page: Any, axe_check: Callable[[Any], None
         axe_check(page)
     for rule in ("html-has-lang", "label", "color-contrast"):
         assert rule in str(err.value)
+
+
+def test_every_local_link_on_the_pages_works(page: Any, live_server: str) -> None:
+    seen: set[str] = set()
+    for path in ("/plan", "/plan/commitments/DEHHB0002", "/plan/dialogues", "/catalog.html"):
+        page.goto(live_server + path)
+        hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
+        seen |= {h.split("#")[0] for h in hrefs if h.startswith(live_server)}
+    assert len(seen) > 15
+    broken = []
+    for url in sorted(seen):
+        status = page.request.get(url).status
+        if status != 200:
+            broken.append((url, status))
+    assert not broken, broken
