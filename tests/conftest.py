@@ -79,7 +79,7 @@ def postgis_server() -> Iterator[str]:
     try:
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
     finally:
-        subprocess.run([*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast",
+        subprocess.run([*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate",
                         "-w", "stop"], check=False, capture_output=True)
         shutil.rmtree(folder, ignore_errors=True)
 

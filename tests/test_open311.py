@@ -17,13 +17,22 @@ V2 = "/open311/v2"
 EMAIL = "private.person@example.org"
 
 
-@pytest.fixture
-def client(tmp_path, monkeypatch) -> TestClient:
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'app.sqlite'}")
+@pytest.fixture(params=["sqlite", pytest.param("postgis", marks=pytest.mark.postgis)])
+def client(request: pytest.FixtureRequest, tmp_path, monkeypatch) -> TestClient:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'app.sqlite'}"
+    else:
+        url = request.getfixturevalue("postgis_url")
+    monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("STUFENLOS_DATA_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("STUFENLOS_REPORT_RATE", "1000/minute")
     with TestClient(create_app()) as c:
         yield c
+    from stufenlos.api.routes import open311
+
+    svc = open311._services.pop(url, None)
+    if svc is not None:
+        svc.store.close()
 
 
 @pytest.fixture

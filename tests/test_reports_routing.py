@@ -29,6 +29,11 @@ def hamburg(imported_city, monkeypatch, tmp_path):
     overrides_path("hamburg").unlink(missing_ok=True)
     yield city
     overrides_path("hamburg").unlink(missing_ok=True)
+    from stufenlos.api.routes import open311
+
+    svc = open311._services.pop(f"sqlite:///{tmp_path / 'app.sqlite'}", None)
+    if svc is not None:
+        svc.store.close()
 
 
 def test_report_moderation_route_fixed_route_returns(hamburg) -> None:
