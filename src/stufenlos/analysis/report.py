@@ -156,14 +156,16 @@ def report_context(result: AccessResult, *, stations: StationAnalysis | None = N
                   for n, v in zip(tab["name"], values, strict=True)]
         rows = covered.sort_values([people_col, "area_id"], ascending=[False, True])
         total_gap = float(covered[people_col].sum())
+        who = "residents" if setup.areas.weighted else "sample points (no population data)"
         ctx["map"] = {
             "svg": _choropleth(result, values, labels, "map-title"),
             "title": f"Gap in access to {cats[cat].label} within {bl} min: standard minus "
                      f"{prof}",
             "summary": (f"{_fmt_int(total_gap)} of {_fmt_int(covered['covered_population'].sum())}"
-                        f" covered residents reach {cats[cat].label} within {bl} min walking, "
-                        f"but not as a {prof.replace('_', ' ')} user. The largest gap in people "
-                        f"is in {rows['name'].iloc[0] if len(rows) else '–'}."),
+                        f" covered {who} reach {cats[cat].label} within {bl} min walking, "
+                        f"but not as a {prof.replace('_', ' ')} user."
+                        + (f" The largest gap is in {rows['name'].iloc[0]}."
+                           if total_gap > 0 and len(rows) else "")),
             "columns": ["Area", "Residents covered", f"Share standard ({bl} min)",
                         f"Share {prof}", "Gap (share)", "People affected"],
             "rows": [[r["name"], _fmt_int(r["covered_population"]),

@@ -1,0 +1,214 @@
+"""Equity analysis over HTTP: area tables, scenarios, the station ranking, and a page.
+
+* ``GET /api/analysis/{city}``: one row per area with, per profile, the measures
+  by category and the people by group (as ``stufenlos analyze --format json``);
+* ``POST /api/analysis/{city}/scenario``: a scenario body -> people who gain or
+  lose access, per area and in total;
+* ``GET /api/analysis/{city}/stations``: residents 65+ near step-free stations
+  and the ranking of stations that are not step-free;
+* ``GET /analysis`` and ``GET /analysis/{city}``: the report as a web page.
+
+Results are cached per city and settings; a city's import changes its folder's
+``network/network.json``, whose modification time is part of the cache key.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from stufenlos.analysis.access import AccessResult, AnalysisError, analyze, prepare
+from stufenlos.analysis.report import report_context
+from stufenlos.analysis.scenario import parse_scenario, run_scenario
+from stufenlos.analysis.stations import StationAnalysis, station_access
+from stufenlos.api.templating import render
+from stufenlos.city import City, load_city
+from stufenlos.config import discover_cities
+from stufenlos.errors import StufenlosError, UnknownCityError
+
+__all__ = ["router"]
+
+logger = logging.getLogger(__name__)
+
+router = APIRouter(tags=["analysis"])
+
+_CACHE: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+_LOCK = threading.Lock()
+_CACHE_SIZE = 16
+_MAX_PROFILES = 7
+
+
+def _cached(key: tuple[Any, ...], make: Any) -> Any:
+    with _LOCK:
+        if key in _CACHE:
+            _CACHE.move_to_end(key)
+            return _CACHE[key]
+    value = make()
+    with _LOCK:
+        _CACHE[key] = value
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return value
+
+
+def _city(name: str) -> tuple[City, float]:
+    city = load_city(name)
+    stamp = (city.folder / "network" / "network.json").stat().st_mtime
+    return city, stamp
+
+
+def _split(text: str | None) -> list[str] | None:
+    if not text:
+        return None
+    return [x.strip() for x in text.split(",") if x.strip()] or None
+
+
+def _budgets(text: str) -> list[float]:
+    try:
+        values = [float(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        msg = f"budgets must be minutes separated by commas, got {text!r}"
+        raise AnalysisError(msg) from None
+    if not values or len(values) > 6 or max(values) > 60:
+        msg = "give one to six budgets of at most 60 minutes"
+        raise AnalysisError(msg)
+    return values
+
+
+def _analysis(name: str, profiles: str, categories: str | None, budgets: str) -> AccessResult:
+    city, stamp = _city(name)
+    profs = _split(profiles) or ["standard"]
+    if len(profs) > _MAX_PROFILES:
+        msg = f"at most {_MAX_PROFILES} profiles"
+        raise AnalysisError(msg)
+    cats = _split(categories)
+    bud = _budgets(budgets)
+    key = ("analysis", name, stamp, tuple(profs), tuple(cats or ()), tuple(bud))
+    return _cached(key, lambda: analyze(city, profiles=profs, categories=cats,
+                                        budgets_min=bud))
+
+
+def _stations(name: str, distance_m: float) -> StationAnalysis:
+    city, stamp = _city(name)
+    return _cached(("stations", name, stamp, distance_m),
+                   lambda: station_access(city, distance_m=distance_m))
+
+
+class AreaTable(BaseModel):
+    """Per-area results of an analysis."""
+
+    city: str
+    profiles: list[str]
+    budgets_min: list[float]
+    categories: list[str]
+    notes: list[str]
+    totals: dict[str, Any]
+    areas: list[dict[str, Any]]
+
+
+class ScenarioRequest(BaseModel):
+    """A scenario to run, with the analysis settings."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    scenario: dict[str, Any] = Field(description="name, description and changes (see docs)")
+    profiles: list[str] = Field(default_factory=lambda: ["standard", "wheelchair"],
+                                min_length=1, max_length=_MAX_PROFILES)
+    categories: list[str] | None = None
+    budget_min: float = Field(15.0, gt=0, le=60)
+
+
+class ScenarioAnswer(BaseModel):
+    """People who gain or lose access under a scenario."""
+
+    scenario: dict[str, Any]
+    applied: list[str]
+    budget_min: float
+    totals: list[dict[str, Any]]
+    areas: list[dict[str, Any]]
+
+
+class StationAnswer(BaseModel):
+    """Residents near step-free stations and the stations to fix first."""
+
+    distance_m: float
+    profile: str
+    notes: list[str]
+    areas: list[dict[str, Any]]
+    ranking: list[dict[str, Any]]
+
+
+_PROFILES_Q = Annotated[str, Query(description="Profiles, comma-separated.")]
+_CATS_Q = Annotated[str | None, Query(description="Categories, comma-separated.")]
+_BUDGETS_Q = Annotated[str, Query(description="Budgets in minutes, comma-separated.")]
+
+
+@router.get("/api/analysis/{city}", response_model=AreaTable,
+            summary="Reach per area, profile and group, with the equity gap")
+def area_table(city: str, profiles: _PROFILES_Q = "standard,wheelchair",
+               categories: _CATS_Q = None, budgets: _BUDGETS_Q = "5,10,15",
+               covered_only: bool = False) -> AreaTable:
+    res = _analysis(city, profiles, categories, budgets)
+    return AreaTable(city=city, profiles=res.profiles, budgets_min=res.budgets_min,
+                     categories=res.setup.category_names, notes=res.notes, totals=res.totals(),
+                     areas=res.area_rows(covered_only=covered_only))
+
+
+@router.post("/api/analysis/{city}/scenario", response_model=ScenarioAnswer,
+             summary="Run a what-if scenario")
+def scenario(city: str, body: ScenarioRequest) -> ScenarioAnswer:
+    c, _ = _city(city)
+    sc = parse_scenario(body.scenario, where="scenario")
+    budgets = sorted({5.0, 10.0, 15.0, float(body.budget_min)})
+    setup = prepare(c, categories=body.categories, budgets_min=budgets)
+    res = run_scenario(setup, sc, profiles=body.profiles, budget_min=float(body.budget_min))
+    return ScenarioAnswer(**res.to_dict())
+
+
+@router.get("/api/analysis/{city}/stations", response_model=StationAnswer,
+            summary="Residents 65+ near step-free stations; stations to fix first")
+def stations(city: str, distance_m: Annotated[float, Query(gt=0, le=5000)] = 600.0
+             ) -> StationAnswer:
+    return StationAnswer(**_stations(city, distance_m).to_dict())
+
+
+@router.get("/analysis", response_class=HTMLResponse, include_in_schema=False)
+def analysis_index(request: Request) -> HTMLResponse:
+    cities = []
+    for name, cfg in sorted(discover_cities().items()):
+        try:
+            load_city(name)
+        except StufenlosError:
+            continue
+        cities.append({"name": name, "title": cfg.title})
+    return render(request, "analysis/index.html", {"cities": cities})
+
+
+@router.get("/analysis/{city}", response_class=HTMLResponse, include_in_schema=False)
+def analysis_page(request: Request, city: str, profiles: _PROFILES_Q = "standard,wheelchair",
+                  budgets: _BUDGETS_Q = "5,10,15",
+                  p: Annotated[list[str] | None, Query(description="Profiles (repeated).")] = None
+                  ) -> HTMLResponse:
+    if p:  # the page's form sends one `p` per ticked profile
+        profiles = ",".join(["standard", *[x for x in p if x != "standard"]])
+    try:
+        res = _analysis(city, profiles, None, budgets)
+    except UnknownCityError as exc:
+        return render(request, "analysis/index.html", {"cities": [], "error": str(exc)},
+                      status_code=404)
+    st = None
+    c = res.setup.city
+    if c.config.input_paths("stations") and res.setup.areas.kind == "areas":
+        st = _stations(city, 600.0)
+    ctx = report_context(res, stations=st)
+    from stufenlos.profiles import PRESETS
+
+    return render(request, "analysis/page.html", {
+        "r": ctx, "city_name": city, "all_profiles": list(PRESETS),
+        "chosen": set(res.profiles), "budgets_text": budgets})

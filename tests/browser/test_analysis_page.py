@@ -1,0 +1,51 @@
+"""The equity analysis page in a real Chromium: axe-core clean, usable by keyboard."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import LIVE_CITY
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.mark.parametrize("query", ["", "?lang=en", "?lang=ls"])
+def test_analysis_page_has_no_wcag_violations(
+    page: Any, live_server: str, axe_check: Callable[[Any], None], query: str
+) -> None:
+    response = page.goto(f"{live_server}/analysis/{LIVE_CITY}{query}")
+    assert response is not None and response.status == 200
+    assert page.locator("main h1").count() == 1
+    # every chart has an accessible name and a caption; the data is in a table too
+    charts = page.locator("main svg[role=img]")
+    assert charts.count() >= 1
+    for i in range(charts.count()):
+        assert charts.nth(i).get_attribute("aria-labelledby")
+    assert page.locator("main figcaption").count() == charts.count()
+    assert page.locator("main table").count() >= 2
+    axe_check(page)
+
+
+def test_profiles_can_be_changed_by_keyboard(page: Any, live_server: str) -> None:
+    page.goto(f"{live_server}/analysis/{LIVE_CITY}?lang=en")
+    walker = page.get_by_label("walker", exact=True)
+    walker.focus()
+    page.keyboard.press("Space")
+    assert walker.is_checked()
+    page.get_by_role("button", name="Recalculate").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**p=walker**")
+    header = page.locator("main table").first.inner_text()
+    assert "walker" in header and "standard" in header
+
+
+def test_index_lists_the_city(page: Any, live_server: str,
+                              axe_check: Callable[[Any], None]) -> None:
+    page.goto(f"{live_server}/analysis?lang=en")
+    page.get_by_role("link", name="Herrenberg").click()
+    page.wait_for_url(f"**/analysis/{LIVE_CITY}**")
+    assert page.locator("main h1").count() == 1
+    axe_check(page)
