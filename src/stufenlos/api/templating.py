@@ -52,6 +52,7 @@ NAV: list[tuple[str, str, str]] = [
     ("/plan/glossary", "Glossar", "Glossary"),
     ("/catalog.html", "Datenkatalog", "Data catalogue"),
     ("/reports", "Barrieren melden", "Report barriers"),
+    ("/analysis", "Erreichbarkeit", "Equity analysis"),
 ]
 
 #: where the brand link in the header leads
