@@ -101,3 +101,25 @@ def test_rejected_and_non_blocking_reports_leave_routes_alone(hamburg) -> None:
                                  jurisdiction="hamburg"), client="c")
     assert svc.accept(lost.id, actor="m").edge_ids == []
     assert overrides_for("hamburg").active() == []
+
+
+def test_broken_elevator_closes_the_nearest_elevator(hamburg) -> None:
+    edges = hamburg.network.edges
+    elevator = int(edges.index[edges["elevator"].fillna(False)][0])
+    centre = shapely.from_wkb(edges["geometry"].iloc[elevator]).centroid
+    lat, lon = centre.y + 0.0002, centre.x  # about 22 m north of the lift
+    nearest_way = nearest_arcs(hamburg.network, lat, lon)
+    assert elevator not in nearest_way
+    svc = report_service()
+    from stufenlos.reports import Submission
+
+    lift = svc.submit(Submission(service_code="broken-elevator", lat=lat, lon=lon,
+                                 jurisdiction="hamburg", attributes={"equipment": "elevator"}),
+                      client="a")
+    accepted = svc.accept(lift.id, actor="m")
+    assert elevator in accepted.edge_ids
+    assert all(bool(edges["elevator"].iloc[a]) for a in accepted.edge_ids)
+    closed = {int(o.ref) for o in overrides_for("hamburg").active()}
+    assert closed == set(accepted.edge_ids)
+    svc.set_status(lift.id, "fixed", actor="m")
+    assert overrides_for("hamburg").active() == []
