@@ -12,11 +12,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from stufenlos.ingest.gtfs import GtfsError, GtfsWarning
 from stufenlos.transit import (
     NoJourneyError,
     Timetable,
     TransitProfile,
     departures,
+    load_city_transit,
     plan_journey,
     transit_profile,
 )
@@ -263,3 +265,40 @@ def test_wmata_closing_an_elevator_changes_the_journey(wmata):
     known = plan_journey(wmata, BALLSTON, COURT_HOUSE, at, profile="wheelchair",
                          elevator_state=ok)[-1]
     assert not any("elevator" in u for u in known.unknowns)
+
+
+# -- a city's validated feed copy ----------------------------------------------------
+
+
+def test_a_broken_feed_update_keeps_the_imported_copy(tmp_path, monkeypatch):
+    cities = tmp_path / "cities"
+    (cities / "gtfstown").mkdir(parents=True)
+    feed = cities / "gtfstown" / "feed.zip"
+    feed.write_bytes(VRN.read_bytes())
+    (cities / "gtfstown" / "city.toml").write_text(
+        'name = "gtfstown"\ntitle = "GTFS town"\ntimezone = "Europe/Berlin"\n\n'
+        '[[inputs]]\nkind = "gtfs"\npath = "feed.zip"\n')
+    monkeypatch.setenv("STUFENLOS_CITIES_DIR", str(cities))
+    base = tmp_path / "var"
+    ct = load_city_transit("gtfstown", base=base)
+    copy = base / "gtfstown" / "transit" / "gtfs.zip"
+    assert copy.read_bytes() == VRN.read_bytes()
+    assert ct.city is None  # not imported: straight-line walks
+    assert plan_journey(ct.timetable(DAY), HD_HBF, HANDSCHUHSHEIM,
+                        dt.datetime(2022, 9, 1, 8, 0))
+    # A broken update: stop_times line 3 has a bad time.
+    folder = tmp_path / "broken"
+    with zipfile.ZipFile(VRN) as zf:
+        zf.extractall(folder)
+    st_txt = folder / "stop_times.txt"
+    st_txt.write_text(st_txt.read_text().replace("08:52:00", "8h52", 1))
+    with zipfile.ZipFile(feed, "w") as zf:
+        for p in folder.iterdir():
+            zf.write(p, p.name)
+    with pytest.warns(GtfsWarning, match=r"stop_times\.txt line 3.*keeping the feed imported"):
+        again = load_city_transit("gtfstown", base=base)
+    assert copy.read_bytes() == VRN.read_bytes()
+    assert len(again.timetable(DAY).runs) > 0
+    # Without an earlier copy the error is raised.
+    with pytest.raises(GtfsError, match=r"stop_times\.txt line 3"):
+        load_city_transit("gtfstown", base=tmp_path / "fresh")

@@ -22,9 +22,11 @@ import itertools
 import json
 import logging
 import math
+import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 from zoneinfo import ZoneInfo
 
@@ -35,8 +37,9 @@ from scipy.sparse import csgraph
 from scipy.spatial import cKDTree
 
 from stufenlos._raptor import INF, PatternArrays, build_patterns, run_raptor
+from stufenlos._util import atomic_write_bytes
 from stufenlos.errors import StufenlosError
-from stufenlos.ingest.gtfs import Feed, read_feed
+from stufenlos.ingest.gtfs import Feed, GtfsError, GtfsWarning, import_feed, read_feed
 
 if TYPE_CHECKING:
     import os
@@ -60,6 +63,7 @@ __all__ = [
     "Walker",
     "departures",
     "departures_to_json",
+    "imported_feed",
     "load_city_transit",
     "plan_journey",
     "transit_profile",
@@ -1331,6 +1335,41 @@ def _walk_geometry(it: Itinerary, router: Router, profile: TransitProfile) -> No
                 leg.unknowns.append("the walk breaks a limit of the profile; see the route")
 
 
+def imported_feed(src: str | os.PathLike[str], folder: str | os.PathLike[str]) -> Path:
+    """A validated copy of the feed ``src`` in ``folder``, refreshed when ``src`` changes.
+
+    A new or changed feed is validated first (:func:`stufenlos.ingest.gtfs.import_feed`);
+    if it fails, an earlier copy is kept and used (with a :class:`GtfsWarning`),
+    and without one the :class:`GtfsError` is raised.
+    """
+    source = Path(src)
+    out = Path(folder)
+    dest, stamp = out / "gtfs.zip", out / "source.json"
+    try:
+        st = source.stat()
+    except FileNotFoundError:
+        raise GtfsError(source, "no such GTFS zip file or folder") from None
+    sig = {"path": str(source.resolve()), "size": st.st_size, "mtime_ns": st.st_mtime_ns}
+    if dest.exists() and stamp.exists():
+        try:
+            if json.loads(stamp.read_text("utf-8")) == sig:
+                return dest
+        except json.JSONDecodeError:
+            pass
+    try:
+        problems = import_feed(source, dest)
+    except GtfsError as exc:
+        if not dest.exists():
+            raise
+        msg = f"{exc}; keeping the feed imported earlier ({dest})"
+        warnings.warn(msg, GtfsWarning, stacklevel=2)
+        return dest
+    for p in problems:
+        log.warning("%s", p)
+    atomic_write_bytes(stamp, json.dumps(sig).encode("utf-8"))
+    return dest
+
+
 def load_city_transit(
     name: str, *, base: str | os.PathLike[str] | None = None,
     status: Iterable[str] = (),
@@ -1340,8 +1379,9 @@ def load_city_transit(
     Parameters
     ----------
     name
-        City name. Its first ``gtfs`` input is the timetable; its ``osm`` and
-        ``stations`` inputs give stop verdicts and elevators.
+        City name. Its first ``gtfs`` input is the timetable (used through a
+        validated copy in the city's data folder, see :func:`imported_feed`);
+        its ``osm`` and ``stations`` inputs give stop verdicts and elevators.
     base
         Data folder of imported cities; walking legs use the router of the
         imported city, or straight-line estimates if it is not imported.
@@ -1349,7 +1389,7 @@ def load_city_transit(
         Status feeds (JSON/CSV files or URLs, ``sensorthings+https://...``)
         to read once now, in addition to the city's ``status`` inputs.
     """
-    from stufenlos.city import load_city
+    from stufenlos.city import city_folder, load_city
     from stufenlos.config import find_city
     from stufenlos.equipment import (
         EquipmentRegistry,
@@ -1364,7 +1404,8 @@ def load_city_transit(
     if not gtfs:
         msg = f"city {name!r} has no GTFS input in its city.toml"
         raise StufenlosError(msg)
-    feed = read_feed(gtfs[0])
+    feed_path = imported_feed(gtfs[0], city_folder(name, base) / "transit")
+    feed = read_feed(feed_path)
     tz = str(feed.agency["agency_timezone"].iloc[0]) if len(feed.agency) else config.timezone
     osm_paths = [p for p in config.input_paths("osm") if p.suffix in (".pbf", ".osm", ".bz2")]
     osm = read_osm_stop_features(osm_paths[0]) if osm_paths else None
@@ -1375,7 +1416,7 @@ def load_city_transit(
     except UnknownCityError:
         log.info("%s is not imported; walking legs are straight-line estimates", name)
         city = None
-    ct = CityTransit(feed_path=gtfs[0], timezone=tz, stop_access=access, equipment=registry,
+    ct = CityTransit(feed_path=feed_path, timezone=tz, stop_access=access, equipment=registry,
                      city=city)
     feeds = [str(config.resolve(spec.path)) for spec in config.inputs_of("status")]
     for url in [*feeds, *status]:
