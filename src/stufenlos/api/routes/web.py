@@ -150,7 +150,7 @@ def _route_context(request: Request, city: Any, lang: str) -> dict[str, Any]:
     if route is not None:
         params = {k: v for k, v in q.items() if k != "lang"}
         params["lang"] = lang
-        share = f"{request.url.path}?{urlencode(params)}"
+        share = f"/planner?{urlencode(params)}"
     return {"profile": profile, "optimize": optimize, "limit_fields": fields,
             "from_text": from_text, "to_text": to_text, "start": start, "dest": dest,
             "route": route, "errors": errors, "query": urlencode(list(q.items())),

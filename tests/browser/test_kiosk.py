@@ -1,0 +1,44 @@
+"""The information pillar page in Chromium: large type, readable structure, axe-core."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser._city_server import city_server
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def server(imported_city, city_base, tmp_path_factory):
+    imported_city("hamburg")
+    with city_server(city_base, tmp_path_factory.mktemp("kiosk")) as base:
+        yield base
+
+
+def test_kiosk_page_is_large_readable_and_pausable(page, server, axe_check) -> None:
+    page.goto(f"{server}/kiosk/hamburg/jungfernstieg?lang=de")
+    assert page.locator("h1").inner_text() == "Jungfernstieg"
+    headings = page.locator(".kiosk h2").all_inner_texts()
+    assert headings[:3] == ["Stufenloser Zugang", "Nächste Abfahrten", "Aufzüge"]
+    size = page.evaluate("() => parseFloat(getComputedStyle("
+                         "document.querySelector('.kiosk-big')).fontSize)")
+    assert size >= 28  # readable from 2 m
+    assert page.locator(".kiosk-list li").count() == 6
+    pause = page.locator("#kiosk-pause")
+    assert pause.is_visible()
+    assert pause.get_attribute("aria-pressed") == "false"
+    pause.focus()
+    page.keyboard.press("Enter")
+    assert pause.get_attribute("aria-pressed") == "true"
+    axe_check(page)
+
+
+def test_kiosk_refreshes_its_content(page, server) -> None:
+    page.add_init_script("window.__realSetInterval = window.setInterval;"
+                         "window.setInterval = (fn, ms) => window.__realSetInterval(fn, 300);")
+    page.goto(f"{server}/kiosk/hamburg/jungfernstieg?lang=en")
+    page.evaluate("() => document.querySelector('#kiosk-body section').dataset.old = '1'")
+    with page.expect_response(lambda r: "fragment=1" in r.url and r.status == 200):
+        page.wait_for_function("() => !document.querySelector('#kiosk-body section[data-old]')")
+    assert "Step-free access" in page.locator("#kiosk-body").inner_text()
