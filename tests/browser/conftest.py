@@ -77,17 +77,30 @@ def axe_source() -> str:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Base URL of a uvicorn process serving ``create_app()`` on a temporary database."""
+def live_server_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The live server's folder: ``app.sqlite`` and ``data/`` with :data:`LIVE_CITY` imported."""
     from stufenlos.build import import_city
     from stufenlos.config import find_city
 
     folder = tmp_path_factory.mktemp("live-server")
     # one small real city, so pages that need an imported city have one
     import_city(find_city(LIVE_CITY), base=folder / "data", progress=False)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def live_database_url(live_server_folder: Path) -> str:
+    """The live server's ``DATABASE_URL`` (to prepare rows the pages then show)."""
+    return f"sqlite:///{live_server_folder / 'app.sqlite'}"
+
+
+@pytest.fixture(scope="session")
+def live_server(live_server_folder: Path, live_database_url: str) -> Iterator[str]:
+    """Base URL of a uvicorn process serving ``create_app()`` on a temporary database."""
+    folder = live_server_folder
     port = _free_port()
     env = os.environ | {
-        "DATABASE_URL": f"sqlite:///{folder / 'app.sqlite'}",
+        "DATABASE_URL": live_database_url,
         "STUFENLOS_DATA_DIR": str(folder / "data"),
     }
     log = (folder / "server.log").open("wb")

@@ -114,3 +114,44 @@ def test_every_local_link_on_the_pages_works(page: Any, live_server: str) -> Non
         if status != 200:
             broken.append((url, status))
     assert not broken, broken
+
+
+def test_editor_publishes_an_update_with_the_form(
+    browser: Any, live_server: str, live_database_url: str, axe_check: Callable[[Any], None]
+) -> None:
+    from stufenlos.plan import service
+
+    store = service.PlanStore(live_database_url)
+    with store.session() as session:
+        service.create_editor(
+            session,
+            service.EditorCreate(username="erika", secret="correct horse battery"),
+            actor="test",
+        )
+    store.close()
+    context = browser.new_context(
+        http_credentials={"username": "erika", "password": "correct horse battery"}
+    )
+    pg = context.new_page()
+    try:
+        pg.goto(f"{live_server}/plan/edit?lang=en")
+        axe_check(pg)
+        pg.select_option("#commitment", "data-dialogues")
+        pg.fill("#quarter", "Q2 2024")  # wrong format: the server explains
+        pg.fill("#progress_pct", "40")
+        pg.fill("#text_en", "Second data dialogue held.")
+        pg.evaluate("() => document.querySelector('#quarter').removeAttribute('pattern')")
+        pg.get_by_role("button", name="Publish").click()
+        assert pg.get_by_role("alert").is_visible()
+        assert "quarter" in pg.get_by_role("alert").inner_text()
+        assert pg.input_value("#text_en") == "Second data dialogue held."
+        axe_check(pg)
+        pg.fill("#quarter", "2024-Q2")
+        pg.get_by_role("button", name="Publish").click()
+        pg.wait_for_url("**done=update**")
+        assert "Quarterly update published." in pg.get_by_role("status").inner_text()
+        pg.goto(f"{live_server}/plan/commitments/data-dialogues?lang=en")
+        assert "Second data dialogue held." in pg.inner_text("main")
+        assert "40 %" in pg.inner_text("main")
+    finally:
+        context.close()

@@ -8,81 +8,33 @@ written to the audit log and, unless it concerns accounts, to the Atom feed.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import threading
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from fastapi.security import HTTPBasic, HTTPBasicCredentials
+from fastapi.security import HTTPBasicCredentials
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
+from stufenlos.api.plan_deps import basic_auth, editor_from, get_store, today
+from stufenlos.api.routes.plan_edit import router as edit_router
 from stufenlos.api.templating import render
-from stufenlos.db import database_url
 from stufenlos.plan import export as plan_export
 from stufenlos.plan import service
 from stufenlos.plan.explainers import EXPLAINERS, GLOSSARY
 from stufenlos.plan.live import default_providers, live_figures
-from stufenlos.plan.models import AuditEntry, DialogueEvent, Editor
+from stufenlos.plan.models import AuditEntry, DialogueEvent
 
 __all__ = ["get_store", "router"]
 
 router = APIRouter(tags=["plan"])
 
-_stores: dict[str, service.PlanStore] = {}
-_lock = threading.Lock()
-_basic = HTTPBasic(auto_error=False, realm="stufenlos editors")
-
-
-def get_store() -> service.PlanStore:
-    """The plan store of the current ``DATABASE_URL`` (migrated, seeded once if empty).
-
-    Set ``STUFENLOS_PLAN_SEED=0`` to start with an empty plan instead of the
-    Hamburg 2022–2024 plan.
-    """
-    url = database_url()
-    with _lock:
-        store = _stores.get(url)
-        if store is None:
-            store = service.PlanStore(url)
-            if os.environ.get("STUFENLOS_PLAN_SEED", "1") != "0":
-                from stufenlos.plan.seed import seed_hamburg
-
-                try:
-                    with store.session() as session:
-                        if plan_export.row_count(session) == 0:
-                            seed_hamburg(session)
-                except IntegrityError:  # another worker process seeded it first
-                    pass
-            _stores[url] = store
-    return store
-
-
 Store = Annotated[service.PlanStore, Depends(get_store)]
-
-
-def _today() -> dt.date:
-    return dt.datetime.now(dt.UTC).date()
-
-
-def _editor(session: Any, credentials: HTTPBasicCredentials | None) -> Editor:
-    challenge = {"WWW-Authenticate": 'Basic realm="stufenlos editors", charset="UTF-8"'}
-    if credentials is None:
-        msg = "editing needs an editor account (HTTP Basic authentication)"
-        raise HTTPException(status_code=401, detail=msg, headers=challenge)
-    try:
-        return service.authenticate(session, credentials.username, credentials.password)
-    except service.AuthenticationError as exc:
-        raise HTTPException(status_code=401, detail=str(exc), headers=challenge) from None
-
-
-Credentials = Annotated[HTTPBasicCredentials | None, Depends(_basic)]
+Credentials = Annotated[HTTPBasicCredentials | None, Depends(basic_auth)]
 
 
 def _overview(store: service.PlanStore) -> dict[str, Any]:
     with store.session() as session:
-        plan = service.plan_overview(session, today=_today())
+        plan = service.plan_overview(session, today=today())
     features = {m["feature"] for c in plan["commitments"] for m in c["milestones"] if m["feature"]}
     figures = live_figures(features, default_providers(store.engine))
     for c in plan["commitments"]:
@@ -179,7 +131,7 @@ def api_plan(store: Store) -> dict[str, Any]:
 def api_commitment(slug: str, store: Store) -> dict[str, Any]:
     """One commitment by slug or OGP id, with milestones, schedule and flags."""
     with store.session() as session:
-        return service.commitment_detail(session, slug, today=_today())
+        return service.commitment_detail(session, slug, today=today())
 
 
 def _events(store: service.PlanStore) -> list[dict[str, Any]]:
@@ -235,7 +187,7 @@ def api_add_update(
 ) -> dict[str, Any]:
     """Publish a quarterly status update (role ``edit``)."""
     with store.session() as session:
-        editor = _editor(session, credentials)
+        editor = editor_from(session, credentials)
         update = service.add_status_update(session, editor, slug, body)
         return service.to_dict(update)
 
@@ -246,7 +198,7 @@ def api_change_milestone(
 ) -> dict[str, Any]:
     """Change a milestone's status, due date or evidence (role ``edit``)."""
     with store.session() as session:
-        editor = _editor(session, credentials)
+        editor = editor_from(session, credentials)
         return service.to_dict(service.change_milestone(session, editor, slug, body))
 
 
@@ -258,7 +210,7 @@ def api_add_assessment(
 ) -> dict[str, Any]:
     """Record an independent-monitor assessment (role ``monitor``)."""
     with store.session() as session:
-        editor = _editor(session, credentials)
+        editor = editor_from(session, credentials)
         return service.to_dict(service.add_assessment(session, editor, slug, body))
 
 
@@ -268,7 +220,7 @@ def api_add_meeting(
 ) -> dict[str, Any]:
     """Publish a meeting with its decisions (role ``edit``)."""
     with store.session() as session:
-        editor = _editor(session, credentials)
+        editor = editor_from(session, credentials)
         return service.to_dict(service.add_meeting(session, editor, slug, body))
 
 
@@ -278,7 +230,7 @@ def api_add_dialogue(
 ) -> dict[str, Any]:
     """Announce or document a data-dialogue event (role ``edit``)."""
     with store.session() as session:
-        editor = _editor(session, credentials)
+        editor = editor_from(session, credentials)
         return service.to_dict(service.add_dialogue_event(session, editor, body))
 
 
@@ -288,7 +240,7 @@ def api_add_editor(
 ) -> dict[str, Any]:
     """Create an editor account (role ``admin``); the secret is stored hashed."""
     with store.session() as session:
-        admin = _editor(session, credentials)
+        admin = editor_from(session, credentials)
         service.require_role(admin, "admin")
         editor = service.create_editor(session, body, actor=admin.username)
         return {"username": editor.username, "roles": editor.roles}
@@ -298,8 +250,11 @@ def api_add_editor(
 def api_audit(store: Store, credentials: Credentials, limit: int = 200) -> list[dict[str, Any]]:
     """Every edit with who, when, before and after (any editor role)."""
     with store.session() as session:
-        _editor(session, credentials)
+        editor_from(session, credentials)
         rows = session.scalars(
             select(AuditEntry).order_by(AuditEntry.id.desc()).limit(max(1, min(limit, 5000)))
         )
         return [service.to_dict(r) for r in rows]
+
+
+router.include_router(edit_router)  # the editor pages (/plan/edit)

@@ -1,0 +1,64 @@
+"""Dependencies shared by the plan routes: the plan store and the editor login."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import threading
+from typing import Any
+
+from fastapi import HTTPException
+from fastapi.security import HTTPBasic, HTTPBasicCredentials
+from sqlalchemy.exc import IntegrityError
+
+from stufenlos.db import database_url
+from stufenlos.plan import export as plan_export
+from stufenlos.plan import service
+from stufenlos.plan.models import Editor
+
+__all__ = ["basic_auth", "editor_from", "get_store", "today"]
+
+_stores: dict[str, service.PlanStore] = {}
+_lock = threading.Lock()
+basic_auth = HTTPBasic(auto_error=False, realm="stufenlos editors")
+
+
+def get_store() -> service.PlanStore:
+    """The plan store of the current ``DATABASE_URL`` (migrated, seeded once if empty).
+
+    Set ``STUFENLOS_PLAN_SEED=0`` to start with an empty plan instead of the
+    Hamburg 2022–2024 plan.
+    """
+    url = database_url()
+    with _lock:
+        store = _stores.get(url)
+        if store is None:
+            store = service.PlanStore(url)
+            if os.environ.get("STUFENLOS_PLAN_SEED", "1") != "0":
+                from stufenlos.plan.seed import seed_hamburg
+
+                try:
+                    with store.session() as session:
+                        if plan_export.row_count(session) == 0:
+                            seed_hamburg(session)
+                except IntegrityError:  # another worker process seeded it first
+                    pass
+            _stores[url] = store
+    return store
+
+
+def today() -> dt.date:
+    """Today in UTC (the reference day of overdue flags)."""
+    return dt.datetime.now(dt.UTC).date()
+
+
+def editor_from(session: Any, credentials: HTTPBasicCredentials | None) -> Editor:
+    """The logged-in editor, or a 401 that makes the browser ask for name and secret."""
+    challenge = {"WWW-Authenticate": 'Basic realm="stufenlos editors", charset="UTF-8"'}
+    if credentials is None:
+        msg = "editing needs an editor account (HTTP Basic authentication)"
+        raise HTTPException(status_code=401, detail=msg, headers=challenge)
+    try:
+        return service.authenticate(session, credentials.username, credentials.password)
+    except service.AuthenticationError as exc:
+        raise HTTPException(status_code=401, detail=str(exc), headers=challenge) from None

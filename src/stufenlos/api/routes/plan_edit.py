@@ -1,0 +1,173 @@
+"""Editor pages for staff: publish a quarterly update, change a milestone's status.
+
+The browser asks for the editor's name and secret (HTTP Basic). Each form
+carries a token derived from the editor's stored secret hash, and a POST whose
+``Origin`` is another site is refused, so other sites cannot post in an
+editor's name. The same checks and audit log as the JSON API apply.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.security import HTTPBasicCredentials
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from stufenlos.api.plan_deps import basic_auth, editor_from, get_store, today
+from stufenlos.api.templating import page_language, render
+from stufenlos.plan import service
+from stufenlos.plan.models import MILESTONE_STATUSES, Commitment, Editor, Milestone
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["plan"], include_in_schema=False)
+Credentials = Annotated[HTTPBasicCredentials | None, Depends(basic_auth)]
+Store = Annotated[service.PlanStore, Depends(get_store)]
+
+
+def form_token(editor: Editor) -> str:
+    """The anti-forgery token of an editor's forms (changes when the secret changes)."""
+    key = editor.secret_hash.encode("utf-8")
+    return hmac.new(key, f"plan-edit:{editor.username}".encode(), hashlib.sha256).hexdigest()
+
+
+def _check_post(request: Request, editor: Editor, token: str) -> None:
+    origin = request.headers.get("origin")
+    if origin and origin != "null" and urlsplit(origin).netloc != request.url.netloc:
+        raise HTTPException(status_code=403, detail="form posted from another site")
+    if not hmac.compare_digest(token, form_token(editor)):
+        raise HTTPException(status_code=403, detail="form token does not match; reload the page")
+
+
+def _page(
+    request: Request,
+    store: service.PlanStore,
+    editor: Editor,
+    *,
+    message: str | None = None,
+    errors: list[str] | None = None,
+    values: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    with store.session() as session:
+        commitments = [
+            service.commitment_detail(session, c.slug, today=today())
+            for c in session.scalars(select(Commitment).order_by(Commitment.position))
+        ]
+        milestones = [
+            service.to_dict(m)
+            for m in session.scalars(
+                select(Milestone).order_by(Milestone.commitment_id, Milestone.position)
+            )
+        ]
+    ctx = {
+        "editor": {"username": editor.username, "roles": editor.roles},
+        "can_edit": "edit" in editor.roles or "admin" in editor.roles,
+        "token": form_token(editor),
+        "commitments": commitments,
+        "milestones": milestones,
+        "statuses": MILESTONE_STATUSES,
+        "message": message,
+        "errors": errors or [],
+        "values": values or {},
+    }
+    return render(request, "plan/edit.html", ctx, status_code=status_code)
+
+
+@router.get("/plan/edit", response_class=HTMLResponse)
+def edit_page(request: Request, store: Store, credentials: Credentials) -> HTMLResponse:
+    """The editor's forms (asks for the editor's name and secret)."""
+    with store.session() as session:
+        editor = editor_from(session, credentials)
+    done = request.query_params.get("done")
+    messages = {
+        "update": ("Quartalsbericht veröffentlicht.", "Quarterly update published."),
+        "milestone": ("Meilenstein geändert.", "Milestone changed."),
+    }
+    message = None
+    if done in messages:
+        de, en = messages[done]
+        message = en if page_language(request) == "en" else de
+    return _page(request, store, editor, message=message)
+
+
+def _errors(exc: ValidationError | service.PlanError) -> list[str]:
+    if isinstance(exc, ValidationError):
+        return [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
+    return [str(exc)]
+
+
+@router.post("/plan/edit/update", response_model=None)
+def post_update(
+    request: Request,
+    store: Store,
+    credentials: Credentials,
+    token: Annotated[str, Form()],
+    commitment: Annotated[str, Form()],
+    quarter: Annotated[str, Form()],
+    progress_pct: Annotated[str, Form()],
+    text_de: Annotated[str, Form()] = "",
+    text_en: Annotated[str, Form()] = "",
+) -> Response:
+    """Publish a quarterly update from the form; errors come back on the same page."""
+    lang = page_language(request)
+    values = {
+        "commitment": commitment,
+        "quarter": quarter,
+        "progress_pct": progress_pct,
+        "text_de": text_de,
+        "text_en": text_en,
+    }
+    with store.session() as session:
+        editor = editor_from(session, credentials)
+        _check_post(request, editor, token)
+        try:
+            data = service.StatusUpdateCreate(
+                quarter=quarter.strip(),
+                progress_pct=progress_pct.strip() or -1,
+                text={k: v.strip() for k, v in (("de", text_de), ("en", text_en)) if v.strip()},
+            )
+            service.add_status_update(session, editor, commitment, data)
+        except (ValidationError, service.PlanError) as exc:
+            session.rollback()
+            if isinstance(exc, service.PermissionDeniedError):
+                raise
+            return _page(
+                request, store, editor, errors=_errors(exc), values=values, status_code=422
+            )
+    return RedirectResponse(f"/plan/edit?done=update&lang={lang}", status_code=303)
+
+
+@router.post("/plan/edit/milestone", response_model=None)
+def post_milestone(
+    request: Request,
+    store: Store,
+    credentials: Credentials,
+    token: Annotated[str, Form()],
+    milestone: Annotated[str, Form()],
+    status: Annotated[str, Form()],
+) -> Response:
+    """Change a milestone's status from the form."""
+    lang = page_language(request)
+    with store.session() as session:
+        editor = editor_from(session, credentials)
+        _check_post(request, editor, token)
+        try:
+            service.change_milestone(
+                session, editor, milestone, service.MilestoneChange(status=status)
+            )
+        except (ValidationError, service.PlanError) as exc:
+            session.rollback()
+            if isinstance(exc, service.PermissionDeniedError):
+                raise
+            values = {"milestone": milestone, "status": status}
+            return _page(
+                request, store, editor, errors=_errors(exc), values=values, status_code=422
+            )
+    return RedirectResponse(f"/plan/edit?done=milestone&lang={lang}", status_code=303)
