@@ -117,8 +117,16 @@ def test_broken_elevator_closes_the_nearest_elevator(hamburg) -> None:
                                  jurisdiction="hamburg", attributes={"equipment": "elevator"}),
                       client="a")
     accepted = svc.accept(lift.id, actor="m")
-    assert elevator in accepted.edge_ids
+    assert accepted.edge_ids
     assert all(bool(edges["elevator"].iloc[a]) for a in accepted.edge_ids)
+    # every arc of that elevator (all levels) is closed, and the elevator is the one nearby
+    way = edges["osm_way_id"].iloc[accepted.edge_ids[0]]
+    lift_arcs = set(edges.index[(edges["osm_way_id"] == way).fillna(False)].tolist())
+    assert lift_arcs <= set(accepted.edge_ids)
+    here = shapely.Point(lon, lat)
+    gap = min(shapely.from_wkb(edges["geometry"].iloc[a]).distance(here)
+              for a in accepted.edge_ids)
+    assert gap * 111_000 < 30
     closed = {int(o.ref) for o in overrides_for("hamburg").active()}
     assert closed == set(accepted.edge_ids)
     svc.set_status(lift.id, "fixed", actor="m")

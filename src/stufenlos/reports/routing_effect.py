@@ -96,11 +96,21 @@ def nearest_arcs(network: Any, lat: float, lon: float, *,
     dist_m = float(np.hypot((nearest.x - lon) * kx, (nearest.y - lat) * ky))
     if dist_m > MAX_SNAP_M:
         return []
-    out = [best]
-    pair = int(edges["pair"].iloc[best])
-    if pair >= 0:
-        out.append(pair)
+    out = {best}
+    way = edges["osm_way_id"].iloc[best]
+    if equipment in ("elevator", "escalator") and not _isna(way):
+        # An elevator or escalator mapped as a way: close all of its arcs (every level).
+        same = (edges["osm_way_id"] == way).fillna(False).to_numpy(bool)
+        out.update(int(a) for a in np.flatnonzero(same) if a in set(candidates.tolist()))
+    pairs = edges["pair"].to_numpy()
+    out.update(int(pairs[a]) for a in list(out) if pairs[a] >= 0)
     return sorted(out)
+
+
+def _isna(value: Any) -> bool:
+    import pandas as pd
+
+    return bool(pd.isna(value))
 
 
 _CACHE: dict[int, tuple[Any, Any]] = {}
