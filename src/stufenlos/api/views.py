@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from stufenlos.barriers import BARRIER_KINDS, BarrierStore
-from stufenlos.directions import instructions
+from stufenlos.directions import barriers_on, instructions
 from stufenlos.easy_read import easy_read_steps, easy_read_summary
 from stufenlos.places import Place, PlaceIndex
 from stufenlos.profiles import PRESETS
@@ -84,7 +84,7 @@ def route_public(route: Route, lang: str) -> dict[str, Any]:
         "limits": route.profile.limits(),
         "violations": route.violations(),
         "unknowns": route.unknowns(),
-        "barriers": route.barriers(),
+        "barriers": barriers_on(segs),
         "warnings": route.warnings(),
         "summary": head,
         "steps": steps,
