@@ -6,8 +6,9 @@ Two engines share one small interface, chosen by measurement (bench/routing.py):
   (pyroutingkit) for point-to-point routes and matrices: the topology is built
   once per network, every cost vector is a cheap customisation, and closures
   re-customise only the touched arcs.
-* :func:`bounded_dijkstra` — scipy's Dijkstra with a cost limit, for reachable
-  areas (CCH has no one-to-all query).
+* :func:`bounded_dijkstra` — a compiled (numba) Dijkstra with a cost limit for
+  reachable areas (CCH has no one-to-all query), settling only what the budget
+  reaches.
 
 Weights are integer deciseconds (RoutingKit wants ``uint32``).
 """
@@ -19,11 +20,10 @@ import threading
 import weakref
 from typing import TYPE_CHECKING
 
+import numba
 import numpy as np
 import pyroutingkit
-import scipy.sparse as sp
 from numpy.typing import NDArray
-from scipy.sparse.csgraph import dijkstra
 
 if TYPE_CHECKING:
     from stufenlos.network import Network
@@ -65,18 +65,24 @@ class CCHTopology:
         self._topo = pyroutingkit.CCHTopology()
         self._topo.build(self.tail, self.head, lonlat[:, 1].astype(np.float32),
                          lonlat[:, 0].astype(np.float32), self.n_nodes)
-        self._csr: tuple[NDArray[np.int64], NDArray[np.int32]] | None = None
         self._csr_order: NDArray[np.int64] | None = None
+        self._out: tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int32]] | None = None
 
     def metric(self, weights: NDArray[np.uint32]) -> CCHMetric:
         """A customised metric for one weight vector."""
         return CCHMetric(self, weights)
 
     def csr_order(self) -> NDArray[np.int64]:
-        """Arc order (by tail, then head) used for scipy's sparse matrices."""
+        """Arc order by tail (then head): the outgoing adjacency's arc order."""
         if self._csr_order is None:
             self._csr_order = np.lexsort((self.head, self.tail))
         return self._csr_order
+
+    def out_csr(self) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int32]]:
+        """Cached ``(order, indptr, heads)`` outgoing adjacency for one-to-all searches."""
+        if self._out is None:
+            self._out = _out_csr(self)
+        return self._out
 
 
 _TOPOLOGIES: weakref.WeakKeyDictionary[Network, CCHTopology] = weakref.WeakKeyDictionary()
@@ -129,41 +135,137 @@ class CCHMetric:
                 np.asarray(sources, np.uint32), np.asarray(targets, np.uint32)))
 
 
-def _csr_matrix(topology: CCHTopology, weights: NDArray[np.uint32]) -> sp.csr_matrix:
-    """Sparse adjacency with the cheapest arc per node pair (scipy sums duplicates)."""
+def _out_csr(topology: CCHTopology) -> tuple[NDArray[np.int64], NDArray[np.int64],
+                                            NDArray[np.int32]]:
+    """``(order, indptr, heads)``: arcs sorted by tail, as an outgoing adjacency."""
     order = topology.csr_order()
-    tail, head, w = topology.tail[order], topology.head[order], weights[order]
-    # Among parallel arcs keep the cheapest: sort each (tail, head) run by weight.
-    sub = np.lexsort((w, head, tail))
-    tail, head, w = tail[sub], head[sub], w[sub]
-    first = np.ones(len(tail), bool)
-    first[1:] = (tail[1:] != tail[:-1]) | (head[1:] != head[:-1])
-    n = topology.n_nodes
-    return sp.csr_matrix((w[first].astype(np.float64), (tail[first], head[first])),
-                         shape=(n, n))
+    counts = np.bincount(topology.tail, minlength=topology.n_nodes)
+    indptr = np.zeros(topology.n_nodes + 1, np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    return order, indptr, topology.head[order].astype(np.int32)
+
+
+@numba.njit(cache=True, nogil=True)
+def _bounded(indptr, heads, w, sources, offsets, group_ptr, limit, n):  # pragma: no cover
+    # Hand-written because scipy's Dijkstra returns a dense n-wide row per
+    # origin: for thousands of small 15-minute sets, allocating and scanning
+    # those rows costs far more than the search (measured in bench/routing.py).
+    dist = np.full(n, np.inf)
+    touched = np.empty(n, np.int64)
+    heap_d = np.empty(16, np.float64)
+    heap_x = np.empty(16, np.int64)
+    cap = 1024
+    out_x = np.empty(cap, np.int64)
+    out_d = np.empty(cap, np.float64)
+    n_out = 0
+    n_groups = len(group_ptr) - 1
+    result_ptr = np.zeros(n_groups + 1, np.int64)
+    for g in range(n_groups):
+        n_touched = 0
+        size = 0
+        for k in range(group_ptr[g], group_ptr[g + 1]):
+            x0 = sources[k]
+            d0 = offsets[k]
+            if d0 <= limit and d0 < dist[x0]:
+                if dist[x0] == np.inf:
+                    touched[n_touched] = x0
+                    n_touched += 1
+                dist[x0] = d0
+                # push
+                if size == len(heap_d):
+                    heap_d = np.concatenate((heap_d, np.empty(size, np.float64)))
+                    heap_x = np.concatenate((heap_x, np.empty(size, np.int64)))
+                i = size
+                size += 1
+                while i > 0:
+                    p = (i - 1) // 2
+                    if heap_d[p] <= d0:
+                        break
+                    heap_d[i] = heap_d[p]
+                    heap_x[i] = heap_x[p]
+                    i = p
+                heap_d[i] = d0
+                heap_x[i] = x0
+        while size > 0:
+            d = heap_d[0]
+            x = heap_x[0]
+            size -= 1
+            last_d = heap_d[size]
+            last_x = heap_x[size]
+            i = 0
+            while True:
+                c = 2 * i + 1
+                if c >= size:
+                    break
+                if c + 1 < size and heap_d[c + 1] < heap_d[c]:
+                    c += 1
+                if heap_d[c] >= last_d:
+                    break
+                heap_d[i] = heap_d[c]
+                heap_x[i] = heap_x[c]
+                i = c
+            if size > 0:
+                heap_d[i] = last_d
+                heap_x[i] = last_x
+            if d > dist[x]:
+                continue
+            if n_out == cap:
+                cap *= 2
+                out_x = np.concatenate((out_x, np.empty(cap - n_out, np.int64)))
+                out_d = np.concatenate((out_d, np.empty(cap - n_out, np.float64)))
+            out_x[n_out] = x
+            out_d[n_out] = d
+            n_out += 1
+            for a in range(indptr[x], indptr[x + 1]):
+                y = heads[a]
+                nd = d + w[a]
+                if nd <= limit and nd < dist[y]:
+                    if dist[y] == np.inf:
+                        touched[n_touched] = y
+                        n_touched += 1
+                    dist[y] = nd
+                    if size == len(heap_d):
+                        heap_d = np.concatenate((heap_d, np.empty(size, np.float64)))
+                        heap_x = np.concatenate((heap_x, np.empty(size, np.int64)))
+                    i = size
+                    size += 1
+                    while i > 0:
+                        p = (i - 1) // 2
+                        if heap_d[p] <= nd:
+                            break
+                        heap_d[i] = heap_d[p]
+                        heap_x[i] = heap_x[p]
+                        i = p
+                    heap_d[i] = nd
+                    heap_x[i] = y
+        for k in range(n_touched):
+            dist[touched[k]] = np.inf
+        result_ptr[g + 1] = n_out
+    return result_ptr, out_x[:n_out], out_d[:n_out]
 
 
 def bounded_dijkstra(topology: CCHTopology, weights: NDArray[np.uint32],
                      sources: NDArray[np.integer], limit: float,
-                     offsets: NDArray[np.float64] | None = None,
-                     *, batch: int = 32) -> list[tuple[NDArray[np.int64], NDArray[np.float64]]]:
+                     offsets: NDArray[np.float64] | None = None, *,
+                     groups: NDArray[np.integer] | None = None,
+                     ) -> list[tuple[NDArray[np.int64], NDArray[np.float64]]]:
     """Nodes within ``limit`` (engine units) of each source, with their costs.
 
-    ``offsets`` gives a start cost per source. Returns one ``(nodes, costs)`` pair
-    per source. scipy's C Dijkstra with ``limit`` stops early; rows are taken in
-    batches to bound the dense ``(batch, n_nodes)`` result it allocates.
+    ``offsets`` gives a start cost per source; ``groups`` (sorted group number per
+    source) searches several sources together, as one origin on a snapped arc
+    starts from both of its ends. Returns one ``(nodes, costs)`` pair per group
+    (per source without ``groups``), nodes in the order they were settled.
     """
-    graph = _csr_matrix(topology, weights)
+    order, indptr, heads = topology.out_csr()
     sources = np.asarray(sources, np.int64)
     off = np.zeros(len(sources)) if offsets is None else np.asarray(offsets, np.float64)
-    out: list[tuple[NDArray[np.int64], NDArray[np.float64]]] = []
-    for start in range(0, len(sources), batch):
-        idx = sources[start:start + batch]
-        lim = limit - float(off[start:start + batch].min())
-        dist = dijkstra(graph, directed=True, indices=idx, limit=max(lim, 0.0))
-        dist = np.atleast_2d(dist)
-        for row, o in zip(dist, off[start:start + batch], strict=True):
-            total = row + o
-            nodes = np.flatnonzero(total <= limit)
-            out.append((nodes, total[nodes]))
-    return out
+    if groups is None:
+        group_ptr = np.arange(len(sources) + 1, dtype=np.int64)
+    else:
+        counts = np.bincount(np.asarray(groups, np.int64))
+        group_ptr = np.zeros(len(counts) + 1, np.int64)
+        np.cumsum(counts, out=group_ptr[1:])
+    w = weights[order].astype(np.float64)
+    ptr, xs, ds = _bounded(indptr, heads, w, sources, off, group_ptr, float(limit),
+                           topology.n_nodes)
+    return [(xs[ptr[g]:ptr[g + 1]], ds[ptr[g]:ptr[g + 1]]) for g in range(len(ptr) - 1)]
