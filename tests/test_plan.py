@@ -341,3 +341,38 @@ def test_migrations_match_the_models(tmp_path: Path) -> None:
         diff = compare_metadata(ctx, Base.metadata)
     s.close()
     assert diff == []
+
+
+def test_api_stakeholders_endorsements_and_cocreation(client: TestClient, tmp_path: Path) -> None:
+    plan = client.get("/api/plan").json()
+    _api_editor(tmp_path, "alice", ["edit"])
+    body = {"name": "Sozialverband Beispiel", "sector": "civil_society", "endorsed": True}
+    r = client.post("/api/plan/stakeholders", json=body, headers=_auth("alice"))
+    assert r.status_code == 201, r.text
+    koerber = next(s for s in plan["stakeholders"] if s["name"] == "Körber-Stiftung")
+    r = client.patch(
+        f"/api/plan/stakeholders/{koerber['id']}", json={"endorsed": True}, headers=_auth("alice")
+    )
+    assert r.json()["endorsed"] is True
+    unknown = next(f for f in plan["cocreation"] if f["sector"] == "civil_society")
+    r = client.patch(
+        f"/api/plan/cocreation/{unknown['id']}", json={"meetings": 3}, headers=_auth("alice")
+    )
+    assert r.json()["meetings"] == 3
+    assert r.json()["participants"] is None  # untouched: still not recorded
+    bad = client.patch(
+        f"/api/plan/cocreation/{unknown['id']}", json={"meetings": -1}, headers=_auth("alice")
+    )
+    assert bad.status_code == 422
+    assert (
+        client.patch(
+            "/api/plan/stakeholders/9999", json={"endorsed": False}, headers=_auth("alice")
+        ).status_code
+        == 404
+    )
+    after = client.get("/api/plan").json()
+    assert any(
+        s["name"] == "Sozialverband Beispiel" and s["endorsed"] for s in after["stakeholders"]
+    )
+    feed = client.get("/plan/feed.atom").text
+    assert "stakeholder Körber-Stiftung: endorsed = True" in feed

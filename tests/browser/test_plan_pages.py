@@ -111,7 +111,7 @@ def test_every_local_link_on_the_pages_works(page: Any, live_server: str) -> Non
     broken = []
     for url in sorted(seen):
         status = page.request.get(url).status
-        if status != 200:
+        if status != (401 if "/plan/edit" in url else 200):  # the editor pages ask to sign in
             broken.append((url, status))
     assert not broken, broken
 

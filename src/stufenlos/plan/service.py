@@ -32,11 +32,13 @@ from stufenlos.plan.models import (
     Assessment,
     AuditEntry,
     Body,
+    CoCreationFigure,
     Commitment,
     DialogueEvent,
     Editor,
     Meeting,
     Milestone,
+    Stakeholder,
     StatusUpdate,
 )
 
@@ -44,6 +46,7 @@ __all__ = [
     "UPDATE_GRACE_DAYS",
     "AssessmentCreate",
     "AuthenticationError",
+    "CoCreationChange",
     "DialogueEventCreate",
     "EditorCreate",
     "MeetingCreate",
@@ -53,13 +56,18 @@ __all__ = [
     "PlanError",
     "PlanNotFoundError",
     "PlanStore",
+    "StakeholderChange",
+    "StakeholderCreate",
     "StatusUpdateCreate",
     "add_assessment",
     "add_dialogue_event",
     "add_meeting",
+    "add_stakeholder",
     "add_status_update",
     "authenticate",
+    "change_cocreation",
     "change_milestone",
+    "change_stakeholder",
     "commitment_detail",
     "create_editor",
     "feed_entries",
@@ -382,8 +390,6 @@ def commitment_detail(session: Session, slug: str, *, today: dt.date) -> dict[st
 
 def plan_overview(session: Session, slug: str | None = None, *, today: dt.date) -> dict[str, Any]:
     """A plan with its commitments (in detail), bodies and meetings, stakeholders, figures."""
-    from stufenlos.plan.models import CoCreationFigure, Stakeholder
-
     plan = _get_plan(session, slug)
     out = to_dict(plan)
     commitments = session.scalars(
@@ -667,3 +673,103 @@ def add_dialogue_event(
         session, actor=editor.username, action="create", obj=e, summary=f"data dialogue: {topic}"
     )
     return e
+
+
+class StakeholderCreate(BaseModel):
+    """An organisation taking part in the plan."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=2, max_length=200)
+    sector: str = Field(pattern=r"^(government|civil_society|private_sector|academia|other)$")
+    role: I18nText = Field(default_factory=dict)
+    endorsed: bool | None = None
+
+    _i18n = field_validator("role")(_check_i18n)
+
+
+def add_stakeholder(
+    session: Session, editor: Editor, plan: str | None, data: StakeholderCreate
+) -> Stakeholder:
+    """Add a stakeholder (and whether it endorsed the plan) to a plan."""
+    require_role(editor, "edit")
+    p = _get_plan(session, plan)
+    s = Stakeholder(plan_id=p.id, **data.model_dump())
+    session.add(s)
+    session.flush()
+    endorsed = {True: "endorsed", False: "did not endorse", None: "endorsement not recorded"}
+    record(
+        session,
+        actor=editor.username,
+        action="create",
+        obj=s,
+        summary=f"stakeholder {s.name} ({s.sector}, {endorsed[s.endorsed]})",
+    )
+    return s
+
+
+class StakeholderChange(BaseModel):
+    """Record whether a stakeholder endorsed the plan."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    endorsed: bool | None
+
+
+def change_stakeholder(
+    session: Session, editor: Editor, stakeholder_id: int, data: StakeholderChange
+) -> Stakeholder:
+    """Set or clear a stakeholder's endorsement."""
+    require_role(editor, "edit")
+    s = session.get(Stakeholder, stakeholder_id)
+    if s is None:
+        msg = f"no stakeholder {stakeholder_id}"
+        raise PlanNotFoundError(msg)
+    before = to_dict(s)
+    s.endorsed = data.endorsed
+    session.flush()
+    record(
+        session,
+        actor=editor.username,
+        action="update",
+        obj=s,
+        before=before,
+        summary=f"stakeholder {s.name}: endorsed = {s.endorsed}",
+    )
+    return s
+
+
+class CoCreationChange(BaseModel):
+    """Participants and meetings of one sector; ``None`` means not recorded."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    participants: int | None = Field(default=None, ge=0)
+    meetings: int | None = Field(default=None, ge=0)
+    note: I18nText | None = None
+
+    _i18n = field_validator("note")(lambda v: v if v is None else _check_i18n(v))
+
+
+def change_cocreation(
+    session: Session, editor: Editor, figure_id: int, data: CoCreationChange
+) -> CoCreationFigure:
+    """Correct a co-creation figure (only the fields sent change)."""
+    require_role(editor, "edit")
+    f = session.get(CoCreationFigure, figure_id)
+    if f is None:
+        msg = f"no co-creation figure {figure_id}"
+        raise PlanNotFoundError(msg)
+    before = to_dict(f)
+    for key, value in data.model_dump(exclude_unset=True).items():
+        setattr(f, key, value if value is not None or key != "note" else {})
+    session.flush()
+    record(
+        session,
+        actor=editor.username,
+        action="update",
+        obj=f,
+        before=before,
+        summary=f"co-creation figures of {f.sector} changed",
+    )
+    return f

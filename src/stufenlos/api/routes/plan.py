@@ -234,6 +234,36 @@ def api_add_dialogue(
         return service.to_dict(service.add_dialogue_event(session, editor, body))
 
 
+@router.post("/api/plan/stakeholders", status_code=201, summary="Add a stakeholder")
+def api_add_stakeholder(
+    body: service.StakeholderCreate, store: Store, credentials: Credentials
+) -> dict[str, Any]:
+    """Add an organisation taking part in the plan, with its endorsement (role ``edit``)."""
+    with store.session() as session:
+        editor = editor_from(session, credentials)
+        return service.to_dict(service.add_stakeholder(session, editor, None, body))
+
+
+@router.patch("/api/plan/stakeholders/{stakeholder_id}", summary="Record an endorsement")
+def api_change_stakeholder(
+    stakeholder_id: int, body: service.StakeholderChange, store: Store, credentials: Credentials
+) -> dict[str, Any]:
+    """Set whether a stakeholder endorsed the plan (``null``: not recorded; role ``edit``)."""
+    with store.session() as session:
+        editor = editor_from(session, credentials)
+        return service.to_dict(service.change_stakeholder(session, editor, stakeholder_id, body))
+
+
+@router.patch("/api/plan/cocreation/{figure_id}", summary="Correct co-creation figures")
+def api_change_cocreation(
+    figure_id: int, body: service.CoCreationChange, store: Store, credentials: Credentials
+) -> dict[str, Any]:
+    """Correct participants or meetings of one sector (role ``edit``)."""
+    with store.session() as session:
+        editor = editor_from(session, credentials)
+        return service.to_dict(service.change_cocreation(session, editor, figure_id, body))
+
+
 @router.post("/api/plan/editors", status_code=201, summary="Create an editor account")
 def api_add_editor(
     body: service.EditorCreate, store: Store, credentials: Credentials
