@@ -104,9 +104,9 @@ def test_report_by_keyboard_from_the_street_list(
     assert page.get_by_role("alert").count() == 1
     axe_check(page)
     # now fill the form with the keyboard only
-    page.get_by_label("Blocked sidewalk").focus()
+    page.get_by_label("Gehweg versperrt").focus()
     page.keyboard.press("Space")
-    assert page.get_by_label("Blocked sidewalk").is_checked()
+    assert page.get_by_label("Gehweg versperrt").is_checked()
     page.get_by_label("Straße aus der Liste").focus()
     page.get_by_label("Straße aus der Liste").select_option("Jungfernstieg")
     page.get_by_label("Beschreibung", exact=True).focus()
@@ -130,7 +130,7 @@ def test_report_from_the_map(page: Any, reports_server: dict[str, str]) -> None:
     lat = float(page.locator("#field-lat-input").input_value())
     lon = float(page.locator("#field-long").input_value())
     assert 53.54 < lat < 53.56 and 9.98 < lon < 10.01
-    page.get_by_label("Damaged surface").check()
+    page.get_by_label("Beschädigter Belag").check()
     page.get_by_role("button", name="Meldung absenden").click()
     page.wait_for_url("**/reports/*?created=1")
     assert f"{lat:.6f}"[:7] in page.inner_text("main")

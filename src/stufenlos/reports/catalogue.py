@@ -19,6 +19,9 @@ class Attribute:
     variable: bool = True
     datatype_description: str | None = None
     values: tuple[tuple[str, str], ...] = ()
+    #: German texts for the web pages (Open311 answers use the English ones)
+    description_de: str = ""
+    values_de: tuple[str, ...] = ()
 
     def to_open311(self) -> dict[str, object]:
         """The attribute as GeoReport v2 fields."""
@@ -50,6 +53,8 @@ class ServiceType:
     keywords: str
     blocking: bool
     attributes: tuple[Attribute, ...] = field(default_factory=tuple)
+    name_de: str = ""
+    description_de: str = ""
 
     def to_open311(self) -> dict[str, object]:
         """The GeoReport v2 service list entry."""
@@ -75,6 +80,7 @@ _UNTIL = Attribute(
     code="until",
     datatype="datetime",
     description="If the barrier is temporary (e.g. a construction site): until when?",
+    description_de="Wenn die Barriere vorübergehend ist (z. B. eine Baustelle): bis wann?",
     datatype_description="ISO 8601 date or date and time, e.g. 2026-12-31",
     order=9,
 )
@@ -89,11 +95,17 @@ SERVICES: dict[str, ServiceType] = {
             group="way",
             keywords="construction, fence, obstacle, blocked, Baustelle",
             blocking=True,
+            name_de="Gehweg versperrt",
+            description_de=(
+                "Ein Zaun, eine Baustelle, ein parkendes Fahrzeug oder ein Gegenstand "
+                "versperrt den Weg."
+            ),
             attributes=(
                 Attribute(
                     code="remaining_width_cm",
                     datatype="number",
                     description="Width still passable, in centimetres (0 if none).",
+                    description_de="Noch passierbare Breite in Zentimetern (0, wenn gar nicht).",
                     order=1,
                 ),
                 _UNTIL,
@@ -106,19 +118,24 @@ SERVICES: dict[str, ServiceType] = {
             group="equipment",
             keywords="elevator, lift, escalator, Aufzug, Fahrtreppe",
             blocking=True,
+            name_de="Aufzug oder Fahrtreppe kaputt",
+            description_de="Ein Aufzug oder eine Fahrtreppe ist außer Betrieb.",
             attributes=(
                 Attribute(
                     code="equipment",
                     datatype="singlevaluelist",
                     description="Which kind of equipment?",
+                    description_de="Welche Anlage?",
                     required=True,
                     order=1,
                     values=(("elevator", "Elevator"), ("escalator", "Escalator")),
+                    values_de=("Aufzug", "Fahrtreppe"),
                 ),
                 Attribute(
                     code="station",
                     datatype="string",
                     description="Station or building, if any.",
+                    description_de="Haltestelle oder Gebäude, falls vorhanden.",
                     order=2,
                 ),
                 _UNTIL,
@@ -131,11 +148,17 @@ SERVICES: dict[str, ServiceType] = {
             group="way",
             keywords="kerb, curb, Bordstein, crossing",
             blocking=True,
+            name_de="Bordstein fehlt abgesenkt oder ist zu hoch",
+            description_de=(
+                "Kein abgesenkter Bordstein an einer Querung, oder ein Bordstein, "
+                "der zu hoch zum Überrollen ist."
+            ),
             attributes=(
                 Attribute(
                     code="kerb_height_cm",
                     datatype="number",
                     description="Estimated kerb height in centimetres.",
+                    description_de="Geschätzte Bordsteinhöhe in Zentimetern.",
                     order=1,
                 ),
             ),
@@ -147,17 +170,21 @@ SERVICES: dict[str, ServiceType] = {
             group="way",
             keywords="pothole, paving, surface, roots, Schlagloch",
             blocking=False,
+            name_de="Beschädigter Belag",
+            description_de="Löcher, lose Platten, Wurzeln oder andere Schäden am Gehweg.",
             attributes=(
                 Attribute(
                     code="severity",
                     datatype="singlevaluelist",
                     description="How bad is it?",
+                    description_de="Wie schlimm ist es?",
                     order=1,
                     values=(
                         ("minor", "Uncomfortable"),
                         ("major", "Dangerous"),
                         ("impassable", "Impassable with a wheelchair"),
                     ),
+                    values_de=("Unangenehm", "Gefährlich", "Mit Rollstuhl nicht passierbar"),
                 ),
             ),
         ),
@@ -168,6 +195,10 @@ SERVICES: dict[str, ServiceType] = {
             group="orientation",
             keywords="tactile, guidance, blind, Leitsystem",
             blocking=False,
+            name_de="Fehlendes Blindenleitsystem",
+            description_de=(
+                "Keine taktilen Leitelemente an einer Querung, Bahnsteigkante oder Treppe."
+            ),
         ),
         ServiceType(
             code="steps-no-alternative",
@@ -176,11 +207,14 @@ SERVICES: dict[str, ServiceType] = {
             group="way",
             keywords="steps, stairs, ramp, Stufen, Treppe",
             blocking=True,
+            name_de="Stufen ohne Alternative",
+            description_de="Stufen ohne Rampe oder Aufzug in der Nähe.",
             attributes=(
                 Attribute(
                     code="step_count",
                     datatype="number",
                     description="Number of steps.",
+                    description_de="Anzahl der Stufen.",
                     order=1,
                 ),
             ),
@@ -192,6 +226,8 @@ SERVICES: dict[str, ServiceType] = {
             group="orientation",
             keywords="traffic lights, acoustic signal, Ampel, blind",
             blocking=False,
+            name_de="Ampel ohne Signal für Blinde",
+            description_de="Ampel ohne akustisches oder vibrierendes Signal.",
         ),
         ServiceType(
             code="other",
@@ -200,6 +236,8 @@ SERVICES: dict[str, ServiceType] = {
             group="other",
             keywords="other, barrier",
             blocking=False,
+            name_de="Andere Barriere",
+            description_de="Jede andere Barriere für Menschen mit eingeschränkter Mobilität.",
         ),
     )
 }

@@ -143,9 +143,36 @@ def _map(city: str | None, reports: list[Any]) -> dict[str, Any] | None:
     return {**base, "markers": markers}
 
 
+#: German wording of the automatic public notes (the API keeps the English ones)
+NOTES_DE: dict[str, str] = {
+    "Received; a moderator will check it soon.": "Eingegangen; die Moderation prüft sie bald.",
+    "Checked by a moderator and published.": "Von der Moderation geprüft und veröffentlicht.",
+    "The responsible agency has seen the report.": "Die zuständige Stelle hat die Meldung gesehen.",
+    "Work to remove the barrier has started.": "Die Arbeiten zur Beseitigung haben begonnen.",
+    "The barrier has been removed.": "Die Barriere ist beseitigt.",
+    "The barrier cannot be removed.": "Die Barriere kann nicht beseitigt werden.",
+    "Not a barrier report.": "Keine Meldung einer Barriere.",
+    "The temporary barrier has reached its end date.":
+        "Die vorübergehende Barriere ist abgelaufen.",
+    "Someone confirmed the barrier is still there.":
+        "Jemand hat bestätigt: Die Barriere ist noch da.",
+    "Someone says the barrier has been fixed.": "Jemand sagt: Die Barriere ist behoben.",
+    "The description was edited by a moderator.": "Die Moderation hat die Beschreibung bearbeitet.",
+}
+
+
 def _ctx(request: Request) -> dict[str, Any]:
+    from stufenlos.api.templating import page_language
+
+    english = page_language(request) == "en"
+
+    def note_text(text: str | None) -> str:
+        if not text:
+            return ""
+        return text if english else NOTES_DE.get(text, text)
+
     return {"services": SERVICES, "status_labels": STATUS_LABELS, "flag_labels": FLAG_LABELS,
-            "cities": _cities()}
+            "cities": _cities(), "note_text": note_text}
 
 
 @router.get("/reports")
@@ -175,7 +202,7 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "attribute[until]": ("Vorübergehend bis", "Temporary until"),
     "media": ("Foto", "Photo"),
     "email": ("E-Mail", "E-mail"),
-    **{f"attribute[{a.code}]": (a.description, a.description)
+    **{f"attribute[{a.code}]": (a.description_de or a.description, a.description)
        for s in SERVICES.values() for a in s.attributes if a.code != "until"},
 }
 
