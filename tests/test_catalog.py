@@ -83,7 +83,8 @@ def test_catalogue_lists_every_dataset_with_a_licence() -> None:
     keys = {str(g.value(d, DCTERMS.identifier)) for d in datasets}
     cities = discover_cities()
     expected = {f"{kind}-{c}" for c in cities for kind in ("network", "barriers", "elevators")}
-    expected |= {"reports", "analysis", "action-plan"}
+    expected |= {f"analysis-{c}" for c in ("hamburg", "helsinki")}  # cities with statistics
+    expected |= {"reports", "action-plan"}
     assert keys == expected
     for d in datasets:
         assert g.value(d, DCTERMS.license) is not None, d
@@ -105,7 +106,7 @@ def test_only_imported_cities_are_listed(
     assert {"network-herrenberg", "barriers-herrenberg", "elevators-herrenberg"} <= keys
     monkeypatch.setenv("STUFENLOS_DATA_DIR", str(city_base / "nothing-here"))
     keys = {s.key for s in dataset_specs()}
-    assert keys == {"reports", "analysis", "action-plan"}
+    assert keys == {"reports", "action-plan"}
 
 
 def test_every_dataset_has_an_explainer() -> None:

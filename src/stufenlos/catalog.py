@@ -229,6 +229,35 @@ def _city_specs(cities: list[CityConfig]) -> list[DatasetSpec]:
                 **common,
             )
         )
+        if cfg.inputs_of("areas") or cfg.inputs_of("population"):
+            specs.append(
+                DatasetSpec(
+                    key=f"analysis-{name}",
+                    explainer="analysis",
+                    title={
+                        "de": f"Erreichbarkeits-Analysen {cfg.title}",
+                        "en": f"Accessibility analyses {cfg.title}",
+                    },
+                    description={
+                        "de": f"Wie viele Menschen je Gebiet in {cfg.title} wichtige Orte "
+                        "stufenlos erreichen, nach Profil und Bevölkerungsgruppe.",
+                        "en": f"How many people per area of {cfg.title} reach important places "
+                        "without steps, by profile and population group.",
+                    },
+                    themes=("SOCI", "REGI"),
+                    keywords=("Erreichbarkeit", "accessibility", "equity"),
+                    distributions=(
+                        DistributionSpec(
+                            f"api/analysis/{name}",
+                            "json",
+                            {"de": "Tabelle je Gebiet (JSON)", "en": "Table per area (JSON)"},
+                            download=False,
+                        ),
+                    ),
+                    landing_page=f"analysis/{name}",
+                    **common,
+                )
+            )
     return specs
 
 
@@ -274,24 +303,6 @@ def dataset_specs(
                 ),
             ),
             modified=modified.get("reports"),
-        ),
-        DatasetSpec(
-            key="analysis",
-            explainer="analysis",
-            title={"de": "Erreichbarkeits-Analysen", "en": "Accessibility analyses"},
-            description={
-                "de": "Wie viele Menschen je Stadtteil wichtige Orte stufenlos erreichen.",
-                "en": "How many people per district reach important places without steps.",
-            },
-            licence=_licence_uri("ODbL-1.0"),
-            attribution="© OpenStreetMap contributors; Statistikamt Nord; LGV Hamburg",
-            themes=("SOCI", "REGI"),
-            keywords=("Erreichbarkeit", "accessibility", "equity"),
-            distributions=(
-                DistributionSpec(
-                    "docs", "html", {"de": "API-Dokumentation", "en": "API docs"}, False
-                ),
-            ),
         ),
         DatasetSpec(
             key="action-plan",
