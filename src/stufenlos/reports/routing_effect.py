@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -129,6 +130,11 @@ def _tree(network: Any) -> Any:
     return _CACHE[id(network)][1]
 
 
+#: each call opens the city's overrides file afresh; this serialises the
+#: read-modify-write cycles of concurrent moderation requests in one process
+_FILE_LOCK = threading.Lock()
+
+
 def overrides_path(city: str) -> Path:
     """The file holding ``city``'s live routing closures (shared by API, CLI and router)."""
     from stufenlos.city import city_folder
@@ -162,11 +168,12 @@ def apply_effect(
     """
     if city is None or not edge_ids:
         return False
-    store = overrides_for(city)
-    _remove(store, report_id)
-    for arc in edge_ids:
-        store.close("arc", int(arc), until=expires_at,
-                    reason=f"{_reason_prefix(report_id)}{reason}")
+    with _FILE_LOCK:
+        store = overrides_for(city)
+        _remove(store, report_id)
+        for arc in edge_ids:
+            store.close("arc", int(arc), until=expires_at,
+                        reason=f"{_reason_prefix(report_id)}{reason}")
     logger.info("report %d closes %d arcs in %s", report_id, len(edge_ids), city)
     return True
 
@@ -178,7 +185,8 @@ def lift_effect(*, report_id: int, city: str | None) -> bool:
     path = overrides_path(city)
     if not path.exists():
         return False
-    removed = _remove(Overrides(path), report_id)
+    with _FILE_LOCK:
+        removed = _remove(Overrides(path), report_id)
     if removed:
         logger.info("report %d no longer closes arcs in %s", report_id, city)
     return removed > 0
