@@ -2,13 +2,14 @@
 
 Station facts come from the city's station list; elevators near the station and
 their status from the barrier store and live closures; the step-free way to
-each elevator is a wheelchair route from the station's entrance point. No
-timetable is wired in yet, so the departures are reported as not available.
+each elevator is a wheelchair route from the station's entrance point; the next
+departures come from the city's GTFS feed, with a note saying why when there are none.
 """
 
 from __future__ import annotations
 
 import math
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -67,7 +68,21 @@ def _way_to(city: City, start: tuple[float, float], el: dict[str, Any],
     return route, round(float(route.destination.distance_m), 1)
 
 
-def stop_info(city: City, stop: str, *, lang: str = "de") -> dict[str, Any]:
+_NOTES = {
+    "no_timetable": ("Abfahrten sind für diese Haltestelle noch nicht verfügbar: "
+                     "es ist kein Fahrplan eingebunden.",
+                     "Departures are not available for this stop yet: no timetable is loaded."),
+    "no_stops": ("Der Fahrplan kennt keine Haltestelle an diesem Bahnhof.",
+                 "The timetable has no stop at this station."),
+    "none_soon": ("Laut Fahrplan fährt hier in den nächsten 3 Stunden nichts ab "
+                  "(oder der Fahrplan gilt an diesem Tag nicht).",
+                  "No departures in the next 3 hours according to the timetable "
+                  "(or the timetable is not valid on this day)."),
+}
+
+
+def stop_info(city: City, stop: str, *, lang: str = "de",
+              at: datetime | None = None) -> dict[str, Any]:
     """Station facts, nearby elevators with status and the step-free way to each."""
     st = find_station(city, stop)
     closed = views._closed_arcs(city)
@@ -85,8 +100,9 @@ def stop_info(city: City, stop: str, *, lang: str = "de") -> dict[str, Any]:
             "status": pub["status"], "distance_m": pub["distance_m"], "gap_m": gap_m,
             "summary": pub["summary"], "steps": pub["steps"],
         })
-    note = {"de": "Abfahrten sind für diese Haltestelle noch nicht verfügbar: "
-                  "es ist kein Fahrplan eingebunden.",
-            "en": "Departures are not available for this stop yet: no timetable is loaded."}
+    from stufenlos.api.transit_views import departure_rows
+
+    rows, code = departure_rows(city, st, at)
+    note = None if code is None else _NOTES[code][1 if lang == "en" else 0]
     return {"station": st.to_dict(), "elevators": elevators, "ways": ways,
-            "departures": None, "departures_note": note["en" if lang == "en" else "de"]}
+            "departures": rows, "departures_note": note}

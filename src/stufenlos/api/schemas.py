@@ -7,6 +7,7 @@ sends has a range, so absurd values fail validation with a 422 naming the field.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -19,6 +20,8 @@ __all__ = [
     "CityPublic",
     "DistanceBudget",
     "ErrorPublic",
+    "JourneyPublic",
+    "JourneyRequest",
     "LatLon",
     "LimitInfo",
     "Limits",
@@ -132,6 +135,22 @@ class ReachRequest(_ProfileRequest):
         """``max_time_s`` / ``max_distance_m`` for :meth:`stufenlos.routing.Router.reach`."""
         return {"max_time_s": getattr(self.budget, "max_time_s", None),
                 "max_distance_m": getattr(self.budget, "max_distance_m", None)}
+
+
+class JourneyRequest(_ProfileRequest):
+    """A public transport journey leaving at ``at`` (default now; local time if naive)."""
+
+    origin: LatLon
+    destination: LatLon
+    at: datetime | None = None
+    max_transfers: int = Field(4, ge=0, le=8)
+    lang: Language = "de"
+
+
+class JourneyPublic(BaseModel):
+    """Itineraries, fastest first, each with legs, unknowns and text directions."""
+
+    itineraries: list[dict[str, Any]]
 
 
 class MatrixRequest(_ProfileRequest):

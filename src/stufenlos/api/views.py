@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +31,8 @@ __all__ = [
     "route_public",
     "stations_of",
 ]
+
+logger = logging.getLogger(__name__)
 
 #: profile name -> (German label, English label)
 PROFILE_LABELS: dict[str, tuple[str, str]] = {
@@ -141,10 +144,20 @@ def city_bbox(city: City) -> tuple[float, float, float, float]:
 
 @lru_cache(maxsize=16)
 def stations_of(city: City) -> list[Station]:
-    """Stations within 300 m of the city's network."""
+    """Stations within 300 m of the city's network, then the stations of its GTFS feed."""
     x0, y0, x1, y1 = city_bbox(city)
     m = 0.003
-    return read_stations(city.config, bbox=(x0 - 2 * m, y0 - m, x1 + 2 * m, y1 + m))
+    found = read_stations(city.config, bbox=(x0 - 2 * m, y0 - m, x1 + 2 * m, y1 + m))
+    from stufenlos.api.transit_views import feed_stations
+    from stufenlos.errors import StufenlosError
+
+    try:
+        extra = feed_stations(city)
+    except StufenlosError as exc:  # a broken feed must not hide the station facts
+        logger.warning("%s: cannot read the timetable's stations: %s", city.name, exc)
+        extra = []
+    slugs = {s.slug for s in found}
+    return found + [s for s in extra if s.slug not in slugs]
 
 
 @lru_cache(maxsize=16)

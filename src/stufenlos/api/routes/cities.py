@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from typing import Annotated, Any
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query
 
@@ -13,6 +14,8 @@ from stufenlos.api.schemas import (
     BarrierPublic,
     CityPublic,
     ErrorPublic,
+    JourneyPublic,
+    JourneyRequest,
     LimitInfo,
     MatrixPublic,
     MatrixRequest,
@@ -219,8 +222,44 @@ def stops(city: CityName) -> list[dict[str, Any]]:
 
 
 @router.get("/cities/{city}/stops/{stop}", response_model=StopPublic)
-def stop(city: CityName, stop: Annotated[str, Path(max_length=100)]) -> dict[str, Any]:
-    """What an information pillar shows for one station (by id or slug)."""
+def stop(
+    city: CityName, stop: Annotated[str, Path(max_length=100)],
+    at: Annotated[datetime | None, Query(description="departures from; default now")] = None,
+    lang: Annotated[Literal["de", "en", "ls"], Query()] = "de",
+) -> dict[str, Any]:
+    """What an information pillar shows for one station (by id or slug): step-free
+    facts, elevators with status, the step-free way to them and the next departures."""
     from stufenlos.api.kiosk_data import stop_info
 
-    return stop_info(deps.get_city(city), stop, lang="de")
+    return stop_info(deps.get_city(city), stop, lang=lang, at=_bounded(at))
+
+
+def _bounded(at: datetime | None) -> datetime | None:
+    if at is not None and not 1990 <= at.year <= 2100:
+        raise HTTPException(422, f"at: year must be between 1990 and 2100, got {at.year}")
+    return at
+
+
+@router.post("/cities/{city}/journey", response_model=JourneyPublic)
+def journey(city: CityName, body: JourneyRequest) -> dict[str, Any]:
+    """Door-to-door public transport journeys for this person (the city needs a GTFS feed).
+
+    Walking legs use the same profile; stops and trips that are not step-free are
+    avoided, and what is not known is listed per itinerary.
+    """
+    from stufenlos.api.transit_views import city_transit, local_time
+    from stufenlos.transit import NoJourneyError
+
+    c = deps.get_city(city)
+    ct = city_transit(c)
+    if ct is None:
+        raise HTTPException(404, f"{city} has no timetable (no GTFS input in its city.toml)")
+    when = local_time(c, _bounded(body.at))
+    try:
+        its = ct.journey(body.origin.pair(), body.destination.pair(), when,
+                         profile=body.profile, max_transfers=body.max_transfers)
+    except NoJourneyError as exc:
+        raise HTTPException(404, str(exc)) from None
+    text_lang = "en" if body.lang == "en" else "de"
+    return {"itineraries": [it.to_dict() | {"directions": it.directions(text_lang)}
+                            for it in its]}

@@ -1,8 +1,10 @@
 """Information pillar (kiosk) pages: one large-print page per station.
 
-The page refreshes its content every minute with a script (no ``meta refresh``,
-which would reload the page under a screen reader's cursor), and the refresh
-can be paused. ``?fragment=1`` returns only the content for that refresh.
+``?at=2022-07-12T08:00`` shows the departures at another time (a feed only has
+departures within its validity period). The page refreshes its content every
+minute with a script (no ``meta refresh``, which would reload the page under a
+screen reader's cursor), and the refresh can be paused. ``?fragment=1`` returns
+only the content for that refresh.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from datetime import datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse
 
 from stufenlos.api import deps, views
@@ -41,7 +43,15 @@ def kiosk(request: Request, city: CityName,
     """The information pillar of one station."""
     lang = page_language(request)
     c = deps.get_city(city)
-    info = stop_info(c, stop, lang="en" if lang == "en" else lang)
+    at = None
+    raw = request.query_params.get("at")
+    if raw:
+        try:
+            at = datetime.fromisoformat(raw)
+        except ValueError:
+            raise HTTPException(422, f"at: expected a date and time such as "
+                                     f"2022-07-12T08:00, got {raw!r}") from None
+    info = stop_info(c, stop, lang="en" if lang == "en" else lang, at=at)
     try:
         tz = ZoneInfo(c.config.timezone)
     except (KeyError, ValueError):

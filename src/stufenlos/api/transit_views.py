@@ -1,0 +1,152 @@
+"""Public transport for the API and the kiosk: journeys, departures and feed stations.
+
+Each city's :class:`~stufenlos.transit.CityTransit` is loaded once per process.
+Cities without a GTFS input have no timetable; their kiosk pages say so.
+A feed only has departures within its validity period, so the kiosk and the
+departures endpoint take an explicit ``at`` time as well as "now".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+import threading
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from stufenlos.config import data_dir
+from stufenlos.station_facts import Station, slugify
+
+if TYPE_CHECKING:
+    from stufenlos.city import City
+    from stufenlos.transit import CityTransit
+
+__all__ = ["city_transit", "departure_rows", "feed_stations", "local_time", "stop_ids_near"]
+
+logger = logging.getLogger(__name__)
+
+_lock = threading.Lock()
+_transit: dict[tuple[str, str], CityTransit] = {}
+#: how far a GTFS stop may be from a station to count as one of its stops
+NEAR_M = 250.0
+
+
+def city_transit(city: City) -> CityTransit | None:
+    """The city's public transport, or ``None`` without a GTFS input."""
+    if not city.config.input_paths("gtfs"):
+        return None
+    key = (city.name, str(data_dir()))
+    with _lock:
+        hit = _transit.get(key)
+    if hit is None:
+        from stufenlos.transit import load_city_transit
+
+        hit = load_city_transit(city.name)
+        with _lock:
+            _transit[key] = hit
+    return hit
+
+
+def local_time(city: City, at: dt.datetime | None) -> dt.datetime:
+    """``at`` (or now) in the city's time zone; naive times are taken as local."""
+    try:
+        tz = ZoneInfo(city.config.timezone)
+    except (KeyError, ValueError):
+        tz = ZoneInfo("UTC")
+    if at is None:
+        return dt.datetime.now(tz)
+    return at.replace(tzinfo=tz) if at.tzinfo is None else at.astimezone(tz)
+
+
+def _dist_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    kx = 111_320.0 * math.cos(math.radians((lat1 + lat2) / 2))
+    return math.hypot((lon2 - lon1) * kx, (lat2 - lat1) * 110_574.0)
+
+
+def _stops_frame(ct: CityTransit) -> Any:
+    import pandas as pd
+
+    from stufenlos.ingest.gtfs import read_feed
+
+    feed = read_feed(ct.feed_path)
+    stops = feed.stops
+    if "location_type" not in stops:
+        stops = stops.assign(location_type=0)
+    return stops.assign(location_type=pd.to_numeric(stops["location_type"], errors="coerce")
+                        .fillna(0).astype(int))
+
+
+def feed_stations(city: City) -> list[Station]:
+    """Stations of the city's GTFS feed (parent stations, else stops grouped by name)."""
+    ct = city_transit(city)
+    if ct is None:
+        return []
+    stops = _stops_frame(ct)
+    verdict = dict(zip(ct.stop_access["stop_id"], ct.stop_access["step_free"], strict=False))
+    out: list[Station] = []
+    parents = stops[stops["location_type"] == 1]
+    groups = ([(r.stop_name, [r]) for r in parents.itertuples()] if len(parents)
+              else list(stops[stops["location_type"] == 0].groupby("stop_name")))
+    for name, grp in groups:
+        rows = list(grp.itertuples()) if hasattr(grp, "itertuples") else grp
+        first = rows[0]
+        lat = sum(float(r.stop_lat) for r in rows) / len(rows)
+        lon = sum(float(r.stop_lon) for r in rows) / len(rows)
+        verdicts = {verdict.get(r.stop_id, "unknown") for r in rows}
+        step_free = verdicts.pop() if len(verdicts) == 1 else "partial"
+        out.append(Station(
+            id=str(first.stop_id), slug=slugify(str(name)), name=str(name), lat=lat, lon=lon,
+            step_free=None if step_free == "unknown" else step_free, mobility_service=None,
+            operator=None, address=None, source="GTFS"))
+    return out
+
+
+def stop_ids_near(city: City, station: Station) -> list[str]:
+    """GTFS stop ids of ``station``: its own stops, or the feed's stops near it."""
+    ct = city_transit(city)
+    if ct is None:
+        return []
+    stops = _stops_frame(ct)
+    if station.source == "GTFS":
+        same = stops[(stops["stop_name"] == station.name) | (stops["stop_id"] == station.id)]
+        return [str(s) for s in same["stop_id"]]
+    near = [str(r.stop_id) for r in stops.itertuples()
+            if _dist_m(station.lat, station.lon, float(r.stop_lat), float(r.stop_lon)) <= NEAR_M
+            and (r.location_type in (0, 1))]
+    return near
+
+
+def departure_rows(city: City, station: Station, at: dt.datetime | None, *,
+                   limit: int = 8) -> tuple[list[dict[str, Any]] | None, str | None]:
+    """Next departures at ``station`` as rows for the kiosk, and a note when there are none."""
+    import pandas as pd
+
+    from stufenlos.errors import StufenlosError
+
+    ct = city_transit(city)
+    if ct is None:
+        return None, "no_timetable"
+    ids = stop_ids_near(city, station)
+    if not ids:
+        return None, "no_stops"
+    when = local_time(city, at)
+    frames = []
+    for sid in ids:
+        try:
+            frames.append(ct.departures(sid, when, limit=limit))
+        except StufenlosError as exc:  # a stop the day's timetable does not know
+            logger.info("departures of %s: %s", sid, exc)
+    rows = []
+    if frames:
+        df = pd.concat(frames, ignore_index=True).drop_duplicates(["trip_id", "departure"])
+        df = df.sort_values("departure", kind="stable").head(limit)
+        for r in df.itertuples():
+            trip, stop = r.trip_step_free, r.stop_step_free
+            step_free = ("no" if "no" in (trip, stop) else
+                         "yes" if trip == stop == "yes" else "unknown")
+            rows.append({"time": f"{r.departure:%H:%M}", "route": r.route,
+                         "headsign": r.headsign, "stop_name": r.stop_name,
+                         "step_free": step_free, "trip_step_free": trip,
+                         "stop_step_free": stop})
+    return rows, None if rows else "none_soon"
