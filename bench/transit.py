@@ -10,6 +10,9 @@ Thursday) and, for walking legs, ``heidelberg.test.osm.pbf``.
   city's router (contraction hierarchy matrices), as ``stufenlos journey`` uses.
 * **cafein**: ``TransportNetwork.route_between_coordinates`` (Rust RAPTOR with
   OSM street access), ``geometries=False``.
+* **Valhalla** 3.9.1 ``costing=multimodal`` through ``valhalla_service`` over HTTP
+  on localhost (one worker thread), tools unpacked from the ``pyvalhalla`` wheel;
+  its time includes the HTTP round trip. Skip it with ``--no-valhalla``.
 
 Queries: ``--queries`` random origin/destination pairs (seed 42), each a point
 within 150 m of a random stop of the cut inside Heidelberg, departing at a random
@@ -129,6 +132,129 @@ def run_cafein(qs: list[Any]) -> dict[str, Any]:
     return {"setup_s": setup, **summary(times), "arrivals": arrivals}
 
 
+VALHALLA_VERSION = "3.9.1"
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _prepare_valhalla(folder: Path, port: int) -> tuple[Path, Path]:
+    """Unpack the pyvalhalla wheel's tools and build street + transit tiles.
+
+    The wheel's Python module needs Python >= 3.12, but its executables run
+    anywhere. Valhalla keeps about two months of schedule from the day its
+    tiles are built, so the feed's calendar is moved forward by whole weeks
+    (weekdays stay the same) onto a day after today; queries move with it.
+    """
+    import csv
+    import subprocess
+    import zipfile
+
+    folder.mkdir(parents=True, exist_ok=True)
+    tools = folder / "pv" / "valhalla"
+    if not (tools / "bin" / "valhalla_service").exists():
+        subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
+                        f"pyvalhalla=={VALHALLA_VERSION}", "--only-binary=:all:",
+                        "--python-version", "3.12", "-d", str(folder / "dl")], check=True)
+        wheel = next((folder / "dl").glob("pyvalhalla-*.whl"))
+        with zipfile.ZipFile(wheel) as zf:
+            zf.extractall(folder / "pv")
+        for exe in (tools / "bin").iterdir():
+            exe.chmod(0o755)
+    gtfs = folder / "gtfs" / "vrn"
+    gtfs.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(GTFS) as zf:
+        zf.extractall(gtfs)
+    shift = valhalla_shift()
+    for name, cols in (("calendar", ("start_date", "end_date")), ("calendar_dates", ("date",))):
+        path = gtfs / f"{name}.txt"
+        rows = list(csv.DictReader(path.open(encoding="utf-8-sig")))
+        for r in rows:
+            for c in cols:
+                day = dt.datetime.strptime(r[c], "%Y%m%d").date() + shift
+                r[c] = day.strftime("%Y%m%d")
+        with path.open("w", newline="", encoding="utf-8") as fh:
+            w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+            w.writeheader()
+            w.writerows(rows)
+    vh = folder / "vh"
+    vh.mkdir(exist_ok=True)
+    cfg = subprocess.run(
+        [sys.executable, str(tools / "valhalla_build_config.py"),
+         "--mjolnir-tile-dir", str(vh / "tiles"), "--mjolnir-tile-extract", str(vh / "tiles.tar"),
+         "--mjolnir-timezone", str(vh / "tz.sqlite"), "--mjolnir-admin", str(vh / "admin.sqlite"),
+         "--mjolnir-transit-dir", str(vh / "transit_tiles"),
+         "--mjolnir-transit-feeds-dir", str(folder / "gtfs")],
+        check=True, capture_output=True, text=True).stdout
+    config = json.loads(cfg)
+    config["httpd"]["service"]["listen"] = f"tcp://127.0.0.1:{port}"
+    config["httpd"]["service"]["loopback"] = f"ipc://{vh}/loopback"
+    config["httpd"]["service"]["interrupt"] = f"ipc://{vh}/interrupt"
+    config["httpd"]["service"]["drain_seconds"] = 0
+    config["httpd"]["service"]["shutdown_seconds"] = 0
+    cfg_path = vh / "valhalla.json"
+    cfg_path.write_text(json.dumps(config, indent=1))
+    log = (vh / "build.log").open("w")
+    for tool, extra in (("valhalla_ingest_transit", []), ("valhalla_convert_transit", []),
+                        ("valhalla_build_tiles", [str(PBF)])):
+        subprocess.run([str(tools / "bin" / tool), "-c", str(cfg_path), *extra], check=True,
+                       stdout=log, stderr=log)
+    return tools, cfg_path
+
+
+def valhalla_shift() -> dt.timedelta:
+    """Whole weeks that move :data:`DAY` onto a day within the coming week."""
+    weeks = (dt.date.today() - DAY).days // 7 + 1
+    return dt.timedelta(weeks=weeks)
+
+
+def run_valhalla(qs: list[Any], folder: Path) -> dict[str, Any]:
+    import subprocess
+
+    import httpx
+
+    t0 = time.perf_counter()
+    port = _free_port()
+    tools, cfg_path = _prepare_valhalla(folder, port)
+    server = subprocess.Popen([str(tools / "bin" / "valhalla_service"), str(cfg_path), "1"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    shift = valhalla_shift()
+    times, arrivals = [], []
+    try:
+        client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30)
+        for _ in range(100):
+            try:
+                client.get("/status")
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        setup = time.perf_counter() - t0
+        for o, d, at in qs:
+            when = at + shift
+            body = {"locations": [{"lat": o[0], "lon": o[1]}, {"lat": d[0], "lon": d[1]}],
+                    "costing": "multimodal",
+                    "date_time": {"type": 1, "value": when.strftime("%Y-%m-%dT%H:%M")}}
+            t = time.perf_counter()
+            resp = client.post("/route", json=body)
+            times.append((time.perf_counter() - t) * 1000)
+            trip = resp.json().get("trip") if resp.status_code == 200 else None
+            arrivals.append(seconds_of(at) + round(trip["summary"]["time"]) if trip else None)
+        client.close()
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+    return {"setup_s": setup, **summary(times), "arrivals": arrivals}
+
+
 def agreement(a: list[int | None], b: list[int | None]) -> dict[str, float]:
     both = [(x, y) for x, y in zip(a, b, strict=True) if x is not None and y is not None]
     diff = np.abs(np.array([x - y for x, y in both])) if both else np.zeros(0)
@@ -140,6 +266,8 @@ def agreement(a: list[int | None], b: list[int | None]) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--no-valhalla", action="store_true",
+                        help="skip Valhalla (its tools come from the pyvalhalla wheel on PyPI)")
     args = parser.parse_args()
     qs = queries(args.queries)
     results: dict[str, Any] = {}
@@ -150,6 +278,8 @@ def main() -> None:
         results["cafein"] = run_cafein(qs)
     except ImportError:
         print("cafein is not installed: pip install -e '.[bench]'", file=sys.stderr)
+    if not args.no_valhalla:
+        results["Valhalla multimodal (HTTP)"] = run_valhalla(qs, OUT / "valhalla")
     versions = {}
     for pkg in ("stufenlos", "numpy", "scipy", "pandas", "pyarrow", "cafein"):
         try:
@@ -172,7 +302,8 @@ def main() -> None:
                      f"{r['p90_ms']:.2f} | {r['mean_ms']:.2f} | {answered}/{r['n']} |")
     if "cafein" in results:
         lines += ["", "Earliest arrival compared with cafein:", ""]
-        for name in ("stufenlos (crow-fly walks)", "stufenlos (router walks)"):
+        others = [n for n in results if n != "cafein"]
+        for name in others:
             ag = agreement(results[name]["arrivals"], results["cafein"]["arrivals"])
             lines.append(f"* {name}: {ag['both_answered']} answered by both, "
                          f"{ag['within_5_min']:.0%} within 5 min, median difference "
