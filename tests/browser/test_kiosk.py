@@ -12,6 +12,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 @pytest.fixture(scope="module")
 def server(imported_city, city_base, tmp_path_factory):
     imported_city("hamburg")
+    imported_city("herrenberg")
     with city_server(city_base, tmp_path_factory.mktemp("kiosk")) as base:
         yield base
 
@@ -42,3 +43,13 @@ def test_kiosk_refreshes_its_content(page, server) -> None:
     with page.expect_response(lambda r: "fragment=1" in r.url and r.status == 200):
         page.wait_for_function("() => !document.querySelector('#kiosk-body section[data-old]')")
     assert "Step-free access" in page.locator("#kiosk-body").inner_text()
+
+
+def test_kiosk_with_departures_from_the_timetable(page, server, axe_check) -> None:
+    page.goto(f"{server}/kiosk/herrenberg/altdorfer-strasse?lang=en&at=2020-06-15T08:00")
+    rows = page.locator(".kiosk-table tbody tr")
+    assert rows.count() >= 3
+    first = rows.first.locator("td").all_inner_texts()
+    assert first[0] >= "08:00" and first[1] == "752"
+    assert first[3].strip() in ("✔ yes", "✖ no", "? unknown")
+    axe_check(page)
