@@ -44,6 +44,7 @@ bench: install
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/import.py
 	$(BIN)/python bench/transit.py
+	$(BIN)/python bench/analysis.py --dask
 
 clean:
 	rm -rf $(VENV) var

@@ -266,3 +266,13 @@ def test_cli_bad_input_exits_2(imported_city: Callable[[str], City], city_base: 
     res = cli.invoke(app, ["analyze", "hamburg", "--budgets", "ten", "--data-dir",
                            str(city_base)])
     assert res.exit_code == 2
+
+
+def test_searching_from_either_side_gives_the_same_measures(helsinki: AccessResult) -> None:
+    a = compute(helsinki.setup, ["standard", "wheelchair"], mode="origins")
+    b = compute(helsinki.setup, ["standard", "wheelchair"], mode="destinations")
+    for p in a:
+        assert np.array_equal(a[p].count, b[p].count)
+        assert np.array_equal(np.isnan(a[p].nearest_s), np.isnan(b[p].nearest_s))
+        np.testing.assert_allclose(a[p].nearest_s, b[p].nearest_s, atol=1e-6)
+        np.testing.assert_allclose(a[p].gravity, b[p].gravity, atol=1e-9)

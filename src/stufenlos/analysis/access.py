@@ -33,8 +33,7 @@ from stufenlos.analysis.engine import (
     Destinations,
     Measures,
     Snapper,
-    compute_chunk,
-    plan_chunks,
+    measure,
     profile_graph,
     snap_destinations,
 )
@@ -145,28 +144,21 @@ class ProfileMeasures:
 def compute(setup: Setup, profiles: Sequence[str], *, runner: Runner | None = None,
             network: Network | None = None, destinations: pd.DataFrame | None = None,
             blocked: NDArray[np.integer] | None = None,
-            unblocked: NDArray[np.integer] | None = None) -> dict[str, ProfileMeasures]:
+            unblocked: NDArray[np.integer] | None = None,
+            mode: str = "auto") -> dict[str, ProfileMeasures]:
     """Per-origin measures for each profile (``network``/``destinations`` override
-    the city's, for scenarios)."""
+    the city's, for scenarios; ``mode``: see :func:`~stufenlos.analysis.engine.measure`)."""
     run = runner or Runner()
     net = network if network is not None else setup.city.network
     dest = setup.snapped(destinations)
     o = setup.origins
-    tasks = plan_chunks(o["node"].to_numpy(np.int64), o["snap_m"].to_numpy(np.float64))
+    nodes, offsets = o["node"].to_numpy(np.int64), o["snap_m"].to_numpy(np.float64)
     out = {}
-    n, k, b = len(o), len(dest.categories), len(setup.measures.budgets_s)
     for name in profiles:
         get_profile(name)  # clear error for unknown names
         graph = profile_graph(net, name, blocked=blocked, unblocked=unblocked)
-        parts = run.map(compute_chunk, (graph, dest, setup.measures), tasks,
-                        desc=f"{setup.city.name} {name}")
-        nearest = np.full((n, k), np.nan)
-        count = np.zeros((n, k, b), np.int32)
-        gravity = np.zeros((n, k))
-        for part in parts:
-            ids = part["origin_id"]
-            nearest[ids], count[ids], gravity[ids] = (part["nearest_s"], part["count"],
-                                                      part["gravity"])
+        nearest, count, gravity = measure(graph, dest, nodes, offsets, setup.measures, run,
+                                          mode=mode, desc=f"{setup.city.name} {name}")
         out[name] = ProfileMeasures(name, nearest, count, gravity)
     return out
 
