@@ -275,3 +275,20 @@ def test_wmata_feed_closes_a_gtfs_elevator(server):
     assert reg.elevator_state()[used[0]] == "INACTIVE"
     alt = plan_journey(tt, a, b, at, profile="wheelchair", elevator_state=reg.elevator_state())
     assert used[0] not in [p["pathway_id"] for leg in alt[-1].legs for p in leg.pathways]
+
+
+def test_departures_show_the_elevator_a_stop_relies_on(tmp_path, monkeypatch):
+    from stufenlos.transit import load_city_transit
+
+    monkeypatch.setenv("STUFENLOS_DATA_DIR", str(tmp_path))
+    ct = load_city_transit("heidelberg", base=tmp_path)
+    at = dt.datetime(2022, 9, 1, 8, 0)
+    df = ct.departures("de:08221:1457:2:Ri N", at, limit=4)
+    [el] = df.attrs["elevators"]
+    assert el["osm_id"] == LIFT and el["state"] == "UNKNOWN"
+    assert set(df["stop_step_free"]) == {"yes"}
+    ct.equipment.set_status(LIFT, "INACTIVE", reason="defekt")
+    df = ct.departures("de:08221:1457:2:Ri N", at, limit=4)
+    assert df.attrs["elevators"][0]["state"] == "INACTIVE"
+    assert set(df["stop_step_free"]) == {"no"}
+    assert df["stop_step_free_source"].iloc[0] == f"elevator {LIFT} out of service: defekt"

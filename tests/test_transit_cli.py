@@ -110,3 +110,14 @@ def test_city_transit_api(base):
     its = ct.journey((49.4036, 8.6755), (49.4264, 8.6870), dt.datetime(2022, 9, 1, 8, 0))
     assert its[0].arrival.tzinfo is not None
     assert len(ct.equipment.equipment) == 25
+
+
+def test_departures_text_names_the_elevator(base, tmp_path):
+    feed = tmp_path / "status.csv"
+    feed.write_text("id,state,since,reason\nw197028693,INACTIVE,2022-09-01T06:00:00+02:00,"
+                    "Wartung\n")
+    res = run("departures", "heidelberg", "--stop", "de:08221:1457:2:Ri N", "--at", AT,
+              "--limit", "3", "--status", str(feed), "--data-dir", base)
+    assert res.exit_code == 0, res.output
+    assert "elevator OSM w197028693: INACTIVE (Wartung)" in res.output
+    assert "stop step-free: no (elevator w197028693 out of service: Wartung)" in res.output

@@ -145,6 +145,8 @@ def register(app: typer.Typer) -> None:
                 for r in df.itertuples()
             ] or ["no departures in the next 3 hours"]
             for el in df.attrs.get("elevators", []):
-                lines.append(f"elevator {el['pathway_id']}: {el['state']}")
+                name = el.get("pathway_id") or f"OSM {el.get('osm_id')}"
+                reason = f" ({el['reason']})" if el.get("reason") else ""
+                lines.append(f"elevator {name}: {el['state']}{reason}")
             text = "\n".join(lines)
         _write(text, output)

@@ -1308,11 +1308,37 @@ class CityTransit:
     def departures(
         self, stop_id: str, at: dt.datetime, *, limit: int = 10
     ) -> pd.DataFrame:
-        """Next departures (see :func:`departures`) with elevator status."""
+        """Next departures (see :func:`departures`) with elevator status.
+
+        Besides GTFS pathway elevators, ``attrs["elevators"]`` lists the OSM
+        elevators the stops' step-free verdicts rely on; while one is out of
+        service its stops are shown as not step-free.
+        """
         at = self._local(at)
         tt = self.timetable(at.date())
-        return departures(tt, stop_id, at, limit=limit,
-                          elevator_state=self.equipment.elevator_state())
+        df = departures(tt, stop_id, at, limit=limit,
+                        elevator_state=self.equipment.elevator_state())
+        i = int(tt.stop_index[stop_id])
+        station = i if tt.location_type[i] == 1 else int(tt.parent_idx[i])
+        members = {stop_id}
+        if station >= 0:
+            members |= set(tt.stops["stop_id"].to_numpy()[
+                (tt.parent_idx == station) | (np.arange(len(tt.stops)) == station)])
+        acc = self.stop_access
+        rows = acc[acc["stop_id"].isin(members) & acc["elevator"].notna()]
+        extra = []
+        for ref, stops in rows.groupby("elevator")["stop_id"]:
+            st = self.equipment.status(str(ref))
+            extra.append({"osm_id": str(ref), "state": st.state, "reason": st.reason,
+                          "since": st.since.isoformat() if st.since else None,
+                          "stop_ids": sorted(stops)})
+            if st.state == "INACTIVE":
+                hit = df["stop_id"].isin(set(stops))
+                df.loc[hit, "stop_step_free"] = "no"
+                df.loc[hit, "stop_step_free_source"] = (
+                    f"elevator {ref} out of service" + (f": {st.reason}" if st.reason else ""))
+        df.attrs["elevators"] = [*df.attrs.get("elevators", []), *extra]
+        return df
 
 
 def _walk_geometry(it: Itinerary, router: Router, profile: TransitProfile) -> None:
