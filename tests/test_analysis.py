@@ -276,3 +276,13 @@ def test_searching_from_either_side_gives_the_same_measures(helsinki: AccessResu
         assert np.array_equal(np.isnan(a[p].nearest_s), np.isnan(b[p].nearest_s))
         np.testing.assert_allclose(a[p].nearest_s, b[p].nearest_s, atol=1e-6)
         np.testing.assert_allclose(a[p].gravity, b[p].gravity, atol=1e-9)
+
+
+@pytest.mark.parametrize("name", ["hamburg-reeperbahn.toml", "helsinki-elevators.json"])
+def test_example_scenarios_run(imported_city: Callable[[str], City], name: str) -> None:
+    path = Path(__file__).resolve().parents[1] / "examples" / "scenarios" / name
+    city = imported_city(name.split("-")[0])
+    sc = load_scenario(path)
+    res = run_scenario(prepare(city), sc, profiles=["standard", "wheelchair"])
+    assert len(res.log) == len(sc.changes)
+    assert (res.totals["lost_population"] == 0).all()

@@ -100,6 +100,9 @@ def register(app: typer.Typer) -> None:
         station_distance_m: Annotated[float, typer.Option(
             help="Distance for the step-free station analysis (cities with stations and "
                  "areas).")] = 600.0,
+        live_closures: Annotated[bool, typer.Option(
+            help="Leave out arcs closed right now (broken elevators, confirmed reports).")
+        ] = False,
         scheduler: _SCHED = "local",
         progress: _PROGRESS = True,
         output: _OUT = None,
@@ -136,7 +139,8 @@ def register(app: typer.Typer) -> None:
                 out_root = out_dir
             with runner(scheduler, progress=progress) as run:
                 for c in names:
-                    result = run_analysis(c, profiles=profs, runner=run, **opts)
+                    result = run_analysis(c, profiles=profs, runner=run,
+                                          live_closures=live_closures, **opts)
                     if out_root is not None:
                         st = None
                         if c.config.input_paths("stations") and result.setup.areas.weighted \
@@ -252,7 +256,9 @@ def register(app: typer.Typer) -> None:
         from stufenlos.city import load_city
 
         _check_format(fmt, ("json", "csv"))
-        _check_format(table, ("ranking", "areas"))
+        if table not in ("ranking", "areas"):
+            typer.echo(f"error: --table must be ranking or areas, got {table!r}", err=True)
+            raise typer.Exit(code=2)
         try:
             res = station_access(load_city(city, base=data_dir), distance_m=distance_m,
                                  profile=profile)

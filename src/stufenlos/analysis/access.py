@@ -326,13 +326,25 @@ def _num(x: Any) -> Any:
 
 
 def analyze(city: City, *, profiles: Sequence[str] = ("standard", "wheelchair"),
-            runner: Runner | None = None, **options: Any) -> AccessResult:
-    """Reachability of ``city`` for ``profiles``; see :func:`prepare` for options."""
+            runner: Runner | None = None, live_closures: bool = False,
+            **options: Any) -> AccessResult:
+    """Reachability of ``city`` for ``profiles``; see :func:`prepare` for options.
+
+    The network is taken as mapped; with ``live_closures`` the city's current
+    closures (broken elevators, confirmed reports) are left out as well.
+    """
     if not profiles:
         msg = "give at least one profile"
         raise AnalysisError(msg)
     setup = prepare(city, **options)
     run = runner or Runner()
-    measures = compute(setup, list(profiles), runner=run)
+    blocked = None
+    if live_closures:
+        blocked = city.overrides.closed_arcs(city.network)
+        setup.notes.append(f"{len(blocked)} arcs closed by live closures are not used")
+    else:
+        setup.notes.append("the network as mapped: live closures (broken elevators, "
+                           "confirmed reports) are not applied")
+    measures = compute(setup, list(profiles), runner=run, blocked=blocked)
     return AccessResult(setup=setup, profiles=list(profiles), measures=measures,
                         scheduler=run.name)
