@@ -33,6 +33,7 @@ def test_home_is_the_planner_with_hamburg_selected(client: TestClient) -> None:
         assert f'<option value="{name}"' in r.text
     assert "© OpenStreetMap contributors" in r.text
     assert "DB Station&amp;Service AG" in r.text
+    assert "<summary>6 Aufzüge: 0 außer Betrieb</summary>" in r.text
     for label in ("Höchster Bordstein (cm)", "Größte Steigung (%)", "Start", "Ziel"):
         assert f">{label}</label>" in r.text
 

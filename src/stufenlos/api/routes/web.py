@@ -179,7 +179,8 @@ def planner(request: Request) -> HTMLResponse:
     if city is None:
         ctx.update({"city": None, "fatal": "no city imported: run `stufenlos import --all`"})
         return render(request, "planner.html", ctx, status_code=404)
-    ctx.update({"city": city, "map": _map_config(request, city),
+    _, elevators = views.barriers_with_status(city, kinds=["elevator"], limit=200)
+    ctx.update({"city": city, "map": _map_config(request, city), "elevators": elevators,
                 **_route_context(request, city, lang)})
     return render(request, "planner.html", ctx)
 
