@@ -286,3 +286,20 @@ def test_example_scenarios_run(imported_city: Callable[[str], City], name: str) 
     res = run_scenario(prepare(city), sc, profiles=["standard", "wheelchair"])
     assert len(res.log) == len(sc.changes)
     assert (res.totals["lost_population"] == 0).all()
+
+
+def test_cli_writes_all_outputs_with_a_ranking(imported_city: Callable[[str], City],
+                                               city_base: Path, tmp_path: Path) -> None:
+    imported_city("helsinki")
+    res = CliRunner().invoke(app, ["analyze", "helsinki", "--out-dir", str(tmp_path),
+                                   "--scheduler", "none", "--no-progress", "--rank-limit", "5",
+                                   "--data-dir", str(city_base)])
+    assert res.exit_code == 0, res.output
+    folder = tmp_path / "helsinki"
+    ranking = pd.read_csv(folder / "ranking.csv")
+    assert len(ranking) == 5 and list(ranking["rank"]) == [1, 2, 3, 4, 5]
+    assert json.loads(ranking["change"].iloc[0])["action"] == "add_elevator"
+    html = (folder / "report.html").read_text()
+    assert "Candidate fixes ranked by people who gain access" in html
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary["profiles"] == ["standard", "wheelchair"]

@@ -73,6 +73,26 @@ def _options(categories: str | None, categories_file: Path | None, budgets: str,
     return opts
 
 
+def _rank(result: Any, kind: str, limit: int, run: Any) -> Any:
+    """Ranking of candidate fixes for the report (None when not asked or not possible)."""
+    import dataclasses
+
+    from stufenlos.analysis.report import headline
+    from stufenlos.analysis.scenario import candidate_fixes, rank_candidates
+
+    if kind == "none":
+        return None
+    cat, prof, bl = headline(result)
+    if prof == "standard":
+        return None
+    setup = dataclasses.replace(result.setup, categories={cat: result.setup.categories[cat]})
+    cands = candidate_fixes(setup, kind, profile=prof, limit=limit)
+    if not cands:
+        return None
+    return rank_candidates(setup, cands, profile=prof, category=cat, budget_min=float(bl),
+                           runner=run)
+
+
 def register(app: typer.Typer) -> None:
     """Add the analysis commands to ``app``."""
     scenario_app = typer.Typer(help="What-if scenarios and rankings of fixes.",
@@ -100,6 +120,11 @@ def register(app: typer.Typer) -> None:
         station_distance_m: Annotated[float, typer.Option(
             help="Distance for the step-free station analysis (cities with stations and "
                  "areas).")] = 600.0,
+        rank: Annotated[str, typer.Option(
+            help="With --out-dir/--all: also rank candidate fixes of this kind (steps, kerbs, "
+                 "stations or none) for the first non-standard profile.")] = "steps",
+        rank_limit: Annotated[int, typer.Option(
+            help="Rank at most this many candidates (those near most people).")] = 20,
         live_closures: Annotated[bool, typer.Option(
             help="Leave out arcs closed right now (broken elevators, confirmed reports).")
         ] = False,
@@ -119,6 +144,10 @@ def register(app: typer.Typer) -> None:
         from stufenlos.errors import UnknownCityError
 
         _check_format(fmt, ("json", "csv", "geojson", "table"))
+        if rank not in ("steps", "kerbs", "stations", "none"):
+            typer.echo(f"error: --rank must be steps, kerbs, stations or none, got {rank!r}",
+                       err=True)
+            raise typer.Exit(code=2)
         if not all_cities and not city:
             typer.echo("error: give a city name or --all", err=True)
             raise typer.Exit(code=2)
@@ -146,7 +175,9 @@ def register(app: typer.Typer) -> None:
                         if c.config.input_paths("stations") and result.setup.areas.weighted \
                                 and result.setup.areas.kind == "areas":
                             st = station_access(c, distance_m=station_distance_m)
-                        files = write_outputs(result, out_root / c.name, stations=st)
+                        ranking = _rank(result, rank, rank_limit, run)
+                        files = write_outputs(result, out_root / c.name, stations=st,
+                                              ranking=ranking)
                         typer.echo(f"{c.name}: {len(result.setup.origins)} origins, "
                                    f"{len(result.setup.areas)} areas -> {files[0].parent}",
                                    err=True)

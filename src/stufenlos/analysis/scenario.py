@@ -451,39 +451,63 @@ def run_scenario(setup: Setup, scenario: Scenario, *, profiles: Sequence[str],
                           areas=areas, totals=pd.DataFrame(totals))
 
 
-def candidate_fixes(setup: Setup, kind: str, *, profile: str = "wheelchair"
-                    ) -> list[Scenario]:
+def candidate_fixes(setup: Setup, kind: str, *, profile: str = "wheelchair",
+                    limit: int | None = None, radius_m: float = 500.0) -> list[Scenario]:
     """Every candidate fix of ``kind`` as a one-change scenario.
 
     ``stations``: DB stations that are not step-free; ``kerbs``: OSM nodes at
     crossings whose mapped kerb is higher than ``profile`` may pass; ``steps``:
-    OSM ways with steps (an elevator beside them).
+    OSM ways with steps (an elevator beside them). With ``limit``, only the
+    candidates with the most covered people within ``radius_m`` (straight line)
+    are kept, so that a ranking evaluates the ones that can matter first.
     """
     from stufenlos.profiles import get_profile
 
-    e = setup.city.network.edges
+    net = setup.city.network
+    e = net.edges
+    lonlat = net.node_lonlat
     out: list[Scenario] = []
+    where: list[tuple[float, float]] = []
     if kind == "stations":
         st = read_db_station_points(setup.city.config.input_paths("stations"))
         for _, r in st[st["step_free"] != "yes"].sort_values("station_id").iterrows():
             out.append(parse_scenario({"name": f"step-free {r['name']}", "changes": [
                 {"action": "make_step_free", "station": r["station_id"]}]}))
+            where.append((float(r["lon"]), float(r["lat"])))
     elif kind == "kerbs":
-        limit = (get_profile(profile).max_kerb_cm or 3.0) / 100.0
-        ids = set()
+        max_m = (get_profile(profile).max_kerb_cm or 3.0) / 100.0
+        ids: dict[int, int] = {}
         for end in ("u", "v"):
-            high = (e[f"kerb_{end}_m"] > limit).fillna(False).to_numpy()
-            ids |= set(e[f"osm_node_{end}"][high].dropna().astype(np.int64).tolist())
-        out = [parse_scenario({"name": f"lower kerb at node {n}", "changes": [
-            {"action": "lower_kerb", "node": n}]}) for n in sorted(ids)]
+            high = (e[f"kerb_{end}_m"] > max_m).fillna(False).to_numpy()
+            osm = e[f"osm_node_{end}"].to_numpy()
+            node = (net.u if end == "u" else net.v)
+            for i in np.flatnonzero(high):
+                if not pd.isna(osm[i]):
+                    ids.setdefault(int(osm[i]), int(node[i]))
+        for n in sorted(ids):
+            out.append(parse_scenario({"name": f"lower kerb at node {n}", "changes": [
+                {"action": "lower_kerb", "node": n}]}))
+            where.append(tuple(lonlat[ids[n]]))
     elif kind == "steps":
-        ways = sorted(set(e.loc[e["steps"].to_numpy(bool), "osm_way_id"].dropna()
-                          .astype(np.int64).tolist()))
-        out = [parse_scenario({"name": f"elevator at way {w}", "changes": [
-            {"action": "add_elevator", "way": w}]}) for w in ways]
+        steps = e[e["steps"].to_numpy(bool) & e["osm_way_id"].notna().to_numpy()]
+        first = steps.groupby("osm_way_id", sort=True)["u"].first()
+        for w, u in first.items():
+            out.append(parse_scenario({"name": f"elevator at way {int(w)}", "changes": [
+                {"action": "add_elevator", "way": int(w)}]}))
+            where.append(tuple(lonlat[int(u)]))
     else:
         msg = f"unknown candidate kind {kind!r}; use stations, kerbs or steps"
         raise ScenarioError(msg)
+    if limit is not None and len(out) > limit:
+        from scipy.spatial import cKDTree
+
+        o = setup.origins
+        tree = cKDTree(o[["x", "y"]].to_numpy(np.float64))
+        xy = setup.snapper.projection.forward(np.array(where, np.float64))
+        pop = o["population"].to_numpy(np.float64)
+        near = [pop[idx].sum() for idx in tree.query_ball_point(xy, r=radius_m)]
+        keep = sorted(np.argsort(-np.asarray(near), kind="stable")[:limit])
+        out = [out[i] for i in keep]
     return out
 
 
@@ -504,7 +528,8 @@ def rank_candidates(setup: Setup, candidates: Sequence[Scenario], *, profile: st
         res = run_scenario(setup, cand, profiles=[profile], runner=runner,
                            budget_min=budget_min, baseline=base)
         tot = res.totals[res.totals["category"] == category].iloc[0]
-        rows.append({"candidate": cand.name, "change": cand.changes[0].model_dump(),
+        rows.append({"candidate": cand.name,
+                     "change": json.dumps(cand.changes[0].model_dump(exclude_none=True)),
                      **{f"gained_{g}": tot[f"gained_{g}"] for g in groups},
                      **{f"lost_{g}": tot[f"lost_{g}"] for g in groups}})
     df = pd.DataFrame(rows)
