@@ -14,7 +14,7 @@ def serve_cmd(
     port: Annotated[int, typer.Option(help="TCP port.", min=1, max=65535)] = 8000,
     workers: Annotated[int, typer.Option(help="Worker processes.", min=1)] = 1,
 ) -> None:
-    """Serve the web pages and the HTTP API (open http://HOST:PORT/plan)."""
+    """Serve the web pages and the HTTP API (open http://HOST:PORT/)."""
     import uvicorn
 
     typer.echo(f"stufenlos serving on http://{host}:{port}/ (Ctrl+C stops)", err=True)

@@ -98,7 +98,7 @@ def plan_feed(request: Request, store: Store) -> Response:
     fg.title("stufenlos – Aktionsplan: Änderungen / action plan: changes")
     fg.link(href=f"{base}/plan/feed.atom", rel="self", type="application/atom+xml")
     fg.link(href=f"{base}/plan", rel="alternate", type="text/html")
-    fg.language("de")
+    fg.language("en")
     fg.author({"name": "stufenlos"})
     fg.updated(updated)
     fg.generator("stufenlos")
