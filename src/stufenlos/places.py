@@ -2,8 +2,10 @@
 
 Streets come from the ``name`` column of the network's arcs (each street is
 placed at the arc midpoint nearest to the mean of all its arcs, so the point
-lies on the street); named barriers (elevators, ramps, gates) and the city's
-stations are added. Matching ignores case, accents and ``ß``/``ss``; results
+lies on the street); named barriers (elevators, ramps, gates), the city's
+stations and the named points of interest of its OSM file (``.osm.pbf``,
+``.osm``, read with pyosmium: amenities, shops, stops, tourism, health care ...)
+are added. Matching ignores case, accents and ``ß``/``ss``; results
 rank exact, then prefix, then word-prefix, then substring matches.
 
 A full geocoder (Nominatim, Photon) would need a database and an index build;
@@ -13,10 +15,12 @@ under a millisecond, so we keep this small.
 
 from __future__ import annotations
 
+import logging
+import os
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -24,7 +28,13 @@ import pandas as pd
 if TYPE_CHECKING:
     from stufenlos.city import City
 
-__all__ = ["Place", "PlaceIndex", "fold"]
+__all__ = ["POI_KEYS", "Place", "PlaceIndex", "fold", "read_named_points"]
+
+#: OSM keys whose named nodes become search results, with the key's value as kind
+POI_KEYS = ("amenity", "shop", "tourism", "public_transport", "railway", "leisure",
+            "office", "healthcare", "historic")
+
+logger = logging.getLogger(__name__)
 
 _COORDS = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*[,; ]\s*(-?\d+(?:\.\d+)?)\s*$")
 
@@ -46,12 +56,44 @@ class Place:
     lon: float
 
 
+def read_named_points(path: str | os.PathLike[str]) -> list[Place]:
+    """Named OSM nodes with one of :data:`POI_KEYS` from an OSM file."""
+    import osmium
+
+    found: list[Place] = []
+
+    class _Handler(osmium.SimpleHandler):  # type: ignore[misc]
+        def node(self, n: Any) -> None:
+            tags = n.tags
+            if "name" not in tags:
+                return
+            for key in POI_KEYS:
+                if key in tags:
+                    loc = n.location
+                    if loc.valid():
+                        found.append(Place(str(tags["name"]), str(tags[key]), float(loc.lat),
+                                           float(loc.lon)))
+                    return
+
+    _Handler().apply_file(str(path))
+    return found
+
+
 class PlaceIndex:
     """Search the named places of one city."""
 
-    def __init__(self, places: list[Place]) -> None:
+    def __init__(self, places: list[Place], *,
+                 center: tuple[float, float] | None = None) -> None:
         self.places = places
         self._folded = [fold(p.name) for p in places]
+        # equally good matches: the one nearest the city's centre first
+        if center is not None and places:
+            lat = np.array([p.lat for p in places])
+            lon = np.array([p.lon for p in places])
+            kx = np.cos(np.radians(center[0]))
+            self._dist = np.hypot((lon - center[1]) * kx, lat - center[0])
+        else:
+            self._dist = np.zeros(len(places))
 
     @classmethod
     def for_city(cls, city: City, *, stations: list[Place] | None = None) -> PlaceIndex:
@@ -64,20 +106,29 @@ class PlaceIndex:
         if mask.any():
             lonlat = net.node_lonlat
             mid = (lonlat[net.u[mask]] + lonlat[net.v[mask]]) / 2.0
-            frame = pd.DataFrame({"name": names[mask].astype(str).to_numpy(),
-                                  "lon": mid[:, 0], "lat": mid[:, 1]})
-            for name, grp in frame.groupby("name", sort=True):
-                pts = grp[["lon", "lat"]].to_numpy()
-                centre = pts.mean(axis=0)
-                best = pts[int(np.argmin(((pts - centre) ** 2).sum(axis=1)))]
-                places.append(Place(str(name), "street", float(best[1]), float(best[0])))
+            codes, uniques = pd.factorize(names[mask].astype(str).to_numpy())
+            n = len(uniques)
+            count = np.bincount(codes, minlength=n)
+            cx = np.bincount(codes, mid[:, 0], minlength=n) / count
+            cy = np.bincount(codes, mid[:, 1], minlength=n) / count
+            d2 = (mid[:, 0] - cx[codes]) ** 2 + (mid[:, 1] - cy[codes]) ** 2
+            order = np.lexsort((d2, codes))  # per name, the arc nearest its centre first
+            first = order[np.r_[0, np.flatnonzero(np.diff(codes[order])) + 1]]
+            places.extend(Place(str(uniques[codes[i]]), "street", float(mid[i, 1]),
+                                float(mid[i, 0])) for i in first)
+        for path in city.config.input_paths("osm"):
+            if path.suffix in (".pbf", ".osm", ".bz2") and path.exists():
+                try:
+                    places.extend(read_named_points(path))
+                except RuntimeError as exc:  # pyosmium's error for unreadable files
+                    logger.warning("%s: cannot read named places: %s", path, exc)
         from stufenlos.barriers import BarrierStore
 
         for rec in BarrierStore(city.database_path).query():
             if rec.get("name"):
                 places.append(Place(str(rec["name"]), str(rec["kind"]), float(rec["lat"]),
                                     float(rec["lon"])))
-        return cls(places)
+        return cls(places, center=city.config.center)
 
     def search(self, query: str, *, limit: int = 10) -> list[Place]:
         """Places matching ``query`` best first; ``"lat,lon"`` answers that point."""
@@ -89,7 +140,7 @@ class PlaceIndex:
         q = fold(query)
         if not q:
             return []
-        scored: list[tuple[int, int, str, int]] = []
+        scored: list[tuple[int, float, int, str, int]] = []
         for i, name in enumerate(self._folded):
             if name == q:
                 rank = 0
@@ -101,7 +152,7 @@ class PlaceIndex:
                 rank = 3
             else:
                 continue
-            scored.append((rank, len(name), name, i))
+            scored.append((rank, round(float(self._dist[i]), 2), len(name), name, i))
         scored.sort()
         out: list[Place] = []
         seen: set[tuple[str, str]] = set()
