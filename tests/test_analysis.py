@@ -303,3 +303,30 @@ def test_cli_writes_all_outputs_with_a_ranking(imported_city: Callable[[str], Ci
     assert "Candidate fixes ranked by people who gain access" in html
     summary = json.loads((folder / "summary.json").read_text())
     assert summary["profiles"] == ["standard", "wheelchair"]
+
+
+def test_bad_area_inputs_name_file_and_feature(tmp_path: Path) -> None:
+    from stufenlos.config import CityConfig, InputSpec
+    from stufenlos.errors import InputFileError
+
+    poly = {"type": "Polygon", "coordinates": [[[9, 53], [9.01, 53], [9.01, 53.01], [9, 53]]]}
+    fc = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"pop": 10}, "geometry": poly},
+        {"type": "Feature", "properties": {"pop": 5},
+         "geometry": {"type": "Point", "coordinates": [9, 53]}}]}
+    (tmp_path / "areas.geojson").write_text(json.dumps(fc))
+    cfg = CityConfig(name="t", title="T", folder=tmp_path, inputs=[
+        InputSpec(kind="areas", path="areas.geojson", format="geojson",
+                  population_field="pop")])
+    with pytest.raises(InputFileError, match=r"areas\.geojson \(feature 1\): expected polygons"):
+        read_areas(cfg)
+    src = find_city("helsinki").resolve("helsinki_population_grid_2020.gpkg")
+    cfg = CityConfig(name="t", title="T", folder=tmp_path, inputs=[
+        InputSpec(kind="population", path=str(src), format="gpkg", layer="nope")])
+    with pytest.raises(InputFileError, match="no layer 'nope'"):
+        read_areas(cfg)
+    (tmp_path / "bad.gpkg").write_bytes(b"not a database at all" * 10)
+    cfg = CityConfig(name="t", title="T", folder=tmp_path, inputs=[
+        InputSpec(kind="population", path="bad.gpkg", format="gpkg")])
+    with pytest.raises(InputFileError, match=r"bad\.gpkg"):
+        read_areas(cfg)
