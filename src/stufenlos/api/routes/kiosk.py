@@ -57,6 +57,6 @@ def kiosk(request: Request, city: CityName,
     except (KeyError, ValueError):
         tz = ZoneInfo("UTC")
     ctx = {"city": c, "info": info, "now": datetime.now(tz).strftime("%H:%M"),
-           "refresh_s": REFRESH_S}
+           "at": at.strftime("%Y-%m-%d %H:%M") if at else None, "refresh_s": REFRESH_S}
     name = "_kiosk_body.html" if request.query_params.get("fragment") == "1" else "kiosk.html"
     return render(request, name, ctx)
