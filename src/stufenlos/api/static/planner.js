@@ -116,7 +116,14 @@
     try {
       map = new window.maplibregl.Map({
         container: el, style: cfg.map.style, center: c, zoom: 15, minZoom: 13, maxZoom: 19,
-        attributionControl: { compact: false }, dragRotate: false, pitchWithRotate: false
+        attributionControl: { compact: false }, dragRotate: false, pitchWithRotate: false,
+        locale: cfg.lang === "en" ? {} : {
+          "NavigationControl.ZoomIn": "Karte vergrößern",
+          "NavigationControl.ZoomOut": "Karte verkleinern",
+          "Map.Title": "Karte",
+          "Marker.Title": "Markierung",
+          "AttributionControl.ToggleAttribution": "Quellenangaben ein- oder ausblenden"
+        }
       });
     } catch (err) {
       noMap(el);
