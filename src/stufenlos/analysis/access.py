@@ -209,6 +209,13 @@ class AccessResult:
         return self.setup.areas.groups() or ["population"]
 
     def area_table(self) -> pd.DataFrame:
+        """One row per area; see :meth:`_area_table` (computed once, then copied)."""
+        cached = self.__dict__.get("_table")
+        if cached is None:
+            cached = self.__dict__["_table"] = self._area_table()
+        return cached.copy()
+
+    def _area_table(self) -> pd.DataFrame:
         """One row per area (flat columns ``profile.category.measure``).
 
         * ``covered_<group>``: people within reach of the network;

@@ -6,9 +6,10 @@ need *all* origins at once. We use the same per-arc weights as
 ``time_s``, arcs that break a hard limit (or are closed) left out, the search
 capped by the profile's range ``max_distance_m / speed_mps`` -- and run SciPy's
 bounded Dijkstra (``scipy.sparse.csgraph.dijkstra`` with ``limit``) from every
-distinct origin node. The router has no one-to-all search with a cut-off over
-many sources that returns full rows, so this module builds that batch primitive
-on its weights.
+distinct origin node -- or, when there are fewer distinct destination nodes, from
+each of them on the reversed graph (same distances, far fewer searches). The
+router has no one-to-all search with a cut-off over many sources that returns
+full rows, so this module builds that batch primitive on its weights.
 
 Origins and destinations are snapped to the nearest node that has an arc the
 ``wheelchair`` preset may use (a step-free door onto the pavement), the same
@@ -17,9 +18,9 @@ speed. This keeps results comparable between profiles: with the presets'
 weights a wheelchair user never reaches more than a standard walker from the
 same point (tested).
 
-Work is split into chunks of origin nodes; :mod:`stufenlos.analysis.execution`
-runs the chunks in-process or on a Dask cluster, and results do not depend on
-which.
+Work is split into chunks of origin (or destination) nodes fixed before anything
+runs; :mod:`stufenlos.analysis.execution` runs the chunks in-process or on a Dask
+cluster and they are combined in order, so results do not depend on which.
 """
 
 from __future__ import annotations
