@@ -341,3 +341,12 @@ def test_bad_area_inputs_name_file_and_feature(tmp_path: Path) -> None:
         InputSpec(kind="population", path="bad.gpkg", format="gpkg")])
     with pytest.raises(InputFileError, match=r"bad\.gpkg"):
         read_areas(cfg)
+
+
+def test_step_free_stops_use_the_conflated_verdicts() -> None:
+    dest = read_destinations(find_city("heidelberg"), names=["stop", "step_free_stop"])
+    stops = set(dest.loc[dest["category"] == "stop", "ref"])
+    free = set(dest.loc[dest["category"] == "step_free_stop", "ref"])
+    # the VRN feed has no wheelchair_boarding: the verdicts come from OSM and DB data
+    assert 0 < len(free) < len(stops)
+    assert free <= stops

@@ -5,7 +5,9 @@ Points come from the city's inputs:
 * OSM (``.osm.pbf`` read with pyosmium; Overpass GeoJSON read as JSON): tagged
   nodes, and closed or open ways at the mean of their node locations;
 * GTFS ``stops.txt``: boarding points (``location_type`` 0); a stop is step-free
-  when ``wheelchair_boarding`` is 1, or 0/empty under a parent station with 1;
+  when its verdict conflated from GTFS ``wheelchair_boarding``, OSM and DB station
+  data (:func:`stufenlos.stops.stop_access_for_city`) is yes, its own or its
+  parent station's;
 * DB station data (``db-stations`` NDJSON): ``hasSteplessAccess`` yes / no /
   partial.
 
@@ -201,19 +203,29 @@ def _overpass_points(path: Path, cats: list[Category]) -> list[tuple[str, str, f
 # -- GTFS and stations ------------------------------------------------------------------
 
 
-def _gtfs_points(path: Path, cats: list[Category]) -> list[tuple[str, str, float, float]]:
+def _gtfs_points(config: CityConfig, path: Path,
+                 cats: list[Category]) -> list[tuple[str, str, float, float]]:
     from stufenlos.ingest.gtfs import read_feed
 
-    stops = read_feed(path).stops
-    wb = stops["wheelchair_boarding"].fillna(0).astype(int)
-    parent_wb = dict(zip(stops["stop_id"], wb, strict=True))
-    parent = stops["parent_station"].fillna("")
-    inherited = np.where((wb == 0) & (parent != ""), parent.map(parent_wb).fillna(0), wb)
-    board = stops[stops["location_type"].fillna(0).astype(int) == 0]
-    step_free = inherited[board.index.to_numpy()] == 1
+    feed = read_feed(path)
+    stops = feed.stops
+    verdict = pd.Series(stops["wheelchair_boarding"].fillna(0).astype(int).to_numpy() == 1,
+                        index=stops["stop_id"].to_numpy())
+    if any(c.step_free_only for c in cats) and path == config.input_paths("gtfs")[0]:
+        # GTFS rarely says; the conflated verdict also reads OSM and DB station data
+        from stufenlos.stops import stop_access_for_city
+
+        conflated = stop_access_for_city(config, feed=feed)
+        yes = conflated.set_index("stop_id")["step_free"].reindex(verdict.index) == "yes"
+        verdict = verdict | yes.fillna(False).to_numpy(bool)
+    parent = stops["parent_station"].fillna("").to_numpy()
+    own = verdict.to_numpy(bool)
+    from_parent = verdict.reindex(parent).fillna(False).to_numpy(bool)
+    step_free = own | ((parent != "") & from_parent)
+    board = (stops["location_type"].fillna(0).astype(int) == 0).to_numpy()
     rows = []
     for c in cats:
-        sel = board[step_free] if c.step_free_only else board
+        sel = stops[board & step_free] if c.step_free_only else stops[board]
         rows.extend((c.name, f"gtfs/{sid}", float(lon), float(lat)) for sid, lon, lat in
                     zip(sel["stop_id"], sel["stop_lon"], sel["stop_lat"], strict=True))
     return rows
@@ -281,7 +293,7 @@ def read_destinations(config: CityConfig, categories: Mapping[str, Category] | N
             rows += _osm_pbf_points(path, osm_cats)
     if gtfs_cats:
         for path in config.input_paths("gtfs"):
-            rows += _gtfs_points(path, gtfs_cats)
+            rows += _gtfs_points(config, path, gtfs_cats)
     if station_cats:
         st = read_db_station_points(config.input_paths("stations"))
         for c in station_cats:
