@@ -143,6 +143,8 @@ def test_confirmations_count_once_per_client_and_move_on_merge(svc: ReportServic
     svc.confirm(a.id, kind="still_there", client="x")
     assert svc.confirm(a.id, kind="fixed", client="y") == {"still_there": 1, "fixed": 1}
     svc.confirm(b.id, kind="still_there", client="z")
+    queued = {e["report"].id: e["fixed_votes"] for e in svc.queue()}
+    assert queued == {a.id: 1}  # someone says it is fixed: a moderator should look
     merged = svc.merge(b.id, into=a.id, actor="m")
     assert merged.status == "duplicate"
     assert merged.duplicate_of == a.id

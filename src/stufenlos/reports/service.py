@@ -432,18 +432,28 @@ class ReportService:
     # -- moderation ----------------------------------------------------------------------
 
     def queue(self) -> list[dict[str, Any]]:
-        """Reports waiting for a moderator: submitted, hidden or flagged ones."""
+        """Reports waiting for a moderator, oldest first.
+
+        Submitted, hidden and flagged reports, and open ones that someone says
+        are fixed (so a moderator can close them). Each entry has ``report``,
+        ``flags`` and ``fixed_votes``.
+        """
         with self.store.session() as s:
             flag_counts = dict(s.execute(
                 select(Flag.report_id, func.count(Flag.id)).group_by(Flag.report_id)).all())
+            fixed_votes = dict(s.execute(
+                select(Confirmation.report_id, func.count(Confirmation.id))
+                .where(Confirmation.kind == "fixed").group_by(Confirmation.report_id)).all())
             stmt = select(Report).where(
                 (Report.status == "submitted") | Report.hidden.is_(True)
                 | Report.id.in_(list(flag_counts))
+                | (Report.id.in_(list(fixed_votes)) & Report.status.in_(ACTIVE_STATUSES))
             ).order_by(Report.requested_at)
             out = []
             for r in s.scalars(stmt):
                 _ = r.photo
-                out.append({"report": r, "flags": int(flag_counts.get(r.id, 0))})
+                out.append({"report": r, "flags": int(flag_counts.get(r.id, 0)),
+                            "fixed_votes": int(fixed_votes.get(r.id, 0))})
             return out
 
     def set_status(

@@ -113,6 +113,7 @@ def queue(request: Request, moderator: ModeratorDep) -> list[dict[str, Any]]:
     for entry in report_service().queue():
         rec = _moderation_record(entry["report"], request)
         rec["flags"] = entry["flags"]
+        rec["fixed_votes"] = entry["fixed_votes"]
         out.append(rec)
     return out
 
