@@ -83,6 +83,8 @@ def runner(scheduler: str | None = "none", *, progress: bool = False,
     except ImportError:  # pragma: no cover - declared dependency
         msg = "Dask is not installed: pip install 'dask[distributed]'"
         raise SchedulerError(msg) from None
+    # distributed logs every worker start and stop at INFO; keep ours at our level
+    logging.getLogger("distributed").setLevel(max(logger.getEffectiveLevel(), logging.WARNING))
     cluster = None
     try:
         if scheduler in ("local", "threads"):
