@@ -350,3 +350,17 @@ def test_step_free_stops_use_the_conflated_verdicts() -> None:
     # the VRN feed has no wheelchair_boarding: the verdicts come from OSM and DB data
     assert 0 < len(free) < len(stops)
     assert free <= stops
+
+
+def test_areas_away_from_the_network_are_a_clear_error(helsinki: AccessResult) -> None:
+    from shapely import box
+
+    from stufenlos.analysis.access import AnalysisError
+    from stufenlos.analysis.areas import AreaSet
+
+    far = AreaSet(kind="areas", table=pd.DataFrame({
+        "area_id": ["x"], "name": ["far away"], "population": [10.0], "age65": [np.nan],
+        "under18": [np.nan], "old_age_support": [np.nan]}),
+        geometry=np.array([box(30.0, 60.0, 30.01, 60.01)], dtype=object), source="test")
+    with pytest.raises(AnalysisError, match="within 150 m of the pedestrian network"):
+        prepare(helsinki.setup.city, areas=far)

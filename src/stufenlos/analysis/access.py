@@ -112,6 +112,10 @@ def prepare(city: City, *, categories: Sequence[str] | None = None,
            xy[:, 1].max() + pad)
     origins = sample_origins(areas, proj, spacing_m=spacing_m, keep_fn=snapper.covered,
                              within=box)
+    if origins.empty:
+        msg = (f"{city.name}: no part of the areas ({areas.source}) lies within "
+               f"{snapper.max_snap_m:g} m of the pedestrian network")
+        raise AnalysisError(msg)
     if areas.kind == "grid":  # keep only the cells the network reaches
         used = np.unique(origins["area"].to_numpy())
         areas = AreaSet(kind=areas.kind, table=areas.table.iloc[used].reset_index(drop=True),
