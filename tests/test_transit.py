@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from stufenlos.ingest.gtfs import GtfsError, GtfsWarning
 from stufenlos.transit import (
+    TRANSIT_PROFILES,
     NoJourneyError,
     Timetable,
     TransitProfile,
@@ -57,7 +58,7 @@ def check_itinerary(it):
 def test_vrn_journey_by_tram(vrn):
     its = plan_journey(vrn, HD_HBF, HANDSCHUHSHEIM, dt.datetime(2022, 9, 1, 8, 0))
     assert its
-    it = its[0]
+    it = its[-1]  # the fastest; its[0] may walk all the way
     check_itinerary(it)
     ride = [leg for leg in it.legs if leg.mode == "transit"]
     assert ride
@@ -159,6 +160,20 @@ def test_transit_profile_from_a_walking_profile():
     with pytest.raises(Exception, match="unknown profile"):
         transit_profile("hovercraft")
     assert isinstance(transit_profile(TransitProfile()), TransitProfile)
+
+
+def test_transit_profiles_follow_the_walking_presets():
+    from stufenlos.profiles import PRESETS, get_profile
+
+    for name in PRESETS:
+        walk = get_profile(name)
+        p = transit_profile(walk)
+        assert p.name == name
+        assert p.speed_mps == walk.speed_mps
+        assert p.unknown_policy == walk.unknown_policy
+        assert p.step_free == (name in ("wheelchair", "electric_wheelchair", "walker", "pram"))
+        assert p.step_free == TRANSIT_PROFILES[name].step_free
+        assert transit_profile(name) == p
 
 
 # -- feeds with accessibility fields -----------------------------------------------

@@ -33,6 +33,14 @@ def timetables(draw):
         a, b = draw(st.integers(0, n_stops - 1)), draw(st.integers(0, n_stops - 1))
         if a != b:
             fps.append((a, b, draw(st.integers(1, 20))))
+    # RAPTOR needs transitively closed footpaths (as Timetable builds them).
+    dist = np.full((n_stops, n_stops), INF, np.int64)
+    for a, b, w in fps:
+        dist[a, b] = min(dist[a, b], w)
+    for k in range(n_stops):
+        dist = np.minimum(dist, dist[:, [k]] + dist[[k], :])
+    fps = [(a, b, int(dist[a, b])) for a in range(n_stops) for b in range(n_stops)
+           if a != b and dist[a, b] < INF]
     origin = draw(st.integers(0, n_stops - 1))
     start = draw(st.integers(0, 40))
     return n_stops, trips, fps, origin, start
@@ -48,12 +56,15 @@ def connection_scan(n_stops, trips, fps, origin, start):
     conns = sorted(
         (int(dep[i]), int(arr[i + 1]), int(stops[i]), int(stops[i + 1]), t)
         for t, (stops, arr, dep) in enumerate(trips) for i in range(len(stops) - 1))
+    # Footpaths follow arrivals by trip (not other walks), so those are kept apart.
+    by_trip = np.full(n_stops, INF, np.int64)
     on_trip = set()
     for dep, arr, u, v, t in conns:
         if t in on_trip or best[u] <= dep:
             on_trip.add(t)
-            if arr < best[v]:
-                best[v] = arr
+            best[v] = min(best[v], arr)
+            if arr < by_trip[v]:
+                by_trip[v] = arr
                 for a, b, w in fps:
                     if a == v and arr + w < best[b]:
                         best[b] = arr + w

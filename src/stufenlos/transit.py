@@ -155,12 +155,16 @@ def transit_profile(profile: str | TransitProfile | Any, **changes: Any) -> Tran
     """The transit needs of a profile name, :class:`TransitProfile` or walking profile.
 
     A walking profile (:class:`stufenlos.profiles.Profile`) is read by its
-    ``name``, ``speed_mps``, ``max_steps``, ``unknown_policy``,
+    ``name``, ``speed_mps``, ``max_steps``, ``wheels``, ``unknown_policy``,
     ``elevator_wait_s`` and ``max_distance_m``.
     """
     if isinstance(profile, TransitProfile):
         base = profile
     elif isinstance(profile, str):
+        from stufenlos.profiles import PRESETS
+
+        if profile in PRESETS:  # the walking preset is the one source of speeds and policy
+            return transit_profile(PRESETS[profile], **changes)
         try:
             base = TRANSIT_PROFILES[profile]
         except KeyError:
@@ -172,7 +176,9 @@ def transit_profile(profile: str | TransitProfile | Any, **changes: Any) -> Tran
         base = dataclasses.replace(
             preset,
             name=str(getattr(profile, "name", preset.name)),
-            step_free=getattr(profile, "max_steps", None) == 0,
+            # Step-free: no steps at all, or on wheels where the preset avoids steps (pram).
+            step_free=getattr(profile, "max_steps", None) == 0
+            or (bool(getattr(profile, "wheels", False)) and preset.step_free),
             speed_mps=float(getattr(profile, "speed_mps", preset.speed_mps)),
             unknown_policy=getattr(profile, "unknown_policy", preset.unknown_policy),
             elevator_wait_s=float(getattr(profile, "elevator_wait_s", preset.elevator_wait_s)),
