@@ -113,9 +113,13 @@
     if (!cfg.map || !window.maplibregl) { noMap(el); return; }
     var c = cfg.map.center || [(cfg.map.bbox[0] + cfg.map.bbox[2]) / 2,
                                (cfg.map.bbox[1] + cfg.map.bbox[3]) / 2];
+    var bb = cfg.map.bbox;
+    var small = bb && (bb[2] - bb[0]) < 0.05 && (bb[3] - bb[1]) < 0.03;
     try {
       map = new window.maplibregl.Map({
         container: el, style: cfg.map.style, center: c, zoom: 15, minZoom: 13, maxZoom: 19,
+        bounds: small ? [[bb[0], bb[1]], [bb[2], bb[3]]] : undefined,
+        fitBoundsOptions: { padding: 20 },
         attributionControl: { compact: false }, dragRotate: false, pitchWithRotate: false,
         locale: cfg.lang === "en" ? {} : {
           "NavigationControl.ZoomIn": "Karte vergrößern",
