@@ -75,3 +75,17 @@ def test_page_has_charts_with_tables(client: TestClient) -> None:
     assert "<table>" in html
     assert client.get("/analysis").status_code == 200
     assert client.get("/analysis/atlantis").status_code == 404
+
+
+def test_scenario_form_on_the_page(client: TestClient) -> None:
+    r = client.post("/analysis/hamburg/scenario", params={"lang": "en"},
+                    data={"station": "8006705"})  # Reeperbahn
+    assert r.status_code == 200, r.text
+    assert "station Reeperbahn made step-free" in r.text
+    assert "<table>" in r.text and "People who gain or lose access" in r.text
+    r = client.post("/analysis/hamburg/scenario", params={"lang": "en"},
+                    data={"scenario": '{"changes": [{"action": "lower_kerb"}]}'})
+    assert r.status_code == 400 and 'role="alert"' in r.text
+    assert "changes.0.lower_kerb.node" in r.text
+    r = client.post("/analysis/hamburg/scenario", data={"scenario": "not = [valid"})
+    assert r.status_code == 400 and "not valid JSON or TOML" in r.text

@@ -49,3 +49,22 @@ def test_index_lists_the_city(page: Any, live_server: str,
     page.wait_for_url(f"**/analysis/{LIVE_CITY}**")
     assert page.locator("main h1").count() == 1
     axe_check(page)
+
+
+def test_scenario_form_by_keyboard(page: Any, live_server: str,
+                                   axe_check: Callable[[Any], None]) -> None:
+    page.goto(f"{live_server}/analysis/{LIVE_CITY}?lang=en")
+    box = page.get_by_label("Or a scenario as TOML or JSON", exact=False)
+    box.focus()
+    page.keyboard.type('{"name": "Resurfaced", "changes": '
+                       '[{"action": "fix_surface", "way": 10880041}]}')
+    page.get_by_role("button", name="Run scenario").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/scenario**")
+    assert "way 10880041 resurfaced" in page.inner_text("main")
+    assert page.locator("main table").count() == 1
+    axe_check(page)
+    page.goto(f"{live_server}/analysis/{LIVE_CITY}?lang=en")
+    page.get_by_role("button", name="Run scenario").click()
+    assert page.get_by_role("alert").inner_text() == "choose a station or write a scenario"
+    axe_check(page)

@@ -211,4 +211,66 @@ def analysis_page(request: Request, city: str, profiles: _PROFILES_Q = "standard
 
     return render(request, "analysis/page.html", {
         "r": ctx, "city_name": city, "all_profiles": list(PRESETS),
-        "chosen": set(res.profiles), "budgets_text": budgets})
+        "chosen": set(res.profiles), "budgets_text": budgets,
+        "candidates": _station_choices(c)})
+
+
+def _station_choices(city: City) -> list[dict[str, str]]:
+    from stufenlos.analysis.destinations import read_db_station_points
+
+    st = read_db_station_points(city.config.input_paths("stations"))
+    st = st[st["step_free"] != "yes"].sort_values("name")
+    return [{"id": r.station_id, "name": r.name, "step_free": r.step_free}
+            for r in st.itertuples()]
+
+
+@router.post("/analysis/{city}/scenario", response_class=HTMLResponse,
+             include_in_schema=False)
+async def scenario_page(request: Request, city: str) -> HTMLResponse:
+    """Run a scenario from the page's form: a station to make step-free, or a
+    scenario written as TOML or JSON."""
+    import json
+    import tomllib
+
+    from starlette.concurrency import run_in_threadpool
+
+    form = await request.form()
+    station = str(form.get("station") or "").strip()
+    text = str(form.get("scenario") or "").strip()
+    error = None
+    data: Any = None
+    if text:
+        try:
+            data = json.loads(text) if text.startswith("{") else tomllib.loads(text)
+        except (ValueError, tomllib.TOMLDecodeError) as exc:
+            error = f"scenario: not valid JSON or TOML: {exc}"
+    elif station:
+        data = {"name": f"step-free station {station}", "changes": [
+            {"action": "make_step_free", "station": station}]}
+    else:
+        error = "choose a station or write a scenario"
+    result = None
+    if error is None:
+        try:
+            result = await run_in_threadpool(_page_scenario, city, data)
+        except StufenlosError as exc:
+            error = str(exc)
+    return render(request, "analysis/scenario.html", {
+        "city_name": city, "error": error, "result": result},
+        status_code=400 if error else 200)
+
+
+def _page_scenario(city: str, data: Any) -> dict[str, Any]:
+    c, _ = _city(city)
+    sc = parse_scenario(data, where="scenario")
+    setup = prepare(c)
+    res = run_scenario(setup, sc, profiles=["standard", "wheelchair", "walker"])
+    groups = setup.areas.groups() or ["population"]
+    labels = dict(setup.categories)
+    totals = [{"profile": r["profile"], "category": labels[r["category"]].label,
+               "gained": {g: r[f"gained_{g}"] for g in groups},
+               "lost": {g: r[f"lost_{g}"] for g in groups}}
+              for r in res.totals.to_dict("records")]
+    return {"name": sc.name, "applied": res.log, "budget": f"{res.budget_min:g}",
+            "groups": groups, "totals": totals,
+            "changed_areas": int(res.areas["area_id"].nunique()) if len(res.areas) else 0}
