@@ -256,3 +256,25 @@ def test_concurrent_submissions_lose_nothing(svc: ReportService) -> None:
         t.join()
     assert len(set(ids)) == 40
     assert svc.store.count() == 40
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgis", marks=pytest.mark.postgis)])
+def test_processes_starting_together_migrate_once(backend, tmp_path, request) -> None:
+    import subprocess
+    import sys
+
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'race.sqlite'}"
+    else:
+        url = request.getfixturevalue("postgis_url")
+    code = "import sys; from stufenlos.reports import ReportStore; ReportStore(sys.argv[1]).close()"
+    procs = [subprocess.Popen([sys.executable, "-c", code, url], stderr=subprocess.PIPE)
+             for _ in range(4)]
+    errors = [p.communicate(timeout=120)[1].decode() for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0, 0], errors
+    s = ReportStore(url, migrate=False)
+    with s.session() as session:
+        heads = session.scalars(sa.text("select version_num from alembic_version")).all()
+    s.close()
+    assert "reports_0001" in heads

@@ -10,10 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from sqlalchemy import Engine, Select, and_, func, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from stufenlos.db import database_url, make_engine, make_sessionmaker, upgrade
@@ -30,6 +32,27 @@ PUBLIC_STATUSES = (*OPEN_STATUSES, "fixed", "not_fixable", "duplicate", "expired
 
 _migrated: set[str] = set()
 _migrate_lock = threading.Lock()
+
+
+def _upgrade_with_retry(url: str, attempts: int = 5) -> None:
+    """Run the migrations; retry when another process is migrating the same database.
+
+    Several server processes starting at once race to create the same tables;
+    migrations run in a transaction, so the loser's attempt rolls back and its
+    retry finds the schema up to date.
+    """
+    from alembic.util.exc import CommandError
+
+    for attempt in range(attempts):
+        try:
+            upgrade(url)
+            return
+        except (DBAPIError, CommandError) as exc:
+            if attempt == attempts - 1:
+                raise
+            logger.info("migrating %s raced with another process (%s); retrying",
+                        url.split("@")[-1], type(exc).__name__)
+            time.sleep(0.2 * (attempt + 1))
 
 
 class ReportQuery:
@@ -77,7 +100,7 @@ class ReportStore:
         if migrate:
             with _migrate_lock:
                 if self.url not in _migrated:
-                    upgrade(self.url)
+                    _upgrade_with_retry(self.url)
                     _migrated.add(self.url)
         self.engine: Engine = make_engine(self.url)
         self._sessionmaker = make_sessionmaker(self.engine)
