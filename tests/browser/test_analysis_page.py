@@ -66,5 +66,5 @@ def test_scenario_form_by_keyboard(page: Any, live_server: str,
     axe_check(page)
     page.goto(f"{live_server}/analysis/{LIVE_CITY}?lang=en")
     page.get_by_role("button", name="Run scenario").click()
-    assert page.get_by_role("alert").inner_text() == "choose a station or write a scenario"
+    assert page.get_by_role("alert").inner_text() == "Choose a station or write a scenario."
     axe_check(page)

@@ -248,7 +248,7 @@ async def scenario_page(request: Request, city: str) -> HTMLResponse:
         data = {"name": f"step-free station {station}", "changes": [
             {"action": "make_step_free", "station": station}]}
     else:
-        error = "choose a station or write a scenario"
+        error = "missing"  # the template says it in the page's language
     result = None
     if error is None:
         try:
