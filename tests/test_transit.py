@@ -252,6 +252,8 @@ def test_wmata_wheelchair_journey_uses_elevators_not_escalators(wmata):
     assert "elevator" in modes
     assert not modes & {"stairs", "escalator"}
     assert any("elevator" in u and "status unknown" in u for u in it.unknowns)
+    assert any("(elevator to level " in line for line in it.directions("en"))
+    assert any("Aufzug zur Ebene " in line for line in it.directions("de"))
     std = plan_journey(wmata, BALLSTON, COURT_HOUSE, at)[-1]
     assert std.arrival <= it.arrival
 
@@ -317,3 +319,19 @@ def test_a_broken_feed_update_keeps_the_imported_copy(tmp_path, monkeypatch):
     # Without an earlier copy the error is raised.
     with pytest.raises(GtfsError, match=r"stop_times\.txt line 3"):
         load_city_transit("gtfstown", base=tmp_path / "fresh")
+
+
+def test_frequencies_expand_into_runs(tmp_path):
+    folder = tmp_path / "vrn"
+    with zipfile.ZipFile(VRN) as zf:
+        zf.extractall(folder)
+    feed = Timetable.from_feed(VRN, DAY).feed
+    trip = feed.trips["trip_id"].iloc[0]
+    first = int(feed.stop_times.loc[feed.stop_times["trip_id"] == trip, "departure_s"].min())
+    (folder / "frequencies.txt").write_text(
+        f"trip_id,start_time,end_time,headway_secs\n{trip},10:00:00,11:00:00,600\n")
+    tt = Timetable.from_feed(folder, DAY)
+    runs = [r for r, t in enumerate(tt.run_trip_id) if t == trip]
+    starts = sorted(int(tt.run_dep[r][0]) for r in runs)
+    assert starts == [36000 + 600 * i for i in range(6)]
+    assert first not in starts or first == 36000

@@ -386,16 +386,19 @@ class Itinerary:
                     out.append(f"{t} take {vehicle} {leg.route} towards {leg.headsign} from "
                                f"{leg.from_name}; get off at {leg.to_name} at {leg.end:%H:%M}.")
             else:
-                via = [p for p in leg.pathways if p["mode"] in ("elevator", "ramp")]
+                via = [p for p in leg.pathways if p["mode"] == "elevator"]
                 if lang == "de":
                     text = f"{t} {mins} min gehen/rollen von {leg.from_name} nach {leg.to_name}"
                     if via:
-                        text += " (mit " + ", ".join(
-                            "Aufzug" if p["mode"] == "elevator" else p["mode"] for p in via) + ")"
+                        text += " (" + ", ".join(
+                            "Aufzug" + (f" zur Ebene {p['to_level']}" if p.get("to_level")
+                                        else "") for p in via) + ")"
                 else:
                     text = f"{t} walk/roll {mins} min from {leg.from_name} to {leg.to_name}"
                     if via:
-                        text += " (using " + ", ".join(p["mode"] for p in via) + ")"
+                        text += " (" + ", ".join(
+                            "elevator" + (f" to level {p['to_level']}" if p.get("to_level")
+                                          else "") for p in via) + ")"
                 out.append(text + ".")
             for u in leg.unknowns:
                 out.append(("  Unbekannt: " if lang == "de" else "  Unknown: ") + u)
@@ -555,6 +558,21 @@ class Timetable:
             names[i] = names[p] if p >= 0 and names[p] else s["stop_id"].iloc[i]
         self.names = names
         self.location_type = s["location_type"].to_numpy(np.int8)
+
+    @cached_property
+    def _level_names(self) -> NDArray[np.object_]:
+        levels = self.feed.levels
+        names = np.full(len(self.stops), None, object)
+        if len(levels) and "level_id" in self.stops:
+            by_id = dict(zip(levels["level_id"], levels.get(
+                "level_name", levels["level_id"]).fillna(levels["level_id"]), strict=True))
+            ids = self.stops["level_id"].fillna("").to_numpy(object)
+            names[:] = [by_id.get(x) or None for x in ids]
+        return names
+
+    def level_name(self, stop: int) -> str | None:
+        """Name of the level a stop or pathway node is on (GTFS levels), if known."""
+        return self._level_names[stop]
 
     def stop_access_table(self) -> pd.DataFrame:
         """Per stop: id, name, step-free verdict (yes/no/unknown) and its source."""
@@ -1053,7 +1071,8 @@ def _pathway_steps(tt: Timetable, fp: _Footpaths, nodes: list[int],
         mode = PATHWAY_MODES.get(int(row["mode"]), "walkway")
         steps.append({"pathway_id": row["pathway_id"], "mode": mode,
                       "from_stop_id": tt.stops["stop_id"].iloc[a],
-                      "to_stop_id": tt.stops["stop_id"].iloc[b]})
+                      "to_stop_id": tt.stops["stop_id"].iloc[b],
+                      "to_level": tt.level_name(b)})
         if mode == "elevator" and state.get(row["pathway_id"], "UNKNOWN") == "UNKNOWN" and (
                 prof.step_free or prof.unknown_policy != "optimistic"):
             unknowns.append(f"elevator {row['pathway_id']} at {tt.names[a]}: status unknown")
