@@ -404,3 +404,11 @@ def test_session_login_with_cookie(client: TestClient, mod_token: str) -> None:
     client.post("/moderation/logout")
     client.cookies.clear()
     assert client.get("/moderation/api/queue").status_code == 401
+
+
+def test_city_is_inferred_from_the_location(client: TestClient) -> None:
+    svc = report_service()
+    near = _post(client, jurisdiction_id="")["service_request_id"]
+    far = _post(client, jurisdiction_id="", lat="48.1372", long="11.5756")["service_request_id"]
+    assert svc.get(int(near)).jurisdiction == "hamburg"
+    assert svc.get(int(far)).jurisdiction is None

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import os
 import threading
 import urllib.parse
@@ -43,7 +44,7 @@ from stufenlos.reports.privacy import MAX_PHOTO_BYTES, clean_photo, client_hash
 from stufenlos.reports.service import ReportService, Submission
 from stufenlos.reports.store import ReportQuery, ReportStore
 
-__all__ = ["client_of", "jurisdiction_of", "read_form", "report_service", "router"]
+__all__ = ["city_near", "client_of", "jurisdiction_of", "read_form", "report_service", "router"]
 
 logger = logging.getLogger(__name__)
 
@@ -96,6 +97,29 @@ def jurisdiction_of(jurisdiction_id: str | None) -> str | None:
         msg = f"unknown `jurisdiction_id` {jurisdiction_id!r} (known: {known})"
         raise JurisdictionNotFoundError(msg)
     return jurisdiction_id
+
+
+def city_near(lat: float, lon: float, *, max_km: float = 25.0) -> str | None:
+    """The configured city whose centre is nearest to (lat, lon), within ``max_km``."""
+    from stufenlos.config import discover_cities
+
+    if not (math.isfinite(lat) and math.isfinite(lon)):
+        return None
+    try:
+        cities = discover_cities()
+    except StufenlosError:
+        return None
+    best: tuple[float, str] | None = None
+    for name, cfg in cities.items():
+        if cfg.center is None:
+            continue
+        clat, clon = cfg.center
+        # equirectangular distance: plenty for "which city is this in"
+        dx = math.radians(lon - clon) * math.cos(math.radians((lat + clat) / 2))
+        km = 6371.0 * math.hypot(dx, math.radians(lat - clat))
+        if km <= max_km and (best is None or km < best[0]):
+            best = (km, name)
+    return best[1] if best else None
 
 
 # -- rendering ---------------------------------------------------------------------------
@@ -286,16 +310,20 @@ def submission_from_form(fields: Mapping[str, list[str]], media: bytes | None) -
         msg = "is required"
         raise ReportInputError(msg, field="service_code")
     get_service(service_code)
+    lat, lon = _float(fields, "lat"), _float(fields, "long")
+    jurisdiction = jurisdiction_of(_one(fields, "jurisdiction_id"))
+    if jurisdiction is None and lat is not None and lon is not None:
+        jurisdiction = city_near(lat, lon)
     return Submission(
         service_code=service_code,
-        lat=_float(fields, "lat"),
-        lon=_float(fields, "long"),
+        lat=lat,
+        lon=lon,
         address_string=_one(fields, "address_string"),
         address_id=_one(fields, "address_id"),
         description=_one(fields, "description"),
         attributes=_attributes(fields),
         email=_one(fields, "email"),
-        jurisdiction=jurisdiction_of(_one(fields, "jurisdiction_id")),
+        jurisdiction=jurisdiction,
         photo=clean_photo(media) if media else None,
     )
 
