@@ -309,7 +309,10 @@ def test_confirmations_history_and_flags(client: TestClient, mod_token: str, mon
     assert r.status_code == 400
     hist = client.get(f"{V2}/requests/{rid}/history.json").json()
     assert [e["kind"] for e in hist["events"]] == ["status", "still_there"]
-    assert ET.fromstring(client.get(f"{V2}/requests/{rid}/history.xml").content).tag == "history"
+    hist_xml = ET.fromstring(client.get(f"{V2}/requests/{rid}/history.xml").content)
+    assert hist_xml.tag == "history"
+    assert [e.findtext("kind") for e in hist_xml.findall("events/event")] == [
+        "status", "still_there"]
     # three different clients flag it: the report disappears
     svc = report_service()
     for i in range(3):

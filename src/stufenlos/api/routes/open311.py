@@ -132,7 +132,8 @@ def _xml_value(parent: ET.Element, key: str, value: Any) -> None:
     if isinstance(value, bool):
         el.text = "true" if value else "false"
     elif isinstance(value, list):
-        child_tag = {"attributes": "attribute", "values": "value"}.get(key, "item")
+        child_tag = {"attributes": "attribute", "values": "value", "events": "event",
+                     "endpoints": "endpoint"}.get(key, "item")
         for item in value:
             _xml_dict(ET.SubElement(el, child_tag), item)
     elif isinstance(value, dict):
@@ -552,8 +553,6 @@ def history(service_request_id: str, fmt: str) -> Response:
         for e in report.events
     ]
     data = {"service_request_id": str(report_id), "confirmations": counts, "events": events}
-    if fmt == "xml":
-        data = {**data, "events": [{"event": e} for e in events]}
     return render(fmt, "history", None, data)
 
 
