@@ -980,11 +980,10 @@ def plan_journey(
     res = run_raptor(tt.patterns, n, access_i, *fp.fp, board_ok=fp.board_ok,
                      alight_ok=fp.alight_ok, change_s=prof.min_change_s,
                      max_rounds=max_transfers + 1, egress=egress_i)
-    direct = _walk_near(walker, olon, olat, np.array([dlon]), np.array([dlat]), prof, False,
-                        factor=2.0)[0]
+    direct = _walk_near(walker, olon, olat, np.array([dlon]), np.array([dlat]), prof, False)[0]
     out: list[Itinerary] = []
     best = INF
-    if np.isfinite(direct) and direct <= max_walk_s * 2:
+    if np.isfinite(direct) and direct <= max_walk_s:  # walking all the way, within range
         best = t0 + math.ceil(direct)
         out.append(_walk_only(tt, prof, origin, destination, t0, best))
     for k in range(1, res.rounds + 1):
