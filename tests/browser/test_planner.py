@@ -144,3 +144,35 @@ def test_barrier_list_and_elevator_status(page, server, axe_check) -> None:
     page.goto(f"{server}/barriers?city=hamburg&lang=en")
     assert page.locator("#barrier-table tbody tr").count() == 50
     axe_check(page)
+
+
+def test_current_position_and_map_clicks_fill_the_fields(browser, server, axe_check) -> None:
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="de-DE",
+                              permissions=["geolocation"],
+                              geolocation={"latitude": 53.5528, "longitude": 9.9930})
+    page = ctx.new_page()
+    try:
+        page.goto(f"{server}/planner?city=hamburg&lang=de")
+        page.locator("button.locate[data-target='from']").click()
+        page.wait_for_function("() => document.getElementById('from').value !== ''")
+        assert page.locator("#from").input_value() == "53.552800, 9.993000"
+        assert "Position übernommen" in page.locator("#route-status").inner_text()
+        canvas = page.locator("#map canvas")
+        if canvas.count() == 0:
+            pytest.skip("the map could not start in this browser (no WebGL)")
+        page.wait_for_function("() => document.querySelector('#map canvas').width > 0")
+        page.wait_for_timeout(500)
+        box = canvas.bounding_box()
+        # first click: start, second click: destination; then the route is planned
+        canvas.click(position={"x": box["width"] * 0.45, "y": box["height"] * 0.5})
+        canvas.click(position={"x": box["width"] * 0.6, "y": box["height"] * 0.6})
+        page.wait_for_selector("#route-steps li")
+        start = page.locator("#from").input_value()
+        dest = page.locator("#to").input_value()
+        assert start != "53.552800, 9.993000" and dest
+        lat, lon = (float(x) for x in start.split(","))
+        assert 53.54 < lat < 53.56 and 9.98 < lon < 10.01
+        assert page.locator("#route-steps li").count() >= 1
+        axe_check(page)
+    finally:
+        ctx.close()
