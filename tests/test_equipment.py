@@ -26,7 +26,9 @@ from stufenlos.stops import read_osm_stop_features, stop_access_for_city
 from stufenlos.transit import Timetable, plan_journey
 
 HD = Path(__file__).resolve().parents[1] / "data" / "cities" / "heidelberg"
-WMATA = Path("/work/shared/data/gtfs_accessibility/wmata_rail_pathways.gtfs.zip")
+WMATA = next((p for p in (HD.parents[3] / "shared" / "data" / "gtfs_accessibility",
+                          Path("/work/shared/data/gtfs_accessibility")) if p.exists()),
+             Path("/work/shared/data/gtfs_accessibility")) / "wmata_rail_pathways.gtfs.zip"
 LIFT = "w197028693"  # the elevator at Weststadt/Südstadt (stops de:08221:1457:2:*)
 
 
