@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import os
 import threading
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import HTTPException
+from fastapi import Depends, HTTPException
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from sqlalchemy.exc import IntegrityError
 
@@ -16,7 +16,7 @@ from stufenlos.plan import export as plan_export
 from stufenlos.plan import service
 from stufenlos.plan.models import Editor
 
-__all__ = ["basic_auth", "editor_from", "get_store", "today"]
+__all__ = ["CurrentEditor", "basic_auth", "current_editor", "editor_from", "get_store", "today"]
 
 _stores: dict[str, service.PlanStore] = {}
 _lock = threading.Lock()
@@ -62,3 +62,15 @@ def editor_from(session: Any, credentials: HTTPBasicCredentials | None) -> Edito
         return service.authenticate(session, credentials.username, credentials.password)
     except service.AuthenticationError as exc:
         raise HTTPException(status_code=401, detail=str(exc), headers=challenge) from None
+
+
+def current_editor(
+    store: Annotated[service.PlanStore, Depends(get_store)],
+    credentials: Annotated[HTTPBasicCredentials | None, Depends(basic_auth)],
+) -> Editor:
+    """The signed-in editor (checked before the request body, so no body reveals anything)."""
+    with store.session() as session:
+        return editor_from(session, credentials)
+
+
+CurrentEditor = Annotated[Editor, Depends(current_editor)]

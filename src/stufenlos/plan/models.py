@@ -8,7 +8,7 @@ Sprache), so adding a language needs no migration.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal, get_args
 
 from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -25,20 +25,26 @@ __all__ = [
     "Body",
     "CoCreationFigure",
     "Commitment",
+    "CompletionLevel",
     "DialogueEvent",
     "Editor",
     "Meeting",
     "Milestone",
+    "MilestoneStatus",
+    "Role",
     "Stakeholder",
     "StatusUpdate",
 ]
 
 #: the independent monitor's completion scale (OGP IRM wording)
-COMPLETION_LEVELS = ("not_started", "limited", "substantial", "complete")
+CompletionLevel = Literal["not_started", "limited", "substantial", "complete"]
+COMPLETION_LEVELS: tuple[str, ...] = get_args(CompletionLevel)
 #: ``unknown``: the plan's sources do not record the status
-MILESTONE_STATUSES = ("unknown", "planned", "in_progress", "done", "delayed", "cancelled")
+MilestoneStatus = Literal["unknown", "planned", "in_progress", "done", "delayed", "cancelled"]
+MILESTONE_STATUSES: tuple[str, ...] = get_args(MilestoneStatus)
 #: ``edit`` changes the plan, ``monitor`` writes assessments, ``admin`` manages editors
-ROLES = ("edit", "monitor", "admin")
+Role = Literal["edit", "monitor", "admin"]
+ROLES: tuple[str, ...] = get_args(Role)
 
 I18n = dict[str, str]
 

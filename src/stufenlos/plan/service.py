@@ -16,28 +16,28 @@ import re
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, field_validator
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from stufenlos.db import make_engine, make_sessionmaker, upgrade
 from stufenlos.errors import StufenlosError
 from stufenlos.plan.models import (
-    COMPLETION_LEVELS,
-    MILESTONE_STATUSES,
-    ROLES,
     ActionPlan,
     Assessment,
     AuditEntry,
     Body,
     CoCreationFigure,
     Commitment,
+    CompletionLevel,
     DialogueEvent,
     Editor,
     Meeting,
     Milestone,
+    MilestoneStatus,
+    Role,
     Stakeholder,
     StatusUpdate,
 )
@@ -260,15 +260,11 @@ class EditorCreate(BaseModel):
 
     username: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]{1,63}$")
     secret: str = Field(min_length=12, description="At least 12 characters.")
-    roles: list[str] = Field(default_factory=lambda: ["edit"])
+    roles: list[Role] = Field(default_factory=lambda: ["edit"])
 
     @field_validator("roles")
     @classmethod
-    def _check_roles(cls, value: list[str]) -> list[str]:
-        unknown = sorted(set(value) - set(ROLES))
-        if unknown:
-            msg = f"unknown roles {unknown}; known: {list(ROLES)}"
-            raise ValueError(msg)
+    def _unique_roles(cls, value: list[str]) -> list[str]:
         return sorted(set(value))
 
 
@@ -442,15 +438,19 @@ def last_change(session: Session) -> dt.datetime | None:
 
 # ---------------------------------------------------------------- edits
 
-I18nText = dict[str, str]
+#: a text in German, English and/or easy-read German (``ls``)
+I18nText = dict[Literal["de", "en", "ls"], str]
 
 
-def _check_i18n(value: I18nText) -> I18nText:
-    unknown = sorted(set(value) - {"de", "en", "ls"})
-    if unknown:
-        msg = f"text languages must be de, en or ls, got {unknown}"
+def _no_number(value: Any) -> Any:
+    if isinstance(value, int | float):  # pydantic would read numbers as Unix times
+        msg = "dates are written YYYY-MM-DD"
         raise ValueError(msg)
     return value
+
+
+#: a calendar date given as ``YYYY-MM-DD`` (or a :class:`datetime.date`)
+IsoDate = Annotated[dt.date, BeforeValidator(_no_number)]
 
 
 class StatusUpdateCreate(BaseModel):
@@ -461,8 +461,6 @@ class StatusUpdateCreate(BaseModel):
     quarter: str = Field(pattern=r"^\d{4}-Q[1-4]$", examples=["2024-Q1"])
     progress_pct: int = Field(ge=0, le=100)
     text: I18nText = Field(min_length=1)
-
-    _i18n = field_validator("text")(_check_i18n)
 
 
 def add_status_update(
@@ -523,17 +521,10 @@ class MilestoneChange(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    status: str | None = None
-    due_date: dt.date | None = None
-    evidence: list[dict[str, str]] | None = None
-
-    @field_validator("status")
-    @classmethod
-    def _check_status(cls, value: str | None) -> str | None:
-        if value is not None and value not in MILESTONE_STATUSES:
-            msg = f"status must be one of {list(MILESTONE_STATUSES)}"
-            raise ValueError(msg)
-        return value
+    # None only as "left out": null is not a valid value, so the schema does not offer it
+    status: MilestoneStatus = Field(default=None)  # type: ignore[assignment]
+    due_date: IsoDate | None = Field(default=None, description="null clears the due date")
+    evidence: list[dict[str, str]] = Field(default=None)  # type: ignore[assignment]
 
 
 def change_milestone(
@@ -568,22 +559,12 @@ class AssessmentCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    kind: str = Field(pattern=r"^(inception|end_of_commitment)$")
-    verifiable: bool | None = None
-    relevant: bool | None = None
-    completion: str | None = None
+    kind: Literal["inception", "end_of_commitment"]
+    verifiable: StrictBool | None = None
+    relevant: StrictBool | None = None
+    completion: CompletionLevel | None = None
     text: I18nText = Field(default_factory=dict)
-    published: dt.date | None = None
-
-    _i18n = field_validator("text")(_check_i18n)
-
-    @field_validator("completion")
-    @classmethod
-    def _check_completion(cls, value: str | None) -> str | None:
-        if value is not None and value not in COMPLETION_LEVELS:
-            msg = f"completion must be one of {list(COMPLETION_LEVELS)}"
-            raise ValueError(msg)
-        return value
+    published: IsoDate | None = None
 
 
 def add_assessment(
@@ -611,12 +592,10 @@ class MeetingCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    date: dt.date
+    date: IsoDate
     title: I18nText = Field(min_length=1)
     decisions: I18nText = Field(default_factory=dict)
     minutes_url: str | None = Field(default=None, pattern=r"^https?://")
-
-    _i18n = field_validator("title", "decisions")(_check_i18n)
 
 
 def add_meeting(session: Session, editor: Editor, body: str, data: MeetingCreate) -> Meeting:
@@ -648,13 +627,11 @@ class DialogueEventCreate(BaseModel):
     slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,63}$")
     topic: I18nText = Field(min_length=1)
     audience: I18nText = Field(default_factory=dict)
-    date: dt.date | None = None
+    date: IsoDate | None = None
     place: str | None = None
-    online: bool = False
+    online: StrictBool = False
     materials: list[dict[str, str]] = Field(default_factory=list)
     outcomes: I18nText = Field(default_factory=dict)
-
-    _i18n = field_validator("topic", "audience", "outcomes")(_check_i18n)
 
 
 def add_dialogue_event(
@@ -681,11 +658,9 @@ class StakeholderCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=2, max_length=200)
-    sector: str = Field(pattern=r"^(government|civil_society|private_sector|academia|other)$")
+    sector: Literal["government", "civil_society", "private_sector", "academia", "other"]
     role: I18nText = Field(default_factory=dict)
-    endorsed: bool | None = None
-
-    _i18n = field_validator("role")(_check_i18n)
+    endorsed: StrictBool | None = None
 
 
 def add_stakeholder(
@@ -713,7 +688,7 @@ class StakeholderChange(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    endorsed: bool | None
+    endorsed: StrictBool | None
 
 
 def change_stakeholder(
@@ -747,8 +722,6 @@ class CoCreationChange(BaseModel):
     participants: int | None = Field(default=None, ge=0)
     meetings: int | None = Field(default=None, ge=0)
     note: I18nText | None = None
-
-    _i18n = field_validator("note")(lambda v: v if v is None else _check_i18n(v))
 
 
 def change_cocreation(

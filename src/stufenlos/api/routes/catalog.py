@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import logging
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import HTMLResponse, Response
@@ -26,6 +26,10 @@ __all__ = ["router"]
 logger = logging.getLogger(__name__)
 
 router = APIRouter(tags=["catalog"])
+
+
+def _rdf(*media: str) -> dict[int | str, dict[str, Any]]:
+    return {200: {"content": {m: {} for m in media}, "description": "The DCAT-AP.de catalogue"}}
 
 
 def _modified(store: PlanStore) -> dict[str, dt.datetime]:
@@ -52,7 +56,12 @@ def _answer(request: Request, store: PlanStore, fmt: str) -> Response:
     return Response(serialize(graph, fmt), media_type=f"{media}; charset=utf-8")
 
 
-@router.get("/catalog", summary="DCAT-AP.de catalogue (content negotiation)")
+@router.get(
+    "/catalog",
+    summary="DCAT-AP.de catalogue (content negotiation)",
+    response_class=Response,
+    responses=_rdf("application/ld+json", "text/turtle", "application/rdf+xml"),
+)
 def catalog(
     request: Request,
     store: Annotated[PlanStore, Depends(get_store)],
@@ -66,19 +75,34 @@ def catalog(
     return _answer(request, store, "json-ld")
 
 
-@router.get("/catalog.ttl", summary="DCAT-AP.de catalogue (Turtle)")
+@router.get(
+    "/catalog.ttl",
+    summary="DCAT-AP.de catalogue (Turtle)",
+    response_class=Response,
+    responses=_rdf("text/turtle"),
+)
 def catalog_turtle(request: Request, store: Annotated[PlanStore, Depends(get_store)]) -> Response:
     """The catalogue as Turtle."""
     return _answer(request, store, "turtle")
 
 
-@router.get("/catalog.jsonld", summary="DCAT-AP.de catalogue (JSON-LD)")
+@router.get(
+    "/catalog.jsonld",
+    summary="DCAT-AP.de catalogue (JSON-LD)",
+    response_class=Response,
+    responses=_rdf("application/ld+json"),
+)
 def catalog_jsonld(request: Request, store: Annotated[PlanStore, Depends(get_store)]) -> Response:
     """The catalogue as JSON-LD."""
     return _answer(request, store, "json-ld")
 
 
-@router.get("/catalog.rdf", summary="DCAT-AP.de catalogue (RDF/XML)")
+@router.get(
+    "/catalog.rdf",
+    summary="DCAT-AP.de catalogue (RDF/XML)",
+    response_class=Response,
+    responses=_rdf("application/rdf+xml"),
+)
 def catalog_rdfxml(request: Request, store: Annotated[PlanStore, Depends(get_store)]) -> Response:
     """The catalogue as RDF/XML."""
     return _answer(request, store, "rdf-xml")

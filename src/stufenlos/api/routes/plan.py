@@ -10,12 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from fastapi.security import HTTPBasicCredentials
+from pydantic import BaseModel
 from sqlalchemy import select
 
-from stufenlos.api.plan_deps import basic_auth, editor_from, get_store, today
+from stufenlos.api.plan_deps import CurrentEditor, get_store, today
 from stufenlos.api.routes.plan_edit import router as edit_router
 from stufenlos.api.templating import render
 from stufenlos.plan import export as plan_export
@@ -28,8 +28,31 @@ __all__ = ["get_store", "router"]
 
 router = APIRouter(tags=["plan"])
 
+
+class ErrorBody(BaseModel):
+    """Every error answers with its kind and a message naming the problem."""
+
+    error: str
+    detail: str
+    errors: list[dict[str, Any]] | None = None
+
+
+def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    texts = {
+        400: "The request cannot be carried out as asked (the message says why).",
+        401: "No or wrong editor credentials (HTTP Basic).",
+        403: "The editor lacks the role this needs.",
+        404: "No such commitment, milestone, body or stakeholder.",
+        409: "Clashes with existing data, e.g. a second update for a quarter.",
+        422: "A field is missing, malformed or out of range (each one is named).",
+    }
+    return {code: {"model": ErrorBody, "description": texts[code]} for code in codes}
+
+
+READ_ERRORS = _errors(400, 404, 422)
+EDIT_ERRORS = _errors(400, 401, 403, 404, 409, 422)
+
 Store = Annotated[service.PlanStore, Depends(get_store)]
-Credentials = Annotated[HTTPBasicCredentials | None, Depends(basic_auth)]
 
 
 def _overview(store: service.PlanStore) -> dict[str, Any]:
@@ -121,13 +144,13 @@ def plan_feed(request: Request, store: Store) -> Response:
 # ---------------------------------------------------------------- JSON API (read)
 
 
-@router.get("/api/plan", summary="The action plan")
+@router.get("/api/plan", summary="The action plan", responses=READ_ERRORS)
 def api_plan(store: Store) -> dict[str, Any]:
     """The plan with commitments (milestones, live figures, updates, flags), bodies, figures."""
     return _overview(store)
 
 
-@router.get("/api/plan/commitments/{slug}", summary="One commitment")
+@router.get("/api/plan/commitments/{slug}", summary="One commitment", responses=READ_ERRORS)
 def api_commitment(slug: str, store: Store) -> dict[str, Any]:
     """One commitment by slug or OGP id, with milestones, schedule and flags."""
     with store.session() as session:
@@ -166,7 +189,12 @@ def api_export_json(store: Store) -> JSONResponse:
     return JSONResponse(data, headers={"Content-Disposition": 'attachment; filename="plan.json"'})
 
 
-@router.get("/api/plan/export.zip", summary="Export (CSV tables in a ZIP)")
+@router.get(
+    "/api/plan/export.zip",
+    summary="Export (CSV tables in a ZIP)",
+    response_class=Response,
+    responses={200: {"content": {"application/zip": {}}, "description": "CSV tables, zipped"}},
+)
 def api_export_zip(store: Store) -> Response:
     """Every plan table as a CSV file, zipped."""
     with store.session() as session:
@@ -181,109 +209,129 @@ def api_export_zip(store: Store) -> Response:
 # ---------------------------------------------------------------- JSON API (edit)
 
 
-@router.post("/api/plan/commitments/{slug}/updates", status_code=201, summary="Add a status update")
+@router.post(
+    "/api/plan/commitments/{slug}/updates",
+    status_code=201,
+    summary="Add a status update",
+    responses=EDIT_ERRORS,
+)
 def api_add_update(
-    slug: str, body: service.StatusUpdateCreate, store: Store, credentials: Credentials
+    slug: str, body: service.StatusUpdateCreate, store: Store, editor: CurrentEditor
 ) -> dict[str, Any]:
     """Publish a quarterly status update (role ``edit``)."""
     with store.session() as session:
-        editor = editor_from(session, credentials)
         update = service.add_status_update(session, editor, slug, body)
         return service.to_dict(update)
 
 
-@router.patch("/api/plan/milestones/{slug}", summary="Change a milestone")
+@router.patch("/api/plan/milestones/{slug}", summary="Change a milestone", responses=EDIT_ERRORS)
 def api_change_milestone(
-    slug: str, body: service.MilestoneChange, store: Store, credentials: Credentials
+    slug: str, body: service.MilestoneChange, store: Store, editor: CurrentEditor
 ) -> dict[str, Any]:
     """Change a milestone's status, due date or evidence (role ``edit``)."""
     with store.session() as session:
-        editor = editor_from(session, credentials)
         return service.to_dict(service.change_milestone(session, editor, slug, body))
 
 
 @router.post(
-    "/api/plan/commitments/{slug}/assessments", status_code=201, summary="Add an assessment"
+    "/api/plan/commitments/{slug}/assessments",
+    status_code=201,
+    summary="Add an assessment",
+    responses=EDIT_ERRORS,
 )
 def api_add_assessment(
-    slug: str, body: service.AssessmentCreate, store: Store, credentials: Credentials
+    slug: str, body: service.AssessmentCreate, store: Store, editor: CurrentEditor
 ) -> dict[str, Any]:
     """Record an independent-monitor assessment (role ``monitor``)."""
     with store.session() as session:
-        editor = editor_from(session, credentials)
         return service.to_dict(service.add_assessment(session, editor, slug, body))
 
 
-@router.post("/api/plan/bodies/{slug}/meetings", status_code=201, summary="Add a meeting")
+@router.post(
+    "/api/plan/bodies/{slug}/meetings",
+    status_code=201,
+    summary="Add a meeting",
+    responses=EDIT_ERRORS,
+)
 def api_add_meeting(
-    slug: str, body: service.MeetingCreate, store: Store, credentials: Credentials
+    slug: str, body: service.MeetingCreate, store: Store, editor: CurrentEditor
 ) -> dict[str, Any]:
     """Publish a meeting with its decisions (role ``edit``)."""
     with store.session() as session:
-        editor = editor_from(session, credentials)
         return service.to_dict(service.add_meeting(session, editor, slug, body))
 
 
-@router.post("/api/plan/dialogues", status_code=201, summary="Add a data-dialogue event")
+@router.post(
+    "/api/plan/dialogues",
+    status_code=201,
+    summary="Add a data-dialogue event",
+    responses=EDIT_ERRORS,
+)
 def api_add_dialogue(
-    body: service.DialogueEventCreate, store: Store, credentials: Credentials
+    body: service.DialogueEventCreate, store: Store, editor: CurrentEditor
 ) -> dict[str, Any]:
     """Announce or document a data-dialogue event (role ``edit``)."""
     with store.session() as session:
-        editor = editor_from(session, credentials)
         return service.to_dict(service.add_dialogue_event(session, editor, body))
 
 
-@router.post("/api/plan/stakeholders", status_code=201, summary="Add a stakeholder")
+@router.post(
+    "/api/plan/stakeholders", status_code=201, summary="Add a stakeholder", responses=EDIT_ERRORS
+)
 def api_add_stakeholder(
-    body: service.StakeholderCreate, store: Store, credentials: Credentials
+    body: service.StakeholderCreate, store: Store, editor: CurrentEditor
 ) -> dict[str, Any]:
     """Add an organisation taking part in the plan, with its endorsement (role ``edit``)."""
     with store.session() as session:
-        editor = editor_from(session, credentials)
         return service.to_dict(service.add_stakeholder(session, editor, None, body))
 
 
-@router.patch("/api/plan/stakeholders/{stakeholder_id}", summary="Record an endorsement")
+@router.patch(
+    "/api/plan/stakeholders/{stakeholder_id}",
+    summary="Record an endorsement",
+    responses=EDIT_ERRORS,
+)
 def api_change_stakeholder(
-    stakeholder_id: int, body: service.StakeholderChange, store: Store, credentials: Credentials
+    stakeholder_id: int, body: service.StakeholderChange, store: Store, editor: CurrentEditor
 ) -> dict[str, Any]:
     """Set whether a stakeholder endorsed the plan (``null``: not recorded; role ``edit``)."""
     with store.session() as session:
-        editor = editor_from(session, credentials)
         return service.to_dict(service.change_stakeholder(session, editor, stakeholder_id, body))
 
 
-@router.patch("/api/plan/cocreation/{figure_id}", summary="Correct co-creation figures")
+@router.patch(
+    "/api/plan/cocreation/{figure_id}", summary="Correct co-creation figures", responses=EDIT_ERRORS
+)
 def api_change_cocreation(
-    figure_id: int, body: service.CoCreationChange, store: Store, credentials: Credentials
+    figure_id: int, body: service.CoCreationChange, store: Store, editor: CurrentEditor
 ) -> dict[str, Any]:
     """Correct participants or meetings of one sector (role ``edit``)."""
     with store.session() as session:
-        editor = editor_from(session, credentials)
         return service.to_dict(service.change_cocreation(session, editor, figure_id, body))
 
 
-@router.post("/api/plan/editors", status_code=201, summary="Create an editor account")
+@router.post(
+    "/api/plan/editors", status_code=201, summary="Create an editor account", responses=EDIT_ERRORS
+)
 def api_add_editor(
-    body: service.EditorCreate, store: Store, credentials: Credentials
+    body: service.EditorCreate, store: Store, admin: CurrentEditor
 ) -> dict[str, Any]:
     """Create an editor account (role ``admin``); the secret is stored hashed."""
+    service.require_role(admin, "admin")
     with store.session() as session:
-        admin = editor_from(session, credentials)
-        service.require_role(admin, "admin")
         editor = service.create_editor(session, body, actor=admin.username)
         return {"username": editor.username, "roles": editor.roles}
 
 
-@router.get("/api/plan/audit", summary="Audit log")
-def api_audit(store: Store, credentials: Credentials, limit: int = 200) -> list[dict[str, Any]]:
+@router.get("/api/plan/audit", summary="Audit log", responses=_errors(401, 422))
+def api_audit(
+    store: Store,
+    _editor: CurrentEditor,
+    limit: Annotated[int, Query(ge=1, le=5000, description="Newest entries first.")] = 200,
+) -> list[dict[str, Any]]:
     """Every edit with who, when, before and after (any editor role)."""
     with store.session() as session:
-        editor_from(session, credentials)
-        rows = session.scalars(
-            select(AuditEntry).order_by(AuditEntry.id.desc()).limit(max(1, min(limit, 5000)))
-        )
+        rows = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit))
         return [service.to_dict(r) for r in rows]
 
 
