@@ -129,3 +129,15 @@ def test_unknown_city_pages(client: TestClient) -> None:
     r = client.get("/planner", params={"city": "atlantis"})
     assert r.status_code == 404
     assert "unknown city" in r.text and 'role="alert"' in r.text
+
+
+def test_api_docs_are_served_without_a_cdn(client: TestClient) -> None:
+    from stufenlos.api.templating import STATIC_DIR
+
+    r = client.get("/docs")
+    assert r.status_code == 200
+    assert "/openapi.json" in r.text
+    if (STATIC_DIR / "vendor" / "swagger-ui-bundle.js").exists():
+        assert "/static/vendor/swagger-ui-bundle.js" in r.text
+        assert "cdn.jsdelivr.net" not in r.text
+    assert client.get("/openapi.json").json()["info"]["title"] == "stufenlos"

@@ -20,6 +20,8 @@ def create_app() -> FastAPI:
         title="stufenlos",
         version=__version__,
         description="Step-free routing, barrier information and reporting for cities.",
+        docs_url=None,  # served offline by routes/docs.py
+        redoc_url=None,
     )
     install_error_handlers(app)
     install_middleware(app)
