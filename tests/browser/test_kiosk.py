@@ -51,5 +51,6 @@ def test_kiosk_with_departures_from_the_timetable(page, server, axe_check) -> No
     assert rows.count() >= 3
     first = rows.first.locator("td").all_inner_texts()
     assert first[0] >= "08:00" and first[1] == "752"
-    assert first[3].strip() in ("✔ yes", "✖ no", "? unknown")
+    assert first[3] == "Altdorfer Straße"
+    assert first[4].strip() in ("✔ yes", "✖ no", "? unknown")
     axe_check(page)

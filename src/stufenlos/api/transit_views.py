@@ -111,10 +111,19 @@ def stop_ids_near(city: City, station: Station) -> list[str]:
     if station.source == "GTFS":
         same = stops[(stops["stop_name"] == station.name) | (stops["stop_id"] == station.id)]
         return [str(s) for s in same["stop_id"]]
-    near = [str(r.stop_id) for r in stops.itertuples()
-            if _dist_m(station.lat, station.lon, float(r.stop_lat), float(r.stop_lon)) <= NEAR_M
-            and (r.location_type in (0, 1))]
-    return near
+    out: list[str] = []
+    has_parent = "parent_station" in stops
+    for r in stops.itertuples():
+        if r.location_type not in (0, 1):
+            continue
+        if _dist_m(station.lat, station.lon, float(r.stop_lat), float(r.stop_lon)) > NEAR_M:
+            continue
+        parent = getattr(r, "parent_station", None) if has_parent else None
+        # a station's departures include its platforms: ask once per station
+        sid = str(parent) if isinstance(parent, str) and parent else str(r.stop_id)
+        if sid not in out:
+            out.append(sid)
+    return out
 
 
 def departure_rows(city: City, station: Station, at: dt.datetime | None, *,
