@@ -15,12 +15,14 @@ import logging
 import os
 import threading
 import uuid
+import weakref
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
+import pandas as pd
 from numpy.typing import NDArray
 
 from stufenlos._util import atomic_write_bytes
@@ -199,17 +201,43 @@ class Overrides:
         return np.unique(np.concatenate(parts))
 
 
-_RESOLVED: dict[tuple[int, str, str], NDArray[np.int64]] = {}
+class _OsmIndex:
+    """OSM way and node id -> arc ids of one network, built once (a few ms)."""
+
+    def __init__(self, network: Network) -> None:
+        e = network.edges
+        arcs = np.arange(network.n_edges, dtype=np.int64)
+        self.elevator = e["elevator"].fillna(False).to_numpy(bool)
+        self.way = self._group(e["osm_way_id"], arcs)
+        ids = pd.concat([e["osm_node_u"], e["osm_node_v"]], ignore_index=True)
+        self.node = self._group(ids, np.concatenate([arcs, arcs]))
+        self.cache: dict[tuple[str, str], NDArray[np.int64]] = {}
+
+    @staticmethod
+    def _group(ids: pd.Series, arcs: NDArray[np.int64]) -> dict[int, NDArray[np.int64]]:
+        ok = ids.notna().to_numpy()
+        keys = ids[ok].astype(np.int64).to_numpy()
+        vals = arcs[ok]
+        order = np.argsort(keys, kind="stable")
+        keys, vals = keys[order], vals[order]
+        starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+        parts = np.split(vals, starts[1:])
+        return {int(k): np.unique(p) for k, p in zip(keys[starts], parts, strict=True)}
+
+
+_INDEX: weakref.WeakKeyDictionary[Network, _OsmIndex] = weakref.WeakKeyDictionary()
+_EMPTY = np.empty(0, np.int64)
 
 
 def resolve(network: Network, kind: str, ref: str,
             barrier_resolver: Callable[[str], Sequence[int]] | None = None) -> NDArray[np.int64]:
     """Arc ids that closing ``kind`` ``ref`` closes; raises if there are none."""
-    key = (id(network), kind, ref)
-    hit = _RESOLVED.get(key)
+    index = _INDEX.get(network)
+    if index is None:
+        index = _INDEX[network] = _OsmIndex(network)
+    hit = index.cache.get((kind, ref))
     if hit is not None:
         return hit
-    e = network.edges
     if kind == "barrier":
         if barrier_resolver is None:
             msg = f"cannot resolve barrier {ref!r}: no barrier store attached"
@@ -229,21 +257,17 @@ def resolve(network: Network, kind: str, ref: str,
         except ValueError:
             msg = f"`{kind}` closures need an integer OSM id, got {ref!r}"
             raise OverrideError(msg) from None
-        way = (e["osm_way_id"] == osm).fillna(False).to_numpy(bool)
-        node = ((e["osm_node_u"] == osm).fillna(False)
-                | (e["osm_node_v"] == osm).fillna(False)).to_numpy(bool)
+        way, node = index.way.get(osm, _EMPTY), index.node.get(osm, _EMPTY)
         if kind == "way":
-            mask = way
+            arcs = way
         elif kind == "node":
-            mask = node
+            arcs = node
         else:  # elevator: a way or node mapped as an elevator
-            mask = (way | node) & e["elevator"].fillna(False).to_numpy(bool)
-        arcs = np.flatnonzero(mask).astype(np.int64)
+            both = np.union1d(way, node)
+            arcs = both[index.elevator[both]]
         if arcs.size == 0:
             what = "elevator" if kind == "elevator" else f"OSM {kind}"
             msg = f"{what} {osm} is not part of the walkable network"
             raise OverrideError(msg)
-    if len(_RESOLVED) > 10_000:
-        _RESOLVED.clear()
-    _RESOLVED[key] = arcs
+    index.cache[(kind, ref)] = arcs
     return arcs
