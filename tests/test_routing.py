@@ -135,6 +135,24 @@ def test_partial_arcs_at_both_ends() -> None:
     same = r.route(a, a)
     assert same.status == "ok"
     assert same.distance_m == pytest.approx(0.0, abs=0.01)
+    c = (lat0, lon0 + (lon2 - lon0) * 0.2)  # 20 m along, on the same segment as ``a``
+    short = r.route(c, a)
+    assert short.distance_m == pytest.approx(10.0, abs=0.1)
+    xs = [x for x, _y in short.geometry()["coordinates"]]
+    assert max(xs) == pytest.approx(c[1], abs=1e-7)
+    assert min(xs) == pytest.approx(a[1], abs=1e-7)
+
+
+def test_strict_policy_falls_back_to_cautious_and_says_so() -> None:
+    # The only way has a crossing kerb of unknown height: 12 cm under strict.
+    net = synthetic_grid(3, 1, segments={(1, 2): {"kerb_v_context": "crossing"}})
+    r = Router(net)
+    route = r.route(node_latlon(net, 0), node_latlon(net, 2), profile="wheelchair",
+                    unknown_policy="strict")
+    assert route.status == "ok"
+    assert route.profile.unknown_policy == "cautious"
+    assert any("strict" in w for w in route.warnings())
+    assert route.unknowns()["kerbs_unknown_height"] == 1
 
 
 def test_bad_coordinates_raise() -> None:

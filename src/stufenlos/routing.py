@@ -296,9 +296,25 @@ class Router:
               **limits: Any) -> Route:
         """The best route from ``origin`` to ``destination`` (``(lat, lon)`` pairs).
 
-        ``limits`` change the preset's limits (e.g. ``max_kerb_cm=6``).
+        ``limits`` change the preset's limits (e.g. ``max_kerb_cm=6``). Under
+        ``unknown_policy="strict"``, when no route keeps every limit, the route is
+        searched again with ``cautious`` assumptions and marked in its warnings.
         """
-        w = self.weights(profile, optimize=optimize, now=now, **limits)
+        route = self._route(origin, destination, get_profile(profile, **limits), optimize, now)
+        prof = route.profile
+        if prof.unknown_policy == "strict" and route.status == "limits_broken":
+            alt = self._route(origin, destination, prof.replace(unknown_policy="cautious"),
+                              optimize, now)
+            if alt.status == "ok":
+                alt.notes.append("no route keeps your limits if every unknown value counts "
+                                 "as a barrier (strict); this route assumes cautious values "
+                                 "for unknown kerbs, surfaces and widths")
+                return alt
+        return route
+
+    def _route(self, origin: LatLon, destination: LatLon, profile: Profile, optimize: Optimize,
+               now: datetime | None) -> Route:
+        w = self.weights(profile, optimize=optimize, now=now)
         s_snap, t_snap = self.snap(origin, w), self.snap(destination, w)
         weights = w.metric.weights
         best: tuple[int, list[tuple[int, float]]] | None = None
@@ -478,6 +494,7 @@ class Route:
     fractions: NDArray[np.float64]
     connected: bool | None = None
     _segments: list[dict[str, Any]] | None = field(default=None, repr=False)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def profile(self) -> Profile:
@@ -618,9 +635,15 @@ class Route:
             return None
         net = self.router.network
         coords: list[list[float]] = []
+        single = self.arcs.size == 1 and self.origin.arc == self.destination.arc >= 0
         for arc, frac in zip(self.arcs, self.fractions, strict=True):
             geom = _arc_geometry(net, int(arc), self.router.pair)
-            if frac < 1.0:
+            if single:  # both points on one segment: cut between them
+                f0, f1 = self.origin.fraction, self.destination.fraction
+                if arc != self.origin.arc:
+                    f0, f1 = 1.0 - f0, 1.0 - f1
+                geom = shapely.ops.substring(geom, f0, f1, normalized=True)
+            elif frac < 1.0:
                 if arc == self.arcs[0] and coords == []:
                     geom = shapely.ops.substring(geom, 1.0 - frac, 1.0, normalized=True)
                 else:
@@ -636,7 +659,7 @@ class Route:
 
     def warnings(self) -> list[str]:
         """Things the person should know that are not limit violations."""
-        out = []
+        out = list(self.notes)
         prof = self.profile
         if prof.max_distance_m is not None and self.distance_m > prof.max_distance_m:
             out.append(f"route is {self.distance_m:.0f} m, longer than the range "
