@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from stufenlos.profiles import PRESETS
 from tests._api_client import make_client
@@ -228,3 +230,33 @@ def test_cors_origins_are_configurable(imported_city, city_base, tmp_path, monke
         assert "access-control-allow-origin" not in r.headers
     finally:
         gen.close()
+
+
+@settings(max_examples=25, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lat1=st.floats(53.5486, 53.5553), lon1=st.floats(9.9880, 10.0051),
+       lat2=st.floats(53.5486, 53.5553), lon2=st.floats(9.9880, 10.0051),
+       profile=st.sampled_from(list(PRESETS)), lang=st.sampled_from(["de", "en", "ls"]))
+def test_any_route_inside_the_city_is_answered_honestly(client, lat1, lon1, lat2, lon2,
+                                                       profile, lang) -> None:
+    r = client.post("/api/cities/hamburg/route", json={
+        "origin": {"lat": lat1, "lon": lon1}, "destination": {"lat": lat2, "lon": lon2},
+        "profile": profile, "lang": lang})
+    assert r.status_code == 200, r.text
+    route = r.json()
+    assert route["summary"]
+    if route["status"] == "no_route":
+        assert route["steps"] == [] and route["geometry"] is None
+    else:
+        assert route["steps"] and route["distance_m"] >= 0
+        assert (route["status"] == "ok") == (route["violations"] == [])
+        if route["geometry"] is None:  # start and destination snap to the same spot
+            assert route["distance_m"] < 1
+            return
+        coords = route["geometry"]["coordinates"]
+        # the line starts and ends where the points were snapped (within ~30 m: a route
+        # starting on the reverse arc of its snap can begin at the arc's other end)
+        assert abs(coords[0][0] - route["origin"]["lon"]) < 5e-4
+        assert abs(coords[0][1] - route["origin"]["lat"]) < 3e-4
+        assert abs(coords[-1][0] - route["destination"]["lon"]) < 5e-4
+        assert abs(coords[-1][1] - route["destination"]["lat"]) < 3e-4
