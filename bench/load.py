@@ -7,10 +7,13 @@ first), or uses ``--url`` of a running server. An asyncio ``httpx`` client keeps
 ``/api/cities/<city>/route`` between two named places of the city picked with a
 fixed seed, with the profiles cycling through the presets. Reports requests/s,
 median, p95 and p99 latency and the status mix, as text and as JSON in bench/out/.
+``--tiles`` instead times the offline basemap: building the city's tile layers
+and cutting the 3 x 3 tiles around its centre at zoom 13 to 17 (cold cache).
 
 Usage::
 
     python bench/load.py [--city hamburg] [--concurrency 8] [--seconds 20] [--url URL]
+    python bench/load.py --tiles [--city heidelberg]
 """
 
 from __future__ import annotations
@@ -108,6 +111,32 @@ async def _run(base: str, city: str, bodies: list[dict], concurrency: int,
     return latencies, statuses, elapsed
 
 
+def bench_tiles(city_name: str) -> None:
+    """Time the vector tiles of ``city_name`` around its centre."""
+    import math
+
+    from stufenlos.tiles import CityTiles
+
+    city = load_city(city_name)
+    city.network  # noqa: B018 - read the network before timing the tile layers
+    t0 = time.perf_counter()
+    tiles = CityTiles(city)
+    print(f"{city_name}: tile layers built in {time.perf_counter() - t0:.2f} s")
+    lat, lon = city.config.center or (0.0, 0.0)
+    for z in range(13, 18):
+        n = 1 << z
+        x = int((lon + 180) / 360 * n)
+        y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+        times, sizes = [], []
+        for dx in (-1, 0, 1):
+            for dy in (-1, 0, 1):
+                t = time.perf_counter()
+                sizes.append(len(tiles.tile(z, x + dx, y + dy)))
+                times.append(time.perf_counter() - t)
+        print(f"  z{z}: median {np.median(times) * 1000:.1f} ms, max {max(times) * 1000:.1f} ms"
+              f" per tile, median {np.median(sizes) / 1024:.1f} KiB")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--city", default="hamburg")
@@ -116,7 +145,11 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     ap.add_argument("--url", help="use a running server instead of starting one")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--tiles", action="store_true", help="time the vector tiles instead")
     args = ap.parse_args()
+    if args.tiles:
+        bench_tiles(args.city)
+        return
 
     bodies = _bodies(args.city, 500, args.seed)
     proc = None
