@@ -54,3 +54,19 @@ def test_kiosk_with_departures_from_the_timetable(page, server, axe_check) -> No
     assert first[3] == "Altdorfer Straße"
     assert first[4].strip() in ("✔ yes", "✖ no", "? unknown")
     axe_check(page)
+
+
+def test_kiosk_on_a_phone(browser, server, axe_check) -> None:
+    ctx = browser.new_context(viewport={"width": 360, "height": 740}, locale="de-DE")
+    page = ctx.new_page()
+    try:
+        page.goto(f"{server}/kiosk/herrenberg/altdorfer-strasse?lang=de&at=2020-06-15T08:00")
+        overflow = page.evaluate("() => document.documentElement.scrollWidth - innerWidth")
+        assert overflow <= 1, f"the page scrolls sideways by {overflow}px"
+        axe_check(page)
+        from tests.browser.conftest import ARTIFACTS
+
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "kiosk_360px.png"), full_page=True)
+    finally:
+        ctx.close()
