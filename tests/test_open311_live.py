@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -119,7 +120,9 @@ async def _submit_many(base: str, n: int) -> list[int]:
 def test_500_concurrent_submissions_lose_none(live_server) -> None:
     base, db_url = live_server
     t0 = time.perf_counter()
-    statuses = asyncio.run(_submit_many(base, 500))
+    # In its own thread: a session-wide event loop (e.g. Playwright's) may be running here.
+    with ThreadPoolExecutor(1) as pool:
+        statuses = pool.submit(asyncio.run, _submit_many(base, 500)).result()
     elapsed = time.perf_counter() - t0
     accepted = statuses.count(201)
     engine = sa.create_engine(db_url)
