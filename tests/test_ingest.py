@@ -152,6 +152,7 @@ def test_elevators_are_edges_between_levels(imported_city):
     assert len(elev) > 0
     # node elevators: each arc links two copies of the same OSM node
     node_elev = elev[elev["osm_way_id"].isna()]
+    assert len(node_elev) > 0
     assert (node_elev["osm_node_u"] == node_elev["osm_node_v"]).all()
     assert (node_elev["length_m"] == 0).all()
 
@@ -219,3 +220,26 @@ def test_sidewalks_and_crossings_take_their_street_name(imported_city):
     assert sidewalks["name"].notna().mean() > 0.8
     crossings = e[e["footway"] == "crossing"]
     assert crossings["name"].notna().mean() > 0.8
+
+
+def test_elevator_outlines_link_the_ways_that_touch_them(imported_city):
+    from stufenlos.barriers import BarrierStore
+
+    city = imported_city("hamburg")
+    e = city.network.edges
+    gj = json.loads(JUNGFERNSTIEG.read_text())
+    outlines = {
+        int(f["properties"]["@id"].split("/")[1])
+        for f in gj["features"]
+        if f["properties"].get("highway") == "elevator" and f["geometry"]["type"] == "Polygon"
+    }
+    assert outlines
+    # no path runs around an elevator's walls
+    assert not e["osm_way_id"].isin(list(outlines)).any()
+    # each outline is on record, marked as not connected where no footway touches it
+    records = {b["osm_id"]: b for b in BarrierStore(city.database_path).query(kinds=["elevator"])}
+    for way_id in outlines:
+        rec = records[way_id]
+        assert rec["attributes"].get("connected") is False or rec["edge_ids"]
+    # synthetic node ids of the GeoJSON reader never leak into the OSM id columns
+    assert (e["osm_node_u"].dropna() > 0).all() and (e["osm_way_id"].dropna() > 0).all()

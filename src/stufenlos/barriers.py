@@ -139,8 +139,17 @@ def _midpoints(wkb: np.ndarray) -> np.ndarray:
     return shapely.get_coordinates(shapely.line_interpolate_point(geoms, 0.5, normalized=True))
 
 
-def extract_barriers(net: Network) -> list[dict[str, Any]]:
-    """Barrier records (plain dicts) from a network's edge and node tables."""
+def extract_barriers(
+    net: Network,
+    *,
+    unlinked_elevators: Sequence[tuple[int, float, float, dict[str, str]]] = (),
+) -> list[dict[str, Any]]:
+    """Barrier records (plain dicts) from a network's edge and node tables.
+
+    ``unlinked_elevators`` are elevators mapped as outlines that no walkable way
+    touches (see :class:`~stufenlos.builder.BuildReport`): they are recorded with
+    ``connected: false`` and no edges, so they show on the map and as mapping tasks.
+    """
     e = net.edges
     records: list[dict[str, Any]] = []
     way = e["osm_way_id"].fillna(0).to_numpy(np.int64)
@@ -180,6 +189,21 @@ def extract_barriers(net: Network) -> list[dict[str, Any]]:
                 }
             )
     records.extend(_node_barriers(net))
+    for way_id, lon, lat, tags in unlinked_elevators:
+        attrs = {k: tags[k] for k in ("level", "repeat_on", "wheelchair", "indoor") if k in tags}
+        records.append(
+            {
+                "id": f"way/{way_id}/elevator",
+                "kind": "elevator",
+                "lon": lon,
+                "lat": lat,
+                "osm_type": "way",
+                "osm_id": way_id,
+                "name": tags.get("name"),
+                "attributes": {**attrs, "connected": False},
+                "edge_ids": [],
+            }
+        )
     return records
 
 

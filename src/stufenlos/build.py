@@ -149,7 +149,7 @@ def import_city(
         bar.update(1)
         net, report = build_network(raws, step=step)
         step("barriers")
-        barriers = extract_barriers(net)
+        barriers = extract_barriers(net, unlinked_elevators=report.unlinked_elevators)
         step("write")
         seg = net.segments()
         unknown = {

@@ -56,6 +56,8 @@ class BuildReport:
     excluded: Counter[str] = field(default_factory=Counter)
     clipped_nodes: int = 0
     elevators_split: int = 0
+    #: elevators mapped as outlines that no walkable way touches: (way id, lon, lat, tags)
+    unlinked_elevators: list[tuple[int, float, float, dict[str, str]]] = field(default_factory=list)
 
 
 def haversine_m(
@@ -98,6 +100,7 @@ def build_network(
     road_nodes: list[np.ndarray] = []
     bare_road_nodes: list[np.ndarray] = []
     streets: list[tuple[str, np.ndarray, np.ndarray]] = []
+    elevator_areas: list = []
     seen: set[tuple[int, int, int]] = set()
     tick("select walkable ways")
     for raw in raws:
@@ -118,6 +121,15 @@ def build_network(
             ok, reason = walkable(w.tags)
             if not ok:
                 report.excluded[reason] += 1
+                continue
+            if (
+                w.tags.get("highway") == "elevator"
+                and len(w.nodes) > 2
+                and (w.area or w.nodes[0] == w.nodes[-1])
+            ):
+                # an elevator mapped as its outline (a room) is a link between the ways
+                # that touch it, not a path around its walls
+                elevator_areas.append(w)
                 continue
             ways.append(w)
             rows.append(way_attributes(w.tags))
@@ -141,6 +153,9 @@ def build_network(
     significant = np.fromiter((nid for nid, t in node_tags.items() if node_is_significant(t)),
                               dtype=np.int64)  # fmt: skip
     is_split |= np.isin(all_nodes, significant)
+    elevator_doors = [np.unique(w.nodes[np.isin(w.nodes, all_nodes)]) for w in elevator_areas]
+    if elevator_doors:
+        is_split |= np.isin(all_nodes, np.concatenate(elevator_doors))
     closed = (all_nodes[starts] == all_nodes[ends]) & (lens > 2)
     is_split[starts[closed] + lens[closed] // 2] = True  # a ring needs two graph nodes
     sp = np.flatnonzero(is_split)
@@ -175,23 +190,33 @@ def build_network(
     seg_u, seg_v, node_osm, node_xy, extra = _split_elevators(
         seg_u, seg_v, node_osm, node_xy, node_tags, report
     )
+    for w, doors in zip(elevator_areas, elevator_doors, strict=True):
+        row = _elevator_row(w.tags)
+        at = np.searchsorted(node_osm, doors)
+        at = at[(at < len(node_osm)) & np.isin(doors, node_osm)]
+        if len(at) < 2:
+            lon, lat = np.mean(w.coords[:-1], axis=0)
+            report.unlinked_elevators.append((w.id, float(lon), float(lat), w.tags))
+            continue
+        extra.extend(
+            (row, int(at[i]), int(at[j]), w.id)
+            for i in range(len(at))
+            for j in range(i + 1, len(at))
+        )
     if extra:
         n_extra = len(extra)
         base_row = len(rows)
-        rows.extend(r for r, _, _ in extra)
+        rows.extend(x[0] for x in extra)
         seg_row = np.concatenate([seg_row, base_row + np.arange(n_extra)])
-        seg_u = np.concatenate([seg_u, [eu for _, eu, _ in extra]])
-        seg_v = np.concatenate([seg_v, [ev for _, _, ev in extra]])
+        seg_u = np.concatenate([seg_u, [x[1] for x in extra]])
+        seg_v = np.concatenate([seg_v, [x[2] for x in extra]])
         seg_len = np.concatenate([seg_len, np.zeros(n_extra)])
-        seg_way_id = np.concatenate([seg_way_id, np.full(n_extra, 0, dtype=np.int64)])
-        pts = node_xy[seg_u[-n_extra:]]
+        seg_way_id = np.concatenate([seg_way_id, np.array([x[3] for x in extra], np.int64)])
+        ends = np.empty((2 * n_extra, 2))
+        ends[0::2] = node_xy[seg_u[-n_extra:]]
+        ends[1::2] = node_xy[seg_v[-n_extra:]]
         geoms = np.concatenate(
-            [
-                geoms,
-                shapely.linestrings(
-                    np.repeat(pts, 2, axis=0), indices=np.repeat(np.arange(n_extra), 2)
-                ),
-            ]
+            [geoms, shapely.linestrings(ends, indices=np.repeat(np.arange(n_extra), 2))]
         )
 
     tick("attach attributes")
@@ -261,11 +286,9 @@ def build_network(
             "u": u,
             "v": v,
             "pair": pair,
-            "osm_way_id": pd.array(
-                np.where(pick(seg_way_id) > 0, pick(seg_way_id), 0), dtype="Int64"
-            ),
-            "osm_node_u": pd.array(osm_u, dtype="Int64"),
-            "osm_node_v": pd.array(osm_v, dtype="Int64"),
+            "osm_way_id": _osm_ids(pick(seg_way_id)),
+            "osm_node_u": _osm_ids(osm_u),
+            "osm_node_v": _osm_ids(osm_v),
             "highway": pick(way_cols["highway"]),
             "footway": pick(way_cols["footway"]),
             "name": pd.array(pick(way_cols["name"]), dtype="string"),
@@ -318,6 +341,11 @@ def build_network(
     return Network(nodes=nodes, edges=edges, meta=meta), report
 
 
+def _osm_ids(ids: np.ndarray) -> pd.arrays.IntegerArray:
+    """OSM ids as a nullable column: synthetic (<= 0) ids become null."""
+    return pd.arrays.IntegerArray(ids.astype(np.int64), mask=ids <= 0)
+
+
 def _split_elevators(seg_u, seg_v, node_osm, node_xy, node_tags, report):  # type: ignore[no-untyped-def]
     """Give each way at an elevator node its own copy of the node and link copies
     pairwise with elevator segments. Returns the new arrays and the extra segments
@@ -353,28 +381,17 @@ def _split_elevators(seg_u, seg_v, node_osm, node_xy, node_tags, report):  # typ
         row = _elevator_row(tags)
         for i in range(len(copies)):
             for j in range(i + 1, len(copies)):
-                extra.append((row, copies[i], copies[j]))
+                extra.append((row, copies[i], copies[j], 0))
         report.elevators_split += 1
     return seg_u, seg_v, np.concatenate(new_osm), np.concatenate(new_xy), extra
 
 
 def _elevator_row(tags: dict[str, str]) -> tuple[object, ...]:
-    attrs = dict(
-        zip(
-            WAY_COLUMNS,
-            way_attributes(
-                {
-                    "highway": "elevator",
-                    **{
-                        k: v
-                        for k, v in tags.items()
-                        if k in ("level", "wheelchair", "name", "indoor", "ref")
-                    },
-                }
-            ),
-            strict=True,
-        )
-    )
+    kept = ("level", "wheelchair", "name", "indoor", "ref")
+    elevator_tags = {"highway": "elevator", **{k: v for k, v in tags.items() if k in kept}}
+    if "repeat_on" in tags:
+        elevator_tags["level"] = ";".join(filter(None, (tags.get("level"), tags["repeat_on"])))
+    attrs = dict(zip(WAY_COLUMNS, way_attributes(elevator_tags), strict=True))
     attrs["elevator"] = True
     attrs["is_footpath"] = False
     return tuple(attrs[c] for c in WAY_COLUMNS)
@@ -389,7 +406,7 @@ def _node_table(node_osm, node_xy, node_tags, road_nodes, rest):  # type: ignore
     on_road = np.isin(node_osm, np.concatenate(road_nodes)) if road_nodes else np.zeros(n, bool)
     nodes = pd.DataFrame(
         {
-            "osm_id": pd.array(np.where(node_osm > 0, node_osm, 0), dtype="Int64"),
+            "osm_id": _osm_ids(node_osm),
             "lon": node_xy[:, 0],
             "lat": node_xy[:, 1],
             "barrier": [t.get("barrier") for t in tags],
@@ -414,7 +431,6 @@ def _node_table(node_osm, node_xy, node_tags, road_nodes, rest):  # type: ignore
             ),
         }
     )
-    nodes.loc[nodes["osm_id"] == 0, "osm_id"] = pd.NA
     for c in ("barrier", "kerb", "highway", "crossing", "tactile_paving", "wheelchair"):
         nodes[c] = nodes[c].astype("category")
     return nodes
