@@ -147,9 +147,13 @@ def live_server(live_server_folder: Path, live_database_url: str) -> Iterator[st
         log.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(chromium_path: str) -> Iterator[Any]:
-    """A headless Chromium driven by Playwright."""
+    """A headless Chromium driven by Playwright.
+
+    Module-scoped: while Playwright's sync API runs, the main thread counts as
+    inside an event loop, which would break ``asyncio.run`` in later test files.
+    """
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
