@@ -15,6 +15,7 @@ import importlib
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
 from sqlalchemy import Engine, func, select
@@ -82,6 +83,27 @@ def _optional(module: str) -> Any | None:
         return None
 
 
+#: barrier counts by database path, valid while the file's mtime is unchanged
+_barrier_counts: dict[Path, tuple[float, int]] = {}
+
+
+def _barrier_count(barriers: Any, path: Path) -> int:
+    """Barriers in a city database; counted again only after a new import."""
+    mtime = path.stat().st_mtime
+    cached = _barrier_counts.get(path)
+    if cached is not None and cached[0] == mtime:
+        return cached[1]
+    store = barriers.BarrierStore(path)
+    try:
+        count = store.count()
+    finally:
+        engine = getattr(store, "_engine", None)
+        if engine is not None:
+            engine.dispose()
+    _barrier_counts[path] = (mtime, count)
+    return count
+
+
 class BarrierFigures:
     """Barrier counts of every imported city (``stufenlos.barriers.BarrierStore``)."""
 
@@ -107,7 +129,7 @@ class BarrierFigures:
             if not path.exists():
                 continue
             try:
-                count = barriers.BarrierStore(path).count()
+                count = _barrier_count(barriers, path)
             except (StufenlosError, SQLAlchemyError) as exc:
                 logger.warning("cannot count barriers of %s: %s", name, exc)
                 continue
