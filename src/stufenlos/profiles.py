@@ -458,10 +458,16 @@ def _evaluate(p: Profile, net: Network, optimize: str) -> EdgeCosts:
             violate("max_steps", escalator & ~steps, 1.0)
 
     # Kerbs at the arc's start and end (values in m; context says a kerb is expected).
+    # A kerb mapped on a node is stored on every arc that touches the node, so a
+    # route passing through it would meet it twice: it counts on the arc that
+    # enters the node, and at an arc's start only where the context says that the
+    # kerb lies between this arc and the previous one (crossing end, junction).
     kerb_cols = []
     for end in ("u", "v"):
         h = _float(e[f"kerb_{end}_m"]) * 100.0
         ctx = _str(e[f"kerb_{end}_context"])
+        if end == "u":
+            h[ctx == ""] = np.nan
         missing = np.isnan(h) & (ctx != "")
         at_crossing = missing & (ctx == "crossing")
         at_junction = missing & ~at_crossing
