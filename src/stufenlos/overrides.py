@@ -202,31 +202,34 @@ class Overrides:
 
 
 class _OsmIndex:
-    """OSM way and node id -> arc ids of one network, built once (a few ms)."""
+    """OSM way and node id -> arc ids of one network (sorted keys, built in ms)."""
 
     def __init__(self, network: Network) -> None:
         e = network.edges
         arcs = np.arange(network.n_edges, dtype=np.int64)
         self.elevator = e["elevator"].fillna(False).to_numpy(bool)
-        self.way = self._group(e["osm_way_id"], arcs)
+        self.way = self._sorted(e["osm_way_id"], arcs)
         ids = pd.concat([e["osm_node_u"], e["osm_node_v"]], ignore_index=True)
-        self.node = self._group(ids, np.concatenate([arcs, arcs]))
+        self.node = self._sorted(ids, np.concatenate([arcs, arcs]))
         self.cache: dict[tuple[str, str], NDArray[np.int64]] = {}
 
     @staticmethod
-    def _group(ids: pd.Series, arcs: NDArray[np.int64]) -> dict[int, NDArray[np.int64]]:
+    def _sorted(ids: pd.Series, arcs: NDArray[np.int64]) -> tuple[NDArray[np.int64],
+                                                                    NDArray[np.int64]]:
         ok = ids.notna().to_numpy()
         keys = ids[ok].astype(np.int64).to_numpy()
-        vals = arcs[ok]
         order = np.argsort(keys, kind="stable")
-        keys, vals = keys[order], vals[order]
-        starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-        parts = np.split(vals, starts[1:])
-        return {int(k): np.unique(p) for k, p in zip(keys[starts], parts, strict=True)}
+        return keys[order], arcs[ok][order]
+
+    @staticmethod
+    def lookup(index: tuple[NDArray[np.int64], NDArray[np.int64]], key: int
+               ) -> NDArray[np.int64]:
+        keys, arcs = index
+        lo, hi = np.searchsorted(keys, [key, key + 1])
+        return np.unique(arcs[lo:hi])
 
 
 _INDEX: weakref.WeakKeyDictionary[Network, _OsmIndex] = weakref.WeakKeyDictionary()
-_EMPTY = np.empty(0, np.int64)
 
 
 def resolve(network: Network, kind: str, ref: str,
@@ -257,7 +260,7 @@ def resolve(network: Network, kind: str, ref: str,
         except ValueError:
             msg = f"`{kind}` closures need an integer OSM id, got {ref!r}"
             raise OverrideError(msg) from None
-        way, node = index.way.get(osm, _EMPTY), index.node.get(osm, _EMPTY)
+        way, node = index.lookup(index.way, osm), index.lookup(index.node, osm)
         if kind == "way":
             arcs = way
         elif kind == "node":
