@@ -294,3 +294,20 @@ def test_departures_show_the_elevator_a_stop_relies_on(tmp_path, monkeypatch):
     assert df.attrs["elevators"][0]["state"] == "INACTIVE"
     assert set(df["stop_step_free"]) == {"no"}
     assert df["stop_step_free_source"].iloc[0] == f"elevator {LIFT} out of service: defekt"
+
+
+def test_city_transit_polls_a_feed_in_the_background(server, tmp_path):
+    from stufenlos.transit import load_city_transit
+
+    ct = load_city_transit("heidelberg", base=tmp_path)
+    server.json("/status.json", [{"id": LIFT, "state": "INACTIVE", "reason": "defekt"}])
+    [poller] = ct.start_polling([f"{server.url}/status.json"], interval_s=0.05)
+    try:
+        for _ in range(100):
+            if ct.equipment.status(LIFT).state == "INACTIVE":
+                break
+            threading.Event().wait(0.05)
+        assert ct.equipment.status(LIFT).state == "INACTIVE"
+        assert ct.equipment.status(LIFT).source == f"{server.url}/status.json"
+    finally:
+        poller.stop()

@@ -55,6 +55,7 @@ __all__ = [
     "apply_to_overrides",
     "closed_stops",
     "parse_state",
+    "status_source",
 ]
 
 log = logging.getLogger(__name__)
@@ -515,6 +516,13 @@ def parse_status_feed(text: str, *, where: str, csv_format: bool = False) -> lis
                                 reason=str(rec.get("reason") or ""),
                                 until=_time(rec.get("until"))))
     return out
+
+
+def status_source(url: str) -> SensorThingsSource | StatusFeedSource:
+    """The source for a feed address: ``sensorthings+https://...`` or a JSON/CSV URL or file."""
+    if url.startswith("sensorthings+"):
+        return SensorThingsSource(url.removeprefix("sensorthings+"), name=url)
+    return StatusFeedSource(url, name=url)
 
 
 class StatusPoller:

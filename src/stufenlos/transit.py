@@ -1304,6 +1304,29 @@ class CityTransit:
             reg.version = self.equipment.version
             self.equipment = reg
 
+    def start_polling(
+        self, feeds: Iterable[str], *, interval_s: float = 60.0, max_backoff_s: float = 900.0
+    ) -> list[Any]:
+        """Poll status feeds in background threads (see :class:`StatusPoller`).
+
+        ``feeds`` are JSON/CSV URLs or files, or ``sensorthings+https://...``.
+        A change reaches the walking router's overrides at once (OSM
+        elevators) and the next journey through :attr:`equipment`. Stop the
+        returned pollers with their ``stop()``.
+        """
+        from stufenlos.equipment import StatusPoller, apply_to_overrides, status_source
+
+        def on_change(registry: EquipmentRegistry) -> None:
+            if self.city is not None:
+                apply_to_overrides(registry, self.city.overrides, network=self.city.network)
+
+        pollers = [StatusPoller(status_source(url), self.equipment, interval_s=interval_s,
+                                max_backoff_s=max_backoff_s, on_change=on_change)
+                   for url in feeds]
+        for p in pollers:
+            p.start()
+        return pollers
+
     def _local(self, at: dt.datetime) -> dt.datetime:
         tz = ZoneInfo(self.timezone)
         return at.replace(tzinfo=tz) if at.tzinfo is None else at.astimezone(tz)
@@ -1441,11 +1464,7 @@ def load_city_transit(
     """
     from stufenlos.city import city_folder, load_city
     from stufenlos.config import find_city
-    from stufenlos.equipment import (
-        EquipmentRegistry,
-        SensorThingsSource,
-        StatusFeedSource,
-    )
+    from stufenlos.equipment import EquipmentRegistry, status_source
     from stufenlos.errors import UnknownCityError
     from stufenlos.stops import read_osm_stop_features, stop_access_for_city
 
@@ -1470,10 +1489,5 @@ def load_city_transit(
                      city=city)
     feeds = [str(config.resolve(spec.path)) for spec in config.inputs_of("status")]
     for url in [*feeds, *status]:
-        src: Any
-        if url.startswith("sensorthings+"):
-            src = SensorThingsSource(url.removeprefix("sensorthings+"))
-        else:
-            src = StatusFeedSource(url)
-        ct.equipment.apply(src.fetch(), source=url)
+        ct.equipment.apply(status_source(url).fetch(), source=url)
     return ct
