@@ -183,7 +183,7 @@ class EquipmentRegistry:
         """
         parts = []
         if timetable is not None:
-            pw = timetable._pathways
+            pw = timetable.pathways
             sel = pw[pw["mode"].isin([4, 5])]
             u = sel["u"].to_numpy()
             stop_ids = timetable.stops["stop_id"].to_numpy()

@@ -673,7 +673,9 @@ class Timetable:
     # station graph -----------------------------------------------------------------
 
     @cached_property
-    def _pathways(self) -> pd.DataFrame:
+    def pathways(self) -> pd.DataFrame:
+        """GTFS pathways as stop indices: pathway_id, u, v, mode, bidirectional, length,
+        time (traversal_time), stairs (stair_count)."""
         pw = self.feed.pathways
         if pw.empty:
             return pd.DataFrame({"pathway_id": pd.Series(dtype=str), "u": pd.Series(dtype=int),
@@ -696,7 +698,7 @@ class Timetable:
     @cached_property
     def street_nodes(self) -> NDArray[np.int64]:
         """Stops reachable from the street: entrances and stops without pathways."""
-        pw = self._pathways
+        pw = self.pathways
         touched = np.zeros(len(self.stops), bool)
         touched[pw["u"].to_numpy(np.int64)] = True
         touched[pw["v"].to_numpy(np.int64)] = True
@@ -707,7 +709,7 @@ class Timetable:
     @property
     def elevators(self) -> pd.DataFrame:
         """Elevator pathways: id, from/to stop, station."""
-        pw = self._pathways
+        pw = self.pathways
         el = pw[pw["mode"] == 5]
         station = self.parent_idx[el["u"].to_numpy(np.int64)]
         return pd.DataFrame({
@@ -745,7 +747,7 @@ class Timetable:
             return self._cache[key]
         n = len(self.stops)
         usable = self.stop_usable(profile, closed_stops)
-        pw = self._pathways
+        pw = self.pathways
         u = pw["u"].to_numpy(np.int64)
         v = pw["v"].to_numpy(np.int64)
         mode = pw["mode"].to_numpy(np.int64)
@@ -1059,7 +1061,7 @@ def _path(pred_row: NDArray[np.int32], start: int, end: int) -> list[int]:
 def _pathway_steps(tt: Timetable, fp: _Footpaths, nodes: list[int],
                    state: Mapping[str, str], prof: TransitProfile) -> tuple[
                        list[dict[str, Any]], list[str]]:
-    pw = tt._pathways
+    pw = tt.pathways
     steps: list[dict[str, Any]] = []
     unknowns: list[str] = []
     for a, b in itertools.pairwise(nodes):
