@@ -12,7 +12,16 @@ their names. :meth:`Profile.evaluate` turns the columns of a
 Hard limits are not infinite costs: a violating arc gets a large penalty
 (:data:`VIOLATION_PENALTY_S` plus a severity term), so one search yields the route
 that breaks the fewest, then the least severe, limits when no compliant route
-exists. Preset values and their sources are documented in PROFILES.md.
+exists.
+
+Sources of the presets: DIN 18040-3 (slope 3 %/6 %, passage 0.90 m, kerbs at
+crossings 3 cm), RiLSA and published walking speeds (older pedestrians 0.9 m/s,
+manual wheelchairs 0.64-0.8 m/s), and the peers' code (OpenRouteService kerb and
+surface tables, AccessMap slope limits, Valhalla's 600 s step penalty). Unknown
+values: ``strict`` treats them as barriers, ``cautious`` (default for people on
+wheels) assumes the German design rules (3 cm at a mapped crossing, a raised kerb
+where a footway meets a road elsewhere) and charges for the doubt, ``optimistic``
+assumes the usable case. Every assumed value is counted on the route.
 """
 
 from __future__ import annotations
@@ -60,7 +69,7 @@ SMOOTHNESS_LEVELS = (
     "impassable",
 )  # fmt: skip
 _SMOOTH_RANK = {name: i for i, name in enumerate(SMOOTHNESS_LEVELS)}
-# Smoothness assumed from the surface when smoothness is not tagged (PROFILES.md §6).
+# Smoothness assumed from the surface when smoothness is not tagged.
 _SMOOTH_FROM_SURFACE = {
     "asphalt": "good", "concrete": "good", "concrete:plates": "good", "paving_stones": "good",
     "sett": "bad", "cobblestone": "very_bad", "unhewn_cobblestone": "very_bad",
@@ -116,7 +125,7 @@ class ProfileError(StufenlosError, ValueError):
 
 @dataclass(frozen=True)
 class Profile:
-    """Limits and preferences of one person; see PROFILES.md for the presets' sources.
+    """Limits and preferences of one person (see the module docstring for sources).
 
     ``max_*``/``min_*``/``avoid_*`` are hard limits (``None`` = no limit): an arc that
     breaks one is only used if no route without such arcs exists, and is then
