@@ -541,7 +541,7 @@ def change_milestone(
         setattr(m, key, value)
     m.updated_at = dt.datetime.now(dt.UTC)
     session.flush()
-    changed = [k for k in data.model_fields_set if before[k] != to_dict(m)[k]]
+    changed = sorted(k for k in data.model_fields_set if before[k] != to_dict(m)[k])
     record(
         session,
         actor=editor.username,
