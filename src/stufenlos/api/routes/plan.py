@@ -19,7 +19,7 @@ from stufenlos.api.plan_deps import CurrentEditor, get_store, today
 from stufenlos.api.routes.plan_edit import router as edit_router
 from stufenlos.api.templating import render
 from stufenlos.plan import export as plan_export
-from stufenlos.plan import service
+from stufenlos.plan import schemas, service
 from stufenlos.plan.explainers import EXPLAINERS, GLOSSARY
 from stufenlos.plan.live import default_providers, live_figures
 from stufenlos.plan.models import AuditEntry, DialogueEvent
@@ -144,13 +144,23 @@ def plan_feed(request: Request, store: Store) -> Response:
 # ---------------------------------------------------------------- JSON API (read)
 
 
-@router.get("/api/plan", summary="The action plan", responses=READ_ERRORS)
+@router.get(
+    "/api/plan",
+    response_model=schemas.ActionPlanPublic,
+    summary="The action plan",
+    responses=READ_ERRORS,
+)
 def api_plan(store: Store) -> dict[str, Any]:
     """The plan with commitments (milestones, live figures, updates, flags), bodies, figures."""
     return _overview(store)
 
 
-@router.get("/api/plan/commitments/{slug}", summary="One commitment", responses=READ_ERRORS)
+@router.get(
+    "/api/plan/commitments/{slug}",
+    response_model=schemas.CommitmentPublic,
+    summary="One commitment",
+    responses=READ_ERRORS,
+)
 def api_commitment(slug: str, store: Store) -> dict[str, Any]:
     """One commitment by slug or OGP id, with milestones, schedule and flags."""
     with store.session() as session:
@@ -163,7 +173,11 @@ def _events(store: service.PlanStore) -> list[dict[str, Any]]:
         return [service.to_dict(e) for e in rows]
 
 
-@router.get("/api/plan/dialogues", summary="Data-dialogue events")
+@router.get(
+    "/api/plan/dialogues",
+    response_model=list[schemas.DialogueEventPublic],
+    summary="Data-dialogue events",
+)
 def api_dialogues(store: Store) -> list[dict[str, Any]]:
     """Every data-dialogue event."""
     return _events(store)
@@ -211,6 +225,7 @@ def api_export_zip(store: Store) -> Response:
 
 @router.post(
     "/api/plan/commitments/{slug}/updates",
+    response_model=schemas.StatusUpdatePublic,
     status_code=201,
     summary="Add a status update",
     responses=EDIT_ERRORS,
@@ -224,7 +239,12 @@ def api_add_update(
         return service.to_dict(update)
 
 
-@router.patch("/api/plan/milestones/{slug}", summary="Change a milestone", responses=EDIT_ERRORS)
+@router.patch(
+    "/api/plan/milestones/{slug}",
+    response_model=schemas.MilestonePublic,
+    summary="Change a milestone",
+    responses=EDIT_ERRORS,
+)
 def api_change_milestone(
     slug: str, body: service.MilestoneChange, store: Store, editor: CurrentEditor
 ) -> dict[str, Any]:
@@ -235,6 +255,7 @@ def api_change_milestone(
 
 @router.post(
     "/api/plan/commitments/{slug}/assessments",
+    response_model=schemas.AssessmentPublic,
     status_code=201,
     summary="Add an assessment",
     responses=EDIT_ERRORS,
@@ -249,6 +270,7 @@ def api_add_assessment(
 
 @router.post(
     "/api/plan/bodies/{slug}/meetings",
+    response_model=schemas.MeetingPublic,
     status_code=201,
     summary="Add a meeting",
     responses=EDIT_ERRORS,
@@ -263,6 +285,7 @@ def api_add_meeting(
 
 @router.post(
     "/api/plan/dialogues",
+    response_model=schemas.DialogueEventPublic,
     status_code=201,
     summary="Add a data-dialogue event",
     responses=EDIT_ERRORS,
@@ -276,7 +299,11 @@ def api_add_dialogue(
 
 
 @router.post(
-    "/api/plan/stakeholders", status_code=201, summary="Add a stakeholder", responses=EDIT_ERRORS
+    "/api/plan/stakeholders",
+    response_model=schemas.StakeholderPublic,
+    status_code=201,
+    summary="Add a stakeholder",
+    responses=EDIT_ERRORS,
 )
 def api_add_stakeholder(
     body: service.StakeholderCreate, store: Store, editor: CurrentEditor
@@ -288,6 +315,7 @@ def api_add_stakeholder(
 
 @router.patch(
     "/api/plan/stakeholders/{stakeholder_id}",
+    response_model=schemas.StakeholderPublic,
     summary="Record an endorsement",
     responses=EDIT_ERRORS,
 )
@@ -300,7 +328,10 @@ def api_change_stakeholder(
 
 
 @router.patch(
-    "/api/plan/cocreation/{figure_id}", summary="Correct co-creation figures", responses=EDIT_ERRORS
+    "/api/plan/cocreation/{figure_id}",
+    response_model=schemas.CoCreationPublic,
+    summary="Correct co-creation figures",
+    responses=EDIT_ERRORS,
 )
 def api_change_cocreation(
     figure_id: int, body: service.CoCreationChange, store: Store, editor: CurrentEditor
@@ -311,7 +342,11 @@ def api_change_cocreation(
 
 
 @router.post(
-    "/api/plan/editors", status_code=201, summary="Create an editor account", responses=EDIT_ERRORS
+    "/api/plan/editors",
+    response_model=schemas.EditorPublic,
+    status_code=201,
+    summary="Create an editor account",
+    responses=EDIT_ERRORS,
 )
 def api_add_editor(
     body: service.EditorCreate, store: Store, admin: CurrentEditor
@@ -323,7 +358,12 @@ def api_add_editor(
         return {"username": editor.username, "roles": editor.roles}
 
 
-@router.get("/api/plan/audit", summary="Audit log", responses=_errors(401, 422))
+@router.get(
+    "/api/plan/audit",
+    response_model=list[schemas.AuditEntryPublic],
+    summary="Audit log",
+    responses=_errors(401, 422),
+)
 def api_audit(
     store: Store,
     _editor: CurrentEditor,
