@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 import shapely
 from fastapi.testclient import TestClient
@@ -21,14 +22,22 @@ ORIGIN, DESTINATION = (53.5515, 9.9905), (53.5545, 9.9965)  # around the Binnena
 
 
 @pytest.fixture
+def heidelberg(imported_city, monkeypatch, tmp_path):
+    yield from _city_with_reports(imported_city("heidelberg"), monkeypatch, tmp_path)
+
+
+@pytest.fixture
 def hamburg(imported_city, monkeypatch, tmp_path):
-    city = imported_city("hamburg")
+    yield from _city_with_reports(imported_city("hamburg"), monkeypatch, tmp_path)
+
+
+def _city_with_reports(city, monkeypatch, tmp_path):
     monkeypatch.setenv("STUFENLOS_DATA_DIR", str(city.folder.parent))
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'app.sqlite'}")
     monkeypatch.setenv("STUFENLOS_REPORT_RATE", "1000/minute")
-    overrides_path("hamburg").unlink(missing_ok=True)
+    overrides_path(city.name).unlink(missing_ok=True)
     yield city
-    overrides_path("hamburg").unlink(missing_ok=True)
+    overrides_path(city.name).unlink(missing_ok=True)
     from stufenlos.api.routes import open311
 
     svc = open311._services.pop(f"sqlite:///{tmp_path / 'app.sqlite'}", None)
@@ -103,31 +112,36 @@ def test_rejected_and_non_blocking_reports_leave_routes_alone(hamburg) -> None:
     assert overrides_for("hamburg").active() == []
 
 
-def test_broken_elevator_closes_the_nearest_elevator(hamburg) -> None:
-    edges = hamburg.network.edges
+def test_broken_elevator_closes_the_nearest_elevator(heidelberg) -> None:
+    edges = heidelberg.network.edges
     elevator = int(edges.index[edges["elevator"].fillna(False)][0])
     centre = shapely.from_wkb(edges["geometry"].iloc[elevator]).centroid
     lat, lon = centre.y + 0.0002, centre.x  # about 22 m north of the lift
-    nearest_way = nearest_arcs(hamburg.network, lat, lon)
+    nearest_way = nearest_arcs(heidelberg.network, lat, lon)
     assert elevator not in nearest_way
     svc = report_service()
     from stufenlos.reports import Submission
 
     lift = svc.submit(Submission(service_code="broken-elevator", lat=lat, lon=lon,
-                                 jurisdiction="hamburg", attributes={"equipment": "elevator"}),
+                                 jurisdiction="heidelberg", attributes={"equipment": "elevator"}),
                       client="a")
     accepted = svc.accept(lift.id, actor="m")
     assert accepted.edge_ids
     assert all(bool(edges["elevator"].iloc[a]) for a in accepted.edge_ids)
     # every arc of that elevator (all levels) is closed, and the elevator is the one nearby
-    way = edges["osm_way_id"].iloc[accepted.edge_ids[0]]
-    lift_arcs = set(edges.index[(edges["osm_way_id"] == way).fillna(False)].tolist())
+    first = accepted.edge_ids[0]
+    way = edges["osm_way_id"].iloc[first]
+    column, ref = ("osm_node_u", edges["osm_node_u"].iloc[first]) if pd.isna(way) else (
+        "osm_way_id", way)
+    is_lift = (edges[column] == ref).fillna(False) & edges["elevator"]
+    lift_arcs = set(edges.index[is_lift].tolist())
+    assert len(lift_arcs) >= 2
     assert lift_arcs <= set(accepted.edge_ids)
     here = shapely.Point(lon, lat)
     gap = min(shapely.from_wkb(edges["geometry"].iloc[a]).distance(here)
               for a in accepted.edge_ids)
     assert gap * 111_000 < 30
-    closed = {int(o.ref) for o in overrides_for("hamburg").active()}
+    closed = {int(o.ref) for o in overrides_for("heidelberg").active()}
     assert closed == set(accepted.edge_ids)
     svc.set_status(lift.id, "fixed", actor="m")
-    assert overrides_for("hamburg").active() == []
+    assert overrides_for("heidelberg").active() == []

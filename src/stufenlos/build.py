@@ -23,11 +23,12 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
+from stufenlos._util import atomic_write_bytes
 from stufenlos._version import __version__
 from stufenlos.barriers import extract_barriers, write_city_database
 from stufenlos.builder import build_network
 from stufenlos.config import CityConfig, data_dir
-from stufenlos.errors import CityConfigError, UnknownCityError
+from stufenlos.errors import CityConfigError, StufenlosError, UnknownCityError
 from stufenlos.ingest.geojson import GEOJSON_SUFFIXES, read_overpass_geojson
 from stufenlos.ingest.osm import read_osm
 from stufenlos.ingest.raw import RawOsm
@@ -58,6 +59,9 @@ class ImportSummary:
     seconds: float
     imported_at: str
     inputs: list[dict[str, Any]] = field(default_factory=list)
+    transit: dict[str, Any] | None = None
+    closures_carried: int = 0
+    closures_dropped: list[str] = field(default_factory=list)
     version: str = __version__
 
     def to_dict(self) -> dict[str, Any]:
@@ -82,6 +86,17 @@ class ImportSummary:
                 or "none"
             ),
         ]
+        if self.transit:
+            t = self.transit
+            lines.append(
+                f"  timetable: {t['stops']:,} stops, {t['routes']:,} routes, "
+                f"{t['trips']:,} trips, service {t['service']}"
+            )
+        if self.closures_carried or self.closures_dropped:
+            lines.append(
+                f"  live closures carried over: {self.closures_carried}, "
+                f"dropped (their way is gone): {len(self.closures_dropped)}"
+            )
         return "\n".join(lines)
 
     @classmethod
@@ -189,21 +204,128 @@ def import_city(
                 "inputs": summary.inputs,
             }
         )
+        summary.transit = _import_timetable(config, build_dir)
         net.save(build_dir / "network")
         write_city_database(
             build_dir / "city.sqlite", barriers, {"city": config.name, "summary": summary.to_dict()}
         )
         (build_dir / "city.json").write_text(config.model_dump_json(indent=2))
+        carried, dropped = _carry_over_closures(root, config.name, net)
+        summary.closures_carried, summary.closures_dropped = carried, dropped
         summary.seconds = round(time.perf_counter() - t0, 2)
         (build_dir / "summary.json").write_text(json.dumps(summary.to_dict(), indent=2))
         _swap_in(root, config.name, build_dir)
+        _commit_closures(root, config.name)
     except BaseException:
         shutil.rmtree(build_dir, ignore_errors=True)
+        _discard_pending_closures(root, config.name)
         raise
     finally:
         bar.close()
     logger.info("imported %s in %.1f s", config.name, summary.seconds)
     return summary
+
+
+def _import_timetable(config: CityConfig, build_dir: Path) -> dict[str, Any] | None:
+    """Validate the city's first GTFS feed and keep a copy beside the network.
+
+    A feed that fails validation fails the import (the old city stays).
+    """
+    gtfs = config.input_paths("gtfs")
+    if not gtfs:
+        return None
+    from stufenlos.ingest.gtfs import Feed
+    from stufenlos.transit import imported_feed
+
+    path = imported_feed(gtfs[0], build_dir / "transit")
+    feed = Feed(path)
+    period = feed.service_period()
+    service = f"{period[0]} to {period[1]}" if period else "unknown"
+    return {
+        "feed": gtfs[0].name,
+        "stops": len(feed.stops),
+        "routes": len(feed.routes),
+        "trips": len(feed.trips),
+        "service": service,
+    }
+
+
+def _arc_keys(net: Any) -> list[tuple[Any, ...]]:
+    """A key per arc that survives re-imports of unchanged data: way and end points."""
+    e = net.edges
+    lonlat = np.round(net.node_lonlat, 7)
+    way = e["osm_way_id"].fillna(0).to_numpy(np.int64)
+    u, v = e["u"].to_numpy(), e["v"].to_numpy()
+    return list(
+        zip(
+            way.tolist(),
+            map(tuple, lonlat[u].tolist()),
+            map(tuple, lonlat[v].tolist()),
+            strict=True,
+        )
+    )
+
+
+def _carry_over_closures(root: Path, name: str, new_net: Any) -> tuple[int, list[str]]:
+    """Translate closures of single arcs to the arc ids of the new network.
+
+    Closures by OSM id or barrier id need nothing; a closure of one arc (from a
+    report) names an arc id, which an import renumbers. The translated file is
+    written beside the current one and put in place right after the swap.
+    """
+    from stufenlos.city import overrides_path
+    from stufenlos.network import Network
+
+    path = overrides_path(name, root)
+    if not path.exists():
+        return 0, []
+    body = json.loads(path.read_text("utf-8"))
+    items = body.get("overrides", [])
+    arc_items = [o for o in items if o.get("kind") == "arc"]
+    if not arc_items:
+        return 0, []
+    try:
+        old_net = Network.load(root / name / "network")
+    except StufenlosError:
+        return 0, [str(o.get("id")) for o in arc_items]
+    old_keys = _arc_keys(old_net)
+    new_index = {k: i for i, k in enumerate(_arc_keys(new_net))}
+    kept, dropped = [], []
+    for o in items:
+        if o.get("kind") != "arc":
+            kept.append(o)
+            continue
+        ref = int(o["ref"])
+        new = new_index.get(old_keys[ref]) if 0 <= ref < len(old_keys) else None
+        if new is None:
+            dropped.append(str(o.get("id")))
+            logger.warning(
+                "%s: closure %s of arc %s has no counterpart in the new network",
+                name,
+                o.get("id"),
+                ref,
+            )
+            continue
+        kept.append({**o, "ref": str(new)})
+    pending = path.with_name(path.name + ".next")
+    atomic_write_bytes(pending, json.dumps({"overrides": kept}, indent=2).encode("utf-8"))
+    return len(arc_items) - len(dropped), dropped
+
+
+def _discard_pending_closures(root: Path, name: str) -> None:
+    from stufenlos.city import overrides_path
+
+    path = overrides_path(name, root)
+    path.with_name(path.name + ".next").unlink(missing_ok=True)
+
+
+def _commit_closures(root: Path, name: str) -> None:
+    from stufenlos.city import overrides_path
+
+    path = overrides_path(name, root)
+    pending = path.with_name(path.name + ".next")
+    if pending.exists():
+        os.replace(pending, path)
 
 
 def _swap_in(root: Path, name: str, build_dir: Path) -> None:

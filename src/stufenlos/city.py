@@ -16,12 +16,27 @@ if TYPE_CHECKING:
     from stufenlos.overrides import Overrides
     from stufenlos.routing import Matrix, Reach, Route, Router
 
-__all__ = ["City", "city_folder", "load_city"]
+__all__ = ["City", "city_folder", "load_city", "overrides_path", "state_folder"]
 
 
 def city_folder(name: str, base: str | os.PathLike[str] | None = None) -> Path:
     """Folder an imported city lives in (``<data_dir>/<name>``)."""
     return Path(base) / name if base is not None else data_dir() / name
+
+
+def state_folder(name: str, base: str | os.PathLike[str] | None = None) -> Path:
+    """Folder of a city's live state (closures ...), kept across re-imports.
+
+    An import replaces ``<data_dir>/<name>`` whole; live state that people
+    created (closures from reports, operators' outages) lives beside it in
+    ``<data_dir>/state/<name>`` and is carried over to each new network.
+    """
+    return (Path(base) if base is not None else data_dir()) / "state" / name
+
+
+def overrides_path(name: str, base: str | os.PathLike[str] | None = None) -> Path:
+    """The JSON file of a city's live routing closures."""
+    return state_folder(name, base) / "overrides.json"
 
 
 @dataclass(eq=False)
@@ -50,10 +65,12 @@ class City:
 
     @cached_property
     def overrides(self) -> Overrides:
-        """Live closures of this city, kept in ``overrides.json`` in its folder."""
+        """Live closures of this city (see :func:`overrides_path`)."""
         from stufenlos.overrides import Overrides
 
-        return Overrides(self.folder / "overrides.json", barrier_resolver=self._barrier_arcs)
+        return Overrides(
+            overrides_path(self.name, self.folder.parent), barrier_resolver=self._barrier_arcs
+        )
 
     def _barrier_arcs(self, barrier_id: str) -> list[int]:
         from stufenlos.barriers import BarrierStore
@@ -72,8 +89,9 @@ class City:
 
         return Router(self.network, overrides=self.overrides)
 
-    def route(self, origin: tuple[float, float], destination: tuple[float, float],
-              **options: Any) -> Route:
+    def route(
+        self, origin: tuple[float, float], destination: tuple[float, float], **options: Any
+    ) -> Route:
         """Best route between two ``(lat, lon)`` points; see :meth:`Router.route`."""
         return self.router.route(origin, destination, **options)
 

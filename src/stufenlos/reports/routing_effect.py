@@ -99,10 +99,14 @@ def nearest_arcs(network: Any, lat: float, lon: float, *,
         return []
     out = {best}
     way = edges["osm_way_id"].iloc[best]
-    if equipment in ("elevator", "escalator") and not _isna(way):
-        # An elevator or escalator mapped as a way: close all of its arcs (every level).
-        same = (edges["osm_way_id"] == way).fillna(False).to_numpy(bool)
-        out.update(int(a) for a in np.flatnonzero(same) if a in set(candidates.tolist()))
+    if equipment in ("elevator", "escalator"):
+        # Close every arc of that elevator or escalator (all levels): those of its way,
+        # or for an elevator mapped as a node, the links between that node's copies.
+        column, ref = ("osm_way_id", way) if not _isna(way) else (
+            "osm_node_u", edges["osm_node_u"].iloc[best])
+        if not _isna(ref):
+            same = (edges[column] == ref).fillna(False).to_numpy(bool)
+            out.update(int(a) for a in np.flatnonzero(same) if a in set(candidates.tolist()))
     pairs = edges["pair"].to_numpy()
     out.update(int(pairs[a]) for a in list(out) if pairs[a] >= 0)
     return sorted(out)
@@ -137,9 +141,9 @@ _FILE_LOCK = threading.Lock()
 
 def overrides_path(city: str) -> Path:
     """The file holding ``city``'s live routing closures (shared by API, CLI and router)."""
-    from stufenlos.city import city_folder
+    from stufenlos.city import overrides_path as city_overrides_path
 
-    return city_folder(city) / "overrides.json"
+    return city_overrides_path(city)
 
 
 def overrides_for(city: str) -> Overrides:
