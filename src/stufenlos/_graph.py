@@ -16,8 +16,10 @@ Weights are integer deciseconds (RoutingKit wants ``uint32``).
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import weakref
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 import numba
@@ -45,6 +47,8 @@ SCALE = 10.0
 #: the engine's "unreachable"
 INF = int(pyroutingkit.INF_WEIGHT)
 _MAX_WEIGHT = INF // 4
+#: threads for one-to-all searches from many origins
+_THREADS = max(1, min(4, os.cpu_count() or 1))
 
 
 def to_weights(cost_s: NDArray[np.float64]) -> NDArray[np.uint32]:
@@ -266,6 +270,23 @@ def bounded_dijkstra(topology: CCHTopology, weights: NDArray[np.uint32],
         group_ptr = np.zeros(len(counts) + 1, np.int64)
         np.cumsum(counts, out=group_ptr[1:])
     w = weights[order].astype(np.float64)
-    ptr, xs, ds = _bounded(indptr, heads, w, sources, off, group_ptr, float(limit),
-                           topology.n_nodes)
-    return [(xs[ptr[g]:ptr[g + 1]], ds[ptr[g]:ptr[g + 1]]) for g in range(len(ptr) - 1)]
+    n_groups = len(group_ptr) - 1
+    # The compiled search releases the GIL: many origins are split over threads.
+    n_threads = min(_THREADS, max(n_groups // 64, 1))
+    cuts = np.linspace(0, n_groups, n_threads + 1).astype(np.int64)
+
+    def run(i: int) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
+        gp = group_ptr[cuts[i]:cuts[i + 1] + 1]
+        lo, hi = gp[0], gp[-1]
+        return _bounded(indptr, heads, w, sources[lo:hi], off[lo:hi], gp - lo, float(limit),
+                        topology.n_nodes)
+
+    if n_threads == 1:
+        parts = [run(0)]
+    else:
+        with ThreadPoolExecutor(n_threads) as pool:
+            parts = list(pool.map(run, range(n_threads)))
+    out: list[tuple[NDArray[np.int64], NDArray[np.float64]]] = []
+    for ptr, xs, ds in parts:
+        out.extend((xs[ptr[g]:ptr[g + 1]], ds[ptr[g]:ptr[g + 1]]) for g in range(len(ptr) - 1))
+    return out
