@@ -139,3 +139,27 @@ def test_milestone_status_from_the_form(client: TestClient) -> None:
     )
     assert bad.status_code == 422
     assert "status: Input should be &#39;unknown&#39;" in bad.text
+
+
+def test_meeting_with_decisions_from_the_form(client: TestClient) -> None:
+    token = _token(client, "anna")
+    form = {
+        "token": token,
+        "body": "working-group-mobility",
+        "date": "2024-03-14",
+        "title_en": "Working group on mobility",
+        "decisions_en": "Test the information pillar at two stations.",
+        "minutes_url": "https://example.org/minutes.pdf",
+    }
+    r = client.post("/plan/edit/meeting", data=form, auth=("anna", SECRET), follow_redirects=False)
+    assert r.status_code == 303
+    plan = client.get("/api/plan").json()
+    wg = next(b for b in plan["bodies"] if b["slug"] == "working-group-mobility")
+    assert wg["meetings"][0]["decisions"]["en"] == "Test the information pillar at two stations."
+    page = client.get("/plan?lang=en").text
+    assert "Test the information pillar at two stations." in page
+    bad = client.post(
+        "/plan/edit/meeting", data=form | {"minutes_url": "ftp://x"}, auth=("anna", SECRET)
+    )
+    assert bad.status_code == 422
+    assert "minutes_url" in bad.text

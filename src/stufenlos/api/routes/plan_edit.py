@@ -22,7 +22,7 @@ from sqlalchemy import select
 from stufenlos.api.plan_deps import basic_auth, editor_from, get_store, today
 from stufenlos.api.templating import page_language, render
 from stufenlos.plan import service
-from stufenlos.plan.models import MILESTONE_STATUSES, Commitment, Editor, Milestone
+from stufenlos.plan.models import MILESTONE_STATUSES, Body, Commitment, Editor, Milestone
 
 __all__ = ["router"]
 
@@ -66,12 +66,14 @@ def _page(
                 select(Milestone).order_by(Milestone.commitment_id, Milestone.position)
             )
         ]
+        bodies = [service.to_dict(b) for b in session.scalars(select(Body).order_by(Body.id))]
     ctx = {
         "editor": {"username": editor.username, "roles": editor.roles},
         "can_edit": "edit" in editor.roles or "admin" in editor.roles,
         "token": form_token(editor),
         "commitments": commitments,
         "milestones": milestones,
+        "bodies": bodies,
         "statuses": MILESTONE_STATUSES,
         "message": message,
         "errors": errors or [],
@@ -89,6 +91,7 @@ def edit_page(request: Request, store: Store, credentials: Credentials) -> HTMLR
     messages = {
         "update": ("Quartalsbericht veröffentlicht.", "Quarterly update published."),
         "milestone": ("Meilenstein geändert.", "Milestone changed."),
+        "meeting": ("Sitzung veröffentlicht.", "Meeting published."),
     }
     message = None
     if done in messages:
@@ -171,3 +174,53 @@ def post_milestone(
                 request, store, editor, errors=_errors(exc), values=values, status_code=422
             )
     return RedirectResponse(f"/plan/edit?done=milestone&lang={lang}", status_code=303)
+
+
+@router.post("/plan/edit/meeting", response_model=None)
+def post_meeting(
+    request: Request,
+    store: Store,
+    credentials: Credentials,
+    token: Annotated[str, Form()],
+    body: Annotated[str, Form()],
+    date: Annotated[str, Form()],
+    title_de: Annotated[str, Form()] = "",
+    title_en: Annotated[str, Form()] = "",
+    decisions_de: Annotated[str, Form()] = "",
+    decisions_en: Annotated[str, Form()] = "",
+    minutes_url: Annotated[str, Form()] = "",
+) -> Response:
+    """Publish a meeting of a body with its decisions and minutes."""
+    lang = page_language(request)
+    values = {
+        "body": body,
+        "date": date,
+        "title_de": title_de,
+        "title_en": title_en,
+        "decisions_de": decisions_de,
+        "decisions_en": decisions_en,
+        "minutes_url": minutes_url,
+    }
+
+    def texts(de: str, en: str) -> dict[str, str]:
+        return {k: v.strip() for k, v in (("de", de), ("en", en)) if v.strip()}
+
+    with store.session() as session:
+        editor = editor_from(session, credentials)
+        _check_post(request, editor, token)
+        try:
+            data = service.MeetingCreate(
+                date=date.strip(),
+                title=texts(title_de, title_en),
+                decisions=texts(decisions_de, decisions_en),
+                minutes_url=minutes_url.strip() or None,
+            )
+            service.add_meeting(session, editor, body, data)
+        except (ValidationError, service.PlanError) as exc:
+            session.rollback()
+            if isinstance(exc, service.PermissionDeniedError):
+                raise
+            return _page(
+                request, store, editor, errors=_errors(exc), values=values, status_code=422
+            )
+    return RedirectResponse(f"/plan/edit?done=meeting&lang={lang}", status_code=303)
