@@ -97,7 +97,7 @@ async def _run(base: str, city: str, bodies: list[dict], concurrency: int,
             t0 = time.perf_counter()
             r = await client.post(url, json=body)
             latencies.append(time.perf_counter() - t0)
-            answer = r.json().get("status", "") if r.status_code == 200 else ""
+            answer = r.json()["properties"]["status"] if r.status_code == 200 else ""
             statuses[f"{r.status_code} {answer}".strip()] += 1
 
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)

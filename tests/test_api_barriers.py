@@ -68,21 +68,42 @@ def test_unknown_barrier_is_404(client: TestClient) -> None:
     _error(client.get("/api/cities/hamburg/barriers/node/1/nothing"), 404)
 
 
-def test_elevator_status_follows_live_closures(client: TestClient, city) -> None:
+def test_elevator_status_follows_live_closures(client: TestClient, imported_city) -> None:
+    # Hamburg's elevators are mapped as rooms no footway touches: listed, not routable
     page = client.get("/api/cities/hamburg/elevators").json()
     assert page["total"] == 6
     assert {e["status"] for e in page["items"]} == {"unknown"}
+    city = imported_city("herrenberg")
+    page = client.get("/api/cities/herrenberg/elevators").json()
+    assert page["total"] >= 1
     target = page["items"][0]
     ov = city.overrides.close("barrier", target["id"], reason="out of service")
     try:
-        closed = client.get("/api/cities/hamburg/elevators", params={"status": "closed"}).json()
+        closed = client.get("/api/cities/herrenberg/elevators",
+                            params={"status": "closed"}).json()
         assert [e["id"] for e in closed["items"]] == [target["id"]]
-        feat = client.get(f"/ogc/collections/hamburg-elevators/items/{target['id']}").json()
+        feat = client.get(f"/ogc/collections/herrenberg-elevators/items/{target['id']}").json()
         assert feat["properties"]["status"] == "closed"
     finally:
         city.overrides.reopen(ov.id)
-    assert client.get("/api/cities/hamburg/elevators",
+    assert client.get("/api/cities/herrenberg/elevators",
                       params={"status": "closed"}).json()["total"] == 0
+
+
+def test_a_closure_that_closes_nothing_does_not_break_the_city(client: TestClient,
+                                                               city) -> None:
+    unlinked = client.get("/api/cities/hamburg/elevators").json()["items"][0]
+    ov = city.overrides.close("barrier", unlinked["id"], reason="out of service")
+    try:
+        page = client.get("/api/cities/hamburg/elevators")
+        assert page.status_code == 200
+        route = client.post("/api/cities/hamburg/route", json={
+            "origin": {"lat": 53.5528, "lon": 9.9930}, "destination": {"lat": 53.5505,
+                                                                        "lon": 9.9925}})
+        assert route.status_code == 200
+        assert route.json()["properties"]["status"] != "no_route"
+    finally:
+        city.overrides.reopen(ov.id)
 
 
 def test_ogc_landing_conformance_and_collections(client: TestClient) -> None:

@@ -57,11 +57,18 @@ def test_profiles_carry_their_limits_and_adjustable_fields(client: TestClient) -
     _error(client.get("/api/profiles/hovercraft"), 422)
 
 
+def flat(feature: dict) -> dict:
+    """A route answer is a GeoJSON Feature: its properties plus its geometry."""
+    assert feature["type"] == "Feature"
+    assert set(feature) == {"type", "geometry", "properties"}
+    return {**feature["properties"], "geometry": feature["geometry"]}
+
+
 def test_route_answers_text_steps_and_geometry(client: TestClient) -> None:
     r = client.post("/api/cities/hamburg/route", json={
         "origin": JUNGFERNSTIEG, "destination": RATHAUS, "profile": "wheelchair", "lang": "en"})
     assert r.status_code == 200, r.text
-    route = r.json()
+    route = flat(r.json())
     assert route["status"] == "ok"
     assert 100 < route["distance_m"] < 2000
     assert route["summary"][0].startswith("Wheelchair route:")
@@ -74,8 +81,8 @@ def test_route_answers_text_steps_and_geometry(client: TestClient) -> None:
 
 def test_route_in_german_and_easy_read(client: TestClient) -> None:
     body = {"origin": JUNGFERNSTIEG, "destination": RATHAUS, "profile": "wheelchair"}
-    de = client.post("/api/cities/hamburg/route", json={**body, "lang": "de"}).json()
-    ls = client.post("/api/cities/hamburg/route", json={**body, "lang": "ls"}).json()
+    de = flat(client.post("/api/cities/hamburg/route", json={**body, "lang": "de"}).json())
+    ls = flat(client.post("/api/cities/hamburg/route", json={**body, "lang": "ls"}).json())
     assert de["summary"][0].startswith("Route für Profil Rollstuhl")
     assert ls["summary"][0].startswith("Der Weg ist")
     assert "Der Weg passt zu Ihren Angaben." in ls["summary"]
@@ -86,11 +93,11 @@ def test_route_in_german_and_easy_read(client: TestClient) -> None:
 
 def test_changing_a_limit_changes_the_route(client: TestClient) -> None:
     a, b = _place(client, "Adolphsbrücke"), _place(client, "Große Johannisstraße")
-    strict = client.post("/api/cities/hamburg/route", json={
-        "origin": a, "destination": b, "profile": "wheelchair"}).json()
-    relaxed = client.post("/api/cities/hamburg/route", json={
+    strict = flat(client.post("/api/cities/hamburg/route", json={
+        "origin": a, "destination": b, "profile": "wheelchair"}).json())
+    relaxed = flat(client.post("/api/cities/hamburg/route", json={
         "origin": a, "destination": b, "profile": "wheelchair",
-        "limits": {"max_kerb_cm": 30}}).json()
+        "limits": {"max_kerb_cm": 30}}).json())
     assert strict["status"] == "limits_broken"
     assert {v["limit"] for v in strict["violations"]} == {"max_kerb_cm"}
     assert any("Achtung" in s for s in strict["steps"])
@@ -144,8 +151,8 @@ def test_route_for_an_unimported_or_unknown_city(client: TestClient) -> None:
 
 def test_points_far_from_the_network_are_reported(client: TestClient) -> None:
     far = {"lat": 53.60, "lon": 10.10}  # ~8 km away from the extract
-    route = client.post("/api/cities/hamburg/route", json={
-        "origin": far, "destination": RATHAUS, "lang": "en"}).json()
+    route = flat(client.post("/api/cities/hamburg/route", json={
+        "origin": far, "destination": RATHAUS, "lang": "en"}).json())
     assert any("from the nearest usable way" in w for w in route["warnings"])
 
 
@@ -243,7 +250,7 @@ def test_any_route_inside_the_city_is_answered_honestly(client, lat1, lon1, lat2
         "origin": {"lat": lat1, "lon": lon1}, "destination": {"lat": lat2, "lon": lon2},
         "profile": profile, "lang": lang})
     assert r.status_code == 200, r.text
-    route = r.json()
+    route = flat(r.json())
     assert route["summary"]
     if route["status"] == "no_route":
         assert route["steps"] == [] and route["geometry"] is None
@@ -260,3 +267,28 @@ def test_any_route_inside_the_city_is_answered_honestly(client, lat1, lon1, lat2
         assert abs(coords[0][1] - route["origin"]["lat"]) < 3e-4
         assert abs(coords[-1][0] - route["destination"]["lon"]) < 5e-4
         assert abs(coords[-1][1] - route["destination"]["lat"]) < 3e-4
+
+
+def test_route_segments_check_against_osm_and_closures_are_named(client, imported_city) -> None:
+    body = {"origin": JUNGFERNSTIEG, "destination": RATHAUS, "profile": "wheelchair"}
+    before = flat(client.post("/api/cities/hamburg/route", json=body).json())
+    segs = before["segments"]
+    assert segs and before["closures"] == []
+    edges = imported_city("hamburg").network.edges
+    for seg in segs:
+        row = edges.iloc[seg["arc"]]
+        assert seg["osm_way_id"] == (None if row["osm_way_id"] is None or
+                                     str(row["osm_way_id"]) == "<NA>" else int(row["osm_way_id"]))
+    assert abs(sum(s["length_m"] for s in segs) - before["distance_m"]) < 1.0
+    # an accepted report closes one edge of that route: the new answer names it
+    city = imported_city("hamburg")
+    middle = segs[len(segs) // 2]["arc"]
+    item = city.overrides.close("arc", middle, reason="report:42 blocked sidewalk")
+    try:
+        after = flat(client.post("/api/cities/hamburg/route", json=body).json())
+        assert middle not in {s["arc"] for s in after["segments"]}
+        named = [c for c in after["closures"] if c.get("report_id") == 42]
+        assert named and named[0]["url"] == "/reports/42"
+        assert named[0]["reason"] == "blocked sidewalk"
+    finally:
+        city.overrides.reopen(item.id)

@@ -197,8 +197,15 @@ class Overrides:
         active = self.active(now)
         if not active:
             return np.empty(0, np.int64)
-        parts = [resolve(network, o.kind, o.ref, self.barrier_resolver) for o in active]
-        return np.unique(np.concatenate(parts))
+        parts = []
+        for o in active:
+            try:
+                parts.append(resolve(network, o.kind, o.ref, self.barrier_resolver))
+            except StufenlosError as exc:
+                # one closure that no longer matches the network (its way is gone, or
+                # the barrier lies on no walkable edge) must not stop all routing
+                logger.warning("closure %s (%s %s) closes nothing: %s", o.id, o.kind, o.ref, exc)
+        return np.unique(np.concatenate(parts)) if parts else np.empty(0, np.int64)
 
 
 class _OsmIndex:

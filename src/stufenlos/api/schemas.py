@@ -31,6 +31,7 @@ __all__ = [
     "ProfileName",
     "ProfilePublic",
     "ReachRequest",
+    "RouteProperties",
     "RoutePublic",
     "RouteRequest",
     "SourcePublic",
@@ -168,11 +169,9 @@ class MatrixPublic(BaseModel):
     limits_broken: list[list[bool]]
 
 
-class RoutePublic(BaseModel):
-    """A route with everything a person needs to judge it, in text and as GeoJSON."""
+class RouteProperties(BaseModel):
+    """Everything a person needs to judge a route, in text and as data."""
 
-    type: Literal["Feature"] = "Feature"
-    geometry: dict[str, Any] | None
     status: Literal["ok", "limits_broken", "no_route"]
     profile: str
     lang: Language
@@ -187,6 +186,20 @@ class RoutePublic(BaseModel):
     steps: list[str] = Field(description="ordered directions in the requested language")
     origin: dict[str, float]
     destination: dict[str, float]
+    segments: list[dict[str, Any]] = Field(
+        description="per traversed edge: OSM way id, OSM node ids (from, to), length and "
+                    "the attributes that mattered, to check the route against OSM")
+    closures: list[dict[str, Any]] = Field(
+        description="live closures (reports, outages) touching the route: why it may differ "
+                    "from yesterday's")
+
+
+class RoutePublic(BaseModel):
+    """A route as a GeoJSON Feature."""
+
+    type: Literal["Feature"] = "Feature"
+    geometry: dict[str, Any] | None
+    properties: RouteProperties
 
 
 class SourcePublic(BaseModel):

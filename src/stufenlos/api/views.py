@@ -11,6 +11,7 @@ import numpy as np
 from stufenlos.barriers import BARRIER_KINDS, BarrierStore
 from stufenlos.directions import barriers_on, instructions
 from stufenlos.easy_read import easy_read_steps, easy_read_summary
+from stufenlos.errors import StufenlosError
 from stufenlos.places import Place, PlaceIndex
 from stufenlos.profiles import PRESETS
 from stufenlos.station_facts import Station, read_stations
@@ -27,7 +28,9 @@ __all__ = [
     "barriers_with_status",
     "city_bbox",
     "city_tiles",
+    "closures_avoided",
     "place_index",
+    "route_feature",
     "route_public",
     "stations_of",
 ]
@@ -94,6 +97,67 @@ def route_public(route: Route, lang: str) -> dict[str, Any]:
         "origin": point(route.origin),
         "destination": point(route.destination),
     }
+
+
+def route_feature(city: City, route: Route, lang: str, *,
+                  origin: tuple[float, float] | None = None,
+                  destination: tuple[float, float] | None = None) -> dict[str, Any]:
+    """A route as a GeoJSON Feature (:class:`~stufenlos.api.schemas.RoutePublic`)."""
+    flat = route_public(route, lang)
+    geometry = flat.pop("geometry")
+    flat.pop("type")
+    flat["segments"] = route.segments() if route.status != "no_route" else []
+    flat["closures"] = closures_avoided(city, route, origin, destination)
+    return {"type": "Feature", "geometry": geometry, "properties": flat}
+
+
+_BASELINE: dict[int, Any] = {}
+
+
+def _baseline_router(city: City) -> Any:
+    """A router on the same network without live closures (shares its hierarchy)."""
+    from stufenlos.routing import Router
+
+    key = id(city.network)
+    if key not in _BASELINE:
+        _BASELINE.clear()  # one city network at a time is plenty for this check
+        _BASELINE[key] = Router(city.network)
+    return _BASELINE[key]
+
+
+def closures_avoided(city: City, route: Route, origin: tuple[float, float] | None,
+                     destination: tuple[float, float] | None) -> list[dict[str, Any]]:
+    """Live closures that changed this route: those the same request would have
+    crossed without closures, and those on an edge meeting the route.
+
+    A closure from an accepted report names the report and its public page.
+    """
+    active = city.overrides.active()
+    if not active or route.status == "no_route" or origin is None or destination is None:
+        return []
+    from stufenlos.overrides import resolve
+
+    net = city.network
+    unclosed = _baseline_router(city).route(origin, destination, profile=route.profile)
+    would_use = set(unclosed.arcs.tolist())
+    on_route = set(net.u[route.arcs].tolist()) | set(net.v[route.arcs].tolist())
+    out = []
+    for o in active:
+        try:
+            arcs = resolve(net, o.kind, o.ref, city.overrides.barrier_resolver)
+        except StufenlosError:
+            continue
+        touches = set(net.u[arcs].tolist()) | set(net.v[arcs].tolist())
+        if not (would_use.intersection(arcs.tolist()) or touches & on_route):
+            continue
+        item: dict[str, Any] = {"kind": o.kind, "ref": o.ref, "reason": o.reason,
+                                "until": o.until.isoformat() if o.until else None}
+        head, _, rest = o.reason.partition(" ")
+        if head.startswith("report:") and head.removeprefix("report:").isdigit():
+            rid = int(head.removeprefix("report:"))
+            item.update(report_id=rid, reason=rest, url=f"/reports/{rid}")
+        out.append(item)
+    return out
 
 
 def _closed_arcs(city: City) -> set[int]:

@@ -129,14 +129,17 @@ def get_profile(profile: ProfileName) -> dict[str, Any]:  # type: ignore[valid-t
 def route(city: CityName, body: RouteRequest) -> dict[str, Any]:
     """The best route for this person; if no route keeps every limit, the one breaking fewest.
 
-    ``status`` is ``ok``, ``limits_broken`` (the violations are listed and announced in
-    the steps) or ``no_route`` (the points are not connected). Text is in ``lang``:
-    ``de``, ``en`` or ``ls`` (easy-read German).
+    The answer is a GeoJSON Feature. ``properties.status`` is ``ok``, ``limits_broken``
+    (the violations are listed and announced in the steps) or ``no_route`` (the points are
+    not connected). Text is in ``lang``: ``de``, ``en`` or ``ls`` (easy-read German).
+    ``segments`` give the OSM way and node ids of every edge; ``closures`` name the live
+    closures (e.g. accepted reports) the route had to avoid.
     """
     c = deps.get_city(city)
     r = c.route(body.origin.pair(), body.destination.pair(), profile=body.profile,
                 optimize=body.optimize, **body.limits.changes())
-    return views.route_public(r, body.lang)
+    return views.route_feature(c, r, body.lang, origin=body.origin.pair(),
+                               destination=body.destination.pair())
 
 
 @router.post("/cities/{city}/reach")
