@@ -199,7 +199,7 @@ def test_route_report_is_complete_and_checkable(heidelberg: City) -> None:
     json.dumps(f)  # serialisable
 
 
-def test_cli_route_and_reach(hamburg: City, city_base: Path) -> None:
+def test_cli_route_reach_and_matrix(hamburg: City, city_base: Path, tmp_path: Path) -> None:
     runner = CliRunner()
     res = runner.invoke(app, ["route", "hamburg", "--from", "53.5530,9.9925", "--to",
                               "53.5545,9.9960", "--profile", "wheelchair", "--max-kerb-cm",
@@ -221,6 +221,21 @@ def test_cli_route_and_reach(hamburg: City, city_base: Path) -> None:
                               "--data-dir", str(city_base)])
     assert res.exit_code == 2
     assert "LAT,LON" in res.output
+    pts = tmp_path / "points.csv"
+    pts.write_text("id,lat,lon\nA,53.5530,9.9925\nB,53.5545,9.9960\n")
+    res = runner.invoke(app, ["matrix", "hamburg", "--origins", str(pts), "--destinations",
+                              str(pts), "--profile", "wheelchair", "--data-dir", str(city_base)])
+    assert res.exit_code == 0, res.output
+    rows = res.stdout.splitlines()
+    assert rows[0] == "origin,destination,cost_s,limits_broken"
+    assert rows[1].startswith("A,A,0.0,")
+    assert len(rows) == 5
+    bad = tmp_path / "bad.csv"
+    bad.write_text("lat,lon\n53.55,9.99\n53.55,east\n")
+    res = runner.invoke(app, ["matrix", "hamburg", "--origins", str(bad), "--destinations",
+                              str(pts), "--data-dir", str(city_base)])
+    assert res.exit_code == 2
+    assert "bad.csv (line 3)" in res.output
     res = runner.invoke(app, ["close", "hamburg", "elevator", "12", "--data-dir",
                               str(city_base)])
     assert res.exit_code == 2

@@ -1,4 +1,4 @@
-"""CLI commands ``route``, ``reach`` and ``close``/``reopen``/``closures``."""
+"""CLI commands ``route``, ``reach``, ``matrix`` and ``close``/``reopen``/``closures``."""
 
 from __future__ import annotations
 
@@ -35,6 +35,34 @@ def _write(text: str, output: Path | None) -> None:
         from stufenlos._util import atomic_write_bytes
 
         atomic_write_bytes(output, text.encode("utf-8"))
+
+
+def _read_points(path: Path) -> tuple[list[str], list[tuple[float, float]]]:
+    """Read ``lat,lon[,id]`` rows from a CSV file, naming the line of any bad value."""
+    import csv
+
+    from stufenlos.errors import InputFileError
+
+    try:
+        with path.open(newline="", encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+    except OSError as exc:
+        raise InputFileError(path, exc.strerror or str(exc)) from None
+    if not rows or not {"lat", "lon"} <= set(rows[0]):
+        raise InputFileError(path, "needs a header with columns lat and lon")
+    ids, pts = [], []
+    for line, row in enumerate(rows, start=2):
+        try:
+            lat, lon = float(row["lat"]), float(row["lon"])
+        except (TypeError, ValueError):
+            raise InputFileError(path, f"lat/lon must be numbers, got {row['lat']!r}, "
+                                       f"{row['lon']!r}", where=f"line {line}") from None
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise InputFileError(path, f"({lat}, {lon}) is not a lat/lon position",
+                                 where=f"line {line}")
+        ids.append(str(row.get("id") or line - 1))
+        pts.append((lat, lon))
+    return ids, pts
 
 
 def _fail(exc: StufenlosError) -> typer.Exit:
@@ -133,6 +161,40 @@ def register(app: typer.Typer) -> None:
         except StufenlosError as exc:
             raise _fail(exc) from None
         _write(text, output)
+
+    @app.command()
+    def matrix(
+        city: Annotated[str, typer.Argument(help="City name.")],
+        origins: Annotated[Path, typer.Option(help="CSV with columns lat,lon (and id).")],
+        destinations: Annotated[Path, typer.Option(help="CSV with columns lat,lon (and id).")],
+        profile: _PROFILE = "standard",
+        optimize: Annotated[str, typer.Option(help="comfort or distance.")] = "comfort",
+        max_incline_pct: Annotated[float | None, typer.Option(help="Steepest slope, %.")] = None,
+        max_kerb_cm: Annotated[float | None, typer.Option(help="Highest kerb, cm.")] = None,
+        max_steps: Annotated[int | None, typer.Option(help="Most steps (0 = step-free).")] = None,
+        output: Annotated[Path | None, typer.Option("--output", "-o", help="CSV file.")] = None,
+        data_dir: _DATA = None,
+    ) -> None:
+        """Cost matrix (seconds) between two point lists, as CSV (origin, destination, cost_s,
+        limits_broken); empty cost where not connected."""
+        from stufenlos.city import load_city
+
+        try:
+            a_ids, a_pts = _read_points(origins)
+            b_ids, b_pts = _read_points(destinations)
+            c = load_city(city, base=data_dir)
+            limits = _limits(max_incline_pct=max_incline_pct, max_kerb_cm=max_kerb_cm,
+                             max_steps=max_steps)
+            m = c.matrix(a_pts, b_pts, profile=profile, optimize=optimize, **limits)
+        except StufenlosError as exc:
+            raise _fail(exc) from None
+        cost, broken = m.cost_s, m.limits_broken
+        lines = ["origin,destination,cost_s,limits_broken"]
+        for i, a in enumerate(a_ids):
+            for j, b in enumerate(b_ids):
+                value = "" if cost[i, j] != cost[i, j] else f"{cost[i, j]:.1f}"
+                lines.append(f"{a},{b},{value},{str(bool(broken[i, j])).lower()}")
+        _write("\n".join(lines) + "\n", output)
 
     @app.command()
     def close(
