@@ -66,3 +66,11 @@ def test_barriers_and_violations_are_announced() -> None:
     assert "Achtung: Stufen, 5 Stufen über Ihrem Grenzwert." in de
     kinds = [b["kind"] for b in barriers_on(route.segments())]
     assert kinds == ["steps"]
+
+
+def test_warnings_are_translated() -> None:
+    net = synthetic_grid(3, 1, spacing_m=300.0)
+    route = Router(net).route(latlon(net, 0), latlon(net, 2), profile="walker")
+    assert "Die Route ist länger als Ihre Reichweite von 500 m." in instructions(route,
+                                                                                lang="de")
+    assert "The route is longer than your range of 500 m." in instructions(route, lang="en")

@@ -260,7 +260,7 @@ def instructions(route: Route, segments: list[dict[str, Any]] | None = None, *,
              if k in t and v and (not k.endswith("_m") or v >= 10)]
     if items:
         lines.append(t["unknown"].format(items=", ".join(items)))
-    lines.extend(route.warnings())
+    lines.extend(_warnings(route, lang))
     by_seg: dict[int, list[dict[str, Any]]] = {}
     for v in violations:
         by_seg.setdefault(v["segment"], []).append(v)
@@ -310,6 +310,39 @@ def instructions(route: Route, segments: list[dict[str, Any]] | None = None, *,
                 lines.append(_warning(v, lang))
     lines.append(t["arrive"])
     return lines
+
+
+def _warnings(route: Route, lang: str) -> list[str]:
+    """The route's warnings in ``lang``: range, far snapping, relaxed unknown policy."""
+    from stufenlos.routing import SNAP_DETOUR_M
+
+    de = lang == "de"
+    out = []
+    if route.notes:
+        out.append("Keine Route hält Ihre Grenzwerte ein, wenn jeder unbekannte Wert als "
+                   "Hindernis zählt (strict); diese Route nimmt für unbekannte Werte die "
+                   "üblichen Baunormen an (cautious)." if de else
+                   "No route keeps your limits if every unknown value counts as a barrier "
+                   "(strict); this route assumes the usual building rules for unknown values "
+                   "(cautious).")
+    prof = route.profile
+    if prof.max_distance_m is not None and route.distance_m > prof.max_distance_m:
+        rng = _dist(prof.max_distance_m, lang)
+        out.append(f"Die Route ist länger als Ihre Reichweite von {rng}." if de
+                   else f"The route is longer than your range of {rng}.")
+    for label_en, label_de, snap in (("start", "Start", route.origin),
+                                     ("destination", "Ziel", route.destination)):
+        if not snap.usable:
+            out.append(f"{label_de}: kein nutzbarer Weg in {SNAP_DETOUR_M:.0f} m Umkreis; "
+                       f"die Route beginnt auf einem Weg, der einen Grenzwert überschreitet."
+                       if de else
+                       f"The {label_en} is on a way that breaks a limit; no usable way is "
+                       f"within {SNAP_DETOUR_M:.0f} m more.")
+        elif snap.distance_m > 50:
+            d = _dist(snap.distance_m, lang)
+            out.append(f"{label_de}: der nächste nutzbare Weg ist {d} entfernt." if de
+                       else f"The nearest usable way is {d} from the {label_en}.")
+    return out
 
 
 def _crossing_how(a: dict[str, Any], lang: str) -> str:
