@@ -74,3 +74,11 @@ def test_warnings_are_translated() -> None:
     assert "Die Route ist länger als Ihre Reichweite von 500 m." in instructions(route,
                                                                                 lang="de")
     assert "The route is longer than your range of 500 m." in instructions(route, lang="en")
+
+
+def test_one_unknown_kerb_is_singular() -> None:
+    net = synthetic_grid(3, 1, segments={(1, 2): {"kerb_v_context": "crossing"}})
+    route = Router(net).route(latlon(net, 0), latlon(net, 2), profile="wheelchair")
+    assert "Not known on this route: 1 kerb of unknown height." in instructions(route)
+    assert "Auf dieser Route unbekannt: 1 Bordstein mit unbekannter Höhe." in instructions(
+        route, lang="de")

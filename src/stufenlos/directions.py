@@ -134,6 +134,16 @@ _PROFILE_NAME = {
 }  # fmt: skip
 
 
+_ONE = {
+    "en": {"kerbs_unknown_height": "1 kerb of unknown height",
+           "steps_unknown_count": "1 flight of steps with unknown count",
+           "elevators_unknown_status": "1 elevator of unknown status"},
+    "de": {"kerbs_unknown_height": "1 Bordstein mit unbekannter Höhe",
+           "steps_unknown_count": "1 Treppe mit unbekannter Stufenzahl",
+           "elevators_unknown_status": "1 Aufzug mit unbekanntem Zustand"},
+}
+
+
 def _dist(m: float, lang: str) -> str:
     if m >= 1000:
         km = f"{m / 1000:.1f}"
@@ -256,7 +266,8 @@ def instructions(route: Route, segments: list[dict[str, Any]] | None = None, *,
     violations = route.violations()
     lines.append(t["ok"] if status == "ok" else t["broken"].format(n=len(violations)))
     unk = route.unknowns()
-    items = [t[k].format(v=round(v)) for k, v in unk.items()
+    items = [(_ONE[lang].get(k, t[k]) if v == 1 else t[k]).format(v=round(v))
+             for k, v in unk.items()
              if k in t and v and (not k.endswith("_m") or v >= 10)]
     if items:
         lines.append(t["unknown"].format(items=", ".join(items)))
