@@ -240,3 +240,19 @@ def test_cli_route_reach_and_matrix(hamburg: City, city_base: Path, tmp_path: Pa
                               str(city_base)])
     assert res.exit_code == 2
     assert "not part of the walkable network" in res.output
+
+
+def test_closing_a_barrier_by_its_id(heidelberg: City) -> None:
+    from stufenlos.barriers import BarrierStore
+
+    (record,) = BarrierStore(heidelberg.database_path).query(kinds=["steps"], limit=1)
+    item = heidelberg.overrides.close("barrier", record["id"], until="2099-01-01T00:00:00Z")
+    try:
+        w = heidelberg.router.weights("standard")
+        assert set(record["edge_ids"]) <= set(w.closed.tolist())
+        arc = int(record["edge_ids"][0])
+        s, t = int(heidelberg.network.u[arc]), int(heidelberg.network.v[arc])
+        assert arc not in heidelberg.router.route_nodes(s, t, profile="standard").arcs
+    finally:
+        heidelberg.overrides.reopen(item.id)
+    assert heidelberg.router.weights("standard").closed.size == 0
