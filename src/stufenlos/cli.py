@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from stufenlos._cli_common import fail
 from stufenlos._version import __version__
 from stufenlos.errors import StufenlosError
 
@@ -35,10 +36,6 @@ COMMAND_MODULES: tuple[str, ...] = (
 )
 
 
-def fail(exc: StufenlosError) -> typer.Exit:
-    """Print a domain error to stderr and return the exit to raise."""
-    typer.echo(f"error: {exc}", err=True)
-    return typer.Exit(code=exc.exit_code)
 
 
 def _version(value: bool) -> None:

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
+from stufenlos._cli_common import fail as _fail
 from stufenlos.errors import StufenlosError
 
 __all__ = ["register"]
@@ -51,9 +52,6 @@ def _emit(text: str, output: Path | None) -> None:
         atomic_write_bytes(output, text.encode("utf-8"))
 
 
-def _fail(exc: StufenlosError) -> typer.Exit:
-    typer.echo(f"error: {exc}", err=True)
-    return typer.Exit(code=exc.exit_code)
 
 
 def _check_format(fmt: str, allowed: tuple[str, ...]) -> None:

@@ -10,6 +10,8 @@ from typing import Annotated
 
 import typer
 
+from stufenlos._cli_common import DbOpt
+from stufenlos._cli_common import fail as _fail
 from stufenlos.errors import StufenlosError
 
 __all__ = ["register"]
@@ -19,15 +21,8 @@ plan_app = typer.Typer(
     no_args_is_help=True,
 )
 
-DbOpt = Annotated[
-    str | None,
-    typer.Option("--database-url", help="Application database (default $DATABASE_URL or SQLite)."),
-]
 
 
-def _fail(exc: StufenlosError) -> typer.Exit:
-    typer.echo(f"error: {exc}", err=True)
-    return typer.Exit(code=exc.exit_code)
 
 
 def _store(url: str | None):  # type: ignore[no-untyped-def]

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
+from stufenlos._cli_common import fail as _fail
 from stufenlos.errors import StufenlosError
 
 __all__ = ["register"]
@@ -65,9 +66,6 @@ def _read_points(path: Path) -> tuple[list[str], list[tuple[float, float]]]:
     return ids, pts
 
 
-def _fail(exc: StufenlosError) -> typer.Exit:
-    typer.echo(f"error: {exc}", err=True)
-    return typer.Exit(code=exc.exit_code)
 
 
 def register(app: typer.Typer) -> None:

@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from stufenlos._cli_common import fail as _fail
 from stufenlos.errors import StufenlosError
 
 __all__ = ["register"]
@@ -23,9 +24,6 @@ _STATUS = Annotated[list[str] | None, typer.Option(
     "sensorthings+https://... (repeatable).")]
 
 
-def _fail(exc: StufenlosError) -> typer.Exit:
-    typer.echo(f"error: {exc}", err=True)
-    return typer.Exit(code=exc.exit_code)
 
 
 def _when(text: str | None) -> dt.datetime:
