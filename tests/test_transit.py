@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import zipfile
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -23,20 +22,7 @@ from stufenlos.transit import (
     plan_journey,
     transit_profile,
 )
-
-ROOT = Path(__file__).resolve().parents[1]
-VRN = ROOT / "data" / "cities" / "heidelberg" / "vrn_gtfs_cut.zip"
-# The shared data folder beside the checkout (as CI lays it out), else the workplace's.
-SHARED = next((p for p in (ROOT.parent / "shared" / "data" / "gtfs_accessibility",
-                           Path("/work/shared/data/gtfs_accessibility")) if p.exists()),
-              ROOT.parent / "shared" / "data" / "gtfs_accessibility")
-CALTRAIN = SHARED / "caltrain_2017.gtfs.zip"
-WMATA = SHARED / "wmata_rail_pathways.gtfs.zip"
-needs_shared = pytest.mark.skipif(
-    not CALTRAIN.exists(),
-    reason="Caltrain/WMATA feeds are not bundled (their terms are not open); "
-    "they are read from ../shared/data/gtfs_accessibility when present",
-)
+from tests._feeds import CALTRAIN, VRN, WMATA, needs_shared
 
 DAY = dt.date(2022, 9, 1)  # a Thursday in the VRN cut's service period
 HD_HBF = (49.4036, 8.6755)
