@@ -1,9 +1,10 @@
-"""Barriers and elevators as OGC API – Features collections (Part 1: Core, GeoJSON, OAS 3.0).
+"""Barriers, elevators and reports as OGC API – Features (Part 1: Core, GeoJSON, OAS 3.0).
 
-Implemented to the standard rather than through pygeoapi: two collections per
-imported city (``<city>-barriers``, ``<city>-elevators``) over the same barrier
-store the rest of the API reads, with live elevator status, so a separate server
-and its configuration file would add more than the few handlers below.
+Implemented to the standard rather than through pygeoapi: three collections per
+imported city (``<city>-barriers``, ``<city>-elevators``, ``<city>-reports``) over the
+same barrier and report stores the rest of the API reads, with live elevator status,
+so a separate server and its configuration file would add more than the few handlers
+below.
 Invalid or unknown query parameters answer 400, as the standard asks.
 """
 
@@ -27,7 +28,7 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
 ]
 _CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
-_KINDS = {"barriers": None, "elevators": ["elevator"]}
+_KINDS = {"barriers": None, "elevators": ["elevator"], "reports": None}
 _ITEM_PARAMS = {"bbox", "limit", "offset", "f"}
 MAX_LIMIT = 10_000
 
@@ -71,6 +72,36 @@ def _split(cid: str) -> tuple[str, str]:
     raise HTTPException(404, f"no collection {cid!r}; see /ogc/collections")
 
 
+_TITLES = {"barriers": "barriers", "elevators": "elevators with status",
+           "reports": "barrier reports"}
+_DESCRIPTIONS = {
+    "barriers": "Steps, kerbs, slopes, narrow passages, bad surfaces, gates, ramps, elevators "
+                "and crossings from OpenStreetMap",
+    "elevators": "Elevators and their live status (closed or unknown)",
+    "reports": "Barrier reports from the public (Open311), with their status; public fields "
+               "only, no contact data",
+}
+
+
+def _reports(city: str, bbox: tuple[float, float, float, float] | None) -> list[Any]:
+    """Public reports of ``city`` (newest first), as :class:`~stufenlos.reports.Report`."""
+    from stufenlos.api.routes.open311 import report_service
+    from stufenlos.reports.store import ReportQuery
+
+    return report_service().list(ReportQuery(jurisdiction=city, bbox=bbox, limit=MAX_LIMIT))
+
+
+def _report_feature(report: Any) -> dict[str, Any]:
+    from stufenlos.reports.export import public_record
+
+    props = public_record(report, media_base="/open311/v2/media")
+    props["attributes"] = report.attributes or {}
+    lat, lon = props.pop("lat"), props.pop("long")
+    geometry = {"type": "Point", "coordinates": [lon, lat]} if lat is not None else None
+    return {"type": "Feature", "id": props["service_request_id"], "geometry": geometry,
+            "properties": props}
+
+
 def _collection(request: Request, city: str, part: str) -> dict[str, Any]:
     c = deps.get_city(city)
     cid = f"{city}-{part}"
@@ -78,10 +109,8 @@ def _collection(request: Request, city: str, part: str) -> dict[str, Any]:
     base = _base(request)
     return {
         "id": cid,
-        "title": f"{title}: {'elevators with status' if part == 'elevators' else 'barriers'}",
-        "description": ("Elevators and their live status (closed or unknown)" if part == "elevators"
-                        else "Steps, kerbs, slopes, narrow passages, bad surfaces, gates, "
-                             "ramps, elevators and crossings from OpenStreetMap"),
+        "title": f"{title}: {_TITLES[part]}",
+        "description": _DESCRIPTIONS[part],
         "extent": {"spatial": {"bbox": [list(views.city_bbox(c))], "crs": _CRS84}},
         "crs": [_CRS84],
         "itemType": "feature",
@@ -202,8 +231,13 @@ def items(request: Request, collection_id: CollectionId) -> GeoJSONResponse:
     offset = _int(request, "offset", 0, 0, 10_000_000)
     bbox = _ogc_bbox(request.query_params.get("bbox"))
     c = deps.get_city(city)
-    total, page = views.barriers_with_status(c, kinds=_KINDS[part], bbox=bbox, limit=limit,
-                                             offset=offset)
+    if part == "reports":
+        found = _reports(city, bbox)
+        total, features = len(found), [_report_feature(r) for r in found[offset:offset + limit]]
+    else:
+        total, page = views.barriers_with_status(c, kinds=_KINDS[part], bbox=bbox, limit=limit,
+                                                 offset=offset)
+        features = [_feature(b) for b in page]
     base = f"{_base(request)}/collections/{collection_id}/items"
     keep = {k: v for k, v in request.query_params.items() if k in ("bbox", "f")}
 
@@ -222,12 +256,27 @@ def items(request: Request, collection_id: CollectionId) -> GeoJSONResponse:
                       "type": "application/geo+json"})
     return GeoJSONResponse({
         "type": "FeatureCollection",
-        "features": [_feature(b) for b in page],
+        "features": features,
         "numberMatched": total,
-        "numberReturned": len(page),
+        "numberReturned": len(features),
         "timeStamp": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
         "links": links,
     })
+
+
+def _report_item(city: str, feature_id: str, collection_id: str) -> dict[str, Any]:
+    from stufenlos.api.routes.open311 import report_service
+    from stufenlos.reports.errors import ReportNotFoundError
+
+    if not feature_id.isdigit():
+        raise HTTPException(404, f"no feature {feature_id!r} in {collection_id}")
+    try:
+        report = report_service().get(int(feature_id))
+    except ReportNotFoundError:
+        raise HTTPException(404, f"no feature {feature_id!r} in {collection_id}") from None
+    if report.jurisdiction != city:
+        raise HTTPException(404, f"no feature {feature_id!r} in {collection_id}")
+    return _report_feature(report)
 
 
 @router.get("/collections/{collection_id}/items/{feature_id:path}", responses=_GEOJSON_200)
@@ -237,11 +286,14 @@ def item(request: Request, collection_id: CollectionId,
     _check_params(request, {"f"})
     city, part = _split(collection_id)
     c = deps.get_city(city)
-    rec = BarrierStore(c.database_path).get(feature_id)
-    kinds = _KINDS[part]
-    if rec is None or (kinds is not None and rec["kind"] not in kinds):
-        raise HTTPException(404, f"no feature {feature_id!r} in {collection_id}")
-    feat = _feature(views.barrier_public(rec, views._closed_arcs(c)))
+    if part == "reports":
+        feat = _report_item(city, feature_id, collection_id)
+    else:
+        rec = BarrierStore(c.database_path).get(feature_id)
+        kinds = _KINDS[part]
+        if rec is None or (kinds is not None and rec["kind"] not in kinds):
+            raise HTTPException(404, f"no feature {feature_id!r} in {collection_id}")
+        feat = _feature(views.barrier_public(rec, views._closed_arcs(c)))
     base = f"{_base(request)}/collections/{collection_id}"
     feat["links"] = [
         {"href": f"{base}/items/{feature_id}", "rel": "self", "type": "application/geo+json"},
