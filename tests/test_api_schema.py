@@ -9,11 +9,16 @@ from __future__ import annotations
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from schemathesis.specs.openapi.checks import (
+    allow_header_conformance,
+    positive_data_acceptance,
+)
 
 from stufenlos.api.app import create_app
 
-#: the routing, barrier and OGC API operations of the web app
-PATHS = r"^/(api/(cities|profiles)|ogc)"
+#: every operation except the action plan's, which tests/test_plan_api_schema.py runs with
+#: an editor's credentials
+PATHS = r"^/(?!api/plan)"
 
 # The schema does not depend on data; the data folder is read per request, so the
 # app can be built at collection time and pointed at the imported cities below.
@@ -27,6 +32,7 @@ def _cities(imported_city, city_base, tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("STUFENLOS_DATA_DIR", str(city_base))
         mp.setenv("DATABASE_URL", f"sqlite:///{tmp_path_factory.mktemp('schema') / 'a.sqlite'}")
+        mp.setenv("STUFENLOS_REPORT_RATE", "100000/minute")
         yield
 
 
@@ -35,4 +41,8 @@ def _cities(imported_city, city_base, tmp_path_factory):
 @settings(max_examples=12, deadline=None, derandomize=True,
           suppress_health_check=list(HealthCheck))
 def test_api_conforms_to_its_openapi_schema(case: schemathesis.Case) -> None:
-    case.call_and_validate()
+    # Starlette names only one of a path's methods in `Allow` on 405 (the framework's
+    # behaviour, not ours). Generated ids and coordinates name reports and places that
+    # do not exist, which the API rightly answers with a documented 400/404, so the
+    # "schema-valid data must be accepted" check does not apply. Every other check runs.
+    case.call_and_validate(excluded_checks=[allow_header_conformance, positive_data_acceptance])

@@ -9,7 +9,21 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from stufenlos.errors import StufenlosError
 
-__all__ = ["install_error_handlers"]
+__all__ = ["ERROR_RESPONSES", "install_error_handlers"]
+
+#: the error statuses a router may answer with, for its OpenAPI description; the
+#: bodies are JSON (``{"error", "detail"}``, or the Open311 spec's error list there)
+ERROR_RESPONSES: dict[int | str, dict[str, str]] = {
+    400: {"description": "Bad request: a parameter or field is malformed"},
+    401: {"description": "Credentials missing or wrong"},
+    403: {"description": "Not allowed for these credentials"},
+    404: {"description": "No such city, report or record"},
+    409: {"description": "Conflicts with the record's current state"},
+    413: {"description": "Request body too large"},
+    415: {"description": "Unsupported media type"},
+    422: {"description": "Validation error naming the field"},
+    429: {"description": "Too many requests from this client; retry later"},
+}
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -27,6 +27,7 @@ from stufenlos.analysis.access import AccessResult, AnalysisError, analyze, prep
 from stufenlos.analysis.report import report_context
 from stufenlos.analysis.scenario import parse_scenario, run_scenario
 from stufenlos.analysis.stations import StationAnalysis, station_access
+from stufenlos.api.errors import ERROR_RESPONSES
 from stufenlos.api.templating import render
 from stufenlos.city import City, load_city
 from stufenlos.config import discover_cities
@@ -36,7 +37,7 @@ __all__ = ["router"]
 
 logger = logging.getLogger(__name__)
 
-router = APIRouter(tags=["analysis"])
+router = APIRouter(tags=["analysis"], responses=ERROR_RESPONSES)
 
 _CACHE: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
 _LOCK = threading.Lock()

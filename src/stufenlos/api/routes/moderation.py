@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from stufenlos.api.errors import ERROR_RESPONSES
 from stufenlos.api.routes.open311 import client_of, read_form, report_service, request_record
 from stufenlos.reports.errors import AuthenticationError, ReportInputError
 from stufenlos.reports.models import AuditEntry, Moderator
@@ -22,7 +23,7 @@ from stufenlos.reports.service import ReportService
 
 __all__ = ["SESSION_COOKIE", "current_moderator", "router"]
 
-router = APIRouter(prefix="/moderation", tags=["moderation"])
+router = APIRouter(prefix="/moderation", tags=["moderation"], responses=ERROR_RESPONSES)
 
 SESSION_COOKIE = "stufenlos_moderator"
 
@@ -95,7 +96,9 @@ async def login(request: Request) -> Response:
     return resp
 
 
-@router.post("/logout", summary="End the moderator session")
+@router.post("/logout", summary="End the moderator session", status_code=303,
+             response_class=RedirectResponse,
+             responses={303: {"description": "Back to the moderation page"}})
 def logout(request: Request) -> Response:
     """Forget the session cookie."""
     cookie = request.cookies.get(SESSION_COOKIE)

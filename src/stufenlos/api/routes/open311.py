@@ -22,12 +22,13 @@ import threading
 import urllib.parse
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from stufenlos.api.errors import ERROR_RESPONSES
 from stufenlos.db import database_url
 from stufenlos.errors import StufenlosError
 from stufenlos.reports.catalogue import SERVICES, get_service
@@ -49,13 +50,28 @@ __all__ = ["city_near", "client_of", "jurisdiction_of", "read_form", "report_ser
 logger = logging.getLogger(__name__)
 
 PREFIX = "/open311/v2"
-router = APIRouter(prefix=PREFIX, tags=["open311"])
+_MEDIA = {"application/json": {}, "text/xml": {}, "application/geo+json": {}, "text/csv": {}}
+router = APIRouter(
+    prefix=PREFIX,
+    tags=["open311"],
+    responses={200: {"description": "JSON or GeoReport XML, by the path's format",
+                     "content": _MEDIA},
+               201: {"description": "Created", "content": _MEDIA}, **ERROR_RESPONSES},
+)
 
 #: largest accepted request body (a photo plus the text fields)
 MAX_BODY_BYTES = MAX_PHOTO_BYTES + 64 * 1024
 MAX_FORM_FIELDS = 100
 MAX_QUERY_DAYS = 90
 MAX_RESULTS = 1000
+
+#: the response format in the path (``.json`` or ``.xml``); documented as an enum, while
+#: the handlers answer any other value with the spec's 400 error list
+Fmt = Annotated[str, Path(description="response format",
+                          json_schema_extra={"enum": ["json", "xml"]})]
+#: the list of requests also exports as GeoJSON and CSV
+ListFmt = Annotated[str, Path(description="response format",
+                              json_schema_extra={"enum": ["json", "xml", "geojson", "csv"]})]
 
 _services: dict[str, ReportService] = {}
 _services_lock = threading.Lock()
@@ -133,9 +149,12 @@ def _xml_value(parent: ET.Element, key: str, value: Any) -> None:
         el.text = "true" if value else "false"
     elif isinstance(value, list):
         child_tag = {"attributes": "attribute", "values": "value", "events": "event",
-                     "endpoints": "endpoint"}.get(key, "item")
+                     "endpoints": "endpoint", "formats": "format"}.get(key, "item")
         for item in value:
-            _xml_dict(ET.SubElement(el, child_tag), item)
+            if isinstance(item, Mapping):
+                _xml_dict(ET.SubElement(el, child_tag), item)
+            else:
+                _xml_value(el, child_tag, item)
     elif isinstance(value, dict):
         _xml_dict(el, value)
     else:
@@ -409,7 +428,7 @@ def query_from_params(params: Mapping[str, str]) -> ReportQuery:
 
 
 @router.get("/discovery.{fmt}", summary="Open311 service discovery")
-def discovery(request: Request, fmt: str) -> Response:
+def discovery(request: Request, fmt: Fmt) -> Response:
     """Where the GeoReport v2 endpoint is and which formats it speaks."""
     try:
         fmt = _fmt(fmt)
@@ -434,7 +453,7 @@ def discovery(request: Request, fmt: str) -> Response:
 
 
 @router.get("/services.{fmt}", summary="GET Service List")
-def services(fmt: str, jurisdiction_id: str | None = None) -> Response:
+def services(fmt: Fmt, jurisdiction_id: str | None = None) -> Response:
     """The barrier types that can be reported."""
     try:
         fmt = _fmt(fmt)
@@ -445,7 +464,7 @@ def services(fmt: str, jurisdiction_id: str | None = None) -> Response:
 
 
 @router.get("/services/{service_code}.{fmt}", summary="GET Service Definition")
-def service_definition(service_code: str, fmt: str, jurisdiction_id: str | None = None) -> Response:
+def service_definition(service_code: str, fmt: Fmt, jurisdiction_id: str | None = None) -> Response:
     """The attributes of one barrier type."""
     try:
         fmt = _fmt(fmt)
@@ -457,7 +476,7 @@ def service_definition(service_code: str, fmt: str, jurisdiction_id: str | None 
 
 
 @router.post("/requests.{fmt}", summary="POST Service Request", status_code=201)
-async def create_request(request: Request, fmt: str) -> Response:
+async def create_request(request: Request, fmt: Fmt) -> Response:
     """Submit a barrier report (anonymous; e-mail optional and never published)."""
     try:
         fmt = _fmt(fmt)
@@ -480,7 +499,7 @@ async def create_request(request: Request, fmt: str) -> Response:
 
 
 @router.get("/requests.{fmt}", summary="GET Service Requests")
-def list_requests(request: Request, fmt: str) -> Response:
+def list_requests(request: Request, fmt: ListFmt) -> Response:
     """Public reports, filtered by id, service_code, status, dates and ``bbox``."""
     try:
         fmt = _fmt(fmt, ("json", "xml", "geojson", "csv"))
@@ -503,7 +522,7 @@ def list_requests(request: Request, fmt: str) -> Response:
 
 @router.get("/requests/{service_request_id}.{fmt}", summary="GET Service Request")
 def get_request(
-    request: Request, service_request_id: str, fmt: str, jurisdiction_id: str | None = None
+    request: Request, service_request_id: str, fmt: Fmt, jurisdiction_id: str | None = None
 ) -> Response:
     """One public report."""
     try:
@@ -516,7 +535,7 @@ def get_request(
 
 
 @router.get("/tokens/{token}.{fmt}", summary="GET service_request_id from a token")
-def get_token(token: str, fmt: str, jurisdiction_id: str | None = None) -> Response:
+def get_token(token: str, fmt: Fmt, jurisdiction_id: str | None = None) -> Response:
     """The request id for a token."""
     try:
         fmt = _fmt(fmt)
@@ -533,7 +552,7 @@ def get_token(token: str, fmt: str, jurisdiction_id: str | None = None) -> Respo
 
 
 @router.get("/requests/{service_request_id}/history.{fmt}", summary="Public history (extension)")
-def history(service_request_id: str, fmt: str) -> Response:
+def history(service_request_id: str, fmt: Fmt) -> Response:
     """Every public step of a report: status changes with notes, confirmations, merges."""
     try:
         fmt = _fmt(fmt)
@@ -556,10 +575,22 @@ def history(service_request_id: str, fmt: str) -> Response:
     return render(fmt, "history", None, data)
 
 
+def _form_body(field: str, values: list[str] | None = None) -> dict[str, Any]:
+    """OpenAPI for a form-encoded body with one required field."""
+    prop: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": 200,
+                            "pattern": r"\S"}
+    if values:
+        prop["enum"] = values
+    schema = {"type": "object", "required": [field], "properties": {field: prop}}
+    return {"requestBody": {"required": True, "content": {
+        "application/x-www-form-urlencoded": {"schema": schema}}}}
+
+
 @router.post(
-    "/requests/{service_request_id}/confirmations.{fmt}", summary="Confirm a report (extension)"
+    "/requests/{service_request_id}/confirmations.{fmt}", summary="Confirm a report (extension)",
+    openapi_extra=_form_body("kind", ["still_there", "fixed"]),
 )
-async def confirm(request: Request, service_request_id: str, fmt: str) -> Response:
+async def confirm(request: Request, service_request_id: str, fmt: Fmt) -> Response:
     """Say the barrier is ``still_there`` or ``fixed`` (form field ``kind``)."""
     try:
         fmt = _fmt(fmt)
@@ -578,8 +609,9 @@ async def confirm(request: Request, service_request_id: str, fmt: str) -> Respon
     return render(fmt, "confirmations", None, counts)
 
 
-@router.post("/requests/{service_request_id}/flags.{fmt}", summary="Flag abuse (extension)")
-async def flag(request: Request, service_request_id: str, fmt: str) -> Response:
+@router.post("/requests/{service_request_id}/flags.{fmt}", summary="Flag abuse (extension)",
+             openapi_extra=_form_body("reason"))
+async def flag(request: Request, service_request_id: str, fmt: Fmt) -> Response:
     """Flag a report as abusive (form field ``reason``); enough flags hide it."""
     try:
         fmt = _fmt(fmt)

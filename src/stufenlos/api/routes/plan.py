@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel
 from sqlalchemy import select
 
+from stufenlos.api.errors import ERROR_RESPONSES
 from stufenlos.api.plan_deps import CurrentEditor, get_store, today
 from stufenlos.api.routes.plan_edit import router as edit_router
 from stufenlos.api.templating import render
@@ -26,7 +27,7 @@ from stufenlos.plan.models import AuditEntry, DialogueEvent
 
 __all__ = ["get_store", "router"]
 
-router = APIRouter(tags=["plan"])
+router = APIRouter(tags=["plan"], responses=ERROR_RESPONSES)
 
 
 class ErrorBody(BaseModel):
@@ -107,7 +108,9 @@ def glossary_page(request: Request) -> HTMLResponse:
 # ---------------------------------------------------------------- feed
 
 
-@router.get("/plan/feed.atom", summary="Atom feed of every public change")
+@router.get("/plan/feed.atom", summary="Atom feed of every public change",
+            responses={200: {"content": {"application/atom+xml": {}},
+                             "description": "Atom 1.0 feed"}})
 def plan_feed(request: Request, store: Store) -> Response:
     """Every public change of the plan, newest first, as Atom 1.0."""
     from feedgen.feed import FeedGenerator
