@@ -29,11 +29,18 @@ def maplibre_built() -> bool:
 
 
 @contextmanager
-def city_server(data_dir: Path, work: Path) -> Iterator[str]:
-    """Serve ``create_app()`` on a free port with ``data_dir`` as the data folder."""
+def city_server(data_dir: Path, work: Path, *, database_url: str | None = None,
+                env: dict[str, str] | None = None) -> Iterator[str]:
+    """Serve ``create_app()`` in a uvicorn process on a free port; yield its base URL.
+
+    ``data_dir`` is the data folder (imported cities); the app database is
+    ``database_url`` or ``work/app.sqlite``; the server log goes to ``work/server.log``.
+    """
     port = _free_port()
-    env = os.environ | {"STUFENLOS_DATA_DIR": str(data_dir),
-                        "DATABASE_URL": f"sqlite:///{work / 'app.sqlite'}"}
+    env = os.environ | {
+        "STUFENLOS_DATA_DIR": str(data_dir),
+        "DATABASE_URL": database_url or f"sqlite:///{work / 'app.sqlite'}",
+    } | (env or {})
     log_path = work / "server.log"
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
@@ -51,7 +58,8 @@ def city_server(data_dir: Path, work: Path) -> Iterator[str]:
                 except OSError:
                     pass
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail("server did not start:\n"
+                    log.flush()
+                    pytest.fail("the live server did not start:\n"
                                 + log_path.read_text(errors="replace")[-3000:])
                 time.sleep(0.2)
             yield base

@@ -19,10 +19,6 @@ import json
 import os
 import shutil
 import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -97,54 +93,11 @@ def live_database_url(live_server_folder: Path) -> str:
 @pytest.fixture(scope="session")
 def live_server(live_server_folder: Path, live_database_url: str) -> Iterator[str]:
     """Base URL of a uvicorn process serving ``create_app()`` on a temporary database."""
-    folder = live_server_folder
-    port = _free_port()
-    env = os.environ | {
-        "DATABASE_URL": live_database_url,
-        "STUFENLOS_DATA_DIR": str(folder / "data"),
-    }
-    log = (folder / "server.log").open("wb")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "stufenlos.api.app:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                log.flush()
-                output = (folder / "server.log").read_text(errors="replace")[-3000:]
-                pytest.fail(f"the live server did not start:\n{output}")
-            time.sleep(0.2)
+    from tests.browser._city_server import city_server
+
+    with city_server(live_server_folder / "data", live_server_folder,
+                     database_url=live_database_url) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 @pytest.fixture(scope="module")

@@ -2,12 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -16,6 +10,7 @@ import pytest
 from stufenlos.build import import_city
 from stufenlos.config import find_city
 from stufenlos.reports import ReportService, ReportStore, Submission
+from tests.browser._city_server import city_server
 
 pytestmark = pytest.mark.browser
 
@@ -35,34 +30,9 @@ def reports_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[st
                         client="seed")
     svc.accept(report.id, actor="Browser")
     svc.store.close()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = os.environ | {"DATABASE_URL": db_url, "STUFENLOS_DATA_DIR": str(data),
-                        "STUFENLOS_REPORT_RATE": "1000/minute"}
-    log = (folder / "server.log").open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "stufenlos.api.app:create_app", "--factory",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail((folder / "server.log").read_text(errors="replace")[-3000:])
-            time.sleep(0.2)
+    extra = {"STUFENLOS_REPORT_RATE": "1000/minute"}
+    with city_server(data, folder, database_url=db_url, env=extra) as base:
         yield {"base": base, "token": token, "report": str(report.id), "db": db_url}
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        log.close()
 
 
 PAGES = [
