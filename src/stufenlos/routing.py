@@ -170,6 +170,9 @@ class _Weights:
     metric: _graph.CCHMetric
     closed: NDArray[np.int64] = field(default_factory=lambda: np.empty(0, np.int64))
     usable: NDArray[np.bool_] | None = None
+    #: the same weights on the reverse graph, made on the first matrix with more
+    #: origins than destinations
+    reverse: _graph.CCHMetric | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -256,6 +259,8 @@ class Router:
             _graph.to_weights(w.costs.cost_s[newly] + CLOSED_PENALTY_S),
         ])
         w.metric.update(arcs, new_w)
+        if w.reverse is not None:
+            w.reverse.update(arcs, new_w)
         w.closed = closed
         w.usable = self._usable(w)
         logger.info("applied closures: %d arcs closed, %d reopened", newly.size, opened.size)
@@ -373,7 +378,15 @@ class Router:
         w = self.weights(profile, optimize=optimize, now=now, **limits)
         src = self._as_nodes(origins, w)
         dst = self._as_nodes(destinations, w)
-        raw = w.metric.many_to_many(src, dst)
+        if len(src) > len(dst):
+            # search from the fewer points: on the reverse graph, from the destinations
+            with self._lock:
+                if w.reverse is None:
+                    topo = _graph.topology_for(self.network, reverse=True)
+                    w.reverse = topo.metric(w.metric.weights)
+            raw = np.ascontiguousarray(w.reverse.many_to_many(dst, src).T)
+        else:
+            raw = w.metric.many_to_many(src, dst)
         return Matrix(sources=src, targets=dst, raw=raw, profile=w.costs.profile,
                       optimize=optimize)
 
