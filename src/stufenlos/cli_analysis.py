@@ -126,6 +126,16 @@ def register(app: typer.Typer) -> None:
         live_closures: Annotated[bool, typer.Option(
             help="Leave out arcs closed right now (broken elevators, confirmed reports).")
         ] = False,
+        mode: Annotated[str, typer.Option(
+            help="walk, or walk+transit: the faster of walking and walk + public transport "
+                 "(cities with a GTFS input).")] = "walk",
+        date: Annotated[str | None, typer.Option(
+            help="walk+transit: service day YYYY-MM-DD (default: the first Tuesday of the "
+                 "feed's service period).")] = None,
+        depart: Annotated[str, typer.Option(
+            help="walk+transit: departure time HH:MM.")] = "08:00",
+        max_transfers: Annotated[int, typer.Option(
+            help="walk+transit: most changes between vehicles.")] = 3,
         scheduler: _SCHED = "local",
         progress: _PROGRESS = True,
         output: _OUT = None,
@@ -150,8 +160,16 @@ def register(app: typer.Typer) -> None:
             typer.echo("error: give a city name or --all", err=True)
             raise typer.Exit(code=2)
         profs = _list(profiles) or ["standard"]
+        if mode not in ("walk", "walk+transit"):
+            typer.echo(f"error: --mode must be walk or walk+transit, got {mode!r}", err=True)
+            raise typer.Exit(code=2)
         try:
             opts = _options(categories, categories_file, budgets, spacing_m)
+            if mode == "walk+transit":
+                from stufenlos.analysis.transit_access import parse_options
+
+                opts["travel"] = mode
+                opts["transit_options"] = parse_options(date, depart, max_transfers)
             if all_cities:
                 base = Path(data_dir) if data_dir else default_data_dir()
                 out_root = out_dir or base / "analysis"

@@ -175,6 +175,8 @@ class AccessResult:
     profiles: list[str]
     measures: dict[str, ProfileMeasures]
     scheduler: str = "none"
+    travel: str = "walk"  # "walk" or "walk+transit"
+    transit: dict[str, Any] | None = None  # walk+transit: feed, date, departure
 
     @property
     def budgets_min(self) -> list[float]:
@@ -293,7 +295,8 @@ class AccessResult:
         groups = self.groups()
         rows = []
         for rec in tab.to_dict("records"):
-            row: dict[str, Any] = {"area_id": rec["area_id"], "name": rec["name"]}
+            row: dict[str, Any] = {"area_id": rec["area_id"], "name": rec["name"],
+                                   "mode": self.travel}
             row["population"] = {g: _num(rec[g]) for g in groups}
             row["covered"] = {g: _num(rec[f"covered_{g}"]) for g in groups}
             prof: dict[str, Any] = {}
@@ -338,15 +341,33 @@ def _num(x: Any) -> Any:
 
 def analyze(city: City, *, profiles: Sequence[str] = ("standard", "wheelchair"),
             runner: Runner | None = None, live_closures: bool = False,
+            travel: str = "walk", transit_options: Any = None, transit: Any = None,
             **options: Any) -> AccessResult:
     """Reachability of ``city`` for ``profiles``; see :func:`prepare` for options.
 
     The network is taken as mapped; with ``live_closures`` the city's current
     closures (broken elevators, confirmed reports) are left out as well.
+    ``travel="walk+transit"`` uses the faster of walking and walk + public
+    transport (cities with a GTFS input; ``transit_options`` is a
+    :class:`~stufenlos.analysis.transit_access.TransitOptions`, ``transit`` a
+    loaded :class:`~stufenlos.transit.CityTransit`), see
+    :mod:`stufenlos.analysis.transit_access`.
     """
     if not profiles:
         msg = "give at least one profile"
         raise AnalysisError(msg)
+    if travel not in ("walk", "walk+transit"):
+        msg = f"travel mode must be walk or walk+transit, got {travel!r}"
+        raise AnalysisError(msg)
+    for name in profiles:
+        get_profile(name)  # clear error for unknown names before any work
+    if travel == "walk+transit" and transit is None:
+        from stufenlos.transit import load_city_transit
+
+        if not city.config.input_paths("gtfs"):
+            msg = f"{city.name} has no GTFS input: walk+transit needs a timetable"
+            raise AnalysisError(msg)
+        transit = load_city_transit(city.name, base=city.folder.parent)
     setup = prepare(city, **options)
     run = runner or Runner()
     blocked = None
@@ -356,6 +377,18 @@ def analyze(city: City, *, profiles: Sequence[str] = ("standard", "wheelchair"),
     else:
         setup.notes.append("the network as mapped: live closures (broken elevators, "
                            "confirmed reports) are not applied")
+    if travel == "walk+transit":
+        from stufenlos.analysis.transit_access import compute_transit
+
+        measures, info = compute_transit(setup, list(profiles), transit,
+                                         options=transit_options, runner=run,
+                                         blocked=blocked)
+        setup.notes[:] = [info["note"] if n.startswith("walking only;") else n
+                          for n in setup.notes]
+        setup.notes.append("the walk between a point and the network is a straight line "
+                           "at the profile's speed")
+        return AccessResult(setup=setup, profiles=list(profiles), measures=measures,
+                            scheduler=run.name, travel=travel, transit=info)
     measures = compute(setup, list(profiles), runner=run, blocked=blocked)
     return AccessResult(setup=setup, profiles=list(profiles), measures=measures,
                         scheduler=run.name)

@@ -54,6 +54,7 @@ __all__ = [
     "measure",
     "plan_chunks",
     "profile_graph",
+    "reduce_times",
 ]
 
 logger = logging.getLogger(__name__)
@@ -261,7 +262,16 @@ def compute_chunk(graph: ProfileGraph, dest: Destinations, measures: Measures,
     t += task.offset_m[:, None] / graph.speed_mps
     t += dest.offset_m[None, :] / graph.speed_mps
     t[t > limit] = np.inf
-    n, k = len(task.nodes), len(dest.categories)
+    out = reduce_times(t, dest, measures)
+    out["origin_id"] = task.origin_ids
+    return out
+
+
+def reduce_times(t: NDArray[np.float64], dest: Destinations,
+                 measures: Measures) -> dict[str, NDArray[Any]]:
+    """``nearest_s``, ``count`` and ``gravity`` per category from travel times
+    ``t`` (origins x destinations, inf = out of reach)."""
+    n, k = t.shape[0], len(dest.categories)
     budgets = np.asarray(measures.budgets_s)
     nearest = np.full((n, k), np.nan)
     count = np.zeros((n, k, len(budgets)), np.int32)
@@ -275,8 +285,7 @@ def compute_chunk(graph: ProfileGraph, dest: Destinations, measures: Measures,
         nearest[:, c] = np.where(np.isfinite(m), m, np.nan)
         count[:, c, :] = (tc[:, :, None] <= budgets[None, None, :]).sum(axis=1)
         gravity[:, c] = np.exp(-tc / measures.decay_s).sum(axis=1)
-    return {"origin_id": task.origin_ids, "nearest_s": nearest, "count": count,
-            "gravity": gravity}
+    return {"nearest_s": nearest, "count": count, "gravity": gravity}
 
 
 @dataclass(frozen=True, eq=False)

@@ -262,6 +262,7 @@ def write_outputs(result: AccessResult, folder: str | Path, *,
     files["origins.parquet"] = _parquet_bytes(result.origin_table())
     summary = {"city": result.setup.city.name, "profiles": result.profiles,
                "budgets_min": result.budgets_min, "categories": result.setup.category_names,
+               "mode": result.travel, "transit": result.transit,
                "notes": result.notes, "totals": result.totals(),
                "origins": len(result.setup.origins), "areas": len(result.setup.areas)}
     if stations is not None:

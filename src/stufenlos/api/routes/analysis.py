@@ -27,6 +27,7 @@ from stufenlos.analysis.access import AccessResult, AnalysisError, analyze, prep
 from stufenlos.analysis.report import report_context
 from stufenlos.analysis.scenario import parse_scenario, run_scenario
 from stufenlos.analysis.stations import StationAnalysis, station_access
+from stufenlos.analysis.transit_access import parse_options
 from stufenlos.api.errors import ERROR_RESPONSES
 from stufenlos.api.templating import render
 from stufenlos.city import City, load_city
@@ -82,17 +83,21 @@ def _budgets(text: str) -> list[float]:
     return values
 
 
-def _analysis(name: str, profiles: str, categories: str | None, budgets: str) -> AccessResult:
+def _analysis(name: str, profiles: str, categories: str | None, budgets: str,
+              mode: str = "walk", date: str | None = None,
+              depart: str = "08:00") -> AccessResult:
     city, stamp = _city(name)
+    topts = parse_options(date, depart) if mode == "walk+transit" else None
     profs = _split(profiles) or ["standard"]
     if len(profs) > _MAX_PROFILES:
         msg = f"at most {_MAX_PROFILES} profiles"
         raise AnalysisError(msg)
     cats = _split(categories)
     bud = _budgets(budgets)
-    key = ("analysis", name, stamp, tuple(profs), tuple(cats or ()), tuple(bud))
+    key = ("analysis", name, stamp, tuple(profs), tuple(cats or ()), tuple(bud), mode, topts)
     return _cached(key, lambda: analyze(city, profiles=profs, categories=cats,
-                                        budgets_min=bud))
+                                        budgets_min=bud, travel=mode,
+                                        transit_options=topts))
 
 
 def _stations(name: str, distance_m: float) -> StationAnalysis:
@@ -108,6 +113,9 @@ class AreaTable(BaseModel):
     profiles: list[str]
     budgets_min: list[float]
     categories: list[str]
+    mode: str = Field("walk", description="walk or walk+transit")
+    transit: dict[str, Any] | None = Field(
+        None, description="walk+transit: feed, service date, departure, max transfers")
     notes: list[str]
     totals: dict[str, Any]
     areas: list[dict[str, Any]]
@@ -148,16 +156,28 @@ class StationAnswer(BaseModel):
 _PROFILES_Q = Annotated[str, Query(description="Profiles, comma-separated.")]
 _CATS_Q = Annotated[str | None, Query(description="Categories, comma-separated.")]
 _BUDGETS_Q = Annotated[str, Query(description="Budgets in minutes, comma-separated.")]
+_MODE_Q = Annotated[str, Query(
+    description="walk, or walk+transit: the faster of walking and walk + public transport "
+                "(cities with a GTFS input; write + as %2B, a space is read as +).",
+    pattern=r"^walk([+ ]transit)?$")]
+_DATE_Q = Annotated[str | None, Query(
+    description="walk+transit: service day YYYY-MM-DD (default: the first Tuesday of "
+                "the feed's service period).", pattern=r"^\d{4}-\d{2}-\d{2}$")]
+_DEPART_Q = Annotated[str, Query(description="walk+transit: departure time HH:MM.",
+                                 pattern=r"^\d{2}:\d{2}$")]
 
 
 @router.get("/api/analysis/{city}", response_model=AreaTable,
             summary="Reach per area, profile and group, with the equity gap")
 def area_table(city: str, profiles: _PROFILES_Q = "standard,wheelchair",
                categories: _CATS_Q = None, budgets: _BUDGETS_Q = "5,10,15",
-               covered_only: bool = False) -> AreaTable:
-    res = _analysis(city, profiles, categories, budgets)
+               covered_only: bool = False, mode: _MODE_Q = "walk",
+               date: _DATE_Q = None, depart: _DEPART_Q = "08:00") -> AreaTable:
+    mode = mode.replace(" ", "+")  # an unencoded + in a query string arrives as a space
+    res = _analysis(city, profiles, categories, budgets, mode, date, depart)
     return AreaTable(city=city, profiles=res.profiles, budgets_min=res.budgets_min,
-                     categories=res.setup.category_names, notes=res.notes, totals=res.totals(),
+                     categories=res.setup.category_names, mode=res.travel,
+                     transit=res.transit, notes=res.notes, totals=res.totals(),
                      areas=res.area_rows(covered_only=covered_only))
 
 
