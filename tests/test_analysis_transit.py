@@ -103,6 +103,8 @@ def test_closing_the_weststadt_elevator_never_increases_reach(setup, transit,
     for p in PROFILES:
         assert _le(before[p].nearest_s, closed[p].nearest_s)
         assert np.all(closed[p].count <= before[p].count)
+    # wheelchair users near the Weststadt/Südstadt platforms do lose destinations
+    assert closed["wheelchair"].count.sum() < before["wheelchair"].count.sum()
 
 
 def test_same_result_in_process_and_on_dask_threads(setup, transit, with_transit) -> None:

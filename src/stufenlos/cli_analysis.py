@@ -184,6 +184,11 @@ def register(app: typer.Typer) -> None:
                 out_root = out_dir
             with runner(scheduler, progress=progress) as run:
                 for c in names:
+                    if mode == "walk+transit" and all_cities \
+                            and not c.config.input_paths("gtfs"):
+                        typer.echo(f"{c.name}: no GTFS input, skipped (--mode walk+transit)",
+                                   err=True)
+                        continue
                     result = run_analysis(c, profiles=profs, runner=run,
                                           live_closures=live_closures, **opts)
                     if out_root is not None:
