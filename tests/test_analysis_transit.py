@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from stufenlos.analysis.access import ProfileMeasures, Setup, compute, prepare
@@ -105,6 +107,24 @@ def test_closing_the_weststadt_elevator_never_increases_reach(setup, transit,
         assert np.all(closed[p].count <= before[p].count)
     # wheelchair users near the Weststadt/Südstadt platforms do lose destinations
     assert closed["wheelchair"].count.sum() < before["wheelchair"].count.sum()
+
+
+@pytest.fixture(scope="module")
+def sparse_setup(city: City) -> Setup:
+    return prepare(city, spacing_m=600.0, categories=["doctors", "supermarket", "pharmacy"])
+
+
+@settings(max_examples=4, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(minute=st.integers(6 * 60, 21 * 60), transfers=st.integers(0, 3))
+def test_any_departure_keeps_the_invariants(sparse_setup, transit, minute, transfers) -> None:
+    opts = TransitOptions(depart=dt.time(minute // 60, minute % 60), max_transfers=transfers)
+    measures, _ = compute_transit(sparse_setup, PROFILES, transit, options=opts)
+    walk = compute(sparse_setup, PROFILES)
+    for p in PROFILES:
+        assert _le(measures[p].nearest_s, walk[p].nearest_s)
+    assert _le(measures["standard"].nearest_s, measures["wheelchair"].nearest_s)
+    assert np.all(measures["wheelchair"].count <= measures["standard"].count)
 
 
 def test_same_result_in_process_and_on_dask_threads(setup, transit, with_transit) -> None:
