@@ -100,7 +100,11 @@ def export_csv_zip(session: Session) -> bytes:
             writer.writerow([c.key for c in table.columns])
             for row in data["tables"][_name(model)]:
                 writer.writerow([_csv_cell(row[c.key], c.type) for c in table.columns])
-            zf.writestr(f"{_name(model)}.csv", out.getvalue())
+            # a fixed timestamp makes the archive depend on the data only: the same
+            # plan always exports to the same bytes (reproducible downloads)
+            info = zipfile.ZipInfo(f"{_name(model)}.csv", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, out.getvalue())
     return buf.getvalue()
 
 
