@@ -157,6 +157,25 @@ def _out_csr(topology: CCHTopology) -> tuple[NDArray[np.int64], NDArray[np.int64
     return order, indptr, topology.head[order].astype(np.int32)
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _heap_push(heap_d, heap_x, size, d, x):  # pragma: no cover
+    """Push ``(d, x)`` on a binary min-heap, growing its arrays when full."""
+    if size == len(heap_d):
+        heap_d = np.concatenate((heap_d, np.empty(size, np.float64)))
+        heap_x = np.concatenate((heap_x, np.empty(size, np.int64)))
+    i = size
+    while i > 0:
+        p = (i - 1) // 2
+        if heap_d[p] <= d:
+            break
+        heap_d[i] = heap_d[p]
+        heap_x[i] = heap_x[p]
+        i = p
+    heap_d[i] = d
+    heap_x[i] = x
+    return heap_d, heap_x, size + 1
+
+
 @numba.njit(cache=True, nogil=True)
 def _bounded(indptr, heads, w, sources, offsets, group_ptr, limit, n):  # pragma: no cover
     # Hand-written because scipy's Dijkstra returns a dense n-wide row per
@@ -183,21 +202,7 @@ def _bounded(indptr, heads, w, sources, offsets, group_ptr, limit, n):  # pragma
                     touched[n_touched] = x0
                     n_touched += 1
                 dist[x0] = d0
-                # push
-                if size == len(heap_d):
-                    heap_d = np.concatenate((heap_d, np.empty(size, np.float64)))
-                    heap_x = np.concatenate((heap_x, np.empty(size, np.int64)))
-                i = size
-                size += 1
-                while i > 0:
-                    p = (i - 1) // 2
-                    if heap_d[p] <= d0:
-                        break
-                    heap_d[i] = heap_d[p]
-                    heap_x[i] = heap_x[p]
-                    i = p
-                heap_d[i] = d0
-                heap_x[i] = x0
+                heap_d, heap_x, size = _heap_push(heap_d, heap_x, size, d0, x0)
         while size > 0:
             d = heap_d[0]
             x = heap_x[0]
@@ -236,20 +241,7 @@ def _bounded(indptr, heads, w, sources, offsets, group_ptr, limit, n):  # pragma
                         touched[n_touched] = y
                         n_touched += 1
                     dist[y] = nd
-                    if size == len(heap_d):
-                        heap_d = np.concatenate((heap_d, np.empty(size, np.float64)))
-                        heap_x = np.concatenate((heap_x, np.empty(size, np.int64)))
-                    i = size
-                    size += 1
-                    while i > 0:
-                        p = (i - 1) // 2
-                        if heap_d[p] <= nd:
-                            break
-                        heap_d[i] = heap_d[p]
-                        heap_x[i] = heap_x[p]
-                        i = p
-                    heap_d[i] = nd
-                    heap_x[i] = y
+                    heap_d, heap_x, size = _heap_push(heap_d, heap_x, size, nd, y)
         for k in range(n_touched):
             dist[touched[k]] = np.inf
         result_ptr[g + 1] = n_out
