@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Callable
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
@@ -18,6 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.security import HTTPBasicCredentials
 from pydantic import ValidationError
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from stufenlos.api.plan_deps import basic_auth, editor_from, get_store, today
 from stufenlos.api.templating import page_language, render
@@ -106,6 +108,40 @@ def _errors(exc: ValidationError | service.PlanError) -> list[str]:
     return [str(exc)]
 
 
+def _texts(de: str, en: str) -> dict[str, str]:
+    """A German/English text from two form fields, leaving out empty ones."""
+    return {k: v.strip() for k, v in (("de", de), ("en", en)) if v.strip()}
+
+
+def _submit(
+    request: Request,
+    store: service.PlanStore,
+    credentials: HTTPBasicCredentials | None,
+    token: str,
+    *,
+    done: str,
+    values: dict[str, str],
+    action: Callable[[Session, Editor], object],
+) -> Response:
+    """Run one editor form's ``action(session, editor)``: on success redirect to the
+    editor page with ``done``; on a validation or plan error roll back and show the
+    form again with the errors and the values entered (422)."""
+    lang = page_language(request)
+    with store.session() as session:
+        editor = editor_from(session, credentials)
+        _check_post(request, editor, token)
+        try:
+            action(session, editor)
+        except (ValidationError, service.PlanError) as exc:
+            session.rollback()
+            if isinstance(exc, service.PermissionDeniedError):
+                raise
+            return _page(
+                request, store, editor, errors=_errors(exc), values=values, status_code=422
+            )
+    return RedirectResponse(f"/plan/edit?done={done}&lang={lang}", status_code=303)
+
+
 @router.post("/plan/edit/update", response_model=None)
 def post_update(
     request: Request,
@@ -119,7 +155,6 @@ def post_update(
     text_en: Annotated[str, Form()] = "",
 ) -> Response:
     """Publish a quarterly update from the form; errors come back on the same page."""
-    lang = page_language(request)
     values = {
         "commitment": commitment,
         "quarter": quarter,
@@ -127,24 +162,17 @@ def post_update(
         "text_de": text_de,
         "text_en": text_en,
     }
-    with store.session() as session:
-        editor = editor_from(session, credentials)
-        _check_post(request, editor, token)
-        try:
-            data = service.StatusUpdateCreate(
-                quarter=quarter.strip(),
-                progress_pct=progress_pct.strip() or -1,
-                text={k: v.strip() for k, v in (("de", text_de), ("en", text_en)) if v.strip()},
-            )
-            service.add_status_update(session, editor, commitment, data)
-        except (ValidationError, service.PlanError) as exc:
-            session.rollback()
-            if isinstance(exc, service.PermissionDeniedError):
-                raise
-            return _page(
-                request, store, editor, errors=_errors(exc), values=values, status_code=422
-            )
-    return RedirectResponse(f"/plan/edit?done=update&lang={lang}", status_code=303)
+
+    def action(session: Session, editor: Editor) -> None:
+        data = service.StatusUpdateCreate(
+            quarter=quarter.strip(),
+            progress_pct=progress_pct.strip() or -1,
+            text=_texts(text_de, text_en),
+        )
+        service.add_status_update(session, editor, commitment, data)
+
+    return _submit(request, store, credentials, token, done="update", values=values,
+                   action=action)
 
 
 @router.post("/plan/edit/milestone", response_model=None)
@@ -157,23 +185,13 @@ def post_milestone(
     status: Annotated[str, Form()],
 ) -> Response:
     """Change a milestone's status from the form."""
-    lang = page_language(request)
-    with store.session() as session:
-        editor = editor_from(session, credentials)
-        _check_post(request, editor, token)
-        try:
-            service.change_milestone(
-                session, editor, milestone, service.MilestoneChange(status=status)
-            )
-        except (ValidationError, service.PlanError) as exc:
-            session.rollback()
-            if isinstance(exc, service.PermissionDeniedError):
-                raise
-            values = {"milestone": milestone, "status": status}
-            return _page(
-                request, store, editor, errors=_errors(exc), values=values, status_code=422
-            )
-    return RedirectResponse(f"/plan/edit?done=milestone&lang={lang}", status_code=303)
+
+    def action(session: Session, editor: Editor) -> None:
+        service.change_milestone(session, editor, milestone,
+                                 service.MilestoneChange(status=status))
+
+    return _submit(request, store, credentials, token, done="milestone",
+                   values={"milestone": milestone, "status": status}, action=action)
 
 
 @router.post("/plan/edit/meeting", response_model=None)
@@ -191,7 +209,6 @@ def post_meeting(
     minutes_url: Annotated[str, Form()] = "",
 ) -> Response:
     """Publish a meeting of a body with its decisions and minutes."""
-    lang = page_language(request)
     values = {
         "body": body,
         "date": date,
@@ -202,25 +219,14 @@ def post_meeting(
         "minutes_url": minutes_url,
     }
 
-    def texts(de: str, en: str) -> dict[str, str]:
-        return {k: v.strip() for k, v in (("de", de), ("en", en)) if v.strip()}
+    def action(session: Session, editor: Editor) -> None:
+        data = service.MeetingCreate(
+            date=date.strip(),
+            title=_texts(title_de, title_en),
+            decisions=_texts(decisions_de, decisions_en),
+            minutes_url=minutes_url.strip() or None,
+        )
+        service.add_meeting(session, editor, body, data)
 
-    with store.session() as session:
-        editor = editor_from(session, credentials)
-        _check_post(request, editor, token)
-        try:
-            data = service.MeetingCreate(
-                date=date.strip(),
-                title=texts(title_de, title_en),
-                decisions=texts(decisions_de, decisions_en),
-                minutes_url=minutes_url.strip() or None,
-            )
-            service.add_meeting(session, editor, body, data)
-        except (ValidationError, service.PlanError) as exc:
-            session.rollback()
-            if isinstance(exc, service.PermissionDeniedError):
-                raise
-            return _page(
-                request, store, editor, errors=_errors(exc), values=values, status_code=422
-            )
-    return RedirectResponse(f"/plan/edit?done=meeting&lang={lang}", status_code=303)
+    return _submit(request, store, credentials, token, done="meeting", values=values,
+                   action=action)
