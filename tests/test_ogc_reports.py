@@ -18,12 +18,33 @@ def client(imported_city, city_base, tmp_path_factory):
         yield from make_client(imported_city, city_base, tmp_path_factory.mktemp("ogc"))
 
 
-def post(client, lat, lon, text):
+def post(client, lat, lon, text, *, publish=True):
     r = client.post("/open311/v2/requests.json", data={
         "jurisdiction_id": "hamburg", "service_code": "blocked-sidewalk", "lat": lat,
         "long": lon, "description": text, "email": EMAIL})
     assert r.status_code == 201, r.text
-    return r.json()[0]["service_request_id"]
+    rid = r.json()[0]["service_request_id"]
+    if publish:
+        from stufenlos.api.routes.open311 import report_service
+
+        report_service().accept(int(rid), actor="test")
+    return rid
+
+
+def _in_collection(client, rid) -> tuple[bool, bool]:
+    items = client.get("/ogc/collections/hamburg-reports/items", params={"limit": 1000}).json()
+    listed = rid in {f["id"] for f in items["features"]}
+    one = client.get(f"/ogc/collections/hamburg-reports/items/{rid}").status_code == 200
+    return listed, one
+
+
+def test_submitted_reports_stay_out_of_the_collection_until_accepted(client) -> None:
+    from stufenlos.api.routes.open311 import report_service
+
+    rid = post(client, 53.5528, 9.9930, "Gerüst", publish=False)
+    assert _in_collection(client, rid) == (False, False)
+    report_service().accept(int(rid), actor="test")
+    assert _in_collection(client, rid) == (True, True)
 
 
 def test_reports_collection_lists_public_reports_with_paging_and_bbox(client) -> None:

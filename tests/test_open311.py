@@ -40,13 +40,17 @@ def mod_token(client: TestClient) -> str:
     return report_service().add_moderator("Moderatorin")
 
 
-def _post(client: TestClient, **fields) -> dict:
+def _post(client: TestClient, *, publish: bool = True, **fields) -> dict:
+    """POST a report; with ``publish`` a moderator accepts it (cities are pre-moderated)."""
     data = {"service_code": "blocked-sidewalk", "lat": "53.5528", "long": "9.9930",
             "description": "Bauzaun blockiert den Gehweg", "jurisdiction_id": "hamburg"}
     data.update(fields)
     r = client.post(f"{V2}/requests.json", data=data)
     assert r.status_code == 201, r.text
-    return r.json()[0]
+    created = r.json()[0]
+    if publish:
+        report_service().accept(int(created["service_request_id"]), actor="test")
+    return created
 
 
 def _count() -> int:
@@ -92,7 +96,7 @@ def test_post_and_read_back_in_both_formats(client: TestClient) -> None:
     created = _post(client, **{"attribute[remaining_width_cm]": "40",
                                "attribute[until]": "2099-12-31"})
     rid = created["service_request_id"]
-    assert set(created) == {"service_request_id", "service_notice", "account_id"}
+    assert set(created) == {"service_request_id", "token", "service_notice", "account_id"}
     got = client.get(f"{V2}/requests/{rid}.json", params={"jurisdiction_id": "hamburg"}).json()
     assert len(got) == 1
     rec = got[0]
@@ -101,7 +105,7 @@ def test_post_and_read_back_in_both_formats(client: TestClient) -> None:
                 "updated_datetime", "expected_datetime", "address", "address_id", "lat", "long",
                 "media_url"):
         assert key in rec
-    assert rec["status"] == "open" and rec["detailed_status"] == "submitted"
+    assert rec["status"] == "open" and rec["detailed_status"] == "open"
     assert rec["requested_datetime"].endswith("Z")
     assert (rec["lat"], rec["long"]) == (53.5528, 9.993)
     xml = ET.fromstring(client.get(f"{V2}/requests/{rid}.xml").content)
@@ -117,6 +121,7 @@ def test_post_and_read_back_in_both_formats(client: TestClient) -> None:
                     headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
     assert r.status_code == 201
     new_id = ET.fromstring(r.content).find("request/service_request_id").text
+    report_service().accept(int(new_id), actor="test")
     rec = client.get(f"{V2}/requests/{new_id}.json").json()[0]
     assert rec["address"] == "1234 5th street"
     assert "john" not in str(rec) and "111111111" not in str(rec)
@@ -250,6 +255,7 @@ def test_photo_upload_strips_exif_and_gps(client: TestClient) -> None:
                     files={"media": ("foto.jpg", raw, "image/jpeg")})
     assert r.status_code == 201, r.text
     rid = r.json()[0]["service_request_id"]
+    report_service().accept(int(rid), actor="test")
     rec = client.get(f"{V2}/requests/{rid}.json").json()[0]
     assert rec["media_url"].endswith(f"/open311/v2/media/{rid}.jpg")
     photo = client.get(f"{V2}/media/{rid}.jpg")
@@ -280,7 +286,7 @@ def test_email_never_in_public_responses_or_logs(
     client: TestClient, mod_token: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    rid = _post(client, email=EMAIL)["service_request_id"]
+    rid = _post(client, email=EMAIL, publish=False)["service_request_id"]
     auth = {"Authorization": f"Bearer {mod_token}"}
     bodies = [
         client.get(f"{V2}/requests.json").text,
@@ -308,11 +314,11 @@ def test_confirmations_history_and_flags(client: TestClient, mod_token: str, mon
     r = client.post(f"{V2}/requests/{rid}/confirmations.json", data={"kind": "maybe"})
     assert r.status_code == 400
     hist = client.get(f"{V2}/requests/{rid}/history.json").json()
-    assert [e["kind"] for e in hist["events"]] == ["status", "still_there"]
+    assert [e["kind"] for e in hist["events"]] == ["status", "status", "still_there"]
     hist_xml = ET.fromstring(client.get(f"{V2}/requests/{rid}/history.xml").content)
     assert hist_xml.tag == "history"
     assert [e.findtext("kind") for e in hist_xml.findall("events/event")] == [
-        "status", "still_there"]
+        "status", "status", "still_there"]
     # three different clients flag it: the report disappears
     svc = report_service()
     for i in range(3):
@@ -340,7 +346,7 @@ def test_rate_limit_per_client(client: TestClient) -> None:
 def test_moderator_endpoints_refuse_missing_and_forged_credentials(
     client: TestClient, mod_token: str
 ) -> None:
-    rid = _post(client)["service_request_id"]
+    rid = _post(client, publish=False)["service_request_id"]
     mod_id, secret = mod_token.split(".")
     forged = [
         {},
@@ -360,13 +366,13 @@ def test_moderator_endpoints_refuse_missing_and_forged_credentials(
             r = getattr(client, method)(path, headers=headers)
             assert r.status_code == 401, (headers, path)
             assert r.json()["error"] == "AuthenticationError"
-    assert report_service().get(int(rid)).status == "submitted"
+    assert report_service().get(int(rid), public=False).status == "submitted"
 
 
 def test_moderation_actions_and_audit(client: TestClient, mod_token: str) -> None:
     auth = {"Authorization": f"Bearer {mod_token}"}
-    a = _post(client)["service_request_id"]
-    b = _post(client)["service_request_id"]
+    a = _post(client, publish=False)["service_request_id"]
+    b = _post(client, publish=False)["service_request_id"]
     queue = client.get("/moderation/api/queue", headers=auth).json()
     assert [q["service_request_id"] for q in queue] == [a, b]
     r = client.post(f"/moderation/api/reports/{a}/accept", data={"note": "Geprüft"},
@@ -415,3 +421,72 @@ def test_city_is_inferred_from_the_location(client: TestClient) -> None:
     far = _post(client, jurisdiction_id="", lat="48.1372", long="11.5756")["service_request_id"]
     assert svc.get(int(near)).jurisdiction == "hamburg"
     assert svc.get(int(far)).jurisdiction is None
+
+
+PUBLIC_VIEWS = ("requests.json", "requests.xml", "requests.geojson", "requests.csv")
+
+
+def _visible_everywhere(client: TestClient, rid: str) -> list[bool]:
+    """Whether report ``rid`` shows in each public list, export, page and photo.
+
+    The OGC API collection is checked in ``test_ogc_reports.py`` (it needs an imported city).
+    """
+    seen = []
+    for view in PUBLIC_VIEWS:
+        body = client.get(f"{V2}/{view}").text
+        seen.append(f'"{rid}"' in body or f">{rid}<" in body or f"\n{rid}," in body)
+    seen.append(client.get(f"{V2}/requests/{rid}.json").status_code == 200)
+    seen.append(client.get(f"{V2}/requests/{rid}/history.json").status_code == 200)
+    seen.append(client.get(f"{V2}/media/{rid}.jpg").status_code == 200)
+    seen.append(client.get(f"/reports/{rid}").status_code == 200)
+    seen.append(f'href="/reports/{rid}?' in client.get("/reports").text)
+    return seen
+
+
+def test_reports_are_private_until_a_moderator_accepts_them(
+    client: TestClient, mod_token: str
+) -> None:
+    auth = {"Authorization": f"Bearer {mod_token}"}
+    buf = io.BytesIO()
+    Image.new("RGB", (32, 32), (10, 200, 10)).save(buf, format="JPEG")
+    r = client.post(f"{V2}/requests.json",
+                    data={"service_code": "blocked-sidewalk", "lat": "53.5528", "long": "9.993",
+                          "jurisdiction_id": "hamburg", "description": "Gerüst vor Haus 7"},
+                    files={"media": ("foto.jpg", buf.getvalue(), "image/jpeg")})
+    assert r.status_code == 201
+    rid, token = r.json()[0]["service_request_id"], r.json()[0]["token"]
+    assert _visible_everywhere(client, rid) == [False] * 9
+    # the reporter follows it through the token
+    mine = client.get(f"/reports/mine/{token}")
+    assert mine.status_code == 200 and "Gerüst vor Haus 7" in mine.text
+    assert mine.headers["cache-control"] == "no-store"
+    assert client.get(f"{V2}/tokens/{token}.json").json()[0]["service_request_id"] == rid
+    assert client.get("/reports/mine/not-a-token").status_code == 404
+    # a moderator accepts it: now it is everywhere
+    assert client.post(f"/moderation/api/reports/{rid}/accept", headers=auth).status_code == 200
+    assert _visible_everywhere(client, rid) == [True] * 9
+    # a rejected one disappears again
+    other = _post(client, publish=False)["service_request_id"]
+    client.post(f"/moderation/api/reports/{other}/reject", headers=auth)
+    assert not any(_visible_everywhere(client, other)[:4])
+
+
+def test_post_moderated_cities_publish_at_once(client: TestClient) -> None:
+    from stufenlos.api.routes import open311
+
+    svc = report_service()
+    open311._services[svc.store.url] = type(svc)(svc.store, post_moderated={"hamburg"})
+    rid = _post(client, publish=False)["service_request_id"]
+    assert client.get(f"{V2}/requests/{rid}.json").json()[0]["detailed_status"] == "submitted"
+    far = _post(client, publish=False, jurisdiction_id="", lat="48.1372",
+                long="11.5756")["service_request_id"]
+    assert client.get(f"{V2}/requests/{far}.json").status_code == 404
+
+
+def test_contact_details_in_the_text_are_redacted(client: TestClient) -> None:
+    rid = _post(client, description="Bitte zurückrufen: 0151 2345 6789 oder "
+                "anna.muster@example.org. Seit 01.05.2024, Haus 12-14.")["service_request_id"]
+    text = client.get(f"{V2}/requests/{rid}.json").json()[0]["description"]
+    assert "2345" not in text and "anna.muster" not in text
+    assert text.count("[entfernt]") == 2
+    assert "01.05.2024" in text and "12-14" in text

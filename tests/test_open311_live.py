@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 from georeport import GeoReport
 
-from stufenlos.reports import ReportStore
+from stufenlos.reports import ReportService, ReportStore
 
 
 def _free_port() -> int:
@@ -66,7 +66,7 @@ def live_server(request: pytest.FixtureRequest, tmp_path) -> Iterator[tuple[str,
 
 @pytest.mark.slow
 def test_georeport_client_lists_posts_and_reads_back(live_server) -> None:
-    base, _ = live_server
+    base, db_url = live_server
     for fmt in ("json", "xml"):
         client = GeoReport(f"{base}/open311/v2", jurisdiction="hamburg", output_format=fmt)
         services = client.get_service_list()
@@ -88,8 +88,17 @@ def test_georeport_client_lists_posts_and_reads_back(live_server) -> None:
     })
     assert r.status_code == 201, r.text
     rid = r.json()[0]["service_request_id"]
-
     client = GeoReport(f"{base}/open311/v2", jurisdiction="hamburg")
+    # pre-moderated: invisible until a moderator accepts it (through the server's API)
+    assert client.get_service_requests(service_code="broken-elevator") == []
+    store = ReportStore(db_url)
+    try:
+        token = ReportService(store, post_moderated=()).add_moderator("Live")
+    finally:
+        store.close()
+    accepted = httpx.post(f"{base}/moderation/api/reports/{rid}/accept",
+                          headers={"Authorization": f"Bearer {token}"})
+    assert accepted.status_code == 200, accepted.text
     got = client.get_service_request(rid)
     assert got["service_request_id"] == rid
     assert got["status"] == "open"

@@ -37,6 +37,9 @@ def test_moderator_export_expire_audit(tmp_path) -> None:
                                 description="Bordstein 12 cm", email="me@example.org"),
                      client="x")
     r = runner.invoke(app, ["reports", "export", "--format", "csv", "--database-url", url])
+    assert r.exit_code == 0 and len(r.output.splitlines()) == 1  # header only: not yet public
+    svc.accept(rep.id, actor="Kim")
+    r = runner.invoke(app, ["reports", "export", "--format", "csv", "--database-url", url])
     assert r.exit_code == 0
     rows = list(csv.DictReader(io.StringIO(r.output)))
     assert rows[0]["service_request_id"] == str(rep.id)
@@ -51,6 +54,6 @@ def test_moderator_export_expire_audit(tmp_path) -> None:
     assert r.exit_code == 0 and "expired 0 reports" in r.output
     r = runner.invoke(app, ["reports", "audit", "--database-url", url])
     actions = [json.loads(line)["action"] for line in r.output.splitlines()]
-    assert actions == ["submit", "add_moderator"]
+    assert sorted(actions) == ["add_moderator", "status", "submit"]
     r = runner.invoke(app, ["reports", "add-moderator", "Kim", "--database-url", url])
     assert r.exit_code == 2 and "exists" in r.output

@@ -47,7 +47,9 @@ def _sub(**kw) -> Submission:
 
 def test_submit_and_read_back(svc: ReportService) -> None:
     r = svc.submit(_sub(email="someone@example.org"), client="c1")
-    got = svc.get(r.id)
+    with pytest.raises(ReportNotFoundError):
+        svc.get(r.id)  # pre-moderated: not public until accepted
+    got = svc.get(r.id, public=False)
     assert got.status == "submitted"
     assert got.description == "Bauzaun auf dem Gehweg"
     assert (got.lat, got.lon) == (53.5503, 9.9930)
@@ -75,6 +77,9 @@ def test_bbox_status_and_code_filters(svc: ReportService) -> None:
     outside = svc.submit(_sub(lat=48.137, lon=11.575), client="b")
     elevator = svc.submit(_sub(service_code="broken-elevator",
                                attributes={"equipment": "elevator"}), client="c")
+    assert svc.list(ReportQuery()) == []
+    for r in (inside, elevator):
+        svc.accept(r.id, actor="m")
     hamburg = (9.9, 53.5, 10.1, 53.6)
     ids = {r.id for r in svc.list(ReportQuery(bbox=hamburg))}
     assert ids == {inside.id, elevator.id}
@@ -109,6 +114,7 @@ def test_lifecycle_with_notes_and_history(svc: ReportService) -> None:
 def test_rejected_and_hidden_reports_are_not_public(svc: ReportService) -> None:
     r1 = svc.submit(_sub(), client="a")
     r2 = svc.submit(_sub(), client="b")
+    svc.accept(r2.id, actor="mod")
     svc.reject(r1.id, actor="mod")
     svc.hide(r2.id, actor="mod", reason="personal data in the text")
     for rid in (r1.id, r2.id):
@@ -121,6 +127,7 @@ def test_rejected_and_hidden_reports_are_not_public(svc: ReportService) -> None:
 
 def test_auto_hide_after_flags_from_different_clients(svc: ReportService) -> None:
     r = svc.submit(_sub(), client="a")
+    svc.accept(r.id, actor="m")
     assert svc.flag(r.id, reason="spam", client="x") is False
     assert svc.flag(r.id, reason="spam", client="x") is False  # same client counts once
     assert svc.flag(r.id, reason="offensive", client="y") is False
@@ -130,6 +137,7 @@ def test_auto_hide_after_flags_from_different_clients(svc: ReportService) -> Non
     actions = [(a.actor, a.action) for a in svc.audit_log(report_id=r.id)]
     assert ("system", "auto_hide") in actions
     assert {e["report"].id for e in svc.queue()} == {r.id}
+    svc.unhide(r.id, actor="m")
     with pytest.raises(ReportInputError, match="reason"):
         svc.flag(r.id, reason="because", client="w")
 
@@ -155,6 +163,8 @@ def test_confirmations_count_once_per_client_and_move_on_merge(svc: ReportServic
 
 def test_edit_replaces_text_and_says_so(svc: ReportService) -> None:
     r = svc.submit(_sub(description="Zaun. Ruft mich an: 0170 1234567"), client="a")
+    assert svc.get(r.id, public=False).description == "Zaun. Ruft mich an: [entfernt]"
+    svc.accept(r.id, actor="m")
     svc.edit(r.id, actor="m", description="Zaun.")
     got = svc.get(r.id)
     assert got.description == "Zaun."

@@ -86,6 +86,9 @@ class CityConfig(BaseModel):
     country: str | None = None
     timezone: str = "UTC"
     center: tuple[float, float] | None = Field(default=None, description="lat, lon")
+    #: ``pre``: a report is public only after a moderator accepted it (the default);
+    #: ``post``: reports are public at once and moderators remove what breaks the rules
+    moderation: Literal["pre", "post"] = "pre"
     inputs: list[InputSpec] = Field(default_factory=list)
     sources: list[SourceSpec] = Field(default_factory=list)
     #: folder the config was read from; input paths are relative to it

@@ -83,9 +83,10 @@ def test_report_by_keyboard_from_the_street_list(
     page.keyboard.type("Bauzaun über den ganzen Gehweg")
     page.get_by_role("button", name="Meldung absenden").focus()
     page.keyboard.press("Enter")
-    page.wait_for_url("**/reports/*?created=1")
+    page.wait_for_url("**/reports/mine/*?created=1")
     main = page.inner_text("main")
     assert "Danke" in main and "Eingegangen, wird geprüft" in main
+    assert "Speichern Sie den Link" in main
     assert "Bauzaun über den ganzen Gehweg" in main
     axe_check(page)
 
@@ -102,7 +103,7 @@ def test_report_from_the_map(page: Any, reports_server: dict[str, str]) -> None:
     assert 53.54 < lat < 53.56 and 9.98 < lon < 10.01
     page.get_by_label("Beschädigter Belag").check()
     page.get_by_role("button", name="Meldung absenden").click()
-    page.wait_for_url("**/reports/*?created=1")
+    page.wait_for_url("**/reports/mine/*?created=1")
     assert f"{lat:.6f}"[:7] in page.inner_text("main")
 
 
@@ -111,6 +112,8 @@ def test_moderator_logs_in_and_accepts(page: Any, reports_server: dict[str, str]
     waiting = svc.submit(Submission(service_code="other", lat=53.553, lon=9.993,
                                     description="Moderation im Browser"), client="b")
     svc.store.close()
+    # not public before a moderator accepts it
+    assert page.goto(f"{reports_server['base']}/reports/{waiting.id}").status == 404
     page.goto(f"{reports_server['base']}/moderation")
     page.get_by_label("Zugangsschlüssel").fill("1.forged")
     page.get_by_role("button", name="Anmelden").click()

@@ -34,6 +34,7 @@ __all__ = [
     "clean_photo",
     "clean_text",
     "client_hash",
+    "redact_contacts",
 ]
 
 #: the GeoReport v2 limit for ``description``
@@ -77,6 +78,38 @@ def clean_text(value: str | None, *, field: str, max_chars: int, multiline: bool
     if not multiline:
         text = " ".join(text.split())
     return text.strip()
+
+
+# E-mail addresses and phone numbers in free text. A phone number is a run of at
+# least seven digits, optionally with a leading + or 0 and separators (space,
+# /, -, ., parentheses) — German (0151 2345 6789, 040/123456) and international
+# (+49 40 123456) forms. Dates (2024-05-01, 01.05.2024) and house-number ranges
+# have fewer than seven digits in a run between separators of that kind, or
+# separators in date positions, and are left alone.
+_TEXT_EMAIL = re.compile(r"[\w.+-]{1,64}@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}")
+_PHONE = re.compile(r"(?<![\w+])(?:\+|00|0)\d[\d ()/.-]{5,}\d(?![\w])")
+_DATE = re.compile(r"^\d{1,4}[./-]\d{1,2}[./-]\d{1,4}$")
+REDACTED = "[entfernt]"
+
+
+def redact_contacts(text: str) -> str:
+    """``text`` with e-mail addresses and phone numbers replaced by ``[entfernt]``.
+
+    Reports are published; a reporter who writes their number or address into
+    the description would publish it by mistake. The contact a reporter wants
+    to leave belongs in the separate e-mail field, which is never published.
+    """
+    if not text:
+        return text
+    text = _TEXT_EMAIL.sub(REDACTED, text)
+
+    def phone(match: re.Match[str]) -> str:
+        found = match.group(0)
+        if _DATE.match(found) or sum(ch.isdigit() for ch in found) < 7:
+            return found
+        return REDACTED
+
+    return _PHONE.sub(phone, text)
 
 
 def clean_email(value: str | None) -> str | None:
@@ -137,9 +170,11 @@ def clean_photo(data: bytes, *, field: str = "media") -> CleanPhoto:
     img.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
     if img.mode != "RGB":
         img = img.convert("RGB")
+    # Pillow carries a JPEG's COM comment (and other ``info`` entries) into the
+    # next save by default; start from a clean dictionary so pixels alone remain.
+    img.info = {}
     out = io.BytesIO()
-    # A fresh save without exif=/icc_profile= arguments writes pixels only.
-    img.save(out, format="JPEG", quality=85, optimize=True)
+    img.save(out, format="JPEG", quality=85, optimize=True, comment=b"")
     return CleanPhoto(out.getvalue(), "image/jpeg", img.width, img.height)
 
 

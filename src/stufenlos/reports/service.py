@@ -12,7 +12,7 @@ import logging
 import math
 import os
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,8 +50,14 @@ from stufenlos.reports.privacy import (
     CleanPhoto,
     clean_email,
     clean_text,
+    redact_contacts,
 )
-from stufenlos.reports.store import OPEN_STATUSES, PUBLIC_STATUSES, ReportQuery, ReportStore
+from stufenlos.reports.store import (
+    OPEN_STATUSES,
+    PUBLISHED_STATUSES,
+    ReportQuery,
+    ReportStore,
+)
 
 __all__ = [
     "FLAG_REASONS",
@@ -149,6 +155,12 @@ class ReportService:
         submissions and for confirmations/flags.
     edge_finder
         ``(city, lat, lon) -> edge indices`` used for the routing effect.
+    post_moderated
+        Cities whose new reports are public before a moderator has looked at
+        them (``moderation = "post"`` in their ``city.toml``); default: read
+        from the configured cities. Every other city is pre-moderated: a report
+        is public only once accepted, and until then only its reporter sees it,
+        through its token.
     """
 
     def __init__(
@@ -159,8 +171,15 @@ class ReportService:
         submit_rate: str | None = None,
         public_rate: str | None = None,
         edge_finder: routing_effect.EdgeFinder | None = None,
+        post_moderated: Collection[str] | None = None,
     ) -> None:
         self.store = store
+        if post_moderated is None:
+            from stufenlos.config import discover_cities
+
+            post_moderated = [name for name, cfg in discover_cities().items()
+                              if cfg.moderation == "post"]
+        self.post_moderated = frozenset(post_moderated)
         self.auto_hide_flags = auto_hide_flags
         self._limiter = MovingWindowRateLimiter(MemoryStorage())
         self._submit_rate = parse_rate(
@@ -189,9 +208,9 @@ class ReportService:
         """Validate, sanitise and store a new report (status ``submitted``)."""
         service = get_service(sub.service_code)
         lat, lon = self._check_location(sub)
-        description = clean_text(
+        description = redact_contacts(clean_text(
             sub.description, field="description", max_chars=MAX_DESCRIPTION_CHARS
-        )
+        ))
         address = clean_text(
             sub.address_string, field="address_string", max_chars=MAX_ADDRESS_CHARS,
             multiline=False,
@@ -305,10 +324,10 @@ class ReportService:
                     raise ReportInputError(msg, field=field_name)
                 out[attr.code] = values if attr.datatype == "multivaluelist" else values[0]
             else:
-                out[attr.code] = clean_text(
+                out[attr.code] = redact_contacts(clean_text(
                     str(values[0]), field=field_name, max_chars=MAX_ATTRIBUTE_CHARS,
                     multiline=attr.datatype == "text",
-                )
+                ))
         return out, expires_at
 
     # -- reading -------------------------------------------------------------------------
@@ -323,25 +342,32 @@ class ReportService:
             _ = report.events, report.photo  # load while the session is open
             return report
 
-    @staticmethod
-    def is_public(report: Report) -> bool:
-        """Whether anyone may see ``report``."""
-        return not report.hidden and report.status in PUBLIC_STATUSES
+    def is_public(self, report: Report) -> bool:
+        """Whether anyone may see ``report``: published and not hidden.
+
+        A ``submitted`` report is public only in a post-moderated city.
+        """
+        if report.hidden:
+            return False
+        return report.status in PUBLISHED_STATUSES or (
+            report.status == "submitted" and report.jurisdiction in self.post_moderated)
 
     def by_token(self, token: str) -> Report:
-        """The report created with ``token``."""
+        """The report created with ``token``, whatever its status (its reporter's view)."""
         with self.store.session() as s:
             report = s.scalar(select(Report).where(Report.token == token))
-            if report is None or not self.is_public(report):
-                msg = f"no report for token {token!r}"
+            if report is None:
+                msg = "no report for this token"
                 raise ReportNotFoundError(msg)
+            _ = report.events, report.photo  # load while the session is open
             return report
 
     def list(self, query: ReportQuery) -> list[Report]:
         """Reports matching ``query``, newest first."""
         self.expire_due()
         with self.store.session() as s:
-            reports = list(s.scalars(self.store.select_reports(query)))
+            reports = list(s.scalars(self.store.select_reports(
+                query, post_moderated=self.post_moderated)))
             for r in reports:
                 _ = r.photo
             return reports

@@ -11,24 +11,34 @@ import datetime as dt
 import logging
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 
-from sqlalchemy import Engine, Select, and_, func, select, text
+from sqlalchemy import Engine, Select, and_, func, or_, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from stufenlos.db import database_url, make_engine, make_sessionmaker, upgrade
 from stufenlos.reports.models import Report
 
-__all__ = ["OPEN_STATUSES", "PUBLIC_STATUSES", "ReportQuery", "ReportStore"]
+__all__ = [
+    "OPEN_STATUSES",
+    "PUBLIC_STATUSES",
+    "PUBLISHED_STATUSES",
+    "ReportQuery",
+    "ReportStore",
+]
 
 logger = logging.getLogger(__name__)
 
 #: internal statuses that Open311 calls ``open``; every other one is ``closed``
 OPEN_STATUSES = ("submitted", "open", "acknowledged", "in_progress")
-#: statuses anyone may see (``rejected`` reports and hidden ones are not public)
-PUBLIC_STATUSES = (*OPEN_STATUSES, "fixed", "not_fixable", "duplicate", "expired")
+#: statuses a report can have once a moderator has published it
+PUBLISHED_STATUSES = ("open", "acknowledged", "in_progress",
+                      "fixed", "not_fixable", "duplicate", "expired")  # fmt: skip
+#: statuses anyone may see in a post-moderated city (``submitted`` reports are public
+#: only there; ``rejected`` reports and hidden ones never are)
+PUBLIC_STATUSES = ("submitted", *PUBLISHED_STATUSES)
 
 _migrated: set[str] = set()
 _migrate_lock = threading.Lock()
@@ -120,13 +130,23 @@ class ReportStore:
         """Release the connection pool."""
         self.engine.dispose()
 
-    def select_reports(self, q: ReportQuery) -> Select[tuple[Report]]:
-        """The SELECT for ``q``, newest first."""
+    def select_reports(
+        self, q: ReportQuery, *, post_moderated: Collection[str] = ()
+    ) -> Select[tuple[Report]]:
+        """The SELECT for ``q``, newest first.
+
+        Unless ``q.include_hidden``, only published reports are selected, and the
+        ``submitted`` ones of the cities in ``post_moderated``.
+        """
         stmt = select(Report)
         conds = []
         if not q.include_hidden:
             conds.append(Report.hidden.is_(False))
-            conds.append(Report.status.in_(PUBLIC_STATUSES))
+            visible = Report.status.in_(PUBLISHED_STATUSES)
+            if post_moderated:
+                visible = or_(visible, and_(Report.status == "submitted",
+                                            Report.jurisdiction.in_(sorted(post_moderated))))
+            conds.append(visible)
         if q.ids is not None:
             conds.append(Report.id.in_(q.ids))
         else:
@@ -139,7 +159,7 @@ class ReportStore:
                 if "open" in q.open311_statuses:
                     wanted += OPEN_STATUSES
                 if "closed" in q.open311_statuses:
-                    wanted += [s for s in PUBLIC_STATUSES if s not in OPEN_STATUSES]
+                    wanted += [s for s in PUBLISHED_STATUSES if s not in OPEN_STATUSES]
                     wanted.append("rejected")
                 conds.append(Report.status.in_(wanted))
             if q.start is not None:

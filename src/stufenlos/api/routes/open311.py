@@ -488,9 +488,12 @@ async def create_request(request: Request, fmt: Fmt) -> Response:
         report = await run_in_threadpool(svc.submit, submission, client=client)
     except StufenlosError as exc:
         return error_response(fmt, exc)
+    # The token is the reporter's key to a report that is not public yet
+    # (GeoReport v2: `tokens/{token}`; our page `/reports/mine/{token}`).
     data = [
         {
             "service_request_id": str(report.id),
+            "token": report.token,
             "service_notice": report.status_notes,
             "account_id": None,
         }

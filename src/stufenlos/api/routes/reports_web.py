@@ -266,23 +266,43 @@ async def new_report_submit(request: Request) -> Response:
                           status_code=exc.http_status)
     lang = request.query_params.get("lang", "")
     suffix = f"&lang={lang}" if lang else ""
-    return RedirectResponse(f"/reports/{report.id}?created=1{suffix}", status_code=303)
+    return RedirectResponse(f"/reports/mine/{report.token}?created=1{suffix}", status_code=303)
+
+
+def _detail_page(request: Request, report: Any) -> Response:
+    svc = report_service()
+    return render(request, "reports/detail.html", {
+        **_ctx(request), "report": report, "record": request_record(report, request),
+        "public": svc.is_public(report),
+        "counts": svc.confirmations(report.id), "flag_reasons": FLAG_REASONS,
+        "created": request.query_params.get("created") == "1",
+        "notice": request.query_params.get("notice")})
+
+
+@router.get("/reports/mine/{token}")
+def own_report_page(request: Request, token: str) -> Response:
+    """A report seen by its reporter through the token: also before moderation."""
+    try:
+        report = report_service().by_token(token[:100])
+    except StufenlosError as exc:
+        return render(request, "reports/missing.html", {**_ctx(request), "detail": str(exc)},
+                      status_code=exc.http_status)
+    response = _detail_page(request, report)
+    # the token is the reporter's key: keep it out of caches and other sites' referrers
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 @router.get("/reports/{report_id}")
 def report_page(request: Request, report_id: int) -> Response:
-    """One report: status, public notes, history, confirmations, photo."""
-    svc = report_service()
+    """One public report: status, public notes, history, confirmations, photo."""
     try:
-        report = svc.get(report_id)
+        report = report_service().get(report_id)
     except StufenlosError as exc:
         return render(request, "reports/missing.html", {**_ctx(request), "detail": str(exc)},
                       status_code=exc.http_status)
-    return render(request, "reports/detail.html", {
-        **_ctx(request), "report": report, "record": request_record(report, request),
-        "counts": svc.confirmations(report_id), "flag_reasons": FLAG_REASONS,
-        "created": request.query_params.get("created") == "1",
-        "notice": request.query_params.get("notice")})
+    return _detail_page(request, report)
 
 
 @router.post("/reports/{report_id}/confirm")
