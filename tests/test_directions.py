@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from stufenlos._graph_testing import synthetic_grid
 from stufenlos.directions import barriers_on, instructions
 from stufenlos.routing import Router
+from tests._graph_testing import synthetic_grid
 
 
 def latlon(net, i: int) -> tuple[float, float]:

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from stufenlos.city import load_city
 from stufenlos.cli import app
-from stufenlos.testing import assert_network_equal
+from tests._network_testing import assert_network_equal
 from tests.conftest import CITIES
 
 runner = CliRunner()

@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from stufenlos._graph_testing import synthetic_grid
 from stufenlos.errors import InputFileError
 from stufenlos.overrides import OverrideError, Overrides, resolve
 from stufenlos.routing import Router
+from tests._graph_testing import synthetic_grid
 
 
 def latlon(net, i: int) -> tuple[float, float]:

@@ -7,7 +7,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stufenlos._graph_testing import synthetic_grid
 from stufenlos.profiles import (
     LIMIT_BITS,
     PRESETS,
@@ -17,6 +16,7 @@ from stufenlos.profiles import (
     ProfileError,
     get_profile,
 )
+from tests._graph_testing import synthetic_grid
 
 
 def one_arc(**attrs: object):

@@ -9,7 +9,7 @@ import json
 import typer
 from typer.testing import CliRunner
 
-from stufenlos.cli_reports import register
+from stufenlos.cli.reports import register
 from stufenlos.reports import ReportService, ReportStore, Submission
 
 

@@ -8,10 +8,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from stufenlos._graph import SCALE
-from stufenlos._graph_testing import synthetic_grid
 from stufenlos.network import Network
 from stufenlos.profiles import get_profile
 from stufenlos.routing import Router, RoutingError, parse_latlon
+from tests._graph_testing import synthetic_grid
 
 NX = 5
 

@@ -9,8 +9,8 @@ from typing import Annotated
 
 import typer
 
-from stufenlos._cli_common import DbOpt
-from stufenlos._cli_common import fail as _fail
+from stufenlos.cli._common import DbOpt
+from stufenlos.cli._common import fail as _fail
 from stufenlos.errors import StufenlosError
 
 __all__ = ["register"]

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from stufenlos._cli_common import fail as _fail
+from stufenlos.cli._common import fail as _fail
 from stufenlos.errors import StufenlosError
 
 __all__ = ["register"]

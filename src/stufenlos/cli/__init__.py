@@ -11,8 +11,8 @@ from typing import Annotated
 
 import typer
 
-from stufenlos._cli_common import fail
 from stufenlos._version import __version__
+from stufenlos.cli._common import fail
 from stufenlos.errors import StufenlosError
 
 app = typer.Typer(
@@ -27,12 +27,12 @@ app.add_typer(city_app, name="city")
 
 #: modules that add their commands with a ``register(app)`` function
 COMMAND_MODULES: tuple[str, ...] = (
-    "stufenlos.cli_routing",
-    "stufenlos.cli_plan",
-    "stufenlos.cli_serve",
-    "stufenlos.cli_reports",
-    "stufenlos.cli_transit",
-    "stufenlos.cli_analysis",
+    "stufenlos.cli.routing",
+    "stufenlos.cli.plan",
+    "stufenlos.cli.serve",
+    "stufenlos.cli.reports",
+    "stufenlos.cli.transit",
+    "stufenlos.cli.analysis",
 )
 
 
@@ -227,7 +227,3 @@ def city_add(
 
 for _module in COMMAND_MODULES:
     importlib.import_module(_module).register(app)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    app()
