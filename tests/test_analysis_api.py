@@ -42,9 +42,10 @@ def test_bad_requests_answer_4xx_json(client: TestClient) -> None:
     r = client.get("/api/analysis/atlantis")
     assert r.status_code == 404 and "atlantis" in r.json()["detail"]
     r = client.get("/api/analysis/helsinki", params={"profiles": "skateboard"})
-    assert r.status_code == 400 and "skateboard" in r.json()["detail"]
+    assert r.status_code == 422 and "skateboard" in r.json()["detail"]
+    assert r.json()["errors"][0]["field"] == "query.profiles"
     r = client.get("/api/analysis/helsinki", params={"budgets": "ten"})
-    assert r.status_code == 400
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "query.budgets"
     r = client.post("/api/analysis/hamburg/scenario",
                     json={"scenario": {"changes": [{"action": "lower_kerb"}]}})
     assert r.status_code == 400 and "changes.0.lower_kerb.node" in r.json()["detail"]

@@ -216,10 +216,22 @@ class AccessResult:
 
     def area_table(self) -> pd.DataFrame:
         """One row per area; see :meth:`_area_table` (computed once, then copied)."""
+        return self._table_view().copy()
+
+    def _table_view(self) -> pd.DataFrame:
+        """The computed area table itself (not a copy): read it, never change it."""
         cached = self.__dict__.get("_table")
         if cached is None:
             cached = self.__dict__["_table"] = self._area_table()
-        return cached.copy()
+        return cached
+
+    def _rows_table(self, covered_only: bool) -> pd.DataFrame:
+        tab = self._table_view()
+        return tab[tab["covered_population"] > 0] if covered_only else tab
+
+    def area_count(self, *, covered_only: bool = False) -> int:
+        """How many rows :meth:`area_rows` has without ``offset`` and ``limit``."""
+        return len(self._rows_table(covered_only))
 
     def _area_table(self) -> pd.DataFrame:
         """One row per area (flat columns ``profile.category.measure``).
@@ -286,12 +298,13 @@ class AccessResult:
         tab = pd.DataFrame(cols)
         return tab
 
-    def area_rows(self, *, covered_only: bool = False) -> list[dict[str, Any]]:
+    def area_rows(self, *, covered_only: bool = False, offset: int = 0,
+                  limit: int | None = None) -> list[dict[str, Any]]:
         """The area table as nested JSON-friendly rows: one per area, with per
-        profile the measures by category and the people by group."""
-        tab = self.area_table()
-        if covered_only:
-            tab = tab[tab["covered_population"] > 0]
+        profile the measures by category and the people by group; ``offset`` and
+        ``limit`` pick a page of the rows (in area order)."""
+        tab = self._rows_table(covered_only)
+        tab = tab.iloc[offset:None if limit is None else offset + limit]
         groups = self.groups()
         rows = []
         for rec in tab.to_dict("records"):
@@ -317,7 +330,7 @@ class AccessResult:
 
     def totals(self) -> dict[str, Any]:
         """City-wide people with access by profile, category, budget and group."""
-        tab = self.area_table()
+        tab = self._table_view()
         groups = self.groups()
         out: dict[str, Any] = {"covered": {g: _num(tab[f"covered_{g}"].sum()) for g in groups}}
         for p in self.profiles:

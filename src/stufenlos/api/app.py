@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from stufenlos._version import __version__
 from stufenlos.api.errors import install_error_handlers
+from stufenlos.api.heavy import heavy_pool
 from stufenlos.api.middleware import install_middleware
 from stufenlos.api.routes import ROUTER_MODULES
 
@@ -23,6 +24,7 @@ def create_app() -> FastAPI:
         docs_url=None,  # served offline by routes/docs.py
         redoc_url=None,
     )
+    heavy_pool()  # a malformed STUFENLOS_ANALYSIS_WORKERS stops the start, not a request
     install_error_handlers(app)
     install_middleware(app)
     for name in ROUTER_MODULES:

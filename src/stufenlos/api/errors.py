@@ -22,7 +22,8 @@ ERROR_RESPONSES: dict[int | str, dict[str, str]] = {
     413: {"description": "Request body too large"},
     415: {"description": "Unsupported media type"},
     422: {"description": "Validation error naming the field"},
-    429: {"description": "Too many requests from this client; retry later"},
+    429: {"description": "Too many requests from this client, or the server is busy with "
+                          "heavy work; retry after the Retry-After header's seconds"},
 }
 
 
@@ -31,9 +32,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StufenlosError)
     async def _domain_error(_request: Request, exc: StufenlosError) -> JSONResponse:
+        retry = getattr(exc, "retry_after_s", None)
         return JSONResponse(
             status_code=exc.http_status,
             content={"error": type(exc).__name__, "detail": str(exc)},
+            headers={"Retry-After": str(retry)} if retry is not None else None,
         )
 
     @app.exception_handler(RequestValidationError)
