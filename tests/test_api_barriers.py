@@ -77,7 +77,7 @@ def test_elevator_status_follows_live_closures(client: TestClient, imported_city
     page = client.get("/api/cities/herrenberg/elevators").json()
     assert page["total"] >= 1
     target = page["items"][0]
-    ov = city.overrides.close("barrier", target["id"], reason="out of service")
+    ov = city.closures.close("barrier", target["id"], reason="out of service")
     try:
         closed = client.get("/api/cities/herrenberg/elevators",
                             params={"status": "closed"}).json()
@@ -85,7 +85,7 @@ def test_elevator_status_follows_live_closures(client: TestClient, imported_city
         feat = client.get(f"/ogc/collections/herrenberg-elevators/items/{target['id']}").json()
         assert feat["properties"]["status"] == "closed"
     finally:
-        city.overrides.reopen(ov.id)
+        city.closures.reopen(ov.id)
     assert client.get("/api/cities/herrenberg/elevators",
                       params={"status": "closed"}).json()["total"] == 0
 
@@ -93,7 +93,7 @@ def test_elevator_status_follows_live_closures(client: TestClient, imported_city
 def test_a_closure_that_closes_nothing_does_not_break_the_city(client: TestClient,
                                                                city) -> None:
     unlinked = client.get("/api/cities/hamburg/elevators").json()["items"][0]
-    ov = city.overrides.close("barrier", unlinked["id"], reason="out of service")
+    ov = city.closures.close("barrier", unlinked["id"], reason="out of service")
     try:
         page = client.get("/api/cities/hamburg/elevators")
         assert page.status_code == 200
@@ -103,7 +103,7 @@ def test_a_closure_that_closes_nothing_does_not_break_the_city(client: TestClien
         assert route.status_code == 200
         assert route.json()["properties"]["status"] != "no_route"
     finally:
-        city.overrides.reopen(ov.id)
+        city.closures.reopen(ov.id)
 
 
 def test_ogc_landing_conformance_and_collections(client: TestClient) -> None:

@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from stufenlos.closures import ClosureStore
 from stufenlos.profiles import PRESETS
 from tests._api_client import make_client
 
@@ -283,7 +284,9 @@ def test_route_segments_check_against_osm_and_closures_are_named(client, importe
     # an accepted report closes one edge of that route: the new answer names it
     city = imported_city("hamburg")
     middle = segs[len(segs) // 2]["arc"]
-    item = city.overrides.close("arc", middle, reason="report:42 blocked sidewalk")
+    store = ClosureStore("hamburg")  # the server's database (DATABASE_URL of the client)
+    item = store.close("arc", middle, reason="blocked sidewalk", source="report",
+                       report_id=42, network=city.network)
     try:
         after = flat(client.post("/api/cities/hamburg/route", json=body).json())
         assert middle not in {s["arc"] for s in after["segments"]}
@@ -291,4 +294,4 @@ def test_route_segments_check_against_osm_and_closures_are_named(client, importe
         assert named and named[0]["url"] == "/reports/42"
         assert named[0]["reason"] == "blocked sidewalk"
     finally:
-        city.overrides.reopen(item.id)
+        store.reopen(item.id)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from stufenlos.closures import ClosureStore
 from stufenlos.config import load_city_config
 from stufenlos.equipment import (
     EquipmentRegistry,
@@ -17,11 +18,10 @@ from stufenlos.equipment import (
     StatusFeedError,
     StatusFeedSource,
     StatusPoller,
-    apply_to_overrides,
+    apply_to_closures,
     closed_stops,
     parse_state,
 )
-from stufenlos.overrides import Overrides
 from stufenlos.stops import read_osm_stop_features, stop_access_for_city
 from stufenlos.transit import Timetable, plan_journey
 
@@ -245,19 +245,22 @@ def test_closing_an_elevator_through_a_feed_changes_the_next_journey(server, hei
     assert not {"de:08221:1457:2:Ri N", "de:08221:1457:2:Ri S"} & set(after.stop_ids)
 
 
-def test_outage_reaches_the_walking_router_through_overrides(heidelberg, tmp_path):
+def test_outage_reaches_the_walking_router_through_closures(heidelberg, tmp_path):
     _, _, reg = heidelberg
     reg = EquipmentRegistry(reg.equipment)
-    ov = Overrides(tmp_path / "overrides.json")
+    db = f"sqlite:///{tmp_path / 'app.sqlite'}"
+    ov = ClosureStore("heidelberg", db)
     reg.set_status(LIFT, "INACTIVE", reason="defekt")
-    assert apply_to_overrides(reg, ov) == (1, 0)
-    assert apply_to_overrides(reg, ov) == (0, 0)  # idempotent
+    assert apply_to_closures(reg, ov) == (1, 0)
+    assert apply_to_closures(reg, ov) == (0, 0)  # idempotent
+    # a second process polling the same feed stores nothing twice
+    assert apply_to_closures(reg, ClosureStore("heidelberg", db)) == (0, 0)
     [o] = ov.active()
-    assert (o.kind, o.ref) == ("elevator", LIFT[1:])
+    assert (o.kind, o.ref, o.source) == ("elevator", LIFT[1:], "equipment")
     assert o.reason.startswith("equipment status:")
     ov.close("way", "123", reason="construction")  # someone else's closure stays
     reg.set_status(LIFT, "ACTIVE")
-    assert apply_to_overrides(reg, ov) == (0, 1)
+    assert apply_to_closures(reg, ov) == (0, 1)
     assert [x.ref for x in ov.active()] == ["123"]
 
 

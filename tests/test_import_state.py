@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import zipfile
 
@@ -15,13 +16,15 @@ from stufenlos.config import find_city
 from tests.conftest import CITIES
 
 
-def arc_key(net, arc):
-    e = net.edges
-    return (
-        int(e["osm_way_id"].iat[arc]),
-        tuple(np.round(net.node_lonlat[e["u"].iat[arc]], 7)),
-        tuple(np.round(net.node_lonlat[e["v"].iat[arc]], 7)),
-    )
+def raw_osm_segments(path):
+    """(way id, {node a, node b}) of every consecutive node pair in the raw OSM file."""
+    import osmium
+
+    pairs = set()
+    for w in osmium.FileProcessor(str(path), osmium.osm.WAY):
+        refs = [n.ref for n in w.nodes]
+        pairs.update((w.id, frozenset(p)) for p in itertools.pairwise(refs))
+    return pairs
 
 
 def test_closures_survive_a_reimport_on_the_same_ground(tmp_path):
@@ -32,11 +35,15 @@ def test_closures_survive_a_reimport_on_the_same_ground(tmp_path):
     steps = np.flatnonzero(net.edges["steps"].to_numpy())
     arc = int(steps[len(steps) // 2])
     way = int(net.edges["osm_way_id"].iat[int(steps[0])])
-    city.overrides.close("arc", arc, reason="report:7 blocked sidewalk")
-    city.overrides.close("way", way, reason="construction")
-    key = arc_key(net, arc)
-    assert overrides_path("herrenberg", tmp_path).exists()
-    assert not (tmp_path / "herrenberg" / "overrides.json").exists()
+    seg = city.closures.close("arc", arc, reason="blocked sidewalk", source="operator",
+                              network=net)
+    city.closures.close("way", way, reason="construction")
+    ground = {(int(net.u[a]), int(net.v[a])) for a in city.closures.resolve(net, seg)}
+    ground_ll = {tuple(map(tuple, np.round(net.node_lonlat[list(p)], 7))) for p in ground}
+    # the closure names its ground by raw OSM ids: check them against the OSM file itself
+    osm = raw_osm_segments(cfg.input_paths("osm")[0])
+    assert (seg.osm_way_id, frozenset((seg.node_u, seg.node_v))) in osm
+    assert not (tmp_path / "state" / "herrenberg" / "overrides.json").exists()
 
     # renumber every arc: import again with another city's extract read first
     helsinki = find_city("helsinki")
@@ -45,29 +52,65 @@ def test_closures_survive_a_reimport_on_the_same_ground(tmp_path):
     )
     renumbered = cfg.model_copy(update={"inputs": [first, *cfg.inputs]})
     summary = import_city(renumbered, base=tmp_path)
-    assert summary.closures_carried == 1 and summary.closures_dropped == []
+    assert summary.closures_matched == 2 and summary.closures_unmatched == []
     again = load_city("herrenberg", base=tmp_path)
-    items = {o.kind: o for o in again.overrides.active()}
-    assert set(items) == {"arc", "way"}
-    assert int(items["arc"].ref) != arc
-    assert arc_key(again.network, int(items["arc"].ref)) == key
-    assert items["arc"].reason == "report:7 blocked sidewalk"
+    items = {o.kind: o for o in again.closures.active()}
+    assert set(items) == {"segment", "way"}
+    new_arcs = again.closures.resolve(again.network, items["segment"])
+    assert arc not in new_arcs.tolist() or len(again.network.edges) != len(net.edges)
+    new_ll = {tuple(map(tuple, np.round(again.network.node_lonlat[[int(again.network.u[a]),
+                                                                  int(again.network.v[a])]], 7)))
+              for a in new_arcs}
+    assert new_ll == ground_ll  # the same ground, whatever its arc numbers now
+    assert items["segment"].reason == "blocked sidewalk"
     assert items["way"].ref == str(way)
-    closed = again.overrides.closed_arcs(again.network)
-    assert int(items["arc"].ref) in closed
+    closed = again.closures.closed_arcs(again.network)
+    assert set(new_arcs.tolist()) <= set(closed.tolist())
+    # and the CLI lists both with their ids
+    out = CliRunner().invoke(app, ["closures", "herrenberg", "--data-dir", str(tmp_path)])
+    assert out.exit_code == 0, out.output
+    assert f"segment of way {seg.osm_way_id}" in out.output and f"way {way}" in out.output
 
 
-def test_closure_of_a_vanished_way_is_dropped_and_reported(tmp_path):
+def test_closure_of_a_vanished_way_is_reported_at_import(tmp_path):
     import_city(find_city("herrenberg"), base=tmp_path)
     city = load_city("herrenberg", base=tmp_path)
     arc = int(np.flatnonzero(city.network.edges["steps"].to_numpy())[0])
-    city.overrides.close("arc", arc, reason="report:9")
+    city.closures.close("arc", arc, reason="fence", network=city.network)
     # the same city name, now built from Helsinki's data: that arc's way is gone
     other = find_city("helsinki").model_copy(update={"name": "herrenberg"})
     summary = import_city(other, base=tmp_path)
-    assert summary.closures_carried == 0 and len(summary.closures_dropped) == 1
-    body = json.loads(overrides_path("herrenberg", tmp_path).read_text())
-    assert body["overrides"] == []
+    assert summary.closures_matched == 0 and len(summary.closures_unmatched) == 1
+    again = load_city("herrenberg", base=tmp_path)
+    assert again.closures.closed_arcs(again.network).size == 0  # routing goes on
+
+
+def test_an_old_overrides_file_is_migrated_with_the_network_it_was_made_for(tmp_path):
+    import_city(find_city("herrenberg"), base=tmp_path)
+    city = load_city("herrenberg", base=tmp_path)
+    net = city.network
+    arc = int(np.flatnonzero(net.edges["steps"].to_numpy())[0])
+    ends = {tuple(np.round(net.node_lonlat[net.u[arc]], 7)),
+            tuple(np.round(net.node_lonlat[net.v[arc]], 7))}
+    legacy = overrides_path("herrenberg", tmp_path)
+    legacy.parent.mkdir(parents=True)
+    legacy.write_text(json.dumps({"overrides": [
+        {"id": "x1", "kind": "arc", "ref": str(arc), "until": None,
+         "reason": "report:4 Blocked sidewalk", "created": "2026-11-01T10:00:00+00:00"}]}))
+    # a re-import that renumbers arcs: the file is read against the old network first
+    helsinki = find_city("helsinki")
+    first = helsinki.inputs_of("osm")[0].model_copy(
+        update={"path": str(helsinki.input_paths("osm")[0])})
+    cfg = find_city("herrenberg")
+    import_city(cfg.model_copy(update={"inputs": [first, *cfg.inputs]}), base=tmp_path)
+    assert not legacy.exists()
+    again = load_city("herrenberg", base=tmp_path)
+    (item,) = again.closures.active()
+    assert item.report_id == 4 and item.source == "report"
+    got = again.closures.resolve(again.network, item)
+    got_ends = {tuple(np.round(again.network.node_lonlat[n], 7))
+                for a in got for n in (again.network.u[a], again.network.v[a])}
+    assert got_ends == ends
 
 
 def test_broken_timetable_fails_the_import_and_keeps_the_old_city(tmp_path, monkeypatch):

@@ -34,7 +34,7 @@ def test_matrix_with_more_origins_than_destinations_matches_routes(imported_city
     route = router.route_nodes(int(src[0]), int(dst[0]), profile="wheelchair", **limits)
     arc = int(route.arcs[len(route.arcs) // 2])
     before = float(route.cost_s)
-    item = city.overrides.close("arc", arc, reason="test")
+    item = city.closures.close("arc", arc, reason="test", network=city.network)
     try:
         check()
         after = router.matrix(src[:1], dst[:1], profile="wheelchair", **limits).cost_s[0, 0]
@@ -43,4 +43,4 @@ def test_matrix_with_more_origins_than_destinations_matches_routes(imported_city
         assert again == pytest.approx(after)
         assert after >= before
     finally:
-        city.overrides.reopen(item.id)
+        city.closures.reopen(item.id)

@@ -9,12 +9,8 @@ from fastapi.testclient import TestClient
 
 from stufenlos.api.app import create_app
 from stufenlos.api.routes.open311 import report_service
-from stufenlos.reports.routing_effect import (
-    nearest_arcs,
-    overrides_for,
-    overrides_path,
-    reports_closing,
-)
+from stufenlos.closures import ClosureStore
+from stufenlos.reports.routing_effect import nearest_arcs
 from stufenlos.routing import Router
 
 V2 = "/open311/v2"
@@ -35,9 +31,7 @@ def _city_with_reports(city, monkeypatch, tmp_path):
     monkeypatch.setenv("STUFENLOS_DATA_DIR", str(city.folder.parent))
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'app.sqlite'}")
     monkeypatch.setenv("STUFENLOS_REPORT_RATE", "1000/minute")
-    overrides_path(city.name).unlink(missing_ok=True)
     yield city
-    overrides_path(city.name).unlink(missing_ok=True)
     from stufenlos.api.routes import open311
 
     svc = open311._services.pop(f"sqlite:///{tmp_path / 'app.sqlite'}", None)
@@ -45,8 +39,13 @@ def _city_with_reports(city, monkeypatch, tmp_path):
         svc.store.close()
 
 
+def closures_of(city) -> ClosureStore:
+    """The city's closures as a separate process would read them (the test's database)."""
+    return ClosureStore(city.name)
+
+
 def test_report_moderation_route_fixed_route_returns(hamburg) -> None:
-    router = Router(hamburg.network, overrides=overrides_for("hamburg"))
+    router = Router(hamburg.network, closures=closures_of(hamburg))
     before = router.route(ORIGIN, DESTINATION, profile="wheelchair")
     assert before.status == "ok"
     arcs = [int(a) for a in before.arcs]
@@ -72,25 +71,34 @@ def test_report_moderation_route_fixed_route_returns(hamburg) -> None:
 
         r = client.post(f"/moderation/api/reports/{rid}/accept", headers=auth)
         assert r.status_code == 200
-        assert sorted(r.json()["edge_ids"]) == closed
+        (said,) = r.json()["closures"]  # the moderator is told what accepting closed
+        assert said["kind"] == "segment" and said["report_id"] == int(rid)
+        assert said["osm_way_id"] == int(hamburg.network.edges["osm_way_id"].iat[blocked])
         detour = router.route(ORIGIN, DESTINATION, profile="wheelchair")
         assert detour.status == "ok"
         assert not set(closed) & set(detour.arcs.tolist())
         assert detour.distance_m > before.distance_m
-        # the closure names the report that caused it
-        reasons = {o.reason for o in overrides_for("hamburg").active()}
-        assert reasons == {f"report:{rid} Blocked sidewalk"}
-        assert reports_closing("hamburg", arcs) == [
-            {"report_id": int(rid), "reason": "Blocked sidewalk", "url": f"/reports/{rid}"}
-        ]
+        # the closure names the report that caused it, in a field of its own
+        (closure,) = closures_of(hamburg).active()
+        assert (closure.report_id, closure.source, closure.reason) == (
+            int(rid), "report", "Blocked sidewalk")
+        assert [c.report_id for c in closures_of(hamburg).closing(hamburg.network, arcs)] == [
+            int(rid)]
+        # and the HTTP route answer lists it with a link to the report
+        answer = client.post("/api/cities/hamburg/route", json={
+            "origin": {"lat": ORIGIN[0], "lon": ORIGIN[1]},
+            "destination": {"lat": DESTINATION[0], "lon": DESTINATION[1]},
+            "profile": "wheelchair"}).json()["properties"]
+        assert [(c["report_id"], c["url"]) for c in answer["closures"]] == [
+            (int(rid), f"/reports/{rid}")]
 
         r = client.post(f"/moderation/api/reports/{rid}/status",
                         data={"status": "fixed", "note": "Zaun entfernt"}, headers=auth)
         assert r.status_code == 200
         after = router.route(ORIGIN, DESTINATION, profile="wheelchair")
         assert after.arcs.tolist() == arcs
-        assert overrides_for("hamburg").active() == []
-        assert reports_closing("hamburg", arcs) == []
+        assert closures_of(hamburg).active() == []
+        assert closures_of(hamburg).closing(hamburg.network, arcs) == []
 
 
 def test_rejected_and_non_blocking_reports_leave_routes_alone(hamburg) -> None:
@@ -104,12 +112,13 @@ def test_rejected_and_non_blocking_reports_leave_routes_alone(hamburg) -> None:
     fence = svc.submit(Submission(service_code="blocked-sidewalk", lat=lat, lon=lon,
                                   jurisdiction="hamburg"), client="b")
     svc.reject(fence.id, actor="m")
-    assert overrides_for("hamburg").active() == []
+    assert closures_of(hamburg).active() == []
     # a report far from any way closes nothing
     lost = svc.submit(Submission(service_code="blocked-sidewalk", lat=53.60, lon=10.10,
                                  jurisdiction="hamburg"), client="c")
-    assert svc.accept(lost.id, actor="m").edge_ids == []
-    assert overrides_for("hamburg").active() == []
+    svc.accept(lost.id, actor="m")
+    assert svc.closures_of(lost.id) == []
+    assert closures_of(hamburg).active() == []
 
 
 def test_broken_elevator_closes_the_nearest_elevator(heidelberg) -> None:
@@ -125,23 +134,22 @@ def test_broken_elevator_closes_the_nearest_elevator(heidelberg) -> None:
     lift = svc.submit(Submission(service_code="broken-elevator", lat=lat, lon=lon,
                                  jurisdiction="heidelberg", attributes={"equipment": "elevator"}),
                       client="a")
-    accepted = svc.accept(lift.id, actor="m")
-    assert accepted.edge_ids
-    assert all(bool(edges["elevator"].iloc[a]) for a in accepted.edge_ids)
+    svc.accept(lift.id, actor="m")
+    (closure,) = svc.closures_of(lift.id)
+    assert closure.kind == "elevator"
+    closed_arcs = closures_of(heidelberg).closed_arcs(heidelberg.network).tolist()
+    assert closed_arcs and all(bool(edges["elevator"].iloc[a]) for a in closed_arcs)
     # every arc of that elevator (all levels) is closed, and the elevator is the one nearby
-    first = accepted.edge_ids[0]
+    first = closed_arcs[0]
     way = edges["osm_way_id"].iloc[first]
     column, ref = ("osm_node_u", edges["osm_node_u"].iloc[first]) if pd.isna(way) else (
         "osm_way_id", way)
     is_lift = (edges[column] == ref).fillna(False) & edges["elevator"]
     lift_arcs = set(edges.index[is_lift].tolist())
     assert len(lift_arcs) >= 2
-    assert lift_arcs <= set(accepted.edge_ids)
+    assert lift_arcs == set(closed_arcs)
     here = shapely.Point(lon, lat)
-    gap = min(shapely.from_wkb(edges["geometry"].iloc[a]).distance(here)
-              for a in accepted.edge_ids)
+    gap = min(shapely.from_wkb(edges["geometry"].iloc[a]).distance(here) for a in closed_arcs)
     assert gap * 111_000 < 30
-    closed = {int(o.ref) for o in overrides_for("heidelberg").active()}
-    assert closed == set(accepted.edge_ids)
     svc.set_status(lift.id, "fixed", actor="m")
-    assert overrides_for("heidelberg").active() == []
+    assert closures_of(heidelberg).active() == []

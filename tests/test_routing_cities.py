@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 
 from stufenlos.city import City
 from stufenlos.cli import app
+from stufenlos.closures import ClosureStore
 from stufenlos.network import Network
-from stufenlos.overrides import Overrides, resolve
 from stufenlos.profiles import get_profile
 from stufenlos.routing import Router
 
@@ -153,8 +153,8 @@ def test_closing_an_elevator_reroutes_or_marks_the_route(
     for name in ("hamburg", "helsinki", "heidelberg"):
         net = imported_city(name).network
         e = net.edges
-        store = Overrides()
-        r = Router(net, overrides=store)
+        store = ClosureStore(name, "sqlite://")
+        r = Router(net, closures=store)
         for arc in np.flatnonzero(e["elevator"].to_numpy()):
             s, t = int(net.u[arc]), int(net.v[arc])
             before = r.route_nodes(s, t, profile="wheelchair")
@@ -162,8 +162,8 @@ def test_closing_an_elevator_reroutes_or_marks_the_route(
                 continue
             way = e["osm_way_id"].iat[arc]
             kind, ref = ("elevator", int(way)) if pd.notna(way) else ("arc", int(arc))
-            item = store.close(kind, ref, reason="out of service")
-            closed = set(resolve(net, kind, str(ref)).tolist())
+            item = store.close(kind, ref, reason="out of service", network=net)
+            closed = set(store.resolve(net, item).tolist())
             after = r.route_nodes(s, t, profile="wheelchair")
             limits = {v["limit"] for v in after.violations()}
             if after.status == "ok":
@@ -246,7 +246,7 @@ def test_closing_a_barrier_by_its_id(heidelberg: City) -> None:
     from stufenlos.barriers import BarrierStore
 
     (record,) = BarrierStore(heidelberg.database_path).query(kinds=["steps"], limit=1)
-    item = heidelberg.overrides.close("barrier", record["id"], until="2099-01-01T00:00:00Z")
+    item = heidelberg.closures.close("barrier", record["id"], until="2099-01-01T00:00:00Z")
     try:
         w = heidelberg.router.weights("standard")
         assert set(record["edge_ids"]) <= set(w.closed.tolist())
@@ -254,5 +254,5 @@ def test_closing_a_barrier_by_its_id(heidelberg: City) -> None:
         s, t = int(heidelberg.network.u[arc]), int(heidelberg.network.v[arc])
         assert arc not in heidelberg.router.route_nodes(s, t, profile="standard").arcs
     finally:
-        heidelberg.overrides.reopen(item.id)
+        heidelberg.closures.reopen(item.id)
     assert heidelberg.router.weights("standard").closed.size == 0

@@ -23,7 +23,6 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from stufenlos._util import atomic_write_bytes
 from stufenlos._version import __version__
 from stufenlos.barriers import extract_barriers, write_city_database
 from stufenlos.builder import build_network
@@ -60,8 +59,10 @@ class ImportSummary:
     imported_at: str
     inputs: list[dict[str, Any]] = field(default_factory=list)
     transit: dict[str, Any] | None = None
-    closures_carried: int = 0
-    closures_dropped: list[str] = field(default_factory=list)
+    #: live closures (in the application database) that name ground in this network
+    closures_matched: int = 0
+    #: those that name nothing here any more (their way is gone): ``id: what``
+    closures_unmatched: list[str] = field(default_factory=list)
     version: str = __version__
 
     def to_dict(self) -> dict[str, Any]:
@@ -92,10 +93,11 @@ class ImportSummary:
                 f"  timetable: {t['stops']:,} stops, {t['routes']:,} routes, "
                 f"{t['trips']:,} trips, service {t['service']}"
             )
-        if self.closures_carried or self.closures_dropped:
+        if self.closures_matched or self.closures_unmatched:
             lines.append(
-                f"  live closures carried over: {self.closures_carried}, "
-                f"dropped (their way is gone): {len(self.closures_dropped)}"
+                f"  live closures: {self.closures_matched} apply to this network, "
+                f"{len(self.closures_unmatched)} name ground it no longer has"
+                + "".join(f"\n    {x}" for x in self.closures_unmatched)
             )
         return "\n".join(lines)
 
@@ -145,6 +147,7 @@ def import_city(
         raise CityConfigError(msg)
     root = Path(base) if base is not None else data_dir()
     root.mkdir(parents=True, exist_ok=True)
+    _migrate_legacy_closures(root, config)
     bar = tqdm(
         total=len(_STAGES),
         desc=f"import {config.name}",
@@ -210,15 +213,13 @@ def import_city(
             build_dir / "city.sqlite", barriers, {"city": config.name, "summary": summary.to_dict()}
         )
         (build_dir / "city.json").write_text(config.model_dump_json(indent=2))
-        carried, dropped = _carry_over_closures(root, config.name, net)
-        summary.closures_carried, summary.closures_dropped = carried, dropped
+        summary.closures_matched, summary.closures_unmatched = _check_closures(
+            root, config.name, net, build_dir)
         summary.seconds = round(time.perf_counter() - t0, 2)
         (build_dir / "summary.json").write_text(json.dumps(summary.to_dict(), indent=2))
         _swap_in(root, config.name, build_dir)
-        _commit_closures(root, config.name)
     except BaseException:
         shutil.rmtree(build_dir, ignore_errors=True)
-        _discard_pending_closures(root, config.name)
         raise
     finally:
         bar.close()
@@ -250,82 +251,47 @@ def _import_timetable(config: CityConfig, build_dir: Path) -> dict[str, Any] | N
     }
 
 
-def _arc_keys(net: Any) -> list[tuple[Any, ...]]:
-    """A key per arc that survives re-imports of unchanged data: way and end points."""
-    e = net.edges
-    lonlat = np.round(net.node_lonlat, 7)
-    way = e["osm_way_id"].fillna(0).to_numpy(np.int64)
-    u, v = e["u"].to_numpy(), e["v"].to_numpy()
-    return list(
-        zip(
-            way.tolist(),
-            map(tuple, lonlat[u].tolist()),
-            map(tuple, lonlat[v].tolist()),
-            strict=True,
-        )
-    )
+def _migrate_legacy_closures(root: Path, config: CityConfig) -> None:
+    """Move an earlier version's ``overrides.json`` into the database while the
+    network its arc numbers refer to is still the imported one."""
+    from stufenlos.city import City, overrides_path
+
+    if overrides_path(config.name, root).exists() and (root / config.name / "network").exists():
+        _ = City(config=config, folder=root / config.name).closures
 
 
-def _carry_over_closures(root: Path, name: str, new_net: Any) -> tuple[int, list[str]]:
-    """Translate closures of single arcs to the arc ids of the new network.
+def _check_closures(root: Path, name: str, net: Any, build_dir: Path) -> tuple[int, list[str]]:
+    """How many of the city's live closures name ground in the new network.
 
-    Closures by OSM id or barrier id need nothing; a closure of one arc (from a
-    report) names an arc id, which an import renumbers. The translated file is
-    written beside the current one and put in place right after the swap.
+    Closures are keyed by OSM ids (:mod:`stufenlos.closures`), so an import
+    changes nothing about them; this only tells the operator which ones no
+    longer match (a way removed from OSM, say). Nothing is read when there is
+    no application database yet.
     """
-    from stufenlos.city import overrides_path
-    from stufenlos.network import Network
+    from stufenlos.barriers import BarrierStore
+    from stufenlos.closures import ClosureStore
+    from stufenlos.db import database_url
 
-    path = overrides_path(name, root)
-    if not path.exists():
+    url = database_url(root)
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
         return 0, []
-    body = json.loads(path.read_text("utf-8"))
-    items = body.get("overrides", [])
-    arc_items = [o for o in items if o.get("kind") == "arc"]
-    if not arc_items:
-        return 0, []
-    try:
-        old_net = Network.load(root / name / "network")
-    except StufenlosError:
-        return 0, [str(o.get("id")) for o in arc_items]
-    old_keys = _arc_keys(old_net)
-    new_index = {k: i for i, k in enumerate(_arc_keys(new_net))}
-    kept, dropped = [], []
-    for o in items:
-        if o.get("kind") != "arc":
-            kept.append(o)
-            continue
-        ref = int(o["ref"])
-        new = new_index.get(old_keys[ref]) if 0 <= ref < len(old_keys) else None
-        if new is None:
-            dropped.append(str(o.get("id")))
-            logger.warning(
-                "%s: closure %s of arc %s has no counterpart in the new network",
-                name,
-                o.get("id"),
-                ref,
-            )
-            continue
-        kept.append({**o, "ref": str(new)})
-    pending = path.with_name(path.name + ".next")
-    atomic_write_bytes(pending, json.dumps({"overrides": kept}, indent=2).encode("utf-8"))
-    return len(arc_items) - len(dropped), dropped
+    barriers = BarrierStore(build_dir / "city.sqlite")
 
+    def barrier_arcs(barrier_id: str) -> list[int]:
+        record = barriers.get(barrier_id)
+        return [int(i) for i in (record or {}).get("edge_ids") or []]
 
-def _discard_pending_closures(root: Path, name: str) -> None:
-    from stufenlos.city import overrides_path
-
-    path = overrides_path(name, root)
-    path.with_name(path.name + ".next").unlink(missing_ok=True)
-
-
-def _commit_closures(root: Path, name: str) -> None:
-    from stufenlos.city import overrides_path
-
-    path = overrides_path(name, root)
-    pending = path.with_name(path.name + ".next")
-    if pending.exists():
-        os.replace(pending, path)
+    store = ClosureStore(name, url, barrier_resolver=barrier_arcs)
+    matched, unmatched = 0, []
+    for c in store.active():
+        try:
+            store.resolve(net, c)
+            matched += 1
+        except StufenlosError:
+            unmatched.append(f"{c.id}: {c.describe()}")
+            logger.warning("%s: closure %d (%s) names nothing in the new network", name, c.id,
+                           c.describe())
+    return matched, unmatched
 
 
 def _swap_in(root: Path, name: str, build_dir: Path) -> None:

@@ -13,7 +13,7 @@ from stufenlos.errors import UnknownCityError
 from stufenlos.network import Network
 
 if TYPE_CHECKING:
-    from stufenlos.overrides import Overrides
+    from stufenlos.closures import ClosureStore
     from stufenlos.routing import Matrix, Reach, Route, Router
 
 __all__ = ["City", "city_folder", "load_city", "overrides_path", "state_folder"]
@@ -35,7 +35,7 @@ def state_folder(name: str, base: str | os.PathLike[str] | None = None) -> Path:
 
 
 def overrides_path(name: str, base: str | os.PathLike[str] | None = None) -> Path:
-    """The JSON file of a city's live routing closures."""
+    """The JSON file where earlier versions kept a city's closures (migrated on first use)."""
     return state_folder(name, base) / "overrides.json"
 
 
@@ -63,31 +63,44 @@ class City:
 
     # -- routing (see stufenlos.routing) ---------------------------------------------
 
-    @cached_property
-    def overrides(self) -> Overrides:
-        """Live closures of this city (see :func:`overrides_path`)."""
-        from stufenlos.overrides import Overrides
+    @property
+    def app_database_url(self) -> str:
+        """The application database (reports, closures, plan): ``$DATABASE_URL``, or a
+        SQLite file beside the imported cities."""
+        from stufenlos.db import database_url
 
-        return Overrides(
-            overrides_path(self.name, self.folder.parent), barrier_resolver=self._barrier_arcs
-        )
+        return database_url(self.folder.parent)
+
+    @cached_property
+    def closures(self) -> ClosureStore:
+        """Live closures of this city, in the application database.
+
+        Closures an earlier version kept in ``state/<city>/overrides.json`` are
+        moved into the database on first use.
+        """
+        from stufenlos.closures import ClosureStore
+
+        return ClosureStore(self.name, self.app_database_url,
+                            barrier_resolver=self._barrier_arcs,
+                            legacy_file=overrides_path(self.name, self.folder.parent),
+                            network_for_legacy=lambda: self.network)
 
     def _barrier_arcs(self, barrier_id: str) -> list[int]:
         from stufenlos.barriers import BarrierStore
-        from stufenlos.overrides import OverrideError
+        from stufenlos.closures import ClosureError
 
         record = BarrierStore(self.database_path).get(barrier_id)
         if record is None:
             msg = f"no barrier {barrier_id!r} in {self.name}"
-            raise OverrideError(msg)
+            raise ClosureError(msg)
         return [int(i) for i in record.get("edge_ids") or []]
 
     @cached_property
     def router(self) -> Router:
-        """A :class:`~stufenlos.routing.Router` on this city's network and overrides."""
+        """A :class:`~stufenlos.routing.Router` on this city's network and closures."""
         from stufenlos.routing import Router
 
-        return Router(self.network, overrides=self.overrides)
+        return Router(self.network, closures=self.closures)
 
     def route(
         self, origin: tuple[float, float], destination: tuple[float, float], **options: Any

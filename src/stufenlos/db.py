@@ -9,15 +9,33 @@ Per-city data (network, barriers) lives in each city's own folder instead.
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 import os
+import threading
+import time
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import DateTime, Engine, TypeDecorator, create_engine, event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
+from sqlalchemy.pool import StaticPool
 
 from stufenlos.config import data_dir
 
-__all__ = ["Base", "database_url", "make_engine", "make_sessionmaker", "upgrade"]
+__all__ = [
+    "Base",
+    "UTCDateTime",
+    "database_url",
+    "ensure_schema",
+    "make_engine",
+    "make_sessionmaker",
+    "upgrade",
+    "utcnow",
+]
+
+logger = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -26,8 +44,37 @@ class Base(DeclarativeBase):
     """Declarative base of every application table."""
 
 
-def database_url() -> str:
-    """``$DATABASE_URL``, or a SQLite file ``stufenlos.sqlite`` in the data folder."""
+def utcnow() -> dt.datetime:
+    """The current time, timezone-aware UTC, to the second."""
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A timestamp stored as naive UTC and read back as aware UTC on every backend."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+def database_url(folder: str | os.PathLike[str] | None = None) -> str:
+    """``$DATABASE_URL``, or a SQLite file ``stufenlos.sqlite`` in ``folder``.
+
+    ``folder`` defaults to the data folder (:func:`stufenlos.config.data_dir`).
+    """
     url = os.environ.get("DATABASE_URL")
     if url:
         if url.startswith("postgres://"):
@@ -35,9 +82,9 @@ def database_url() -> str:
         elif url.startswith("postgresql://"):
             url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
         return url
-    folder = data_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{folder / 'stufenlos.sqlite'}"
+    where = Path(folder) if folder is not None else data_dir()
+    where.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{where / 'stufenlos.sqlite'}"
 
 
 def make_engine(url: str | None = None) -> Engine:
@@ -47,6 +94,9 @@ def make_engine(url: str | None = None) -> Engine:
     queue instead of failing.
     """
     url = url or database_url()
+    if url == "sqlite://":  # in memory: one connection shared, or each sees its own empty db
+        return create_engine(url, connect_args={"check_same_thread": False},
+                             poolclass=StaticPool)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
@@ -76,3 +126,33 @@ def upgrade(url: str | None = None, revision: str = "heads") -> None:
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("sqlalchemy.url", (url or database_url()).replace("%", "%%"))
     command.upgrade(cfg, revision)
+
+
+_migrated: set[str] = set()
+_migrate_lock = threading.Lock()
+
+
+def ensure_schema(url: str | None = None, attempts: int = 5) -> None:
+    """:func:`upgrade` the database at ``url`` once per process.
+
+    Several server processes starting at once race to create the same tables;
+    migrations run in a transaction, so the loser's attempt rolls back and its
+    retry finds the schema up to date.
+    """
+    from alembic.util.exc import CommandError
+
+    url = url or database_url()
+    with _migrate_lock:
+        if url in _migrated:
+            return
+        for attempt in range(attempts):
+            try:
+                upgrade(url)
+                break
+            except (DBAPIError, CommandError) as exc:
+                if attempt == attempts - 1:
+                    raise
+                logger.info("migrating %s raced with another process (%s); retrying",
+                            url.split("@")[-1], type(exc).__name__)
+                time.sleep(0.2 * (attempt + 1))
+        _migrated.add(url)

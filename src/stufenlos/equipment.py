@@ -14,7 +14,7 @@ when, why, from which feed). Status comes from
 
 :class:`StatusPoller` polls a source and backs off after failures. Outages reach
 the journey planner as :meth:`EquipmentRegistry.elevator_state` and the walking
-router through :func:`apply_to_overrides`.
+router through :func:`apply_to_closures`.
 """
 
 from __future__ import annotations
@@ -38,8 +38,8 @@ if TYPE_CHECKING:
     import os
     from collections.abc import Iterable, Mapping
 
+    from stufenlos.closures import ClosureStore
     from stufenlos.network import Network
-    from stufenlos.overrides import Overrides
     from stufenlos.stops import OsmStopFeatures
     from stufenlos.transit import Timetable
 
@@ -52,7 +52,7 @@ __all__ = [
     "StatusFeedSource",
     "StatusPoller",
     "StatusUpdate",
-    "apply_to_overrides",
+    "apply_to_closures",
     "closed_stops",
     "parse_state",
     "status_source",
@@ -309,40 +309,49 @@ def closed_stops(registry: EquipmentRegistry, stop_access: pd.DataFrame) -> set[
     return set(stop_access.loc[hit, "stop_id"])
 
 
-def apply_to_overrides(
-    registry: EquipmentRegistry, overrides: Overrides, *, network: Network | None = None
+def apply_to_closures(
+    registry: EquipmentRegistry, closures: ClosureStore, *, network: Network | None = None
 ) -> tuple[int, int]:
     """Close OSM elevators that are out of service in the walking router; reopen the rest.
 
-    This is the one place where equipment status meets walking routes. Only
-    closures this function made (their reason starts with
-    :data:`OVERRIDE_REASON`) are reopened. With ``network``, elevators that are
-    not part of the walkable network are skipped. Returns (closed, reopened).
+    This is the one place where equipment status meets walking routes. The
+    closures have ``source="equipment"`` and the elevator's reference as their
+    ``external_id``, so several processes polling the same feed store each
+    outage once; only closures of this source are reopened. With ``network``,
+    elevators that are not part of the walkable network are skipped. Returns
+    (closed, reopened).
     """
-    from stufenlos.overrides import OverrideError, resolve
+    from sqlalchemy.exc import IntegrityError
 
-    ours = {o.ref: o for o in overrides.active()
-            if o.kind == "elevator" and o.reason.startswith(OVERRIDE_REASON)}
+    from stufenlos.closures import ClosureError
+
+    ours = {c.ref: c for c in closures.active()
+            if c.kind == "elevator" and c.source == "equipment"}
     inactive = registry.osm_elevators("INACTIVE")
     closed = reopened = 0
     for ref in inactive:
         osm_id = ref[1:]
         if osm_id in ours:
             continue
+        st = registry.status(ref)
+        try:
+            item = closures.close("elevator", osm_id, until=st.until, source="equipment",
+                                  reason=f"{OVERRIDE_REASON} {st.reason or 'out of service'}",
+                                  actor="status feed", external_id=f"equipment:{ref}")
+        except IntegrityError:
+            continue  # another process stored the same outage a moment ago
         if network is not None:
             try:
-                resolve(network, "elevator", osm_id)
-            except OverrideError:
+                closures.resolve(network, item)
+            except ClosureError:
                 log.info("elevator %s is not in the walkable network; not closed", ref)
+                closures.reopen(item.id, missing_ok=True)
                 continue
-        st = registry.status(ref)
-        overrides.close("elevator", osm_id, until=st.until,
-                        reason=f"{OVERRIDE_REASON} {st.reason or 'out of service'}")
         closed += 1
     still = {r[1:] for r in inactive}
-    for osm_id, o in ours.items():
+    for osm_id, c in ours.items():
         if osm_id not in still:
-            overrides.reopen(o.id)
+            closures.reopen(c.id, missing_ok=True)
             reopened += 1
     return closed, reopened
 
@@ -536,7 +545,7 @@ class StatusPoller:
         Longest wait after repeated failures (the wait doubles per failure).
     on_change
         Called with the registry after a poll that changed a state (e.g. a
-        function that calls :func:`apply_to_overrides`).
+        function that calls :func:`apply_to_closures`).
     """
 
     def __init__(

@@ -3,7 +3,7 @@
 A :class:`Router` wraps one network. For each profile (and ``optimize`` mode) it
 evaluates the profile's cost vector once, customises a contraction hierarchy
 with it (see :mod:`stufenlos._graph`) and keeps both cached; live closures from
-an :class:`~stufenlos.overrides.Overrides` store are applied to the cached
+the city's :class:`~stufenlos.closures.ClosureStore` are applied to the cached
 metrics as partial re-customisations before each query.
 
 Hard limits are big penalties, not exclusions, so a query answers with the
@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -33,7 +33,6 @@ from numpy.typing import NDArray
 from stufenlos import _graph
 from stufenlos.errors import StufenlosError
 from stufenlos.network import Network
-from stufenlos.overrides import Overrides
 from stufenlos.profiles import (
     UNKNOWN_KINDS,
     VIOLATION_PENALTY_S,
@@ -42,6 +41,9 @@ from stufenlos.profiles import (
     Profile,
     get_profile,
 )
+
+if TYPE_CHECKING:
+    from stufenlos.closures import ClosureStore
 
 __all__ = [
     "CLOSED_PENALTY_S",
@@ -56,8 +58,9 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: penalty of an arc closed by an override (one violation of the "closed" limit)
+#: penalty of an arc closed by a live closure (one violation of the "closed" limit)
 CLOSED_PENALTY_S = VIOLATION_PENALTY_S + 20_000.0
+_NONE_CLOSED: NDArray[np.int64] = np.empty(0, np.int64)
 #: how far a point may lie from the nearest usable arc before we snap to any arc
 MAX_SNAP_M = 500.0
 #: how much farther than the nearest way a usable way may be to be preferred
@@ -192,8 +195,8 @@ class Router:
     ----------
     network
         The pedestrian network.
-    overrides
-        Live closures to honour (a fresh in-memory store by default).
+    closures
+        Live closures to honour (none by default).
     cache_size
         How many profile cost vectors (and their metrics) to keep.
 
@@ -206,10 +209,10 @@ class Router:
     ('ok', 812)
     """
 
-    def __init__(self, network: Network, *, overrides: Overrides | None = None,
+    def __init__(self, network: Network, *, closures: ClosureStore | None = None,
                  cache_size: int = 16) -> None:
         self.network = network
-        self.overrides = overrides if overrides is not None else Overrides()
+        self.closures = closures
         self.cache_size = cache_size
         self._cache: OrderedDict[tuple[Any, ...], _Weights] = OrderedDict()
         self._lock = threading.RLock()
@@ -246,7 +249,8 @@ class Router:
         return w
 
     def _apply_closures(self, w: _Weights, now: datetime | None) -> None:
-        closed = self.overrides.closed_arcs(self.network, now)
+        closed = (self.closures.closed_arcs(self.network, now) if self.closures is not None
+                  else _NONE_CLOSED)
         if np.array_equal(closed, w.closed):
             if w.usable is None:
                 w.usable = self._usable(w)

@@ -1312,15 +1312,15 @@ class CityTransit:
         """Poll status feeds in background threads (see :class:`StatusPoller`).
 
         ``feeds`` are JSON/CSV URLs or files, or ``sensorthings+https://...``.
-        A change reaches the walking router's overrides at once (OSM
+        A change reaches the walking router's closures at once (OSM
         elevators) and the next journey through :attr:`equipment`. Stop the
         returned pollers with their ``stop()``.
         """
-        from stufenlos.equipment import StatusPoller, apply_to_overrides, status_source
+        from stufenlos.equipment import StatusPoller, apply_to_closures, status_source
 
         def on_change(registry: EquipmentRegistry) -> None:
             if self.city is not None:
-                apply_to_overrides(registry, self.city.overrides, network=self.city.network)
+                apply_to_closures(registry, self.city.closures, network=self.city.network)
 
         pollers = [StatusPoller(status_source(url), self.equipment, interval_s=interval_s,
                                 max_backoff_s=max_backoff_s, on_change=on_change)
@@ -1339,12 +1339,12 @@ class CityTransit:
         max_transfers: int = 4,
     ) -> list[Itinerary]:
         """Itineraries (see :func:`plan_journey`) with the current equipment status."""
-        from stufenlos.equipment import apply_to_overrides, closed_stops
+        from stufenlos.equipment import apply_to_closures, closed_stops
 
         at = self._local(at)
         tt = self.timetable(at.date())
         if self.city is not None:
-            apply_to_overrides(self.equipment, self.city.overrides, network=self.city.network)
+            apply_to_closures(self.equipment, self.city.closures, network=self.city.network)
         its = plan_journey(tt, origin, destination, at, profile=profile,
                            elevator_state=self.equipment.elevator_state(),
                            closed_stops=closed_stops(self.equipment, self.stop_access),

@@ -385,7 +385,7 @@ def analyze(city: City, *, profiles: Sequence[str] = ("standard", "wheelchair"),
     run = runner or Runner()
     blocked = None
     if live_closures:
-        blocked = city.overrides.closed_arcs(city.network)
+        blocked = city.closures.closed_arcs(city.network)
         setup.notes.append(f"{len(blocked)} arcs closed by live closures are not used")
     else:
         setup.notes.append("the network as mapped: live closures (broken elevators, "

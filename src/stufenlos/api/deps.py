@@ -8,6 +8,7 @@ the folder's ``summary.json`` changes.
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from stufenlos.errors import UnknownCityError
 __all__ = ["city_configs", "get_city", "imported", "summary_of"]
 
 _lock = threading.Lock()
-_cities: dict[tuple[str, Path], tuple[float, City]] = {}
+_cities: dict[tuple[str, Path, str | None], tuple[float, City]] = {}
 
 
 def _stamp(folder: Path) -> float:
@@ -43,7 +44,7 @@ def get_city(name: str) -> City:
     """The imported city ``name`` (404 through :class:`UnknownCityError` otherwise)."""
     find_city(name)  # unknown names fail with the list of configured cities
     folder = city_folder(name)
-    key = (name, data_dir())
+    key = (name, data_dir(), os.environ.get("DATABASE_URL"))
     stamp = _stamp(folder)
     with _lock:
         hit = _cities.get(key)

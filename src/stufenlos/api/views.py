@@ -111,57 +111,52 @@ def route_feature(city: City, route: Route, lang: str, *,
     return {"type": "Feature", "geometry": geometry, "properties": flat}
 
 
-_BASELINE: dict[int, Any] = {}
-
-
-def _baseline_router(city: City) -> Any:
-    """A router on the same network without live closures (shares its hierarchy)."""
-    from stufenlos.routing import Router
-
-    key = id(city.network)
-    if key not in _BASELINE:
-        _BASELINE.clear()  # one city network at a time is plenty for this check
-        _BASELINE[key] = Router(city.network)
-    return _BASELINE[key]
+#: how far around a route a closure still counts as one it went around
+CORRIDOR_M = 50.0
 
 
 def closures_avoided(city: City, route: Route, origin: tuple[float, float] | None,
                      destination: tuple[float, float] | None) -> list[dict[str, Any]]:
-    """Live closures that changed this route: those the same request would have
-    crossed without closures, and those on an edge meeting the route.
+    """Live closures in the route's corridor: the ground it had to go around.
 
-    A closure from an accepted report names the report and its public page.
+    A closed arc counts when both its ends lie within :data:`CORRIDOR_M` of the
+    box around the route and its end points — no second route is computed.
+    Read from the closure records (:mod:`stufenlos.closures`); a closure made by
+    an accepted report names the report and its public page.
     """
-    active = city.overrides.active()
-    if not active or route.status == "no_route" or origin is None or destination is None:
+    if route.status == "no_route" or origin is None or destination is None:
         return []
-    from stufenlos.overrides import resolve
-
     net = city.network
-    unclosed = _baseline_router(city).route(origin, destination, profile=route.profile)
-    would_use = set(unclosed.arcs.tolist())
-    on_route = set(net.u[route.arcs].tolist()) | set(net.v[route.arcs].tolist())
+    closed = city.closures.closed_arcs(net)
+    if closed.size == 0:
+        return []
+    from stufenlos.geo import metres_per_degree
+
+    ll = net.node_lonlat
+    nodes = np.r_[net.u[route.arcs], net.v[route.arcs]]
+    lon = np.r_[ll[nodes, 0], origin[1], destination[1]]
+    lat = np.r_[ll[nodes, 1], origin[0], destination[0]]
+    kx, ky = metres_per_degree(float(lat.mean()))
+    dx, dy = CORRIDOR_M / kx, CORRIDOR_M / ky
+
+    def inside(n: Any) -> Any:
+        return ((ll[n, 0] >= lon.min() - dx) & (ll[n, 0] <= lon.max() + dx)
+                & (ll[n, 1] >= lat.min() - dy) & (ll[n, 1] <= lat.max() + dy))
+
+    near = closed[inside(net.u[closed]) & inside(net.v[closed])]
     out = []
-    for o in active:
-        try:
-            arcs = resolve(net, o.kind, o.ref, city.overrides.barrier_resolver)
-        except StufenlosError:
-            continue
-        touches = set(net.u[arcs].tolist()) | set(net.v[arcs].tolist())
-        if not (would_use.intersection(arcs.tolist()) or touches & on_route):
-            continue
-        item: dict[str, Any] = {"kind": o.kind, "ref": o.ref, "reason": o.reason,
-                                "until": o.until.isoformat() if o.until else None}
-        head, _, rest = o.reason.partition(" ")
-        if head.startswith("report:") and head.removeprefix("report:").isdigit():
-            rid = int(head.removeprefix("report:"))
-            item.update(report_id=rid, reason=rest, url=f"/reports/{rid}")
+    for c in city.closures.closing(net, near.tolist()):
+        item: dict[str, Any] = {"id": c.id, "kind": c.kind, "ref": c.ref, "source": c.source,
+                                "reason": c.reason,
+                                "until": c.valid_until.isoformat() if c.valid_until else None}
+        if c.report_id is not None:
+            item.update(report_id=c.report_id, url=f"/reports/{c.report_id}")
         out.append(item)
     return out
 
 
 def _closed_arcs(city: City) -> set[int]:
-    return {int(a) for a in city.overrides.closed_arcs(city.network)}
+    return {int(a) for a in city.closures.closed_arcs(city.network)}
 
 
 def barrier_public(rec: dict[str, Any], closed: set[int]) -> dict[str, Any]:
@@ -213,7 +208,6 @@ def stations_of(city: City) -> list[Station]:
     m = 0.003
     found = read_stations(city.config, bbox=(x0 - 2 * m, y0 - m, x1 + 2 * m, y1 + m))
     from stufenlos.api.transit_views import feed_stations
-    from stufenlos.errors import StufenlosError
 
     try:
         extra = feed_stations(city)

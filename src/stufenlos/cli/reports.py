@@ -104,23 +104,6 @@ def audit(
                                "detail": e.detail}, ensure_ascii=False))
 
 
-@reports_app.command("sync-routing")
-def sync_routing(database_url: DbOpt = None) -> None:
-    """Re-apply the routing closures of every accepted blocking report (e.g. after an import)."""
-    from stufenlos.reports import routing_effect
-
-    try:
-        active = _service(database_url).active_overrides()
-        for item in active:
-            routing_effect.apply_effect(
-                report_id=item["report_id"], city=item["city"], edge_ids=item["edge_ids"],
-                expires_at=item["expires_at"], reason=item["reason"],
-            )
-    except StufenlosError as exc:
-        raise _fail(exc) from None
-    typer.echo(f"{len(active)} reports close arcs for routing")
-
-
 def register(app: typer.Typer) -> None:
     """Add ``stufenlos reports`` to the main CLI."""
     app.add_typer(reports_app, name="reports")

@@ -197,57 +197,83 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def close(
         city: Annotated[str, typer.Argument(help="City name.")],
-        kind: Annotated[str, typer.Argument(help="way, node, elevator, barrier or arc.")],
+        kind: Annotated[str, typer.Argument(
+            help="way, node, elevator, barrier, or arc (stored as the segment it lies on).")],
         ref: Annotated[str, typer.Argument(help="OSM id, barrier id or arc index.")],
         until: Annotated[str | None, typer.Option(
             help="Expiry, ISO 8601 with time zone (default: until reopened).")] = None,
         reason: Annotated[str, typer.Option(help="Why (shown to operators).")] = "",
+        source: Annotated[str, typer.Option(
+            help="manual or operator (reports and equipment feeds close by themselves).")
+        ] = "manual",
+        by: Annotated[str, typer.Option(help="Who closes it (kept with the closure).")] = "cli",
         data_dir: _DATA = None,
     ) -> None:
-        """Close a way, node, elevator or barrier for routing, at once and without rebuild."""
+        """Close a way, node, elevator or barrier for routing, at once and without rebuild.
+
+        The closure is stored in the application database by OSM ids, so every
+        server process applies it at its next request and it survives re-imports.
+        """
         from stufenlos.city import load_city
-        from stufenlos.overrides import resolve
 
         try:
             c = load_city(city, base=data_dir)
-            if kind not in ("way", "node", "elevator", "barrier", "arc"):
-                typer.echo(f"error: unknown kind {kind!r}", err=True)
+            if source not in ("manual", "operator"):
+                typer.echo(f"error: --source must be manual or operator, got {source!r}",
+                           err=True)
                 raise typer.Exit(code=2)
-            arcs = resolve(c.network, kind, ref, c._barrier_arcs)
-            item = c.overrides.close(kind, ref, until=until, reason=reason)  # type: ignore[arg-type]
+            item = c.closures.close(kind, ref, until=until, reason=reason, source=source,
+                                    actor=by, network=c.network)
+            try:
+                arcs = c.closures.resolve(c.network, item)
+            except StufenlosError:
+                c.closures.reopen(item.id)
+                raise
         except StufenlosError as exc:
             raise _fail(exc) from None
-        typer.echo(f"closed {kind} {ref} ({arcs.size} arcs), id {item.id}"
-                   + (f", until {item.until.isoformat()}" if item.until else ""))
+        typer.echo(f"closed {item.describe()} ({arcs.size} arcs), id {item.id}"
+                   + (f", until {item.valid_until.isoformat()}" if item.valid_until else ""))
 
     @app.command()
     def reopen(
         city: Annotated[str, typer.Argument(help="City name.")],
-        override_id: Annotated[str, typer.Argument(help="Closure id (see `closures`).")],
+        closure_id: Annotated[str, typer.Argument(help="Closure id (see `closures`).")],
         data_dir: _DATA = None,
     ) -> None:
         """Remove a closure."""
         from stufenlos.city import load_city
 
         try:
-            gone = load_city(city, base=data_dir).overrides.reopen(override_id)
+            gone = load_city(city, base=data_dir).closures.reopen(closure_id)
         except StufenlosError as exc:
             raise _fail(exc) from None
         for o in gone:
-            typer.echo(f"reopened {o.kind} {o.ref}")
+            typer.echo(f"reopened {o.describe()}")
 
     @app.command()
     def closures(
         city: Annotated[str, typer.Argument(help="City name.")],
+        fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+        everything: Annotated[bool, typer.Option(
+            "--all", help="Also closures not (yet, or no longer) in force.")] = False,
         data_dir: _DATA = None,
     ) -> None:
-        """List closures in force."""
+        """List closures in force: id, source, report, what is closed, until when, why."""
         from stufenlos.city import load_city
 
         try:
-            items = load_city(city, base=data_dir).overrides.active()
+            store = load_city(city, base=data_dir).closures
+            items = store.all() if everything else store.active()
         except StufenlosError as exc:
             raise _fail(exc) from None
+        if fmt == "json":
+            typer.echo(json.dumps([o.to_dict() for o in items], ensure_ascii=False, indent=1))
+            return
+        if fmt != "text":
+            typer.echo(f"error: --format must be text or json, got {fmt!r}", err=True)
+            raise typer.Exit(code=2)
+        typer.echo("id\tsource\treport\twhat\tuntil\treason")
         for o in items:
-            until = o.until.isoformat() if o.until else "-"
-            typer.echo(f"{o.id}\t{o.kind}\t{o.ref}\t{until}\t{o.reason}")
+            until = o.valid_until.isoformat() if o.valid_until else "-"
+            report = str(o.report_id) if o.report_id is not None else "-"
+            typer.echo(f"{o.id}\t{o.source}\t{report}\t{o.describe()}\t{until}\t{o.reason}")

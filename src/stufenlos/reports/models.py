@@ -13,19 +13,17 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
-    DateTime,
     Float,
     ForeignKey,
     Integer,
     LargeBinary,
     String,
     Text,
-    TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from stufenlos.db import Base
+from stufenlos.db import Base, UTCDateTime, utcnow
 
 __all__ = [
     "AuditEntry",
@@ -40,32 +38,6 @@ __all__ = [
     "UTCDateTime",
     "utcnow",
 ]
-
-
-def utcnow() -> dt.datetime:
-    """The current time, timezone-aware UTC, to the second."""
-    return dt.datetime.now(dt.UTC).replace(microsecond=0)
-
-
-class UTCDateTime(TypeDecorator[dt.datetime]):
-    """A timestamp stored as naive UTC and read back as aware UTC on every backend."""
-
-    impl = DateTime
-    cache_ok = True
-
-    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=dt.UTC)
-        return value.astimezone(dt.UTC).replace(tzinfo=None)
-
-    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=dt.UTC)
-        return value.astimezone(dt.UTC)
 
 
 class Report(Base):
@@ -96,8 +68,6 @@ class Report(Base):
     expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
     #: salted hash of the submitting client (rate limits, one confirmation per client)
     client_hash: Mapped[str | None] = mapped_column(String(64))
-    #: network edges the report closes while it is accepted (routing effect)
-    edge_ids: Mapped[list[int] | None] = mapped_column(JSON(none_as_null=True))
 
     events: Mapped[list[ReportEvent]] = relationship(
         back_populates="report", order_by="ReportEvent.id", cascade="all, delete-orphan"

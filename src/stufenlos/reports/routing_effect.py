@@ -1,60 +1,43 @@
-"""How an accepted report changes routing: the one seam between reports and routing.
+"""How an accepted report changes routing: the one seam between reports and closures.
 
-:func:`affected_edges` finds the network arcs a report is about (the nearest
-way to its location, both directions); :func:`apply_effect` and
-:func:`lift_effect` register and remove the matching routing override. The
-closures live in each city's :class:`~stufenlos.overrides.Overrides` file, which
-the router reads before every query.
+:func:`closure_targets` finds what a report is about on a city's network — the
+segment of the nearest way, or the whole elevator nearest to a broken-elevator
+report — and names it by ids that survive a re-import (see
+:mod:`stufenlos.closures`). The report service writes those closures in the same
+transaction as the report's status change and removes them with it.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
-import threading
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import shapely
 import shapely.ops
 
-from stufenlos.overrides import Overrides
+from stufenlos.closures import segment_keys
+from stufenlos.geo import metres_per_degree
 
-__all__ = [
-    "EdgeFinder",
-    "affected_edges",
-    "apply_effect",
-    "lift_effect",
-    "nearest_arcs",
-    "override_key",
-    "overrides_for",
-    "overrides_path",
-    "reports_closing",
-]
+__all__ = ["MAX_SNAP_M", "TargetFinder", "closure_targets", "nearest_arcs", "targets_in"]
 
 logger = logging.getLogger(__name__)
 
-#: callable(city, lat, lon, equipment) -> edge indices; replaceable (e.g. in tests)
-EdgeFinder = Callable[[str | None, float | None, float | None, str | None], list[int]]
+#: callable(city, lat, lon, equipment) -> closure targets; replaceable (e.g. in tests)
+TargetFinder = Callable[[str | None, float | None, float | None, str | None],
+                        list[dict[str, Any]]]
 #: reports farther than this from any way affect no edge
 MAX_SNAP_M = 50.0
 
 
-def override_key(report_id: int) -> str:
-    """The id of the routing override that a report creates."""
-    return f"report:{report_id}"
+def closure_targets(city: str | None, lat: float | None, lon: float | None,
+                    equipment: str | None = None) -> list[dict[str, Any]]:
+    """What a report at (lat, lon) in ``city`` closes, as closure fields.
 
-
-def affected_edges(
-    city: str | None, lat: float | None, lon: float | None, equipment: str | None = None
-) -> list[int]:
-    """Arcs of ``city``'s network nearest to (lat, lon): the arc and its reverse.
-
-    With ``equipment`` (``elevator`` or ``escalator``) only arcs of that kind
-    are candidates. Empty when the city is unknown or not imported, the report
-    has no coordinates, or nothing lies within :data:`MAX_SNAP_M`.
+    Empty when the city is unknown or not imported, the report has no
+    coordinates, or nothing lies within :data:`MAX_SNAP_M`.
     """
     if city is None or lat is None or lon is None:
         return []
@@ -64,14 +47,42 @@ def affected_edges(
     try:
         network = load_city(city).network
     except (StufenlosError, OSError) as exc:
-        logger.info("no network for %s, report affects no edge: %s", city, exc)
+        logger.info("no network for %s, report closes nothing: %s", city, exc)
         return []
-    return nearest_arcs(network, lat, lon, equipment=equipment)
+    return targets_in(network, lat, lon, equipment=equipment)
+
+
+def targets_in(network: Any, lat: float, lon: float, *,
+               equipment: str | None = None) -> list[dict[str, Any]]:
+    """Closure fields for a report at (lat, lon) on ``network``.
+
+    A broken elevator or escalator closes that piece of equipment on every
+    level, by its OSM way id (or node id, for an elevator mapped as a node);
+    anything else closes the segment of the nearest way.
+    """
+    arcs = nearest_arcs(network, lat, lon, equipment=equipment)
+    if not arcs:
+        return []
+    if equipment in ("elevator", "escalator"):
+        edges = network.edges
+        first = arcs[0]
+        way = edges["osm_way_id"].iloc[first]
+        if equipment == "elevator":
+            ref = way if not pd.isna(way) else edges["osm_node_u"].iloc[first]
+            if not pd.isna(ref):
+                return [{"kind": "elevator", "ref": str(int(ref))}]
+        elif not pd.isna(way):
+            return [{"kind": "way", "ref": str(int(way)), "osm_way_id": int(way)}]
+    return [{"kind": "segment", **k} for k in segment_keys(network, arcs)]
 
 
 def nearest_arcs(network: Any, lat: float, lon: float, *,
                  equipment: str | None = None) -> list[int]:
-    """Indices of the arc nearest to (lat, lon) and of its reverse arc."""
+    """Indices of the arc nearest to (lat, lon) and of its reverse arc.
+
+    With ``equipment`` (``elevator`` or ``escalator``) only arcs of that kind
+    are candidates, and every arc of the same elevator or escalator is included.
+    """
     edges = network.edges
     if len(edges) == 0:
         return []
@@ -82,9 +93,7 @@ def nearest_arcs(network: Any, lat: float, lon: float, *,
         candidates = np.arange(len(edges))
     if candidates.size == 0:
         return []
-    # Metres per degree around the point: good enough for snapping within tens of metres.
-    kx = 111_320.0 * np.cos(np.radians(lat))
-    ky = 110_540.0
+    kx, ky = metres_per_degree(lat)
     point = shapely.Point(lon, lat)
     if candidates.size == len(edges):
         hit = _tree(network).query_nearest(point, max_distance=MAX_SNAP_M / ky * 2)
@@ -94,134 +103,36 @@ def nearest_arcs(network: Any, lat: float, lon: float, *,
     else:
         best = int(candidates[np.argmin(shapely.distance(geoms[candidates], point))])
     nearest = shapely.ops.nearest_points(geoms[best], point)[0]
-    dist_m = float(np.hypot((nearest.x - lon) * kx, (nearest.y - lat) * ky))
-    if dist_m > MAX_SNAP_M:
+    if float(np.hypot((nearest.x - lon) * kx, (nearest.y - lat) * ky)) > MAX_SNAP_M:
         return []
     out = {best}
     way = edges["osm_way_id"].iloc[best]
     if equipment in ("elevator", "escalator"):
-        # Close every arc of that elevator or escalator (all levels): those of its way,
-        # or for an elevator mapped as a node, the links between that node's copies.
-        column, ref = ("osm_way_id", way) if not _isna(way) else (
+        # every arc of that elevator or escalator (all levels): those of its way,
+        # or for an elevator mapped as a node, the links between that node's copies
+        column, ref = ("osm_way_id", way) if not pd.isna(way) else (
             "osm_node_u", edges["osm_node_u"].iloc[best])
-        if not _isna(ref):
+        if not pd.isna(ref):
             same = (edges[column] == ref).fillna(False).to_numpy(bool)
-            out.update(int(a) for a in np.flatnonzero(same) if a in set(candidates.tolist()))
+            wanted = set(candidates.tolist())
+            out.update(int(a) for a in np.flatnonzero(same) if a in wanted)
     pairs = edges["pair"].to_numpy()
     out.update(int(pairs[a]) for a in list(out) if pairs[a] >= 0)
     return sorted(out)
 
 
-def _isna(value: Any) -> bool:
-    import pandas as pd
-
-    return bool(pd.isna(value))
-
-
-_CACHE: dict[int, tuple[Any, Any]] = {}
+_CACHE: dict[int, tuple[Any, Any, Any]] = {}
 
 
 def _geoms(network: Any) -> Any:
-    key = id(network)
-    if key not in _CACHE:
+    hit = _CACHE.get(id(network))
+    if hit is None or hit[0] is not network:
         geoms = shapely.from_wkb(network.edges["geometry"].to_numpy())
-        _CACHE[key] = (geoms, shapely.STRtree(geoms))
-    return _CACHE[key][0]
+        _CACHE.clear()
+        hit = _CACHE[id(network)] = (network, geoms, shapely.STRtree(geoms))
+    return hit[1]
 
 
 def _tree(network: Any) -> Any:
     _geoms(network)
-    return _CACHE[id(network)][1]
-
-
-#: each call opens the city's overrides file afresh; this serialises the
-#: read-modify-write cycles of concurrent moderation requests in one process
-_FILE_LOCK = threading.Lock()
-
-
-def overrides_path(city: str) -> Path:
-    """The file holding ``city``'s live routing closures (shared by API, CLI and router)."""
-    from stufenlos.city import overrides_path as city_overrides_path
-
-    return city_overrides_path(city)
-
-
-def overrides_for(city: str) -> Overrides:
-    """The :class:`~stufenlos.overrides.Overrides` store of ``city``."""
-    return Overrides(overrides_path(city))
-
-
-def _reason_prefix(report_id: int) -> str:
-    return f"{override_key(report_id)} "
-
-
-def apply_effect(
-    *,
-    report_id: int,
-    city: str | None,
-    edge_ids: list[int],
-    expires_at: dt.datetime | None,
-    reason: str,
-) -> bool:
-    """Close ``edge_ids`` of ``city`` for routing until lifted or ``expires_at``.
-
-    Each arc becomes one ``arc`` closure whose reason starts with
-    ``report:<id>`` so that a route crossing it can name the report.
-    Idempotent: closures of the report that are already there are replaced.
-    Returns whether closures were registered.
-    """
-    if city is None or not edge_ids:
-        return False
-    with _FILE_LOCK:
-        store = overrides_for(city)
-        _remove(store, report_id)
-        for arc in edge_ids:
-            store.close("arc", int(arc), until=expires_at,
-                        reason=f"{_reason_prefix(report_id)}{reason}")
-    logger.info("report %d closes %d arcs in %s", report_id, len(edge_ids), city)
-    return True
-
-
-def lift_effect(*, report_id: int, city: str | None) -> bool:
-    """Remove the routing closures of a report; returns whether any were removed."""
-    if city is None:
-        return False
-    path = overrides_path(city)
-    if not path.exists():
-        return False
-    with _FILE_LOCK:
-        removed = _remove(Overrides(path), report_id)
-    if removed:
-        logger.info("report %d no longer closes arcs in %s", report_id, city)
-    return removed > 0
-
-
-def _remove(store: Overrides, report_id: int) -> int:
-    prefix = _reason_prefix(report_id)
-    mine = [o.id for o in store.active() if o.reason.startswith(prefix)]
-    for oid in mine:
-        store.reopen(oid)
-    return len(mine)
-
-
-def reports_closing(city: str, arcs: Any) -> list[dict[str, Any]]:
-    """The reports whose closures cover any of ``arcs`` in ``city``.
-
-    For route responses: pass the arcs a route would have used without
-    closures to name the reports that made it change. Each entry has
-    ``report_id``, ``reason`` and ``url`` (the report's public page).
-    """
-    path = overrides_path(city)
-    if not path.exists():
-        return []
-    wanted = {str(int(a)) for a in arcs}
-    found: dict[int, dict[str, Any]] = {}
-    for o in Overrides(path).active():
-        if o.kind != "arc" or o.ref not in wanted or not o.reason.startswith("report:"):
-            continue
-        head, _, reason = o.reason.partition(" ")
-        rid = head.removeprefix("report:")
-        if rid.isdigit():
-            found.setdefault(int(rid), {"report_id": int(rid), "reason": reason,
-                                        "url": f"/reports/{rid}"})
-    return [found[k] for k in sorted(found)]
+    return _CACHE[id(network)][2]

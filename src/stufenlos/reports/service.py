@@ -24,6 +24,7 @@ from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from stufenlos.closures import Closure, add_closure, remove_report_closures, report_closures
 from stufenlos.reports import routing_effect
 from stufenlos.reports.catalogue import SERVICES, ServiceType, get_service
 from stufenlos.reports.errors import (
@@ -153,8 +154,9 @@ class ReportService:
     submit_rate, public_rate
         Rate limits per client (``limits`` notation, e.g. ``"10/minute"``) for
         submissions and for confirmations/flags.
-    edge_finder
-        ``(city, lat, lon) -> edge indices`` used for the routing effect.
+    closure_finder
+        ``(city, lat, lon, equipment) -> closure targets`` used for the routing
+        effect (default :func:`~stufenlos.reports.routing_effect.closure_targets`).
     post_moderated
         Cities whose new reports are public before a moderator has looked at
         them (``moderation = "post"`` in their ``city.toml``); default: read
@@ -170,7 +172,7 @@ class ReportService:
         auto_hide_flags: int = 3,
         submit_rate: str | None = None,
         public_rate: str | None = None,
-        edge_finder: routing_effect.EdgeFinder | None = None,
+        closure_finder: routing_effect.TargetFinder | None = None,
         post_moderated: Collection[str] | None = None,
     ) -> None:
         self.store = store
@@ -188,7 +190,7 @@ class ReportService:
         self._public_rate = parse_rate(
             public_rate or os.environ.get("STUFENLOS_PUBLIC_RATE", "60/minute")
         )
-        self._edge_finder = edge_finder or routing_effect.affected_edges
+        self._closure_finder = closure_finder or routing_effect.closure_targets
         self._hasher = PasswordHasher()
 
     # -- rate limits ---------------------------------------------------------------------
@@ -451,7 +453,7 @@ class ReportService:
                 report.updated_at = now
                 self._audit(s, actor="system", action="auto_hide", report_id=report_id,
                             detail={"flags": int(n)})
-                self._sync_effect(report)
+                self._sync_effect(s, report)
                 logger.info("report %d auto-hidden after %d flags", report_id, n)
             return report.hidden
 
@@ -518,7 +520,7 @@ class ReportService:
                               note=note_text))
             self._audit(s, actor=actor, action="status", report_id=report.id,
                         detail={"from": old, "to": status})
-            self._sync_effect(report)
+            self._sync_effect(s, report)
         return self.get(report_id, public=False)
 
     def accept(self, report_id: int, *, actor: str, note: str | None = None) -> Report:
@@ -542,7 +544,7 @@ class ReportService:
             report.updated_at = utcnow()
             self._audit(s, actor=actor, action="hide", report_id=report_id,
                         detail={"reason": reason_text})
-            self._sync_effect(report)
+            self._sync_effect(s, report)
         return self.get(report_id, public=False)
 
     def unhide(self, report_id: int, *, actor: str) -> Report:
@@ -553,7 +555,7 @@ class ReportService:
             report.hidden_reason = None
             report.updated_at = utcnow()
             self._audit(s, actor=actor, action="unhide", report_id=report_id, detail={})
-            self._sync_effect(report)
+            self._sync_effect(s, report)
         return self.get(report_id, public=False)
 
     def merge(self, report_id: int, *, into: int, actor: str, note: str | None = None) -> Report:
@@ -593,7 +595,7 @@ class ReportService:
                               note=f"Report {report_id} was merged into this one."))
             self._audit(s, actor=actor, action="merge", report_id=report_id,
                         detail={"into": into, "from": old, "confirmations_moved": moved})
-            self._sync_effect(report)
+            self._sync_effect(s, report)
         return self.get(report_id, public=False)
 
     def edit(self, report_id: int, *, actor: str, description: str,
@@ -640,7 +642,7 @@ class ReportService:
                                   note=report.status_notes))
                 self._audit(s, actor="system", action="expire", report_id=report.id,
                             detail={"from": old})
-                self._sync_effect(report)
+                self._sync_effect(s, report)
                 done.append(report.id)
         if done:
             logger.info("expired %d temporary reports", len(done))
@@ -748,40 +750,34 @@ class ReportService:
             return (report.attributes or {}).get("severity") == "impassable"
         return service.blocking
 
-    def _sync_effect(self, report: Report) -> None:
-        """Apply or lift the routing override so it matches the report's state."""
+    def _sync_effect(self, s: Session, report: Report) -> None:
+        """Make the report's closures match its state, in the same transaction.
+
+        An accepted (open, acknowledged, in progress), visible report of a
+        blocking kind closes what it is about — found on the city's current
+        network and stored by OSM ids (:mod:`stufenlos.closures`) — until it is
+        fixed, rejected, hidden, merged or expires; then its closures go.
+        """
         active = (report.status in ACTIVE_STATUSES and not report.hidden
                   and self.is_blocking(report))
-        if active:
-            if not report.edge_ids:
-                equipment = None
-                if report.service_code == "broken-elevator":
-                    equipment = (report.attributes or {}).get("equipment", "elevator")
-                report.edge_ids = self._edge_finder(
-                    report.jurisdiction, report.lat, report.lon, equipment)
-            routing_effect.apply_effect(
-                report_id=report.id, city=report.jurisdiction, edge_ids=list(report.edge_ids or []),
-                expires_at=report.expires_at, reason=SERVICES[report.service_code].name,
-            )
-        else:
-            routing_effect.lift_effect(report_id=report.id, city=report.jurisdiction)
+        if not active:
+            if remove_report_closures(s, report.id):
+                logger.info("report %d no longer closes anything", report.id)
+            return
+        if report.jurisdiction is None or report_closures(s, report.id):
+            return
+        equipment = None
+        if report.service_code == "broken-elevator":
+            equipment = (report.attributes or {}).get("equipment", "elevator")
+        targets = self._closure_finder(report.jurisdiction, report.lat, report.lon, equipment)
+        for fields in targets:
+            add_closure(s, report.jurisdiction, fields, until=report.expires_at,
+                        reason=SERVICES[report.service_code].name, source="report",
+                        actor=f"report {report.id}", report_id=report.id)
+        if not targets:
+            logger.info("report %d closes nothing: no way or elevator near it", report.id)
 
-    def active_overrides(self, city: str | None = None) -> list[dict[str, Any]]:
-        """Edges closed by accepted blocking reports: ``report_id``, ``edge_ids``, expiry."""
-        now = utcnow()
+    def closures_of(self, report_id: int) -> list[Closure]:
+        """The closures report ``report_id`` makes now (empty unless accepted and blocking)."""
         with self.store.session() as s:
-            stmt = select(Report).where(
-                Report.status.in_(ACTIVE_STATUSES), Report.hidden.is_(False),
-                Report.edge_ids.is_not(None))
-            if city is not None:
-                stmt = stmt.where(Report.jurisdiction == city)
-            out = []
-            for r in s.scalars(stmt):
-                if not r.edge_ids or not self.is_blocking(r):
-                    continue
-                if r.expires_at is not None and r.expires_at <= now:
-                    continue
-                out.append({"report_id": r.id, "city": r.jurisdiction,
-                            "edge_ids": list(r.edge_ids), "expires_at": r.expires_at,
-                            "reason": SERVICES[r.service_code].name})
-            return out
+            return report_closures(s, report_id)

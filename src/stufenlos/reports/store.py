@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import threading
-import time
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 
 from sqlalchemy import Engine, Select, and_, func, or_, select, text
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from stufenlos.db import database_url, make_engine, make_sessionmaker, upgrade
+from stufenlos.db import database_url, ensure_schema, make_engine, make_sessionmaker
 from stufenlos.reports.models import Report
 
 __all__ = [
@@ -39,31 +36,6 @@ PUBLISHED_STATUSES = ("open", "acknowledged", "in_progress",
 #: statuses anyone may see in a post-moderated city (``submitted`` reports are public
 #: only there; ``rejected`` reports and hidden ones never are)
 PUBLIC_STATUSES = ("submitted", *PUBLISHED_STATUSES)
-
-_migrated: set[str] = set()
-_migrate_lock = threading.Lock()
-
-
-def _upgrade_with_retry(url: str, attempts: int = 5) -> None:
-    """Run the migrations; retry when another process is migrating the same database.
-
-    Several server processes starting at once race to create the same tables;
-    migrations run in a transaction, so the loser's attempt rolls back and its
-    retry finds the schema up to date.
-    """
-    from alembic.util.exc import CommandError
-
-    for attempt in range(attempts):
-        try:
-            upgrade(url)
-            return
-        except (DBAPIError, CommandError) as exc:
-            if attempt == attempts - 1:
-                raise
-            logger.info("migrating %s raced with another process (%s); retrying",
-                        url.split("@")[-1], type(exc).__name__)
-            time.sleep(0.2 * (attempt + 1))
-
 
 class ReportQuery:
     """Filters for listing reports (all optional, combined with AND)."""
@@ -108,10 +80,7 @@ class ReportStore:
     def __init__(self, url: str | None = None, *, migrate: bool = True) -> None:
         self.url = url or database_url()
         if migrate:
-            with _migrate_lock:
-                if self.url not in _migrated:
-                    _upgrade_with_retry(self.url)
-                    _migrated.add(self.url)
+            ensure_schema(self.url)
         self.engine: Engine = make_engine(self.url)
         self._sessionmaker = make_sessionmaker(self.engine)
 

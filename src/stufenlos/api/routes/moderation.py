@@ -71,7 +71,8 @@ def _moderation_record(report: Any, request: Request) -> dict[str, Any]:
         "hidden_reason": report.hidden_reason,
         "attributes": report.attributes or {},
         "jurisdiction": report.jurisdiction,
-        "edge_ids": report.edge_ids,
+        # what accepting did to routing, from the closure records
+        "closures": [c.to_dict() for c in report_service().closures_of(report.id)],
     })
     return rec
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from stufenlos.reports.models import UTCDateTime
+from stufenlos.db import UTCDateTime
 
 revision = "reports_0001"
 down_revision = None
