@@ -11,19 +11,17 @@ from pathlib import Path
 import pytest
 
 from stufenlos.config import load_city_config
-from stufenlos.equipment import (
-    EquipmentRegistry,
+from stufenlos.overrides import Overrides
+from stufenlos.transit import Timetable, plan_journey
+from stufenlos.transit.equipment import EquipmentRegistry, apply_to_overrides, closed_stops
+from stufenlos.transit.status_feeds import (
     SensorThingsSource,
     StatusFeedError,
     StatusFeedSource,
     StatusPoller,
-    apply_to_overrides,
-    closed_stops,
     parse_state,
 )
-from stufenlos.overrides import Overrides
-from stufenlos.stops import read_osm_stop_features, stop_access_for_city
-from stufenlos.transit import Timetable, plan_journey
+from stufenlos.transit.stops import read_osm_stop_features, stop_access_for_city
 
 HD = Path(__file__).resolve().parents[1] / "data" / "cities" / "heidelberg"
 WMATA = next((p for p in (HD.parents[3] / "shared" / "data" / "gtfs_accessibility",
@@ -118,7 +116,7 @@ def heidelberg():
     verdict = access.set_index("stop_id")
     tt = Timetable.from_feed(HD / "vrn_gtfs_cut.zip", dt.date(2022, 9, 1),
                              stop_access=verdict["code"], access_source=verdict["source"])
-    return tt, access, EquipmentRegistry.from_sources(timetable=tt, osm=osm)
+    return tt, access, EquipmentRegistry.from_sources(lifts=tt.lifts, osm=osm)
 
 
 def test_parse_state():
@@ -264,7 +262,7 @@ def test_outage_reaches_the_walking_router_through_overrides(heidelberg, tmp_pat
 @pytest.mark.skipif(not WMATA.exists(), reason="WMATA feed is not bundled (terms not open)")
 def test_wmata_feed_closes_a_gtfs_elevator(server):
     tt = Timetable.from_feed(WMATA, dt.date(2026, 5, 5))
-    reg = EquipmentRegistry.from_sources(timetable=tt)
+    reg = EquipmentRegistry.from_sources(lifts=tt.lifts)
     kinds = reg.equipment["kind"].value_counts().to_dict()
     assert kinds == {"escalator": 566, "elevator": 212}
     at = dt.datetime(2026, 5, 5, 9, 0)
