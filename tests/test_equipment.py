@@ -260,6 +260,26 @@ def test_outage_reaches_the_walking_router_through_overrides(heidelberg, tmp_pat
 
 
 @pytest.mark.skipif(not WMATA.exists(), reason="WMATA feed is not bundled (terms not open)")
+def test_gtfs_lifts_join_a_registry_and_keep_its_status():
+    lifts = Timetable.from_feed(WMATA, dt.date(2026, 5, 5)).lifts
+    first, later = lifts["pathway_id"].iloc[0], lifts["pathway_id"].iloc[-1]
+    reg = EquipmentRegistry.from_sources(lifts=lifts.iloc[:10])
+    reg.set_status(first, "INACTIVE", reason="defekt")
+    assert reg.resolve(later) is None
+    gtfs = EquipmentRegistry.from_sources(lifts=lifts).equipment
+    assert reg.extend(gtfs) == len(lifts) - 10
+    assert reg.extend(gtfs) == 0
+    assert len(reg.equipment) == len(lifts)
+    assert reg.status(first).state == "INACTIVE" and reg.status(first).reason == "defekt"
+    assert reg.resolve(later) == f"gtfs:{later}"
+    assert reg.set_status(later, "ACTIVE")
+    assert reg.elevator_state()[first] == "INACTIVE"
+    empty = EquipmentRegistry.from_sources()
+    assert empty.extend(gtfs) == len(lifts)
+    assert empty.resolve(later) == f"gtfs:{later}"
+
+
+@pytest.mark.skipif(not WMATA.exists(), reason="WMATA feed is not bundled (terms not open)")
 def test_wmata_feed_closes_a_gtfs_elevator(server):
     tt = Timetable.from_feed(WMATA, dt.date(2026, 5, 5))
     reg = EquipmentRegistry.from_sources(lifts=tt.lifts)
