@@ -12,18 +12,16 @@ import pytest
 
 from stufenlos.closures import ClosureStore
 from stufenlos.config import load_city_config
-from stufenlos.equipment import (
-    EquipmentRegistry,
+from stufenlos.transit import Timetable, plan_journey
+from stufenlos.transit.equipment import EquipmentRegistry, apply_to_closures, closed_stops
+from stufenlos.transit.status_feeds import (
     SensorThingsSource,
     StatusFeedError,
     StatusFeedSource,
     StatusPoller,
-    apply_to_closures,
-    closed_stops,
     parse_state,
 )
-from stufenlos.stops import read_osm_stop_features, stop_access_for_city
-from stufenlos.transit import Timetable, plan_journey
+from stufenlos.transit.stops import read_osm_stop_features, stop_access_for_city
 
 HD = Path(__file__).resolve().parents[1] / "data" / "cities" / "heidelberg"
 WMATA = next((p for p in (HD.parents[3] / "shared" / "data" / "gtfs_accessibility",
@@ -118,7 +116,7 @@ def heidelberg():
     verdict = access.set_index("stop_id")
     tt = Timetable.from_feed(HD / "vrn_gtfs_cut.zip", dt.date(2022, 9, 1),
                              stop_access=verdict["code"], access_source=verdict["source"])
-    return tt, access, EquipmentRegistry.from_sources(timetable=tt, osm=osm)
+    return tt, access, EquipmentRegistry.from_sources(lifts=tt.lifts, osm=osm)
 
 
 def test_parse_state():
@@ -265,9 +263,29 @@ def test_outage_reaches_the_walking_router_through_closures(heidelberg, tmp_path
 
 
 @pytest.mark.skipif(not WMATA.exists(), reason="WMATA feed is not bundled (terms not open)")
+def test_gtfs_lifts_join_a_registry_and_keep_its_status():
+    lifts = Timetable.from_feed(WMATA, dt.date(2026, 5, 5)).lifts
+    first, later = lifts["pathway_id"].iloc[0], lifts["pathway_id"].iloc[-1]
+    reg = EquipmentRegistry.from_sources(lifts=lifts.iloc[:10])
+    reg.set_status(first, "INACTIVE", reason="defekt")
+    assert reg.resolve(later) is None
+    gtfs = EquipmentRegistry.from_sources(lifts=lifts).equipment
+    assert reg.extend(gtfs) == len(lifts) - 10
+    assert reg.extend(gtfs) == 0
+    assert len(reg.equipment) == len(lifts)
+    assert reg.status(first).state == "INACTIVE" and reg.status(first).reason == "defekt"
+    assert reg.resolve(later) == f"gtfs:{later}"
+    assert reg.set_status(later, "ACTIVE")
+    assert reg.elevator_state()[first] == "INACTIVE"
+    empty = EquipmentRegistry.from_sources()
+    assert empty.extend(gtfs) == len(lifts)
+    assert empty.resolve(later) == f"gtfs:{later}"
+
+
+@pytest.mark.skipif(not WMATA.exists(), reason="WMATA feed is not bundled (terms not open)")
 def test_wmata_feed_closes_a_gtfs_elevator(server):
     tt = Timetable.from_feed(WMATA, dt.date(2026, 5, 5))
-    reg = EquipmentRegistry.from_sources(timetable=tt)
+    reg = EquipmentRegistry.from_sources(lifts=tt.lifts)
     kinds = reg.equipment["kind"].value_counts().to_dict()
     assert kinds == {"escalator": 566, "elevator": 212}
     at = dt.datetime(2026, 5, 5, 9, 0)

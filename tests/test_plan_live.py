@@ -11,10 +11,10 @@ import pytest
 
 from stufenlos.barriers import BarrierStore
 from stufenlos.city import City
-from stufenlos.equipment import EquipmentRegistry
 from stufenlos.plan.live import BarrierFigures, ElevatorFigures, ReportFigures, live_figures
 from stufenlos.plan.service import PlanStore
 from stufenlos.reports.models import Report
+from stufenlos.transit.equipment import EquipmentRegistry
 
 
 def test_barrier_counts_of_an_imported_city(

@@ -12,13 +12,13 @@ import pytest
 from stufenlos.config import load_city_config
 from stufenlos.errors import InputFileError
 from stufenlos.ingest.gtfs import read_feed
-from stufenlos.stops import (
+from stufenlos.transit import Timetable, plan_journey
+from stufenlos.transit.stops import (
     conflate_stop_access,
     read_db_stations,
     read_osm_stop_features,
     stop_access_for_city,
 )
-from stufenlos.transit import Timetable, plan_journey
 
 HD = Path(__file__).resolve().parents[1] / "data" / "cities" / "heidelberg"
 

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from stufenlos.ingest.gtfs import GtfsError, GtfsWarning
+from stufenlos.text.itinerary import itinerary_directions
 from stufenlos.transit import (
     TRANSIT_PROFILES,
     NoJourneyError,
@@ -57,7 +58,7 @@ def test_vrn_journey_by_tram(vrn):
     assert it.arrival - it.departure < dt.timedelta(minutes=40)
     # The standard profile does not flag unknown accessibility.
     assert it.unknowns == []
-    en, de = it.directions("en"), it.directions("de")
+    en, de = itinerary_directions(it, "en"), itinerary_directions(it, "de")
     assert any("take tram" in line for line in en)
     assert any("Straßenbahn" in line for line in de)
     gj = it.to_geojson()
@@ -241,8 +242,8 @@ def test_wmata_wheelchair_journey_uses_elevators_not_escalators(wmata):
     assert "elevator" in modes
     assert not modes & {"stairs", "escalator"}
     assert any("elevator" in u and "status unknown" in u for u in it.unknowns)
-    assert any("(elevator to level " in line for line in it.directions("en"))
-    assert any("Aufzug zur Ebene " in line for line in it.directions("de"))
+    assert any("(elevator to level " in line for line in itinerary_directions(it, "en"))
+    assert any("Aufzug zur Ebene " in line for line in itinerary_directions(it, "de"))
     std = plan_journey(wmata, BALLSTON, COURT_HOUSE, at)[-1]
     assert std.arrival <= it.arrival
 

@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stufenlos._raptor import INF, build_patterns, run_raptor
+from stufenlos.transit.raptor import INF, build_patterns, run_raptor
 
 
 @st.composite

@@ -236,7 +236,7 @@ def _import_timetable(config: CityConfig, build_dir: Path) -> dict[str, Any] | N
     if not gtfs:
         return None
     from stufenlos.ingest.gtfs import Feed
-    from stufenlos.transit import imported_feed
+    from stufenlos.transit.feed import imported_feed
 
     path = imported_feed(gtfs[0], build_dir / "transit")
     feed = Feed(path)

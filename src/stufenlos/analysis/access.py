@@ -363,7 +363,7 @@ def analyze(city: City, *, profiles: Sequence[str] = ("standard", "wheelchair"),
     ``travel="walk+transit"`` uses the faster of walking and walk + public
     transport (cities with a GTFS input; ``transit_options`` is a
     :class:`~stufenlos.analysis.transit_access.TransitOptions`, ``transit`` a
-    loaded :class:`~stufenlos.transit.CityTransit`), see
+    loaded :class:`~stufenlos.transit.city.CityTransit`), see
     :mod:`stufenlos.analysis.transit_access`.
     """
     if not profiles:
@@ -375,7 +375,7 @@ def analyze(city: City, *, profiles: Sequence[str] = ("standard", "wheelchair"),
     for name in profiles:
         get_profile(name)  # clear error for unknown names before any work
     if travel == "walk+transit" and transit is None:
-        from stufenlos.transit import load_city_transit
+        from stufenlos.transit.city import load_city_transit
 
         if not city.config.input_paths("gtfs"):
             msg = f"{city.name} has no GTFS input: walk+transit needs a timetable"

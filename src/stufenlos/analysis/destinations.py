@@ -6,7 +6,7 @@ Points come from the city's inputs:
   nodes, and closed or open ways at the mean of their node locations;
 * GTFS ``stops.txt``: boarding points (``location_type`` 0); a stop is step-free
   when its verdict conflated from GTFS ``wheelchair_boarding``, OSM and DB station
-  data (:func:`stufenlos.stops.stop_access_for_city`) is yes, its own or its
+  data (:func:`stufenlos.transit.stops.stop_access_for_city`) is yes, its own or its
   parent station's;
 * DB station data (``db-stations`` NDJSON): ``hasSteplessAccess`` yes / no /
   partial.
@@ -213,7 +213,7 @@ def _gtfs_points(config: CityConfig, path: Path,
                         index=stops["stop_id"].to_numpy())
     if any(c.step_free_only for c in cats) and path == config.input_paths("gtfs")[0]:
         # GTFS rarely says; the conflated verdict also reads OSM and DB station data
-        from stufenlos.stops import stop_access_for_city
+        from stufenlos.transit.stops import stop_access_for_city
 
         conflated = stop_access_for_city(config, feed=feed)
         yes = conflated.set_index("stop_id")["step_free"].reindex(verdict.index) == "yes"

@@ -33,7 +33,6 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.sparse.csgraph import dijkstra
 
-from stufenlos._raptor import INF, PatternArrays, run_raptor
 from stufenlos.analysis.engine import (
     MAX_SNAP_M,
     ChunkTask,
@@ -47,10 +46,12 @@ from stufenlos.analysis.engine import (
 from stufenlos.analysis.execution import Runner
 from stufenlos.errors import StufenlosError
 from stufenlos.profiles import get_profile
+from stufenlos.transit.raptor import INF, PatternArrays, run_raptor
 
 if TYPE_CHECKING:
     from stufenlos.analysis.access import ProfileMeasures, Setup
-    from stufenlos.transit import CityTransit, Timetable
+    from stufenlos.transit.city import CityTransit
+    from stufenlos.transit.timetable import Timetable
 
 __all__ = ["MODES", "TransitOptions", "TransitSetupError", "compute_transit",
            "first_weekday", "parse_options", "transit_chunk"]
@@ -204,7 +205,7 @@ def _timetable(transit: CityTransit, options: TransitOptions) -> tuple[Timetable
 def transit_data(setup: Setup, graph: ProfileGraph, dest: Destinations, tt: Timetable,
                  day: dt.date, transit: CityTransit, options: TransitOptions) -> TransitData:
     """Arrays for :func:`transit_chunk` for one profile."""
-    from stufenlos.transit import transit_profile
+    from stufenlos.transit.profile import transit_profile
 
     prof = transit_profile(get_profile(graph.profile))
     closed_stops: frozenset[str] = frozenset()
@@ -213,7 +214,7 @@ def transit_data(setup: Setup, graph: ProfileGraph, dest: Destinations, tt: Time
         hit = sa["elevator"].isin(set(options.closed_elevators)).to_numpy()
         closed_stops = frozenset(sa.loc[hit, "stop_id"])
     # the journey planner's per-profile footpaths and boarding rules (one source of truth)
-    fp = tt._footpaths(prof, {}, closed_stops)
+    fp = tt.footpaths(prof, {}, closed_stops)
     usable = tt.stop_usable(prof, closed_stops)
     street = tt.street_nodes[usable[tt.street_nodes]]
     lonlat = np.column_stack([tt.lon[street], tt.lat[street]])

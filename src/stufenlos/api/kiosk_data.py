@@ -20,7 +20,7 @@ from stufenlos.barriers import BarrierStore
 
 if TYPE_CHECKING:
     from stufenlos.city import City
-    from stufenlos.station_facts import Station
+    from stufenlos.transit.station_facts import Station
 
 __all__ = ["ELEVATOR_RADIUS_M", "find_station", "stop_info"]
 

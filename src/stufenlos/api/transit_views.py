@@ -1,6 +1,6 @@
 """Public transport for the API and the kiosk: journeys, departures and feed stations.
 
-Each city's :class:`~stufenlos.transit.CityTransit` is loaded once per process.
+Each city's :class:`~stufenlos.transit.city.CityTransit` is loaded once per process.
 Cities without a GTFS input have no timetable; their kiosk pages say so.
 A feed only has departures within its validity period, so the kiosk and the
 departures endpoint take an explicit ``at`` time as well as "now".
@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from stufenlos.config import data_dir
-from stufenlos.station_facts import Station, slugify
+from stufenlos.transit.station_facts import Station, slugify
 
 if TYPE_CHECKING:
     from stufenlos.city import City
-    from stufenlos.transit import CityTransit
+    from stufenlos.transit.city import CityTransit
 
 __all__ = ["city_transit", "departure_rows", "feed_stations", "local_time", "stop_ids_near"]
 
@@ -40,7 +40,7 @@ def city_transit(city: City) -> CityTransit | None:
     with _lock:
         hit = _transit.get(key)
     if hit is None:
-        from stufenlos.transit import load_city_transit
+        from stufenlos.transit.city import load_city_transit
 
         hit = load_city_transit(city.name)
         with _lock:

@@ -14,7 +14,7 @@ from stufenlos.easy_read import easy_read_steps, easy_read_summary
 from stufenlos.errors import StufenlosError
 from stufenlos.places import Place, PlaceIndex
 from stufenlos.profiles import PRESETS
-from stufenlos.station_facts import Station, read_stations
+from stufenlos.transit.station_facts import Station, read_stations
 
 if TYPE_CHECKING:
     from stufenlos.city import City

@@ -69,6 +69,7 @@ def register(app: typer.Typer) -> None:
         """Door-to-door public transport journeys for a profile: the fastest and the
         ones with fewer changes. Exit code 1 if there is none."""
         from stufenlos.routing import parse_latlon
+        from stufenlos.text.itinerary import journeys_text
         from stufenlos.transit import NoJourneyError, load_city_transit, transit_profile
 
         if fmt not in ("text", "json", "geojson"):
@@ -100,14 +101,7 @@ def register(app: typer.Typer) -> None:
         elif fmt == "json":
             text = json.dumps([it.to_dict() for it in its], ensure_ascii=False, indent=1)
         else:
-            lines = []
-            for i, it in enumerate(its, 1):
-                head = (f"Option {i}: {it.departure:%H:%M} → {it.arrival:%H:%M}, "
-                        f"{it.transfers} change(s)") if lang == "en" else (
-                        f"Möglichkeit {i}: {it.departure:%H:%M} → {it.arrival:%H:%M}, "
-                        f"{it.transfers} Umstieg(e)")
-                lines += [head, *it.directions(lang), ""]
-            text = "\n".join(lines)
+            text = journeys_text(its, "de" if lang == "de" else "en")
         _write(text, output)
 
     @app.command()
@@ -122,6 +116,7 @@ def register(app: typer.Typer) -> None:
         data_dir: _DATA = None,
     ) -> None:
         """Next departures of a stop or station: step-free or not, and elevator status."""
+        from stufenlos.text.itinerary import departures_text
         from stufenlos.transit import departures_to_json, load_city_transit
 
         if fmt not in ("text", "json"):
@@ -133,18 +128,5 @@ def register(app: typer.Typer) -> None:
             df = ct.departures(stop, when, limit=limit)
         except StufenlosError as exc:
             raise _fail(exc) from None
-        if fmt == "json":
-            text = departures_to_json(df)
-        else:
-            lines = [
-                f"{r.departure:%H:%M}  {r.route:<8} → {r.headsign}  [{r.stop_name}]  "
-                f"trip step-free: {r.trip_step_free}, stop step-free: {r.stop_step_free}"
-                + (f" ({r.stop_step_free_source})" if r.stop_step_free_source else "")
-                for r in df.itertuples()
-            ] or ["no departures in the next 3 hours"]
-            for el in df.attrs.get("elevators", []):
-                name = el.get("pathway_id") or f"OSM {el.get('osm_id')}"
-                reason = f" ({el['reason']})" if el.get("reason") else ""
-                lines.append(f"elevator {name}: {el['state']}{reason}")
-            text = "\n".join(lines)
+        text = departures_to_json(df) if fmt == "json" else departures_text(df)
         _write(text, output)

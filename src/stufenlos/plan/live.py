@@ -180,7 +180,7 @@ class ReportFigures:
 
 
 class ElevatorFigures:
-    """Share of elevators in service, from :class:`stufenlos.equipment.EquipmentRegistry`.
+    """Share of elevators in service, from :class:`stufenlos.transit.equipment.EquipmentRegistry`.
 
     ``registries`` returns the registries to count (one per city); without it,
     or while no elevator has a known state, the figure is "not available yet".
@@ -194,7 +194,7 @@ class ElevatorFigures:
     def figures(self) -> list[LiveFigure]:
         """Share of elevators in service, in percent."""
         label = {"de": "Aufzüge in Betrieb", "en": "elevators in service"}
-        if self.registries is None or _optional("stufenlos.equipment") is None:
+        if self.registries is None or _optional("stufenlos.transit.equipment") is None:
             return [_missing("elevators", label, "no equipment registry")]
         working = known = unknown = 0
         latest: dt.datetime | None = None
@@ -277,7 +277,7 @@ def set_elevator_registries(source: Callable[[], Iterable[Any]] | None) -> None:
     """Tell the plan pages where the live elevator registries are (one per city).
 
     The feature that polls elevator status calls this once it has built its
-    :class:`stufenlos.equipment.EquipmentRegistry` objects.
+    :class:`stufenlos.transit.equipment.EquipmentRegistry` objects.
     """
     global _elevator_registries
     _elevator_registries = source

@@ -251,6 +251,7 @@ def journey(city: CityName, body: JourneyRequest) -> dict[str, Any]:
     avoided, and what is not known is listed per itinerary.
     """
     from stufenlos.api.transit_views import city_transit, local_time
+    from stufenlos.text.itinerary import itinerary_directions
     from stufenlos.transit import NoJourneyError
 
     c = deps.get_city(city)
@@ -264,5 +265,5 @@ def journey(city: CityName, body: JourneyRequest) -> dict[str, Any]:
     except NoJourneyError as exc:
         raise HTTPException(404, str(exc)) from None
     text_lang = "en" if body.lang == "en" else "de"
-    return {"itineraries": [it.to_dict() | {"directions": it.directions(text_lang)}
+    return {"itineraries": [it.to_dict() | {"directions": itinerary_directions(it, text_lang)}
                             for it in its]}

@@ -1,20 +1,13 @@
-"""Elevators and escalators: a registry with live status from SensorThings and JSON/CSV feeds.
-
-The :class:`EquipmentRegistry` lists each elevator and escalator once, with
-where it comes from (GTFS ``pathways``, OSM ``highway=elevator``, station
-data) and its current status (``ACTIVE``, ``INACTIVE`` or ``UNKNOWN``, since
-when, why, from which feed). Status comes from
+"""Live status of elevators and escalators: SensorThings and JSON/CSV feeds, and a poller.
 
 * :class:`SensorThingsSource`: an OGC SensorThings API (Things, Datastreams,
   Observations -- the pattern of Hamburg's Urban Data Platform), reading the
   latest Observation of each Thing's Datastream;
 * :class:`StatusFeedSource`: a simple JSON or CSV feed with the columns
-  ``id, state, since, reason``;
-* :meth:`EquipmentRegistry.set_status`: manual reports.
+  ``id, state, since, reason``.
 
-:class:`StatusPoller` polls a source and backs off after failures. Outages reach
-the journey planner as :meth:`EquipmentRegistry.elevator_state` and the walking
-router through :func:`apply_to_closures`.
+:class:`StatusPoller` polls a source into an
+:class:`~stufenlos.transit.equipment.EquipmentRegistry` and backs off after failures.
 """
 
 from __future__ import annotations
@@ -27,43 +20,32 @@ import logging
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx
-import pandas as pd
 
 from stufenlos.errors import InputFileError, StufenlosError
+from stufenlos.transit.equipment import State, StatusUpdate
 
 if TYPE_CHECKING:
     import os
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Mapping
 
-    from stufenlos.closures import ClosureStore
-    from stufenlos.network import Network
-    from stufenlos.stops import OsmStopFeatures
-    from stufenlos.transit import Timetable
+    from stufenlos.transit.equipment import EquipmentRegistry
 
 __all__ = [
-    "STATES",
-    "EquipmentRegistry",
-    "EquipmentStatus",
     "SensorThingsSource",
     "StatusFeedError",
     "StatusFeedSource",
     "StatusPoller",
-    "StatusUpdate",
-    "apply_to_closures",
-    "closed_stops",
+    "StatusSource",
+    "load_status_file",
     "parse_state",
+    "parse_status_feed",
     "status_source",
 ]
 
 log = logging.getLogger(__name__)
-
-State = Literal["ACTIVE", "INACTIVE", "UNKNOWN"]
-STATES: tuple[State, ...] = ("ACTIVE", "INACTIVE", "UNKNOWN")
-#: prefix of the override reasons this module writes (so it only reopens its own)
-OVERRIDE_REASON = "equipment status:"
 
 # Words real feeds use for "in service" / "out of service" (DB FaSta, HOCHBAHN, SIRI-FM).
 _ACTIVE = {"active", "1", "true", "yes", "in betrieb", "available", "operational", "ok",
@@ -108,255 +90,6 @@ def _time(value: Any) -> dt.datetime | None:
         return None
     return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
 
-
-@dataclass(frozen=True)
-class StatusUpdate:
-    """One status report for one piece of equipment."""
-
-    id: str
-    state: State
-    since: dt.datetime | None = None
-    reason: str = ""
-    until: dt.datetime | None = None
-
-
-@dataclass
-class EquipmentStatus:
-    """The current status of one piece of equipment."""
-
-    state: State = "UNKNOWN"
-    since: dt.datetime | None = None
-    reason: str = ""
-    source: str = ""
-    updated: dt.datetime | None = None
-    until: dt.datetime | None = None
-
-
-# -- registry ------------------------------------------------------------------------
-
-
-class EquipmentRegistry:
-    """Every elevator and escalator of a city and its current status.
-
-    Parameters
-    ----------
-    equipment
-        One row per item: ``id`` (unique), ``kind`` (elevator/escalator),
-        ``source``, ``name``, ``lon``, ``lat``, ``station_id``, ``pathway_id``,
-        ``osm_id``.
-    """
-
-    COLUMNS = ("id", "kind", "source", "name", "lon", "lat", "station_id", "pathway_id",
-               "osm_id")
-
-    def __init__(self, equipment: pd.DataFrame) -> None:
-        missing = [c for c in self.COLUMNS if c not in equipment.columns]
-        if missing:
-            msg = f"equipment table lacks columns: {', '.join(missing)}"
-            raise StufenlosError(msg)
-        dup = equipment["id"].duplicated()
-        if dup.any():
-            msg = f"equipment id {equipment['id'][dup].iloc[0]!r} appears twice"
-            raise StufenlosError(msg)
-        self.equipment = equipment.reset_index(drop=True)
-        self._status: dict[str, EquipmentStatus] = {}
-        self._lock = threading.Lock()
-        self.version = 0
-        # Feeds may name equipment by GTFS pathway id or OSM id as well as our id.
-        self._alias: dict[str, str] = {}
-        for row in self.equipment.itertuples():
-            for alias in (row.pathway_id, row.osm_id):
-                if isinstance(alias, str) and alias:
-                    self._alias.setdefault(alias, row.id)
-
-    # construction -------------------------------------------------------------------
-
-    @classmethod
-    def from_sources(
-        cls, *, timetable: Timetable | None = None, osm: OsmStopFeatures | None = None,
-        stations: pd.DataFrame | None = None,
-    ) -> EquipmentRegistry:
-        """Collect equipment from GTFS pathways, OSM elevators and station data.
-
-        ``stations`` rows (id, name, lon, lat, kind) add station equipment such
-        as DB FaSta elevators.
-        """
-        parts = []
-        if timetable is not None:
-            pw = timetable.pathways
-            sel = pw[pw["mode"].isin([4, 5])]
-            u = sel["u"].to_numpy()
-            stop_ids = timetable.stops["stop_id"].to_numpy()
-            station = timetable.parent_idx[u]
-            parts.append(pd.DataFrame({
-                "id": "gtfs:" + sel["pathway_id"].astype(str),
-                "kind": ["elevator" if m == 5 else "escalator" for m in sel["mode"]],
-                "source": "gtfs",
-                "name": [timetable.names[i] for i in u],
-                "lon": timetable.lon[u], "lat": timetable.lat[u],
-                "station_id": [stop_ids[s] if s >= 0 else None for s in station],
-                "pathway_id": sel["pathway_id"].astype(str).to_numpy(),
-                "osm_id": None,
-            }))
-        if osm is not None and len(osm.elevators):
-            el = osm.elevators
-            ref = el["osm_type"].str[0] + el["osm_id"].astype(str)
-            parts.append(pd.DataFrame({
-                "id": "osm:" + ref, "kind": "elevator", "source": "osm", "name": None,
-                "lon": el["lon"].to_numpy(), "lat": el["lat"].to_numpy(), "station_id": None,
-                "pathway_id": None, "osm_id": ref.to_numpy(),
-            }))
-        if stations is not None and len(stations):
-            parts.append(pd.DataFrame({
-                "id": "station:" + stations["id"].astype(str),
-                "kind": stations.get("kind", "elevator"), "source": "stations",
-                "name": stations["name"], "lon": stations["lon"], "lat": stations["lat"],
-                "station_id": stations.get("station_id"), "pathway_id": None, "osm_id": None,
-            }))
-        table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
-            columns=list(cls.COLUMNS))
-        return cls(table)
-
-    # status ---------------------------------------------------------------------------
-
-    def resolve(self, ref: str) -> str | None:
-        """Our equipment id for an id, GTFS pathway id or OSM ref (``n123``)."""
-        if (self.equipment["id"] == ref).any():
-            return ref
-        return self._alias.get(ref)
-
-    def set_status(
-        self, ref: str, state: State, *, since: dt.datetime | None = None, reason: str = "",
-        source: str = "manual", until: dt.datetime | None = None,
-    ) -> bool:
-        """Record a status; returns whether the state changed. Unknown ids raise."""
-        if state not in STATES:
-            msg = f"`state` must be one of {', '.join(STATES)}, got {state!r}"
-            raise StufenlosError(msg)
-        eid = self.resolve(ref)
-        if eid is None:
-            msg = f"no elevator or escalator {ref!r} in the registry"
-            raise StufenlosError(msg)
-        now = dt.datetime.now(dt.UTC)
-        with self._lock:
-            old = self._status.get(eid, EquipmentStatus())
-            changed = old.state != state
-            self._status[eid] = EquipmentStatus(
-                state=state, since=since or (old.since if not changed else now),
-                reason=reason, source=source, updated=now, until=until)
-            if changed:
-                self.version += 1
-                log.info("%s is now %s (%s, %s)", eid, state, source, reason)
-        return changed
-
-    def apply(self, updates: Iterable[StatusUpdate], *, source: str) -> tuple[int, list[str]]:
-        """Apply a feed's updates; returns (number changed, ids not in the registry)."""
-        changed, unknown = 0, []
-        for u in updates:
-            if self.resolve(u.id) is None:
-                unknown.append(u.id)
-                continue
-            changed += self.set_status(u.id, u.state, since=u.since, reason=u.reason,
-                                       source=source, until=u.until)
-        if unknown:
-            log.warning("%s: %d status ids not in the registry (first: %s)", source,
-                        len(unknown), unknown[0])
-        return changed, unknown
-
-    def status(self, ref: str, *, now: dt.datetime | None = None) -> EquipmentStatus:
-        """Current status (``UNKNOWN`` if never reported or expired)."""
-        eid = self.resolve(ref) or ref
-        st = self._status.get(eid)
-        if st is None:
-            return EquipmentStatus()
-        now = now or dt.datetime.now(dt.UTC)
-        if st.until is not None and st.until <= now:
-            return EquipmentStatus(reason=f"status expired at {st.until.isoformat()}",
-                                   source=st.source)
-        return st
-
-    def to_frame(self, *, now: dt.datetime | None = None) -> pd.DataFrame:
-        """The registry with state, since, reason, source and updated columns."""
-        rows = [self.status(i, now=now) for i in self.equipment["id"]]
-        return self.equipment.assign(
-            state=[s.state for s in rows], since=[s.since for s in rows],
-            reason=[s.reason for s in rows], status_source=[s.source for s in rows],
-            updated=[s.updated for s in rows])
-
-    def elevator_state(self, *, now: dt.datetime | None = None) -> dict[str, str]:
-        """``pathway_id -> state`` for GTFS elevators and escalators (for the planner)."""
-        pw = self.equipment.dropna(subset=["pathway_id"])
-        return {p: self.status(i, now=now).state
-                for i, p in zip(pw["id"], pw["pathway_id"], strict=True)}
-
-    def osm_elevators(self, state: State, *, now: dt.datetime | None = None) -> list[str]:
-        """OSM refs (``n123``/``w45``) of the OSM elevators in ``state``."""
-        osm = self.equipment.dropna(subset=["osm_id"])
-        return [o for i, o in zip(osm["id"], osm["osm_id"], strict=True)
-                if self.status(i, now=now).state == state]
-
-
-def closed_stops(registry: EquipmentRegistry, stop_access: pd.DataFrame) -> set[str]:
-    """Stops whose step-free verdict relies on an OSM elevator that is out of service.
-
-    ``stop_access`` is :func:`stufenlos.stops.conflate_stop_access` output (its
-    ``elevator`` column).
-    """
-    if "elevator" not in stop_access.columns:
-        return set()
-    broken = set(registry.osm_elevators("INACTIVE"))
-    hit = stop_access["elevator"].isin(broken).to_numpy()
-    return set(stop_access.loc[hit, "stop_id"])
-
-
-def apply_to_closures(
-    registry: EquipmentRegistry, closures: ClosureStore, *, network: Network | None = None
-) -> tuple[int, int]:
-    """Close OSM elevators that are out of service in the walking router; reopen the rest.
-
-    This is the one place where equipment status meets walking routes. The
-    closures have ``source="equipment"`` and the elevator's reference as their
-    ``external_id``, so several processes polling the same feed store each
-    outage once; only closures of this source are reopened. With ``network``,
-    elevators that are not part of the walkable network are skipped. Returns
-    (closed, reopened).
-    """
-    from sqlalchemy.exc import IntegrityError
-
-    from stufenlos.closures import ClosureError
-
-    ours = {c.ref: c for c in closures.active()
-            if c.kind == "elevator" and c.source == "equipment"}
-    inactive = registry.osm_elevators("INACTIVE")
-    closed = reopened = 0
-    for ref in inactive:
-        osm_id = ref[1:]
-        if osm_id in ours:
-            continue
-        st = registry.status(ref)
-        try:
-            item = closures.close("elevator", osm_id, until=st.until, source="equipment",
-                                  reason=f"{OVERRIDE_REASON} {st.reason or 'out of service'}",
-                                  actor="status feed", external_id=f"equipment:{ref}")
-        except IntegrityError:
-            continue  # another process stored the same outage a moment ago
-        if network is not None:
-            try:
-                closures.resolve(network, item)
-            except ClosureError:
-                log.info("elevator %s is not in the walkable network; not closed", ref)
-                closures.reopen(item.id, missing_ok=True)
-                continue
-        closed += 1
-    still = {r[1:] for r in inactive}
-    for osm_id, c in ours.items():
-        if osm_id not in still:
-            closures.reopen(c.id, missing_ok=True)
-            reopened += 1
-    return closed, reopened
-
-
-# -- sources -------------------------------------------------------------------------
 
 
 class StatusSource(Protocol):

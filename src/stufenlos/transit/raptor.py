@@ -1,4 +1,4 @@
-"""RAPTOR rounds over flat numpy arrays (private; see :mod:`stufenlos.transit`).
+"""RAPTOR rounds over flat numpy arrays (used by :mod:`stufenlos.transit.journey`).
 
 Every round scans *all* route patterns at once instead of looping over marked
 routes: for each pattern position the earliest catchable trip is one

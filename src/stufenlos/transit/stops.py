@@ -22,7 +22,6 @@ from __future__ import annotations
 import gzip
 import json
 import logging
-import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +32,7 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 from stufenlos.errors import InputFileError
+from stufenlos.geo import LocalProjection
 
 if TYPE_CHECKING:
     from stufenlos.config import CityConfig
@@ -48,7 +48,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-_EARTH_M = 6_371_008.8
 VERDICT = {0: "unknown", 1: "yes", 2: "no"}
 _OSM_WHEELCHAIR = {"yes": 1, "designated": 1, "no": 2, "limited": 0}
 
@@ -158,9 +157,8 @@ def read_db_stations(path: str | os.PathLike[str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["id", "name", "lon", "lat", "stepless"])
 
 
-def _xy(lon: Any, lat: Any, lat0: float) -> np.ndarray:
-    return np.column_stack([np.radians(np.asarray(lon, float)) * math.cos(lat0) * _EARTH_M,
-                            np.radians(np.asarray(lat, float)) * _EARTH_M])
+def _xy(proj: LocalProjection, lon: Any, lat: Any) -> np.ndarray:
+    return proj.to_xy(np.column_stack([np.asarray(lon, float), np.asarray(lat, float)]))
 
 
 def conflate_stop_access(
@@ -221,18 +219,19 @@ def conflate_stop_access(
     lat = stops["stop_lat"].to_numpy(np.float64)
     lon = stops["stop_lon"].to_numpy(np.float64)
     has_xy = ~np.isnan(lat) & ~np.isnan(lon)
-    lat0 = math.radians(float(np.nanmean(lat))) if has_xy.any() else 0.0
-    xy = _xy(np.where(has_xy, lon, 0), np.where(has_xy, lat, 0), lat0)
+    proj = (LocalProjection(float(np.nanmean(lon[has_xy])), float(np.nanmean(lat[has_xy])))
+            if has_xy.any() else LocalProjection(0.0, 0.0))
+    xy = _xy(proj, np.where(has_xy, lon, 0), np.where(has_xy, lat, 0))
     loc = stops["location_type"].to_numpy(np.int8) if "location_type" in stops \
         else np.zeros(n, np.int8)
     todo = (code == 0) & has_xy & (loc <= 1)
     if osm is not None and len(osm.platforms) and todo.any():
-        _apply_osm(osm, xy, lat0, todo, code, source, detail, elevator, match_m, elevator_m,
+        _apply_osm(osm, xy, proj, todo, code, source, detail, elevator, match_m, elevator_m,
                    steps_m)
     todo = (code == 0) & has_xy
     if db_stations is not None and len(db_stations) and todo.any():
         rail = np.isin(ids, list(rail_stop_ids or ())) | (loc == 1)
-        _apply_db(db_stations, xy, lat0, todo & rail, code, source, detail, db_m)
+        _apply_db(db_stations, xy, proj, todo & rail, code, source, detail, db_m)
     out = pd.DataFrame({"stop_id": ids, "code": code,
                         "step_free": [VERDICT[int(c)] for c in code],
                         "source": source, "detail": detail, "elevator": elevator})
@@ -241,21 +240,21 @@ def conflate_stop_access(
 
 
 def _apply_osm(
-    osm: OsmStopFeatures, xy: np.ndarray, lat0: float, todo: np.ndarray, code: np.ndarray,
+    osm: OsmStopFeatures, xy: np.ndarray, proj: LocalProjection, todo: np.ndarray, code: np.ndarray,
     source: np.ndarray, detail: np.ndarray, elevator: np.ndarray, match_m: float,
     elevator_m: float, steps_m: float,
 ) -> None:
     pl = osm.platforms
-    pxy = _xy(pl["lon"], pl["lat"], lat0)
+    pxy = _xy(proj, pl["lon"], pl["lat"])
     tree = cKDTree(pxy)
-    el_tree = cKDTree(_xy(osm.elevators["lon"], osm.elevators["lat"], lat0)) \
+    el_tree = cKDTree(_xy(proj, osm.elevators["lon"], osm.elevators["lat"])) \
         if len(osm.elevators) else None
     step_nodes: dict[int, int] = {}
     step_pts, step_way, ramp_way = [], [], set()
     for r in osm.steps.itertuples():
         for nid in r.node_ids:
             step_nodes[int(nid)] = int(r.osm_id)
-        step_pts.append(_xy(r.lons, r.lats, lat0))
+        step_pts.append(_xy(proj, r.lons, r.lats))
         step_way += [int(r.osm_id)] * len(r.lons)
         if r.ramp:
             ramp_way.add(int(r.osm_id))
@@ -302,10 +301,10 @@ def _apply_osm(
 
 
 def _apply_db(
-    db: pd.DataFrame, xy: np.ndarray, lat0: float, todo: np.ndarray, code: np.ndarray,
+    db: pd.DataFrame, xy: np.ndarray, proj: LocalProjection, todo: np.ndarray, code: np.ndarray,
     source: np.ndarray, detail: np.ndarray, db_m: float,
 ) -> None:
-    dxy = _xy(db["lon"], db["lat"], lat0)
+    dxy = _xy(proj, db["lon"], db["lat"])
     tree = cKDTree(dxy)
     for i in np.flatnonzero(todo):
         dist, j = tree.query(xy[i], distance_upper_bound=db_m)

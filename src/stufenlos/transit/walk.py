@@ -1,0 +1,157 @@
+"""Walking legs: the :class:`Walker` protocol and its straight-line and router versions.
+
+:class:`CrowFlyWalker` estimates walks from the straight-line distance until a
+street network is attached; :class:`RouterWalker` asks the routing engine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
+
+from stufenlos.geo import haversine_m
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+    from stufenlos.routing import Router
+    from stufenlos.transit.profile import TransitProfile
+
+__all__ = ["CrowFlyWalker", "RouterWalker", "Walker", "pair_walk_seconds"]
+
+
+class Walker(Protocol):
+    """Walking times between a point and many points for a profile."""
+
+    def walk_seconds(
+        self, lon: float, lat: float, lons: NDArray[np.float64], lats: NDArray[np.float64],
+        profile: TransitProfile, *, to_point: bool = False,
+    ) -> NDArray[np.float64]:
+        """Seconds from (lon, lat) to each point (or back if ``to_point``); inf = no way."""
+        ...
+
+
+@dataclass(frozen=True)
+class CrowFlyWalker:
+    """Walking time from the straight-line distance times a detour factor."""
+
+    detour_factor: float = 1.3
+
+    def walk_seconds(
+        self, lon: float, lat: float, lons: NDArray[np.float64], lats: NDArray[np.float64],
+        profile: TransitProfile, *, to_point: bool = False,
+    ) -> NDArray[np.float64]:
+        """Seconds from (lon, lat) to each point; the same both ways."""
+        d = haversine_m(lon, lat, lons, lats) * self.detour_factor
+        return d / profile.speed_mps
+
+
+class RouterWalker:
+    """Walking times from the routing engine, with the walking profile of the same name.
+
+    Costs come from :meth:`stufenlos.routing.Router.matrix` (contraction
+    hierarchy, so one origin to hundreds of stops takes well under a
+    millisecond); pairs whose best route breaks a hard limit of the profile
+    count as not walkable. The gap between a point and its snapped node is
+    added at the profile's speed.
+    """
+
+    def __init__(self, router: Router) -> None:
+        self.router = router
+        self._nodes: dict[tuple[str, float, float], int] = {}
+
+    def _profile(self, profile: TransitProfile) -> str:
+        from stufenlos.profiles import PRESETS
+
+        return profile.name if profile.name in PRESETS else "standard"
+
+    def _snap(self, name: str, lons: NDArray[np.float64],
+              lats: NDArray[np.float64]) -> NDArray[np.int64]:
+        """Nearest usable node of each point, remembered per point (stops repeat)."""
+        keys = [(name, float(x), float(y)) for x, y in zip(lons, lats, strict=True)]
+        todo = [i for i, k in enumerate(keys) if k not in self._nodes]
+        if todo:
+            w = self.router.weights(name)
+            found = self.router.nearest_nodes([(float(lats[i]), float(lons[i])) for i in todo],
+                                              w)
+            if len(self._nodes) > 100_000:
+                self._nodes.clear()
+            self._nodes.update({keys[i]: int(n) for i, n in zip(todo, found, strict=True)})
+        return np.array([self._nodes[k] for k in keys], np.int64)
+
+    def _seconds(self, m: Any) -> NDArray[np.float64]:
+        cost = np.asarray(m.cost_s, np.float64)
+        return np.where(np.isnan(cost) | m.limits_broken, np.inf, cost)
+
+    def walk_seconds(
+        self, lon: float, lat: float, lons: NDArray[np.float64], lats: NDArray[np.float64],
+        profile: TransitProfile, *, to_point: bool = False,
+    ) -> NDArray[np.float64]:
+        """Seconds from (lon, lat) to each point, or from each point to it (``to_point``)."""
+        name = self._profile(profile)
+        if len(lons) == 0:
+            return np.zeros(0)
+        nodes = self._snap(name, np.asarray(lons), np.asarray(lats))
+        if to_point:
+            m = self.router.matrix(nodes, [(lat, lon)], profile=name)
+            t = self._seconds(m)[:, 0]
+        else:
+            m = self.router.matrix([(lat, lon)], nodes, profile=name)
+            t = self._seconds(m)[0]
+        ll = self.router.network.node_lonlat[nodes]
+        gap = haversine_m(ll[:, 0], ll[:, 1], np.asarray(lons), np.asarray(lats))
+        return t + gap / profile.speed_mps
+
+    def pair_seconds(
+        self, lons: NDArray[np.float64], lats: NDArray[np.float64], a: NDArray[np.int64],
+        b: NDArray[np.int64], profile: TransitProfile,
+    ) -> NDArray[np.float64]:
+        """Seconds from point ``a[i]`` to point ``b[i]`` (one many-to-many query)."""
+        name = self._profile(profile)
+        nodes = self._snap(name, lons, lats)
+        used = np.unique(np.r_[a, b])
+        m = self.router.matrix(nodes[used], nodes[used], profile=name)
+        pos = np.searchsorted(used, a), np.searchsorted(used, b)
+        t = self._seconds(m)[pos]
+        ll = self.router.network.node_lonlat[nodes]
+        gap = (haversine_m(ll[a, 0], ll[a, 1], lons[a], lats[a])
+               + haversine_m(ll[b, 0], ll[b, 1], lons[b], lats[b]))
+        return t + gap / profile.speed_mps
+
+
+def pair_walk_seconds(
+    walker: Walker, lon: NDArray[np.float64], lat: NDArray[np.float64],
+    a: NDArray[np.int64], b: NDArray[np.int64], profile: TransitProfile,
+) -> NDArray[np.float64]:
+    """Walking seconds from point ``a[i]`` to point ``b[i]`` for every ``i``.
+
+    Parameters
+    ----------
+    walker
+        Gives the walking times; a :class:`RouterWalker` answers all pairs in one
+        many-to-many query, other walkers get one call per distinct ``a``.
+    lon, lat
+        Coordinates of all points.
+    a, b
+        Indices into ``lon``/``lat`` of the pairs' start and end.
+    profile
+        Who walks.
+
+    Returns
+    -------
+    numpy.ndarray
+        Seconds per pair; ``inf`` where there is no way.
+    """
+    if isinstance(walker, CrowFlyWalker):
+        return haversine_m(lon[a], lat[a], lon[b], lat[b]) * walker.detour_factor / (
+            profile.speed_mps)
+    if isinstance(walker, RouterWalker):
+        return walker.pair_seconds(lon, lat, a, b, profile)
+    out = np.full(len(a), np.inf)
+    for src in np.unique(a):
+        sel = np.flatnonzero(a == src)
+        out[sel] = walker.walk_seconds(lon[src], lat[src], lon[b[sel]], lat[b[sel]], profile)
+    return out
+
