@@ -45,11 +45,11 @@ from stufenlos.analysis.engine import (
     reduce_times,
 )
 from stufenlos.analysis.execution import Runner
+from stufenlos.analysis.model import ProfileMeasures, Setup
 from stufenlos.errors import StufenlosError
 from stufenlos.profiles import get_profile
 
 if TYPE_CHECKING:
-    from stufenlos.analysis.access import ProfileMeasures, Setup
     from stufenlos.transit import CityTransit, Timetable
 
 __all__ = ["MODES", "TransitOptions", "TransitSetupError", "compute_transit",
@@ -242,8 +242,6 @@ def compute_transit(setup: Setup, profiles: Sequence[str], transit: CityTransit,
                     nodes_per_chunk: int = 64) -> tuple[dict[str, ProfileMeasures], dict[str, Any]]:
     """Per-origin walk + transit measures for each profile, and what was assumed
     (``mode``, ``feed``, ``date``, ``depart``, ``max_transfers``, a ``note``)."""
-    from stufenlos.analysis.access import ProfileMeasures
-
     opts = options or TransitOptions()
     run = runner or Runner()
     tt, day = _timetable(transit, opts)
