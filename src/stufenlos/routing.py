@@ -42,6 +42,7 @@ from stufenlos.profiles import (
     Profile,
     get_profile,
 )
+from stufenlos.snap import SNAP_DETOUR_M, Snap
 
 __all__ = [
     "CLOSED_PENALTY_S",
@@ -58,10 +59,6 @@ logger = logging.getLogger(__name__)
 
 #: penalty of an arc closed by an override (one violation of the "closed" limit)
 CLOSED_PENALTY_S = VIOLATION_PENALTY_S + 20_000.0
-#: how far a point may lie from the nearest usable arc before we snap to any arc
-MAX_SNAP_M = 500.0
-#: how much farther than the nearest way a usable way may be to be preferred
-SNAP_DETOUR_M = 30.0
 
 Status = Literal["ok", "limits_broken", "no_route"]
 LatLon = tuple[float, float]
@@ -92,73 +89,6 @@ def _check_latlon(p: Sequence[float]) -> None:
     if len(p) != 2 or not (-90 <= p[0] <= 90 and -180 <= p[1] <= 180):
         msg = f"not a (lat, lon) pair in degrees: {tuple(p)!r}"
         raise RoutingError(msg)
-
-
-@dataclass(frozen=True)
-class Snap:
-    """Where a point meets the network: ``fraction`` of the way along ``arc``."""
-
-    arc: int
-    fraction: float
-    lon: float
-    lat: float
-    distance_m: float
-    usable: bool
-
-
-class _SnapIndex:
-    """Nearest-arc search on arc geometries in a local metric projection."""
-
-    def __init__(self, network: Network) -> None:
-        e = network.edges
-        pair = e["pair"].to_numpy(np.int64)
-        idx = np.arange(len(pair))
-        self.arcs = np.flatnonzero((pair < 0) | (idx < pair))
-        geoms = shapely.from_wkb(e["geometry"].to_numpy()[self.arcs])
-        lonlat = network.node_lonlat
-        self.lon0, self.lat0 = (float(x) for x in np.nanmean(lonlat, axis=0))
-        self.kx = 111_320.0 * np.cos(np.radians(self.lat0))
-        self.ky = 110_574.0
-        self.geoms = shapely.transform(geoms, self._project)
-        self.tree = shapely.STRtree(self.geoms)
-
-    def _project(self, xy: NDArray[np.float64]) -> NDArray[np.float64]:
-        return np.column_stack([(xy[:, 0] - self.lon0) * self.kx, (xy[:, 1] - self.lat0) * self.ky])
-
-    def unproject(self, xy: NDArray[np.float64]) -> NDArray[np.float64]:
-        return np.column_stack([xy[:, 0] / self.kx + self.lon0, xy[:, 1] / self.ky + self.lat0])
-
-    def point(self, lat: float, lon: float) -> shapely.Point:
-        return shapely.Point((lon - self.lon0) * self.kx, (lat - self.lat0) * self.ky)
-
-    def snap(self, lat: float, lon: float, usable: NDArray[np.bool_]) -> Snap:
-        """Nearest usable arc, unless it is more than :data:`SNAP_DETOUR_M` farther
-        than the nearest arc of any kind (then the point is really on that arc, and
-        the route reports the limits it breaks there)."""
-        pt = self.point(lat, lon)
-        nearest = self.tree.query_nearest(pt, return_distance=True)
-        if nearest[0].size == 0:
-            msg = "the network has no arcs to snap to"
-            raise RoutingError(msg)
-        cand_any, dist_any = nearest[0], float(nearest[1][0])
-        if usable[self.arcs[cand_any]].any():
-            return self._make(pt, cand_any[usable[self.arcs[cand_any]]], True)
-        reach = min(dist_any + SNAP_DETOUR_M, MAX_SNAP_M)
-        cand = self.tree.query(pt, predicate="dwithin", distance=reach)
-        ok = cand[usable[self.arcs[cand]]]
-        if ok.size:
-            return self._make(pt, ok, True)
-        return self._make(pt, cand_any, False)
-
-    def _make(self, pt: shapely.Point, cand: NDArray[np.int64], usable: bool) -> Snap:
-        dist = shapely.distance(self.geoms[cand], pt)
-        best = int(cand[int(np.argmin(dist))])
-        geom = self.geoms[best]
-        frac = float(shapely.line_locate_point(geom, pt, normalized=True))
-        on = shapely.line_interpolate_point(geom, frac, normalized=True)
-        lon, lat = self.unproject(np.array([[on.x, on.y]]))[0]
-        return Snap(arc=int(self.arcs[best]), fraction=frac, lon=float(lon), lat=float(lat),
-                    distance_m=float(np.min(dist)), usable=usable)
 
 
 @dataclass
@@ -221,10 +151,6 @@ class Router:
         """The network's contraction hierarchy topology (built on first use)."""
         return _graph.topology_for(self.network)
 
-    @cached_property
-    def _snap_index(self) -> _SnapIndex:
-        return _SnapIndex(self.network)
-
     # -- weights -----------------------------------------------------------------
 
     def weights(self, profile: Profile | str = "standard", *, optimize: Optimize = "comfort",
@@ -277,7 +203,7 @@ class Router:
         """Snap ``(lat, lon)`` to the nearest arc usable with weights ``w``."""
         _check_latlon(point)
         assert w.usable is not None
-        return self._snap_index.snap(point[0], point[1], w.usable)
+        return self.network.snapper.snap(point[0], point[1], w.usable)
 
     def _starts(self, s: Snap, weights: NDArray[np.uint32]) -> list[_Leg]:
         a, t = s.arc, s.fraction
@@ -788,25 +714,25 @@ class Reach:
 
     def polygon(self, *, ratio: float = 0.3) -> shapely.Geometry:
         """A concave hull (lon/lat) around the reached network."""
-        idx = self.router._snap_index
         net = self.router.network
+        proj = net.snapper.projection
         arcs, frac = self.arcs()
         lonlat = net.node_lonlat
         a, b = lonlat[net.u[arcs]], lonlat[net.v[arcs]]
         ends = a + (b - a) * frac[:, None]
         pts = np.vstack([lonlat[self.nodes], ends, [[self.origin.lon, self.origin.lat]]])
-        proj = idx._project(pts)
-        hull = shapely.concave_hull(shapely.multipoints(proj), ratio=ratio)
+        hull = shapely.concave_hull(shapely.multipoints(proj.to_xy(pts)), ratio=ratio)
         hull = shapely.buffer(hull, 15.0)
-        return shapely.transform(hull, idx.unproject)
+        return shapely.transform(hull, proj.to_lonlat)
 
     def to_geojson(self) -> dict[str, Any]:
         """FeatureCollection: the area polygon and the reached ways."""
         arcs, frac = self.arcs()
         net = self.router.network
         lines = []
-        for arc, f in zip(arcs, frac, strict=True):
-            if self.router.pair[arc] >= 0 and self.router.pair[arc] < arc and f >= 1.0:
+        forward = net.forward_of(arcs)
+        for arc, f, fwd in zip(arcs, frac, forward, strict=True):
+            if fwd != arc and f >= 1.0:
                 continue  # the forward arc already draws this way segment
             g = _arc_geometry(net, int(arc), self.router.pair)
             if f < 1.0:

@@ -85,7 +85,7 @@ def prepare(city: City, *, categories: Sequence[str] | None = None,
                      f"{areas.source} over the network, every point weighs the same "
                      f"(shares are shares of area, not of people)")
     proj = snapper.projection
-    xy = proj.forward(network.node_lonlat)
+    xy = proj.to_xy(network.node_lonlat)
     pad = snapper.max_snap_m
     box = (xy[:, 0].min() - pad, xy[:, 1].min() - pad, xy[:, 0].max() + pad,
            xy[:, 1].max() + pad)

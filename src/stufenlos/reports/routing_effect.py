@@ -17,8 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import shapely
-import shapely.ops
 
 from stufenlos.overrides import Overrides
 
@@ -75,29 +73,16 @@ def nearest_arcs(network: Any, lat: float, lon: float, *,
     edges = network.edges
     if len(edges) == 0:
         return []
-    geoms = _geoms(network)
+    candidates = None
     if equipment in ("elevator", "escalator"):
         candidates = np.flatnonzero(edges[equipment].fillna(False).to_numpy(bool))
-    else:
-        candidates = np.arange(len(edges))
-    if candidates.size == 0:
-        return []
-    # Metres per degree around the point: good enough for snapping within tens of metres.
-    kx = 111_320.0 * np.cos(np.radians(lat))
-    ky = 110_540.0
-    point = shapely.Point(lon, lat)
-    if candidates.size == len(edges):
-        hit = _tree(network).query_nearest(point, max_distance=MAX_SNAP_M / ky * 2)
-        if len(hit) == 0:
+        if candidates.size == 0:
             return []
-        best = int(hit[0])
-    else:
-        best = int(candidates[np.argmin(shapely.distance(geoms[candidates], point))])
-    nearest = shapely.ops.nearest_points(geoms[best], point)[0]
-    dist_m = float(np.hypot((nearest.x - lon) * kx, (nearest.y - lat) * ky))
-    if dist_m > MAX_SNAP_M:
+    (best,), _ = network.snapper.nearest([(lon, lat)], max_distance_m=MAX_SNAP_M,
+                                         among=candidates)
+    if best < 0:
         return []
-    out = {best}
+    out = {int(best)}
     way = edges["osm_way_id"].iloc[best]
     if equipment in ("elevator", "escalator"):
         # Close every arc of that elevator or escalator (all levels): those of its way,
@@ -106,7 +91,7 @@ def nearest_arcs(network: Any, lat: float, lon: float, *,
             "osm_node_u", edges["osm_node_u"].iloc[best])
         if not _isna(ref):
             same = (edges[column] == ref).fillna(False).to_numpy(bool)
-            out.update(int(a) for a in np.flatnonzero(same) if a in set(candidates.tolist()))
+            out.update(int(a) for a in np.intersect1d(np.flatnonzero(same), candidates))
     pairs = edges["pair"].to_numpy()
     out.update(int(pairs[a]) for a in list(out) if pairs[a] >= 0)
     return sorted(out)
@@ -116,22 +101,6 @@ def _isna(value: Any) -> bool:
     import pandas as pd
 
     return bool(pd.isna(value))
-
-
-_CACHE: dict[int, tuple[Any, Any]] = {}
-
-
-def _geoms(network: Any) -> Any:
-    key = id(network)
-    if key not in _CACHE:
-        geoms = shapely.from_wkb(network.edges["geometry"].to_numpy())
-        _CACHE[key] = (geoms, shapely.STRtree(geoms))
-    return _CACHE[key][0]
-
-
-def _tree(network: Any) -> Any:
-    _geoms(network)
-    return _CACHE[id(network)][1]
 
 
 #: each call opens the city's overrides file afresh; this serialises the
