@@ -42,7 +42,8 @@ from stufenlos.profiles import (
     Profile,
     get_profile,
 )
-from stufenlos.snap import SNAP_DETOUR_M, Snap
+from stufenlos.segments import barriers_on
+from stufenlos.snap import Snap
 
 __all__ = [
     "CLOSED_PENALTY_S",
@@ -237,9 +238,7 @@ class Router:
             alt = self._route(origin, destination, prof.replace(unknown_policy="cautious"),
                               optimize, now)
             if alt.status == "ok":
-                alt.notes.append("no route keeps your limits if every unknown value counts "
-                                 "as a barrier (strict); this route assumes cautious values "
-                                 "for unknown kerbs, surfaces and widths")
+                alt.relaxed_from = prof.unknown_policy
                 return alt
         return route
 
@@ -423,7 +422,7 @@ _SEGMENT_ATTRS = (
 
 @dataclass(eq=False)
 class Route:
-    """A route; :meth:`to_geojson` gives the full report, the properties are cheap."""
+    """A route: arcs, costs, broken limits and unknowns; :mod:`stufenlos.text.route` words it."""
 
     router: Router
     weights: _Weights
@@ -433,12 +432,19 @@ class Route:
     fractions: NDArray[np.float64]
     connected: bool | None = None
     _segments: list[dict[str, Any]] | None = field(default=None, repr=False)
-    notes: list[str] = field(default_factory=list)
+    #: the unknown policy asked for, when no route kept the limits under it and this
+    #: route was searched with a more lenient one (``cautious``)
+    relaxed_from: str | None = None
 
     @property
     def profile(self) -> Profile:
         """The profile (with limits) this route was computed for."""
         return self.weights.costs.profile
+
+    @property
+    def optimize(self) -> str:
+        """What the search minimised: ``comfort`` or ``distance``."""
+        return self.weights.costs.optimize
 
     @property
     def status(self) -> Status:
@@ -564,8 +570,6 @@ class Route:
 
     def barriers(self) -> list[dict[str, Any]]:
         """Barriers and helps passed: steps, kerbs, elevators, ramps, crossings."""
-        from stufenlos.directions import barriers_on
-
         return barriers_on(self.segments())
 
     def geometry(self) -> dict[str, Any] | None:
@@ -596,50 +600,15 @@ class Route:
             coords.append(coords[0])
         return {"type": "LineString", "coordinates": coords}
 
-    def warnings(self) -> list[str]:
-        """Things the person should know that are not limit violations."""
-        out = list(self.notes)
-        prof = self.profile
-        if prof.max_distance_m is not None and self.distance_m > prof.max_distance_m:
-            out.append(f"route is {self.distance_m:.0f} m, longer than the range "
-                       f"max_distance_m={prof.max_distance_m:.0f}")
-        for label, s in (("origin", self.origin), ("destination", self.destination)):
-            if s.distance_m > 50:
-                out.append(f"{label} is {s.distance_m:.0f} m from the nearest usable way")
-            if not s.usable:
-                out.append(f"{label} lies on a way that breaks a limit and no usable way "
-                           f"is within {SNAP_DETOUR_M:.0f} m more")
-        return out
+    def to_geojson(self, *, lang: str = "en") -> dict[str, Any]:
+        """The route answer as a GeoJSON Feature (:func:`~stufenlos.text.route.route_feature`)."""
+        from stufenlos.text.route import route_feature
 
-    def to_geojson(self, *, languages: Sequence[str] = ("de", "en")) -> dict[str, Any]:
-        """The route as a GeoJSON Feature with the full report in its properties."""
-        from stufenlos.directions import instructions
-
-        segs = self.segments()
-        props: dict[str, Any] = {
-            "status": self.status,
-            "distance_m": round(self.distance_m, 1),
-            "duration_s": round(self.duration_s, 1),
-            "cost_s": round(self.cost_s, 1),
-            "profile": self.profile.name,
-            "optimize": self.weights.costs.optimize,
-            "limits": self.profile.limits(),
-            "violations": self.violations(),
-            "unknowns": self.unknowns(),
-            "barriers": self.barriers(),
-            "warnings": self.warnings(),
-            "origin": {"lon": self.origin.lon, "lat": self.origin.lat,
-                       "snap_distance_m": round(self.origin.distance_m, 1)},
-            "destination": {"lon": self.destination.lon, "lat": self.destination.lat,
-                            "snap_distance_m": round(self.destination.distance_m, 1)},
-            "instructions": {lang: instructions(self, segs, lang=lang) for lang in languages},
-            "segments": segs,
-        }
-        return {"type": "Feature", "geometry": self.geometry(), "properties": props}
+        return route_feature(self, lang=lang)
 
     def to_text(self, *, lang: str = "en") -> str:
-        """Screen-reader friendly directions as plain text."""
-        from stufenlos.directions import route_text
+        """Screen-reader friendly directions as numbered plain text."""
+        from stufenlos.text.route import route_text
 
         return route_text(self, lang=lang)
 

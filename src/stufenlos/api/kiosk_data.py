@@ -17,6 +17,7 @@ from fastapi import HTTPException
 from stufenlos.api import views
 from stufenlos.barriers import BarrierStore
 from stufenlos.geo import haversine_m
+from stufenlos.text.route import route_feature
 
 if TYPE_CHECKING:
     from stufenlos.city import City
@@ -88,7 +89,7 @@ def stop_info(city: City, stop: str, *, lang: str = "de",
     lonlat = city.network.node_lonlat
     for i, el in enumerate(elevators, 1):
         r, gap_m = _way_to(city, (st.lat, st.lon), el, lonlat)
-        pub = views.route_public(r, lang)
+        pub = route_feature(r, lang=lang)["properties"]
         ways.append({
             "number": i, "elevator_id": el["id"], "level": el["attributes"].get("level"),
             "status": pub["status"], "distance_m": pub["distance_m"], "gap_m": gap_m,

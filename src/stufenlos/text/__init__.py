@@ -1,0 +1,1 @@
+"""All sentences, all languages: route directions, itineraries, easy-read text and labels."""
