@@ -42,6 +42,8 @@ import pandas as pd
 import stufenlos
 from stufenlos import _graph
 from stufenlos.city import load_city
+from stufenlos.geo import haversine_m
+from stufenlos.network import csr_arrays
 from stufenlos.overrides import Overrides
 from stufenlos.routing import Router
 
@@ -101,11 +103,10 @@ def workload(net: stufenlos.Network, centre: tuple[float, float], component: np.
     box = (np.abs(lonlat[:, 0] - lon0) < CENTRE_BOX_DEG[0] * 1.4) & (
         np.abs(lonlat[:, 1] - lat0) < CENTRE_BOX_DEG[1] * 1.4)
     pool = np.flatnonzero(box & component)
-    kx = 111_320 * np.cos(np.radians(lat0))
     pairs: list[tuple[int, int]] = []
     while len(pairs) < 400:
         s, t = rng.choice(pool, 2, replace=False)
-        d = np.hypot((lonlat[s, 0] - lonlat[t, 0]) * kx, (lonlat[s, 1] - lonlat[t, 1]) * 110_574)
+        d = haversine_m(lonlat[s, 0], lonlat[s, 1], lonlat[t, 0], lonlat[t, 1])
         if 200 <= d <= 3000:
             pairs.append((int(s), int(t)))
     return {"pairs": np.array(pairs), "origins": rng.choice(pool, 1000, replace=False),
@@ -117,8 +118,8 @@ def largest_component(net: stufenlos.Network, weights: np.ndarray) -> np.ndarray
     from scipy.sparse.csgraph import connected_components
 
     ok = weights < _graph.VIOLATION_LIKE
-    g = sp.csr_matrix((np.ones(ok.sum()), (net.u[ok], net.v[ok])),
-                      shape=(net.n_nodes, net.n_nodes))
+    indptr, indices, data = csr_arrays(net.n_nodes, net.u[ok], net.v[ok], np.ones(ok.sum()))
+    g = sp.csr_matrix((data, indices, indptr), shape=(net.n_nodes, net.n_nodes))
     _n, labels = connected_components(g, directed=True, connection="strong")
     return labels == np.bincount(labels).argmax()
 

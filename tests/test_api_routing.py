@@ -154,7 +154,8 @@ def test_points_far_from_the_network_are_reported(client: TestClient) -> None:
     far = {"lat": 53.60, "lon": 10.10}  # ~8 km away from the extract
     route = flat(client.post("/api/cities/hamburg/route", json={
         "origin": far, "destination": RATHAUS, "lang": "en"}).json())
-    assert any("from the nearest usable way" in w for w in route["warnings"])
+    assert any(w.startswith("The nearest usable way is") and w.endswith("from the start.")
+               for w in route["warnings"])
 
 
 def test_reach_and_its_budget_rules(client: TestClient) -> None:
@@ -295,3 +296,30 @@ def test_route_segments_check_against_osm_and_closures_are_named(client, importe
         assert named[0]["reason"] == "blocked sidewalk"
     finally:
         store.reopen(item.id)
+
+
+@pytest.mark.parametrize("lang", ["de", "en", "ls"])
+def test_cli_and_api_give_the_same_route_answer(client, city_base, lang) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from stufenlos.cli import app
+
+    a, b = _place(client, "Adolphsbrücke"), _place(client, "Große Johannisstraße")
+    api = client.post("/api/cities/hamburg/route", json={
+        "origin": a, "destination": b, "profile": "wheelchair", "lang": lang}).json()
+    points = ["--from", f"{a['lat']},{a['lon']}", "--to", f"{b['lat']},{b['lon']}"]
+    common = ["route", "hamburg", *points, "--profile", "wheelchair", "--lang", lang,
+              "--data-dir", str(city_base)]
+    res = CliRunner().invoke(app, [*common, "--format", "geojson"])
+    assert res.exit_code == 0, res.output
+    cli = json.loads(res.output)
+    assert cli == api
+    assert cli["properties"]["status"] == "limits_broken"
+    res = CliRunner().invoke(app, [*common, "--format", "text"])
+    p = api["properties"]
+    lines = [*p["summary"], *p["warnings"], *p["steps"]]
+    assert res.output == "".join(f"{i}. {line}\n" for i, line in enumerate(lines, 1))
+    res = CliRunner().invoke(app, [*common[:-2], "--lang", "fr", "--data-dir", str(city_base)])
+    assert res.exit_code == 2 and "--lang" in res.output

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from stufenlos.directions import barriers_on, instructions
 from stufenlos.routing import Router
+from stufenlos.segments import barriers_on
+from stufenlos.text.directions import LanguageError, instructions, warnings
+from stufenlos.text.route import route_feature, route_text
 from tests._graph_testing import synthetic_grid
 
 
@@ -52,6 +54,8 @@ def test_german_directions(route) -> None:
     assert route.to_text(lang="de").startswith("1. Route für Profil Rollstuhl")
     with pytest.raises(ValueError, match="language"):
         instructions(route, lang="fr")
+    with pytest.raises(LanguageError, match="language"):
+        route_text(route, lang="fr")
 
 
 def test_barriers_and_violations_are_announced() -> None:
@@ -83,3 +87,28 @@ def test_one_unknown_kerb_is_singular() -> None:
                                              "height,")
     assert instructions(route, lang="de")[2].startswith(
         "Auf dieser Route unbekannt: 1 Bordstein mit unbekannter Höhe,")
+
+
+def test_the_text_and_the_feature_say_the_same(route) -> None:
+    for lang in ("de", "en"):
+        props = route_feature(route, lang=lang)["properties"]
+        lines = [*props["summary"], *props["warnings"], *props["steps"]]
+        assert lines == instructions(route, lang=lang)
+        assert route_text(route, lang=lang) == "".join(
+            f"{i}. {line}\n" for i, line in enumerate(lines, 1))
+    easy = route_feature(route, lang="ls")["properties"]
+    assert easy["summary"][0] == "Der Weg ist 200 Meter lang."
+    assert easy["steps"][-1] == "Sie haben Ihr Ziel erreicht."
+
+
+def test_relaxed_policy_and_far_points_are_warnings_not_summary() -> None:
+    net = synthetic_grid(3, 1, segments={(1, 2): {"kerb_v_context": "crossing"}})
+    route = Router(net).route(latlon(net, 0), (latlon(net, 2)[0], latlon(net, 2)[1] + 0.001),
+                              profile="wheelchair", unknown_policy="strict")
+    assert route.relaxed_from == "strict"
+    en = warnings(route, lang="en")
+    assert en[0].startswith("No route keeps your limits if every unknown value counts")
+    assert en[1] == "The nearest usable way is 70 m from the destination."
+    props = route_feature(route, lang="de")["properties"]
+    assert props["warnings"] == warnings(route, lang="de")
+    assert not set(props["warnings"]) & set(props["summary"])

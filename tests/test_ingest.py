@@ -173,7 +173,7 @@ def test_arcs_come_in_pairs_with_reversed_geometry(imported_city):
 
 
 def test_lengths_match_geometry(imported_city):
-    from stufenlos.builder import haversine_m
+    from stufenlos.geo import haversine_m
 
     e = imported_city("herrenberg").network.edges.head(2000)
     for wkb, length in zip(e["geometry"], e["length_m"], strict=True):

@@ -184,13 +184,14 @@ def test_closing_an_elevator_reroutes_or_marks_the_route(
 def test_route_report_is_complete_and_checkable(heidelberg: City) -> None:
     route = heidelberg.route((49.4094, 8.6942), (49.4125, 8.7100), profile="wheelchair",
                              max_kerb_cm=6)
-    f = route.to_geojson()
+    f = route.to_geojson(lang="de")
     p = f["properties"]
     assert p["status"] in ("ok", "limits_broken")
     assert 1000 < p["distance_m"] < 3000
     assert p["limits"]["max_kerb_cm"] == 6
     assert set(p["unknowns"]) >= {"kerbs_unknown_height", "surface_unknown_m"}
-    assert set(p["instructions"]) == {"de", "en"}
+    assert p["summary"][0].startswith("Route für Profil Rollstuhl")
+    assert p["steps"][-1] == "Sie haben Ihr Ziel erreicht."
     seg_len = sum(s["length_m"] for s in p["segments"])
     assert seg_len == pytest.approx(p["distance_m"], abs=0.1 * len(p["segments"]) + 0.5)
     for s in p["segments"]:

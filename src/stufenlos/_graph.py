@@ -27,6 +27,8 @@ import numpy as np
 import pyroutingkit
 from numpy.typing import NDArray
 
+from stufenlos.network import csr_indptr
+
 if TYPE_CHECKING:
     from stufenlos.network import Network
 
@@ -151,9 +153,7 @@ def _out_csr(topology: CCHTopology) -> tuple[NDArray[np.int64], NDArray[np.int64
                                             NDArray[np.int32]]:
     """``(order, indptr, heads)``: arcs sorted by tail, as an outgoing adjacency."""
     order = topology.csr_order()
-    counts = np.bincount(topology.tail, minlength=topology.n_nodes)
-    indptr = np.zeros(topology.n_nodes + 1, np.int64)
-    np.cumsum(counts, out=indptr[1:])
+    indptr = csr_indptr(topology.tail, topology.n_nodes)
     return order, indptr, topology.head[order].astype(np.int32)
 
 

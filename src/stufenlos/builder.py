@@ -23,6 +23,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from stufenlos.errors import NetworkBuildError
+from stufenlos.geo import LocalProjection, haversine_m
 from stufenlos.ingest.raw import RawOsm, node_is_significant
 from stufenlos.ingest.tags import kerb_from_tags, parse_length_m, parse_yes_no
 from stufenlos.ingest.walkability import (
@@ -35,11 +36,10 @@ from stufenlos.ingest.walkability import (
 )
 from stufenlos.network import Network
 
-__all__ = ["BuildReport", "build_network", "haversine_m", "local_xy"]
+__all__ = ["BuildReport", "build_network"]
 
 logger = logging.getLogger(__name__)
 
-EARTH_RADIUS_M = 6_371_008.8
 #: rest points farther than this from an edge count as "none nearby"
 REST_SEARCH_M = 1000.0
 #: an unnamed sidewalk takes the name of a street at most this far away
@@ -58,23 +58,6 @@ class BuildReport:
     elevators_split: int = 0
     #: elevators mapped as outlines that no walkable way touches: (way id, lon, lat, tags)
     unlinked_elevators: list[tuple[int, float, float, dict[str, str]]] = field(default_factory=list)
-
-
-def haversine_m(
-    lon1: np.ndarray, lat1: np.ndarray, lon2: np.ndarray, lat2: np.ndarray
-) -> np.ndarray:
-    """Great-circle distance in metres (vectorised)."""
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dphi = p2 - p1
-    dlmb = np.radians(lon2 - lon1)
-    a = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
-    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
-
-
-def local_xy(lonlat: np.ndarray, lat0: float) -> np.ndarray:
-    """Project lon/lat to local metres (equirectangular around ``lat0``; city scale)."""
-    k = math.pi / 180 * EARTH_RADIUS_M
-    return np.column_stack([lonlat[:, 0] * k * math.cos(math.radians(lat0)), lonlat[:, 1] * k])
 
 
 def _tag_column(ids: np.ndarray, node_tags: dict[int, dict[str, str]], key: str) -> list:
@@ -492,13 +475,13 @@ def _name_from_streets(way_cols, is_crossing, seg_u, seg_v, node_osm, mids, stre
     todo = np.flatnonzero((footway == "sidewalk") & (names == None))  # noqa: E711
     if not len(todo):
         return
-    lat0 = float(np.mean(mids[:, 1]))
+    proj = LocalProjection.around(mids)
     lines = shapely.linestrings(
-        local_xy(np.concatenate([c for _, c, _ in streets]), lat0),
+        proj.to_xy(np.concatenate([c for _, c, _ in streets])),
         indices=np.repeat(np.arange(len(streets)), [len(c) for _, c, _ in streets]),
     )
     tree = shapely.STRtree(lines)
-    pts = shapely.points(local_xy(mids[todo], lat0))
+    pts = shapely.points(proj.to_xy(mids[todo]))
     (which, hit), _dist = tree.query_nearest(
         pts, max_distance=STREET_NAME_M, return_distance=True, all_matches=False
     )
@@ -509,9 +492,9 @@ def _name_from_streets(way_cols, is_crossing, seg_u, seg_v, node_osm, mids, stre
 def _rest_distance(mids: np.ndarray, rest: np.ndarray) -> np.ndarray:
     if not len(rest) or not len(mids):
         return np.full(len(mids), np.nan)
-    lat0 = float(np.mean(mids[:, 1]))
-    tree = cKDTree(local_xy(rest, lat0))
-    dist, _ = tree.query(local_xy(mids, lat0), distance_upper_bound=REST_SEARCH_M)
+    proj = LocalProjection.around(mids)
+    tree = cKDTree(proj.to_xy(rest))
+    dist, _ = tree.query(proj.to_xy(mids), distance_upper_bound=REST_SEARCH_M)
     return np.where(np.isfinite(dist), dist, np.nan)
 
 

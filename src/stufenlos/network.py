@@ -54,16 +54,20 @@ import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+from numpy.typing import ArrayLike, NDArray
 
 from stufenlos.errors import NetworkBuildError
 
-__all__ = ["EDGE_COLUMNS", "NODE_COLUMNS", "Network"]
+if TYPE_CHECKING:
+    from stufenlos.snap import Snapper
+
+__all__ = ["EDGE_COLUMNS", "NODE_COLUMNS", "Network", "csr_arrays", "csr_indptr"]
 
 EDGE_COLUMNS = (
     "u", "v", "pair", "osm_way_id", "osm_node_u", "osm_node_v", "highway", "footway",
@@ -126,10 +130,34 @@ class Network:
         """Outgoing arcs per node: ``(indptr, arc_ids)`` so that the arcs leaving
         node ``i`` are ``arc_ids[indptr[i]:indptr[i + 1]]``."""
         order = np.argsort(self.u, kind="stable").astype(np.int32)
-        counts = np.bincount(self.u, minlength=self.n_nodes)
-        indptr = np.zeros(self.n_nodes + 1, dtype=np.int64)
-        np.cumsum(counts, out=indptr[1:])
-        return indptr, order
+        return csr_indptr(self.u, self.n_nodes), order
+
+    @cached_property
+    def pair(self) -> NDArray[np.int64]:
+        """Index of every arc's reverse arc, -1 where walking is one-way."""
+        return self.edges["pair"].to_numpy(np.int64)
+
+    @cached_property
+    def _forward(self) -> NDArray[np.int64]:
+        idx = np.arange(self.n_edges)
+        return np.flatnonzero((self.pair < 0) | (idx < self.pair))
+
+    def forward_arcs(self) -> NDArray[np.int64]:
+        """One arc per walkable way segment (the lower index of each pair), ascending."""
+        return self._forward
+
+    def forward_of(self, arcs: ArrayLike) -> NDArray[np.int64]:
+        """The forward arc (see :meth:`forward_arcs`) of each arc's way segment."""
+        a = np.asarray(arcs, np.int64)
+        p = self.pair[a]
+        return np.where((p >= 0) & (p < a), p, a)
+
+    @cached_property
+    def snapper(self) -> Snapper:
+        """Nearest-arc search on this network (built on first use)."""
+        from stufenlos.snap import Snapper
+
+        return Snapper(self)
 
     @cached_property
     def node_index(self) -> pd.Series:
@@ -140,10 +168,7 @@ class Network:
 
     def segments(self) -> pd.DataFrame:
         """One row per walkable segment (each arc pair once): the forward arcs."""
-        pair = self.edges["pair"].to_numpy()
-        idx = np.arange(len(pair))
-        keep = (pair < 0) | (idx < pair)
-        return self.edges[keep]
+        return self.edges.iloc[self.forward_arcs()]
 
     def total_length_km(self) -> float:
         """Length of the walkable network in km (each segment counted once)."""
@@ -184,3 +209,38 @@ class Network:
             )
             raise NetworkBuildError(msg) from None
         return cls(nodes=nodes, edges=edges, meta=meta)
+
+
+def csr_indptr(tails: ArrayLike, n: int) -> NDArray[np.int64]:
+    """Row pointers of a CSR adjacency over ``n`` nodes whose arcs, sorted by tail,
+    leave the nodes ``tails``: the arcs of node ``i`` are ``indptr[i]:indptr[i + 1]``."""
+    indptr = np.zeros(n + 1, np.int64)
+    np.cumsum(np.bincount(np.asarray(tails, np.int64), minlength=n), out=indptr[1:])
+    return indptr
+
+
+def csr_arrays(n: int, u: NDArray[np.integer], v: NDArray[np.integer],
+               w: NDArray[np.floating]) -> tuple[NDArray[np.int32], NDArray[np.int32],
+                                                  NDArray[np.float64]]:
+    """``(indptr, indices, data)`` of a weighted directed graph over ``n`` nodes.
+
+    Parameters
+    ----------
+    n
+        Number of nodes.
+    u, v, w
+        Tail, head and weight of every arc.
+
+    Returns
+    -------
+    tuple
+        CSR arrays as ``scipy.sparse.csr_matrix((data, indices, indptr))`` takes them;
+        of parallel arcs the lightest is kept (``csr_matrix`` would add them up).
+    """
+    u, v, w = np.asarray(u, np.int64), np.asarray(v, np.int64), np.asarray(w, np.float64)
+    order = np.lexsort((w, v, u))
+    u, v, w = u[order], v[order], w[order]
+    first = np.ones(len(u), bool)
+    first[1:] = (u[1:] != u[:-1]) | (v[1:] != v[:-1])
+    u, v, w = u[first], v[first], w[first]
+    return csr_indptr(u, n).astype(np.int32), v.astype(np.int32), w

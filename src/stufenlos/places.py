@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from stufenlos.geo import haversine_m
+
 if TYPE_CHECKING:
     from stufenlos.city import City
 
@@ -90,8 +92,7 @@ class PlaceIndex:
         if center is not None and places:
             lat = np.array([p.lat for p in places])
             lon = np.array([p.lon for p in places])
-            kx = np.cos(np.radians(center[0]))
-            self._dist = np.hypot((lon - center[1]) * kx, lat - center[0])
+            self._dist = haversine_m(center[1], center[0], lon, lat)
         else:
             self._dist = np.zeros(len(places))
 

@@ -41,6 +41,8 @@ from stufenlos.profiles import (
     Profile,
     get_profile,
 )
+from stufenlos.segments import barriers_on
+from stufenlos.snap import Snap
 
 if TYPE_CHECKING:
     from stufenlos.closures import ClosureStore
@@ -61,10 +63,6 @@ logger = logging.getLogger(__name__)
 #: penalty of an arc closed by a live closure (one violation of the "closed" limit)
 CLOSED_PENALTY_S = VIOLATION_PENALTY_S + 20_000.0
 _NONE_CLOSED: NDArray[np.int64] = np.empty(0, np.int64)
-#: how far a point may lie from the nearest usable arc before we snap to any arc
-MAX_SNAP_M = 500.0
-#: how much farther than the nearest way a usable way may be to be preferred
-SNAP_DETOUR_M = 30.0
 
 Status = Literal["ok", "limits_broken", "no_route"]
 LatLon = tuple[float, float]
@@ -95,73 +93,6 @@ def _check_latlon(p: Sequence[float]) -> None:
     if len(p) != 2 or not (-90 <= p[0] <= 90 and -180 <= p[1] <= 180):
         msg = f"not a (lat, lon) pair in degrees: {tuple(p)!r}"
         raise RoutingError(msg)
-
-
-@dataclass(frozen=True)
-class Snap:
-    """Where a point meets the network: ``fraction`` of the way along ``arc``."""
-
-    arc: int
-    fraction: float
-    lon: float
-    lat: float
-    distance_m: float
-    usable: bool
-
-
-class _SnapIndex:
-    """Nearest-arc search on arc geometries in a local metric projection."""
-
-    def __init__(self, network: Network) -> None:
-        e = network.edges
-        pair = e["pair"].to_numpy(np.int64)
-        idx = np.arange(len(pair))
-        self.arcs = np.flatnonzero((pair < 0) | (idx < pair))
-        geoms = shapely.from_wkb(e["geometry"].to_numpy()[self.arcs])
-        lonlat = network.node_lonlat
-        self.lon0, self.lat0 = (float(x) for x in np.nanmean(lonlat, axis=0))
-        self.kx = 111_320.0 * np.cos(np.radians(self.lat0))
-        self.ky = 110_574.0
-        self.geoms = shapely.transform(geoms, self._project)
-        self.tree = shapely.STRtree(self.geoms)
-
-    def _project(self, xy: NDArray[np.float64]) -> NDArray[np.float64]:
-        return np.column_stack([(xy[:, 0] - self.lon0) * self.kx, (xy[:, 1] - self.lat0) * self.ky])
-
-    def unproject(self, xy: NDArray[np.float64]) -> NDArray[np.float64]:
-        return np.column_stack([xy[:, 0] / self.kx + self.lon0, xy[:, 1] / self.ky + self.lat0])
-
-    def point(self, lat: float, lon: float) -> shapely.Point:
-        return shapely.Point((lon - self.lon0) * self.kx, (lat - self.lat0) * self.ky)
-
-    def snap(self, lat: float, lon: float, usable: NDArray[np.bool_]) -> Snap:
-        """Nearest usable arc, unless it is more than :data:`SNAP_DETOUR_M` farther
-        than the nearest arc of any kind (then the point is really on that arc, and
-        the route reports the limits it breaks there)."""
-        pt = self.point(lat, lon)
-        nearest = self.tree.query_nearest(pt, return_distance=True)
-        if nearest[0].size == 0:
-            msg = "the network has no arcs to snap to"
-            raise RoutingError(msg)
-        cand_any, dist_any = nearest[0], float(nearest[1][0])
-        if usable[self.arcs[cand_any]].any():
-            return self._make(pt, cand_any[usable[self.arcs[cand_any]]], True)
-        reach = min(dist_any + SNAP_DETOUR_M, MAX_SNAP_M)
-        cand = self.tree.query(pt, predicate="dwithin", distance=reach)
-        ok = cand[usable[self.arcs[cand]]]
-        if ok.size:
-            return self._make(pt, ok, True)
-        return self._make(pt, cand_any, False)
-
-    def _make(self, pt: shapely.Point, cand: NDArray[np.int64], usable: bool) -> Snap:
-        dist = shapely.distance(self.geoms[cand], pt)
-        best = int(cand[int(np.argmin(dist))])
-        geom = self.geoms[best]
-        frac = float(shapely.line_locate_point(geom, pt, normalized=True))
-        on = shapely.line_interpolate_point(geom, frac, normalized=True)
-        lon, lat = self.unproject(np.array([[on.x, on.y]]))[0]
-        return Snap(arc=int(self.arcs[best]), fraction=frac, lon=float(lon), lat=float(lat),
-                    distance_m=float(np.min(dist)), usable=usable)
 
 
 @dataclass
@@ -224,10 +155,6 @@ class Router:
         """The network's contraction hierarchy topology (built on first use)."""
         return _graph.topology_for(self.network)
 
-    @cached_property
-    def _snap_index(self) -> _SnapIndex:
-        return _SnapIndex(self.network)
-
     # -- weights -----------------------------------------------------------------
 
     def weights(self, profile: Profile | str = "standard", *, optimize: Optimize = "comfort",
@@ -281,7 +208,7 @@ class Router:
         """Snap ``(lat, lon)`` to the nearest arc usable with weights ``w``."""
         _check_latlon(point)
         assert w.usable is not None
-        return self._snap_index.snap(point[0], point[1], w.usable)
+        return self.network.snapper.snap(point[0], point[1], w.usable)
 
     def _starts(self, s: Snap, weights: NDArray[np.uint32]) -> list[_Leg]:
         a, t = s.arc, s.fraction
@@ -315,9 +242,7 @@ class Router:
             alt = self._route(origin, destination, prof.replace(unknown_policy="cautious"),
                               optimize, now)
             if alt.status == "ok":
-                alt.notes.append("no route keeps your limits if every unknown value counts "
-                                 "as a barrier (strict); this route assumes cautious values "
-                                 "for unknown kerbs, surfaces and widths")
+                alt.relaxed_from = prof.unknown_policy
                 return alt
         return route
 
@@ -501,7 +426,7 @@ _SEGMENT_ATTRS = (
 
 @dataclass(eq=False)
 class Route:
-    """A route; :meth:`to_geojson` gives the full report, the properties are cheap."""
+    """A route: arcs, costs, broken limits and unknowns; :mod:`stufenlos.text.route` words it."""
 
     router: Router
     weights: _Weights
@@ -511,12 +436,19 @@ class Route:
     fractions: NDArray[np.float64]
     connected: bool | None = None
     _segments: list[dict[str, Any]] | None = field(default=None, repr=False)
-    notes: list[str] = field(default_factory=list)
+    #: the unknown policy asked for, when no route kept the limits under it and this
+    #: route was searched with a more lenient one (``cautious``)
+    relaxed_from: str | None = None
 
     @property
     def profile(self) -> Profile:
         """The profile (with limits) this route was computed for."""
         return self.weights.costs.profile
+
+    @property
+    def optimize(self) -> str:
+        """What the search minimised: ``comfort`` or ``distance``."""
+        return self.weights.costs.optimize
 
     @property
     def status(self) -> Status:
@@ -642,8 +574,6 @@ class Route:
 
     def barriers(self) -> list[dict[str, Any]]:
         """Barriers and helps passed: steps, kerbs, elevators, ramps, crossings."""
-        from stufenlos.directions import barriers_on
-
         return barriers_on(self.segments())
 
     def geometry(self) -> dict[str, Any] | None:
@@ -674,50 +604,15 @@ class Route:
             coords.append(coords[0])
         return {"type": "LineString", "coordinates": coords}
 
-    def warnings(self) -> list[str]:
-        """Things the person should know that are not limit violations."""
-        out = list(self.notes)
-        prof = self.profile
-        if prof.max_distance_m is not None and self.distance_m > prof.max_distance_m:
-            out.append(f"route is {self.distance_m:.0f} m, longer than the range "
-                       f"max_distance_m={prof.max_distance_m:.0f}")
-        for label, s in (("origin", self.origin), ("destination", self.destination)):
-            if s.distance_m > 50:
-                out.append(f"{label} is {s.distance_m:.0f} m from the nearest usable way")
-            if not s.usable:
-                out.append(f"{label} lies on a way that breaks a limit and no usable way "
-                           f"is within {SNAP_DETOUR_M:.0f} m more")
-        return out
+    def to_geojson(self, *, lang: str = "en") -> dict[str, Any]:
+        """The route answer as a GeoJSON Feature (:func:`~stufenlos.text.route.route_feature`)."""
+        from stufenlos.text.route import route_feature
 
-    def to_geojson(self, *, languages: Sequence[str] = ("de", "en")) -> dict[str, Any]:
-        """The route as a GeoJSON Feature with the full report in its properties."""
-        from stufenlos.directions import instructions
-
-        segs = self.segments()
-        props: dict[str, Any] = {
-            "status": self.status,
-            "distance_m": round(self.distance_m, 1),
-            "duration_s": round(self.duration_s, 1),
-            "cost_s": round(self.cost_s, 1),
-            "profile": self.profile.name,
-            "optimize": self.weights.costs.optimize,
-            "limits": self.profile.limits(),
-            "violations": self.violations(),
-            "unknowns": self.unknowns(),
-            "barriers": self.barriers(),
-            "warnings": self.warnings(),
-            "origin": {"lon": self.origin.lon, "lat": self.origin.lat,
-                       "snap_distance_m": round(self.origin.distance_m, 1)},
-            "destination": {"lon": self.destination.lon, "lat": self.destination.lat,
-                            "snap_distance_m": round(self.destination.distance_m, 1)},
-            "instructions": {lang: instructions(self, segs, lang=lang) for lang in languages},
-            "segments": segs,
-        }
-        return {"type": "Feature", "geometry": self.geometry(), "properties": props}
+        return route_feature(self, lang=lang)
 
     def to_text(self, *, lang: str = "en") -> str:
-        """Screen-reader friendly directions as plain text."""
-        from stufenlos.directions import route_text
+        """Screen-reader friendly directions as numbered plain text."""
+        from stufenlos.text.route import route_text
 
         return route_text(self, lang=lang)
 
@@ -792,25 +687,25 @@ class Reach:
 
     def polygon(self, *, ratio: float = 0.3) -> shapely.Geometry:
         """A concave hull (lon/lat) around the reached network."""
-        idx = self.router._snap_index
         net = self.router.network
+        proj = net.snapper.projection
         arcs, frac = self.arcs()
         lonlat = net.node_lonlat
         a, b = lonlat[net.u[arcs]], lonlat[net.v[arcs]]
         ends = a + (b - a) * frac[:, None]
         pts = np.vstack([lonlat[self.nodes], ends, [[self.origin.lon, self.origin.lat]]])
-        proj = idx._project(pts)
-        hull = shapely.concave_hull(shapely.multipoints(proj), ratio=ratio)
+        hull = shapely.concave_hull(shapely.multipoints(proj.to_xy(pts)), ratio=ratio)
         hull = shapely.buffer(hull, 15.0)
-        return shapely.transform(hull, idx.unproject)
+        return shapely.transform(hull, proj.to_lonlat)
 
     def to_geojson(self) -> dict[str, Any]:
         """FeatureCollection: the area polygon and the reached ways."""
         arcs, frac = self.arcs()
         net = self.router.network
         lines = []
-        for arc, f in zip(arcs, frac, strict=True):
-            if self.router.pair[arc] >= 0 and self.router.pair[arc] < arc and f >= 1.0:
+        forward = net.forward_of(arcs)
+        for arc, f, fwd in zip(arcs, frac, forward, strict=True):
+            if fwd != arc and f >= 1.0:
                 continue  # the forward arc already draws this way segment
             g = _arc_geometry(net, int(arc), self.router.pair)
             if f < 1.0:

@@ -68,9 +68,7 @@ class CityTiles:
     def __init__(self, city: City, *, cache_size: int = 512) -> None:
         net = city.network
         e = net.edges
-        pair = e["pair"].to_numpy(np.int64)
-        idx = np.arange(len(pair))
-        keep = np.flatnonzero((pair < 0) | (idx < pair))  # one arc per way segment
+        keep = net.forward_arcs()  # one arc per way segment
         wkb = e["geometry"].to_numpy()[keep]
         geoms = shapely.from_wkb(wkb)
         missing = shapely.is_missing(geoms)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -30,20 +30,21 @@ from stufenlos.analysis.destinations import (
 from stufenlos.analysis.engine import (
     DEFAULT_BUDGETS_MIN,
     DEFAULT_DECAY_MIN,
-    Destinations,
     Measures,
     Snapper,
     measure,
     profile_graph,
-    snap_destinations,
 )
 from stufenlos.analysis.execution import Runner
+from stufenlos.analysis.model import ProfileMeasures, Setup
 from stufenlos.city import City
 from stufenlos.errors import StufenlosError
 from stufenlos.network import Network
 from stufenlos.profiles import get_profile
 
-__all__ = ["AccessResult", "AnalysisError", "Setup", "analyze", "compute", "prepare"]
+__all__ = [
+    "AccessResult", "AnalysisError", "ProfileMeasures", "Setup", "analyze", "compute", "prepare",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -54,28 +55,6 @@ class AnalysisError(StufenlosError, ValueError):
 
 def _blabel(b: float) -> str:
     return f"{b:g}"
-
-
-@dataclass(eq=False)
-class Setup:
-    """Everything an analysis needs that does not depend on the profile."""
-
-    city: City
-    areas: AreaSet
-    origins: pd.DataFrame  # area, lon, lat, x, y, weight, groups..., node, snap_m
-    destinations: pd.DataFrame  # category, ref, lon, lat
-    categories: dict[str, Category]
-    snapper: Snapper
-    measures: Measures
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def category_names(self) -> list[str]:
-        return list(self.categories)
-
-    def snapped(self, destinations: pd.DataFrame | None = None) -> Destinations:
-        return snap_destinations(self.snapper, self.destinations if destinations is None
-                                 else destinations, self.category_names)
 
 
 def prepare(city: City, *, categories: Sequence[str] | None = None,
@@ -106,7 +85,7 @@ def prepare(city: City, *, categories: Sequence[str] | None = None,
                      f"{areas.source} over the network, every point weighs the same "
                      f"(shares are shares of area, not of people)")
     proj = snapper.projection
-    xy = proj.forward(network.node_lonlat)
+    xy = proj.to_xy(network.node_lonlat)
     pad = snapper.max_snap_m
     box = (xy[:, 0].min() - pad, xy[:, 1].min() - pad, xy[:, 0].max() + pad,
            xy[:, 1].max() + pad)
@@ -133,16 +112,6 @@ def prepare(city: City, *, categories: Sequence[str] | None = None,
     return Setup(city=city, areas=areas, origins=origins, destinations=dest,
                  categories={c: defs[c] for c in present}, snapper=snapper,
                  measures=measures, notes=notes)
-
-
-@dataclass(eq=False)
-class ProfileMeasures:
-    """Per-origin arrays of one profile (rows follow ``Setup.origins``)."""
-
-    profile: str
-    nearest_s: NDArray[np.float64]  # (n, k)
-    count: NDArray[np.int32]  # (n, k, b)
-    gravity: NDArray[np.float64]  # (n, k)
 
 
 def compute(setup: Setup, profiles: Sequence[str], *, runner: Runner | None = None,

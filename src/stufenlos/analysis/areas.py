@@ -32,11 +32,11 @@ from numpy.typing import NDArray
 
 from stufenlos.config import CityConfig, InputSpec
 from stufenlos.errors import InputFileError
+from stufenlos.geo import LocalProjection
 
 __all__ = [
     "GROUPS",
     "AreaSet",
-    "Projection",
     "grid_areas",
     "read_areas",
     "sample_origins",
@@ -51,34 +51,6 @@ GROUPS: dict[str, str] = {
     "under18": "residents under 18",
     "old_age_support": "residents 65+ receiving Grundsicherung im Alter",
 }
-
-
-@dataclass(frozen=True)
-class Projection:
-    """A local equirectangular projection in metres around ``(lon0, lat0)``.
-
-    Good to a few metres over a city; used for snapping and sampling only.
-    """
-
-    lon0: float
-    lat0: float
-
-    @property
-    def kx(self) -> float:
-        return 111_320.0 * float(np.cos(np.radians(self.lat0)))
-
-    @property
-    def ky(self) -> float:
-        return 110_574.0
-
-    def forward(self, lonlat: NDArray[np.float64]) -> NDArray[np.float64]:
-        lonlat = np.asarray(lonlat, np.float64).reshape(-1, 2)
-        return np.column_stack([(lonlat[:, 0] - self.lon0) * self.kx,
-                                (lonlat[:, 1] - self.lat0) * self.ky])
-
-    def inverse(self, xy: NDArray[np.float64]) -> NDArray[np.float64]:
-        xy = np.asarray(xy, np.float64).reshape(-1, 2)
-        return np.column_stack([xy[:, 0] / self.kx + self.lon0, xy[:, 1] / self.ky + self.lat0])
 
 
 @dataclass(frozen=True, eq=False)
@@ -287,12 +259,12 @@ def grid_areas(lonlat: NDArray[np.float64], *, cell_m: float = 250.0,
     With ``near_m``, only cells within that distance of a point are kept.
     """
     lo, hi = np.nanmin(lonlat, axis=0), np.nanmax(lonlat, axis=0)
-    proj = Projection(float(lo[0]), float(lo[1]))
-    top = proj.forward(hi[None, :])[0]
+    proj = LocalProjection(float(lo[0]), float(lo[1]))
+    top = proj.to_xy(hi[None, :])[0]
     nx, ny = int(np.ceil(top[0] / cell_m)) or 1, int(np.ceil(top[1] / cell_m)) or 1
     jj, ii = np.divmod(np.arange(nx * ny), nx)
     if near_m is not None:
-        xy = proj.forward(lonlat)
+        xy = proj.to_xy(lonlat)
         cells = np.zeros((ny, nx), bool)
         pad = int(np.ceil(near_m / cell_m))
         ci = np.clip((xy[:, 0] // cell_m).astype(int), 0, nx - 1)
@@ -303,8 +275,8 @@ def grid_areas(lonlat: NDArray[np.float64], *, cell_m: float = 250.0,
         keep = cells.ravel()
         jj, ii = jj[keep], ii[keep]
     # an axis-aligned box in the local projection is one in lon/lat as well
-    lo_ll = proj.inverse(np.column_stack([ii, jj]) * cell_m)
-    hi_ll = proj.inverse(np.column_stack([ii + 1, jj + 1]) * cell_m)
+    lo_ll = proj.to_lonlat(np.column_stack([ii, jj]) * cell_m)
+    hi_ll = proj.to_lonlat(np.column_stack([ii + 1, jj + 1]) * cell_m)
     geoms = shapely.box(lo_ll[:, 0], lo_ll[:, 1], hi_ll[:, 0], hi_ll[:, 1])
     ids = [f"r{j}c{i}" for j, i in zip(jj, ii, strict=True)]
     table = pd.DataFrame({"area_id": ids, "name": [f"grid {x}" for x in ids],
@@ -314,7 +286,7 @@ def grid_areas(lonlat: NDArray[np.float64], *, cell_m: float = 250.0,
                    source=f"{cell_m:.0f} m grid", weighted=False)
 
 
-def sample_origins(areas: AreaSet, proj: Projection, *, spacing_m: float = 100.0,
+def sample_origins(areas: AreaSet, proj: LocalProjection, *, spacing_m: float = 100.0,
                    keep_fn: Any = None,
                    within: tuple[float, float, float, float] | None = None) -> pd.DataFrame:
     """Regular sample points inside every area, each carrying an equal share of it.
@@ -331,7 +303,7 @@ def sample_origins(areas: AreaSet, proj: Projection, *, spacing_m: float = 100.0
     (the share of the area at this point) and one column per group (people at
     this point).
     """
-    polys = shapely.transform(areas.geometry, proj.forward)
+    polys = shapely.transform(areas.geometry, proj.to_xy)
     bounds = shapely.bounds(polys)
     sel = np.arange(len(polys))
     if within is not None:
@@ -365,7 +337,7 @@ def sample_origins(areas: AreaSet, proj: Projection, *, spacing_m: float = 100.0
     if keep_fn is not None and len(origins):
         origins = origins[keep_fn(xy)]
     origins = origins.sort_values(["area", "y", "x"], kind="stable").reset_index(drop=True)
-    ll = proj.inverse(origins[["x", "y"]].to_numpy())
+    ll = proj.to_lonlat(origins[["x", "y"]].to_numpy())
     origins["lon"], origins["lat"] = ll[:, 0], ll[:, 1]
     for g in GROUPS:
         counts = areas.table[g].to_numpy(np.float64)

@@ -38,8 +38,8 @@ from numpy.typing import NDArray
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
-from stufenlos.analysis.areas import Projection
-from stufenlos.network import Network
+from stufenlos.geo import LocalProjection
+from stufenlos.network import Network, csr_arrays
 from stufenlos.profiles import Profile, get_profile
 
 __all__ = [
@@ -50,7 +50,6 @@ __all__ = [
     "Snapper",
     "compute_chunk",
     "compute_dest_chunk",
-    "csr_arrays",
     "measure",
     "plan_chunks",
     "profile_graph",
@@ -117,22 +116,6 @@ def profile_graph(network: Network, profile: Profile | str, *,
                         indptr=indptr, indices=indices, data=data, range_s=float(cap))
 
 
-def csr_arrays(n: int, u: NDArray[np.integer], v: NDArray[np.integer],
-               w: NDArray[np.floating]) -> tuple[NDArray[np.int32], NDArray[np.int32],
-                                                  NDArray[np.float64]]:
-    """CSR arrays of a directed graph; of parallel arcs the lightest is kept
-    (``scipy.sparse.csr_matrix`` would add them up)."""
-    u, v, w = np.asarray(u, np.int64), np.asarray(v, np.int64), np.asarray(w, np.float64)
-    order = np.lexsort((w, v, u))
-    u, v, w = u[order], v[order], w[order]
-    first = np.ones(len(u), bool)
-    first[1:] = (u[1:] != u[:-1]) | (v[1:] != v[:-1])
-    u, v, w = u[first], v[first], w[first]
-    indptr = np.zeros(n + 1, np.int32)
-    np.cumsum(np.bincount(u, minlength=n), out=indptr[1:])
-    return indptr, v.astype(np.int32), w
-
-
 @dataclass(eq=False)
 class Snapper:
     """Snaps points to the network's step-free-usable nodes (see the module docstring)."""
@@ -141,9 +124,9 @@ class Snapper:
     max_snap_m: float = MAX_SNAP_M
 
     @cached_property
-    def projection(self) -> Projection:
-        lon0, lat0 = np.nanmean(self.network.node_lonlat, axis=0)
-        return Projection(float(lon0), float(lat0))
+    def projection(self) -> LocalProjection:
+        """The local metric projection around the network's centre."""
+        return LocalProjection.around(self.network.node_lonlat)
 
     @cached_property
     def candidates(self) -> NDArray[np.int64]:
@@ -156,7 +139,7 @@ class Snapper:
 
     @cached_property
     def _tree(self) -> cKDTree:
-        xy = self.projection.forward(self.network.node_lonlat[self.candidates])
+        xy = self.projection.to_xy(self.network.node_lonlat[self.candidates])
         return cKDTree(xy)
 
     def snap_xy(self, xy: NDArray[np.float64]) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
@@ -169,7 +152,7 @@ class Snapper:
     def snap_lonlat(self, lonlat: NDArray[np.float64]
                     ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
         """Nearest candidate node and its distance (m) for lon/lat points."""
-        return self.snap_xy(self.projection.forward(np.asarray(lonlat, np.float64)))
+        return self.snap_xy(self.projection.to_xy(np.asarray(lonlat, np.float64)))
 
     def covered(self, xy: NDArray[np.float64]) -> NDArray[np.bool_]:
         """Whether projected points lie within :attr:`max_snap_m` of the network."""

@@ -24,8 +24,9 @@ from markupsafe import Markup, escape
 
 from stufenlos._util import atomic_write_bytes
 from stufenlos.analysis.access import AccessResult
-from stufenlos.analysis.areas import GROUPS, Projection
+from stufenlos.analysis.areas import GROUPS
 from stufenlos.analysis.stations import StationAnalysis
+from stufenlos.geo import LocalProjection
 
 __all__ = ["HEADLINE_ORDER", "headline", "report_context", "write_outputs"]
 
@@ -67,14 +68,14 @@ def _choropleth(result: AccessResult, values: np.ndarray, labels: Sequence[str],
                 title_id: str) -> Markup:
     geoms = result.setup.areas.geometry
     lonlat = np.vstack([np.asarray(shapely.get_coordinates(g)) for g in geoms])
-    proj = Projection(float(lonlat[:, 0].mean()), float(lonlat[:, 1].mean()))
-    xy = proj.forward(lonlat)
+    proj = LocalProjection(float(lonlat[:, 0].mean()), float(lonlat[:, 1].mean()))
+    xy = proj.to_xy(lonlat)
     x0, y0 = xy.min(axis=0)
     x1, y1 = xy.max(axis=0)
     width = 640.0
     scale = width / max(x1 - x0, 1.0)
     # drop detail finer than half a pixel: the table carries the exact values
-    shapes = shapely.simplify(shapely.transform(np.asarray(geoms), proj.forward),
+    shapes = shapely.simplify(shapely.transform(np.asarray(geoms), proj.to_xy),
                               0.5 / scale, preserve_topology=True)
     height = max((y1 - y0) * scale, 50.0)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} '

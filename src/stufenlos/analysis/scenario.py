@@ -51,6 +51,7 @@ from stufenlos.analysis.access import Setup, compute
 from stufenlos.analysis.destinations import read_db_station_points
 from stufenlos.analysis.execution import Runner
 from stufenlos.errors import StufenlosError
+from stufenlos.geo import haversine_m
 from stufenlos.network import Network
 
 __all__ = [
@@ -342,11 +343,10 @@ def _elevator_arcs(base: Network, edges: pd.DataFrame, ch: AddElevator, where: s
             raise ScenarioError(msg) from None
         proto = edges.iloc[[0, 0]].copy()
         lonlat = base.node_lonlat
-        dx = (lonlat[a] - lonlat[b]) * [111_320.0 * np.cos(np.radians(lonlat[a, 1])), 110_574.0]
         proto["u"] = np.array([a, b], np.int32)
         proto["v"] = np.array([b, a], np.int32)
         proto["pair"] = np.array([first_index + 1, first_index], np.int32)
-        proto["length_m"] = float(np.hypot(*dx))
+        proto["length_m"] = float(haversine_m(*lonlat[a], *lonlat[b]))
         proto["osm_way_id"] = pd.array([None, None], "Int64")
         proto["osm_node_u"] = pd.array(list(ch.nodes), "Int64")  # type: ignore[arg-type]
         proto["osm_node_v"] = pd.array(list(ch.nodes)[::-1], "Int64")  # type: ignore[arg-type]
@@ -503,7 +503,7 @@ def candidate_fixes(setup: Setup, kind: str, *, profile: str = "wheelchair",
 
         o = setup.origins
         tree = cKDTree(o[["x", "y"]].to_numpy(np.float64))
-        xy = setup.snapper.projection.forward(np.array(where, np.float64))
+        xy = setup.snapper.projection.to_xy(np.array(where, np.float64))
         pop = o["population"].to_numpy(np.float64)
         near = [pop[idx].sum() for idx in tree.query_ball_point(xy, r=radius_m)]
         keep = sorted(np.argsort(-np.asarray(near), kind="stable")[:limit])

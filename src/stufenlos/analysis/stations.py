@@ -25,9 +25,10 @@ from scipy.spatial import cKDTree
 
 from stufenlos.analysis.areas import GROUPS, AreaSet, read_areas, sample_origins
 from stufenlos.analysis.destinations import read_db_station_points
-from stufenlos.analysis.engine import Snapper, csr_arrays
+from stufenlos.analysis.engine import Snapper
 from stufenlos.city import City
 from stufenlos.errors import StufenlosError
+from stufenlos.network import csr_arrays
 from stufenlos.profiles import get_profile
 
 __all__ = ["StationAnalysis", "StationAnalysisError", "station_access"]
@@ -99,7 +100,7 @@ def station_access(city: City, *, distance_m: float = 600.0, profile: str = "old
     proj = snapper.projection
     pts = sample_origins(areas, proj, spacing_m=spacing_m)
     pts_xy = pts[["x", "y"]].to_numpy(np.float64)
-    st_xy = proj.forward(stations[["lon", "lat"]].to_numpy(np.float64))
+    st_xy = proj.to_xy(stations[["lon", "lat"]].to_numpy(np.float64))
     straight = np.full((len(pts), len(stations)), np.inf)
     tree = cKDTree(st_xy)
     near = tree.query_ball_point(pts_xy, r=distance_m * 1.5)

@@ -44,12 +44,12 @@ from stufenlos.analysis.engine import (
     reduce_times,
 )
 from stufenlos.analysis.execution import Runner
+from stufenlos.analysis.model import ProfileMeasures, Setup
 from stufenlos.errors import StufenlosError
 from stufenlos.profiles import get_profile
 from stufenlos.transit.raptor import INF, PatternArrays, run_raptor
 
 if TYPE_CHECKING:
-    from stufenlos.analysis.access import ProfileMeasures, Setup
     from stufenlos.transit.city import CityTransit
     from stufenlos.transit.timetable import Timetable
 
@@ -243,8 +243,6 @@ def compute_transit(setup: Setup, profiles: Sequence[str], transit: CityTransit,
                     nodes_per_chunk: int = 64) -> tuple[dict[str, ProfileMeasures], dict[str, Any]]:
     """Per-origin walk + transit measures for each profile, and what was assumed
     (``mode``, ``feed``, ``date``, ``depart``, ``max_transfers``, a ``note``)."""
-    from stufenlos.analysis.access import ProfileMeasures
-
     opts = options or TransitOptions()
     run = runner or Runner()
     tt, day = _timetable(transit, opts)

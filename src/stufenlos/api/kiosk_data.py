@@ -8,7 +8,6 @@ departures come from the city's GTFS feed, with a note saying why when there are
 
 from __future__ import annotations
 
-import math
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +16,8 @@ from fastapi import HTTPException
 
 from stufenlos.api import views
 from stufenlos.barriers import BarrierStore
+from stufenlos.geo import haversine_m
+from stufenlos.text.route import route_feature
 
 if TYPE_CHECKING:
     from stufenlos.city import City
@@ -26,11 +27,6 @@ __all__ = ["ELEVATOR_RADIUS_M", "find_station", "stop_info"]
 
 #: elevators this close to a station are listed on its pillar
 ELEVATOR_RADIUS_M = 300.0
-
-
-def _dist_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    kx = 111_320.0 * math.cos(math.radians((lat1 + lat2) / 2))
-    return math.hypot((lon2 - lon1) * kx, (lat2 - lat1) * 110_574.0)
 
 
 def find_station(city: City, stop: str) -> Station:
@@ -56,8 +52,7 @@ def _way_to(city: City, start: tuple[float, float], el: dict[str, Any],
         return route, round(route.destination.distance_m, 1)
     own = {int(n) for a in el.get("edge_ids") or []
            for n in (city.network.u[a], city.network.v[a])}
-    d = np.hypot((lonlat[:, 0] - el["lon"]) * 111_320.0 * math.cos(math.radians(el["lat"])),
-                 (lonlat[:, 1] - el["lat"]) * 110_574.0)
+    d = haversine_m(el["lon"], el["lat"], lonlat[:, 0], lonlat[:, 1])
     for node in np.argsort(d)[:40]:
         if int(node) in own or d[node] > ELEVATOR_RADIUS_M:
             continue
@@ -87,14 +82,14 @@ def stop_info(city: City, stop: str, *, lang: str = "de",
     st = find_station(city, stop)
     closed = views._closed_arcs(city)
     recs = BarrierStore(city.database_path).query(kinds=["elevator"])
-    near = sorted(((_dist_m(st.lat, st.lon, r["lat"], r["lon"]), r) for r in recs),
+    near = sorted(((float(haversine_m(st.lon, st.lat, r["lon"], r["lat"])), r) for r in recs),
                   key=lambda t: t[0])
     elevators = [views.barrier_public(r, closed) for d, r in near if d <= ELEVATOR_RADIUS_M][:8]
     ways = []
     lonlat = city.network.node_lonlat
     for i, el in enumerate(elevators, 1):
         r, gap_m = _way_to(city, (st.lat, st.lon), el, lonlat)
-        pub = views.route_public(r, lang)
+        pub = route_feature(r, lang=lang)["properties"]
         ways.append({
             "number": i, "elevator_id": el["id"], "level": el["attributes"].get("level"),
             "status": pub["status"], "distance_m": pub["distance_m"], "gap_m": gap_m,

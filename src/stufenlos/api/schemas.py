@@ -174,14 +174,19 @@ class RouteProperties(BaseModel):
 
     status: Literal["ok", "limits_broken", "no_route"]
     profile: str
+    optimize: Literal["comfort", "distance"]
     lang: Language
     distance_m: float
     duration_s: float
+    cost_s: float = Field(description="search cost in seconds: travel time plus preference and "
+                                        "limit penalties")
     limits: dict[str, Any]
     violations: list[dict[str, Any]]
     unknowns: dict[str, float]
     barriers: list[dict[str, Any]]
-    warnings: list[str]
+    warnings: list[str] = Field(
+        description="what to know besides broken limits (range, far start or destination, "
+                    "relaxed unknown policy), in the requested language (German for ls)")
     summary: list[str] = Field(description="summary sentences in the requested language")
     steps: list[str] = Field(description="ordered directions in the requested language")
     origin: dict[str, float]

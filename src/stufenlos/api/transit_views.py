@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import math
 import threading
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from stufenlos.config import data_dir
+from stufenlos.geo import haversine_m
 from stufenlos.transit.station_facts import Station, slugify
 
 if TYPE_CHECKING:
@@ -57,11 +57,6 @@ def local_time(city: City, at: dt.datetime | None) -> dt.datetime:
     if at is None:
         return dt.datetime.now(tz)
     return at.replace(tzinfo=tz) if at.tzinfo is None else at.astimezone(tz)
-
-
-def _dist_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    kx = 111_320.0 * math.cos(math.radians((lat1 + lat2) / 2))
-    return math.hypot((lon2 - lon1) * kx, (lat2 - lat1) * 110_574.0)
 
 
 def _stops_frame(ct: CityTransit) -> Any:
@@ -113,11 +108,10 @@ def stop_ids_near(city: City, station: Station) -> list[str]:
         return [str(s) for s in same["stop_id"]]
     out: list[str] = []
     has_parent = "parent_station" in stops
-    for r in stops.itertuples():
-        if r.location_type not in (0, 1):
-            continue
-        if _dist_m(station.lat, station.lon, float(r.stop_lat), float(r.stop_lon)) > NEAR_M:
-            continue
+    dist = haversine_m(station.lon, station.lat, stops["stop_lon"].astype(float),
+                       stops["stop_lat"].astype(float))
+    near = stops[(dist <= NEAR_M) & stops["location_type"].isin((0, 1)).to_numpy()]
+    for r in near.itertuples():
         parent = getattr(r, "parent_station", None) if has_parent else None
         # a station's departures include its platforms: ask once per station
         sid = str(parent) if isinstance(parent, str) and parent else str(r.stop_id)

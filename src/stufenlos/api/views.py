@@ -9,11 +9,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from stufenlos.barriers import BARRIER_KINDS, BarrierStore
-from stufenlos.directions import barriers_on, instructions
-from stufenlos.easy_read import easy_read_steps, easy_read_summary
 from stufenlos.errors import StufenlosError
 from stufenlos.places import Place, PlaceIndex
 from stufenlos.profiles import PRESETS
+from stufenlos.text.route import route_feature
 from stufenlos.transit.station_facts import Station, read_stations
 
 if TYPE_CHECKING:
@@ -30,8 +29,7 @@ __all__ = [
     "city_tiles",
     "closures_avoided",
     "place_index",
-    "route_feature",
-    "route_public",
+    "route_answer",
     "stations_of",
 ]
 
@@ -61,54 +59,13 @@ LIMIT_INFO: list[tuple[str, str, str, str, float, float, float]] = [
 ]
 
 
-def route_public(route: Route, lang: str) -> dict[str, Any]:
-    """A route as the fields of :class:`~stufenlos.api.schemas.RoutePublic`."""
-    segs = route.segments()
-    text_lang = "en" if lang == "en" else "de"
-    lines = instructions(route, segs, lang=text_lang)
-    if route.status == "no_route":
-        head, steps = lines, []
-    else:
-        n = 2 + len(route.warnings())
-        if len(lines) > 2 and lines[2].startswith(("Not known", "Auf dieser Route unbekannt")):
-            n += 1
-        head, steps = lines[:n], lines[n:]
-    if lang == "ls":
-        head, steps = easy_read_summary(route), easy_read_steps(steps)
-    def point(s: Any) -> dict[str, float]:
-        return {"lat": round(s.lat, 7), "lon": round(s.lon, 7),
-                "snap_distance_m": round(s.distance_m, 1)}
-
-    return {
-        "type": "Feature",
-        "geometry": route.geometry(),
-        "status": route.status,
-        "profile": route.profile.name,
-        "lang": lang,
-        "distance_m": round(route.distance_m, 1),
-        "duration_s": round(route.duration_s, 1),
-        "limits": route.profile.limits(),
-        "violations": route.violations(),
-        "unknowns": route.unknowns(),
-        "barriers": barriers_on(segs),
-        "warnings": route.warnings(),
-        "summary": head,
-        "steps": steps,
-        "origin": point(route.origin),
-        "destination": point(route.destination),
-    }
-
-
-def route_feature(city: City, route: Route, lang: str, *,
-                  origin: tuple[float, float] | None = None,
-                  destination: tuple[float, float] | None = None) -> dict[str, Any]:
-    """A route as a GeoJSON Feature (:class:`~stufenlos.api.schemas.RoutePublic`)."""
-    flat = route_public(route, lang)
-    geometry = flat.pop("geometry")
-    flat.pop("type")
-    flat["segments"] = route.segments() if route.status != "no_route" else []
-    flat["closures"] = closures_avoided(city, route, origin, destination)
-    return {"type": "Feature", "geometry": geometry, "properties": flat}
+def route_answer(city: City, route: Route, lang: str, *,
+                 origin: tuple[float, float] | None = None,
+                 destination: tuple[float, float] | None = None) -> dict[str, Any]:
+    """The route answer (:func:`~stufenlos.text.route.route_feature`) with the live
+    closures that changed it."""
+    return route_feature(route, lang=lang,
+                         closures=closures_avoided(city, route, origin, destination))
 
 
 #: how far around a route a closure still counts as one it went around

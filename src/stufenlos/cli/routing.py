@@ -79,7 +79,8 @@ def register(app: typer.Typer) -> None:
         profile: _PROFILE = "standard",
         optimize: Annotated[str, typer.Option(help="comfort or distance.")] = "comfort",
         fmt: Annotated[str, typer.Option("--format", help="geojson or text.")] = "geojson",
-        lang: Annotated[str, typer.Option(help="Language of text directions: de or en.")] = "en",
+        lang: Annotated[str, typer.Option(
+            help="Language of the sentences: de, en or ls (easy-read German).")] = "en",
         max_incline_pct: Annotated[float | None, typer.Option(help="Steepest slope, %.")] = None,
         max_kerb_cm: Annotated[float | None, typer.Option(help="Highest kerb, cm.")] = None,
         min_width_m: Annotated[float | None, typer.Option(help="Narrowest width, m.")] = None,
@@ -101,7 +102,12 @@ def register(app: typer.Typer) -> None:
         """
         from stufenlos.city import load_city
         from stufenlos.routing import RoutingError, parse_latlon
+        from stufenlos.text.route import LANGUAGES, route_feature, route_text
 
+        if lang not in LANGUAGES:
+            typer.echo(f"error: --lang must be one of {', '.join(LANGUAGES)}, got {lang!r}",
+                       err=True)
+            raise typer.Exit(code=2)
         if fmt not in ("geojson", "text"):
             typer.echo(f"error: --format must be geojson or text, got {fmt!r}", err=True)
             raise typer.Exit(code=2)
@@ -118,9 +124,9 @@ def register(app: typer.Typer) -> None:
                              unknown_policy=unknown_policy)
             r = c.route(a, b, profile=profile, optimize=optimize, **limits)
             if fmt == "text":
-                text = r.to_text(lang=lang)
+                text = route_text(r, lang=lang)
             else:
-                text = json.dumps(r.to_geojson(), ensure_ascii=False, indent=1)
+                text = json.dumps(route_feature(r, lang=lang), ensure_ascii=False, indent=1)
         except StufenlosError as exc:
             raise _fail(exc) from None
         _write(text, output)

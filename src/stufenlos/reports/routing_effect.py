@@ -15,11 +15,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import shapely
-import shapely.ops
 
 from stufenlos.closures import segment_keys
-from stufenlos.geo import metres_per_degree
 
 __all__ = ["MAX_SNAP_M", "TargetFinder", "closure_targets", "nearest_arcs", "targets_in"]
 
@@ -86,53 +83,25 @@ def nearest_arcs(network: Any, lat: float, lon: float, *,
     edges = network.edges
     if len(edges) == 0:
         return []
-    geoms = _geoms(network)
+    candidates = None
     if equipment in ("elevator", "escalator"):
         candidates = np.flatnonzero(edges[equipment].fillna(False).to_numpy(bool))
-    else:
-        candidates = np.arange(len(edges))
-    if candidates.size == 0:
-        return []
-    kx, ky = metres_per_degree(lat)
-    point = shapely.Point(lon, lat)
-    if candidates.size == len(edges):
-        hit = _tree(network).query_nearest(point, max_distance=MAX_SNAP_M / ky * 2)
-        if len(hit) == 0:
+        if candidates.size == 0:
             return []
-        best = int(hit[0])
-    else:
-        best = int(candidates[np.argmin(shapely.distance(geoms[candidates], point))])
-    nearest = shapely.ops.nearest_points(geoms[best], point)[0]
-    if float(np.hypot((nearest.x - lon) * kx, (nearest.y - lat) * ky)) > MAX_SNAP_M:
+    (best,), _ = network.snapper.nearest([(lon, lat)], max_distance_m=MAX_SNAP_M,
+                                         among=candidates)
+    if best < 0:
         return []
-    out = {best}
+    out = {int(best)}
     way = edges["osm_way_id"].iloc[best]
-    if equipment in ("elevator", "escalator"):
+    if candidates is not None:
         # every arc of that elevator or escalator (all levels): those of its way,
         # or for an elevator mapped as a node, the links between that node's copies
         column, ref = ("osm_way_id", way) if not pd.isna(way) else (
             "osm_node_u", edges["osm_node_u"].iloc[best])
         if not pd.isna(ref):
             same = (edges[column] == ref).fillna(False).to_numpy(bool)
-            wanted = set(candidates.tolist())
-            out.update(int(a) for a in np.flatnonzero(same) if a in wanted)
+            out.update(int(a) for a in np.intersect1d(np.flatnonzero(same), candidates))
     pairs = edges["pair"].to_numpy()
     out.update(int(pairs[a]) for a in list(out) if pairs[a] >= 0)
     return sorted(out)
-
-
-_CACHE: dict[int, tuple[Any, Any, Any]] = {}
-
-
-def _geoms(network: Any) -> Any:
-    hit = _CACHE.get(id(network))
-    if hit is None or hit[0] is not network:
-        geoms = shapely.from_wkb(network.edges["geometry"].to_numpy())
-        _CACHE.clear()
-        hit = _CACHE[id(network)] = (network, geoms, shapely.STRtree(geoms))
-    return hit[1]
-
-
-def _tree(network: Any) -> Any:
-    _geoms(network)
-    return _CACHE[id(network)][2]

@@ -138,8 +138,8 @@ def route(city: CityName, body: RouteRequest) -> dict[str, Any]:
     c = deps.get_city(city)
     r = c.route(body.origin.pair(), body.destination.pair(), profile=body.profile,
                 optimize=body.optimize, **body.limits.changes())
-    return views.route_feature(c, r, body.lang, origin=body.origin.pair(),
-                               destination=body.destination.pair())
+    return views.route_answer(c, r, body.lang, origin=body.origin.pair(),
+                              destination=body.destination.pair())
 
 
 @router.post("/cities/{city}/reach")

@@ -13,7 +13,6 @@ import logging
 import math
 from typing import Any
 
-import numpy as np
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
@@ -102,13 +101,13 @@ def _map_base(city: str) -> dict[str, Any] | None:
     from stufenlos.city import load_city
 
     try:
-        edges = load_city(city).network.edges
+        network = load_city(city).network
     except (StufenlosError, OSError):
         return None
+    edges = network.edges
     if edges.empty:
         return None
-    pair = edges["pair"].to_numpy()
-    keep = np.flatnonzero((pair < 0) | (np.arange(len(edges)) < pair))[:MAX_MAP_PATHS]
+    keep = network.forward_arcs()[:MAX_MAP_PATHS]
     geoms = shapely.from_wkb(edges["geometry"].to_numpy()[keep])
     minx, miny, maxx, maxy = shapely.total_bounds(geoms)
     kx = math.cos(math.radians((miny + maxy) / 2))

@@ -143,7 +143,8 @@ def _route_context(request: Request, city: Any, lang: str) -> dict[str, Any]:
         try:
             r = city.route((start["lat"], start["lon"]), (dest["lat"], dest["lon"]),
                            profile=profile, optimize=optimize, **changes)
-            route = views.route_public(r, lang)
+            route = views.route_answer(city, r, lang, origin=(start["lat"], start["lon"]),
+                                       destination=(dest["lat"], dest["lon"]))
         except StufenlosError as exc:
             errors.append(str(exc))
     share = None

@@ -11,12 +11,20 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
+from stufenlos.errors import StufenlosError
+from stufenlos.segments import way_kind as _kind
+from stufenlos.snap import SNAP_DETOUR_M
+
 if TYPE_CHECKING:
     from stufenlos.routing import Route
 
-__all__ = ["LANGUAGES", "barriers_on", "instructions", "route_text"]
+__all__ = ["LANGUAGES", "LanguageError", "instructions", "steps", "summary", "warnings"]
 
 LANGUAGES = ("de", "en")
+
+
+class LanguageError(StufenlosError, ValueError):
+    """Directions were asked for in a language we do not write."""
 
 _WAY_KIND = {
     "en": {"footway": "footway", "sidewalk": "pavement", "path": "path", "steps": "steps",
@@ -161,19 +169,6 @@ def _minutes(s: float, lang: str) -> str:
     return _T[lang]["minute"] if n == 1 else _T[lang]["minutes"].format(n=n)
 
 
-def _kind(seg: dict[str, Any]) -> str:
-    a = seg["attributes"]
-    if a.get("elevator"):
-        return "elevator"
-    if a.get("steps") or a.get("highway") == "steps":
-        return "steps"
-    if a.get("footway") == "crossing" or a.get("crossing"):
-        return "crossing"
-    if a.get("footway") == "sidewalk" or a.get("sidewalk"):
-        return "sidewalk"
-    return str(a.get("highway") or "_")
-
-
 def _bearing(a: tuple[float, float], b: tuple[float, float]) -> float:
     lat = math.radians((a[1] + b[1]) / 2)
     dx = (b[0] - a[0]) * math.cos(lat)
@@ -196,41 +191,6 @@ def _turn(delta: float, lang: str) -> str:
     return t[side]
 
 
-def barriers_on(segments: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Barriers and helps along a route, in order, from its segments."""
-    out: list[dict[str, Any]] = []
-    for i, seg in enumerate(segments):
-        a = seg["attributes"]
-        base = {"segment": i, "osm_way_id": seg["osm_way_id"]}
-        if a.get("steps"):
-            out.append({**base, "kind": "steps", "step_count": a.get("step_count"),
-                        "handrail": a.get("handrail"), "ramp_wheelchair": a.get("ramp_wheelchair")})
-        if a.get("escalator"):
-            out.append({**base, "kind": "escalator"})
-        if a.get("elevator"):
-            out.append({**base, "kind": "elevator"})
-        if a.get("ramp") == 1 or a.get("ramp_wheelchair") == 1:
-            out.append({**base, "kind": "ramp"})
-        if _kind(seg) == "crossing":
-            out.append({**base, "kind": "crossing", "crossing": a.get("crossing"),
-                        "signal_sound": a.get("signal_sound"),
-                        "signal_vibration": a.get("signal_vibration"),
-                        "tactile_paving": a.get("tactile_paving"),
-                        "island": a.get("crossing_island")})
-        used = seg.get("kerb_cm_used") or [None, None]
-        mapped = [a.get("kerb_u_m"), a.get("kerb_v_m")]
-        for end, (h, raw) in enumerate(zip(used, mapped, strict=True)):
-            if h is not None and not (end == 0 and i > 0 and _same_kerb(segments[i - 1], h)):
-                out.append({**base, "kind": "kerb", "height_cm": h, "assumed": raw is None,
-                            "osm_node_id": seg["osm_node_ids"][end]})
-    return out
-
-
-def _same_kerb(prev: dict[str, Any], h: float) -> bool:
-    used = prev.get("kerb_cm_used") or [None, None]
-    return used[1] == h
-
-
 def _group(segments: list[dict[str, Any]]) -> list[list[int]]:
     groups: list[list[int]] = []
     for i, seg in enumerate(segments):
@@ -248,36 +208,49 @@ def _group(segments: list[dict[str, Any]]) -> list[list[int]]:
     return groups
 
 
-def instructions(route: Route, segments: list[dict[str, Any]] | None = None, *,
-                 lang: str = "en") -> list[str]:
-    """Numbered-free instruction sentences for ``route`` in ``lang`` (``de`` or ``en``)."""
+def _check(lang: str) -> dict[str, str]:
     if lang not in _T:
         msg = f"language must be one of {', '.join(LANGUAGES)}, got {lang!r}"
-        raise ValueError(msg)
-    t = _T[lang]
-    segs = route.segments() if segments is None else segments
-    status = route.status
+        raise LanguageError(msg)
+    return _T[lang]
+
+
+def summary(route: Route, *, lang: str = "en") -> list[str]:
+    """The route in a few sentences: profile, distance, time, limits kept or broken, and
+    what is not known on it (only the first sentence when there is no route)."""
+    t = _check(lang)
+    if route.status == "no_route":
+        return [t["none"]]
     lines = [t["summary"].format(profile=_PROFILE_NAME[lang].get(route.profile.name,
                                                              route.profile.name),
                                  dist=_dist(route.distance_m, lang),
                                  mins=_minutes(route.duration_s, lang))]
-    if status == "no_route":
-        return [t["none"]]
-    violations = route.violations()
-    lines.append(t["ok"] if status == "ok" else t["broken"].format(n=len(violations)))
+    lines.append(t["ok"] if route.status == "ok"
+                 else t["broken"].format(n=len(route.violations())))
     unk = route.unknowns()
     items = [(_ONE[lang].get(k, t[k]) if v == 1 else t[k]).format(v=round(v))
              for k, v in unk.items()
              if k in t and v and (not k.endswith("_m") or v >= 10)]
     if items:
         lines.append(t["unknown"].format(items=", ".join(items)))
-    lines.extend(_warnings(route, lang))
+    return lines
+
+
+def steps(route: Route, segments: list[dict[str, Any]] | None = None, *,
+          lang: str = "en") -> list[str]:
+    """One line per step of ``route``, with the barriers, helps and broken limits on it,
+    ending with the arrival (empty when there is no route)."""
+    t = _check(lang)
+    if route.status == "no_route":
+        return []
+    segs = route.segments() if segments is None else segments
     by_seg: dict[int, list[dict[str, Any]]] = {}
-    for v in violations:
+    for v in route.violations():
         by_seg.setdefault(v["segment"], []).append(v)
     net = route.router.network
     lonlat = net.node_lonlat
     heading: float | None = None
+    lines: list[str] = []
     for group in _group(segs):
         first, last = segs[group[0]], segs[group[-1]]
         a0 = first["arc"]
@@ -323,13 +296,21 @@ def instructions(route: Route, segments: list[dict[str, Any]] | None = None, *,
     return lines
 
 
-def _warnings(route: Route, lang: str) -> list[str]:
-    """The route's warnings in ``lang``: range, far snapping, relaxed unknown policy."""
-    from stufenlos.routing import SNAP_DETOUR_M
+def instructions(route: Route, segments: list[dict[str, Any]] | None = None, *,
+                 lang: str = "en") -> list[str]:
+    """Every sentence about ``route`` in ``lang`` (``de`` or ``en``), in reading order:
+    :func:`summary`, :func:`warnings`, :func:`steps`."""
+    return (summary(route, lang=lang) + warnings(route, lang=lang)
+            + steps(route, segments, lang=lang))
 
+
+def warnings(route: Route, *, lang: str = "en") -> list[str]:
+    """What the person should know that is not a broken limit: a relaxed unknown policy,
+    a route longer than their range, start or destination far from a usable way."""
+    _check(lang)
     de = lang == "de"
     out = []
-    if route.notes:
+    if route.relaxed_from == "strict":
         out.append("Keine Route hält Ihre Grenzwerte ein, wenn jeder unbekannte Wert als "
                    "Hindernis zählt (strict); diese Route nimmt für unbekannte Werte die "
                    "üblichen Baunormen an (cautious)." if de else
@@ -431,12 +412,3 @@ def _warning(v: dict[str, Any], lang: str) -> str:
         excess = (f", {num} {unit} über Ihrem Grenzwert" if lang == "de"
                   else f", {num} {unit} over your limit")
     return t["warning"].format(what=what, excess=excess)
-
-
-def route_text(route: Route, *, lang: str = "en") -> str:
-    """Directions as numbered plain-text lines."""
-    lines = instructions(route, lang=lang)
-    return "\n".join(f"{i}. {line}" for i, line in enumerate(lines, 1)) + "\n"
-
-
-
