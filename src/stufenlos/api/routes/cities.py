@@ -30,7 +30,7 @@ from stufenlos.api.schemas import (
     StopPublic,
 )
 from stufenlos.barriers import BARRIER_KINDS, BarrierStore
-from stufenlos.profiles import PRESETS
+from stufenlos.profiles import LIMITS, PRESETS
 
 __all__ = ["router"]
 
@@ -108,8 +108,7 @@ def _profile_public(name: str) -> dict[str, Any]:
     de, en = views.PROFILE_LABELS[name]
     return {
         "name": name, "label_de": de, "label_en": en, "limits": PRESETS[name].limits(),
-        "adjustable": [LimitInfo(name=n, label_de=d, label_en=e, unit=u, min=lo, max=hi, step=s)
-                       for n, d, e, u, lo, hi, s in views.LIMIT_INFO],
+        "adjustable": [LimitInfo.of(lim) for lim in LIMITS.values() if lim.numeric],
     }
 
 
@@ -136,8 +135,8 @@ def route(city: CityName, body: RouteRequest) -> dict[str, Any]:
     closures (e.g. accepted reports) the route had to avoid.
     """
     c = deps.get_city(city)
-    r = c.route(body.origin.pair(), body.destination.pair(), profile=body.profile,
-                optimize=body.optimize, **body.limits.changes())
+    r = c.route(body.origin.pair(), body.destination.pair(), profile=body.person(),
+                optimize=body.optimize)
     return views.route_feature(c, r, body.lang, origin=body.origin.pair(),
                                destination=body.destination.pair())
 
@@ -146,8 +145,7 @@ def route(city: CityName, body: RouteRequest) -> dict[str, Any]:
 def reach(city: CityName, body: ReachRequest) -> dict[str, Any]:
     """Area reachable from a point (GeoJSON FeatureCollection: area polygon and ways)."""
     c = deps.get_city(city)
-    r = c.reach(body.origin.pair(), profile=body.profile, **body.budget_kwargs(),
-                **body.limits.changes())
+    r = c.reach(body.origin.pair(), profile=body.person(), **body.budget_kwargs())
     return r.to_geojson()
 
 
@@ -156,7 +154,7 @@ def matrix(city: CityName, body: MatrixRequest) -> dict[str, Any]:
     """Travel cost in seconds between every origin and destination."""
     c = deps.get_city(city)
     m = c.matrix([p.pair() for p in body.origins], [p.pair() for p in body.destinations],
-                 profile=body.profile, **body.limits.changes())
+                 profile=body.person())
     cost = m.cost_s
     return {
         "profile": m.profile.name,
