@@ -1,5 +1,6 @@
 """One spec per limit (`stufenlos.profiles.LIMITS`): the API schema, the CLI options, the
-planner's form, the words of directions and the README table all come from it."""
+planner's form, the words of directions and the README table all come from it; journeys
+keep a person's limits on their walks (Heidelberg with its VRN timetable)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import re
 from pathlib import Path
 from typing import get_args
 
+import numpy as np
 import pytest
 import typer.main
 from fastapi.testclient import TestClient
@@ -17,17 +19,26 @@ from typer.testing import CliRunner
 from stufenlos.cli import app
 from stufenlos.cli.routing import limits_markdown
 from stufenlos.profiles import LIMIT_BITS, LIMITS, PRESETS, ProfileError, get_profile
+from stufenlos.transit import transit_profile
 from tests._api_client import make_client
 
 NUMERIC = [lim for lim in LIMITS.values() if lim.numeric]
-LIMITED_COMMANDS = ("route", "reach", "matrix")
+LIMITED_COMMANDS = ("route", "reach", "matrix", "journey")
 README = Path(__file__).resolve().parents[1] / "README.md"
 runner = CliRunner()
+
+# Heidelberg: from the Altstadt hillside to the main station at 8:00 on a weekday. The
+# fastest journey walks to S-Bf. Altstadt; without a slope limit the walk takes a lane
+# steeper than 6 %, with `max_incline_pct: 6` it takes a longer way round.
+HILLSIDE, HBF = (49.409, 8.712), (49.4036, 8.6755)
+AT = "2022-09-01T08:00"
+GENTLE = {"max_incline_pct": 6}
 
 
 @pytest.fixture(scope="module")
 def client(imported_city, city_base, tmp_path_factory):
-    yield from make_client(imported_city, city_base, tmp_path_factory.mktemp("limits"))
+    yield from make_client(imported_city, city_base, tmp_path_factory.mktemp("limits"),
+                           cities=("hamburg", "heidelberg"))
 
 
 def test_every_preset_fits_the_ranges_and_profiles_refuse_values_outside() -> None:
@@ -176,3 +187,73 @@ def test_readme_and_profiles_command_show_the_spec() -> None:
     res = runner.invoke(app, ["profiles"])
     assert res.exit_code == 0 and res.output == table
     assert len(table.splitlines()) == 2 + len(LIMITS)
+
+
+# -- journeys keep the person's limits on their walks ------------------------------------
+
+
+def test_transit_profile_carries_the_whole_walking_profile() -> None:
+    person = get_profile("wheelchair", max_kerb_cm=0, min_width_m=1.2)
+    tp = transit_profile(person)
+    assert tp.walk is person and tp.walking() is person
+    assert tp.name == "wheelchair" and tp.step_free
+    assert transit_profile("wheelchair").walking() == PRESETS["wheelchair"]
+    assert hash(tp) != hash(transit_profile("wheelchair"))
+
+
+def _body(**extra: object) -> dict:
+    return {"origin": {"lat": HILLSIDE[0], "lon": HILLSIDE[1]},
+            "destination": {"lat": HBF[0], "lon": HBF[1]}, "at": f"{AT}:00", "lang": "en",
+            **extra}
+
+
+def test_journey_api_walks_keep_the_limits(client: TestClient) -> None:
+    free = client.post("/api/cities/heidelberg/journey", json=_body())
+    gentle = client.post("/api/cities/heidelberg/journey", json=_body(limits=GENTLE))
+    assert free.status_code == gentle.status_code == 200, (free.text, gentle.text)
+    walk_free = free.json()["itineraries"][-1]["legs"][0]
+    walk_gentle = gentle.json()["itineraries"][-1]["legs"][0]
+    assert walk_free["mode"] == walk_gentle["mode"] == "walk"
+    # the slope limit makes the walk to the stop a detour, or another stop
+    assert (walk_gentle["duration_s"] > walk_free["duration_s"]
+            or walk_gentle["to_stop_id"] != walk_free["to_stop_id"])
+    assert not any("breaks a limit" in u for u in walk_gentle["unknowns"])
+    # a limit the walk never meets changes nothing
+    same = client.post("/api/cities/heidelberg/journey",
+                       json=_body(limits={"max_kerb_cm": 30})).json()
+    assert same["itineraries"][-1]["legs"][0]["duration_s"] == walk_free["duration_s"]
+
+
+def _first_walk(output: str) -> list[tuple[float, float]]:
+    gj = json.loads(output)
+    last = len(gj["itineraries"]) - 1
+    (walk, *_) = [f for f in gj["features"] if f["properties"]["itinerary"] == last
+                  and f["properties"]["mode"] == "walk"]
+    return [tuple(c) for c in walk["geometry"]["coordinates"]]
+
+
+def _steep_arcs(city, coords: list[tuple[float, float]], limits: dict) -> int:
+    """How many arcs of the walk along ``coords`` climb more than 6 %: the walk is routed
+    again between its ends with the profile it was made with, and must match."""
+    (lon0, lat0), (lon1, lat1) = coords[0], coords[-1]
+    route = city.router.route((lat0, lon0), (lat1, lon1),
+                              profile=get_profile("standard", **limits))
+    assert np.allclose(route.geometry()["coordinates"], coords), "walk is not this route"
+    gentle = get_profile("standard", **GENTLE)
+    bits = gentle.evaluate(city.network).violation_bits[route.arcs]
+    return int(((bits & LIMIT_BITS["max_incline_pct"]) != 0).sum())
+
+
+def test_journey_cli_walks_keep_the_limits(imported_city) -> None:
+    city = imported_city("heidelberg")
+    args = ["journey", "heidelberg", "--from", ",".join(map(str, HILLSIDE)),
+            "--to", ",".join(map(str, HBF)), "--at", AT, "--format", "geojson",
+            "--data-dir", str(city.folder.parent)]
+    free = runner.invoke(app, args)
+    gentle = runner.invoke(app, [*args, "--max-incline-pct", "6"])
+    assert free.exit_code == gentle.exit_code == 0, (free.output, gentle.output)
+    walk_free, walk_gentle = _first_walk(free.output), _first_walk(gentle.output)
+    assert walk_free != walk_gentle
+    # checked against the network: only the walk without the limit climbs over 6 %
+    assert _steep_arcs(city, walk_free, {}) > 0
+    assert _steep_arcs(city, walk_gentle, GENTLE) == 0

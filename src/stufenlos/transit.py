@@ -40,6 +40,7 @@ from stufenlos._raptor import INF, PatternArrays, build_patterns, run_raptor
 from stufenlos._util import atomic_write_bytes
 from stufenlos.errors import StufenlosError
 from stufenlos.ingest.gtfs import Feed, GtfsError, GtfsWarning, import_feed, read_feed
+from stufenlos.profiles import PRESETS, Profile
 
 if TYPE_CHECKING:
     import os
@@ -116,6 +117,9 @@ class TransitProfile:
         Extra time to change vehicles at the same stop.
     elevator_wait_s
         Expected wait for an elevator of unknown status (``cautious``).
+    walk
+        The walking profile (preset and the person's own limits) that walks to, between
+        and from stops are routed with; ``None``: the preset called ``name``.
     """
 
     name: str = "standard"
@@ -126,6 +130,7 @@ class TransitProfile:
     max_transfer_m: float = 400.0
     min_change_s: int = 0
     elevator_wait_s: float = 20.0
+    walk: Profile | None = None
 
     def __post_init__(self) -> None:
         if self.unknown_policy not in ("strict", "cautious", "optimistic"):
@@ -135,6 +140,12 @@ class TransitProfile:
         if not 0.1 <= self.speed_mps <= 5:
             msg = f"`speed_mps` must be between 0.1 and 5, got {self.speed_mps}"
             raise StufenlosError(msg)
+
+    def walking(self) -> Profile:
+        """The walking profile walks are routed with: ``walk``, else the preset ``name``."""
+        if self.walk is not None:
+            return self.walk
+        return PRESETS.get(self.name, PRESETS["standard"])
 
 
 #: presets matching the walking profiles (speeds and unknown policy from PROFILES.md)
@@ -156,13 +167,12 @@ def transit_profile(profile: str | TransitProfile | Any, **changes: Any) -> Tran
 
     A walking profile (:class:`stufenlos.profiles.Profile`) is read by its
     ``name``, ``speed_mps``, ``max_steps``, ``wheels``, ``unknown_policy``,
-    ``elevator_wait_s`` and ``max_distance_m``.
+    ``elevator_wait_s`` and ``max_distance_m``, and kept whole as ``walk`` so that
+    walks are routed with all of its limits.
     """
     if isinstance(profile, TransitProfile):
         base = profile
     elif isinstance(profile, str):
-        from stufenlos.profiles import PRESETS
-
         if profile in PRESETS:  # the walking preset is the one source of speeds and policy
             return transit_profile(PRESETS[profile], **changes)
         try:
@@ -183,6 +193,7 @@ def transit_profile(profile: str | TransitProfile | Any, **changes: Any) -> Tran
             unknown_policy=getattr(profile, "unknown_policy", preset.unknown_policy),
             elevator_wait_s=float(getattr(profile, "elevator_wait_s", preset.elevator_wait_s)),
             max_walk_m=float(max_walk) if max_walk else preset.max_walk_m,
+            walk=profile if isinstance(profile, Profile) else None,
         )
     return dataclasses.replace(base, **changes) if changes else base
 
@@ -217,7 +228,7 @@ class CrowFlyWalker:
 
 
 class RouterWalker:
-    """Walking times from the routing engine, with the walking profile of the same name.
+    """Walking times from the routing engine, with the person's walking profile.
 
     Costs come from :meth:`stufenlos.routing.Router.matrix` (contraction
     hierarchy, so one origin to hundreds of stops takes well under a
@@ -228,20 +239,16 @@ class RouterWalker:
 
     def __init__(self, router: Router) -> None:
         self.router = router
-        self._nodes: dict[tuple[str, float, float], int] = {}
+        self._nodes: dict[tuple[Any, float, float], int] = {}
 
-    def _profile(self, profile: TransitProfile) -> str:
-        from stufenlos.profiles import PRESETS
-
-        return profile.name if profile.name in PRESETS else "standard"
-
-    def _snap(self, name: str, lons: NDArray[np.float64],
+    def _snap(self, walk: Profile, lons: NDArray[np.float64],
               lats: NDArray[np.float64]) -> NDArray[np.int64]:
         """Nearest usable node of each point, remembered per point (stops repeat)."""
-        keys = [(name, float(x), float(y)) for x, y in zip(lons, lats, strict=True)]
+        pk = walk.key()
+        keys = [(pk, float(x), float(y)) for x, y in zip(lons, lats, strict=True)]
         todo = [i for i, k in enumerate(keys) if k not in self._nodes]
         if todo:
-            w = self.router.weights(name)
+            w = self.router.weights(walk)
             found = self.router.nearest_nodes([(float(lats[i]), float(lons[i])) for i in todo],
                                               w)
             if len(self._nodes) > 100_000:
@@ -258,15 +265,15 @@ class RouterWalker:
         profile: TransitProfile, *, to_point: bool = False,
     ) -> NDArray[np.float64]:
         """Seconds from (lon, lat) to each point, or from each point to it (``to_point``)."""
-        name = self._profile(profile)
+        walk = profile.walking()
         if len(lons) == 0:
             return np.zeros(0)
-        nodes = self._snap(name, np.asarray(lons), np.asarray(lats))
+        nodes = self._snap(walk, np.asarray(lons), np.asarray(lats))
         if to_point:
-            m = self.router.matrix(nodes, [(lat, lon)], profile=name)
+            m = self.router.matrix(nodes, [(lat, lon)], profile=walk)
             t = self._seconds(m)[:, 0]
         else:
-            m = self.router.matrix([(lat, lon)], nodes, profile=name)
+            m = self.router.matrix([(lat, lon)], nodes, profile=walk)
             t = self._seconds(m)[0]
         ll = self.router.network.node_lonlat[nodes]
         gap = haversine_m(ll[:, 0], ll[:, 1], np.asarray(lons), np.asarray(lats))
@@ -277,10 +284,10 @@ class RouterWalker:
         b: NDArray[np.int64], profile: TransitProfile,
     ) -> NDArray[np.float64]:
         """Seconds from point ``a[i]`` to point ``b[i]`` (one many-to-many query)."""
-        name = self._profile(profile)
-        nodes = self._snap(name, lons, lats)
+        walk = profile.walking()
+        nodes = self._snap(walk, lons, lats)
         used = np.unique(np.r_[a, b])
-        m = self.router.matrix(nodes[used], nodes[used], profile=name)
+        m = self.router.matrix(nodes[used], nodes[used], profile=walk)
         pos = np.searchsorted(used, a), np.searchsorted(used, b)
         t = self._seconds(m)[pos]
         ll = self.router.network.node_lonlat[nodes]
@@ -1392,15 +1399,13 @@ class CityTransit:
 
 def _walk_geometry(it: Itinerary, router: Router, profile: TransitProfile) -> None:
     """Replace straight walking legs on the street by the router's route geometry."""
-    from stufenlos.profiles import PRESETS
-
-    name = profile.name if profile.name in PRESETS else "standard"
+    walk = profile.walking()
     for leg in it.legs:
         if leg.mode != "walk" or leg.pathways or len(leg.coordinates) < 2:
             continue
         (lon0, lat0), (lon1, lat1) = leg.coordinates[0], leg.coordinates[-1]
         try:
-            route = router.route((lat0, lon0), (lat1, lon1), profile=name)
+            route = router.route((lat0, lon0), (lat1, lon1), profile=walk)
         except StufenlosError:
             continue
         geom = route.geometry()

@@ -245,8 +245,9 @@ def _bounded(at: datetime | None) -> datetime | None:
 def journey(city: CityName, body: JourneyRequest) -> dict[str, Any]:
     """Door-to-door public transport journeys for this person (the city needs a GTFS feed).
 
-    Walking legs use the same profile; stops and trips that are not step-free are
-    avoided, and what is not known is listed per itinerary.
+    Walking legs (to, between and from stops) use the same profile with the given
+    ``limits``; stops and trips that are not step-free are avoided, and what is not
+    known is listed per itinerary.
     """
     from stufenlos.api.transit_views import city_transit, local_time
     from stufenlos.transit import NoJourneyError
@@ -258,7 +259,7 @@ def journey(city: CityName, body: JourneyRequest) -> dict[str, Any]:
     when = local_time(c, _bounded(body.at))
     try:
         its = ct.journey(body.origin.pair(), body.destination.pair(), when,
-                         profile=body.profile, max_transfers=body.max_transfers)
+                         profile=body.person(), max_transfers=body.max_transfers)
     except NoJourneyError as exc:
         raise HTTPException(404, str(exc)) from None
     text_lang = "en" if body.lang == "en" else "de"
