@@ -173,8 +173,8 @@ _ATTRS = st.fixed_dictionaries({}, optional={
 
 
 @settings(max_examples=60, deadline=None)
-@given(attrs=_ATTRS, kerb=st.floats(0, 10), dk=st.floats(0, 10), incline=st.floats(0, 15),
-       di=st.floats(0, 15), policy=st.sampled_from(["strict", "cautious", "optimistic"]))
+@given(attrs=_ATTRS, kerb=st.floats(0, 10), dk=st.floats(0, 10), incline=st.floats(0, 12.5),
+       di=st.floats(0, 12.5), policy=st.sampled_from(["strict", "cautious", "optimistic"]))
 def test_stricter_limits_never_lower_costs(attrs: dict, kerb: float, dk: float,
                                            incline: float, di: float, policy: str) -> None:
     net = one_arc(**attrs)

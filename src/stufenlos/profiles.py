@@ -42,12 +42,14 @@ if TYPE_CHECKING:
     from stufenlos.network import Network
 
 __all__ = [
+    "LIMITS",
     "LIMIT_BITS",
     "PRESETS",
     "SMOOTHNESS_LEVELS",
     "UNKNOWN_KINDS",
     "VIOLATION_PENALTY_S",
     "EdgeCosts",
+    "Limit",
     "Profile",
     "ProfileError",
     "get_profile",
@@ -80,19 +82,6 @@ _SMOOTH_FROM_SURFACE = {
     "tartan": "good", "artificial_turf": "intermediate",
 }  # fmt: skip
 
-#: hard limits, as bits of :attr:`EdgeCosts.violation_bits`
-LIMIT_BITS: dict[str, int] = {
-    "max_steps": 1 << 0,
-    "max_incline_pct": 1 << 1,
-    "max_kerb_cm": 1 << 2,
-    "min_width_m": 1 << 3,
-    "avoid_surfaces": 1 << 4,
-    "min_smoothness": 1 << 5,
-    "wheelchair_no": 1 << 6,
-    "elevator": 1 << 7,
-    "closed": 1 << 8,
-}
-
 #: what an arc may have had to assume, as bits of :attr:`EdgeCosts.unknown_bits`
 UNKNOWN_KINDS: dict[str, int] = {
     "kerb_height": 1 << 0,
@@ -123,6 +112,215 @@ class ProfileError(StufenlosError, ValueError):
     """A profile name, limit or value is invalid."""
 
 
+# -- the user-editable limits ----------------------------------------------------------
+
+Text = Mapping[str, str]  # language ("de", "en", "ls" = easy-read German) -> text
+
+
+@dataclass(frozen=True)
+class Limit:
+    """One user-editable field of :class:`Profile`: its range, unit, texts and bit.
+
+    The request schema of the HTTP API, the CLI options, the planner's form fields
+    and the words of directions are all generated from these specs (:data:`LIMITS`),
+    so a range or a label is changed here and nowhere else.
+
+    Attributes
+    ----------
+    name
+        The :class:`Profile` field.
+    unit
+        Unit of the value and of a violation's excess (``""`` for a count).
+    label
+        Form label per language (``de``, ``en``, ``ls`` = easy-read German).
+    noun
+        What breaks the limit, as directions name it (``"kerb"``).
+    help
+        One or two sentences for the form and ``--help``.
+    min, max, step
+        The accepted range and the form's step (numbers only).
+    integer
+        Whole numbers only.
+    choices
+        The accepted values of a choice (or of each item of a set).
+    many
+        A set of values (given as a list, or comma-separated on the command line).
+    bit
+        Bit of :attr:`EdgeCosts.violation_bits` if the limit is hard, else ``None``.
+    nullable
+        ``None`` (no limit) is a valid value.
+    words
+        The unit in running text per language where it is a word (``"steps"``).
+    """
+
+    name: str
+    unit: str
+    label: Text
+    noun: Text
+    help: Text
+    min: float | None = None
+    max: float | None = None
+    step: float | None = None
+    integer: bool = False
+    choices: tuple[str, ...] = ()
+    many: bool = False
+    bit: int | None = None
+    nullable: bool = True
+    words: Text = field(default_factory=dict)
+
+    @property
+    def numeric(self) -> bool:
+        """Whether the value is a number (else a choice or a set)."""
+        return self.min is not None
+
+    def text(self, texts: Text, lang: str) -> str:
+        """``texts`` in ``lang``; easy-read falls back to German, anything else to English."""
+        return texts.get(lang) or texts.get("de" if lang == "ls" else "en") or texts["en"]
+
+    def default(self, preset: str) -> Any:
+        """The value of preset ``preset`` (read from :data:`PRESETS`), JSON-friendly."""
+        return PRESETS[preset].limits()[self.name]
+
+    def defaults(self) -> dict[str, Any]:
+        """The value of every preset, by preset name."""
+        return {name: self.default(name) for name in PRESETS}
+
+    def check(self, value: Any) -> None:
+        """Raise :class:`ProfileError` naming the field if ``value`` is not accepted."""
+        if value is None:
+            if not self.nullable:
+                msg = f"`{self.name}` must be given"
+                raise ProfileError(msg)
+            return
+        if self.numeric:
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                msg = f"`{self.name}` must be a number, got {value!r}"
+                raise ProfileError(msg)
+            if self.integer and value != int(value):
+                msg = f"`{self.name}` must be a whole number, got {value}"
+                raise ProfileError(msg)
+            if not self.min <= value <= self.max:  # type: ignore[operator]
+                msg = (f"`{self.name}` must be between {self.min:g} and {self.max:g}"
+                       f"{' ' + self.unit if self.unit else ''}, got {value:g}")
+                raise ProfileError(msg)
+            return
+        items = sorted(value) if self.many else [value]
+        bad = [v for v in items if self.choices and v not in self.choices]
+        if bad:
+            msg = f"`{self.name}` must be one of {', '.join(self.choices)}, got {bad[0]!r}"
+            raise ProfileError(msg)
+
+    def format(self, value: Any, lang: str = "en") -> str:
+        """``value`` with its unit as running text: ``"3 cm"``, ``"0,9 m"`` in German."""
+        if value is None:
+            return {"de": "keine Grenze", "ls": "egal"}.get(lang, "no limit")
+        if self.many:
+            return ", ".join(sorted(value))
+        if not self.numeric:
+            return str(value)
+        num = f"{value:g}"
+        if lang != "en":
+            num = num.replace(".", ",")
+        return f"{num} {self.unit_in(lang)}".rstrip()
+
+    def unit_in(self, lang: str) -> str:
+        """The unit as written in running text: ``words`` in ``lang``, else ``unit``."""
+        return self.text(self.words, lang) if self.words else self.unit
+
+
+def _texts(de: str, en: str, ls: str | None = None) -> dict[str, str]:
+    return {"de": de, "en": en, "ls": ls or de}
+
+
+#: the limits a person may change, by :class:`Profile` field name; the order is the
+#: order of the planner's form
+LIMITS: dict[str, Limit] = {lim.name: lim for lim in (
+    Limit("max_kerb_cm", "cm", bit=1 << 2, min=0, max=30, step=1,
+          label=_texts("Höchster Bordstein", "Highest kerb", "So hoch darf ein Bordstein sein"),
+          noun=_texts("Bordstein", "kerb"),
+          help=_texts("Die höchste Bordsteinkante, die Sie schaffen. Abgesenkte Bordsteine an "
+                      "Überwegen sind meist 3 cm hoch.",
+                      "The highest kerb you can manage. Lowered kerbs at crossings are "
+                      "usually 3 cm high.",
+                      "Der Bordstein ist die Kante am Rand vom Gehweg. "
+                      "Ein abgesenkter Bordstein ist 3 Zentimeter hoch.")),
+    Limit("max_incline_pct", "%", bit=1 << 1, min=0, max=25, step=0.5,
+          label=_texts("Größte Steigung", "Steepest slope", "So steil darf der Weg sein"),
+          noun=_texts("Steigung", "slope"),
+          help=_texts("Bergauf und bergab, in Prozent. Nach DIN 18040-3 sind 3 % bequem "
+                      "und 6 % die Grenze.",
+                      "Uphill and downhill, in percent. The German standard DIN 18040-3 "
+                      "calls 3 % comfortable and 6 % the limit.",
+                      "Für viele Menschen im Rollstuhl sind 6 Prozent zu steil.")),
+    Limit("min_width_m", "m", bit=1 << 3, min=0.5, max=3, step=0.05,
+          label=_texts("Geringste Wegbreite", "Narrowest way", "So breit muss der Weg sein"),
+          noun=_texts("Engstelle", "narrow passage"),
+          help=_texts("Engere Stellen werden gemieden. Ein Rollstuhl braucht meist 0,90 m.",
+                      "Narrower places are avoided. A wheelchair usually needs 0.90 m.",
+                      "Ein Rollstuhl braucht meistens 90 Zentimeter.")),
+    Limit("max_steps", "", bit=1 << 0, min=0, max=50, step=1, integer=True,
+          words=_texts("Stufen", "steps"),
+          label=_texts("Höchstens Stufen", "Most steps", "So viele Stufen schaffen Sie"),
+          noun=_texts("Stufen", "steps"),
+          help=_texts("Stufen in einer Treppe. 0 heißt: stufenlos.",
+                      "Steps in one flight. 0 means step-free.",
+                      "0 heißt: Sie schaffen keine Stufe.")),
+    Limit("max_distance_m", "m", min=100, max=20_000, step=50,
+          label=_texts("Reichweite", "Range", "So weit können Sie gehen oder fahren"),
+          noun=_texts("Reichweite", "range"),
+          help=_texts("Die längste Strecke an einem Stück. Längere Wege bekommen einen "
+                      "Hinweis; Fußwege zur Haltestelle bleiben darunter.",
+                      "The longest distance in one go. Longer routes get a warning; walks "
+                      "to and from stops stay within it.",
+                      "Ist der Weg länger, sagen wir es Ihnen.")),
+    Limit("speed_mps", "m/s", min=0.3, max=2.5, step=0.1, nullable=False,
+          label=_texts("Geschwindigkeit", "Speed", "So schnell sind Sie"),
+          noun=_texts("Geschwindigkeit", "speed"),
+          help=_texts("Auf ebener Strecke. Zu Fuß etwa 1,3 m/s, im Rollstuhl etwa 0,8 m/s.",
+                      "On the flat. Walking about 1.3 m/s, in a wheelchair about 0.8 m/s.",
+                      "Danach rechnen wir, wie lange Sie brauchen.")),
+    Limit("rest_every_m", "m", min=25, max=2000, step=25,
+          label=_texts("Sitzbank alle", "Bench every", "So oft brauchen Sie eine Bank"),
+          noun=_texts("Sitzbank", "bench"),
+          help=_texts("Wege mit Bänken in diesem Abstand werden bevorzugt.",
+                      "Ways with benches at this spacing are preferred.",
+                      "Wir suchen Wege mit Bänken zum Ausruhen.")),
+    Limit("min_smoothness", "levels", bit=1 << 5, choices=SMOOTHNESS_LEVELS,
+          words=_texts("Stufen", "levels"),
+          label=_texts("Holprigster Belag", "Roughest surface", "So holprig darf der Weg sein"),
+          noun=_texts("holpriger Belag", "rough surface"),
+          help=_texts("Die schlechteste OSM-Ebenheit (smoothness), die Sie nutzen können; "
+                      "intermediate ist mit dem Rollstuhl befahrbar.",
+                      "The worst OSM smoothness you can use; intermediate is usable by "
+                      "wheelchairs.",
+                      "Ein holpriger Weg ist schwer mit Rädern.")),
+    Limit("avoid_surfaces", "", bit=1 << 4, many=True,
+          label=_texts("Beläge meiden", "Surfaces to avoid", "Diesen Boden meiden Sie"),
+          noun=_texts("ungeeigneter Belag", "unsuitable surface"),
+          help=_texts("OSM-Beläge (surface), die nicht gehen, z. B. gravel, sand; ersetzt "
+                      "die Liste des Profils.",
+                      "OSM surfaces that cannot be used, e.g. gravel, sand; replaces the "
+                      "profile's list.",
+                      "Zum Beispiel Sand oder Kies.")),
+    Limit("unknown_policy", "", choices=("strict", "cautious", "optimistic"), nullable=False,
+          label=_texts("Unbekannte Werte", "Unknown values", "Wenn wir etwas nicht wissen"),
+          noun=_texts("unbekannte Werte", "unknown values"),
+          help=_texts("strict: Unbekanntes gilt als Hindernis; cautious: deutsche "
+                      "Bauregeln werden angenommen, mit Aufschlag; optimistic: das "
+                      "Brauchbare wird angenommen.",
+                      "strict: unknown counts as a barrier; cautious: the German design "
+                      "rules are assumed, at a cost; optimistic: the usable case is assumed.",
+                      "Manches wissen wir nicht. Dann nehmen wir etwas an.")),
+)}
+
+#: hard limits, as bits of :attr:`EdgeCosts.violation_bits`: the hard :data:`LIMITS` and
+#: the conditions a person does not set (``wheelchair=no``, elevator, closure)
+LIMIT_BITS: dict[str, int] = dict(sorted(
+    {**{lim.name: lim.bit for lim in LIMITS.values() if lim.bit is not None},
+     "wheelchair_no": 1 << 6, "elevator": 1 << 7, "closed": 1 << 8}.items(),
+    key=lambda item: item[1]))
+
+
 @dataclass(frozen=True)
 class Profile:
     """Limits and preferences of one person (see the module docstring for sources).
@@ -130,7 +328,9 @@ class Profile:
     ``max_*``/``min_*``/``avoid_*`` are hard limits (``None`` = no limit): an arc that
     breaks one is only used if no route without such arcs exists, and is then
     reported as a violation. ``soft_*``, ``*_cost_s`` and ``slow_surfaces`` are
-    preferences that add cost when ``optimize="comfort"``.
+    preferences that add cost when ``optimize="comfort"``. The fields a person may
+    change are described, with their accepted ranges, in :data:`LIMITS`; values outside
+    raise :class:`ProfileError` naming the field.
 
     Parameters
     ----------
@@ -197,24 +397,15 @@ class Profile:
     unknown_policy: UnknownPolicy = "optimistic"
 
     def __post_init__(self) -> None:
-        if not (0.1 <= self.speed_mps <= 5.0):
-            msg = f"`speed_mps` must be between 0.1 and 5 m/s, got {self.speed_mps}"
+        for lim in LIMITS.values():
+            lim.check(getattr(self, lim.name))
+        if self.soft_smoothness is not None and self.soft_smoothness not in _SMOOTH_RANK:
+            msg = (f"`soft_smoothness` must be one of {', '.join(SMOOTHNESS_LEVELS)}, "
+                   f"got {self.soft_smoothness!r}")
             raise ProfileError(msg)
-        if self.unknown_policy not in ("strict", "cautious", "optimistic"):
-            msg = (f"`unknown_policy` must be strict, cautious or optimistic, "
-                   f"got {self.unknown_policy!r}")
+        if self.max_decline_pct is not None and self.max_decline_pct < 0:
+            msg = f"`max_decline_pct` must not be negative, got {self.max_decline_pct}"
             raise ProfileError(msg)
-        for name in ("min_smoothness", "soft_smoothness"):
-            value = getattr(self, name)
-            if value is not None and value not in _SMOOTH_RANK:
-                msg = f"`{name}` must be one of {', '.join(SMOOTHNESS_LEVELS)}, got {value!r}"
-                raise ProfileError(msg)
-        for name in ("max_incline_pct", "max_decline_pct", "max_kerb_cm", "min_width_m",
-                     "max_steps", "max_distance_m", "rest_every_m"):
-            value = getattr(self, name)
-            if value is not None and value < 0:
-                msg = f"`{name}` must not be negative, got {value}"
-                raise ProfileError(msg)
         object.__setattr__(self, "avoid_surfaces", frozenset(self.avoid_surfaces))
         object.__setattr__(self, "slow_surfaces", dict(self.slow_surfaces))
 
@@ -252,6 +443,9 @@ class Profile:
             tuple(sorted(v.items())) if isinstance(v, dict) else v
             for v in (getattr(self, f.name) for f in dataclasses.fields(self))
         )
+
+    def __hash__(self) -> int:
+        return hash(self.key())
 
     # -- costs -------------------------------------------------------------------
 

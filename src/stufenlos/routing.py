@@ -34,6 +34,7 @@ from stufenlos import _graph
 from stufenlos.errors import StufenlosError
 from stufenlos.network import Network
 from stufenlos.profiles import (
+    LIMITS,
     UNKNOWN_KINDS,
     VIOLATION_PENALTY_S,
     EdgeCosts,
@@ -66,11 +67,6 @@ _NONE_CLOSED: NDArray[np.int64] = np.empty(0, np.int64)
 
 Status = Literal["ok", "limits_broken", "no_route"]
 LatLon = tuple[float, float]
-_UNITS = {
-    "max_steps": "steps", "max_incline_pct": "%", "max_kerb_cm": "cm", "min_width_m": "m",
-    "avoid_surfaces": "", "min_smoothness": "levels", "wheelchair_no": "", "elevator": "",
-    "closed": "",
-}  # fmt: skip
 
 
 class RoutingError(StufenlosError, ValueError):
@@ -497,7 +493,7 @@ class Route:
                 out.append({
                     "limit": limit,
                     "excess": round(excess, 2),
-                    "unit": _UNITS[limit],
+                    "unit": LIMITS[limit].unit_in("en") if limit in LIMITS else "",
                     "limit_value": _val(getattr(self.profile, limit, None)),
                     "segment": int(pos),
                     "osm_way_id": _val(e["osm_way_id"].iat[arc]),

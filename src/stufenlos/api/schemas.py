@@ -8,11 +8,11 @@ sends has a range, so absurd values fail validation with a 422 naming the field.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from stufenlos.profiles import PRESETS, SMOOTHNESS_LEVELS
+from stufenlos.profiles import LIMITS, PRESETS, Limit, Profile, get_profile
 
 __all__ = [
     "BarrierCollection",
@@ -41,7 +41,6 @@ __all__ = [
 ]
 
 ProfileName = Literal[tuple(PRESETS)]  # type: ignore[valid-type]
-Smoothness = Literal[SMOOTHNESS_LEVELS]  # type: ignore[valid-type]
 Language = Literal["de", "en", "ls"]
 
 _STRICT = ConfigDict(extra="forbid")
@@ -68,35 +67,53 @@ class LatLon(BaseModel):
         return (self.lat, self.lon)
 
 
-class Limits(BaseModel):
-    """Changes to a profile's limits; omitted values keep the preset's."""
-
+class _LimitsBase(BaseModel):
     model_config = _STRICT
-
-    speed_mps: float | None = Field(None, ge=0.1, le=5.0, description="speed on the flat")
-    max_incline_pct: float | None = Field(None, ge=0, le=50, description="steepest slope, %")
-    max_kerb_cm: float | None = Field(None, ge=0, le=50, description="highest kerb, cm")
-    min_width_m: float | None = Field(None, ge=0, le=5, description="narrowest width, m")
-    max_steps: int | None = Field(None, ge=0, le=500, description="most steps in a flight")
-    max_distance_m: float | None = Field(None, ge=0, le=100_000, description="range, m")
-    rest_every_m: float | None = Field(None, ge=10, le=10_000, description="bench spacing, m")
-    min_smoothness: Smoothness | None = None  # type: ignore[valid-type]
-    avoid_surfaces: list[str] | None = Field(None, max_length=40)
-    unknown_policy: Literal["strict", "cautious", "optimistic"] | None = None
 
     def changes(self) -> dict[str, Any]:
         """The limits that were given, ready for :func:`stufenlos.profiles.get_profile`."""
         out = self.model_dump(exclude_none=True)
-        if "avoid_surfaces" in out:
-            out["avoid_surfaces"] = frozenset(out["avoid_surfaces"])
+        for name, value in out.items():
+            if LIMITS[name].many:
+                out[name] = frozenset(value)
         return out
+
+
+def _limit_field(lim: Limit) -> tuple[Any, Any]:
+    """Type and :func:`pydantic.Field` of one limit, from its spec."""
+    if lim.numeric:
+        kind: Any = int if lim.integer else float
+    elif lim.choices:
+        kind = Literal[lim.choices]
+    else:
+        kind = Annotated[str, Field(min_length=1, max_length=40)]
+    if lim.many:
+        kind = list[kind]  # type: ignore[valid-type]
+    unit = f" ({lim.unit})" if lim.unit and lim.numeric else ""
+    field = Field(None, ge=lim.min, le=lim.max, max_length=40 if lim.many else None,
+                  title=lim.label["en"] + unit, description=lim.help["en"],
+                  json_schema_extra={"unit": lim.unit} if lim.unit else None)
+    return kind | None, field
+
+
+#: changes to a profile's limits, one optional field per entry of
+#: :data:`stufenlos.profiles.LIMITS`; omitted (or null) values keep the preset's
+Limits = create_model(  # type: ignore[call-overload]
+    "Limits", __base__=_LimitsBase, __module__=__name__,
+    __doc__="Changes to a profile's limits; omitted values keep the preset's.",
+    **{name: _limit_field(lim) for name, lim in LIMITS.items()},
+)
 
 
 class _ProfileRequest(BaseModel):
     model_config = _STRICT
 
     profile: ProfileName = "standard"  # type: ignore[valid-type]
-    limits: Limits = Field(default_factory=Limits)
+    limits: Limits = Field(default_factory=Limits)  # type: ignore[valid-type]
+
+    def person(self) -> Profile:
+        """The preset with the given limits changed: the profile every answer uses."""
+        return get_profile(self.profile, **self.limits.changes())  # type: ignore[attr-defined]
 
 
 class RouteRequest(_ProfileRequest):
@@ -231,15 +248,26 @@ class CityPublic(BaseModel):
 
 
 class LimitInfo(BaseModel):
-    """One adjustable limit, for building a form."""
+    """One adjustable limit, for building a form (from :data:`stufenlos.profiles.LIMITS`)."""
 
     name: str
     label_de: str
     label_en: str
+    label_ls: str
+    help_de: str
+    help_en: str
+    help_ls: str
     unit: str
     min: float
     max: float
     step: float
+
+    @classmethod
+    def of(cls, lim: Limit) -> LimitInfo:
+        """The form facts of a numeric limit."""
+        return cls(name=lim.name, unit=lim.unit, min=lim.min, max=lim.max, step=lim.step,
+                   **{f"{kind}_{lang}": getattr(lim, kind)[lang]
+                      for kind in ("label", "help") for lang in ("de", "en", "ls")})
 
 
 class ProfilePublic(BaseModel):

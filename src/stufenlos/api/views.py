@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     from stufenlos.tiles import CityTiles
 
 __all__ = [
-    "LIMIT_INFO",
     "PROFILE_LABELS",
     "barrier_public",
     "barriers_with_status",
@@ -47,16 +46,6 @@ PROFILE_LABELS: dict[str, tuple[str, str]] = {
 }
 for _name in PRESETS:
     PROFILE_LABELS.setdefault(_name, (_name, _name))
-
-#: adjustable limits: name, German label, English label, unit, min, max, step
-LIMIT_INFO: list[tuple[str, str, str, str, float, float, float]] = [
-    ("max_kerb_cm", "Höchster Bordstein", "Highest kerb", "cm", 0, 30, 1),
-    ("max_incline_pct", "Größte Steigung", "Steepest slope", "%", 0, 20, 0.5),
-    ("min_width_m", "Geringste Wegbreite", "Narrowest way", "m", 0, 3, 0.05),
-    ("max_steps", "Höchstens Stufen", "Most steps", "", 0, 100, 1),
-    ("max_distance_m", "Reichweite", "Range", "m", 0, 20000, 50),
-    ("speed_mps", "Geschwindigkeit", "Speed", "m/s", 0.1, 5, 0.1),
-]
 
 
 def route_answer(city: City, route: Route, lang: str, *,

@@ -10,23 +10,16 @@ from typing import Annotated, Any
 import typer
 
 from stufenlos.cli._common import fail as _fail
+from stufenlos.cli._common import limit_options
 from stufenlos.errors import StufenlosError
 
-__all__ = ["register"]
+__all__ = ["limits_markdown", "register"]
 
 _FROM = Annotated[str, typer.Option("--from", help="Start as LAT,LON.")]
 _PROFILE = Annotated[str, typer.Option(
     help="standard, wheelchair, electric_wheelchair, walker, older_pedestrian, blind, pram.")]
 _DATA = Annotated[Path | None, typer.Option(
     "--data-dir", help="Where imported cities live (default $STUFENLOS_DATA_DIR or ./var).")]
-
-
-def _limits(**values: Any) -> dict[str, Any]:
-    out = {k: v for k, v in values.items() if v is not None}
-    if "avoid_surfaces" in out:
-        out["avoid_surfaces"] = frozenset(s.strip() for s in out["avoid_surfaces"].split(",")
-                                          if s.strip())
-    return out
 
 
 def _write(text: str, output: Path | None) -> None:
@@ -68,10 +61,50 @@ def _read_points(path: Path) -> tuple[list[str], list[tuple[float, float]]]:
 
 
 
+def limits_markdown() -> str:
+    """The limits of :data:`stufenlos.profiles.LIMITS` and every preset's values, as a
+    Markdown table (``–``: no limit).
+
+    Returns
+    -------
+    str
+        One row per limit; the README holds a copy.
+    """
+    from stufenlos.profiles import LIMITS, PRESETS
+
+    def cell(value: object) -> str:
+        if value is None:
+            return "–"
+        if isinstance(value, list):
+            return ", ".join(value) or "–"
+        return f"{value:g}" if isinstance(value, (int, float)) else str(value)
+
+    head = ["limit", "API field / CLI option", "range", *PRESETS]
+    rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for lim in LIMITS.values():
+        if lim.numeric:
+            rng = f"{lim.min:g}–{lim.max:g} {lim.unit_in('en')}".rstrip()
+        elif lim.choices:
+            rng = "one of " + ", ".join(lim.choices)
+        else:
+            rng = "list of OSM values"
+        option = f"`{lim.name}` / `--{lim.name.replace('_', '-')}`"
+        values = [cell(lim.default(name)) for name in PRESETS]
+        rows.append("| " + " | ".join([lim.label["en"], option, rng, *values]) + " |")
+    return "\n".join(rows) + "\n"
+
+
 def register(app: typer.Typer) -> None:
     """Add the routing commands to ``app``."""
 
     @app.command()
+    def profiles() -> None:
+        """The limits a person can change, their ranges and every preset's values
+        (Markdown; `–` means no limit)."""
+        typer.echo(limits_markdown(), nl=False)
+
+    @app.command()
+    @limit_options
     def route(
         city: Annotated[str, typer.Argument(help="City name.")],
         origin: _FROM,
@@ -81,26 +114,16 @@ def register(app: typer.Typer) -> None:
         fmt: Annotated[str, typer.Option("--format", help="geojson or text.")] = "geojson",
         lang: Annotated[str, typer.Option(
             help="Language of the sentences: de, en or ls (easy-read German).")] = "en",
-        max_incline_pct: Annotated[float | None, typer.Option(help="Steepest slope, %.")] = None,
-        max_kerb_cm: Annotated[float | None, typer.Option(help="Highest kerb, cm.")] = None,
-        min_width_m: Annotated[float | None, typer.Option(help="Narrowest width, m.")] = None,
-        max_steps: Annotated[int | None, typer.Option(help="Most steps (0 = step-free).")] = None,
-        speed_mps: Annotated[float | None, typer.Option(help="Speed on the flat, m/s.")] = None,
-        max_distance_m: Annotated[float | None, typer.Option(help="Range, m.")] = None,
-        min_smoothness: Annotated[str | None, typer.Option(
-            help="Worst acceptable smoothness (e.g. intermediate).")] = None,
-        avoid_surfaces: Annotated[str | None, typer.Option(
-            help="Comma-separated surfaces to avoid (replaces the preset's list).")] = None,
-        unknown_policy: Annotated[str | None, typer.Option(
-            help="strict, cautious or optimistic.")] = None,
         output: Annotated[Path | None, typer.Option("--output", "-o", help="File.")] = None,
         data_dir: _DATA = None,
+        limits: dict[str, Any] | None = None,
     ) -> None:
         """Best route between two points for a profile; never a silent "no route".
 
         Exit code 0 with status ok or limits_broken, 1 if the points are not connected.
         """
         from stufenlos.city import load_city
+        from stufenlos.profiles import get_profile
         from stufenlos.routing import RoutingError, parse_latlon
         from stufenlos.text.route import LANGUAGES, route_feature, route_text
 
@@ -116,13 +139,9 @@ def register(app: typer.Typer) -> None:
                 msg = f"--optimize must be comfort or distance, got {optimize!r}"
                 raise RoutingError(msg)
             a, b = parse_latlon(origin), parse_latlon(destination)
+            person = get_profile(profile, **(limits or {}))
             c = load_city(city, base=data_dir)
-            limits = _limits(max_incline_pct=max_incline_pct, max_kerb_cm=max_kerb_cm,
-                             min_width_m=min_width_m, max_steps=max_steps,
-                             speed_mps=speed_mps, max_distance_m=max_distance_m,
-                             min_smoothness=min_smoothness, avoid_surfaces=avoid_surfaces,
-                             unknown_policy=unknown_policy)
-            r = c.route(a, b, profile=profile, optimize=optimize, **limits)
+            r = c.route(a, b, profile=person, optimize=optimize)
             if fmt == "text":
                 text = route_text(r, lang=lang)
             else:
@@ -134,20 +153,20 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(code=1)
 
     @app.command()
+    @limit_options
     def reach(
         city: Annotated[str, typer.Argument(help="City name.")],
         origin: _FROM,
         profile: _PROFILE = "standard",
         minutes: Annotated[float | None, typer.Option(help="Time budget in minutes.")] = None,
         metres: Annotated[float | None, typer.Option(help="Distance budget in metres.")] = None,
-        max_incline_pct: Annotated[float | None, typer.Option(help="Steepest slope, %.")] = None,
-        max_kerb_cm: Annotated[float | None, typer.Option(help="Highest kerb, cm.")] = None,
-        max_steps: Annotated[int | None, typer.Option(help="Most steps (0 = step-free).")] = None,
         output: Annotated[Path | None, typer.Option("--output", "-o", help="File.")] = None,
         data_dir: _DATA = None,
+        limits: dict[str, Any] | None = None,
     ) -> None:
         """Area reachable within a time or distance budget, as GeoJSON."""
         from stufenlos.city import load_city
+        from stufenlos.profiles import get_profile
         from stufenlos.routing import parse_latlon
 
         if (minutes is None) == (metres is None):
@@ -155,41 +174,39 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(code=2)
         try:
             a = parse_latlon(origin)
+            person = get_profile(profile, **(limits or {}))
             c = load_city(city, base=data_dir)
-            limits = _limits(max_incline_pct=max_incline_pct, max_kerb_cm=max_kerb_cm,
-                             max_steps=max_steps)
-            res = c.reach(a, profile=profile,
+            res = c.reach(a, profile=person,
                           max_time_s=None if minutes is None else minutes * 60.0,
-                          max_distance_m=metres, **limits)
+                          max_distance_m=metres)
             text = json.dumps(res.to_geojson(), ensure_ascii=False)
         except StufenlosError as exc:
             raise _fail(exc) from None
         _write(text, output)
 
     @app.command()
+    @limit_options
     def matrix(
         city: Annotated[str, typer.Argument(help="City name.")],
         origins: Annotated[Path, typer.Option(help="CSV with columns lat,lon (and id).")],
         destinations: Annotated[Path, typer.Option(help="CSV with columns lat,lon (and id).")],
         profile: _PROFILE = "standard",
         optimize: Annotated[str, typer.Option(help="comfort or distance.")] = "comfort",
-        max_incline_pct: Annotated[float | None, typer.Option(help="Steepest slope, %.")] = None,
-        max_kerb_cm: Annotated[float | None, typer.Option(help="Highest kerb, cm.")] = None,
-        max_steps: Annotated[int | None, typer.Option(help="Most steps (0 = step-free).")] = None,
         output: Annotated[Path | None, typer.Option("--output", "-o", help="CSV file.")] = None,
         data_dir: _DATA = None,
+        limits: dict[str, Any] | None = None,
     ) -> None:
         """Cost matrix (seconds) between two point lists, as CSV (origin, destination, cost_s,
         limits_broken); empty cost where not connected."""
         from stufenlos.city import load_city
+        from stufenlos.profiles import get_profile
 
         try:
             a_ids, a_pts = _read_points(origins)
             b_ids, b_pts = _read_points(destinations)
+            person = get_profile(profile, **(limits or {}))
             c = load_city(city, base=data_dir)
-            limits = _limits(max_incline_pct=max_incline_pct, max_kerb_cm=max_kerb_cm,
-                             max_steps=max_steps)
-            m = c.matrix(a_pts, b_pts, profile=profile, optimize=optimize, **limits)
+            m = c.matrix(a_pts, b_pts, profile=person, optimize=optimize)
         except StufenlosError as exc:
             raise _fail(exc) from None
         cost, broken = m.cost_s, m.limits_broken

@@ -6,11 +6,12 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from stufenlos.cli._common import fail as _fail
+from stufenlos.cli._common import limit_options
 from stufenlos.errors import StufenlosError
 
 __all__ = ["register"]
@@ -49,6 +50,7 @@ def register(app: typer.Typer) -> None:
     """Add the public transport commands to ``app``."""
 
     @app.command()
+    @limit_options
     def journey(
         city: Annotated[str, typer.Argument(help="City name.")],
         origin: Annotated[str, typer.Option("--from", help="Start as LAT,LON.")],
@@ -57,17 +59,18 @@ def register(app: typer.Typer) -> None:
         profile: Annotated[str, typer.Option(
             help="standard, wheelchair, electric_wheelchair, walker, older_pedestrian, "
             "blind, pram.")] = "standard",
-        unknown_policy: Annotated[str | None, typer.Option(
-            help="strict, cautious or optimistic (default: the profile's).")] = None,
         max_transfers: Annotated[int, typer.Option(help="Most changes.")] = 4,
         fmt: Annotated[str, typer.Option("--format", help="text, json or geojson.")] = "text",
         lang: Annotated[str, typer.Option(help="Language of text directions: de or en.")] = "en",
         status: _STATUS = None,
         output: Annotated[Path | None, typer.Option("--output", "-o", help="File.")] = None,
         data_dir: _DATA = None,
+        limits: dict[str, Any] | None = None,
     ) -> None:
         """Door-to-door public transport journeys for a profile: the fastest and the
-        ones with fewer changes. Exit code 1 if there is none."""
+        ones with fewer changes; walks to, between and from stops keep the profile's
+        limits. Exit code 1 if there is none."""
+        from stufenlos.profiles import get_profile
         from stufenlos.routing import parse_latlon
         from stufenlos.text.itinerary import journeys_text
         from stufenlos.transit import NoJourneyError, load_city_transit, transit_profile
@@ -81,8 +84,7 @@ def register(app: typer.Typer) -> None:
         try:
             a, b = parse_latlon(origin), parse_latlon(destination)
             when = _when(at)
-            prof = transit_profile(profile, **(
-                {"unknown_policy": unknown_policy} if unknown_policy else {}))
+            prof = transit_profile(get_profile(profile, **(limits or {})))
             ct = load_city_transit(city, base=data_dir, status=status or ())
             its = ct.journey(a, b, when, profile=prof, max_transfers=max_transfers)
         except NoJourneyError as exc:

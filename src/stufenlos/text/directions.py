@@ -12,6 +12,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from stufenlos.errors import StufenlosError
+from stufenlos.profiles import LIMITS
 from stufenlos.segments import way_kind as _kind
 from stufenlos.snap import SNAP_DETOUR_M
 
@@ -48,15 +49,11 @@ _SURFACE = {
            "fine_gravel": "Splitt", "compacted": "wassergebundene Decke", "grass": "Rasen",
            "unpaved": "unbefestigt", "ground": "Erdboden", "dirt": "Erdboden", "wood": "Holz"},
 }  # fmt: skip
-_LIMIT = {
-    "en": {"max_steps": "steps", "max_incline_pct": "slope", "max_kerb_cm": "kerb",
-           "min_width_m": "narrow passage", "avoid_surfaces": "unsuitable surface",
-           "min_smoothness": "rough surface", "wheelchair_no": "marked not wheelchair accessible",
+#: broken conditions that are not a person's limits (those are named by LIMITS)
+_CONDITION = {
+    "en": {"wheelchair_no": "marked not wheelchair accessible",
            "elevator": "elevator of unknown status", "closed": "closed"},
-    "de": {"max_steps": "Stufen", "max_incline_pct": "Steigung", "max_kerb_cm": "Bordstein",
-           "min_width_m": "Engstelle", "avoid_surfaces": "ungeeigneter Belag",
-           "min_smoothness": "holpriger Belag",
-           "wheelchair_no": "als nicht rollstuhlgerecht markiert",
+    "de": {"wheelchair_no": "als nicht rollstuhlgerecht markiert",
            "elevator": "Aufzug mit unbekanntem Zustand", "closed": "gesperrt"},
 }  # fmt: skip
 _T = {
@@ -402,13 +399,12 @@ def _details(segs: list[dict[str, Any]], group: list[int], lang: str) -> list[st
 
 def _warning(v: dict[str, Any], lang: str) -> str:
     t = _T[lang]
-    what = _LIMIT[lang].get(v["limit"], v["limit"])
+    lim = LIMITS.get(v["limit"])
+    if lim is None:
+        return t["warning"].format(what=_CONDITION[lang].get(v["limit"], v["limit"]), excess="")
     excess = ""
-    if v["unit"] in ("%", "cm", "m", "steps") and v["excess"]:
-        unit = {"steps": "Stufen" if lang == "de" else "steps"}.get(v["unit"], v["unit"])
-        num = f"{v['excess']:g}"
-        if lang == "de":
-            num = num.replace(".", ",")
-        excess = (f", {num} {unit} über Ihrem Grenzwert" if lang == "de"
-                  else f", {num} {unit} over your limit")
-    return t["warning"].format(what=what, excess=excess)
+    if lim.numeric and v["excess"]:
+        amount = lim.format(v["excess"], lang)
+        excess = (f", {amount} über Ihrem Grenzwert" if lang == "de"
+                  else f", {amount} over your limit")
+    return t["warning"].format(what=lim.text(lim.noun, lang), excess=excess)

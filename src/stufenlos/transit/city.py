@@ -161,15 +161,13 @@ class CityTransit:
 
 def _walk_geometry(it: Itinerary, router: Router, profile: TransitProfile) -> None:
     """Replace straight walking legs on the street by the router's route geometry."""
-    from stufenlos.profiles import PRESETS
-
-    name = profile.name if profile.name in PRESETS else "standard"
+    walk = profile.walking()
     for leg in it.legs:
         if leg.mode != "walk" or leg.pathways or len(leg.coordinates) < 2:
             continue
         (lon0, lat0), (lon1, lat1) = leg.coordinates[0], leg.coordinates[-1]
         try:
-            route = router.route((lat0, lon0), (lat1, lon1), profile=name)
+            route = router.route((lat0, lon0), (lat1, lon1), profile=walk)
         except StufenlosError:
             continue
         geom = route.geometry()

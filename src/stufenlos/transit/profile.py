@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from stufenlos.errors import StufenlosError
+from stufenlos.profiles import PRESETS, Profile
 
 __all__ = ["TRANSIT_PROFILES", "TransitProfile", "UnknownPolicy", "transit_profile"]
 
@@ -38,6 +39,9 @@ class TransitProfile:
         Extra time to change vehicles at the same stop.
     elevator_wait_s
         Expected wait for an elevator of unknown status (``cautious``).
+    walk
+        The walking profile (preset and the person's own limits) that walks to, between
+        and from stops are routed with; ``None``: the preset called ``name``.
     """
 
     name: str = "standard"
@@ -48,6 +52,7 @@ class TransitProfile:
     max_transfer_m: float = 400.0
     min_change_s: int = 0
     elevator_wait_s: float = 20.0
+    walk: Profile | None = None
 
     def __post_init__(self) -> None:
         if self.unknown_policy not in ("strict", "cautious", "optimistic"):
@@ -57,6 +62,12 @@ class TransitProfile:
         if not 0.1 <= self.speed_mps <= 5:
             msg = f"`speed_mps` must be between 0.1 and 5, got {self.speed_mps}"
             raise StufenlosError(msg)
+
+    def walking(self) -> Profile:
+        """The walking profile walks are routed with: ``walk``, else the preset ``name``."""
+        if self.walk is not None:
+            return self.walk
+        return PRESETS.get(self.name, PRESETS["standard"])
 
 
 #: presets matching the walking profiles (speeds and unknown policy from PROFILES.md)
@@ -78,13 +89,12 @@ def transit_profile(profile: str | TransitProfile | Any, **changes: Any) -> Tran
 
     A walking profile (:class:`stufenlos.profiles.Profile`) is read by its
     ``name``, ``speed_mps``, ``max_steps``, ``wheels``, ``unknown_policy``,
-    ``elevator_wait_s`` and ``max_distance_m``.
+    ``elevator_wait_s`` and ``max_distance_m``, and kept whole as ``walk`` so that
+    walks are routed with all of its limits.
     """
     if isinstance(profile, TransitProfile):
         base = profile
     elif isinstance(profile, str):
-        from stufenlos.profiles import PRESETS
-
         if profile in PRESETS:  # the walking preset is the one source of speeds and policy
             return transit_profile(PRESETS[profile], **changes)
         try:
@@ -105,5 +115,6 @@ def transit_profile(profile: str | TransitProfile | Any, **changes: Any) -> Tran
             unknown_policy=getattr(profile, "unknown_policy", preset.unknown_policy),
             elevator_wait_s=float(getattr(profile, "elevator_wait_s", preset.elevator_wait_s)),
             max_walk_m=float(max_walk) if max_walk else preset.max_walk_m,
+            walk=profile if isinstance(profile, Profile) else None,
         )
     return dataclasses.replace(base, **changes) if changes else base

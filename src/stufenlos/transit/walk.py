@@ -16,6 +16,7 @@ from stufenlos.geo import haversine_m
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
+    from stufenlos.profiles import Profile
     from stufenlos.routing import Router
     from stufenlos.transit.profile import TransitProfile
 
@@ -49,7 +50,7 @@ class CrowFlyWalker:
 
 
 class RouterWalker:
-    """Walking times from the routing engine, with the walking profile of the same name.
+    """Walking times from the routing engine, with the person's walking profile.
 
     Costs come from :meth:`stufenlos.routing.Router.matrix` (contraction
     hierarchy, so one origin to hundreds of stops takes well under a
@@ -60,20 +61,16 @@ class RouterWalker:
 
     def __init__(self, router: Router) -> None:
         self.router = router
-        self._nodes: dict[tuple[str, float, float], int] = {}
+        self._nodes: dict[tuple[Any, float, float], int] = {}
 
-    def _profile(self, profile: TransitProfile) -> str:
-        from stufenlos.profiles import PRESETS
-
-        return profile.name if profile.name in PRESETS else "standard"
-
-    def _snap(self, name: str, lons: NDArray[np.float64],
+    def _snap(self, walk: Profile, lons: NDArray[np.float64],
               lats: NDArray[np.float64]) -> NDArray[np.int64]:
         """Nearest usable node of each point, remembered per point (stops repeat)."""
-        keys = [(name, float(x), float(y)) for x, y in zip(lons, lats, strict=True)]
+        pk = walk.key()
+        keys = [(pk, float(x), float(y)) for x, y in zip(lons, lats, strict=True)]
         todo = [i for i, k in enumerate(keys) if k not in self._nodes]
         if todo:
-            w = self.router.weights(name)
+            w = self.router.weights(walk)
             found = self.router.nearest_nodes([(float(lats[i]), float(lons[i])) for i in todo],
                                               w)
             if len(self._nodes) > 100_000:
@@ -90,15 +87,15 @@ class RouterWalker:
         profile: TransitProfile, *, to_point: bool = False,
     ) -> NDArray[np.float64]:
         """Seconds from (lon, lat) to each point, or from each point to it (``to_point``)."""
-        name = self._profile(profile)
+        walk = profile.walking()
         if len(lons) == 0:
             return np.zeros(0)
-        nodes = self._snap(name, np.asarray(lons), np.asarray(lats))
+        nodes = self._snap(walk, np.asarray(lons), np.asarray(lats))
         if to_point:
-            m = self.router.matrix(nodes, [(lat, lon)], profile=name)
+            m = self.router.matrix(nodes, [(lat, lon)], profile=walk)
             t = self._seconds(m)[:, 0]
         else:
-            m = self.router.matrix([(lat, lon)], nodes, profile=name)
+            m = self.router.matrix([(lat, lon)], nodes, profile=walk)
             t = self._seconds(m)[0]
         ll = self.router.network.node_lonlat[nodes]
         gap = haversine_m(ll[:, 0], ll[:, 1], np.asarray(lons), np.asarray(lats))
@@ -109,10 +106,10 @@ class RouterWalker:
         b: NDArray[np.int64], profile: TransitProfile,
     ) -> NDArray[np.float64]:
         """Seconds from point ``a[i]`` to point ``b[i]`` (one many-to-many query)."""
-        name = self._profile(profile)
-        nodes = self._snap(name, lons, lats)
+        walk = profile.walking()
+        nodes = self._snap(walk, lons, lats)
         used = np.unique(np.r_[a, b])
-        m = self.router.matrix(nodes[used], nodes[used], profile=name)
+        m = self.router.matrix(nodes[used], nodes[used], profile=walk)
         pos = np.searchsorted(used, a), np.searchsorted(used, b)
         t = self._seconds(m)[pos]
         ll = self.router.network.node_lonlat[nodes]

@@ -30,7 +30,7 @@ from stufenlos.api.schemas import (
     StopPublic,
 )
 from stufenlos.barriers import BARRIER_KINDS, BarrierStore
-from stufenlos.profiles import PRESETS
+from stufenlos.profiles import LIMITS, PRESETS
 
 __all__ = ["router"]
 
@@ -108,8 +108,7 @@ def _profile_public(name: str) -> dict[str, Any]:
     de, en = views.PROFILE_LABELS[name]
     return {
         "name": name, "label_de": de, "label_en": en, "limits": PRESETS[name].limits(),
-        "adjustable": [LimitInfo(name=n, label_de=d, label_en=e, unit=u, min=lo, max=hi, step=s)
-                       for n, d, e, u, lo, hi, s in views.LIMIT_INFO],
+        "adjustable": [LimitInfo.of(lim) for lim in LIMITS.values() if lim.numeric],
     }
 
 
@@ -136,8 +135,8 @@ def route(city: CityName, body: RouteRequest) -> dict[str, Any]:
     closures (e.g. accepted reports) the route had to avoid.
     """
     c = deps.get_city(city)
-    r = c.route(body.origin.pair(), body.destination.pair(), profile=body.profile,
-                optimize=body.optimize, **body.limits.changes())
+    r = c.route(body.origin.pair(), body.destination.pair(), profile=body.person(),
+                optimize=body.optimize)
     return views.route_answer(c, r, body.lang, origin=body.origin.pair(),
                               destination=body.destination.pair())
 
@@ -146,8 +145,7 @@ def route(city: CityName, body: RouteRequest) -> dict[str, Any]:
 def reach(city: CityName, body: ReachRequest) -> dict[str, Any]:
     """Area reachable from a point (GeoJSON FeatureCollection: area polygon and ways)."""
     c = deps.get_city(city)
-    r = c.reach(body.origin.pair(), profile=body.profile, **body.budget_kwargs(),
-                **body.limits.changes())
+    r = c.reach(body.origin.pair(), profile=body.person(), **body.budget_kwargs())
     return r.to_geojson()
 
 
@@ -156,7 +154,7 @@ def matrix(city: CityName, body: MatrixRequest) -> dict[str, Any]:
     """Travel cost in seconds between every origin and destination."""
     c = deps.get_city(city)
     m = c.matrix([p.pair() for p in body.origins], [p.pair() for p in body.destinations],
-                 profile=body.profile, **body.limits.changes())
+                 profile=body.person())
     cost = m.cost_s
     return {
         "profile": m.profile.name,
@@ -247,8 +245,9 @@ def _bounded(at: datetime | None) -> datetime | None:
 def journey(city: CityName, body: JourneyRequest) -> dict[str, Any]:
     """Door-to-door public transport journeys for this person (the city needs a GTFS feed).
 
-    Walking legs use the same profile; stops and trips that are not step-free are
-    avoided, and what is not known is listed per itinerary.
+    Walking legs (to, between and from stops) use the same profile with the given
+    ``limits``; stops and trips that are not step-free are avoided, and what is not
+    known is listed per itinerary.
     """
     from stufenlos.api.transit_views import city_transit, local_time
     from stufenlos.text.itinerary import itinerary_directions
@@ -261,7 +260,7 @@ def journey(city: CityName, body: JourneyRequest) -> dict[str, Any]:
     when = local_time(c, _bounded(body.at))
     try:
         its = ct.journey(body.origin.pair(), body.destination.pair(), when,
-                         profile=body.profile, max_transfers=body.max_transfers)
+                         profile=body.person(), max_transfers=body.max_transfers)
     except NoJourneyError as exc:
         raise HTTPException(404, str(exc)) from None
     text_lang = "en" if body.lang == "en" else "de"

@@ -20,9 +20,9 @@ from stufenlos.api import deps, views
 from stufenlos.api.templating import NAV, STATIC_DIR, page_language, render
 from stufenlos.barriers import BARRIER_KINDS
 from stufenlos.errors import StufenlosError
-from stufenlos.profiles import PRESETS
+from stufenlos.profiles import LIMITS, PRESETS, Limit
 
-__all__ = ["DEFAULT_CITY", "DEFAULT_PROFILE", "router"]
+__all__ = ["DEFAULT_CITY", "DEFAULT_PROFILE", "FORM_LIMITS", "router"]
 
 logger = logging.getLogger(__name__)
 
@@ -67,44 +67,58 @@ def _map_config(request: Request, city: Any) -> dict[str, Any]:
     }
 
 
-def _number(raw: str | None, lo: float, hi: float) -> float | None:
+#: the limits the planner's form offers: every numeric one, in the order of the spec
+FORM_LIMITS: tuple[Limit, ...] = tuple(lim for lim in LIMITS.values() if lim.numeric)
+
+
+def _number(raw: str | None, lim: Limit) -> float | None:
+    """A typed form value (decimal comma allowed); ``None`` for an empty field."""
     if raw is None or raw.strip() == "":
         return None
     value = float(raw.replace(",", "."))
-    if not lo <= value <= hi:
+    if not lim.min <= value <= lim.max or (lim.integer and value != int(value)):  # type: ignore[operator]
         raise ValueError
-    return value
+    return int(value) if lim.integer else value
+
+
+def _field_error(lim: Limit, lang: str) -> str:
+    label = lim.text(lim.label, lang)
+    lo, hi = f"{lim.min:g}", f"{lim.max:g}"
+    if lang == "en":
+        kind = "a whole number" if lim.integer else "a number"
+        return f"{label}: please enter {kind} from {lo} to {hi}"
+    kind = "eine ganze Zahl" if lim.integer else "eine Zahl"
+    lo, hi = lo.replace(".", ","), hi.replace(".", ",")
+    return f"{label}: bitte {kind} von {lo} bis {hi} eingeben"
 
 
 def _limit_fields(request: Request, profile: str, lang: str
                   ) -> tuple[list[dict[str, Any]], dict[str, Any], list[str]]:
-    """Limit inputs with their values, the changes to pass on, and field errors."""
+    """Limit inputs (from :data:`FORM_LIMITS`) with their values, the changes to the
+    preset (``None``: the field was emptied, no limit) and field errors."""
     q = request.query_params
     own = q.get("limits_for") == profile  # the values were typed for this profile
-    preset = PRESETS[profile].limits()
+    preset = PRESETS[profile]
     fields, changes, errors = [], {}, []
-    for name, de, en, unit, lo, hi, step in views.LIMIT_INFO:
-        raw = q.get(name) if own else None
+    for lim in FORM_LIMITS:
+        value = getattr(preset, lim.name)
         error = None
-        value = preset.get(name)
         if own:
             try:
-                typed = _number(raw, lo, hi)
+                typed = _number(q.get(lim.name), lim)
             except ValueError:
-                label = en if lang == "en" else de
-                error = (f"{label}: please enter a number from {lo:g} to {hi:g}" if lang == "en"
-                         else f"{label}: bitte eine Zahl von {lo:g} bis {hi:g} eingeben")
+                error = _field_error(lim, lang)
                 errors.append(error)
-                typed = None
-            if error is None:
+            else:
+                if typed is None and not lim.nullable:
+                    typed = value  # an emptied speed keeps the preset's
+                if typed != value:
+                    changes[lim.name] = typed
                 value = typed
-                if typed != preset.get(name) and typed is not None:
-                    changes[name] = int(typed) if name == "max_steps" else typed
-                elif typed is None and preset.get(name) is not None and name != "speed_mps":
-                    changes[name] = None  # field emptied: no limit
-        fields.append({"name": name, "label_de": de, "label_en": en, "unit": unit, "min": lo,
-                       "max": hi, "step": step, "value": "" if value is None else f"{value:g}",
-                       "error": error})
+        fields.append({"name": lim.name, "label": lim.text(lim.label, lang),
+                       "help": lim.text(lim.help, lang), "unit": lim.unit, "min": lim.min,
+                       "max": lim.max, "step": lim.step,
+                       "value": "" if value is None else f"{value:g}", "error": error})
     return fields, changes, errors
 
 
@@ -142,7 +156,7 @@ def _route_context(request: Request, city: Any, lang: str) -> dict[str, Any]:
     if start and dest and not errors:
         try:
             r = city.route((start["lat"], start["lon"]), (dest["lat"], dest["lon"]),
-                           profile=profile, optimize=optimize, **changes)
+                           profile=PRESETS[profile].replace(**changes), optimize=optimize)
             route = views.route_answer(city, r, lang, origin=(start["lat"], start["lon"]),
                                        destination=(dest["lat"], dest["lon"]))
         except StufenlosError as exc:
@@ -160,8 +174,7 @@ def _route_context(request: Request, city: Any, lang: str) -> dict[str, Any]:
 
 def _profiles(lang: str) -> list[dict[str, Any]]:
     return [{"name": n, "label": views.PROFILE_LABELS[n][1 if lang == "en" else 0],
-             "limits": {k: v for k, v in PRESETS[n].limits().items()
-                        if k in {i[0] for i in views.LIMIT_INFO}}}
+             "limits": {lim.name: lim.default(n) for lim in FORM_LIMITS}}
             for n in PRESETS]
 
 
