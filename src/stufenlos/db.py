@@ -9,13 +9,13 @@ Per-city data (network, barriers) lives in each city's own folder instead.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 
 from stufenlos.config import data_dir
+from stufenlos.settings import get_settings
 
 __all__ = ["Base", "database_url", "make_engine", "make_sessionmaker", "upgrade"]
 
@@ -28,12 +28,8 @@ class Base(DeclarativeBase):
 
 def database_url() -> str:
     """``$DATABASE_URL``, or a SQLite file ``stufenlos.sqlite`` in the data folder."""
-    url = os.environ.get("DATABASE_URL")
+    url = get_settings().database_url
     if url:
-        if url.startswith("postgres://"):
-            url = "postgresql+psycopg://" + url.removeprefix("postgres://")
-        elif url.startswith("postgresql://"):
-            url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
         return url
     folder = data_dir()
     folder.mkdir(parents=True, exist_ok=True)

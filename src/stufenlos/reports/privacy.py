@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import html
 import io
-import os
 import re
 import secrets
 import unicodedata
@@ -24,6 +23,7 @@ from stufenlos.reports.errors import (
     ReportInputError,
     UnsupportedMediaError,
 )
+from stufenlos.settings import get_settings
 
 __all__ = [
     "MAX_DESCRIPTION_CHARS",
@@ -49,7 +49,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Deliberately simple: an address must look like local@domain.tld; deliverability
 # is the mail system's business, and the address is never shown anywhere.
 _EMAIL = re.compile(r"^[^@\s<>\"']{1,64}@[^@\s<>\"']+\.[^@\s<>\"']{2,}$")
-_SALT = os.environ.get("STUFENLOS_CLIENT_SALT") or secrets.token_hex(16)
+_GIVEN_SALT = get_settings().client_salt
+_SALT = _GIVEN_SALT.get_secret_value() if _GIVEN_SALT else secrets.token_hex(16)
 
 
 def clean_text(value: str | None, *, field: str, max_chars: int, multiline: bool = True) -> str:

@@ -10,7 +10,6 @@ import datetime as dt
 import hashlib
 import logging
 import math
-import os
 import secrets
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -58,6 +57,7 @@ from stufenlos.reports.store import (
     ReportQuery,
     ReportStore,
 )
+from stufenlos.settings import get_settings
 
 __all__ = [
     "FLAG_REASONS",
@@ -149,10 +149,12 @@ class ReportService:
     store
         Where reports live.
     auto_hide_flags
-        Hide a report once this many different clients flagged it.
+        Hide a report once this many different clients flagged it (default:
+        setting ``auto_hide_flags``).
     submit_rate, public_rate
         Rate limits per client (``limits`` notation, e.g. ``"10/minute"``) for
-        submissions and for confirmations/flags.
+        submissions and for confirmations/flags (default: settings
+        ``report_rate`` and ``public_rate``).
     edge_finder
         ``(city, lat, lon) -> edge indices`` used for the routing effect.
     post_moderated
@@ -167,7 +169,7 @@ class ReportService:
         self,
         store: ReportStore,
         *,
-        auto_hide_flags: int = 3,
+        auto_hide_flags: int | None = None,
         submit_rate: str | None = None,
         public_rate: str | None = None,
         edge_finder: routing_effect.EdgeFinder | None = None,
@@ -180,14 +182,12 @@ class ReportService:
             post_moderated = [name for name, cfg in discover_cities().items()
                               if cfg.moderation == "post"]
         self.post_moderated = frozenset(post_moderated)
-        self.auto_hide_flags = auto_hide_flags
+        settings = get_settings()
+        self.auto_hide_flags = (settings.auto_hide_flags if auto_hide_flags is None
+                                else auto_hide_flags)
         self._limiter = MovingWindowRateLimiter(MemoryStorage())
-        self._submit_rate = parse_rate(
-            submit_rate or os.environ.get("STUFENLOS_REPORT_RATE", "10/minute")
-        )
-        self._public_rate = parse_rate(
-            public_rate or os.environ.get("STUFENLOS_PUBLIC_RATE", "60/minute")
-        )
+        self._submit_rate = parse_rate(submit_rate or settings.report_rate)
+        self._public_rate = parse_rate(public_rate or settings.public_rate)
         self._edge_finder = edge_finder or routing_effect.affected_edges
         self._hasher = PasswordHasher()
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
-import os
 import threading
 import urllib.parse
 import xml.etree.ElementTree as ET
@@ -85,10 +84,7 @@ def report_service() -> ReportService:
         with _services_lock:
             svc = _services.get(url)
             if svc is None:
-                svc = ReportService(
-                    ReportStore(url),
-                    auto_hide_flags=int(os.environ.get("STUFENLOS_AUTO_HIDE_FLAGS", "3")),
-                )
+                svc = ReportService(ReportStore(url))
                 _services[url] = svc
     return svc
 
