@@ -82,6 +82,7 @@ def test_settings_follow_the_environment(monkeypatch, tmp_path) -> None:
     ("STUFENLOS_REPORT_RATE", "often", "not a rate"),
     ("STUFENLOS_PUBLIC_RATE", "5 per fortnight", "not a rate"),
     ("STUFENLOS_PLAN_SEED", "perhaps", "valid boolean"),
+    ("STUFENLOS_RATE_LIMIT_STORAGE", "memcached://cache:11211", "is not one of"),
 ])
 def test_bad_values_name_the_variable(monkeypatch, name, value, problem) -> None:
     monkeypatch.setenv(name, value)

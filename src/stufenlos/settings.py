@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import os
+import urllib.parse
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -60,7 +61,7 @@ class Settings(BaseSettings):
                     "separator (`:` on Linux).")
     database_url: str | None = Field(
         None, validation_alias=AliasChoices("DATABASE_URL"),
-        description="Application database (reports, plan): "
+        description="Application database (reports, plan, shared counters): "
                     "`postgresql://…` or `sqlite:///…`; unset, "
                     "`stufenlos.sqlite` in the data folder.")
     default_city: str = Field(
@@ -82,11 +83,15 @@ class Settings(BaseSettings):
                                  "`10/minute`).")
     public_rate: str = Field(
         "60/minute", description="Confirmations, flags and moderator logins per client.")
+    rate_limit_storage: str | None = Field(
+        None, description="Where rate limits are counted: unset, the application database "
+                          "(shared by all workers); or a `limits` storage URI such as "
+                          "`redis://host:6379` (needs `pip install 'stufenlos[redis]'`).")
     auto_hide_flags: PositiveInt = Field(
         3, description="Hide a report once this many different clients flagged it.")
     client_salt: SecretStr | None = Field(
-        None, description="Secret mixed into the hash that identifies clients; unset, a "
-                          "random one per process.")
+        None, description="Secret mixed into the hash that identifies clients; unset, one "
+                          "is generated once and kept in the application database.")
     plan_seed: bool = Field(
         True, description="Seed an empty plan database with the Hamburg 2022–2024 plan "
                           "(`0` starts empty).")
@@ -117,6 +122,22 @@ class Settings(BaseSettings):
         except ValueError:
             msg = f"{value!r} is not a rate such as 10/minute"
             raise ValueError(msg) from None
+        return value
+
+    @field_validator("rate_limit_storage")
+    @classmethod
+    def _check_storage(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        from limits.storage import SCHEMES, MovingWindowSupport
+
+        scheme = urllib.parse.urlparse(value).scheme
+        storage = SCHEMES.get(scheme)
+        if storage is None or not issubclass(storage, MovingWindowSupport):
+            usable = sorted(s for s, cls_ in SCHEMES.items()
+                            if issubclass(cls_, MovingWindowSupport) and "async" not in s)
+            msg = f"scheme {scheme!r} is not one of {', '.join(usable)}"
+            raise ValueError(msg)
         return value
 
     @field_validator("database_url")

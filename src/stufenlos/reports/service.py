@@ -18,7 +18,6 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from limits import parse as parse_rate
-from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -49,6 +48,7 @@ from stufenlos.reports.privacy import (
     CleanPhoto,
     clean_email,
     clean_text,
+    client_hash,
     redact_contacts,
 )
 from stufenlos.reports.store import (
@@ -58,6 +58,7 @@ from stufenlos.reports.store import (
     ReportStore,
 )
 from stufenlos.settings import get_settings
+from stufenlos.shared_state import rate_limit_storage, shared_secret
 
 __all__ = [
     "FLAG_REASONS",
@@ -154,7 +155,9 @@ class ReportService:
     submit_rate, public_rate
         Rate limits per client (``limits`` notation, e.g. ``"10/minute"``) for
         submissions and for confirmations/flags (default: settings
-        ``report_rate`` and ``public_rate``).
+        ``report_rate`` and ``public_rate``). They are counted where the
+        setting ``rate_limit_storage`` says, by default in the store's
+        database, so every process sharing it shares the count.
     edge_finder
         ``(city, lat, lon) -> edge indices`` used for the routing effect.
     post_moderated
@@ -185,13 +188,26 @@ class ReportService:
         settings = get_settings()
         self.auto_hide_flags = (settings.auto_hide_flags if auto_hide_flags is None
                                 else auto_hide_flags)
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+        self._limiter = MovingWindowRateLimiter(
+            rate_limit_storage(store.engine, settings.rate_limit_storage))
         self._submit_rate = parse_rate(submit_rate or settings.report_rate)
         self._public_rate = parse_rate(public_rate or settings.public_rate)
+        given_salt = settings.client_salt
+        self._salt = given_salt.get_secret_value() if given_salt else None
         self._edge_finder = edge_finder or routing_effect.affected_edges
         self._hasher = PasswordHasher()
 
-    # -- rate limits ---------------------------------------------------------------------
+    # -- clients and rate limits ---------------------------------------------------------
+
+    def client_id(self, address: str | None) -> str:
+        """The salted hash that stands for a client address (votes, flags, rate limits).
+
+        The salt is the setting ``client_salt`` or, unset, a secret generated
+        once and kept in the database, so every process hashes alike.
+        """
+        if self._salt is None:
+            self._salt = shared_secret(self.store.engine, "client_salt")
+        return client_hash(address, salt=self._salt)
 
     def check_rate(self, client: str, *, kind: str = "submit") -> None:
         """Count one request of ``client``; raise :class:`RateLimitedError` over the limit."""

@@ -40,7 +40,7 @@ from stufenlos.reports.errors import (
 )
 from stufenlos.reports.export import public_record, to_csv, to_geojson
 from stufenlos.reports.models import Report
-from stufenlos.reports.privacy import MAX_PHOTO_BYTES, clean_photo, client_hash
+from stufenlos.reports.privacy import MAX_PHOTO_BYTES, clean_photo
 from stufenlos.reports.service import ReportService, Submission
 from stufenlos.reports.store import ReportQuery, ReportStore
 
@@ -91,7 +91,7 @@ def report_service() -> ReportService:
 
 def client_of(request: Request) -> str:
     """The salted hash that identifies a client for rate limits and votes."""
-    return client_hash(request.client.host if request.client else None)
+    return report_service().client_id(request.client.host if request.client else None)
 
 
 def jurisdiction_of(jurisdiction_id: str | None) -> str | None:
