@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the system packages the full test suite needs: Debian's Chromium (browser
-# tests) and PostgreSQL with PostGIS (store tests), plus the npm modules the web
+# tests), PostgreSQL with PostGIS (store tests) and Redis (shared rate limits), plus the npm modules the web
 # app and browser tests use. Idempotent; skips what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +11,7 @@ command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1 || need+=(postgresql-postgis)
 command -v node >/dev/null 2>&1 || need+=(nodejs npm)
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 
 if ((${#need[@]})); then
   if [[ $(id -u) -ne 0 ]]; then

@@ -64,8 +64,9 @@ def test_email_check() -> None:
 
 
 def test_client_hash_hides_the_address() -> None:
-    h = client_hash("192.0.2.7")
-    assert h == client_hash("192.0.2.7") != client_hash("192.0.2.8")
+    h = client_hash("192.0.2.7", salt="s1")
+    assert h == client_hash("192.0.2.7", salt="s1") != client_hash("192.0.2.8", salt="s1")
+    assert h != client_hash("192.0.2.7", salt="s2")
     assert "192.0.2.7" not in h and len(h) == 64
 
 

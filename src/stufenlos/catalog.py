@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -22,6 +21,7 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, SKOS, XSD
 
 from stufenlos.config import CityConfig
 from stufenlos.errors import StufenlosError
+from stufenlos.settings import get_settings
 
 __all__ = [
     "FORMATS",
@@ -367,8 +367,9 @@ def build_catalog(
         raise CatalogError(msg)
     base = base_url.rstrip("/") + "/"
     specs = dataset_specs() if specs is None else specs
-    publisher = publisher or os.environ.get("STUFENLOS_PUBLISHER", "stufenlos")
-    contact_email = contact_email or os.environ.get("STUFENLOS_CONTACT_EMAIL")
+    settings = get_settings()
+    publisher = publisher or settings.publisher
+    contact_email = contact_email or settings.contact_email
     now = now or dt.datetime.now(dt.UTC)
 
     g = Graph()

@@ -33,6 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from stufenlos._util import atomic_write_bytes
 from stufenlos.errors import CityConfigError, UnknownCityError
+from stufenlos.settings import get_settings
 
 __all__ = [
     "CityConfig",
@@ -142,7 +143,7 @@ class CityConfig(BaseModel):
 
 def data_dir() -> Path:
     """Folder where imported cities are written (``$STUFENLOS_DATA_DIR`` or ``./var``)."""
-    return Path(os.environ.get("STUFENLOS_DATA_DIR", "var")).expanduser().resolve()
+    return get_settings().data_dir.expanduser().resolve()
 
 
 def _bundled_cities_dir() -> Path:
@@ -157,10 +158,7 @@ def cities_dirs() -> list[Path]:
     ``cities`` folder under :func:`data_dir` (where ``stufenlos city add``
     writes), then the cities bundled with the source tree.
     """
-    dirs: list[Path] = []
-    env = os.environ.get("STUFENLOS_CITIES_DIR")
-    if env:
-        dirs.extend(Path(p).expanduser().resolve() for p in env.split(os.pathsep) if p)
+    dirs = [p.expanduser().resolve() for p in get_settings().cities_dir]
     dirs.append(data_dir() / "cities")
     bundled = _bundled_cities_dir()
     if bundled not in dirs:

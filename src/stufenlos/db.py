@@ -23,6 +23,7 @@ from sqlalchemy.orm import DeclarativeBase, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from stufenlos.config import data_dir
+from stufenlos.settings import get_settings
 
 __all__ = [
     "Base",
@@ -75,12 +76,8 @@ def database_url(folder: str | os.PathLike[str] | None = None) -> str:
 
     ``folder`` defaults to the data folder (:func:`stufenlos.config.data_dir`).
     """
-    url = os.environ.get("DATABASE_URL")
+    url = get_settings().database_url
     if url:
-        if url.startswith("postgres://"):
-            url = "postgresql+psycopg://" + url.removeprefix("postgres://")
-        elif url.startswith("postgresql://"):
-            url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
         return url
     where = Path(folder) if folder is not None else data_dir()
     where.mkdir(parents=True, exist_ok=True)

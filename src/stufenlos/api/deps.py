@@ -8,7 +8,6 @@ the folder's ``summary.json`` changes.
 
 from __future__ import annotations
 
-import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 from stufenlos.city import City, city_folder, load_city
 from stufenlos.config import CityConfig, data_dir, discover_cities, find_city
 from stufenlos.errors import UnknownCityError
+from stufenlos.settings import get_settings
 
 __all__ = ["city_configs", "get_city", "imported", "summary_of"]
 
@@ -44,7 +44,7 @@ def get_city(name: str) -> City:
     """The imported city ``name`` (404 through :class:`UnknownCityError` otherwise)."""
     find_city(name)  # unknown names fail with the list of configured cities
     folder = city_folder(name)
-    key = (name, data_dir(), os.environ.get("DATABASE_URL"))
+    key = (name, data_dir(), get_settings().database_url)
     stamp = _stamp(folder)
     with _lock:
         hit = _cities.get(key)

@@ -12,19 +12,18 @@ page that also ranks stations) without taking a second one.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from stufenlos.errors import StufenlosError
+from stufenlos.settings import get_settings
 
 __all__ = ["DEFAULT_RETRY_AFTER_S", "HeavyPool", "ServerBusyError", "heavy_pool",
            "workers_from_env"]
 
 #: seconds a client is told to wait when every slot is taken
 DEFAULT_RETRY_AFTER_S = 15
-_ENV = "STUFENLOS_ANALYSIS_WORKERS"
 
 
 class ServerBusyError(StufenlosError):
@@ -79,16 +78,8 @@ class HeavyPool:
 
 
 def workers_from_env() -> int:
-    """``STUFENLOS_ANALYSIS_WORKERS`` as a positive integer (default 1)."""
-    text = os.environ.get(_ENV, "").strip() or "1"
-    try:
-        workers = int(text)
-    except ValueError:
-        workers = 0
-    if workers < 1:
-        msg = f"{_ENV} must be a positive integer, got {text!r}"
-        raise StufenlosError(msg)
-    return workers
+    """The ``STUFENLOS_ANALYSIS_WORKERS`` setting (a positive integer, default 1)."""
+    return get_settings().analysis_workers
 
 
 _POOL: HeavyPool | None = None

@@ -1,29 +1,24 @@
 """Cross-cutting HTTP behaviour: request-size limit and configurable CORS.
 
-``STUFENLOS_MAX_JSON_BYTES`` caps JSON request bodies (default 256 KiB: the largest
-legitimate one, a 100 x 100 matrix request, is about 10 KiB) and
-``STUFENLOS_MAX_BODY_BYTES`` every other body (default 8 MiB, room for a report
-photo of up to 5 MiB in a form); larger bodies are refused with a JSON 413
-before they are read into memory.
-``STUFENLOS_CORS_ORIGINS`` is a comma-separated list of origins allowed to call
-the API from a browser (``*`` for any); unset, no cross-origin access is granted.
+The settings ``max_json_bytes`` (the largest legitimate JSON body, a 100 x 100
+matrix request, is about 10 KiB) and ``max_body_bytes`` (room for a report photo
+of up to 5 MiB in a form) cap request bodies: larger ones are refused with a
+JSON 413 before they are read into memory. ``cors_origins`` lists the origins
+allowed to call the API from a browser; unset, no cross-origin access is granted.
+See :mod:`stufenlos.settings`.
 """
 
 from __future__ import annotations
 
 import json
-import os
 
 from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = [
-    "DEFAULT_MAX_BODY_BYTES", "DEFAULT_MAX_JSON_BYTES", "BodySizeLimit", "install_middleware",
-]
+from stufenlos.settings import get_settings
 
-DEFAULT_MAX_BODY_BYTES = 8 << 20
-DEFAULT_MAX_JSON_BYTES = 256 << 10
+__all__ = ["BodySizeLimit", "install_middleware"]
 
 
 async def _too_large(send: Send, limit: int) -> None:
@@ -41,8 +36,7 @@ class BodySizeLimit:
     JSON bodies have their own, smaller limit ``max_json_bytes``.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int = DEFAULT_MAX_BODY_BYTES,
-                 max_json_bytes: int = DEFAULT_MAX_JSON_BYTES) -> None:
+    def __init__(self, app: ASGIApp, *, max_bytes: int, max_json_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.max_json_bytes = max_json_bytes
@@ -92,11 +86,9 @@ class BodySizeLimit:
 
 def install_middleware(app: FastAPI) -> None:
     """Add the body-size limit and, when configured, CORS to ``app``."""
-    limit = int(os.environ.get("STUFENLOS_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES))
-    json_limit = int(os.environ.get("STUFENLOS_MAX_JSON_BYTES", DEFAULT_MAX_JSON_BYTES))
-    origins = [o.strip() for o in os.environ.get("STUFENLOS_CORS_ORIGINS", "").split(",")
-               if o.strip()]
-    if origins:
-        app.add_middleware(CORSMiddleware, allow_origins=origins,
+    settings = get_settings()
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                            allow_methods=["GET", "POST", "OPTIONS"], allow_headers=["*"])
-    app.add_middleware(BodySizeLimit, max_bytes=limit, max_json_bytes=json_limit)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes,
+                       max_json_bytes=settings.max_json_bytes)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import threading
 from typing import Annotated, Any
 
@@ -15,6 +14,7 @@ from stufenlos.db import database_url
 from stufenlos.plan import export as plan_export
 from stufenlos.plan import service
 from stufenlos.plan.models import Editor
+from stufenlos.settings import get_settings
 
 __all__ = ["CurrentEditor", "basic_auth", "current_editor", "editor_from", "get_store", "today"]
 
@@ -26,7 +26,7 @@ basic_auth = HTTPBasic(auto_error=False, realm="stufenlos editors")
 def get_store() -> service.PlanStore:
     """The plan store of the current ``DATABASE_URL`` (migrated, seeded once if empty).
 
-    Set ``STUFENLOS_PLAN_SEED=0`` to start with an empty plan instead of the
+    Set ``STUFENLOS_PLAN_SEED=0`` (setting ``plan_seed``) to start with an empty plan instead of the
     Hamburg 2022–2024 plan.
     """
     url = database_url()
@@ -34,7 +34,7 @@ def get_store() -> service.PlanStore:
         store = _stores.get(url)
         if store is None:
             store = service.PlanStore(url)
-            if os.environ.get("STUFENLOS_PLAN_SEED", "1") != "0":
+            if get_settings().plan_seed:
                 from stufenlos.plan.seed import seed_hamburg
 
                 try:

@@ -52,10 +52,16 @@ def main(
     ] = False,
 ) -> None:
     """Step-free routing and barrier information for cities, from open data."""
+    from stufenlos.settings import get_settings
+
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    try:
+        get_settings()  # a bad environment variable stops every command up front
+    except StufenlosError as exc:
+        raise fail(exc) from None
 
 
 CityArg = Annotated[str, typer.Argument(help="City name, as in its city.toml.")]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -122,8 +121,10 @@ def add_editor_cmd(
     from pydantic import ValidationError
 
     from stufenlos.plan.service import EditorCreate, create_editor
+    from stufenlos.settings import get_settings
 
-    secret = os.environ.get("STUFENLOS_EDITOR_SECRET") or typer.prompt(
+    given = get_settings().editor_secret
+    secret = given.get_secret_value() if given else typer.prompt(
         "secret (12+ characters)", hide_input=True, confirmation_prompt=True
     )
     try:

@@ -12,9 +12,15 @@ __all__ = ["register"]
 def serve_cmd(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.", min=1, max=65535)] = 8000,
-    workers: Annotated[int, typer.Option(help="Worker processes.", min=1)] = 1,
+    workers: Annotated[int, typer.Option(
+        help="Worker processes; they share the database, rate limits and client salt.",
+        min=1)] = 1,
 ) -> None:
-    """Serve the web pages and the HTTP API (open http://HOST:PORT/)."""
+    """Serve the web pages and the HTTP API (open http://HOST:PORT/).
+
+    Every worker loads the cities it serves into its own memory; everything
+    that must hold across workers lives in the application database.
+    """
     import uvicorn
 
     typer.echo(f"stufenlos serving on http://{host}:{port}/ (Ctrl+C stops)", err=True)

@@ -9,9 +9,7 @@ from __future__ import annotations
 import hashlib
 import html
 import io
-import os
 import re
-import secrets
 import unicodedata
 import warnings
 from dataclasses import dataclass
@@ -49,7 +47,6 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Deliberately simple: an address must look like local@domain.tld; deliverability
 # is the mail system's business, and the address is never shown anywhere.
 _EMAIL = re.compile(r"^[^@\s<>\"']{1,64}@[^@\s<>\"']+\.[^@\s<>\"']{2,}$")
-_SALT = os.environ.get("STUFENLOS_CLIENT_SALT") or secrets.token_hex(16)
 
 
 def clean_text(value: str | None, *, field: str, max_chars: int, multiline: bool = True) -> str:
@@ -178,6 +175,20 @@ def clean_photo(data: bytes, *, field: str = "media") -> CleanPhoto:
     return CleanPhoto(out.getvalue(), "image/jpeg", img.width, img.height)
 
 
-def client_hash(client: str | None) -> str:
-    """A salted SHA-256 of a client address, so raw addresses are never stored."""
-    return hashlib.sha256(f"{_SALT}|{client or 'unknown'}".encode()).hexdigest()
+def client_hash(client: str | None, *, salt: str) -> str:
+    """A salted SHA-256 of a client address, so raw addresses are never stored.
+
+    Parameters
+    ----------
+    client
+        The client's address (``None`` when unknown).
+    salt
+        A secret; processes that must recognise the same client use the same
+        one (see :meth:`stufenlos.reports.service.ReportService.client_id`).
+
+    Returns
+    -------
+    str
+        64 hexadecimal characters.
+    """
+    return hashlib.sha256(f"{salt}|{client or 'unknown'}".encode()).hexdigest()

@@ -10,7 +10,6 @@ import datetime as dt
 import hashlib
 import logging
 import math
-import os
 import secrets
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,7 +18,6 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from limits import parse as parse_rate
-from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -51,6 +49,7 @@ from stufenlos.reports.privacy import (
     CleanPhoto,
     clean_email,
     clean_text,
+    client_hash,
     redact_contacts,
 )
 from stufenlos.reports.store import (
@@ -59,6 +58,8 @@ from stufenlos.reports.store import (
     ReportQuery,
     ReportStore,
 )
+from stufenlos.settings import get_settings
+from stufenlos.shared_state import rate_limit_storage, shared_secret
 
 __all__ = [
     "FLAG_REASONS",
@@ -150,10 +151,14 @@ class ReportService:
     store
         Where reports live.
     auto_hide_flags
-        Hide a report once this many different clients flagged it.
+        Hide a report once this many different clients flagged it (default:
+        setting ``auto_hide_flags``).
     submit_rate, public_rate
         Rate limits per client (``limits`` notation, e.g. ``"10/minute"``) for
-        submissions and for confirmations/flags.
+        submissions and for confirmations/flags (default: settings
+        ``report_rate`` and ``public_rate``). They are counted where the
+        setting ``rate_limit_storage`` says, by default in the store's
+        database, so every process sharing it shares the count.
     closure_finder
         ``(city, lat, lon, equipment) -> closure targets`` used for the routing
         effect (default :func:`~stufenlos.reports.routing_effect.closure_targets`).
@@ -169,7 +174,7 @@ class ReportService:
         self,
         store: ReportStore,
         *,
-        auto_hide_flags: int = 3,
+        auto_hide_flags: int | None = None,
         submit_rate: str | None = None,
         public_rate: str | None = None,
         closure_finder: routing_effect.TargetFinder | None = None,
@@ -182,18 +187,29 @@ class ReportService:
             post_moderated = [name for name, cfg in discover_cities().items()
                               if cfg.moderation == "post"]
         self.post_moderated = frozenset(post_moderated)
-        self.auto_hide_flags = auto_hide_flags
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
-        self._submit_rate = parse_rate(
-            submit_rate or os.environ.get("STUFENLOS_REPORT_RATE", "10/minute")
-        )
-        self._public_rate = parse_rate(
-            public_rate or os.environ.get("STUFENLOS_PUBLIC_RATE", "60/minute")
-        )
+        settings = get_settings()
+        self.auto_hide_flags = (settings.auto_hide_flags if auto_hide_flags is None
+                                else auto_hide_flags)
+        self._limiter = MovingWindowRateLimiter(
+            rate_limit_storage(store.engine, settings.rate_limit_storage))
+        self._submit_rate = parse_rate(submit_rate or settings.report_rate)
+        self._public_rate = parse_rate(public_rate or settings.public_rate)
+        given_salt = settings.client_salt
+        self._salt = given_salt.get_secret_value() if given_salt else None
         self._closure_finder = closure_finder or routing_effect.closure_targets
         self._hasher = PasswordHasher()
 
-    # -- rate limits ---------------------------------------------------------------------
+    # -- clients and rate limits ---------------------------------------------------------
+
+    def client_id(self, address: str | None) -> str:
+        """The salted hash that stands for a client address (votes, flags, rate limits).
+
+        The salt is the setting ``client_salt`` or, unset, a secret generated
+        once and kept in the database, so every process hashes alike.
+        """
+        if self._salt is None:
+            self._salt = shared_secret(self.store.engine, "client_salt")
+        return client_hash(address, salt=self._salt)
 
     def check_rate(self, client: str, *, kind: str = "submit") -> None:
         """Count one request of ``client``; raise :class:`RateLimitedError` over the limit."""

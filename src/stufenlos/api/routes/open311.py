@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
-import os
 import threading
 import urllib.parse
 import xml.etree.ElementTree as ET
@@ -41,7 +40,7 @@ from stufenlos.reports.errors import (
 )
 from stufenlos.reports.export import public_record, to_csv, to_geojson
 from stufenlos.reports.models import Report
-from stufenlos.reports.privacy import MAX_PHOTO_BYTES, clean_photo, client_hash
+from stufenlos.reports.privacy import MAX_PHOTO_BYTES, clean_photo
 from stufenlos.reports.service import ReportService, Submission
 from stufenlos.reports.store import ReportQuery, ReportStore
 
@@ -85,17 +84,14 @@ def report_service() -> ReportService:
         with _services_lock:
             svc = _services.get(url)
             if svc is None:
-                svc = ReportService(
-                    ReportStore(url),
-                    auto_hide_flags=int(os.environ.get("STUFENLOS_AUTO_HIDE_FLAGS", "3")),
-                )
+                svc = ReportService(ReportStore(url))
                 _services[url] = svc
     return svc
 
 
 def client_of(request: Request) -> str:
     """The salted hash that identifies a client for rate limits and votes."""
-    return client_hash(request.client.host if request.client else None)
+    return report_service().client_id(request.client.host if request.client else None)
 
 
 def jurisdiction_of(jurisdiction_id: str | None) -> str | None:

@@ -9,7 +9,6 @@ position and answers without reloading the page.
 from __future__ import annotations
 
 import logging
-import os
 from typing import Any
 from urllib.parse import urlencode
 
@@ -21,15 +20,14 @@ from stufenlos.api.templating import NAV, STATIC_DIR, page_language, render
 from stufenlos.barriers import BARRIER_KINDS
 from stufenlos.errors import StufenlosError
 from stufenlos.profiles import LIMITS, PRESETS, Limit
+from stufenlos.settings import get_settings
 
-__all__ = ["DEFAULT_CITY", "DEFAULT_PROFILE", "FORM_LIMITS", "router"]
+__all__ = ["DEFAULT_PROFILE", "FORM_LIMITS", "router"]
 
 logger = logging.getLogger(__name__)
 
 router = APIRouter(tags=["web"], include_in_schema=False)
 
-#: the city the planner opens with when none is chosen
-DEFAULT_CITY = os.environ.get("STUFENLOS_DEFAULT_CITY", "hamburg")
 DEFAULT_PROFILE = "wheelchair"
 _MAX_TEXT = 200
 
@@ -49,13 +47,14 @@ def _pick_city(request: Request) -> str | None:
     asked = request.query_params.get("city")
     if asked:
         return asked
-    if DEFAULT_CITY in cities:
-        return DEFAULT_CITY
+    default = get_settings().default_city
+    if default in cities:
+        return default
     return cities[0] if cities else None
 
 
 def _map_config(request: Request, city: Any) -> dict[str, Any]:
-    remote = os.environ.get("STUFENLOS_MAP_STYLE_URL")
+    remote = get_settings().map_style_url
     base = str(request.base_url).rstrip("/")
     center = city.config.center
     return {

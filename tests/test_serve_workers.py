@@ -1,0 +1,138 @@
+"""``stufenlos serve --workers 2``: limits, salt and abuse flags hold across worker processes."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from stufenlos.reports import ReportService, ReportStore
+
+V2 = "/open311/v2"
+WORKERS = 2
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return out
+
+
+def _holds_open(pid: int, path: Path) -> bool:
+    try:
+        fds = list(Path(f"/proc/{pid}/fd").iterdir())
+    except OSError:
+        return False
+    for fd in fds:
+        try:
+            if Path(os.readlink(fd)) == path:
+                return True
+        except OSError:
+            continue
+    return False
+
+
+@pytest.fixture
+def served(tmp_path) -> Iterator[tuple[str, Path, subprocess.Popen]]:
+    """A real ``stufenlos serve --workers 2``; yields (base URL, SQLite file, process)."""
+    db = tmp_path / "app.sqlite"
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}",
+           "STUFENLOS_DATA_DIR": str(tmp_path / "var"), "STUFENLOS_REPORT_RATE": "10/minute",
+           "STUFENLOS_PUBLIC_RATE": "60/minute", "STUFENLOS_AUTO_HIDE_FLAGS": "3",
+           "FORWARDED_ALLOW_IPS": "127.0.0.1"}
+    for name in ("STUFENLOS_CLIENT_SALT", "STUFENLOS_RATE_LIMIT_STORAGE", "WEB_CONCURRENCY"):
+        env.pop(name, None)
+    log_path = tmp_path / "server.log"
+    log = log_path.open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "stufenlos.cli", "serve", "--host", "127.0.0.1",
+         "--port", str(port), "--workers", str(WORKERS)],
+        env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while log_path.read_text().count("Application startup complete") < WORKERS:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"server did not start:\n{log_path.read_text()}")
+            time.sleep(0.2)
+        assert httpx.get(f"{base}/health", timeout=10).status_code == 200
+        yield base, db, proc
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        log.close()
+
+
+def _submit(base: str, i: int) -> int:
+    """One report over a new connection (so the kernel may hand it to either worker)."""
+    r = httpx.post(f"{base}{V2}/requests.json", timeout=60, data={
+        "jurisdiction_id": "hamburg", "service_code": "other", "lat": f"{53.55 + i * 1e-5:.6f}",
+        "long": "9.99", "description": f"Hindernis {i}"})
+    return r.status_code
+
+
+def _flag(base: str, rid: int, client: str | None) -> int:
+    headers = {"X-Forwarded-For": client} if client else {}
+    r = httpx.post(f"{base}{V2}/requests/{rid}/flags.json", data={"reason": "spam"},
+                   headers=headers, timeout=60)
+    return r.status_code
+
+
+@pytest.mark.slow
+def test_two_workers_share_limits_salt_and_flags(served) -> None:
+    base, db, proc = served
+    with ThreadPoolExecutor(8) as pool:
+        statuses = list(pool.map(lambda i: _submit(base, i), range(40)))
+    assert sorted(statuses) == [201] * 10 + [429] * 30
+
+    # both workers served submissions: each holds the database open (none does at start)
+    workers = [pid for pid in _children(proc.pid) if _holds_open(pid, db)]
+    assert len(workers) == WORKERS
+
+    engine = sa.create_engine(f"sqlite:///{db}")
+    with engine.connect() as conn:
+        assert conn.scalar(sa.text("select count(*) from reports")) == 10
+        # one salt: the ten reports of one client carry one client hash
+        assert conn.scalar(sa.text("select count(distinct client_hash) from reports")) == 1
+        rid = conn.scalar(sa.text("select min(id) from reports"))
+    engine.dispose()
+    store = ReportStore(f"sqlite:///{db}")
+    try:
+        token = ReportService(store, post_moderated=()).add_moderator("Live")
+    finally:
+        store.close()
+    accepted = httpx.post(f"{base}/moderation/api/reports/{rid}/accept",
+                          headers={"Authorization": f"Bearer {token}"}, timeout=60)
+    assert accepted.status_code == 200, accepted.text
+    assert httpx.get(f"{base}{V2}/requests/{rid}.json").status_code == 200
+
+    # two real clients flag it nine times each, over new connections: still public
+    for _ in range(9):
+        assert _flag(base, rid, None) == 200
+        assert _flag(base, rid, "203.0.113.7") == 200
+    assert httpx.get(f"{base}{V2}/requests/{rid}.json").status_code == 200
+    # the third client hides it
+    assert _flag(base, rid, "203.0.113.8") == 200
+    assert httpx.get(f"{base}{V2}/requests/{rid}.json").status_code == 404
