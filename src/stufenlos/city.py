@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -45,6 +47,21 @@ class City:
 
     config: CityConfig
     folder: Path
+    _memo: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
+    _memo_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def memo(self, key: str, make: Callable[[], Any]) -> Any:
+        """What ``make()`` builds from this city, built once (transit, place search, tiles).
+
+        Kept on the city itself, so a re-imported city (a new object from the
+        registry, :mod:`stufenlos.registry`) starts without the old one's.
+        """
+        with self._memo_lock:
+            if key in self._memo:
+                return self._memo[key]
+        value = make()
+        with self._memo_lock:
+            return self._memo.setdefault(key, value)
 
     @property
     def name(self) -> str:

@@ -41,6 +41,7 @@ from stufenlos.city import City
 from stufenlos.errors import StufenlosError
 from stufenlos.network import Network
 from stufenlos.profiles import get_profile
+from stufenlos.registry import get_transit
 
 __all__ = [
     "AccessResult", "AnalysisError", "ProfileMeasures", "Setup", "analyze", "compute", "prepare",
@@ -344,12 +345,10 @@ def analyze(city: City, *, profiles: Sequence[str] = ("standard", "wheelchair"),
     for name in profiles:
         get_profile(name)  # clear error for unknown names before any work
     if travel == "walk+transit" and transit is None:
-        from stufenlos.transit.city import load_city_transit
-
-        if not city.config.input_paths("gtfs"):
+        transit = get_transit(city)
+        if transit is None:
             msg = f"{city.name} has no GTFS input: walk+transit needs a timetable"
             raise AnalysisError(msg)
-        transit = load_city_transit(city.name, base=city.folder.parent)
     setup = prepare(city, **options)
     run = runner or Runner()
     blocked = None

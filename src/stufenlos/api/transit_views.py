@@ -1,6 +1,6 @@
 """Public transport for the API and the kiosk: journeys, departures and feed stations.
 
-Each city's :class:`~stufenlos.transit.city.CityTransit` is loaded once per process.
+Each city's :class:`~stufenlos.transit.city.CityTransit` comes from the city registry.
 Cities without a GTFS input have no timetable; their kiosk pages say so.
 A feed only has departures within its validity period, so the kiosk and the
 departures endpoint take an explicit ``at`` time as well as "now".
@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import threading
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from stufenlos.config import data_dir
 from stufenlos.geo import haversine_m
+from stufenlos.registry import get_transit
 from stufenlos.transit.station_facts import Station, slugify
 
 if TYPE_CHECKING:
@@ -26,26 +25,13 @@ __all__ = ["city_transit", "departure_rows", "feed_stations", "local_time", "sto
 
 logger = logging.getLogger(__name__)
 
-_lock = threading.Lock()
-_transit: dict[tuple[str, str], CityTransit] = {}
 #: how far a GTFS stop may be from a station to count as one of its stops
 NEAR_M = 250.0
 
 
 def city_transit(city: City) -> CityTransit | None:
-    """The city's public transport, or ``None`` without a GTFS input."""
-    if not city.config.input_paths("gtfs"):
-        return None
-    key = (city.name, str(data_dir()))
-    with _lock:
-        hit = _transit.get(key)
-    if hit is None:
-        from stufenlos.transit.city import load_city_transit
-
-        hit = load_city_transit(city.name)
-        with _lock:
-            _transit[key] = hit
-    return hit
+    """The city's public transport, or ``None`` without a GTFS input (from the registry)."""
+    return get_transit(city)
 
 
 def local_time(city: City, at: dt.datetime | None) -> dt.datetime:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -147,9 +146,12 @@ def city_bbox(city: City) -> tuple[float, float, float, float]:
             round(float(hi[1]), 6))
 
 
-@lru_cache(maxsize=16)
 def stations_of(city: City) -> list[Station]:
     """Stations within 300 m of the city's network, then the stations of its GTFS feed."""
+    return city.memo("stations", lambda: _stations(city))
+
+
+def _stations(city: City) -> list[Station]:
     x0, y0, x1, y1 = city_bbox(city)
     m = 0.003
     found = read_stations(city.config, bbox=(x0 - 2 * m, y0 - m, x1 + 2 * m, y1 + m))
@@ -164,16 +166,18 @@ def stations_of(city: City) -> list[Station]:
     return found + [s for s in extra if s.slug not in slugs]
 
 
-@lru_cache(maxsize=16)
 def place_index(city: City) -> PlaceIndex:
-    """The place search of ``city``."""
-    stations = [Place(s.name, "station", s.lat, s.lon) for s in stations_of(city)]
-    return PlaceIndex.for_city(city, stations=stations)
+    """The place search of ``city`` (built once per loaded city)."""
+
+    def make() -> PlaceIndex:
+        stations = [Place(s.name, "station", s.lat, s.lon) for s in stations_of(city)]
+        return PlaceIndex.for_city(city, stations=stations)
+
+    return city.memo("places", make)
 
 
-@lru_cache(maxsize=8)
 def city_tiles(city: City) -> CityTiles:
-    """The vector tiles of ``city``."""
+    """The vector tiles of ``city`` (built once per loaded city)."""
     from stufenlos.tiles import CityTiles
 
-    return CityTiles(city)
+    return city.memo("tiles", lambda: CityTiles(city))

@@ -144,13 +144,13 @@ def barriers(
 ) -> None:
     """Export a city's barriers as GeoJSON or CSV."""
     from stufenlos.barriers import BarrierStore
-    from stufenlos.city import load_city
+    from stufenlos.registry import get_city
 
     if fmt not in ("geojson", "csv"):
         typer.echo(f"error: --format must be geojson or csv, got {fmt!r}", err=True)
         raise typer.Exit(code=2)
     try:
-        c = load_city(city, base=data_dir)
+        c = get_city(city, base=data_dir)
         store = BarrierStore(c.database_path)
         text = store.to_geojson(kinds=kind) if fmt == "geojson" else store.to_csv(kinds=kind)
     except StufenlosError as exc:

@@ -146,10 +146,10 @@ def register(app: typer.Typer) -> None:
         from stufenlos.analysis.execution import runner
         from stufenlos.analysis.report import _geojson, write_outputs
         from stufenlos.analysis.stations import station_access
-        from stufenlos.city import load_city
         from stufenlos.config import data_dir as default_data_dir
         from stufenlos.config import discover_cities
         from stufenlos.errors import UnknownCityError
+        from stufenlos.registry import get_city
 
         _check_format(fmt, ("json", "csv", "geojson", "table"))
         if rank not in ("steps", "kerbs", "stations", "none"):
@@ -176,11 +176,11 @@ def register(app: typer.Typer) -> None:
                 names = []
                 for name in sorted(discover_cities()):
                     try:
-                        names.append(load_city(name, base=data_dir))
+                        names.append(get_city(name, base=data_dir))
                     except UnknownCityError:
                         typer.echo(f"{name}: not imported, skipped", err=True)
             else:
-                names = [load_city(city, base=data_dir)]  # type: ignore[arg-type]
+                names = [get_city(city, base=data_dir)]  # type: ignore[arg-type]
                 out_root = out_dir
             with runner(scheduler, progress=progress) as run:
                 for c in names:
@@ -237,12 +237,12 @@ def register(app: typer.Typer) -> None:
         from stufenlos.analysis.access import prepare
         from stufenlos.analysis.execution import runner
         from stufenlos.analysis.scenario import load_scenario, run_scenario
-        from stufenlos.city import load_city
+        from stufenlos.registry import get_city
 
         _check_format(fmt, ("json", "csv"))
         try:
             sc = load_scenario(scenario_file)
-            c = load_city(city, base=data_dir)
+            c = get_city(city, base=data_dir)
             setup = prepare(c, **_options(categories, None, budgets, 100.0))
             with runner(scheduler, progress=progress) as run:
                 res = run_scenario(setup, sc, profiles=_list(profiles) or ["standard"],
@@ -273,11 +273,11 @@ def register(app: typer.Typer) -> None:
         from stufenlos.analysis.access import prepare
         from stufenlos.analysis.execution import runner
         from stufenlos.analysis.scenario import candidate_fixes, rank_candidates
-        from stufenlos.city import load_city
+        from stufenlos.registry import get_city
 
         _check_format(fmt, ("json", "csv"))
         try:
-            c = load_city(city, base=data_dir)
+            c = get_city(city, base=data_dir)
             setup = prepare(c, categories=[category], budgets_min=[budget])
             cands = candidate_fixes(setup, candidates, profile=profile)[:limit]
             with runner(scheduler, progress=progress) as run:
@@ -305,14 +305,14 @@ def register(app: typer.Typer) -> None:
         """Stations that are not step-free ranked by residents 65+ who would gain one
         within reach, or per area the share of residents 65+ near a step-free station."""
         from stufenlos.analysis.stations import station_access
-        from stufenlos.city import load_city
+        from stufenlos.registry import get_city
 
         _check_format(fmt, ("json", "csv"))
         if table not in ("ranking", "areas"):
             typer.echo(f"error: --table must be ranking or areas, got {table!r}", err=True)
             raise typer.Exit(code=2)
         try:
-            res = station_access(load_city(city, base=data_dir), distance_m=distance_m,
+            res = station_access(get_city(city, base=data_dir), distance_m=distance_m,
                                  profile=profile)
         except StufenlosError as exc:
             raise _fail(exc) from None

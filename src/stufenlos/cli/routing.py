@@ -122,8 +122,8 @@ def register(app: typer.Typer) -> None:
 
         Exit code 0 with status ok or limits_broken, 1 if the points are not connected.
         """
-        from stufenlos.city import load_city
         from stufenlos.profiles import get_profile
+        from stufenlos.registry import get_city
         from stufenlos.routing import RoutingError, parse_latlon
         from stufenlos.text.route import LANGUAGES, route_feature, route_text
 
@@ -140,7 +140,7 @@ def register(app: typer.Typer) -> None:
                 raise RoutingError(msg)
             a, b = parse_latlon(origin), parse_latlon(destination)
             person = get_profile(profile, **(limits or {}))
-            c = load_city(city, base=data_dir)
+            c = get_city(city, base=data_dir)
             r = c.route(a, b, profile=person, optimize=optimize)
             if fmt == "text":
                 text = route_text(r, lang=lang)
@@ -165,8 +165,8 @@ def register(app: typer.Typer) -> None:
         limits: dict[str, Any] | None = None,
     ) -> None:
         """Area reachable within a time or distance budget, as GeoJSON."""
-        from stufenlos.city import load_city
         from stufenlos.profiles import get_profile
+        from stufenlos.registry import get_city
         from stufenlos.routing import parse_latlon
 
         if (minutes is None) == (metres is None):
@@ -175,7 +175,7 @@ def register(app: typer.Typer) -> None:
         try:
             a = parse_latlon(origin)
             person = get_profile(profile, **(limits or {}))
-            c = load_city(city, base=data_dir)
+            c = get_city(city, base=data_dir)
             res = c.reach(a, profile=person,
                           max_time_s=None if minutes is None else minutes * 60.0,
                           max_distance_m=metres)
@@ -198,14 +198,14 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Cost matrix (seconds) between two point lists, as CSV (origin, destination, cost_s,
         limits_broken); empty cost where not connected."""
-        from stufenlos.city import load_city
         from stufenlos.profiles import get_profile
+        from stufenlos.registry import get_city
 
         try:
             a_ids, a_pts = _read_points(origins)
             b_ids, b_pts = _read_points(destinations)
             person = get_profile(profile, **(limits or {}))
-            c = load_city(city, base=data_dir)
+            c = get_city(city, base=data_dir)
             m = c.matrix(a_pts, b_pts, profile=person, optimize=optimize)
         except StufenlosError as exc:
             raise _fail(exc) from None
@@ -237,10 +237,10 @@ def register(app: typer.Typer) -> None:
         The closure is stored in the application database by OSM ids, so every
         server process applies it at its next request and it survives re-imports.
         """
-        from stufenlos.city import load_city
+        from stufenlos.registry import get_city
 
         try:
-            c = load_city(city, base=data_dir)
+            c = get_city(city, base=data_dir)
             if source not in ("manual", "operator"):
                 typer.echo(f"error: --source must be manual or operator, got {source!r}",
                            err=True)
@@ -264,10 +264,10 @@ def register(app: typer.Typer) -> None:
         data_dir: _DATA = None,
     ) -> None:
         """Remove a closure."""
-        from stufenlos.city import load_city
+        from stufenlos.registry import get_city
 
         try:
-            gone = load_city(city, base=data_dir).closures.reopen(closure_id)
+            gone = get_city(city, base=data_dir).closures.reopen(closure_id)
         except StufenlosError as exc:
             raise _fail(exc) from None
         for o in gone:
@@ -282,10 +282,10 @@ def register(app: typer.Typer) -> None:
         data_dir: _DATA = None,
     ) -> None:
         """List closures in force: id, source, report, what is closed, until when, why."""
-        from stufenlos.city import load_city
+        from stufenlos.registry import get_city
 
         try:
-            store = load_city(city, base=data_dir).closures
+            store = get_city(city, base=data_dir).closures
             items = store.all() if everything else store.active()
         except StufenlosError as exc:
             raise _fail(exc) from None

@@ -38,11 +38,11 @@ def closure_targets(city: str | None, lat: float | None, lon: float | None,
     """
     if city is None or lat is None or lon is None:
         return []
-    from stufenlos.city import load_city
     from stufenlos.errors import StufenlosError
+    from stufenlos.registry import get_city
 
     try:
-        network = load_city(city).network
+        network = get_city(city).network
     except (StufenlosError, OSError) as exc:
         logger.info("no network for %s, report closes nothing: %s", city, exc)
         return []

@@ -179,7 +179,7 @@ def _walk_geometry(it: Itinerary, router: Router, profile: TransitProfile) -> No
 
 def load_city_transit(
     name: str, *, base: str | os.PathLike[str] | None = None,
-    status: Iterable[str] = (),
+    status: Iterable[str] = (), city: City | None = None,
 ) -> CityTransit:
     """Open a configured city's public transport.
 
@@ -195,6 +195,9 @@ def load_city_transit(
     status
         Status feeds (JSON/CSV files or URLs, ``sensorthings+https://...``)
         to read once now, in addition to the city's ``status`` inputs.
+    city
+        The imported city whose router walks use (from the caller's registry);
+        default: loaded here, or straight-line walks if it is not imported.
     """
     config = find_city(name)
     gtfs = config.input_paths("gtfs")
@@ -208,11 +211,11 @@ def load_city_transit(
     osm = read_osm_stop_features(osm_paths[0]) if osm_paths else None
     access = stop_access_for_city(config, osm=osm, feed=feed)
     registry = EquipmentRegistry.from_sources(osm=osm)
-    try:
-        city: City | None = load_city(name, base=base)
-    except UnknownCityError:
-        log.info("%s is not imported; walking legs are straight-line estimates", name)
-        city = None
+    if city is None:
+        try:
+            city = load_city(name, base=base)
+        except UnknownCityError:
+            log.info("%s is not imported; walking legs are straight-line estimates", name)
     ct = CityTransit(feed_path=feed_path, timezone=tz, stop_access=access, equipment=registry,
                      city=city)
     feeds = [str(config.resolve(spec.path)) for spec in config.inputs_of("status")]

@@ -47,11 +47,12 @@ from stufenlos.analysis.transit_access import parse_options
 from stufenlos.api.errors import ERROR_RESPONSES
 from stufenlos.api.heavy import ServerBusyError, heavy_pool
 from stufenlos.api.templating import render
-from stufenlos.city import City, load_city
+from stufenlos.city import City
 from stufenlos.config import discover_cities
 from stufenlos.errors import StufenlosError, UnknownCityError
 from stufenlos.network import Network
 from stufenlos.profiles import PRESETS
+from stufenlos.registry import get_city
 
 __all__ = ["BUDGET_CHOICES", "MAX_BUDGETS", "MAX_PROFILES", "cache_info", "clear_cache",
            "router"]
@@ -142,7 +143,7 @@ def _approx_bytes(obj: Any, seen: set[int] | None = None) -> int:
 
 
 def _city(name: str) -> tuple[City, float]:
-    city = load_city(name)
+    city = get_city(name)
     stamp = (city.folder / "network" / "network.json").stat().st_mtime
     return city, stamp
 
@@ -404,7 +405,7 @@ def analysis_index(request: Request) -> HTMLResponse:
     cities = []
     for name, cfg in sorted(discover_cities().items()):
         try:
-            load_city(name)
+            get_city(name)
         except StufenlosError:
             continue
         cities.append({"name": name, "title": cfg.title})

@@ -8,7 +8,6 @@ whose click fills the coordinate fields through ``/static/reports.js``.
 
 from __future__ import annotations
 
-import functools
 import logging
 import math
 from typing import Any
@@ -27,6 +26,7 @@ from stufenlos.api.routes.open311 import (
 )
 from stufenlos.api.templating import render
 from stufenlos.errors import StufenlosError
+from stufenlos.registry import get_city
 from stufenlos.reports.catalogue import SERVICES
 from stufenlos.reports.errors import AuthenticationError, ReportInputError
 from stufenlos.reports.service import FLAG_REASONS, TRANSITIONS
@@ -71,17 +71,18 @@ def _cities() -> dict[str, str]:
         return {}
 
 
-@functools.lru_cache(maxsize=8)
 def _street_index(city: str) -> dict[str, tuple[float, float]]:
     """Street name -> a point on the street's longest way segment (lat, lon)."""
-    import shapely
-
-    from stufenlos.city import load_city
-
     try:
-        edges = load_city(city).network.edges
+        c = get_city(city)
     except (StufenlosError, OSError):
         return {}
+    return c.memo("street_index", lambda: _streets(c.network.edges))
+
+
+def _streets(edges: Any) -> dict[str, tuple[float, float]]:
+    import shapely
+
     named = edges[edges["name"].notna() & (edges["name"].astype(str).str.len() > 0)]
     if named.empty:
         return {}
@@ -93,17 +94,18 @@ def _street_index(city: str) -> dict[str, tuple[float, float]]:
     return dict(sorted(out.items(), key=lambda kv: kv[0].casefold()))
 
 
-@functools.lru_cache(maxsize=8)
 def _map_base(city: str) -> dict[str, Any] | None:
     """SVG paths of a city's footpaths and the projection that drew them."""
-    import shapely
-
-    from stufenlos.city import load_city
-
     try:
-        network = load_city(city).network
+        c = get_city(city)
     except (StufenlosError, OSError):
         return None
+    return c.memo("map_base", lambda: _draw_map_base(c.network))
+
+
+def _draw_map_base(network: Any) -> dict[str, Any] | None:
+    import shapely
+
     edges = network.edges
     if edges.empty:
         return None

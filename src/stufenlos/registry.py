@@ -1,0 +1,114 @@
+"""CityRegistry: the one place a process gets a city.
+
+A :class:`~stufenlos.city.City` holds the network, the router (with its
+contraction hierarchy and customised metrics) and the closure store; what is
+built from a city on demand — its public transport, place search, tiles,
+street list — hangs off that same object (:meth:`City.memo`). The registry keeps
+one ``City`` per name, data folder and application database, and swaps it for
+a fresh one when an import has replaced the city's folder, so everything
+derived from the old network goes with it. No other module keeps a city.
+
+Examples
+--------
+>>> from stufenlos.registry import get_city
+>>> city = get_city("heidelberg")          # doctest: +SKIP
+>>> city is get_city("heidelberg")         # doctest: +SKIP
+True
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from stufenlos.city import City, city_folder, load_city
+from stufenlos.config import find_city
+from stufenlos.errors import UnknownCityError
+from stufenlos.settings import get_settings
+
+if TYPE_CHECKING:
+    from stufenlos.transit.city import CityTransit
+
+__all__ = ["REGISTRY", "CityRegistry", "get_city", "get_transit"]
+
+
+def _stamp(folder: Path) -> tuple[str, float]:
+    """What changes when an import swaps a city in: the folder's target and summary."""
+    try:
+        target = os.readlink(folder) if folder.is_symlink() else str(folder.resolve())
+        return target, (folder / "summary.json").stat().st_mtime
+    except (FileNotFoundError, OSError):
+        return "", 0.0
+
+
+class CityRegistry:
+    """Imported cities of this process, loaded once and swapped when re-imported."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._cities: dict[tuple[str, str, str | None], tuple[tuple[str, float], City]] = {}
+
+    def city(self, name: str, *, base: str | os.PathLike[str] | None = None) -> City:
+        """The imported city ``name`` (raises :class:`UnknownCityError` otherwise).
+
+        ``base`` is the data folder (default ``$STUFENLOS_DATA_DIR``). One
+        stat of the city folder per call tells whether an import replaced it.
+        """
+        find_city(name)  # unknown names fail with the list of configured cities
+        folder = city_folder(name, base)
+        key = (name, str(folder.parent.resolve()), get_settings().database_url)
+        stamp = _stamp(folder)
+        with self._lock:
+            hit = self._cities.get(key)
+            if hit is not None and hit[0] == stamp:
+                return hit[1]
+        city = load_city(name, base=base)
+        with self._lock:
+            hit = self._cities.get(key)
+            if hit is not None and hit[0] == stamp:
+                return hit[1]  # another thread loaded it meanwhile
+            self._cities[key] = (stamp, city)
+        return city
+
+    def transit(self, city: City) -> CityTransit | None:
+        """The public transport of ``city`` (``None`` without a GTFS input), built once."""
+        if not city.config.input_paths("gtfs"):
+            return None
+        from stufenlos.transit.city import load_city_transit
+
+        return city.memo("transit", lambda: load_city_transit(
+            city.name, base=city.folder.parent, city=city))
+
+    def imported(self, name: str, *, base: str | os.PathLike[str] | None = None) -> bool:
+        """Whether city ``name`` has been imported into the data folder."""
+        return (city_folder(name, base) / "network" / "edges.parquet").exists()
+
+    def clear(self) -> None:
+        """Forget every loaded city (the next call loads afresh)."""
+        with self._lock:
+            self._cities.clear()
+
+
+#: the process's registry
+REGISTRY = CityRegistry()
+
+
+def get_city(name: str, *, base: str | os.PathLike[str] | None = None) -> City:
+    """The imported city ``name`` from the process's :data:`REGISTRY`."""
+    return REGISTRY.city(name, base=base)
+
+
+def get_transit(city: City) -> CityTransit | None:
+    """The public transport of ``city`` from the process's :data:`REGISTRY`."""
+    return REGISTRY.transit(city)
+
+
+def require_imported(name: str) -> City:
+    """Like :func:`get_city`, with a message that says how to import a configured city."""
+    if not REGISTRY.imported(name):
+        find_city(name)
+        msg = f"city {name!r} is configured but not imported yet: run `stufenlos import {name}`"
+        raise UnknownCityError(msg)
+    return get_city(name)
