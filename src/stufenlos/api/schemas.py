@@ -306,6 +306,32 @@ class BarrierPublic(BaseModel):
     source: str
 
 
+class ClosurePublic(BaseModel):
+    """A live closure in force, as this server applies it to routing."""
+
+    id: int
+    kind: str = Field(description="segment, way, node, elevator or barrier")
+    ref: str = Field(description="OSM id, barrier id, or the way id of a segment")
+    osm_way_id: int | None = None
+    node_u: int | None = Field(None, description="OSM id of one end of a segment")
+    node_v: int | None = Field(None, description="OSM id of the other end of a segment")
+    source: str = Field(description="manual, report, equipment or operator")
+    reason: str
+    report_id: int | None = Field(None, description="the report that made it, if any")
+    url: str | None = Field(None, description="the report's public page")
+    valid_from: str | None = None
+    valid_until: str | None = None
+    arcs: int = Field(description="directed edges of the current network it closes "
+                                  "(0: it names ground this network no longer has)")
+
+
+class ClosureCollection(BaseModel):
+    """Closures in force in a city."""
+
+    version: int = Field(description="changes whenever a closure of the city changes")
+    items: list[ClosurePublic]
+
+
 class BarrierCollection(BaseModel):
     """A page of barriers."""
 

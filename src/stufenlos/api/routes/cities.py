@@ -13,6 +13,8 @@ from stufenlos.api.schemas import (
     BarrierCollection,
     BarrierPublic,
     CityPublic,
+    ClosureCollection,
+    ClosurePublic,
     ErrorPublic,
     JourneyPublic,
     JourneyRequest,
@@ -30,6 +32,7 @@ from stufenlos.api.schemas import (
     StopPublic,
 )
 from stufenlos.barriers import BARRIER_KINDS, BarrierStore
+from stufenlos.errors import StufenlosError
 from stufenlos.profiles import LIMITS, PRESETS
 
 __all__ = ["router"]
@@ -187,6 +190,25 @@ def barrier(city: CityName, barrier_id: Annotated[str, Path(max_length=200)]) ->
     if rec is None:
         raise HTTPException(404, f"no barrier {barrier_id!r} in {city}")
     return views.barrier_public(rec, views._closed_arcs(c))
+
+
+@router.get("/cities/{city}/closures", response_model=ClosureCollection)
+def closures(city: CityName) -> dict[str, Any]:
+    """Live closures in force (accepted reports, elevator outages, operators), each with
+    the report behind it and how many edges of the current network it closes."""
+    c = deps.get_city(city)
+    store = c.closures
+    version = store.version()
+    items = []
+    for cl in store.active():
+        try:
+            arcs = int(store.resolve(c.network, cl).size)
+        except StufenlosError:
+            arcs = 0
+        item = {k: v for k, v in cl.to_dict().items() if k in ClosurePublic.model_fields}
+        item.update(arcs=arcs, url=f"/reports/{cl.report_id}" if cl.report_id else None)
+        items.append(item)
+    return {"version": version, "items": items}
 
 
 @router.get("/cities/{city}/elevators", response_model=BarrierCollection)
