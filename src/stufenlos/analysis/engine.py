@@ -48,6 +48,7 @@ __all__ = [
     "ChunkTask",
     "ProfileGraph",
     "Snapper",
+    "arc_times",
     "compute_chunk",
     "compute_dest_chunk",
     "measure",
@@ -92,6 +93,39 @@ class ProfileGraph:
         return self.matrix().T.tocsr()
 
 
+def arc_times(network: Network, profile: Profile | str, *,
+              blocked: NDArray[np.integer] | None = None,
+              unblocked: NDArray[np.integer] | None = None
+              ) -> tuple[NDArray[np.bool_], NDArray[np.float64]]:
+    """Which arcs of ``network`` ``profile`` may use, and their travel times.
+
+    Parameters
+    ----------
+    network
+        The network (or any subset of its arcs: every arc is judged on its own).
+    profile
+        The profile or its name.
+    blocked, unblocked
+        Arcs left out (closures), and arcs used even if they break a limit.
+
+    Returns
+    -------
+    ok : ndarray of bool
+        Arcs the profile may use.
+    time_s : ndarray of float
+        Travel time of every arc in seconds (at least a millisecond).
+    """
+    costs = get_profile(profile).evaluate(network, optimize="comfort")
+    ok = ~costs.violates
+    if unblocked is not None and len(unblocked):
+        ok[np.asarray(unblocked, np.int64)] = True
+    if blocked is not None and len(blocked):
+        ok[np.asarray(blocked, np.int64)] = False
+    time_s = np.maximum(np.nan_to_num(costs.time_s, nan=np.inf), _MIN_ARC_S)
+    ok &= np.isfinite(time_s)
+    return ok, time_s
+
+
 def profile_graph(network: Network, profile: Profile | str, *,
                   blocked: NDArray[np.integer] | None = None,
                   unblocked: NDArray[np.integer] | None = None) -> ProfileGraph:
@@ -101,14 +135,7 @@ def profile_graph(network: Network, profile: Profile | str, *,
     they break a limit (a barrier that a scenario removes).
     """
     prof = get_profile(profile)
-    costs = prof.evaluate(network, optimize="comfort")
-    ok = ~costs.violates
-    if unblocked is not None and len(unblocked):
-        ok[np.asarray(unblocked, np.int64)] = True
-    if blocked is not None and len(blocked):
-        ok[np.asarray(blocked, np.int64)] = False
-    time_s = np.maximum(np.nan_to_num(costs.time_s, nan=np.inf), _MIN_ARC_S)
-    ok &= np.isfinite(time_s)
+    ok, time_s = arc_times(network, prof, blocked=blocked, unblocked=unblocked)
     indptr, indices, data = csr_arrays(network.n_nodes, network.u[ok], network.v[ok],
                                        time_s[ok])
     cap = prof.max_distance_m / prof.speed_mps if prof.max_distance_m else np.inf

@@ -25,6 +25,7 @@ from markupsafe import Markup, escape
 from stufenlos._util import atomic_write_bytes
 from stufenlos.analysis.access import AccessResult
 from stufenlos.analysis.areas import GROUPS
+from stufenlos.analysis.scenario import Ranking
 from stufenlos.analysis.stations import StationAnalysis
 from stufenlos.geo import LocalProjection
 
@@ -124,7 +125,7 @@ def _bars(items: Sequence[tuple[str, float]], title_id: str, unit: str) -> Marku
 
 
 def report_context(result: AccessResult, *, stations: StationAnalysis | None = None,
-                   ranking: pd.DataFrame | None = None, lang: str = "en") -> dict[str, Any]:
+                   ranking: Ranking | None = None, lang: str = "en") -> dict[str, Any]:
     """Everything the report templates show, already formatted."""
     tab = result.area_table()
     setup = result.setup
@@ -173,15 +174,14 @@ def report_context(result: AccessResult, *, stations: StationAnalysis | None = N
                       _pct(r[f"standard.{cat}.share_{bl}"]), _pct(r[f"{prof}.{cat}.share_{bl}"]),
                       _pct(r[gap_col]), _fmt_int(r[people_col])] for _, r in rows.iterrows()],
         }
-    if ranking is not None and not ranking.empty:
-        top = ranking.head(15)
-        key = "gained_age65" if "gained_age65" in top else "gained_population"
+    if ranking is not None:
+        top = ranking.table.head(15)
+        key = f"gained_{ranking.group}"
         ctx["ranking"] = {
             "svg": _bars([(str(r["candidate"]), float(r[key])) for _, r in top.iterrows()],
                          "ranking-title", "people"),
             "title": "Candidate fixes ranked by people who gain access",
-            "summary": (f"The best of {len(ranking)} candidate fixes, {top['candidate'].iloc[0]}, "
-                        f"gives {_fmt_int(top[key].iloc[0])} people access."),
+            "summary": ranking.summary,
             "columns": ["Rank", "Fix", "People gaining", "People losing"],
             "rows": [[int(r["rank"]), r["candidate"], _fmt_int(r[key]),
                       _fmt_int(r[key.replace("gained", "lost")])] for _, r in top.iterrows()],
@@ -191,18 +191,16 @@ def report_context(result: AccessResult, *, stations: StationAnalysis | None = N
         a = stations.areas
         ctx["stations"] = {
             "notes": stations.notes, "distance": f"{stations.distance_m:g}",
-            "title": f"Stations that are not step-free, by residents 65+ who would gain a "
-                     f"step-free station within {stations.distance_m:g} m",
+            "title": "Stations that are not step-free, by residents 65+ who would gain a "
+                     "step-free station within reach",
             "svg": _bars([(str(r["name"]), float(r["age65_gaining"]))
                           for _, r in st_rank.iterrows()], "stations-title", "residents 65+"),
             "summary": (f"{_pct(a['age65_within'].sum() / a['age65'].sum())} of residents aged "
                         f"65+ live within {stations.distance_m:g} m of a step-free station. "
-                        + (f"Making {st_rank['name'].iloc[0]} step-free would add "
-                           f"{_fmt_int(st_rank['age65_gaining'].iloc[0])} of them."
-                           if len(st_rank) else "")),
-            "columns": ["Rank", "Station", "Step-free", "65+ gaining", "65+ around", "Method"],
+                        + stations.ranking_summary),
+            "columns": ["Rank", "Station", "Step-free", "65+ gaining", "People gaining"],
             "rows": [[int(r["rank"]), r["name"], r["step_free"], _fmt_int(r["age65_gaining"]),
-                      _fmt_int(r["age65_around"]), r["method"]] for _, r in st_rank.iterrows()],
+                      _fmt_int(r["population_gaining"])] for _, r in st_rank.iterrows()],
             "area_columns": ["Area", "Residents 65+", "65+ within reach", "Share", "Method"],
             "area_rows": [[r["name"], _fmt_int(r["age65"]), _fmt_int(r["age65_within"]),
                            _pct(r["age65_share_within"]), r["method"]]
@@ -251,7 +249,7 @@ def _parquet_bytes(df: pd.DataFrame) -> bytes:
 
 def write_outputs(result: AccessResult, folder: str | Path, *,
                   stations: StationAnalysis | None = None,
-                  ranking: pd.DataFrame | None = None) -> list[Path]:
+                  ranking: Ranking | None = None) -> list[Path]:
     """Write ``areas.csv/.parquet/.geojson``, ``origins.parquet``, ``summary.json``,
     ``report.html`` (and the station tables) into ``folder``; each file atomically."""
     out = Path(folder)
@@ -268,11 +266,15 @@ def write_outputs(result: AccessResult, folder: str | Path, *,
                "origins": len(result.setup.origins), "areas": len(result.setup.areas)}
     if stations is not None:
         files["stations_areas.csv"] = stations.areas.to_csv(index=False).encode("utf-8")
-        files["stations_ranking.csv"] = stations.ranking.to_csv(index=False).encode("utf-8")
+        if not stations.ranking.empty:
+            files["stations_ranking.csv"] = stations.ranking.to_csv(index=False).encode("utf-8")
         summary["stations"] = {"distance_m": stations.distance_m, "notes": stations.notes,
+                               "ranking_summary": stations.ranking_summary,
                                "top": stations.ranking.head(10).to_dict("records")}
-    if ranking is not None and not ranking.empty:
-        files["ranking.csv"] = ranking.to_csv(index=False).encode("utf-8")
+    if ranking is not None:
+        summary["ranking"] = {k: v for k, v in ranking.to_dict().items() if k != "ranking"}
+        if not ranking.empty:
+            files["ranking.csv"] = ranking.table.to_csv(index=False).encode("utf-8")
     files["summary.json"] = json.dumps(summary, indent=2, default=str).encode("utf-8")
     ctx = report_context(result, stations=stations, ranking=ranking)
     files["report.html"] = render_report(ctx).encode("utf-8")

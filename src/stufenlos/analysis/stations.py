@@ -9,6 +9,11 @@ and the **straight-line distance otherwise**; every row says which it used and
 what share of people it could measure on the network.
 
 Stations with ``hasSteplessAccess = partial`` count as *not* step-free here.
+
+The ranking of stations to fix first is a what-if, so it is computed by the
+scenario engine (:func:`rank_stations`): the people who gain are exactly those
+``scenario run`` reports for the station made step-free, measured on the network
+only (a station or a resident away from the network gains nobody there).
 """
 
 from __future__ import annotations
@@ -23,15 +28,17 @@ import scipy.sparse
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
+from stufenlos.analysis.access import prepare
 from stufenlos.analysis.areas import GROUPS, AreaSet, read_areas, sample_origins
 from stufenlos.analysis.destinations import read_db_station_points
-from stufenlos.analysis.engine import Snapper
+from stufenlos.analysis.engine import MAX_SNAP_M, Snapper
+from stufenlos.analysis.scenario import Ranking, candidate_fixes, rank_candidates
 from stufenlos.city import City
 from stufenlos.errors import StufenlosError
 from stufenlos.network import csr_arrays
 from stufenlos.profiles import get_profile
 
-__all__ = ["StationAnalysis", "StationAnalysisError", "station_access"]
+__all__ = ["StationAnalysis", "StationAnalysisError", "rank_stations", "station_access"]
 
 logger = logging.getLogger(__name__)
 
@@ -49,11 +56,13 @@ class StationAnalysis:
     areas: pd.DataFrame
     ranking: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    ranking_summary: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {"distance_m": self.distance_m, "profile": self.profile, "notes": self.notes,
                 "areas": self.areas.to_dict("records"),
-                "ranking": self.ranking.to_dict("records")}
+                "ranking": self.ranking.to_dict("records"),
+                "ranking_summary": self.ranking_summary}
 
 
 def _network_distances(city: City, snapper: Snapper, profile: str, pts_xy: np.ndarray,
@@ -79,11 +88,14 @@ def _network_distances(city: City, snapper: Snapper, profile: str, pts_xy: np.nd
 
 
 def station_access(city: City, *, distance_m: float = 600.0, profile: str = "older_pedestrian",
-                   spacing_m: float = 200.0, areas: AreaSet | None = None) -> StationAnalysis:
+                   spacing_m: float = 200.0, areas: AreaSet | None = None,
+                   rank_limit: int | None = 20) -> StationAnalysis:
     """Share of residents (by group) within ``distance_m`` of a step-free station.
 
-    Returns per-area rows and a ranking of non-step-free stations by the older
-    residents (65+) who would gain a step-free station within ``distance_m``.
+    Returns per-area rows (network distance where the network covers both ends,
+    else straight-line) and the ranking of :func:`rank_stations`: stations that
+    are not step-free by the residents 65+ who would gain one within reach,
+    computed exactly as the scenario that makes the station step-free.
     """
     if distance_m <= 0:
         msg = f"distance_m must be positive, got {distance_m}"
@@ -140,30 +152,15 @@ def station_access(city: City, *, distance_m: float = 600.0, profile: str = "old
                               np.where(cols["network_share"] > 0, "network + straight-line",
                                        "straight-line"))
     area_tab = pd.DataFrame(cols)
-    # Ranking: people (65+) who would gain a step-free station within distance_m.
-    rows = []
-    age = pts["age65"].to_numpy(np.float64) if "age65" in groups else pop
-    for j in np.flatnonzero(~step_free):
-        dj = dist[:, j]
-        around = dj <= distance_m
-        gain = around & ~within
-        st = stations.iloc[j]
-        rows.append({
-            "station_id": st["station_id"], "name": st["name"], "city": st["city"],
-            "step_free": st["step_free"], "lon": st["lon"], "lat": st["lat"],
-            "age65_gaining": round(float((age * gain).sum()), 1),
-            "population_gaining": round(float((pop * gain).sum()), 1),
-            "age65_around": round(float((age * around).sum()), 1),
-            "population_around": round(float((pop * around).sum()), 1),
-            "method": "network" if st_cov[j] and pt_cov[around].all() and around.any()
-            else "straight-line",
-        })
-    ranking = pd.DataFrame(rows)
-    if not ranking.empty:
-        ranking = ranking.sort_values(["age65_gaining", "age65_around", "station_id"],
-                                      ascending=[False, False, True], kind="stable")
-        ranking.insert(0, "rank", np.arange(1, len(ranking) + 1))
-        ranking = ranking.reset_index(drop=True)
+    ranked = rank_stations(city, distance_m=distance_m, profile=profile, areas=areas,
+                           limit=rank_limit)
+    ranking = ranked.table.merge(stations[["station_id", "name", "city", "step_free", "lon",
+                                 "lat"]], on="station_id", how="left")
+    keep = ["rank", "station_id", "name", "city", "step_free", "lon", "lat",
+            *[c for c in ranking if c.startswith("gained_")]]
+    ranking = ranking[keep].rename(columns=lambda c: f"{c[7:]}_gaining"
+                                   if c.startswith("gained_") else c)
+    ranking["budget_min"] = ranked.budget_min
     notes = [
         f"residents are assumed evenly spread inside each area ({areas.source}); "
         f"sample points every {spacing_m:g} m",
@@ -174,6 +171,53 @@ def station_access(city: City, *, distance_m: float = 600.0, profile: str = "old
         f"residents measured on the network",
         "stations with hasSteplessAccess=partial count as not step-free; stations in "
         "neighbouring towns serve residents here, but their residents are not counted",
+        f"ranking: residents who would gain a step-free station within "
+        f"{ranked.budget_min:.4g} min ({distance_m:g} m at the {profile} speed) on the "
+        f"pedestrian network, from the scenario engine (`scenario run` with the station "
+        f"made step-free gives the same); residents farther than {MAX_SNAP_M:g} m from the "
+        f"network, and stations that far from it, are not counted",
     ]
     return StationAnalysis(distance_m=distance_m, profile=profile, areas=area_tab,
-                           ranking=ranking, notes=notes)
+                           ranking=ranking, notes=notes, ranking_summary=ranked.summary)
+
+
+def rank_stations(city: City, *, distance_m: float = 600.0,
+                  profile: str = "older_pedestrian", areas: AreaSet | None = None,
+                  limit: int | None = 20) -> Ranking:
+    """Stations that are not step-free, by residents 65+ who would gain one in reach.
+
+    The same computation as a ``make_step_free`` scenario: the budget is
+    ``distance_m`` at ``profile``'s speed, stations whose catchment holds nobody
+    without a step-free station (or that lie off the network) are left out, the
+    others are evaluated with :func:`~stufenlos.analysis.scenario.run_scenario`.
+
+    Parameters
+    ----------
+    city
+        A city with stations and areas with population.
+    distance_m
+        Walking distance that counts as "in reach", turned into minutes at the
+        profile's speed.
+    profile
+        Whose walk.
+    areas
+        The areas (default: the city's).
+    limit
+        Evaluate at most this many stations exactly.
+
+    Returns
+    -------
+    Ranking
+        Its table has a ``station_id`` column; empty (with a summary saying so)
+        when no station would give anyone a step-free station within reach.
+    """
+    budget = distance_m / get_profile(profile).speed_mps / 60.0
+    setup = prepare(city, categories=["step_free_station"], budgets_min=[budget], areas=areas)
+    cands = candidate_fixes(setup, "stations")
+    groups = setup.areas.groups()
+    ranked = rank_candidates(setup, cands, profile=profile, category="step_free_station",
+                             group="age65" if "age65" in groups else "population",
+                             limit=limit)
+    ids = {c.name: c.changes[0].station for c in cands}  # type: ignore[union-attr]
+    ranked.table.insert(1, "station_id", ranked.table["candidate"].map(ids).astype(object))
+    return ranked

@@ -73,8 +73,6 @@ def _options(categories: str | None, categories_file: Path | None, budgets: str,
 
 def _rank(result: Any, kind: str, limit: int, run: Any) -> Any:
     """Ranking of candidate fixes for the report (None when not asked or not possible)."""
-    import dataclasses
-
     from stufenlos.analysis.report import headline
     from stufenlos.analysis.scenario import candidate_fixes, rank_candidates
 
@@ -83,12 +81,13 @@ def _rank(result: Any, kind: str, limit: int, run: Any) -> Any:
     cat, prof, bl = headline(result)
     if prof == "standard":
         return None
-    setup = dataclasses.replace(result.setup, categories={cat: result.setup.categories[cat]})
-    cands = candidate_fixes(setup, kind, profile=prof, limit=limit)
+    cands = candidate_fixes(result.setup, kind, profile=prof)
     if not cands:
         return None
-    return rank_candidates(setup, cands, profile=prof, category=cat, budget_min=float(bl),
-                           runner=run)
+    ranking = rank_candidates(result.setup, cands, profile=prof, category=cat,
+                              budget_min=float(bl), limit=limit, runner=run)
+    typer.echo(f"{result.setup.city.name}: {ranking.summary}", err=True)
+    return ranking
 
 
 def register(app: typer.Typer) -> None:
@@ -122,7 +121,8 @@ def register(app: typer.Typer) -> None:
             help="With --out-dir/--all: also rank candidate fixes of this kind (steps, kerbs, "
                  "stations or none) for the first non-standard profile.")] = "steps",
         rank_limit: Annotated[int, typer.Option(
-            help="Rank at most this many candidates (those near most people).")] = 20,
+            min=1, help="Evaluate at most this many candidates exactly: those that connect "
+                        "something for the profile, most people within reach first.")] = 20,
         live_closures: Annotated[bool, typer.Option(
             help="Leave out arcs closed right now (broken elevators, confirmed reports).")
         ] = False,
@@ -262,14 +262,19 @@ def register(app: typer.Typer) -> None:
         profile: Annotated[str, typer.Option(help="Profile the fixes are for.")] = "wheelchair",
         category: Annotated[str, typer.Option(help="Destination category.")] = "pharmacy",
         budget: Annotated[float, typer.Option(help="Budget in minutes.")] = 15.0,
-        limit: Annotated[int, typer.Option(help="Evaluate at most this many candidates.")] = 50,
+        limit: Annotated[int, typer.Option(
+            min=1, help="Evaluate at most this many candidates exactly: those that connect "
+                        "something for the profile, most people within reach first.")] = 50,
         fmt: Annotated[str, typer.Option("--format", help="json or csv.")] = "csv",
         scheduler: _SCHED = "none",
         progress: _PROGRESS = False,
         output: _OUT = None,
         data_dir: _DATA = None,
     ) -> None:
-        """Evaluate every candidate fix of a kind and rank them by people helped."""
+        """Rank candidate fixes of a kind by people who gain access.
+
+        Only fixes that connect something for the profile are evaluated, and only
+        fixes that give someone access are listed; if none does, this says so."""
         from stufenlos.analysis.access import prepare
         from stufenlos.analysis.execution import runner
         from stufenlos.analysis.scenario import candidate_fixes, rank_candidates
@@ -279,17 +284,18 @@ def register(app: typer.Typer) -> None:
         try:
             c = get_city(city, base=data_dir)
             setup = prepare(c, categories=[category], budgets_min=[budget])
-            cands = candidate_fixes(setup, candidates, profile=profile)[:limit]
+            cands = candidate_fixes(setup, candidates, profile=profile)
             with runner(scheduler, progress=progress) as run:
                 ranking = rank_candidates(setup, cands, profile=profile, category=category,
-                                          budget_min=budget, runner=run)
+                                          budget_min=budget, limit=limit, runner=run)
         except StufenlosError as exc:
             raise _fail(exc) from None
+        typer.echo(("note: " if ranking.empty else "") + ranking.summary, err=True)
         if fmt == "csv":
-            _emit(ranking.to_csv(index=False), output)
+            _emit(ranking.table.to_csv(index=False), output)
         else:
-            _emit(json.dumps(ranking.to_dict("records"), ensure_ascii=False, indent=1,
-                             default=str), output)
+            _emit(json.dumps(ranking.to_dict(), ensure_ascii=False, indent=1, default=str),
+                  output)
 
     @scenario_app.command("stations")
     def scenario_stations(
@@ -319,8 +325,11 @@ def register(app: typer.Typer) -> None:
         for note in res.notes:
             typer.echo(f"note: {note}", err=True)
         df = res.ranking if table == "ranking" else res.areas
+        if table == "ranking":
+            typer.echo(res.ranking_summary, err=True)
         if fmt == "csv":
             _emit(df.to_csv(index=False), output)
         else:
-            _emit(json.dumps({"notes": res.notes, table: df.to_dict("records")},
+            extra = {"ranking_summary": res.ranking_summary} if table == "ranking" else {}
+            _emit(json.dumps({"notes": res.notes, **extra, table: df.to_dict("records")},
                              ensure_ascii=False, indent=1, default=str), output)

@@ -6,7 +6,8 @@
 * ``POST /api/analysis/{city}/scenario``: a scenario body -> people who gain or
   lose access, per area and in total;
 * ``GET /api/analysis/{city}/stations``: residents 65+ near step-free stations
-  and the ranking of stations that are not step-free;
+  and the ranking of stations that are not step-free (computed as the scenario
+  that makes each station step-free; ``ranking_summary`` says when none gains);
 * ``GET /analysis`` and ``GET /analysis/{city}``: the report as a web page.
 
 Requests are bounded: at most three profiles (known presets) and three budgets
@@ -311,7 +312,11 @@ class StationAnswer(BaseModel):
     profile: str
     notes: list[str]
     areas: list[dict[str, Any]]
-    ranking: list[dict[str, Any]]
+    ranking: list[dict[str, Any]] = Field(
+        description="Stations whose step-free access gives residents a step-free station "
+                    "within reach (the same numbers as the scenario); only those that gain")
+    ranking_summary: str = Field(
+        description="One sentence on the ranking; says so plainly when no station gains")
 
 
 _PROFILES_Q = Annotated[str, Query(
