@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import glob
 import os
 import shutil
 import socket
@@ -17,10 +16,11 @@ import pytest
 from stufenlos.build import import_city
 from stufenlos.city import City, load_city
 from stufenlos.config import find_city
+from tests._feeds import need_shared_feeds
+from tests._need import need
 
 REPO = Path(__file__).resolve().parents[1]
 CITIES = REPO / "data" / "cities"
-SHARED = REPO.parent / "shared" / "data"
 
 
 @pytest.fixture(scope="session")
@@ -43,25 +43,38 @@ def imported_city(city_base: Path) -> Callable[[str], City]:
     return get
 
 
+def _pg_folder(option: str) -> Path | None:
+    """The folder ``pg_config`` names for ``option`` (``--bindir``, ``--sharedir``)."""
+    exe = shutil.which("pg_config")
+    if exe is None:
+        return None
+    done = subprocess.run([exe, option], capture_output=True, text=True, check=False)
+    return Path(done.stdout.strip()) if done.returncode == 0 else None
+
+
+@pytest.fixture
+def shared_feeds() -> None:
+    """The Caltrain and WMATA feeds from the shared data folder (``needs_shared``)."""
+    need_shared_feeds()
+
+
 @pytest.fixture(scope="session")
 def postgis_server() -> Iterator[str]:
     """A throwaway PostgreSQL+PostGIS cluster for the session; yields its admin URL.
 
     ``$STUFENLOS_TEST_POSTGIS_URL`` (a superuser URL) is used instead when set.
-    Skips without a PostgreSQL/PostGIS installation, but fails under CI.
+    Without a PostgreSQL/PostGIS installation (found through ``pg_config``) it skips,
+    and fails under CI (see :func:`tests._need.need`).
     """
     given = os.environ.get("STUFENLOS_TEST_POSTGIS_URL")
     if given:
         yield given
         return
-    bins = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    controls = glob.glob("/usr/share/postgresql/*/extension/postgis.control")
-    if not bins or not controls:
-        problem = "PostgreSQL with PostGIS is not installed (run scripts/install-system-deps.sh)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(problem)
-        pytest.skip(problem)
-    bindir = Path(bins[-1]).parent
+    bindir, sharedir = _pg_folder("--bindir"), _pg_folder("--sharedir")
+    need(bindir is not None and sharedir is not None and (bindir / "initdb").exists()
+         and (sharedir / "extension" / "postgis.control").exists(),
+         "PostgreSQL with PostGIS is not installed (run scripts/install-system-deps.sh)")
+    assert bindir is not None
     run_as: list[str] = []
     folder = Path(tempfile.mkdtemp(prefix="stufenlos-pg-"))
     if os.geteuid() == 0:  # initdb refuses to run as root

@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from stufenlos.config import CityConfig, load_city_config
+from tests._need import SHARED, need
 
 ROOT = Path(__file__).resolve().parents[1]
 CITIES_DIR = ROOT / "data" / "cities"
@@ -183,10 +184,9 @@ def _extract_module() -> ModuleType:
 
 
 EXTRACT = _extract_module()
-SHARED_STATIONS = Path("/work/shared/data/germany/db_stations_full.ndjson.gz")
+SHARED_STATIONS = SHARED / "germany" / "db_stations_full.ndjson.gz"
 
 
-@pytest.mark.skipif(not SHARED_STATIONS.exists(), reason="db-stations dump not available")
 @pytest.mark.parametrize(
     ("name", "prefix", "bbox"),
     [
@@ -197,6 +197,7 @@ SHARED_STATIONS = Path("/work/shared/data/germany/db_stations_full.ndjson.gz")
 def test_bundled_stations_are_reproducible(
     tmp_path: Path, name: str, prefix: str | None, bbox: tuple[float, float, float, float]
 ) -> None:
+    need(SHARED_STATIONS.exists(), f"the db-stations dump {SHARED_STATIONS} is not there")
     out = tmp_path / "stations.ndjson"
     EXTRACT.extract(SHARED_STATIONS, out, prefix, bbox)
     assert out.read_bytes() == (CITIES_DIR / name / "db_stations.ndjson").read_bytes()

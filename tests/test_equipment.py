@@ -22,11 +22,9 @@ from stufenlos.transit.status_feeds import (
     parse_state,
 )
 from stufenlos.transit.stops import read_osm_stop_features, stop_access_for_city
+from tests._feeds import WMATA, needs_shared
 
 HD = Path(__file__).resolve().parents[1] / "data" / "cities" / "heidelberg"
-WMATA = next((p for p in (HD.parents[3] / "shared" / "data" / "gtfs_accessibility",
-                          Path("/work/shared/data/gtfs_accessibility")) if p.exists()),
-             Path("/work/shared/data/gtfs_accessibility")) / "wmata_rail_pathways.gtfs.zip"
 LIFT = "w197028693"  # the elevator at Weststadt/Südstadt (stops de:08221:1457:2:*)
 
 
@@ -262,7 +260,7 @@ def test_outage_reaches_the_walking_router_through_closures(heidelberg, tmp_path
     assert [x.ref for x in ov.active()] == ["123"]
 
 
-@pytest.mark.skipif(not WMATA.exists(), reason="WMATA feed is not bundled (terms not open)")
+@needs_shared
 def test_gtfs_lifts_join_a_registry_and_keep_its_status():
     lifts = Timetable.from_feed(WMATA, dt.date(2026, 5, 5)).lifts
     first, later = lifts["pathway_id"].iloc[0], lifts["pathway_id"].iloc[-1]
@@ -282,7 +280,7 @@ def test_gtfs_lifts_join_a_registry_and_keep_its_status():
     assert empty.resolve(later) == f"gtfs:{later}"
 
 
-@pytest.mark.skipif(not WMATA.exists(), reason="WMATA feed is not bundled (terms not open)")
+@needs_shared
 def test_wmata_feed_closes_a_gtfs_elevator(server):
     tt = Timetable.from_feed(WMATA, dt.date(2026, 5, 5))
     reg = EquipmentRegistry.from_sources(lifts=tt.lifts)

@@ -119,14 +119,14 @@ def test_broken_timetable_fails_the_import_and_keeps_the_old_city(tmp_path, monk
     town.mkdir(parents=True)
     broken = town / "feed.zip"
     with (
-        zipfile.ZipFile(CITIES / "herrenberg" / "vvs-bus-751-only.gtfs.zip") as src,
+        zipfile.ZipFile(CITIES / "heidelberg" / "vrn_gtfs_cut.zip") as src,
         zipfile.ZipFile(broken, "w") as dst,
     ):
         for item in src.infolist():
             if item.filename != "stops.txt":
                 dst.writestr(item, src.read(item))
-    pbf = CITIES / "herrenberg" / "herrenberg-minimal.osm.pbf"
-    good_feed = CITIES / "herrenberg" / "vvs-bus-751-only.gtfs.zip"
+    pbf = CITIES / "heidelberg" / "heidelberg.test.osm.pbf"
+    good_feed = CITIES / "heidelberg" / "vrn_gtfs_cut.zip"
     toml = (
         'name = "town"\ntitle = "Town"\n[[inputs]]\nkind = "osm"\npath = "{}"\n'
         '[[inputs]]\nkind = "gtfs"\npath = "{}"\n'

@@ -63,12 +63,16 @@ def test_submit_and_read_back(svc: ReportService) -> None:
         assert s.scalar(sa.text("select count(*) from report_contacts")) == 1
 
 
-def test_postgis_geometry_is_kept_in_step(svc: ReportService) -> None:
-    if svc.store.dialect != "postgresql":
-        pytest.skip("PostGIS only")
-    r = svc.submit(_sub(), client="c1")
-    with svc.store.session() as s:
-        wkt = s.scalar(sa.text("select ST_AsText(geom) from reports where id = :i"), {"i": r.id})
+@pytest.mark.postgis
+def test_postgis_geometry_is_kept_in_step(postgis_url: str) -> None:
+    store = ReportStore(postgis_url)
+    try:
+        r = ReportService(store).submit(_sub(), client="c1")
+        with store.session() as s:
+            wkt = s.scalar(sa.text("select ST_AsText(geom) from reports where id = :i"),
+                           {"i": r.id})
+    finally:
+        store.close()
     assert wkt == "POINT(9.993 53.5503)"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -103,7 +104,7 @@ def test_secrets_never_appear_in_errors_or_reprs(monkeypatch) -> None:
 
 
 def test_bad_value_stops_the_cli_with_exit_2(tmp_path) -> None:
-    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": ":".join(sys.path),
+    env = {"PATH": os.environ.get("PATH", os.defpath), "PYTHONPATH": ":".join(sys.path),
            "STUFENLOS_DATA_DIR": str(tmp_path), "STUFENLOS_MAX_JSON_BYTES": "abc"}
     run = subprocess.run([sys.executable, "-m", "stufenlos.cli", "city", "list"], env=env,
                          capture_output=True, text=True, timeout=120)

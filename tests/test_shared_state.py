@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 import socket
 import subprocess
@@ -20,6 +19,7 @@ from stufenlos.reports import ReportService, ReportStore
 from stufenlos.reports.errors import RateLimitedError
 from stufenlos.reports.privacy import client_hash
 from stufenlos.shared_state import DatabaseRateLimitStorage, shared_secret
+from tests._need import need
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgis", marks=pytest.mark.postgis)])
@@ -162,11 +162,8 @@ def test_flags_count_clients_not_processes(db_url: str) -> None:
 def redis_url() -> Iterator[str]:
     """A throwaway redis-server on a loopback port."""
     server = shutil.which("redis-server")
-    if server is None:
-        problem = "redis-server is not installed (run scripts/install-system-deps.sh)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(problem)
-        pytest.skip(problem)
+    need(server is not None, "redis-server is not installed (run scripts/install-system-deps.sh)")
+    assert server is not None
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]

@@ -10,7 +10,7 @@ import pytest
 from stufenlos.errors import StufenlosError
 from stufenlos.text.itinerary import departures_text, itinerary_directions, journeys_text
 from stufenlos.transit import Timetable, departures, plan_journey
-from tests._feeds import VRN, WMATA
+from tests._feeds import VRN, WMATA, needs_shared
 
 DAY = dt.date(2022, 9, 1)
 AT = dt.datetime(2022, 9, 1, 8, 0)
@@ -90,7 +90,7 @@ def test_departures_text_has_one_line_per_departure(vrn):
     assert departures_text(df.iloc[:0]) == "no departures in the next 3 hours"
 
 
-@pytest.mark.skipif(not WMATA.exists(), reason="WMATA feed is not bundled (terms not open)")
+@needs_shared
 def test_elevators_are_named_with_their_level():
     tt = Timetable.from_feed(WMATA, dt.date(2026, 5, 5))
     at = dt.datetime(2026, 5, 5, 9, 0)

@@ -23,7 +23,7 @@ from stufenlos.transit import (
     plan_journey,
     transit_profile,
 )
-from tests._feeds import CALTRAIN, VRN, WMATA, needs_shared
+from tests._feeds import CALTRAIN, VRN, WMATA, need_shared_feeds, needs_shared
 
 DAY = dt.date(2022, 9, 1)  # a Thursday in the VRN cut's service period
 HD_HBF = (49.4036, 8.6755)
@@ -221,8 +221,7 @@ def test_caltrain_never_uses_stops_without_step_free_boarding():
 
 @pytest.fixture(scope="module")
 def wmata() -> Timetable:
-    if not WMATA.exists():
-        pytest.skip("WMATA feed is not bundled (its terms are not open)")
+    need_shared_feeds()
     return Timetable.from_feed(WMATA, dt.date(2026, 5, 5))
 
 

@@ -14,9 +14,11 @@ from stufenlos.transit import load_city_transit
 runner = CliRunner()
 AT = "2022-09-01T08:00"
 HBF, HANDSCHUHSHEIM = "49.4036,8.6755", "49.4264,8.6870"
-# Near Rohrbach, Ortenauer Straße and the Weststadt/Südstadt platforms, whose
-# step-free access is the elevator w197028693.
-NEAR_1274, AT_WESTSTADT = "49.377076,8.687751", "49.398553,8.689395"
+# Bismarckplatz, and a point 300 m east of the Weststadt/Südstadt platforms, whose
+# step-free access is the elevator w197028693; Christuskirche is the next stop that is
+# step-free without it.
+BISMARCKPLATZ, EAST_OF_WESTSTADT = "49.409858,8.693141", "49.398553,8.693395"
+WESTSTADT = {"de:08221:1457:2:Ri N", "de:08221:1457:2:Ri S"}
 
 
 @pytest.fixture(scope="module")
@@ -85,23 +87,26 @@ def test_departures_json_and_text(base):
 
 
 def test_a_status_feed_closes_an_elevator_for_the_next_journey(base, tmp_path):
-    args = ["journey", "heidelberg", "--from", NEAR_1274, "--to", AT_WESTSTADT, "--at", AT,
-            "--profile", "wheelchair", "--format", "json", "--data-dir", base]
-    res = run(*args)
-    assert res.exit_code == 0, res.output
-    stops = {leg["to_stop_id"] for it in json.loads(res.output) for leg in it["legs"]}
-    assert stops & {"de:08221:1457:2:Ri N", "de:08221:1457:2:Ri S"}
+    args = ["journey", "heidelberg", "--from", BISMARCKPLATZ, "--to", EAST_OF_WESTSTADT,
+            "--at", AT, "--profile", "wheelchair", "--format", "json", "--data-dir", base]
+
+    def first_journey(*extra: str) -> tuple[list[str], str]:
+        res = run(*args, *extra)
+        assert res.exit_code == 0, res.output
+        first = json.loads(res.output)[0]
+        rides = [leg for leg in first["legs"] if leg["mode"] == "transit"]
+        return [s for leg in rides for s in (leg["from_stop_id"], leg["to_stop_id"])], \
+            first["arrival"]
+
+    before, arrival_before = first_journey()
+    assert before[-1] in WESTSTADT  # the tram to Weststadt/Südstadt, then the elevator
     feed = tmp_path / "status.json"
     feed.write_text(json.dumps([{"id": "w197028693", "state": "INACTIVE",
                                  "since": "2022-09-01T06:00:00+02:00", "reason": "defekt"}]))
-    res = run(*args, "--status", str(feed))
-    if res.exit_code == 1:  # no step-free journey at all is a change, too
-        assert "no journey" in res.output
-        return
-    assert res.exit_code == 0, res.output
-    after = {s for it in json.loads(res.output) for leg in it["legs"]
-             for s in (leg["from_stop_id"], leg["to_stop_id"])}
-    assert not after & {"de:08221:1457:2:Ri N", "de:08221:1457:2:Ri S"}
+    after, arrival_after = first_journey("--status", str(feed))
+    assert not set(after) & WESTSTADT
+    assert after[-1] == "de:08221:1150:0:TrRiS"  # Christuskirche, then a step-free walk
+    assert arrival_after > arrival_before
 
 
 def test_city_transit_api(base):

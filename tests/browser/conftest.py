@@ -3,13 +3,14 @@
 * ``live_server``: ``uvicorn`` serving ``create_app()`` on a free port, in its own
   process with a temporary ``DATABASE_URL`` and ``STUFENLOS_DATA_DIR`` holding one
   imported city (:data:`LIVE_CITY`); yields the base URL (no trailing slash).
-* ``browser`` / ``page``: the system Chromium (``/usr/bin/chromium``, or
+* ``browser`` / ``page``: the system Chromium (``chromium`` on the ``PATH``, or
   ``$STUFENLOS_CHROMIUM``) launched headless by Playwright, never a downloaded build.
   Each test's page is screenshotted to ``test-artifacts/<test>.png`` at teardown.
 * ``axe_check(page)``: injects axe-core from ``node_modules`` and asserts no
   WCAG 2.2 AA violations (tags wcag2a, wcag2aa, wcag21a, wcag21aa, wcag22aa).
 
-Without Chromium or axe-core the tests skip locally and fail under CI (``CI=true``).
+Without Chromium or axe-core the tests skip locally and fail under CI (``CI=true``),
+by the one rule of :func:`tests._need.need`.
 Mark browser tests ``@pytest.mark.browser``.
 """
 
@@ -24,6 +25,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests._need import need
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
@@ -42,13 +45,6 @@ CHROMIUM_ARGS = [
 ]
 
 
-def _missing(problem: str) -> None:
-    """Skip locally; fail under CI, where every browser test must run."""
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-        pytest.fail(f"{problem} (required under CI; run scripts/install-system-deps.sh)")
-    pytest.skip(f"{problem}: run scripts/install-system-deps.sh")
-
-
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -58,17 +54,18 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
     """Path of the system Chromium."""
-    path = os.environ.get("STUFENLOS_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(path).exists():
-        _missing(f"Chromium not found at {path}")
+    path = (os.environ.get("STUFENLOS_CHROMIUM") or shutil.which("chromium")
+            or shutil.which("chromium-browser"))
+    need(path and Path(path).exists(),
+         f"Chromium not found ({path or 'not on PATH'}): run scripts/install-system-deps.sh")
+    assert path is not None
     return path
 
 
 @pytest.fixture(scope="session")
 def axe_source() -> str:
     """The axe-core script from npm (``package.json`` at the repository root)."""
-    if not AXE_JS.exists():
-        _missing(f"axe-core not installed ({AXE_JS} missing; npm ci)")
+    need(AXE_JS.exists(), f"axe-core not installed ({AXE_JS} missing): run npm ci")
     return AXE_JS.read_text(encoding="utf-8")
 
 
@@ -110,7 +107,7 @@ def browser(chromium_path: str) -> Iterator[Any]:
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        _missing("the playwright Python package is not installed")
+        need(False, "the playwright Python package is not installed: pip install -e '.[test]'")
     with sync_playwright() as pw:
         b = pw.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
         yield b

@@ -12,7 +12,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 @pytest.fixture(scope="module")
 def server(imported_city, city_base, tmp_path_factory):
     imported_city("hamburg")
-    imported_city("herrenberg")
+    imported_city("heidelberg")
     with city_server(city_base, tmp_path_factory.mktemp("kiosk")) as base:
         yield base
 
@@ -46,12 +46,12 @@ def test_kiosk_refreshes_its_content(page, server) -> None:
 
 
 def test_kiosk_with_departures_from_the_timetable(page, server, axe_check) -> None:
-    page.goto(f"{server}/kiosk/herrenberg/altdorfer-strasse?lang=en&at=2020-06-15T08:00")
+    page.goto(f"{server}/kiosk/heidelberg/heidelberg-bismarckplatz?lang=en&at=2022-09-01T08:00")
     rows = page.locator(".kiosk-table tbody tr")
     assert rows.count() >= 3
     first = rows.first.locator("td").all_inner_texts()
-    assert first[0] >= "08:00" and first[1] == "752"
-    assert first[3] == "Altdorfer Straße"
+    assert first[0] >= "08:00" and first[1] == "RNV 5"
+    assert first[3].startswith("Heidelberg, Bismarckplatz")
     assert first[4].strip() in ("✔ yes", "✖ no", "? unknown")
     axe_check(page)
 
@@ -60,7 +60,8 @@ def test_kiosk_on_a_phone(browser, server, axe_check) -> None:
     ctx = browser.new_context(viewport={"width": 360, "height": 740}, locale="de-DE")
     page = ctx.new_page()
     try:
-        page.goto(f"{server}/kiosk/herrenberg/altdorfer-strasse?lang=de&at=2020-06-15T08:00")
+        page.goto(f"{server}/kiosk/heidelberg/heidelberg-bismarckplatz?lang=de"
+                  "&at=2022-09-01T08:00")
         overflow = page.evaluate("() => document.documentElement.scrollWidth - innerWidth")
         assert overflow <= 1, f"the page scrolls sideways by {overflow}px"
         axe_check(page)

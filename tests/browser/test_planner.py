@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 import pytest
 
+from tests._need import need
 from tests.browser._city_server import city_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -158,8 +159,8 @@ def test_current_position_and_map_clicks_fill_the_fields(browser, server, axe_ch
         assert page.locator("#from").input_value() == "53.552800, 9.993000"
         assert "Position übernommen" in page.locator("#route-status").inner_text()
         canvas = page.locator("#map canvas")
-        if canvas.count() == 0:
-            pytest.skip("the map could not start in this browser (no WebGL)")
+        need(canvas.count() > 0,
+             "the map did not start: no WebGL, or MapLibre is missing (run make web)")
         page.wait_for_function("() => document.querySelector('#map canvas').width > 0")
         page.wait_for_timeout(500)
         box = canvas.bounding_box()

@@ -6,11 +6,16 @@ same barrier and report stores the rest of the API reads, with live elevator sta
 so a separate server and its configuration file would add more than the few handlers
 below.
 Invalid or unknown query parameters answer 400, as the standard asks.
+
+``datetime`` (OGC 17-069r4 §7.15.4) selects reports whose temporal extent, from
+``requested_datetime`` to ``updated_datetime``, intersects the instant or interval
+given. Barriers and elevators carry no time: a valid ``datetime`` is accepted and
+selects all of them.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Request
@@ -29,7 +34,7 @@ CONFORMANCE = [
 ]
 _CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 _KINDS = {"barriers": None, "elevators": ["elevator"], "reports": None}
-_ITEM_PARAMS = {"bbox", "limit", "offset", "f"}
+_ITEM_PARAMS = {"bbox", "datetime", "limit", "offset", "f"}
 MAX_LIMIT = 10_000
 
 router = APIRouter(prefix="/ogc", tags=["ogc-api-features"],
@@ -83,12 +88,25 @@ _DESCRIPTIONS = {
 }
 
 
-def _reports(city: str, bbox: tuple[float, float, float, float] | None) -> list[Any]:
-    """Public reports of ``city`` (newest first), as :class:`~stufenlos.reports.Report`."""
+Interval = tuple[datetime | None, datetime | None]
+
+
+def _reports(city: str, bbox: tuple[float, float, float, float] | None,
+             when: Interval | None) -> list[Any]:
+    """Public reports of ``city`` (newest first), as :class:`~stufenlos.reports.Report`.
+
+    With ``when``, only those whose extent (requested … last updated) intersects it.
+    """
     from stufenlos.api.routes.open311 import report_service
     from stufenlos.reports.store import ReportQuery
 
-    return report_service().list(ReportQuery(jurisdiction=city, bbox=bbox, limit=MAX_LIMIT))
+    start, end = when or (None, None)
+    # requested after the end cannot intersect: the store drops those
+    found = report_service().list(ReportQuery(jurisdiction=city, bbox=bbox, end=end,
+                                              limit=MAX_LIMIT))
+    if start is None:
+        return found
+    return [r for r in found if r.updated_at >= start]
 
 
 def _report_feature(report: Any) -> dict[str, Any]:
@@ -207,6 +225,44 @@ def _ogc_bbox(raw: str | None) -> tuple[float, float, float, float] | None:
     return (x0, y0, x1, y1)
 
 
+def _instant(text: str, *, end: bool) -> datetime:
+    """One end of a ``datetime`` value: an RFC 3339 date-time with offset, or a date
+    (its first instant as a start, its last as an end), in UTC."""
+    try:
+        if len(text) == 10:  # full-date
+            day = datetime.combine(date.fromisoformat(text), time(), tzinfo=UTC)
+            return day + timedelta(days=1, microseconds=-1) if end else day
+        t = datetime.fromisoformat(text)
+    except ValueError:
+        raise HTTPException(400, f"datetime: {text!r} is not an RFC 3339 date-time "
+                                 "(e.g. 2022-09-01T08:00:00Z)") from None
+    if t.tzinfo is None:
+        raise HTTPException(400, f"datetime: {text!r} needs a UTC offset (Z or +02:00)")
+    return t.astimezone(UTC)
+
+
+def _ogc_datetime(raw: str | None) -> Interval | None:
+    """The ``datetime`` parameter as ``(start, end)`` in UTC; ``None`` ends are open.
+
+    An instant ``t`` is ``(t, t)``; intervals are ``start/end`` with ``..`` or nothing
+    for an open end.
+    """
+    if raw is None:
+        return None
+    if "/" not in raw:
+        return _instant(raw, end=False), _instant(raw, end=True)
+    parts = raw.split("/")
+    if len(parts) != 2:
+        raise HTTPException(400, f"datetime: expected an instant or start/end, got {raw!r}")
+    start, end = (None if p in ("", "..") else _instant(p, end=i == 1)
+                  for i, p in enumerate(parts))
+    if start is None and end is None:
+        raise HTTPException(400, f"datetime: an interval needs at least one end, got {raw!r}")
+    if start is not None and end is not None and start > end:
+        raise HTTPException(400, f"datetime: the start is after the end in {raw!r}")
+    return start, end
+
+
 def _feature(b: dict[str, Any]) -> dict[str, Any]:
     props = {k: v for k, v in b.items() if k not in ("lat", "lon", "id")}
     return {"type": "Feature", "id": b["id"],
@@ -220,26 +276,29 @@ _GEOJSON_200: dict[int | str, dict[str, Any]] = {
 
 @router.get("/collections/{collection_id}/items", responses=_GEOJSON_200)
 def items(request: Request, collection_id: CollectionId) -> GeoJSONResponse:
-    """Features of a collection; ``bbox`` (CRS84), ``limit`` (1–10000) and ``offset`` page them.
+    """Features of a collection; ``bbox`` (CRS84) and ``datetime`` filter, ``limit``
+    (1–10000) and ``offset`` page them.
 
-    Query parameters: ``bbox=minlon,minlat,maxlon,maxlat``, ``limit`` (default 10),
-    ``offset`` (default 0).
+    Query parameters: ``bbox=minlon,minlat,maxlon,maxlat``, ``datetime`` (an RFC 3339
+    instant or ``start/end`` interval with ``..`` for an open end; reports only, barriers
+    carry no time), ``limit`` (default 10), ``offset`` (default 0).
     """
     _check_params(request, _ITEM_PARAMS)
     city, part = _split(collection_id)
     limit = _int(request, "limit", 10, 1, MAX_LIMIT)
     offset = _int(request, "offset", 0, 0, 10_000_000)
     bbox = _ogc_bbox(request.query_params.get("bbox"))
+    when = _ogc_datetime(request.query_params.get("datetime"))
     c = deps.get_city(city)
     if part == "reports":
-        found = _reports(city, bbox)
+        found = _reports(city, bbox, when)
         total, features = len(found), [_report_feature(r) for r in found[offset:offset + limit]]
     else:
         total, page = views.barriers_with_status(c, kinds=_KINDS[part], bbox=bbox, limit=limit,
                                                  offset=offset)
         features = [_feature(b) for b in page]
     base = f"{_base(request)}/collections/{collection_id}/items"
-    keep = {k: v for k, v in request.query_params.items() if k in ("bbox", "f")}
+    keep = {k: v for k, v in request.query_params.items() if k in ("bbox", "datetime", "f")}
 
     def href(off: int) -> str:
         from urllib.parse import urlencode
