@@ -151,7 +151,7 @@ async def _act(request: Request, moderator: Moderator, report_id: int, action: s
         expected = _field(fields, "expected_datetime")
         expected_at = None
         if expected:
-            from stufenlos.api.routes.open311 import _parse_date
+            from stufenlos.api.open311_format import _parse_date
 
             expected_at = _parse_date(expected, "expected_datetime")
         report = await run_in_threadpool(svc.set_status, report_id, status, actor=actor,

@@ -1,4 +1,4 @@
-"""User profiles (wheelchair, walker, blind person, pram, ...) turned into edge costs.
+"""User profiles (wheelchair, walker, blind person, pram, ...): limits, presets, validation.
 
 A :class:`Profile` is a small frozen object of limits and preferences with units in
 their names. :meth:`Profile.evaluate` turns the columns of a
@@ -9,10 +9,8 @@ their names. :meth:`Profile.evaluate` turns the columns of a
 * which hard limits the arc breaks (a bit mask) and by how much,
 * which values were unknown and had to be assumed under ``unknown_policy``.
 
-Hard limits are not infinite costs: a violating arc gets a large penalty
-(:data:`VIOLATION_PENALTY_S` plus a severity term), so one search yields the route
-that breaks the fewest, then the least severe, limits when no compliant route
-exists.
+How hard limits and unknown values become costs is described in
+:mod:`stufenlos.profiles.costs`.
 
 Sources of the presets: DIN 18040-3 (slope 3 %/6 %, passage 0.90 m, kerbs at
 crossings 3 cm), RiLSA and published walking speeds (older pedestrians 0.9 m/s,
@@ -32,23 +30,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-import numpy as np
-import pandas as pd
-from numpy.typing import NDArray
-
 from stufenlos.errors import StufenlosError
+from stufenlos.profiles.costs import _SMOOTH_RANK, LIMIT_BITS, SMOOTHNESS_LEVELS, _evaluate
 
 if TYPE_CHECKING:
     from stufenlos.network import Network
+    from stufenlos.profiles.costs import EdgeCosts
 
 __all__ = [
     "LIMITS",
-    "LIMIT_BITS",
     "PRESETS",
-    "SMOOTHNESS_LEVELS",
-    "UNKNOWN_KINDS",
-    "VIOLATION_PENALTY_S",
-    "EdgeCosts",
     "Limit",
     "Profile",
     "ProfileError",
@@ -59,45 +50,6 @@ logger = logging.getLogger(__name__)
 
 UnknownPolicy = Literal["strict", "cautious", "optimistic"]
 Optimize = Literal["comfort", "distance"]
-
-#: cost added per arc that breaks a hard limit, so that fewer violations always win
-VIOLATION_PENALTY_S = 100_000.0
-#: cost per unit of severity on top of the penalty (capped at ``_MAX_SEVERITY_S``)
-_SEVERITY_S = 600.0
-_MAX_SEVERITY_S = 20_000.0
-
-SMOOTHNESS_LEVELS = (
-    "excellent", "good", "intermediate", "bad", "very_bad", "horrible", "very_horrible",
-    "impassable",
-)  # fmt: skip
-_SMOOTH_RANK = {name: i for i, name in enumerate(SMOOTHNESS_LEVELS)}
-# Smoothness assumed from the surface when smoothness is not tagged.
-_SMOOTH_FROM_SURFACE = {
-    "asphalt": "good", "concrete": "good", "concrete:plates": "good", "paving_stones": "good",
-    "sett": "bad", "cobblestone": "very_bad", "unhewn_cobblestone": "very_bad",
-    "compacted": "intermediate", "fine_gravel": "intermediate", "gravel": "bad",
-    "pebblestone": "bad", "unpaved": "bad", "ground": "bad", "dirt": "bad", "earth": "bad",
-    "grass": "very_bad", "sand": "very_bad", "mud": "horrible", "grass_paver": "bad",
-    "woodchips": "bad", "metal": "good", "wood": "intermediate", "rubber": "good",
-    "tartan": "good", "artificial_turf": "intermediate",
-}  # fmt: skip
-
-#: what an arc may have had to assume, as bits of :attr:`EdgeCosts.unknown_bits`
-UNKNOWN_KINDS: dict[str, int] = {
-    "kerb_height": 1 << 0,
-    "surface": 1 << 1,
-    "width": 1 << 2,
-    "smoothness": 1 << 3,
-    "incline": 1 << 4,
-    "step_count": 1 << 5,
-    "elevator_status": 1 << 6,
-}
-
-_UNPAVED_HIGHWAYS = frozenset({"path", "track", "bridleway"})
-_CROSSING_SIGNALS = frozenset({"traffic_signals"})
-_CROSSING_MARKED = frozenset({"marked", "zebra", "uncontrolled"})
-_CROSSING_UNMARKED = frozenset({"unmarked", "informal", "no"})
-
 _WHEEL_EXCLUDED = frozenset({
     "sand", "grass", "mud", "dirt", "earth", "ground", "gravel", "pebblestone", "woodchips",
     "snow", "ice",
@@ -235,7 +187,7 @@ def _texts(de: str, en: str, ls: str | None = None) -> dict[str, str]:
 #: the limits a person may change, by :class:`Profile` field name; the order is the
 #: order of the planner's form
 LIMITS: dict[str, Limit] = {lim.name: lim for lim in (
-    Limit("max_kerb_cm", "cm", bit=1 << 2, min=0, max=30, step=1,
+    Limit("max_kerb_cm", "cm", bit=LIMIT_BITS["max_kerb_cm"], min=0, max=30, step=1,
           label=_texts("Höchster Bordstein", "Highest kerb", "So hoch darf ein Bordstein sein"),
           noun=_texts("Bordstein", "kerb"),
           help=_texts("Die höchste Bordsteinkante, die Sie schaffen. Abgesenkte Bordsteine an "
@@ -244,7 +196,8 @@ LIMITS: dict[str, Limit] = {lim.name: lim for lim in (
                       "usually 3 cm high.",
                       "Der Bordstein ist die Kante am Rand vom Gehweg. "
                       "Ein abgesenkter Bordstein ist 3 Zentimeter hoch.")),
-    Limit("max_incline_pct", "%", bit=1 << 1, min=0, max=25, step=0.5,
+    Limit("max_incline_pct", "%", bit=LIMIT_BITS["max_incline_pct"], min=0, max=25,
+          step=0.5,
           label=_texts("Größte Steigung", "Steepest slope", "So steil darf der Weg sein"),
           noun=_texts("Steigung", "slope"),
           help=_texts("Bergauf und bergab, in Prozent. Nach DIN 18040-3 sind 3 % bequem "
@@ -252,13 +205,14 @@ LIMITS: dict[str, Limit] = {lim.name: lim for lim in (
                       "Uphill and downhill, in percent. The German standard DIN 18040-3 "
                       "calls 3 % comfortable and 6 % the limit.",
                       "Für viele Menschen im Rollstuhl sind 6 Prozent zu steil.")),
-    Limit("min_width_m", "m", bit=1 << 3, min=0.5, max=3, step=0.05,
+    Limit("min_width_m", "m", bit=LIMIT_BITS["min_width_m"], min=0.5, max=3, step=0.05,
           label=_texts("Geringste Wegbreite", "Narrowest way", "So breit muss der Weg sein"),
           noun=_texts("Engstelle", "narrow passage"),
           help=_texts("Engere Stellen werden gemieden. Ein Rollstuhl braucht meist 0,90 m.",
                       "Narrower places are avoided. A wheelchair usually needs 0.90 m.",
                       "Ein Rollstuhl braucht meistens 90 Zentimeter.")),
-    Limit("max_steps", "", bit=1 << 0, min=0, max=50, step=1, integer=True,
+    Limit("max_steps", "", bit=LIMIT_BITS["max_steps"], min=0, max=50, step=1,
+          integer=True,
           words=_texts("Stufen", "steps"),
           label=_texts("Höchstens Stufen", "Most steps", "So viele Stufen schaffen Sie"),
           noun=_texts("Stufen", "steps"),
@@ -285,7 +239,8 @@ LIMITS: dict[str, Limit] = {lim.name: lim for lim in (
           help=_texts("Wege mit Bänken in diesem Abstand werden bevorzugt.",
                       "Ways with benches at this spacing are preferred.",
                       "Wir suchen Wege mit Bänken zum Ausruhen.")),
-    Limit("min_smoothness", "levels", bit=1 << 5, choices=SMOOTHNESS_LEVELS,
+    Limit("min_smoothness", "levels", bit=LIMIT_BITS["min_smoothness"],
+          choices=SMOOTHNESS_LEVELS,
           words=_texts("Stufen", "levels"),
           label=_texts("Holprigster Belag", "Roughest surface", "So holprig darf der Weg sein"),
           noun=_texts("holpriger Belag", "rough surface"),
@@ -294,7 +249,7 @@ LIMITS: dict[str, Limit] = {lim.name: lim for lim in (
                       "The worst OSM smoothness you can use; intermediate is usable by "
                       "wheelchairs.",
                       "Ein holpriger Weg ist schwer mit Rädern.")),
-    Limit("avoid_surfaces", "", bit=1 << 4, many=True,
+    Limit("avoid_surfaces", "", bit=LIMIT_BITS["avoid_surfaces"], many=True,
           label=_texts("Beläge meiden", "Surfaces to avoid", "Diesen Boden meiden Sie"),
           noun=_texts("ungeeigneter Belag", "unsuitable surface"),
           help=_texts("OSM-Beläge (surface), die nicht gehen, z. B. gravel, sand; ersetzt "
@@ -312,14 +267,6 @@ LIMITS: dict[str, Limit] = {lim.name: lim for lim in (
                       "rules are assumed, at a cost; optimistic: the usable case is assumed.",
                       "Manches wissen wir nicht. Dann nehmen wir etwas an.")),
 )}
-
-#: hard limits, as bits of :attr:`EdgeCosts.violation_bits`: the hard :data:`LIMITS` and
-#: the conditions a person does not set (``wheelchair=no``, elevator, closure)
-LIMIT_BITS: dict[str, int] = dict(sorted(
-    {**{lim.name: lim.bit for lim in LIMITS.values() if lim.bit is not None},
-     "wheelchair_no": 1 << 6, "elevator": 1 << 7, "closed": 1 << 8}.items(),
-    key=lambda item: item[1]))
-
 
 @dataclass(frozen=True)
 class Profile:
@@ -457,48 +404,6 @@ class Profile:
         return _evaluate(self, network, optimize)
 
 
-@dataclass(frozen=True, eq=False)
-class EdgeCosts:
-    """Per-arc results of :meth:`Profile.evaluate` (arrays of length ``n_edges``).
-
-    Attributes
-    ----------
-    cost_s
-        Search cost: travel time, preference costs (comfort) and violation penalties.
-    time_s
-        Estimated travel time of this person.
-    violation_bits
-        Which hard limits the arc breaks (see :data:`LIMIT_BITS`).
-    severity
-        Per limit name, by how much each arc breaks it (0 where it does not), in the
-        limit's unit (percent, cm, m, steps, smoothness levels).
-    unknown_bits
-        Which values were assumed (see :data:`UNKNOWN_KINDS`).
-    kerb_cm
-        Kerb heights used at the arc's start and end (NaN = no kerb), shape ``(n, 2)``.
-    """
-
-    profile: Profile
-    optimize: str
-    cost_s: NDArray[np.float64]
-    time_s: NDArray[np.float64]
-    violation_bits: NDArray[np.uint16]
-    severity: dict[str, NDArray[np.float32]]
-    unknown_bits: NDArray[np.uint16]
-    kerb_cm: NDArray[np.float32]
-
-    @property
-    def violates(self) -> NDArray[np.bool_]:
-        """Arcs that break at least one hard limit."""
-        return self.violation_bits != 0
-
-    def violations_of(self, arc: int) -> list[tuple[str, float]]:
-        """``(limit, excess)`` for every limit arc ``arc`` breaks."""
-        bits = int(self.violation_bits[arc])
-        return [(name, float(self.severity[name][arc]))
-                for name, bit in LIMIT_BITS.items() if bits & bit]
-
-
 # -- presets -------------------------------------------------------------------------
 
 _WHEELCHAIR: dict[str, Any] = {
@@ -563,230 +468,4 @@ def get_profile(name: str | Profile, **limits: Any) -> Profile:
             raise ProfileError(msg) from None
     changes = {k: v for k, v in limits.items() if v is not None}
     return base.replace(**changes) if changes else base
-
-
-# -- vectorised evaluation -----------------------------------------------------------
-
-
-def _codes(col: pd.Series) -> tuple[NDArray[np.int32], list[str]]:
-    """Category codes (-1 = null) and categories of a string-like column."""
-    cat = col if isinstance(col.dtype, pd.CategoricalDtype) else col.astype("category")
-    return cat.cat.codes.to_numpy(np.int32), [str(c) for c in cat.cat.categories]
-
-
-def _lookup(col: pd.Series, mapping: Mapping[str, Any], default: Any, null: Any,
-            dtype: Any = np.float64) -> NDArray[Any]:
-    """Map a categorical column through ``mapping`` in one take (``null`` for missing)."""
-    codes, cats = _codes(col)
-    lut = np.array([mapping.get(c, default) for c in cats] + [null], dtype=dtype)
-    return lut[np.where(codes < 0, len(cats), codes)]
-
-
-def _str(col: pd.Series) -> NDArray[np.object_]:
-    """A string-like column as an object array, ``""`` for missing."""
-    codes, cats = _codes(col)
-    lut = np.array([*cats, ""], dtype=object)
-    return lut[np.where(codes < 0, len(cats), codes)]
-
-
-def _float(col: pd.Series) -> NDArray[np.float64]:
-    return pd.to_numeric(col, errors="coerce").to_numpy(np.float64, na_value=np.nan)
-
-
-def _bool(col: pd.Series) -> NDArray[np.bool_]:
-    return col.fillna(False).to_numpy(bool)
-
-
-def _evaluate(p: Profile, net: Network, optimize: str) -> EdgeCosts:
-    e = net.edges
-    n = len(e)
-    policy = p.unknown_policy
-    comfort = optimize == "comfort"
-    length = _float(e["length_m"])
-    highway = _str(e["highway"])
-    unpaved_way = np.isin(highway, list(_UNPAVED_HIGHWAYS))
-    wheelchair_tag = _str(e["wheelchair"])
-    wc_yes = np.isin(wheelchair_tag, ["yes", "designated"]) if p.wheels else np.zeros(n, bool)
-    unknown = np.zeros(n, np.uint16)
-    bits = np.zeros(n, np.uint16)
-    severity: dict[str, NDArray[np.float32]] = {k: np.zeros(n, np.float32) for k in LIMIT_BITS}
-    slow = np.ones(n)  # slowing down (slope, surface): counts as time
-    factor = np.ones(n)  # preferences as a factor on time: comfort cost only
-    extra = np.zeros(n)  # extra seconds of travel time
-    pref = np.zeros(n)  # comfort-only cost in seconds
-
-    def violate(name: str, mask: NDArray[np.bool_], amount: NDArray[Any] | float) -> None:
-        amount_arr = np.broadcast_to(np.asarray(amount, np.float32), (n,))
-        bits[mask] |= np.uint16(LIMIT_BITS[name])
-        severity[name][mask] = np.maximum(severity[name][mask], amount_arr[mask])
-
-    # Slope: signed percent in travel direction; `incline=up/down` has no number.
-    incline = _float(e["incline_pct"])
-    direction = _float(e["incline_dir"])
-    no_number = np.isnan(incline)
-    dir_only = no_number & (np.nan_to_num(direction) != 0)
-    assumed = {"strict": 10.0, "cautious": 6.0, "optimistic": 3.0}[policy]
-    incline = np.where(dir_only, np.sign(np.nan_to_num(direction)) * assumed,
-                       np.nan_to_num(incline))
-    unknown[no_number] |= UNKNOWN_KINDS["incline"]
-    if policy == "cautious":
-        pref[dir_only] += 30.0
-    up, down = np.maximum(incline, 0.0), np.maximum(-incline, 0.0)
-    if p.soft_incline_pct is not None:
-        steep = np.maximum(np.abs(incline) - p.soft_incline_pct, 0.0)
-        slow *= 1.0 + 0.15 * steep  # each percent over the soft limit slows by 15 %
-    short = (length <= p.short_ramp_m) & (np.abs(incline) <= 12.0)
-    if p.max_incline_pct is not None:
-        max_down = p.max_decline_pct if p.max_decline_pct is not None else p.max_incline_pct
-        over = np.maximum(up - p.max_incline_pct, down - max_down)
-        violate("max_incline_pct", (over > 0) & ~short, over)
-
-    # Steps and escalators.
-    steps = _bool(e["steps"])
-    escalator = _bool(e["escalator"])
-    ramp_wheels = (_float(e["ramp_wheelchair"]) == 1) | (_float(e["ramp_stroller"]) == 1)
-    count = _float(e["step_count"])
-    count_unknown = steps & np.isnan(count)
-    unknown[count_unknown] |= UNKNOWN_KINDS["step_count"]
-    count = np.where(count_unknown, 5.0 if policy == "optimistic" else 10.0, count)
-    count = np.where(steps, np.nan_to_num(count), 0.0)
-    handrail = _float(e["handrail"])
-    step_cost = (p.step_cost_s + p.step_cost_per_step_s * count) * np.where(
-        handrail == 1, 1.0, p.no_handrail_factor)
-    as_steps = steps & ~(p.wheels & ramp_wheels)
-    extra[as_steps] += step_cost[as_steps]
-    if p.max_steps is not None:
-        violate("max_steps", as_steps & (count > p.max_steps), count - p.max_steps)
-        if p.wheels:
-            violate("max_steps", escalator & ~steps, 1.0)
-
-    # Kerbs at the arc's start and end (values in m; context says a kerb is expected).
-    # A kerb mapped on a node is stored on every arc that touches the node, so a
-    # route passing through it would meet it twice: it counts on the arc that
-    # enters the node, and at an arc's start only where the context says that the
-    # kerb lies between this arc and the previous one (crossing end, junction).
-    kerb_cols = []
-    for end in ("u", "v"):
-        h = _float(e[f"kerb_{end}_m"]) * 100.0
-        ctx = _str(e[f"kerb_{end}_context"])
-        if end == "u":
-            h[ctx == ""] = np.nan
-        missing = np.isnan(h) & (ctx != "")
-        at_crossing = missing & (ctx == "crossing")
-        at_junction = missing & ~at_crossing
-        unknown[missing] |= UNKNOWN_KINDS["kerb_height"]
-        if policy == "strict":
-            h[missing] = 12.0
-        elif policy == "cautious":
-            h[at_crossing] = 3.0
-            h[at_junction] = 12.0
-            pref[at_crossing] += 60.0
-        else:
-            h[missing] = 3.0
-        h[missing & wc_yes] = 3.0
-        kerb_cols.append(h)
-    kerb_cm = np.stack(kerb_cols, axis=1).astype(np.float32)
-    kerb_max = np.nan_to_num(np.nanmax(np.where(np.isnan(kerb_cm), -1.0, kerb_cm), axis=1),
-                             nan=0.0)
-    kerb_max = np.maximum(kerb_max, 0.0)
-    kerb_sum = np.nansum(kerb_cm, axis=1)
-    pref += p.kerb_cost_s_per_cm * kerb_sum
-    if p.soft_kerb_cm is not None:
-        pref += 20.0 * np.maximum(kerb_max - p.soft_kerb_cm, 0.0)
-    if p.max_kerb_cm is not None:
-        violate("max_kerb_cm", kerb_max > p.max_kerb_cm, kerb_max - p.max_kerb_cm)
-
-    # Width.
-    width = _float(e["width_m"])
-    width_unknown = np.isnan(width)
-    unknown[width_unknown & (unpaved_way | (p.unknown_policy == "strict"))] |= (
-        UNKNOWN_KINDS["width"])
-    if p.min_width_m is not None:
-        narrow = ~width_unknown & (width < p.min_width_m)
-        violate("min_width_m", narrow, p.min_width_m - np.nan_to_num(width))
-        if policy == "strict":
-            violate("min_width_m", width_unknown & unpaved_way & ~wc_yes, 0.1)
-
-    # Surface: unknown means paving stones in town, compacted (or unpaved) on paths.
-    surface = _str(e["surface"])
-    surface_unknown = surface == ""
-    unknown[surface_unknown] |= UNKNOWN_KINDS["surface"]
-    town_default = "asphalt" if policy == "optimistic" else "paving_stones"
-    path_default = "unpaved" if policy == "strict" else "compacted"
-    surface = np.where(surface_unknown, np.where(unpaved_way, path_default, town_default),
-                       surface)
-    if p.avoid_surfaces:
-        avoid = np.isin(surface, list(p.avoid_surfaces)) & ~(surface_unknown & wc_yes)
-        violate("avoid_surfaces", avoid, 1.0)
-    if p.slow_surfaces:
-        rough = pd.Series(surface).map(p.slow_surfaces).to_numpy(np.float64, na_value=1.0)
-        slow *= np.where(surface_unknown & (policy == "cautious") & unpaved_way,
-                         np.maximum(rough, 1.2), rough)
-
-    # Smoothness: unknown is guessed from the surface (one level better if optimistic).
-    rank = _lookup(e["smoothness"], _SMOOTH_RANK, -1, -1)
-    smooth_unknown = rank < 0
-    unknown[smooth_unknown] |= UNKNOWN_KINDS["smoothness"]
-    guess = pd.Series(surface).map(_SMOOTH_FROM_SURFACE).map(_SMOOTH_RANK)
-    guess = guess.to_numpy(np.float64, na_value=_SMOOTH_RANK["good"])
-    if policy == "optimistic":
-        guess = np.maximum(guess - 1, 0)
-    rank = np.where(smooth_unknown, guess, rank)
-    if p.min_smoothness is not None:
-        worst = _SMOOTH_RANK[p.min_smoothness]
-        violate("min_smoothness", (rank > worst) & ~(smooth_unknown & wc_yes), rank - worst)
-    if p.soft_smoothness is not None:
-        slow *= 1.0 + 0.2 * np.maximum(rank - _SMOOTH_RANK[p.soft_smoothness], 0.0)
-
-    # wheelchair=no / limited for people on wheels.
-    if p.wheels:
-        violate("wheelchair_no", wheelchair_tag == "no", 1.0)
-        pref[wheelchair_tag == "limited"] += 30.0
-
-    # Elevators: wait time; unknown status is out of service under `strict`.
-    elevator = _bool(e["elevator"])
-    extra[elevator] += p.elevator_wait_s
-    unknown[elevator] |= UNKNOWN_KINDS["elevator_status"]
-    if policy == "strict":
-        violate("elevator", elevator, 1.0)
-
-    # Crossings: preferences of blind and older people.
-    crossing = _str(e["crossing"])
-    footway = _str(e["footway"])
-    is_crossing = (crossing != "") | (footway == "crossing")
-    signals = is_crossing & np.isin(crossing, list(_CROSSING_SIGNALS))
-    sound = (_float(e["signal_sound"]) == 1) | (_float(e["signal_vibration"]) == 1)
-    marked = is_crossing & np.isin(crossing, list(_CROSSING_MARKED))
-    unmarked = is_crossing & ~signals & ~marked
-    pref[unmarked] += p.crossing_unmarked_cost_s
-    pref[marked] += p.crossing_marked_cost_s
-    pref[signals & ~sound] += p.crossing_signal_no_sound_cost_s
-    if p.crossing_no_tactile_cost_s:
-        tactile = _lookup(e["tactile_paving"], {"yes": True}, False, False, bool)
-        low = is_crossing & (kerb_max < 3.0) & ~tactile
-        pref[low] += p.crossing_no_tactile_cost_s
-    if p.shared_space_factor != 1.0:
-        shared = np.isin(highway, ["living_street", "pedestrian"]) | _bool(e["area"])
-        factor *= np.where(shared, p.shared_space_factor, 1.0)
-
-    # Rest: arcs far from any bench cost more for people who need rests.
-    if p.rest_every_m is not None:
-        rest = _float(e["rest_dist_m"])
-        far = ~(rest <= p.rest_every_m / 2.0)
-        factor *= np.where(far, 1.25, 1.0)
-
-    base_time = length / p.speed_mps
-    time_s = base_time * slow + extra
-    cost = time_s * factor + pref if comfort else base_time.copy()
-    sev_total = np.zeros(n)
-    for name, arr in severity.items():
-        if name != "closed":
-            sev_total += np.where(bits & LIMIT_BITS[name], np.maximum(arr, 0.1), 0.0)
-    violating = bits != 0
-    cost[violating] += VIOLATION_PENALTY_S + np.minimum(
-        _SEVERITY_S * sev_total[violating], _MAX_SEVERITY_S)
-    return EdgeCosts(
-        profile=p, optimize=optimize, cost_s=cost, time_s=time_s, violation_bits=bits,
-        severity=severity, unknown_bits=unknown, kerb_cm=kerb_cm,
-    )
 

@@ -1,0 +1,40 @@
+"""User profiles (wheelchair, walker, blind person, pram, ...) turned into edge costs.
+
+:mod:`stufenlos.profiles.profile` holds the limits a person may change
+(:data:`LIMITS`), :class:`Profile` and the presets; :mod:`stufenlos.profiles.costs`
+turns a profile and a network into per-arc costs (:class:`EdgeCosts`).
+"""
+
+from stufenlos.profiles.costs import (
+    LIMIT_BITS,
+    SMOOTHNESS_LEVELS,
+    UNKNOWN_KINDS,
+    VIOLATION_PENALTY_S,
+    EdgeCosts,
+)
+from stufenlos.profiles.profile import (
+    LIMITS,
+    PRESETS,
+    Limit,
+    Optimize,
+    Profile,
+    ProfileError,
+    UnknownPolicy,
+    get_profile,
+)
+
+__all__ = [
+    "LIMITS",
+    "LIMIT_BITS",
+    "PRESETS",
+    "SMOOTHNESS_LEVELS",
+    "UNKNOWN_KINDS",
+    "VIOLATION_PENALTY_S",
+    "EdgeCosts",
+    "Limit",
+    "Optimize",
+    "Profile",
+    "ProfileError",
+    "UnknownPolicy",
+    "get_profile",
+]

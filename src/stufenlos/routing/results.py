@@ -1,0 +1,350 @@
+"""The answers of :class:`~stufenlos.routing.Router`: a route, a matrix, a reachable area."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import pandas as pd
+import shapely
+import shapely.geometry
+import shapely.ops
+from numpy.typing import NDArray
+
+from stufenlos import _graph
+from stufenlos.profiles import LIMITS, UNKNOWN_KINDS, VIOLATION_PENALTY_S
+from stufenlos.segments import barriers_on
+
+if TYPE_CHECKING:
+    from stufenlos.network import Network
+    from stufenlos.profiles import Profile
+    from stufenlos.routing.router import Router, _Weights
+    from stufenlos.snap import Snap
+
+__all__ = ["Matrix", "Reach", "Route", "Status"]
+
+Status = Literal["ok", "limits_broken", "no_route"]
+
+
+
+def _val(x: Any) -> Any:
+    """A JSON-friendly scalar (None for missing)."""
+    if x is None or x is pd.NA or x is pd.NaT:
+        return None
+    if isinstance(x, float | np.floating):
+        return None if np.isnan(x) else round(float(x), 3)
+    if isinstance(x, np.integer):
+        return int(x)
+    if isinstance(x, np.bool_):
+        return bool(x)
+    return x
+
+
+_SEGMENT_ATTRS = (
+    "highway", "footway", "incline_pct", "incline_dir", "surface", "smoothness", "width_m",
+    "steps", "step_count", "handrail", "ramp", "ramp_wheelchair", "wheelchair",
+    "tactile_paving", "kerb_u_m", "kerb_v_m", "crossing", "crossing_island", "signal_sound",
+    "signal_vibration", "lit", "level", "elevator", "escalator", "sidewalk",
+)  # fmt: skip
+
+
+@dataclass(eq=False)
+class Route:
+    """A route: arcs, costs, broken limits and unknowns; :mod:`stufenlos.text.route` words it."""
+
+    router: Router
+    weights: _Weights
+    origin: Snap
+    destination: Snap
+    arcs: NDArray[np.int64]
+    fractions: NDArray[np.float64]
+    connected: bool | None = None
+    _segments: list[dict[str, Any]] | None = field(default=None, repr=False)
+    #: the unknown policy asked for, when no route kept the limits under it and this
+    #: route was searched with a more lenient one (``cautious``)
+    relaxed_from: str | None = None
+
+    @property
+    def profile(self) -> Profile:
+        """The profile (with limits) this route was computed for."""
+        return self.weights.costs.profile
+
+    @property
+    def optimize(self) -> str:
+        """What the search minimised: ``comfort`` or ``distance``."""
+        return self.weights.costs.optimize
+
+    @property
+    def status(self) -> Status:
+        """``ok``, ``limits_broken`` or ``no_route``."""
+        if self.arcs.size == 0 and not self.connected:
+            same_point = self.connected is None and self.origin.arc == self.destination.arc
+            if not same_point:
+                return "no_route"
+        return "limits_broken" if self.violation_arcs().size else "ok"
+
+    def violation_arcs(self) -> NDArray[np.int64]:
+        """Positions (in :attr:`arcs`) of arcs that break a hard limit or are closed."""
+        bad = self.weights.costs.violates[self.arcs] | np.isin(self.arcs, self.weights.closed)
+        return np.flatnonzero(bad)
+
+    @property
+    def distance_m(self) -> float:
+        """Walked distance."""
+        return float(np.sum(self.router.length[self.arcs] * self.fractions))
+
+    @property
+    def duration_s(self) -> float:
+        """Estimated travel time of this person."""
+        return float(np.sum(self.weights.costs.time_s[self.arcs] * self.fractions))
+
+    @property
+    def cost_s(self) -> float:
+        """Search cost (seconds): the sum of the arcs' engine weights, parts for partial arcs."""
+        w = self.weights.metric.weights[self.arcs].astype(np.float64)
+        full = self.fractions >= 1.0
+        parts = np.where(full, w, np.rint(w * self.fractions))
+        return float(parts.sum() / _graph.SCALE)
+
+    def violations(self) -> list[dict[str, Any]]:
+        """Each broken limit: which, by how much, where."""
+        e = self.router.network.edges
+        out = []
+        closed = set(self.weights.closed.tolist())
+        for pos in self.violation_arcs():
+            arc = int(self.arcs[pos])
+            items = self.weights.costs.violations_of(arc)
+            if arc in closed:
+                items.append(("closed", 1.0))
+            lon, lat = self._arc_midpoint(arc)
+            for limit, excess in items:
+                out.append({
+                    "limit": limit,
+                    "excess": round(excess, 2),
+                    "unit": LIMITS[limit].unit_in("en") if limit in LIMITS else "",
+                    "limit_value": _val(getattr(self.profile, limit, None)),
+                    "segment": int(pos),
+                    "osm_way_id": _val(e["osm_way_id"].iat[arc]),
+                    "osm_node_ids": [_val(e["osm_node_u"].iat[arc]),
+                                     _val(e["osm_node_v"].iat[arc])],
+                    "lon": round(lon, 7), "lat": round(lat, 7),
+                })
+        return out
+
+    def unknowns(self) -> dict[str, float]:
+        """What was assumed on this route: counts and metres."""
+        bits = self.weights.costs.unknown_bits[self.arcs]
+        length = self.router.length[self.arcs] * self.fractions
+        kerb_unknown = 0
+        e = self.router.network.edges
+        for end, col in enumerate(("kerb_u_m", "kerb_v_m")):
+            ctx = e[f"kerb_{'uv'[end]}_context"].iloc[self.arcs]
+            raw = e[col].iloc[self.arcs]
+            kerb_unknown += int((ctx.notna().to_numpy() & raw.isna().to_numpy()).sum())
+
+        def metres(kind: str) -> float:
+            return round(float(length[(bits & UNKNOWN_KINDS[kind]) != 0].sum()), 1)
+
+        def count(kind: str) -> int:
+            return int(((bits & UNKNOWN_KINDS[kind]) != 0).sum())
+
+        return {
+            "kerbs_unknown_height": kerb_unknown,
+            "surface_unknown_m": metres("surface"),
+            "smoothness_unknown_m": metres("smoothness"),
+            "width_unknown_m": metres("width"),
+            "incline_unknown_m": metres("incline"),
+            "steps_unknown_count": count("step_count"),
+            "elevators_unknown_status": count("elevator_status"),
+        }
+
+    def _arc_midpoint(self, arc: int) -> tuple[float, float]:
+        lonlat = self.router.network.node_lonlat
+        u, v = self.router.network.u[arc], self.router.network.v[arc]
+        return tuple((lonlat[u] + lonlat[v]) / 2.0)  # type: ignore[return-value]
+
+    def segments(self) -> list[dict[str, Any]]:
+        """Per traversed arc: OSM ids, length and the attributes that mattered."""
+        if self._segments is not None:
+            return self._segments
+        e = self.router.network.edges
+        cols = ("osm_way_id", "osm_node_u", "osm_node_v", "name", *_SEGMENT_ATTRS)
+        sub = e.iloc[self.arcs]
+        # Column by column: far faster than one pandas row per arc.
+        values = {c: [_val(x) for x in sub[c].astype(object).tolist()] for c in cols}
+        kerb = self.weights.costs.kerb_cm[self.arcs]
+        out = []
+        for i, (arc, frac) in enumerate(zip(self.arcs, self.fractions, strict=True)):
+            attrs = {k: values[k][i] for k in _SEGMENT_ATTRS}
+            attrs = {k: v for k, v in attrs.items()
+                     if v is not None and v is not False and v != ""}
+            seg = {
+                "arc": int(arc),
+                "osm_way_id": values["osm_way_id"][i],
+                "osm_node_ids": [values["osm_node_u"][i], values["osm_node_v"][i]],
+                "name": values["name"][i],
+                "length_m": round(float(self.router.length[arc] * frac), 1),
+                "duration_s": round(float(self.weights.costs.time_s[arc] * frac), 1),
+                "attributes": attrs,
+            }
+            if frac < 1.0:
+                seg["fraction"] = round(float(frac), 4)
+            kerbs = [None if np.isnan(k) else round(float(k), 1) for k in kerb[i]]
+            if any(k is not None for k in kerbs):
+                seg["kerb_cm_used"] = kerbs
+            out.append(seg)
+        self._segments = out
+        return out
+
+    def barriers(self) -> list[dict[str, Any]]:
+        """Barriers and helps passed: steps, kerbs, elevators, ramps, crossings."""
+        return barriers_on(self.segments())
+
+    def geometry(self) -> dict[str, Any] | None:
+        """GeoJSON LineString of the route (partial first/last arcs cut)."""
+        if self.arcs.size == 0:
+            return None
+        net = self.router.network
+        coords: list[list[float]] = []
+        single = self.arcs.size == 1 and self.origin.arc == self.destination.arc >= 0
+        for arc, frac in zip(self.arcs, self.fractions, strict=True):
+            geom = _arc_geometry(net, int(arc), self.router.pair)
+            if single:  # both points on one segment: cut between them
+                f0, f1 = self.origin.fraction, self.destination.fraction
+                if arc != self.origin.arc:
+                    f0, f1 = 1.0 - f0, 1.0 - f1
+                geom = shapely.ops.substring(geom, f0, f1, normalized=True)
+            elif frac < 1.0:
+                if arc == self.arcs[0] and coords == []:
+                    geom = shapely.ops.substring(geom, 1.0 - frac, 1.0, normalized=True)
+                else:
+                    geom = shapely.ops.substring(geom, 0.0, frac, normalized=True)
+            pts = np.asarray(shapely.get_coordinates(geom))
+            if pts.size == 0:
+                continue
+            start = 1 if coords and np.allclose(coords[-1], pts[0]) else 0
+            coords.extend([[round(x, 7), round(y, 7)] for x, y in pts[start:]])
+        if len(coords) == 1:
+            coords.append(coords[0])
+        return {"type": "LineString", "coordinates": coords}
+
+    def to_geojson(self, *, lang: str = "en") -> dict[str, Any]:
+        """The route answer as a GeoJSON Feature (:func:`~stufenlos.text.route.route_feature`)."""
+        from stufenlos.text.route import route_feature
+
+        return route_feature(self, lang=lang)
+
+    def to_text(self, *, lang: str = "en") -> str:
+        """Screen-reader friendly directions as numbered plain text."""
+        from stufenlos.text.route import route_text
+
+        return route_text(self, lang=lang)
+
+
+def _arc_geometry(net: Network, arc: int, pair: NDArray[np.int64]) -> shapely.LineString:
+    raw = net.edges["geometry"].iat[arc]
+    if raw is not None and not (isinstance(raw, float) and np.isnan(raw)):
+        return shapely.from_wkb(raw)
+    lonlat = net.node_lonlat
+    return shapely.LineString([lonlat[net.u[arc]], lonlat[net.v[arc]]])
+
+
+@dataclass(frozen=True, eq=False)
+class Matrix:
+    """Costs between node sets; ``cost_s`` has NaN where unreachable."""
+
+    sources: NDArray[np.int64]
+    targets: NDArray[np.int64]
+    raw: NDArray[np.uint32]
+    profile: Profile
+    optimize: str
+
+    @property
+    def cost_s(self) -> NDArray[np.float64]:
+        """Cost in seconds (NaN = not connected)."""
+        out = self.raw.astype(np.float64) / _graph.SCALE
+        out[self.raw >= _graph.INF] = np.nan
+        return out
+
+    @property
+    def limits_broken(self) -> NDArray[np.bool_]:
+        """Pairs whose best route breaks a hard limit."""
+        return (self.raw < _graph.INF) & (self.raw >= VIOLATION_PENALTY_S * _graph.SCALE)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Costs as a DataFrame (rows: sources, columns: targets)."""
+        return pd.DataFrame(self.cost_s, index=pd.Index(self.sources, name="source"),
+                            columns=pd.Index(self.targets, name="target"))
+
+
+@dataclass(eq=False)
+class Reach:
+    """Nodes and arcs reachable within a budget, with a polygon around them."""
+
+    router: Router
+    origin: Snap
+    dist: NDArray[np.float64]  # engine units per node, inf = not reached
+    weights: NDArray[np.uint32]
+    budget: float
+    kind: str
+    profile: Profile
+
+    @property
+    def nodes(self) -> NDArray[np.int64]:
+        """Reached node indices."""
+        return np.flatnonzero(np.isfinite(self.dist))
+
+    def node_costs(self) -> NDArray[np.float64]:
+        """Seconds (time budget) or metres (distance budget) to each reached node."""
+        return self.dist[self.nodes] / _graph.SCALE
+
+    def arcs(self) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        """Arcs entered within the budget and the fraction of each that is reached."""
+        net = self.router.network
+        du = self.dist[net.u]
+        ok = np.isfinite(du)
+        arcs = np.flatnonzero(ok)
+        left = self.budget - du[arcs]
+        frac = np.clip(left / np.maximum(self.weights[arcs], 1), 0.0, 1.0)
+        keep = frac > 0
+        return arcs[keep], frac[keep]
+
+    def polygon(self, *, ratio: float = 0.3) -> shapely.Geometry:
+        """A concave hull (lon/lat) around the reached network."""
+        net = self.router.network
+        proj = net.snapper.projection
+        arcs, frac = self.arcs()
+        lonlat = net.node_lonlat
+        a, b = lonlat[net.u[arcs]], lonlat[net.v[arcs]]
+        ends = a + (b - a) * frac[:, None]
+        pts = np.vstack([lonlat[self.nodes], ends, [[self.origin.lon, self.origin.lat]]])
+        hull = shapely.concave_hull(shapely.multipoints(proj.to_xy(pts)), ratio=ratio)
+        hull = shapely.buffer(hull, 15.0)
+        return shapely.transform(hull, proj.to_lonlat)
+
+    def to_geojson(self) -> dict[str, Any]:
+        """FeatureCollection: the area polygon and the reached ways."""
+        arcs, frac = self.arcs()
+        net = self.router.network
+        lines = []
+        forward = net.forward_of(arcs)
+        for arc, f, fwd in zip(arcs, frac, forward, strict=True):
+            if fwd != arc and f >= 1.0:
+                continue  # the forward arc already draws this way segment
+            g = _arc_geometry(net, int(arc), self.router.pair)
+            if f < 1.0:
+                g = shapely.ops.substring(g, 0.0, float(f), normalized=True)
+            lines.append(g)
+        props = {"profile": self.profile.name, "budget": self.budget / _graph.SCALE,
+                 "budget_kind": self.kind, "nodes_reached": int(self.nodes.size)}
+        return {
+            "type": "FeatureCollection",
+            "features": [
+                {"type": "Feature", "geometry": shapely.geometry.mapping(self.polygon()),
+                 "properties": {**props, "part": "area"}},
+                {"type": "Feature",
+                 "geometry": shapely.geometry.mapping(shapely.multilinestrings(lines)),
+                 "properties": {**props, "part": "ways"}},
+            ],
+        }
