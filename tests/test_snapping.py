@@ -63,3 +63,54 @@ def test_no_stop_or_platform_near_the_network_answers_no_connection(heidelberg) 
         assert r.status != "no_route", (p.name, p.kind, p.lat, p.lon, round(gap))
         checked += 1
     assert checked > 50
+
+
+ISLAND = (49.4393862, 8.9103421)  # a piece of 81 nodes that no way links to the rest
+
+
+def test_unconnected_points_say_so_and_offer_the_nearest_connected_point(heidelberg) -> None:
+    r = heidelberg.route(HBF, ISLAND, profile="standard")
+    assert r.status == "no_route"
+    near = r.connected_destination
+    assert near is not None
+    # independently: the main part's geometry is that far from the island point
+    main = _main_part_geometry(heidelberg.network)
+    from stufenlos.geo import haversine_m
+
+    p = shapely.ops.nearest_points(main, shapely.Point(ISLAND[1], ISLAND[0]))[0]
+    gap = float(haversine_m(p.x, p.y, ISLAND[1], ISLAND[0]))
+    assert near.distance_m == pytest.approx(gap, rel=0.05, abs=20)
+    # and the suggested point does route from the start
+    assert heidelberg.route(HBF, (near.lat, near.lon)).status != "no_route"
+    from stufenlos.text.route import route_feature, route_text
+
+    assert "nächste mit dem Start verbundene Punkt" in route_text(r, lang="de")
+    assert "nearest point connected to the start" in route_text(r, lang="en")
+    props = route_feature(r, lang="en")["properties"]
+    assert props["connected_destination"]["lat"] == pytest.approx(near.lat)
+
+
+def test_a_point_far_outside_the_city_is_refused_not_snapped(imported_city, city_base,
+                                                              tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from stufenlos.cli import app
+    from stufenlos.snap import FarFromNetworkError
+    from tests._api_client import make_client
+
+    hamburg = imported_city("hamburg")
+    with pytest.raises(FarFromNetworkError, match="start"):
+        hamburg.route((0.0, 0.0), (53.5505, 9.9925))
+    with pytest.raises(FarFromNetworkError, match="point"):
+        hamburg.matrix([(53.5505, 9.9925)], [(0.0, 0.0)])
+    res = CliRunner().invoke(app, ["route", "hamburg", "--from", "0,0", "--to",
+                                   "53.5505,9.9925", "--data-dir", str(city_base)])
+    assert res.exit_code == 2 and "km from the centre of" in res.output
+    for client in make_client(imported_city, city_base, tmp_path):
+        r = client.post("/api/cities/hamburg/route", json={
+            "origin": {"lat": 0, "lon": 0}, "destination": {"lat": 53.5505, "lon": 9.9925}})
+        assert r.status_code == 422 and "from any walkable way" in r.text
+        r = client.post("/api/cities/hamburg/matrix", json={
+            "origins": [{"lat": 53.5505, "lon": 9.9925}],
+            "destinations": [{"lat": 0, "lon": 0}]})
+        assert r.status_code == 422

@@ -214,6 +214,10 @@ class RouteProperties(BaseModel):
     closures: list[dict[str, Any]] = Field(
         description="live closures (reports, outages) touching the route: why it may differ "
                     "from yesterday's")
+    connected_destination: dict[str, float] | None = Field(
+        None, description="with status no_route: the point nearest to the destination that "
+                          "the start connects to (lat, lon, snap_distance_m from the "
+                          "destination), so the person can choose it")
 
 
 class RoutePublic(BaseModel):

@@ -64,6 +64,8 @@ class Route:
     #: the unknown policy asked for, when no route kept the limits under it and this
     #: route was searched with a more lenient one (``cautious``)
     relaxed_from: str | None = None
+    #: with ``no_route``: the point nearest to the destination that the start connects to
+    connected_destination: Snap | None = None
 
     @property
     def profile(self) -> Profile:

@@ -178,6 +178,12 @@ class Router:
 
     # -- point to point ------------------------------------------------------------
 
+    def _check_near(self, points: Sequence[LatLon], what: str) -> None:
+        """Refuse points farther than :data:`~stufenlos.snap.MAX_POINT_M` from every way."""
+        for p in points:
+            _check_latlon(p)
+        self.network.snapper.check_near([(p[1], p[0]) for p in points], what=what)
+
     def snap(self, point: LatLon, w: _Weights) -> Snap:
         """Snap ``(lat, lon)`` to the nearest arc usable with weights ``w``."""
         _check_latlon(point)
@@ -222,6 +228,8 @@ class Router:
 
     def _route(self, origin: LatLon, destination: LatLon, profile: Profile, optimize: Optimize,
                now: datetime | None) -> Route:
+        self._check_near([origin], "start")
+        self._check_near([destination], "destination")
         w = self.weights(profile, optimize=optimize, now=now)
         s_snap, t_snap = self.snap(origin, w), self.snap(destination, w)
         weights = w.metric.weights
@@ -247,8 +255,12 @@ class Router:
                     steps.append((end.arc, end.fraction))
                     best = (total, steps)
         if best is None:
+            # not connected: say where the nearest point connected to the start lies
+            near = self.network.snapper.nearest_in_part(
+                t_snap.lat, t_snap.lon, int(self.network.u[s_snap.arc]))
             return Route(router=self, weights=w, origin=s_snap, destination=t_snap,
-                         arcs=np.empty(0, np.int64), fractions=np.empty(0))
+                         arcs=np.empty(0, np.int64), fractions=np.empty(0),
+                         connected_destination=near)
         steps = [(a, f) for a, f in best[1] if f > 1e-9]
         arcs = np.array([a for a, _ in steps], np.int64)
         fractions = np.array([f for _, f in steps], np.float64)
@@ -304,6 +316,7 @@ class Router:
                 msg = f"node indices must be in 0..{self.network.n_nodes - 1}"
                 raise RoutingError(msg)
             return arr.astype(np.int64)
+        self._check_near([tuple(p) for p in arr], "point")
         return self.nearest_nodes([tuple(p) for p in arr], w)
 
     def route_nodes(self, source: int, target: int, *, profile: Profile | str = "standard",

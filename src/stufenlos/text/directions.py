@@ -64,6 +64,9 @@ _T = {
         "broken": "No route keeps all your limits. This route breaks {n} of them; they are "
                   "announced below as a warning.",
         "none": "There is no walkable connection between these two points.",
+        "nearest": ("The start and the destination lie on parts of the network that no way "
+                    "connects. The nearest point connected to the start lies {dist} from the "
+                    "destination, at {lat}, {lon}."),
         "unknown": "Not known on this route: {items}.",
         "follow": "{turn}{kind} {name}{dist}.", "along": "along", "for": "for",
         "cross": "{turn}Cross {name}{how}{dist}.",
@@ -98,6 +101,9 @@ _T = {
         "broken": "Keine Route hält alle Ihre Grenzwerte ein. Diese Route überschreitet {n}; "
                   "die Stellen werden unten als Warnung angesagt.",
         "none": "Zwischen diesen beiden Punkten gibt es keine begehbare Verbindung.",
+        "nearest": ("Start und Ziel liegen auf Teilen des Wegenetzes, die kein Weg verbindet. "
+                    "Der nächste mit dem Start verbundene Punkt liegt {dist} vom Ziel entfernt, "
+                    "bei {lat}, {lon}."),
         "unknown": "Auf dieser Route unbekannt: {items}.",
         "follow": "{turn}{kind} {name}{dist}.", "along": "entlang", "for": "",
         "cross": "{turn}{name} überqueren{how}{dist}.",
@@ -217,7 +223,13 @@ def summary(route: Route, *, lang: str = "en") -> list[str]:
     what is not known on it (only the first sentence when there is no route)."""
     t = _check(lang)
     if route.status == "no_route":
-        return [t["none"]]
+        near = route.connected_destination
+        if near is None:
+            return [t["none"]]
+        where = {"lat": f"{near.lat:.5f}", "lon": f"{near.lon:.5f}"}
+        if lang != "en":
+            where = {k: v.replace(".", ",") for k, v in where.items()}
+        return [t["none"], t["nearest"].format(dist=_dist(near.distance_m, lang), **where)]
     lines = [t["summary"].format(profile=_PROFILE_NAME[lang].get(route.profile.name,
                                                              route.profile.name),
                                  dist=_dist(route.distance_m, lang),

@@ -45,8 +45,13 @@ def _metres(m: float) -> str:
 def easy_read_summary(route: Route) -> list[str]:
     """The route's summary as short easy-read sentences."""
     if route.status == "no_route":
-        return ["Wir haben keinen Weg gefunden.",
-                "Zwischen den 2 Punkten gibt es keinen Weg zu Fuß."]
+        lines = ["Wir haben keinen Weg gefunden.",
+                 "Zwischen den 2 Punkten gibt es keinen Weg zu Fuß."]
+        near = route.connected_destination
+        if near is not None:
+            lines.append(f"Es gibt einen Weg zu einem Punkt {_metres(near.distance_m)} "
+                         "vom Ziel entfernt.")
+        return lines
     mins = max(1, round(route.duration_s / 60))
     lines = [f"Der Weg ist {_metres(route.distance_m)} lang.",
              f"Sie brauchen etwa {mins} {'Minute' if mins == 1 else 'Minuten'}."]

@@ -106,6 +106,8 @@ def route_feature(route: Route, *, lang: str = "de",
         "destination": point(route.destination),
         "segments": segs,
         "closures": list(closures),
+        "connected_destination": (None if route.connected_destination is None
+                                  else point(route.connected_destination)),
     }
     return {"type": "Feature", "geometry": route.geometry(), "properties": props}
 
