@@ -20,16 +20,15 @@ from stufenlos.analysis.areas import read_areas
 from stufenlos.analysis.destinations import CategoryError, load_categories, read_destinations
 from stufenlos.analysis.execution import runner
 from stufenlos.analysis.model import Setup
+from stufenlos.analysis.ranking import candidate_fixes, rank_candidates
 from stufenlos.analysis.report import write_outputs
 from stufenlos.analysis.scenario import (
     Applied,
     Scenario,
     ScenarioError,
     apply_scenario,
-    candidate_fixes,
     load_scenario,
     parse_scenario,
-    rank_candidates,
     run_scenario,
 )
 from stufenlos.analysis.stations import station_access

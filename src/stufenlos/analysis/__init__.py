@@ -12,12 +12,12 @@
 from __future__ import annotations
 
 from stufenlos.analysis.access import AccessResult, AnalysisError, analyze, compute, prepare
+from stufenlos.analysis.ranking import rank_candidates
 from stufenlos.analysis.report import write_outputs
 from stufenlos.analysis.scenario import (
     Scenario,
     ScenarioError,
     load_scenario,
-    rank_candidates,
     run_scenario,
 )
 from stufenlos.analysis.stations import station_access

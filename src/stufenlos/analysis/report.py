@@ -25,7 +25,7 @@ from markupsafe import Markup, escape
 from stufenlos._util import atomic_write_bytes
 from stufenlos.analysis.access import AccessResult
 from stufenlos.analysis.areas import GROUPS
-from stufenlos.analysis.scenario import Ranking
+from stufenlos.analysis.ranking import Ranking
 from stufenlos.analysis.stations import StationAnalysis
 from stufenlos.geo import LocalProjection
 

@@ -32,7 +32,7 @@ from stufenlos.analysis.access import prepare
 from stufenlos.analysis.areas import GROUPS, AreaSet, read_areas, sample_origins
 from stufenlos.analysis.destinations import read_db_station_points
 from stufenlos.analysis.engine import MAX_SNAP_M, Snapper
-from stufenlos.analysis.scenario import Ranking, candidate_fixes, rank_candidates
+from stufenlos.analysis.ranking import Ranking, candidate_fixes, rank_candidates
 from stufenlos.city import City
 from stufenlos.errors import StufenlosError
 from stufenlos.network import csr_arrays

@@ -73,8 +73,8 @@ def _options(categories: str | None, categories_file: Path | None, budgets: str,
 
 def _rank(result: Any, kind: str, limit: int, run: Any) -> Any:
     """Ranking of candidate fixes for the report (None when not asked or not possible)."""
+    from stufenlos.analysis.ranking import candidate_fixes, rank_candidates
     from stufenlos.analysis.report import headline
-    from stufenlos.analysis.scenario import candidate_fixes, rank_candidates
 
     if kind == "none":
         return None
@@ -277,7 +277,7 @@ def register(app: typer.Typer) -> None:
         fixes that give someone access are listed; if none does, this says so."""
         from stufenlos.analysis.access import prepare
         from stufenlos.analysis.execution import runner
-        from stufenlos.analysis.scenario import candidate_fixes, rank_candidates
+        from stufenlos.analysis.ranking import candidate_fixes, rank_candidates
         from stufenlos.registry import get_city
 
         _check_format(fmt, ("json", "csv"))
