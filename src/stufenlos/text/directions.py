@@ -9,6 +9,7 @@ summary line gives distance, time, broken limits and assumed values.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from stufenlos.errors import StufenlosError
@@ -19,7 +20,15 @@ from stufenlos.snap import SNAP_DETOUR_M
 if TYPE_CHECKING:
     from stufenlos.routing import Route
 
-__all__ = ["LANGUAGES", "LanguageError", "instructions", "steps", "summary", "warnings"]
+__all__ = [
+    "LANGUAGES",
+    "LanguageError",
+    "closure_note",
+    "instructions",
+    "steps",
+    "summary",
+    "warnings",
+]
 
 LANGUAGES = ("de", "en")
 
@@ -344,6 +353,42 @@ def warnings(route: Route, *, lang: str = "en") -> list[str]:
             out.append(f"{label_de}: der nächste nutzbare Weg ist {d} entfernt." if de
                        else f"The nearest usable way is {d} from the {label_en}.")
     return out
+
+
+def closure_note(closure: Mapping[str, Any], *, lang: str = "en") -> str | None:
+    """The sentence naming the report behind a closure the route went around (or through).
+
+    Parameters
+    ----------
+    closure
+        A closure of the route answer (see :func:`stufenlos.api.views.closures_avoided`):
+        ``report_id``, ``reason`` (the report's kind), optional ``reason_de`` and
+        ``on_route``.
+    lang
+        ``de`` or ``en``.
+
+    Returns
+    -------
+    str or None
+        ``Umweg wegen Meldung 3: Gehweg versperrt.`` / ``Detour because of report 3:
+        blocked sidewalk.``; ``None`` for a closure no report made.
+    """
+    _check(lang)
+    rid = closure.get("report_id")
+    if rid is None:
+        return None
+    if lang == "de":
+        why = closure.get("reason_de") or closure.get("reason") or ""
+        if closure.get("on_route"):
+            return (f"Gesperrt wegen Meldung {rid}: {why}. Die Route führt trotzdem hindurch, "
+                    "weil es keinen anderen Weg gibt.")
+        return f"Umweg wegen Meldung {rid}: {why}."
+    why = str(closure.get("reason") or "")
+    why = why[:1].lower() + why[1:]
+    if closure.get("on_route"):
+        return (f"Closed because of report {rid}: {why}. The route still goes through, as "
+                "there is no other way.")
+    return f"Detour because of report {rid}: {why}."
 
 
 def _crossing_how(a: dict[str, Any], lang: str) -> str:
