@@ -151,12 +151,19 @@ def test_route_for_an_unimported_or_unknown_city(client: TestClient) -> None:
     assert "hamburg" in err["detail"]
 
 
-def test_points_far_from_the_network_are_reported(client: TestClient) -> None:
-    far = {"lat": 53.60, "lon": 10.10}  # ~8 km away from the extract
+def test_points_far_from_the_network_are_reported(client: TestClient, imported_city) -> None:
+    # a few hundred metres beyond the extract: routed, with a warning
+    lat_max = float(imported_city("hamburg").network.node_lonlat[:, 1].max())
+    near = {"lat": lat_max + 0.006, "lon": 9.9930}  # about 670 m north of the last way
     route = flat(client.post("/api/cities/hamburg/route", json={
-        "origin": far, "destination": RATHAUS, "lang": "en"}).json())
+        "origin": near, "destination": RATHAUS, "lang": "en"}).json())
     assert any(w.startswith("The nearest usable way is") and w.endswith("from the start.")
                for w in route["warnings"])
+    # kilometres away: not in the city, refused with the point named
+    far = {"lat": 53.60, "lon": 10.10}  # ~8 km away from the extract
+    r = client.post("/api/cities/hamburg/route", json={
+        "origin": far, "destination": RATHAUS, "lang": "en"})
+    assert r.status_code == 422 and "start (53.60000, 10.10000)" in r.text
 
 
 def test_reach_and_its_budget_rules(client: TestClient) -> None:
