@@ -42,9 +42,9 @@ import pandas as pd
 import stufenlos
 from stufenlos import _graph
 from stufenlos.city import load_city
+from stufenlos.closures import ClosureStore
 from stufenlos.geo import haversine_m
 from stufenlos.network import csr_arrays
-from stufenlos.closures import ClosureStore
 from stufenlos.routing import Router
 
 SPEED = 0.8  # m/s, wheelchair, for every engine
