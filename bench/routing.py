@@ -42,9 +42,9 @@ import pandas as pd
 import stufenlos
 from stufenlos import _graph
 from stufenlos.city import load_city
+from stufenlos.closures import ClosureStore
 from stufenlos.geo import haversine_m
 from stufenlos.network import csr_arrays
-from stufenlos.overrides import Overrides
 from stufenlos.routing import Router
 
 SPEED = 0.8  # m/s, wheelchair, for every engine
@@ -410,8 +410,8 @@ def bench_osrm(data: Path, bindir: Path, pts: dict[str, np.ndarray], res: dict) 
 def bench_ours(city: stufenlos.City, load: dict, pts: dict, res: dict,
                dt_topo: float) -> dict[str, Any]:
     net = city.network
-    store = Overrides()
-    router = Router(net, overrides=store)
+    store = ClosureStore(city.name, "sqlite://")  # an in-memory database: closures as served
+    router = Router(net, closures=store)
     router.topology  # noqa: B018 (built and timed in main)
     dt_w, w = timed(lambda: router.weights("wheelchair", **LIMITS))
     weights = w.metric.weights.copy()

@@ -99,8 +99,9 @@ def test_changing_a_limit_changes_the_route(client: TestClient) -> None:
     relaxed = flat(client.post("/api/cities/hamburg/route", json={
         "origin": a, "destination": b, "profile": "wheelchair",
         "limits": {"max_kerb_cm": 30}}).json())
-    assert strict["status"] == "limits_broken"
-    assert {v["limit"] for v in strict["violations"]} == {"max_kerb_cm"}
+    # the kerb is not mapped: 12 cm assumed where the footway meets the road
+    assert strict["status"] == "uncertain"
+    assert {(v["limit"], v["assumed"]) for v in strict["violations"]} == {("max_kerb_cm", True)}
     assert any("Achtung" in s for s in strict["steps"])
     assert relaxed["status"] == "ok"
     assert relaxed["distance_m"] < strict["distance_m"]
@@ -150,12 +151,19 @@ def test_route_for_an_unimported_or_unknown_city(client: TestClient) -> None:
     assert "hamburg" in err["detail"]
 
 
-def test_points_far_from_the_network_are_reported(client: TestClient) -> None:
-    far = {"lat": 53.60, "lon": 10.10}  # ~8 km away from the extract
+def test_points_far_from_the_network_are_reported(client: TestClient, imported_city) -> None:
+    # a few hundred metres beyond the extract: routed, with a warning
+    lat_max = float(imported_city("hamburg").network.node_lonlat[:, 1].max())
+    near = {"lat": lat_max + 0.006, "lon": 9.9930}  # about 670 m north of the last way
     route = flat(client.post("/api/cities/hamburg/route", json={
-        "origin": far, "destination": RATHAUS, "lang": "en"}).json())
+        "origin": near, "destination": RATHAUS, "lang": "en"}).json())
     assert any(w.startswith("The nearest usable way is") and w.endswith("from the start.")
                for w in route["warnings"])
+    # kilometres away: not in the city, refused with the point named
+    far = {"lat": 53.60, "lon": 10.10}  # ~8 km away from the extract
+    r = client.post("/api/cities/hamburg/route", json={
+        "origin": far, "destination": RATHAUS, "lang": "en"})
+    assert r.status_code == 422 and "start (53.60000, 10.10000)" in r.text
 
 
 def test_reach_and_its_budget_rules(client: TestClient) -> None:
@@ -316,7 +324,7 @@ def test_cli_and_api_give_the_same_route_answer(client, city_base, lang) -> None
     assert res.exit_code == 0, res.output
     cli = json.loads(res.output)
     assert cli == api
-    assert cli["properties"]["status"] == "limits_broken"
+    assert cli["properties"]["status"] == "uncertain"
     res = CliRunner().invoke(app, [*common, "--format", "text"])
     p = api["properties"]
     lines = [*p["summary"], *p["warnings"], *p["steps"]]

@@ -57,7 +57,7 @@ def test_changing_a_limit_in_the_form_changes_the_route(client: TestClient) -> N
     strict = client.get("/planner", params=base).text
     relaxed = client.get("/planner", params={**base, "limits_for": "wheelchair",
                                              "max_kerb_cm": "30"}).text
-    assert "No route keeps all limits" in strict
+    assert "The route keeps every mapped limit, but" in strict
     assert any(s.startswith("Warning") for s in _steps(strict))
     assert "The route keeps all your limits." in relaxed
     assert _steps(strict) != _steps(relaxed)

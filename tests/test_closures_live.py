@@ -136,7 +136,7 @@ def test_forty_reports_accepted_through_two_processes_close_in_both(
                 "origin": {"lat": a.y, "lon": a.x}, "destination": {"lat": b.y, "lon": b.x},
                 "profile": "standard"}).json()["properties"]
             used = {s["arc"] for s in r["segments"]}
-            if r["status"] == "ok":
+            if r["status"] in ("ok", "uncertain"):
                 assert not used & closed
             else:
                 assert r["status"] == "limits_broken"

@@ -83,10 +83,14 @@ def test_warnings_are_translated() -> None:
 def test_one_unknown_kerb_is_singular() -> None:
     net = synthetic_grid(3, 1, segments={(1, 2): {"kerb_v_context": "crossing"}})
     route = Router(net).route(latlon(net, 0), latlon(net, 2), profile="wheelchair")
-    assert instructions(route)[2].startswith("Not known on this route: 1 kerb of unknown "
+    # the crossing's kerb is assumed 3 cm (cautious), exactly the wheelchair limit
+    assert instructions(route)[2] == "Assumed right at your limit, not mapped: kerb 3 cm."
+    assert instructions(route)[3].startswith("Not known on this route: 1 kerb of unknown "
                                              "height,")
-    assert instructions(route, lang="de")[2].startswith(
+    assert instructions(route, lang="de")[3].startswith(
         "Auf dieser Route unbekannt: 1 Bordstein mit unbekannter Höhe,")
+    (met,) = route.uncertain()
+    assert (met["limit"], met["breaks"], met["assumed_value"]) == ("max_kerb_cm", False, 3.0)
 
 
 def test_the_text_and_the_feature_say_the_same(route) -> None:

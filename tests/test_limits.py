@@ -146,7 +146,9 @@ def test_an_emptied_form_field_means_no_limit(client: TestClient) -> None:
     kept = client.get("/planner", params=base).text
     emptied = client.get("/planner", params={**base, "limits_for": "wheelchair",
                                              "max_kerb_cm": ""}).text
-    assert "No route keeps all limits" in kept
+    # the kerb in the way is not mapped: assumed 12 cm where the footway meets the road
+    assert 'data-status="uncertain"' in kept
+    assert "The route keeps every mapped limit, but" in kept
     assert "The route keeps all your limits." in emptied
     assert 'id="max_kerb_cm" name="max_kerb_cm" type="number"' in emptied
 
@@ -173,7 +175,10 @@ def test_directions_name_a_broken_limit_with_the_spec_words(client: TestClient) 
                             json={**body, "lang": lang}).json()["properties"]
         (v,) = [v for v in props["violations"] if v["limit"] == "max_kerb_cm"][:1]
         assert v["unit"] == kerb.unit
-        warning = f"{kerb.noun[lang]}, {kerb.format(v['excess'], lang)} {over}."
+        assert (v["assumed"], v["assumed_value"]) == (True, 12.0)
+        note = {"en": " (assumed: 12 cm, not mapped)",
+                "de": " (angenommen: 12 cm, nicht erfasst)"}[lang]
+        warning = f"{kerb.noun[lang]}, {kerb.format(v['excess'], lang)} {over}{note}."
         assert any(s.endswith(warning) for s in props["steps"]), (warning, props["steps"])
 
 

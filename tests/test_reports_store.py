@@ -17,6 +17,7 @@ from stufenlos.reports.errors import (
     ReportNotFoundError,
 )
 from stufenlos.reports.models import Report
+from stufenlos.reports.routing_effect import Effect
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgis", marks=pytest.mark.postgis)])
@@ -32,8 +33,8 @@ def store(request: pytest.FixtureRequest, tmp_path) -> ReportStore:
 
 @pytest.fixture
 def svc(store: ReportStore) -> ReportService:
-    def finder(city, lat, lon, equipment):  # synthetic: every report closes way 77
-        return [{"kind": "way", "ref": "77", "osm_way_id": 77}]
+    def finder(city, lat, lon, equipment, address):  # synthetic: every report closes way 77
+        return Effect(({"kind": "way", "ref": "77", "osm_way_id": 77},))
 
     return ReportService(store, auto_hide_flags=3, closure_finder=finder)
 

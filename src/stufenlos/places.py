@@ -30,7 +30,16 @@ from stufenlos.geo import haversine_m
 if TYPE_CHECKING:
     from stufenlos.city import City
 
-__all__ = ["POI_KEYS", "Place", "PlaceIndex", "fold", "read_named_points"]
+__all__ = [
+    "POI_KEYS",
+    "AddressMatch",
+    "Place",
+    "PlaceIndex",
+    "fold",
+    "read_named_points",
+    "street_index",
+    "street_places",
+]
 
 #: OSM keys whose named nodes become search results, with the key's value as kind
 POI_KEYS = ("amenity", "shop", "tourism", "public_transport", "railway", "leisure",
@@ -39,6 +48,13 @@ POI_KEYS = ("amenity", "shop", "tourism", "public_transport", "railway", "leisur
 logger = logging.getLogger(__name__)
 
 _COORDS = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*[,; ]\s*(-?\d+(?:\.\d+)?)\s*$")
+#: a house number (``7``, ``7a``, ``7-9``) at the end, or a postcode at the start
+_HOUSE_NUMBER = re.compile(r"\s+\d+\s*[a-z]?(?:\s*[-/]\s*\d+\s*[a-z]?)?$")
+_POSTCODE = re.compile(r"^\d{4,5}\s+")
+#: equally named places farther apart than this are different places
+SAME_PLACE_M = 500.0
+#: an address shorter than this must name a place exactly
+MIN_PREFIX = 4
 
 
 def fold(text: str) -> str:
@@ -56,6 +72,18 @@ class Place:
     kind: str
     lat: float
     lon: float
+
+
+@dataclass(frozen=True)
+class AddressMatch:
+    """Where an address lies: ``place``, or ``None`` with the names it could mean.
+
+    ``candidates`` is empty when nothing matched and lists two or more names
+    when the address is ambiguous.
+    """
+
+    place: Place | None
+    candidates: tuple[str, ...] = ()
 
 
 def read_named_points(path: str | os.PathLike[str]) -> list[Place]:
@@ -99,24 +127,7 @@ class PlaceIndex:
     @classmethod
     def for_city(cls, city: City, *, stations: list[Place] | None = None) -> PlaceIndex:
         """Build the index from ``city``'s network names, named barriers and ``stations``."""
-        net = city.network
-        e = net.edges
-        names = e["name"]
-        mask = names.notna().to_numpy()
-        places: list[Place] = list(stations or [])
-        if mask.any():
-            lonlat = net.node_lonlat
-            mid = (lonlat[net.u[mask]] + lonlat[net.v[mask]]) / 2.0
-            codes, uniques = pd.factorize(names[mask].astype(str).to_numpy())
-            n = len(uniques)
-            count = np.bincount(codes, minlength=n)
-            cx = np.bincount(codes, mid[:, 0], minlength=n) / count
-            cy = np.bincount(codes, mid[:, 1], minlength=n) / count
-            d2 = (mid[:, 0] - cx[codes]) ** 2 + (mid[:, 1] - cy[codes]) ** 2
-            order = np.lexsort((d2, codes))  # per name, the arc nearest its centre first
-            first = order[np.r_[0, np.flatnonzero(np.diff(codes[order])) + 1]]
-            places.extend(Place(str(uniques[codes[i]]), "street", float(mid[i, 1]),
-                                float(mid[i, 0])) for i in first)
+        places: list[Place] = [*(stations or []), *street_places(city)]
         for path in city.config.input_paths("osm"):
             if path.suffix in (".pbf", ".osm", ".bz2") and path.exists():
                 try:
@@ -167,3 +178,75 @@ class PlaceIndex:
             if len(out) >= limit:
                 break
         return out
+
+    def locate(self, address: str) -> AddressMatch:
+        """The one place an address names, for placing a report without coordinates.
+
+        The address is tried as written, then its part before the first comma,
+        then without a leading postcode and a trailing house number
+        (``"20354 Jungfernstieg 7, Hamburg"`` names ``Jungfernstieg``). A name
+        that equals the address wins (the same name at several places farther
+        than :data:`SAME_PLACE_M` apart is ambiguous); otherwise a single name
+        beginning with the address (of at least :data:`MIN_PREFIX` characters).
+        Anything else is not located; matching ignores case, accents and ``ß``.
+        """
+        first = address.split(",")[0]
+        bare = _HOUSE_NUMBER.sub("", _POSTCODE.sub("", first.strip()))
+        tried = [q for q in dict.fromkeys(fold(t) for t in (address, first, bare)) if q]
+        for q in tried:
+            exact = [i for i, name in enumerate(self._folded) if name == q]
+            if exact:
+                return self._one([self.places[i] for i in exact])
+        for q in (q for q in tried if len(q) >= MIN_PREFIX):
+            names = sorted({self.places[i].name for i, name in enumerate(self._folded)
+                            if name.startswith(q)})
+            if len(names) == 1:
+                return self._one([p for p in self.places if p.name == names[0]])
+            if names:
+                return AddressMatch(None, tuple(names))
+        return AddressMatch(None)
+
+    @staticmethod
+    def _one(found: list[Place]) -> AddressMatch:
+        """The place of equally named ``found`` (streets first), unless they lie apart."""
+        found = sorted(found, key=lambda p: p.kind != "street")
+        best = found[0]
+        far = haversine_m(best.lon, best.lat, np.array([p.lon for p in found]),
+                          np.array([p.lat for p in found]))
+        if float(np.max(far)) > SAME_PLACE_M:
+            return AddressMatch(None, tuple(f"{p.name} ({p.kind})" for p in found))
+        return AddressMatch(best)
+
+
+def street_places(city: City) -> list[Place]:
+    """One place per street name of ``city``'s network, built once per loaded city.
+
+    Each street is placed at the midpoint of its arc nearest to the mean of all
+    its arcs, so the point lies on the street.
+    """
+    return city.memo("street_places", lambda: _street_places(city.network))
+
+
+def street_index(city: City) -> PlaceIndex:
+    """Search over :func:`street_places` only: what a report's address is matched against."""
+    return city.memo("street_index",
+                     lambda: PlaceIndex(street_places(city), center=city.config.center))
+
+
+def _street_places(net: Any) -> list[Place]:
+    names = net.edges["name"]
+    mask = names.notna().to_numpy()
+    if not mask.any():
+        return []
+    lonlat = net.node_lonlat
+    mid = (lonlat[net.u[mask]] + lonlat[net.v[mask]]) / 2.0
+    codes, uniques = pd.factorize(names[mask].astype(str).to_numpy())
+    n = len(uniques)
+    count = np.bincount(codes, minlength=n)
+    cx = np.bincount(codes, mid[:, 0], minlength=n) / count
+    cy = np.bincount(codes, mid[:, 1], minlength=n) / count
+    d2 = (mid[:, 0] - cx[codes]) ** 2 + (mid[:, 1] - cy[codes]) ** 2
+    order = np.lexsort((d2, codes))  # per name, the arc nearest its centre first
+    first = order[np.r_[0, np.flatnonzero(np.diff(codes[order])) + 1]]
+    return [Place(str(uniques[codes[i]]), "street", float(mid[i, 1]), float(mid[i, 0]))
+            for i in first if str(uniques[codes[i]]).strip()]

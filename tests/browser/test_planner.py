@@ -78,7 +78,8 @@ def test_changing_a_limit_changes_the_route(page, server, axe_check) -> None:
     page.goto(f"{server}/planner?{urlencode(DIFF)}")
     before = _steps(page)
     verdict = page.locator(".route-verdict")
-    assert "Keine Route hält alle Grenzwerte ein" in verdict.inner_text()
+    # the kerb in the way is not mapped: assumed 12 cm, so the route is uncertain
+    assert "Die Route hält alle erfassten Grenzwerte ein, aber" in verdict.inner_text()
     page.locator("#max_kerb_cm").fill("30")
     page.locator("#max_kerb_cm").press("Enter")
     page.wait_for_function(

@@ -122,7 +122,12 @@ def test_moderator_logs_in_and_accepts(page: Any, reports_server: dict[str, str]
     page.get_by_label("Zugangsschlüssel").fill(reports_server["token"])
     page.get_by_role("button", name="Anmelden").click()
     page.wait_for_url("**/moderation")
+    effect = page.locator(f"#mod-{waiting.id} ~ dl .mod-effect")
+    assert effect.inner_text() == "schließt nichts: diese Art Meldung sperrt keine Wege"
     page.get_by_role("button", name=f"Annehmen ({waiting.id})").click()
-    page.wait_for_url("**/moderation")
+    page.wait_for_url(f"**/moderation?done={waiting.id}")
+    assert page.get_by_role("status").inner_text() == (
+        f"Meldung {waiting.id}: Veröffentlicht – schließt nichts: diese Art Meldung sperrt "
+        "keine Wege.")
     page.goto(f"{reports_server['base']}/reports/{waiting.id}")
     assert "Veröffentlicht" in page.inner_text("main")

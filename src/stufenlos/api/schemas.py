@@ -189,7 +189,15 @@ class MatrixPublic(BaseModel):
 class RouteProperties(BaseModel):
     """Everything a person needs to judge a route, in text and as data."""
 
-    status: Literal["ok", "limits_broken", "no_route"]
+    status: Literal["ok", "uncertain", "limits_broken", "no_route"] = Field(
+        description="`ok`: keeps every limit. `uncertain`: keeps every limit where the "
+                    "values are mapped, but at least one value that is not mapped and was "
+                    "assumed under the unknown policy (e.g. a 12 cm kerb where a footway "
+                    "meets a road) breaks a limit; those violations have `assumed: true`. "
+                    "`limits_broken`: a mapped value breaks a limit (a way, a kerb, a "
+                    "closure, the range `max_distance_m`), or under the `strict` unknown "
+                    "policy, which counts every unknown as a barrier, any value does. "
+                    "`no_route`: the points are not connected.")
     profile: str
     optimize: Literal["comfort", "distance"]
     lang: Language
@@ -198,8 +206,21 @@ class RouteProperties(BaseModel):
     cost_s: float = Field(description="search cost in seconds: travel time plus preference and "
                                         "limit penalties")
     limits: dict[str, Any]
-    violations: list[dict[str, Any]]
-    unknowns: dict[str, float]
+    violations: list[dict[str, Any]] = Field(
+        description="every broken limit: `limit`, `excess` and `unit`, `limit_value`, "
+                    "`segment` (index into `segments`; null for the range), `osm_way_id`, "
+                    "`osm_node_ids`, `lon`, `lat`, `assumed` (true when only a value that "
+                    "is not mapped breaks it) and `assumed_value` (that value in `unit`, a "
+                    "smoothness level or surface name, or `out_of_service`; null when mapped)")
+    uncertain: list[dict[str, Any]] = Field(
+        description="the assumed values (not mapped) the route rests on that break a limit "
+                    "(`breaks: true`, also in `violations`) or meet it exactly (`breaks: "
+                    "false`, e.g. a kerb assumed 3 cm at a crossing under a 3 cm limit); "
+                    "fields as in `violations` without `excess`, `assumed` is always true")
+    unknowns: dict[str, float] = Field(
+        description="what had to be assumed on the route, as counts (kerbs, steps, "
+                    "elevators, traffic lights without a mapped sound or vibration signal) "
+                    "and metres (surface, smoothness, width, slope)")
     barriers: list[dict[str, Any]]
     warnings: list[str] = Field(
         description="what to know besides broken limits (range, far start or destination, "

@@ -67,7 +67,9 @@ def closures_avoided(city: City, route: Route, origin: tuple[float, float] | Non
     A closed arc counts when both its ends lie within :data:`CORRIDOR_M` of the
     box around the route and its end points — no second route is computed.
     Read from the closure records (:mod:`stufenlos.closures`); a closure made by
-    an accepted report names the report and its public page.
+    an accepted report names the report, its public page and its kind in German
+    (``reason_de``). ``on_route`` is true for a closure the route goes through
+    (a broken limit, when there is no other way).
     """
     if route.status == "no_route" or origin is None or destination is None:
         return []
@@ -89,13 +91,18 @@ def closures_avoided(city: City, route: Route, origin: tuple[float, float] | Non
                 & (ll[n, 1] >= lat.min() - dy) & (ll[n, 1] <= lat.max() + dy))
 
     near = closed[inside(net.u[closed]) & inside(net.v[closed])]
+    through = {c.id for c in city.closures.closing(net, route.arcs.tolist())}
+    from stufenlos.reports.catalogue import SERVICES
+
+    german = {s.name: s.name_de for s in SERVICES.values() if s.name_de}
     out = []
     for c in city.closures.closing(net, near.tolist()):
         item: dict[str, Any] = {"id": c.id, "kind": c.kind, "ref": c.ref, "source": c.source,
-                                "reason": c.reason,
+                                "reason": c.reason, "on_route": c.id in through,
                                 "until": c.valid_until.isoformat() if c.valid_until else None}
         if c.report_id is not None:
-            item.update(report_id=c.report_id, url=f"/reports/{c.report_id}")
+            item.update(report_id=c.report_id, url=f"/reports/{c.report_id}",
+                        reason_de=german.get(c.reason, c.reason))
         out.append(item)
     return out
 

@@ -120,7 +120,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Best route between two points for a profile; never a silent "no route".
 
-        Exit code 0 with status ok or limits_broken, 1 if the points are not connected.
+        Exit code 0 with status ok, uncertain or limits_broken, 1 if the points are not
+        connected.
         """
         from stufenlos.profiles import get_profile
         from stufenlos.registry import get_city

@@ -6,7 +6,10 @@ that breaks the fewest, then the least severe, limits when no compliant route
 exists. Unknown values: ``strict`` treats them as barriers, ``cautious`` assumes the
 German design rules (3 cm at a mapped crossing, a raised kerb where a footway meets a
 road elsewhere) and charges for the doubt, ``optimistic`` assumes the usable case.
-Every assumed value is counted on the route.
+Every assumed value is counted on the route, and for every limit an arc breaks (or meets
+exactly) it is kept whether the deciding value was mapped or assumed, and which value was
+assumed (:attr:`EdgeCosts.assumed_bits`, :attr:`EdgeCosts.at_limit_bits`,
+:attr:`EdgeCosts.assumed_value`).
 """
 
 from __future__ import annotations
@@ -62,6 +65,7 @@ UNKNOWN_KINDS: dict[str, int] = {
     "incline": 1 << 4,
     "step_count": 1 << 5,
     "elevator_status": 1 << 6,
+    "signal_sound": 1 << 7,
 }
 
 
@@ -105,6 +109,17 @@ class EdgeCosts:
         Which values were assumed (see :data:`UNKNOWN_KINDS`).
     kerb_cm
         Kerb heights used at the arc's start and end (NaN = no kerb), shape ``(n, 2)``.
+    assumed_bits
+        Which of the broken limits (:attr:`violation_bits`) the arc breaks only through an
+        assumed value: with the mapped values alone it would keep them.
+    at_limit_bits
+        Which limits an assumed value meets exactly without breaking them (a kerb assumed
+        3 cm under a 3 cm limit): a real value a little worse would break them.
+    assumed_value
+        Per limit name, the assumed value that breaks or meets the limit, in the limit's
+        unit (smoothness as the index into :data:`SMOOTHNESS_LEVELS`, surfaces as names,
+        ``elevator`` as ``"out_of_service"``); NaN (or ``None``) where nothing was assumed
+        or the policy assumes a barrier without a number. Only limits with assumed values.
     """
 
     profile: Profile
@@ -115,6 +130,9 @@ class EdgeCosts:
     severity: dict[str, NDArray[np.float32]]
     unknown_bits: NDArray[np.uint16]
     kerb_cm: NDArray[np.float32]
+    assumed_bits: NDArray[np.uint16]
+    at_limit_bits: NDArray[np.uint16]
+    assumed_value: dict[str, NDArray[Any]]
 
     @property
     def violates(self) -> NDArray[np.bool_]:
@@ -126,6 +144,20 @@ class EdgeCosts:
         bits = int(self.violation_bits[arc])
         return [(name, float(self.severity[name][arc]))
                 for name, bit in LIMIT_BITS.items() if bits & bit]
+
+    def assumed_of(self, arc: int, limit: str) -> tuple[bool, Any]:
+        """Whether ``limit`` is broken or met at ``arc`` only through an assumed value,
+        and that value (``None`` when mapped or when no number was assumed)."""
+        bit = LIMIT_BITS.get(limit, 0)
+        if not (int(self.assumed_bits[arc]) | int(self.at_limit_bits[arc])) & bit:
+            return False, None
+        value = self.assumed_value.get(limit)
+        raw = None if value is None else value[arc]
+        if raw is None or (isinstance(raw, float | np.floating) and np.isnan(raw)):
+            return True, None
+        if limit == "min_smoothness":
+            return True, SMOOTHNESS_LEVELS[int(raw)]
+        return True, raw if isinstance(raw, str) else round(float(raw), 2)
 
 
 
@@ -179,10 +211,34 @@ def _evaluate(p: Profile, net: Network, optimize: str) -> EdgeCosts:
     extra = np.zeros(n)  # extra seconds of travel time
     pref = np.zeros(n)  # comfort-only cost in seconds
 
-    def violate(name: str, mask: NDArray[np.bool_], amount: NDArray[Any] | float) -> None:
+    mapped_bits = np.zeros(n, np.uint16)  # limits broken by a mapped value
+    assumed_bits = np.zeros(n, np.uint16)
+    at_limit_bits = np.zeros(n, np.uint16)
+    assumed_value: dict[str, NDArray[Any]] = {}
+
+    def violate(name: str, mask: NDArray[np.bool_], amount: NDArray[Any] | float,
+                assumed: NDArray[np.bool_] | bool = False, value: Any = None) -> None:
+        """Arcs in ``mask`` break ``name``; where ``assumed``, only through ``value``."""
         amount_arr = np.broadcast_to(np.asarray(amount, np.float32), (n,))
         bits[mask] |= np.uint16(LIMIT_BITS[name])
         severity[name][mask] = np.maximum(severity[name][mask], amount_arr[mask])
+        by_value = mask & np.broadcast_to(assumed, (n,))
+        mapped_bits[mask & ~by_value] |= np.uint16(LIMIT_BITS[name])
+        assume(name, by_value, value, assumed_bits)
+
+    def assume(name: str, mask: NDArray[np.bool_], value: Any,
+               target: NDArray[np.uint16]) -> None:
+        """Mark ``mask`` arcs in ``target`` and keep the assumed ``value`` there."""
+        if not mask.any():
+            return
+        target[mask] |= np.uint16(LIMIT_BITS[name])
+        if value is None:
+            return
+        val = np.broadcast_to(np.asarray(value), (n,))
+        if name not in assumed_value:
+            assumed_value[name] = (np.full(n, np.nan, np.float32) if val.dtype.kind in "fiub"
+                                   else np.full(n, None, object))
+        assumed_value[name][mask] = val[mask]
 
     # Slope: signed percent in travel direction; `incline=up/down` has no number.
     incline = _float(e["incline_pct"])
@@ -203,7 +259,9 @@ def _evaluate(p: Profile, net: Network, optimize: str) -> EdgeCosts:
     if p.max_incline_pct is not None:
         max_down = p.max_decline_pct if p.max_decline_pct is not None else p.max_incline_pct
         over = np.maximum(up - p.max_incline_pct, down - max_down)
-        violate("max_incline_pct", (over > 0) & ~short, over)
+        violate("max_incline_pct", (over > 0) & ~short, over, dir_only, np.abs(incline))
+        assume("max_incline_pct", dir_only & np.isclose(over, 0.0) & ~short, np.abs(incline),
+               at_limit_bits)
 
     # Steps and escalators.
     steps = _bool(e["steps"])
@@ -220,7 +278,12 @@ def _evaluate(p: Profile, net: Network, optimize: str) -> EdgeCosts:
     as_steps = steps & ~(p.wheels & ramp_wheels)
     extra[as_steps] += step_cost[as_steps]
     if p.max_steps is not None:
-        violate("max_steps", as_steps & (count > p.max_steps), count - p.max_steps)
+        # With no step allowed, steps break the limit whatever their assumed count.
+        by_count = count_unknown if p.max_steps >= 1 else False
+        violate("max_steps", as_steps & (count > p.max_steps), count - p.max_steps,
+                by_count, count)
+        assume("max_steps", as_steps & by_count & (count == p.max_steps), count,
+               at_limit_bits)
         if p.wheels:
             violate("max_steps", escalator & ~steps, 1.0)
 
@@ -229,7 +292,7 @@ def _evaluate(p: Profile, net: Network, optimize: str) -> EdgeCosts:
     # route passing through it would meet it twice: it counts on the arc that
     # enters the node, and at an arc's start only where the context says that the
     # kerb lies between this arc and the previous one (crossing end, junction).
-    kerb_cols = []
+    kerb_cols, assumed_cols = [], []
     for end in ("u", "v"):
         h = _float(e[f"kerb_{end}_m"]) * 100.0
         ctx = _str(e[f"kerb_{end}_context"])
@@ -249,16 +312,25 @@ def _evaluate(p: Profile, net: Network, optimize: str) -> EdgeCosts:
             h[missing] = 3.0
         h[missing & wc_yes] = 3.0
         kerb_cols.append(h)
+        assumed_cols.append(np.where(missing, h, np.nan))
     kerb_cm = np.stack(kerb_cols, axis=1).astype(np.float32)
-    kerb_max = np.nan_to_num(np.nanmax(np.where(np.isnan(kerb_cm), -1.0, kerb_cm), axis=1),
-                             nan=0.0)
-    kerb_max = np.maximum(kerb_max, 0.0)
+
+    def highest(cm: NDArray[Any]) -> NDArray[np.float64]:
+        return np.max(np.where(np.isnan(cm), 0.0, cm), axis=1)
+
+    kerb_max = highest(kerb_cm)
+    kerb_assumed = np.stack(assumed_cols, axis=1)
     kerb_sum = np.nansum(kerb_cm, axis=1)
     pref += p.kerb_cost_s_per_cm * kerb_sum
     if p.soft_kerb_cm is not None:
         pref += 20.0 * np.maximum(kerb_max - p.soft_kerb_cm, 0.0)
     if p.max_kerb_cm is not None:
-        violate("max_kerb_cm", kerb_max > p.max_kerb_cm, kerb_max - p.max_kerb_cm)
+        assumed_max = highest(kerb_assumed)
+        mapped_max = highest(np.where(np.isnan(kerb_assumed), kerb_cm, np.nan))
+        violate("max_kerb_cm", kerb_max > p.max_kerb_cm, kerb_max - p.max_kerb_cm,
+                mapped_max <= p.max_kerb_cm, assumed_max)
+        met = ~np.isnan(kerb_assumed).all(axis=1) & np.isclose(assumed_max, p.max_kerb_cm)
+        assume("max_kerb_cm", met & (kerb_max <= p.max_kerb_cm), assumed_max, at_limit_bits)
 
     # Width.
     width = _float(e["width_m"])
@@ -269,7 +341,7 @@ def _evaluate(p: Profile, net: Network, optimize: str) -> EdgeCosts:
         narrow = ~width_unknown & (width < p.min_width_m)
         violate("min_width_m", narrow, p.min_width_m - np.nan_to_num(width))
         if policy == "strict":
-            violate("min_width_m", width_unknown & unpaved_way & ~wc_yes, 0.1)
+            violate("min_width_m", width_unknown & unpaved_way & ~wc_yes, 0.1, True)
 
     # Surface: unknown means paving stones in town, compacted (or unpaved) on paths.
     surface = _str(e["surface"])
@@ -281,7 +353,7 @@ def _evaluate(p: Profile, net: Network, optimize: str) -> EdgeCosts:
                        surface)
     if p.avoid_surfaces:
         avoid = np.isin(surface, list(p.avoid_surfaces)) & ~(surface_unknown & wc_yes)
-        violate("avoid_surfaces", avoid, 1.0)
+        violate("avoid_surfaces", avoid, 1.0, surface_unknown, surface)
     if p.slow_surfaces:
         rough = pd.Series(surface).map(p.slow_surfaces).to_numpy(np.float64, na_value=1.0)
         slow *= np.where(surface_unknown & (policy == "cautious") & unpaved_way,
@@ -298,7 +370,10 @@ def _evaluate(p: Profile, net: Network, optimize: str) -> EdgeCosts:
     rank = np.where(smooth_unknown, guess, rank)
     if p.min_smoothness is not None:
         worst = _SMOOTH_RANK[p.min_smoothness]
-        violate("min_smoothness", (rank > worst) & ~(smooth_unknown & wc_yes), rank - worst)
+        guessed = smooth_unknown & ~wc_yes
+        violate("min_smoothness", (rank > worst) & ~(smooth_unknown & wc_yes), rank - worst,
+                guessed, rank)
+        assume("min_smoothness", guessed & (rank == worst), rank, at_limit_bits)
     if p.soft_smoothness is not None:
         slow *= 1.0 + 0.2 * np.maximum(rank - _SMOOTH_RANK[p.soft_smoothness], 0.0)
 
@@ -312,14 +387,17 @@ def _evaluate(p: Profile, net: Network, optimize: str) -> EdgeCosts:
     extra[elevator] += p.elevator_wait_s
     unknown[elevator] |= UNKNOWN_KINDS["elevator_status"]
     if policy == "strict":
-        violate("elevator", elevator, 1.0)
+        violate("elevator", elevator, 1.0, True, "out_of_service")
 
     # Crossings: preferences of blind and older people.
     crossing = _str(e["crossing"])
     footway = _str(e["footway"])
     is_crossing = (crossing != "") | (footway == "crossing")
     signals = is_crossing & np.isin(crossing, list(_CROSSING_SIGNALS))
-    sound = (_float(e["signal_sound"]) == 1) | (_float(e["signal_vibration"]) == 1)
+    sound_tag, vibration_tag = _float(e["signal_sound"]), _float(e["signal_vibration"])
+    sound = (sound_tag == 1) | (vibration_tag == 1)
+    unknown[signals & np.isnan(sound_tag) & np.isnan(vibration_tag)] |= (
+        UNKNOWN_KINDS["signal_sound"])
     marked = is_crossing & np.isin(crossing, list(_CROSSING_MARKED))
     unmarked = is_crossing & ~signals & ~marked
     pref[unmarked] += p.crossing_unmarked_cost_s
@@ -352,5 +430,7 @@ def _evaluate(p: Profile, net: Network, optimize: str) -> EdgeCosts:
     return EdgeCosts(
         profile=p, optimize=optimize, cost_s=cost, time_s=time_s, violation_bits=bits,
         severity=severity, unknown_bits=unknown, kerb_cm=kerb_cm,
+        assumed_bits=assumed_bits & ~mapped_bits, at_limit_bits=at_limit_bits & ~bits,
+        assumed_value=assumed_value,
     )
 

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from stufenlos.closures import Closure, add_closure, remove_report_closures, report_closures
+from stufenlos.places import Place
 from stufenlos.reports import routing_effect
 from stufenlos.reports.catalogue import SERVICES
 from stufenlos.reports.errors import (
@@ -33,12 +34,20 @@ from stufenlos.reports.privacy import (
     MAX_DESCRIPTION_CHARS,
     clean_text,
 )
+from stufenlos.reports.routing_effect import Effect
 from stufenlos.reports.store import (
     OPEN_STATUSES,
     ReportStore,
 )
 
-__all__ = ["ACTIVE_STATUSES", "DEFAULT_NOTES", "STATUSES", "TRANSITIONS", "ReportLifecycle"]
+__all__ = [
+    "ACTIVE_STATUSES",
+    "DEFAULT_NOTES",
+    "LOCATED_NOTE",
+    "STATUSES",
+    "TRANSITIONS",
+    "ReportLifecycle",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -71,13 +80,15 @@ DEFAULT_NOTES = {
     "expired": "The temporary barrier has reached its end date.",
 }
 MAX_NOTE_CHARS = 2000
+#: the history note of a report placed by its address (followed by the place's name)
+LOCATED_NOTE = "Location taken from the address: "
 
 
 class ReportLifecycle:
     """Moderation, expiry and routing effect (part of :class:`~stufenlos.reports.ReportService`)."""
 
     store: ReportStore
-    _closure_finder: routing_effect.TargetFinder
+    _closure_finder: routing_effect.EffectFinder
 
     # -- moderation ----------------------------------------------------------------------
 
@@ -86,7 +97,9 @@ class ReportLifecycle:
 
         Submitted, hidden and flagged reports, and open ones that someone says
         are fixed (so a moderator can close them). Each entry has ``report``,
-        ``flags`` and ``fixed_votes``.
+        ``flags``, ``fixed_votes``, ``would_close`` (the :class:`Effect` accepting
+        it would have, see :meth:`preview`) and ``closes`` (what it closes now,
+        see :meth:`current_effect`).
         """
         with self.store.session() as s:
             flag_counts = dict(s.execute(
@@ -103,7 +116,9 @@ class ReportLifecycle:
             for r in s.scalars(stmt):
                 _ = r.photo
                 out.append({"report": r, "flags": int(flag_counts.get(r.id, 0)),
-                            "fixed_votes": int(fixed_votes.get(r.id, 0))})
+                            "fixed_votes": int(fixed_votes.get(r.id, 0)),
+                            "would_close": self.effect_of(r),
+                            "closes": self._current_effect(s, r)})
             return out
 
     def set_status(
@@ -140,9 +155,9 @@ class ReportLifecycle:
                 report.agency_responsible = agency_text
             s.add(ReportEvent(report_id=report.id, at=now, kind="status", status=status,
                               note=note_text))
+            effect = self._sync_effect(s, report)
             self._audit(s, actor=actor, action="status", report_id=report.id,
-                        detail={"from": old, "to": status})
-            self._sync_effect(s, report)
+                        detail={"from": old, "to": status, **effect})
         return self.get(report_id, public=False)
 
     def accept(self, report_id: int, *, actor: str, note: str | None = None) -> Report:
@@ -164,9 +179,9 @@ class ReportLifecycle:
             report.hidden = True
             report.hidden_reason = reason_text
             report.updated_at = utcnow()
+            effect = self._sync_effect(s, report)
             self._audit(s, actor=actor, action="hide", report_id=report_id,
-                        detail={"reason": reason_text})
-            self._sync_effect(s, report)
+                        detail={"reason": reason_text, **effect})
         return self.get(report_id, public=False)
 
     def unhide(self, report_id: int, *, actor: str) -> Report:
@@ -176,8 +191,8 @@ class ReportLifecycle:
             report.hidden = False
             report.hidden_reason = None
             report.updated_at = utcnow()
-            self._audit(s, actor=actor, action="unhide", report_id=report_id, detail={})
-            self._sync_effect(s, report)
+            effect = self._sync_effect(s, report)
+            self._audit(s, actor=actor, action="unhide", report_id=report_id, detail=effect)
         return self.get(report_id, public=False)
 
     def merge(self, report_id: int, *, into: int, actor: str, note: str | None = None) -> Report:
@@ -215,9 +230,10 @@ class ReportLifecycle:
                     moved += 1
             s.add(ReportEvent(report_id=into, at=now, kind="merge",
                               note=f"Report {report_id} was merged into this one."))
+            effect = self._sync_effect(s, report)
             self._audit(s, actor=actor, action="merge", report_id=report_id,
-                        detail={"into": into, "from": old, "confirmations_moved": moved})
-            self._sync_effect(s, report)
+                        detail={"into": into, "from": old, "confirmations_moved": moved,
+                                **effect})
         return self.get(report_id, public=False)
 
     def edit(self, report_id: int, *, actor: str, description: str,
@@ -262,9 +278,9 @@ class ReportLifecycle:
                 report.updated_at = now
                 s.add(ReportEvent(report_id=report.id, at=now, kind="status", status="expired",
                                   note=report.status_notes))
+                effect = self._sync_effect(s, report)
                 self._audit(s, actor="system", action="expire", report_id=report.id,
-                            detail={"from": old})
-                self._sync_effect(s, report)
+                            detail={"from": old, **effect})
                 done.append(report.id)
         if done:
             logger.info("expired %d temporary reports", len(done))
@@ -294,32 +310,90 @@ class ReportLifecycle:
             return (report.attributes or {}).get("severity") == "impassable"
         return service.blocking
 
-    def _sync_effect(self, s: Session, report: Report) -> None:
-        """Make the report's closures match its state, in the same transaction.
+    def effect_of(self, report: Report) -> Effect:
+        """What ``report`` closes for routing while accepted: the one function that
+        both the preview before Accept (:meth:`preview`) and accepting use.
 
-        An accepted (open, acknowledged, in progress), visible report of a
-        blocking kind closes what it is about — found on the city's current
-        network and stored by OSM ids (:mod:`stufenlos.closures`) — until it is
-        fixed, rejected, hidden, merged or expires; then its closures go.
+        Nothing for a kind that does not block routes, a hidden report or one
+        without a city; otherwise what the closure finder (default
+        :func:`~stufenlos.reports.routing_effect.report_effect`) finds at the
+        report's position or, without one, at its address.
         """
-        active = (report.status in ACTIVE_STATUSES and not report.hidden
-                  and self.is_blocking(report))
-        if not active:
-            if remove_report_closures(s, report.id):
-                logger.info("report %d no longer closes anything", report.id)
-            return
-        if report.jurisdiction is None or report_closures(s, report.id):
-            return
+        if not self.is_blocking(report):
+            return Effect(nothing="not_blocking")
+        if report.hidden:
+            return Effect(nothing="hidden")
+        if report.jurisdiction is None:
+            return Effect(nothing="no_city")
         equipment = None
         if report.service_code == "broken-elevator":
             equipment = (report.attributes or {}).get("equipment", "elevator")
-        targets = self._closure_finder(report.jurisdiction, report.lat, report.lon, equipment)
-        for fields in targets:
-            add_closure(s, report.jurisdiction, fields, until=report.expires_at,
+        return self._closure_finder(report.jurisdiction, report.lat, report.lon, equipment,
+                                    report.address)
+
+    def preview(self, report_id: int) -> Effect:
+        """What accepting report ``report_id`` would close now (nothing is written)."""
+        with self.store.session() as s:
+            return self.effect_of(self._load(s, report_id))
+
+    def current_effect(self, report_id: int) -> Effect | None:
+        """What the report closes now, from its stored closures.
+
+        An accepted report that closes nothing says why (as recorded in the
+        audit log when it was accepted); ``None`` for a report that is not in
+        force (not accepted, hidden, fixed, ...).
+        """
+        with self.store.session() as s:
+            return self._current_effect(s, self._load(s, report_id))
+
+    def _current_effect(self, s: Session, report: Report) -> Effect | None:
+        closures = report_closures(s, report.id)
+        if closures:
+            return routing_effect.effect_of_closures(closures[0].city, closures)
+        if report.status not in ACTIVE_STATUSES or report.hidden:
+            return None
+        entries = s.scalars(select(AuditEntry).where(AuditEntry.report_id == report.id)
+                            .order_by(AuditEntry.id.desc()))
+        for entry in entries:
+            if "closes_nothing" in (entry.detail or {}):
+                return Effect(nothing=str(entry.detail["closes_nothing"]))
+        return None
+
+    def _sync_effect(self, s: Session, report: Report) -> dict[str, Any]:
+        """Make the report's closures match its state, in the same transaction.
+
+        An accepted (open, acknowledged, in progress), visible report closes
+        what :meth:`effect_of` finds — stored by OSM ids (:mod:`stufenlos.closures`)
+        — until it is fixed, rejected, hidden, merged or expires; then its
+        closures go. A report placed from its address gets those coordinates.
+        Returns what happened, for the audit entry: ``closed`` (how many
+        closures were made) and ``closes_nothing`` (why none), or ``reopened``.
+        """
+        if report.status not in ACTIVE_STATUSES or report.hidden:
+            gone = remove_report_closures(s, report.id)
+            if gone:
+                logger.info("report %d no longer closes anything", report.id)
+            return {"reopened": gone} if gone else {}
+        if report_closures(s, report.id):
+            return {}
+        effect = self.effect_of(report)
+        if effect.located is not None and report.lat is None:
+            self._place(s, report, effect.located)
+        for fields in effect.targets:
+            add_closure(s, report.jurisdiction or "", fields, until=report.expires_at,
                         reason=SERVICES[report.service_code].name, source="report",
                         actor=f"report {report.id}", report_id=report.id)
-        if not targets:
-            logger.info("report %d closes nothing: no way or elevator near it", report.id)
+        if not effect.targets:
+            logger.info("report %d %s", report.id, effect.text("en"))
+            return {"closed": 0, "closes_nothing": effect.nothing}
+        return {"closed": len(effect.targets)}
+
+    @staticmethod
+    def _place(s: Session, report: Report, place: Place) -> None:
+        """Give ``report`` the coordinates of the place its address names; its history says so."""
+        report.lat, report.lon = place.lat, place.lon
+        s.add(ReportEvent(report_id=report.id, at=utcnow(), kind="located",
+                          note=f"{LOCATED_NOTE}{place.name}"))
 
     def closures_of(self, report_id: int) -> list[Closure]:
         """The closures report ``report_id`` makes now (empty unless accepted and blocking)."""

@@ -132,8 +132,8 @@ class ReportService(ReportLifecycle, ModeratorAccounts):
         setting ``rate_limit_storage`` says, by default in the store's
         database, so every process sharing it shares the count.
     closure_finder
-        ``(city, lat, lon, equipment) -> closure targets`` used for the routing
-        effect (default :func:`~stufenlos.reports.routing_effect.closure_targets`).
+        ``(city, lat, lon, equipment, address) -> Effect``: what a report closes
+        (default :func:`~stufenlos.reports.routing_effect.report_effect`).
     post_moderated
         Cities whose new reports are public before a moderator has looked at
         them (``moderation = "post"`` in their ``city.toml``); default: read
@@ -149,7 +149,7 @@ class ReportService(ReportLifecycle, ModeratorAccounts):
         auto_hide_flags: int | None = None,
         submit_rate: str | None = None,
         public_rate: str | None = None,
-        closure_finder: routing_effect.TargetFinder | None = None,
+        closure_finder: routing_effect.EffectFinder | None = None,
         post_moderated: Collection[str] | None = None,
     ) -> None:
         self.store = store
@@ -168,7 +168,7 @@ class ReportService(ReportLifecycle, ModeratorAccounts):
         self._public_rate = parse_rate(public_rate or settings.public_rate)
         given_salt = settings.client_salt
         self._salt = given_salt.get_secret_value() if given_salt else None
-        self._closure_finder = closure_finder or routing_effect.closure_targets
+        self._closure_finder = closure_finder or routing_effect.report_effect
         self._hasher = PasswordHasher()
 
     # -- clients and rate limits ---------------------------------------------------------
@@ -195,7 +195,12 @@ class ReportService(ReportLifecycle, ModeratorAccounts):
     # -- submission ----------------------------------------------------------------------
 
     def submit(self, sub: Submission, *, client: str) -> Report:
-        """Validate, sanitise and store a new report (status ``submitted``)."""
+        """Validate, sanitise and store a new report (status ``submitted``).
+
+        A report with an address but no coordinates is placed where the
+        address names exactly one street of its city; its history says so.
+        An ambiguous or unknown address leaves it without coordinates.
+        """
         service = get_service(sub.service_code)
         lat, lon = self._check_location(sub)
         description = redact_contacts(clean_text(
@@ -214,6 +219,9 @@ class ReportService(ReportLifecycle, ModeratorAccounts):
         if expires_at is not None and expires_at <= now:
             msg = "lies in the past"
             raise ReportInputError(msg, field="attribute[until]")
+        located = None
+        if lat is None and address and sub.jurisdiction:
+            located = routing_effect.locate_address(sub.jurisdiction, address).place
         report = Report(
             token=secrets.token_urlsafe(16),
             jurisdiction=sub.jurisdiction,
@@ -237,6 +245,8 @@ class ReportService(ReportLifecycle, ModeratorAccounts):
             s.flush()
             s.add(ReportEvent(report_id=report.id, at=now, kind="status", status="submitted",
                               note=report.status_notes))
+            if located is not None:
+                self._place(s, report, located)
             if email:
                 s.add(ReportContact(report_id=report.id, email=email))
             if sub.photo is not None:
@@ -439,8 +449,8 @@ class ReportService(ReportLifecycle, ModeratorAccounts):
                 report.hidden = True
                 report.hidden_reason = f"auto-hidden after {n} abuse flags"
                 report.updated_at = now
+                effect = self._sync_effect(s, report)
                 self._audit(s, actor="system", action="auto_hide", report_id=report_id,
-                            detail={"flags": int(n)})
-                self._sync_effect(s, report)
+                            detail={"flags": int(n), **effect})
                 logger.info("report %d auto-hidden after %d flags", report_id, n)
             return report.hidden

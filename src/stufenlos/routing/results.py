@@ -13,7 +13,7 @@ import shapely.ops
 from numpy.typing import NDArray
 
 from stufenlos import _graph
-from stufenlos.profiles import LIMITS, UNKNOWN_KINDS, VIOLATION_PENALTY_S
+from stufenlos.profiles import LIMIT_BITS, LIMITS, UNKNOWN_KINDS, VIOLATION_PENALTY_S
 from stufenlos.segments import barriers_on
 
 if TYPE_CHECKING:
@@ -24,7 +24,10 @@ if TYPE_CHECKING:
 
 __all__ = ["Matrix", "Reach", "Route", "Status"]
 
-Status = Literal["ok", "limits_broken", "no_route"]
+#: ``ok``: keeps every limit; ``uncertain``: keeps every mapped limit, but assumed values
+#: (not mapped) break one; ``limits_broken``: a mapped value breaks a limit (under the
+#: ``strict`` unknown policy an assumed one too); ``no_route``: not connected
+Status = Literal["ok", "uncertain", "limits_broken", "no_route"]
 
 
 
@@ -61,6 +64,7 @@ class Route:
     fractions: NDArray[np.float64]
     connected: bool | None = None
     _segments: list[dict[str, Any]] | None = field(default=None, repr=False)
+    _violations: list[dict[str, Any]] | None = field(default=None, repr=False)
     #: the unknown policy asked for, when no route kept the limits under it and this
     #: route was searched with a more lenient one (``cautious``)
     relaxed_from: str | None = None
@@ -79,12 +83,23 @@ class Route:
 
     @property
     def status(self) -> Status:
-        """``ok``, ``limits_broken`` or ``no_route``."""
+        """``ok``, ``uncertain``, ``limits_broken`` or ``no_route`` (see :data:`Status`).
+
+        ``limits_broken`` when a mapped value breaks a limit (a way, a kerb, a closure, the
+        range), or when any value breaks one under the ``strict`` unknown policy, which
+        counts every unknown as a barrier; ``uncertain`` when every broken limit rests on
+        an assumed value (``violations()[i]["assumed"]``); ``ok`` when nothing breaks.
+        """
         if self.arcs.size == 0 and not self.connected:
             same_point = self.connected is None and self.origin.arc == self.destination.arc
             if not same_point:
                 return "no_route"
-        return "limits_broken" if self.violation_arcs().size else "ok"
+        broken = self.violations()
+        if not broken:
+            return "ok"
+        if self.profile.unknown_policy == "strict" or not all(v["assumed"] for v in broken):
+            return "limits_broken"
+        return "uncertain"
 
     def violation_arcs(self) -> NDArray[np.int64]:
         """Positions (in :attr:`arcs`) of arcs that break a hard limit or are closed."""
@@ -110,28 +125,89 @@ class Route:
         return float(parts.sum() / _graph.SCALE)
 
     def violations(self) -> list[dict[str, Any]]:
-        """Each broken limit: which, by how much, where."""
-        e = self.router.network.edges
+        """Each broken limit: which, by how much, where, and whether it rests on an
+        assumed value.
+
+        Returns
+        -------
+        list of dict
+            ``limit``, ``excess`` (in ``unit``), ``limit_value``, ``segment`` (position in
+            :meth:`segments`), ``osm_way_id``, ``osm_node_ids``, ``lon``, ``lat``,
+            ``assumed`` (the limit is broken only through a value that is not mapped) and
+            ``assumed_value`` (that value, e.g. a kerb of 12 cm assumed where a footway
+            meets a road; ``None`` when mapped). A route longer than the profile's range
+            (``max_distance_m``) adds one entry without a place (``segment`` is ``None``).
+        """
+        if self._violations is not None:
+            return self._violations
+        costs = self.weights.costs
         out = []
         closed = set(self.weights.closed.tolist())
         for pos in self.violation_arcs():
             arc = int(self.arcs[pos])
-            items = self.weights.costs.violations_of(arc)
+            items = costs.violations_of(arc)
             if arc in closed:
                 items.append(("closed", 1.0))
-            lon, lat = self._arc_midpoint(arc)
             for limit, excess in items:
-                out.append({
-                    "limit": limit,
-                    "excess": round(excess, 2),
-                    "unit": LIMITS[limit].unit_in("en") if limit in LIMITS else "",
-                    "limit_value": _val(getattr(self.profile, limit, None)),
-                    "segment": int(pos),
-                    "osm_way_id": _val(e["osm_way_id"].iat[arc]),
-                    "osm_node_ids": [_val(e["osm_node_u"].iat[arc]),
+                assumed, value = costs.assumed_of(arc, limit)
+                out.append({"limit": limit, "excess": round(excess, 2),
+                            **self._place(int(pos), limit, assumed, value)})
+        reach = self.profile.max_distance_m
+        if reach is not None and self.distance_m > reach:
+            out.append({"limit": "max_distance_m", "excess": round(self.distance_m - reach, 2),
+                        **self._place(None, "max_distance_m", False, None)})
+        self._violations = out
+        return out
+
+    def uncertain(self) -> list[dict[str, Any]]:
+        """The assumed values (not mapped) the route rests on that break a limit or meet
+        it exactly (a kerb assumed 3 cm at a crossing under a 3 cm limit).
+
+        Returns
+        -------
+        list of dict
+            Like :meth:`violations` without ``excess``, with ``breaks``: ``True`` where
+            the assumed value breaks the limit (the same place is in :meth:`violations`),
+            ``False`` where it meets it. Consecutive segments of one OSM way with the same
+            assumption are one entry (at the first of them).
+        """
+        costs = self.weights.costs
+        bits = costs.assumed_bits[self.arcs] | costs.at_limit_bits[self.arcs]
+        out: list[dict[str, Any]] = []
+        last: dict[str, tuple[int, Any]] = {}  # limit -> (segment, key) of its last entry
+        for pos in np.flatnonzero(bits):
+            arc = int(self.arcs[pos])
+            for limit, bit in LIMIT_BITS.items():
+                if not bits[pos] & bit:
+                    continue
+                _, value = costs.assumed_of(arc, limit)
+                breaks = bool(costs.assumed_bits[arc] & bit)
+                key = (self.router.network.edges["osm_way_id"].iat[arc], value, breaks)
+                prev = last.get(limit)
+                last[limit] = (int(pos), key)
+                if prev is not None and prev == (pos - 1, key):
+                    continue
+                out.append({"limit": limit, "breaks": breaks,
+                            **self._place(int(pos), limit, True, value)})
+        return out
+
+    def _place(self, pos: int | None, limit: str, assumed: bool,
+               value: Any) -> dict[str, Any]:
+        """The common fields of a broken or uncertain limit at segment ``pos``."""
+        out: dict[str, Any] = {
+            "unit": LIMITS[limit].unit_in("en") if limit in LIMITS else "",
+            "limit_value": _val(getattr(self.profile, limit, None)),
+            "assumed": assumed, "assumed_value": value, "segment": pos,
+            "osm_way_id": None, "osm_node_ids": None, "lon": None, "lat": None,
+        }
+        if pos is not None:
+            e = self.router.network.edges
+            arc = int(self.arcs[pos])
+            lon, lat = self._arc_midpoint(arc)
+            out.update(osm_way_id=_val(e["osm_way_id"].iat[arc]),
+                       osm_node_ids=[_val(e["osm_node_u"].iat[arc]),
                                      _val(e["osm_node_v"].iat[arc])],
-                    "lon": round(lon, 7), "lat": round(lat, 7),
-                })
+                       lon=round(lon, 7), lat=round(lat, 7))
         return out
 
     def unknowns(self) -> dict[str, float]:
@@ -159,6 +235,7 @@ class Route:
             "incline_unknown_m": metres("incline"),
             "steps_unknown_count": count("step_count"),
             "elevators_unknown_status": count("elevator_status"),
+            "signals_unknown_sound": count("signal_sound"),
         }
 
     def _arc_midpoint(self, arc: int) -> tuple[float, float]:

@@ -9,6 +9,7 @@ summary line gives distance, time, broken limits and assumed values.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from stufenlos.errors import StufenlosError
@@ -19,7 +20,16 @@ from stufenlos.snap import SNAP_DETOUR_M
 if TYPE_CHECKING:
     from stufenlos.routing import Route
 
-__all__ = ["LANGUAGES", "LanguageError", "instructions", "steps", "summary", "warnings"]
+__all__ = [
+    "LANGUAGES",
+    "LanguageError",
+    "closure_note",
+    "instructions",
+    "steps",
+    "summary",
+    "unknowns_that_matter",
+    "warnings",
+]
 
 LANGUAGES = ("de", "en")
 
@@ -63,6 +73,20 @@ _T = {
         "ok": "The route keeps all your limits.",
         "broken": "No route keeps all your limits. This route breaks {n} of them; they are "
                   "announced below as a warning.",
+        "broken_assumed": "{n} of them rest on assumed values that are not mapped.",
+        "range_broken": "The route does not keep all your limits: it is longer than your "
+                        "range.",
+        "uncertain": "The route keeps every limit where the values are mapped, but {n} "
+                     "assumed values (not mapped) break your limits; they are announced "
+                     "below as a warning.",
+        "uncertain_one": "The route keeps every limit where the values are mapped, but 1 "
+                         "assumed value (not mapped) breaks one of your limits; it is "
+                         "announced below as a warning.",
+        "at_limit": "Assumed right at your limit, not mapped: {items}.",
+        "times": "{what} ({n} places)",
+        "assumed": " (assumed: {v}, not mapped)", "assumed_plain": " (assumed, not mapped)",
+        "out_of_service": "out of service",
+        "sound_unknown": "Sound or vibration signal of these traffic lights not mapped.",
         "none": "There is no walkable connection between these two points.",
         "nearest": ("The start and the destination lie on parts of the network that no way "
                     "connects. The nearest point connected to the start lies {dist} from the "
@@ -91,6 +115,10 @@ _T = {
         "width_unknown_m": "{v} m of unknown width",
         "steps_unknown_count": "{v} flights of steps with unknown count",
         "elevators_unknown_status": "{v} elevators of unknown status",
+        "incline_unknown_m": "{v} m of unknown slope",
+        "smoothness_unknown_m": "{v} m of unknown smoothness",
+        "signals_unknown_sound": "{v} traffic lights without a mapped sound or vibration "
+                                 "signal",
         "minutes": "{n} minutes", "minute": "1 minute",
         "extra": "{msg}",
     },
@@ -100,6 +128,21 @@ _T = {
         "ok": "Die Route hält alle Ihre Grenzwerte ein.",
         "broken": "Keine Route hält alle Ihre Grenzwerte ein. Diese Route überschreitet {n}; "
                   "die Stellen werden unten als Warnung angesagt.",
+        "broken_assumed": "{n} davon beruhen auf angenommenen, nicht erfassten Werten.",
+        "range_broken": "Die Route hält nicht alle Ihre Grenzwerte ein: Sie ist länger als "
+                        "Ihre Reichweite.",
+        "uncertain": "Die Route hält alle Grenzwerte ein, wo die Werte erfasst sind, aber {n} "
+                     "angenommene, nicht erfasste Werte überschreiten Ihre Grenzwerte; die "
+                     "Stellen werden unten als Warnung angesagt.",
+        "uncertain_one": "Die Route hält alle Grenzwerte ein, wo die Werte erfasst sind, "
+                         "aber 1 angenommener, nicht erfasster Wert überschreitet einen Ihrer "
+                         "Grenzwerte; die Stelle wird unten als Warnung angesagt.",
+        "at_limit": "Genau an Ihrem Grenzwert angenommen, nicht erfasst: {items}.",
+        "times": "{what} ({n} Stellen)",
+        "assumed": " (angenommen: {v}, nicht erfasst)",
+        "assumed_plain": " (angenommen, nicht erfasst)",
+        "out_of_service": "außer Betrieb",
+        "sound_unknown": "Ton- oder Vibrationssignal dieser Ampel nicht erfasst.",
         "none": "Zwischen diesen beiden Punkten gibt es keine begehbare Verbindung.",
         "nearest": ("Start und Ziel liegen auf Teilen des Wegenetzes, die kein Weg verbindet. "
                     "Der nächste mit dem Start verbundene Punkt liegt {dist} vom Ziel entfernt, "
@@ -129,6 +172,9 @@ _T = {
         "width_unknown_m": "{v} m mit unbekannter Breite",
         "steps_unknown_count": "{v} Treppen mit unbekannter Stufenzahl",
         "elevators_unknown_status": "{v} Aufzüge mit unbekanntem Zustand",
+        "incline_unknown_m": "{v} m mit unbekannter Steigung",
+        "smoothness_unknown_m": "{v} m mit unbekannter Ebenheit",
+        "signals_unknown_sound": "{v} Ampeln ohne erfasstes Ton- oder Vibrationssignal",
         "minutes": "{n} Minuten", "minute": "1 Minute",
         "extra": "{msg}",
     },
@@ -148,10 +194,13 @@ _PROFILE_NAME = {
 _ONE = {
     "en": {"kerbs_unknown_height": "1 kerb of unknown height",
            "steps_unknown_count": "1 flight of steps with unknown count",
-           "elevators_unknown_status": "1 elevator of unknown status"},
+           "elevators_unknown_status": "1 elevator of unknown status",
+           "signals_unknown_sound": "1 traffic light without a mapped sound or vibration "
+                                    "signal"},
     "de": {"kerbs_unknown_height": "1 Bordstein mit unbekannter Höhe",
            "steps_unknown_count": "1 Treppe mit unbekannter Stufenzahl",
-           "elevators_unknown_status": "1 Aufzug mit unbekanntem Zustand"},
+           "elevators_unknown_status": "1 Aufzug mit unbekanntem Zustand",
+           "signals_unknown_sound": "1 Ampel ohne erfasstes Ton- oder Vibrationssignal"},
 }
 
 
@@ -234,15 +283,67 @@ def summary(route: Route, *, lang: str = "en") -> list[str]:
                                                              route.profile.name),
                                  dist=_dist(route.distance_m, lang),
                                  mins=_minutes(route.duration_s, lang))]
-    lines.append(t["ok"] if route.status == "ok"
-                 else t["broken"].format(n=len(route.violations())))
-    unk = route.unknowns()
+    broken = route.violations()
+    assumed = sum(v["assumed"] for v in broken)
+    if route.status == "ok":
+        lines.append(t["ok"])
+    elif route.status == "uncertain":
+        lines.append(t["uncertain_one" if assumed == 1 else "uncertain"].format(n=assumed))
+    elif all(v["limit"] == "max_distance_m" for v in broken):
+        lines.append(t["range_broken"])
+    else:
+        lines.append(t["broken"].format(n=len(broken)))
+        if assumed:
+            lines.append(t["broken_assumed"].format(n=assumed))
+    met: dict[str, int] = {}
+    for u in route.uncertain():
+        if not u["breaks"]:
+            what = f"{_limit_noun(u['limit'], lang)} {_value(u, lang)}"
+            met[what] = met.get(what, 0) + 1
+    if met:
+        lines.append(t["at_limit"].format(items=", ".join(
+            what if n == 1 else t["times"].format(what=what, n=n) for what, n in met.items())))
     items = [(_ONE[lang].get(k, t[k]) if v == 1 else t[k]).format(v=round(v))
-             for k, v in unk.items()
-             if k in t and v and (not k.endswith("_m") or v >= 10)]
+             for k, v in unknowns_that_matter(route).items()]
     if items:
         lines.append(t["unknown"].format(items=", ".join(items)))
     return lines
+
+
+#: unknowns said only to people whose limits or preferences they touch
+_MATTERS_IF = {
+    "incline_unknown_m": ("max_incline_pct", "soft_incline_pct"),
+    "smoothness_unknown_m": ("min_smoothness", "soft_smoothness"),
+    "signals_unknown_sound": ("crossing_signal_no_sound_cost_s",),
+}
+
+
+def unknowns_that_matter(route: Route) -> dict[str, float]:
+    """The route's :meth:`~stufenlos.routing.Route.unknowns` that its text names.
+
+    Slope and smoothness count for people with a slope or smoothness limit (wheelchair,
+    walker, pram), crossing signals for people who need sound or vibration (blind);
+    lengths under 10 m are left out.
+
+    Parameters
+    ----------
+    route
+        The route.
+
+    Returns
+    -------
+    dict
+        The unknowns (name to count or metres) worth a sentence, in their order.
+    """
+    prof = route.profile
+    out = {}
+    for k, v in route.unknowns().items():
+        needs = _MATTERS_IF.get(k)
+        if not v or (k.endswith("_m") and v < 10):
+            continue
+        if needs is None or any(getattr(prof, f, None) for f in needs):
+            out[k] = v
+    return out
 
 
 def steps(route: Route, segments: list[dict[str, Any]] | None = None, *,
@@ -278,6 +379,11 @@ def steps(route: Route, segments: list[dict[str, Any]] | None = None, *,
             if lang == "en" and not name:
                 label = "the street"
             lines.append(t["cross"].format(turn=turn, name=label, how=how, dist=dist))
+            if (route.profile.crossing_signal_no_sound_cost_s > 0
+                    and attrs.get("crossing") == "traffic_signals"
+                    and attrs.get("signal_sound") is None
+                    and attrs.get("signal_vibration") is None):
+                lines.append(t["sound_unknown"])
         elif kind == "steps":
             count = attrs.get("step_count")
             cnt = t["n_steps"].format(n=int(count)) if count else ""
@@ -346,6 +452,42 @@ def warnings(route: Route, *, lang: str = "en") -> list[str]:
     return out
 
 
+def closure_note(closure: Mapping[str, Any], *, lang: str = "en") -> str | None:
+    """The sentence naming the report behind a closure the route went around (or through).
+
+    Parameters
+    ----------
+    closure
+        A closure of the route answer (see :func:`stufenlos.api.views.closures_avoided`):
+        ``report_id``, ``reason`` (the report's kind), optional ``reason_de`` and
+        ``on_route``.
+    lang
+        ``de`` or ``en``.
+
+    Returns
+    -------
+    str or None
+        ``Umweg wegen Meldung 3: Gehweg versperrt.`` / ``Detour because of report 3:
+        blocked sidewalk.``; ``None`` for a closure no report made.
+    """
+    _check(lang)
+    rid = closure.get("report_id")
+    if rid is None:
+        return None
+    if lang == "de":
+        why = closure.get("reason_de") or closure.get("reason") or ""
+        if closure.get("on_route"):
+            return (f"Gesperrt wegen Meldung {rid}: {why}. Die Route führt trotzdem hindurch, "
+                    "weil es keinen anderen Weg gibt.")
+        return f"Umweg wegen Meldung {rid}: {why}."
+    why = str(closure.get("reason") or "")
+    why = why[:1].lower() + why[1:]
+    if closure.get("on_route"):
+        return (f"Closed because of report {rid}: {why}. The route still goes through, as "
+                "there is no other way.")
+    return f"Detour because of report {rid}: {why}."
+
+
 def _crossing_how(a: dict[str, Any], lang: str) -> str:
     t = _T[lang]
     crossing = a.get("crossing")
@@ -409,14 +551,31 @@ def _details(segs: list[dict[str, Any]], group: list[int], lang: str) -> list[st
     return out
 
 
+def _limit_noun(limit: str, lang: str) -> str:
+    lim = LIMITS.get(limit)
+    return _CONDITION[lang].get(limit, limit) if lim is None else lim.text(lim.noun, lang)
+
+
+def _value(v: dict[str, Any], lang: str) -> str:
+    """The assumed value of a violation or uncertain entry as running text."""
+    value = v["assumed_value"]
+    lim = LIMITS.get(v["limit"])
+    if value == "out_of_service":
+        return _T[lang]["out_of_service"]
+    if isinstance(value, str):
+        return _SURFACE[lang].get(value, value)
+    return lim.format(value, lang) if lim is not None else f"{value:g}"
+
+
 def _warning(v: dict[str, Any], lang: str) -> str:
     t = _T[lang]
     lim = LIMITS.get(v["limit"])
-    if lim is None:
-        return t["warning"].format(what=_CONDITION[lang].get(v["limit"], v["limit"]), excess="")
     excess = ""
-    if lim.numeric and v["excess"]:
+    if lim is not None and lim.numeric and v["excess"]:
         amount = lim.format(v["excess"], lang)
         excess = (f", {amount} über Ihrem Grenzwert" if lang == "de"
                   else f", {amount} over your limit")
-    return t["warning"].format(what=lim.text(lim.noun, lang), excess=excess)
+    if v["assumed"]:
+        excess += (t["assumed_plain"] if v["assumed_value"] is None
+                   else t["assumed"].format(v=_value(v, lang)))
+    return t["warning"].format(what=_limit_noun(v["limit"], lang), excess=excess)

@@ -9,7 +9,7 @@ Languages are ``de``, ``en`` and ``ls`` (Leichte Sprache, easy-read German).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from stufenlos.text import directions, easy_read
@@ -25,7 +25,8 @@ LANGUAGES = ("de", "en", "ls")
 
 
 def route_lines(route: Route, *, lang: str = "de",
-                segments: list[dict[str, Any]] | None = None
+                segments: list[dict[str, Any]] | None = None,
+                closures: Sequence[Mapping[str, Any]] = ()
                 ) -> tuple[list[str], list[str], list[str]]:
     """The sentences about ``route`` in ``lang``.
 
@@ -37,12 +38,16 @@ def route_lines(route: Route, *, lang: str = "de",
         ``de``, ``en`` or ``ls`` (easy-read German).
     segments
         ``route.segments()``, if already at hand.
+    closures
+        Live closures that changed the route; those made by a report are named
+        in the warnings ("Umweg wegen Meldung 3: …").
 
     Returns
     -------
     summary, warnings, steps
-        Summary sentences; warnings that are not broken limits (in German for ``ls``);
-        one line per step ending with the arrival (empty when there is no route).
+        Summary sentences; warnings that are not broken limits (in German for ``ls``),
+        then the reports behind closures; one line per step ending with the arrival
+        (empty when there is no route).
 
     Raises
     ------
@@ -54,6 +59,8 @@ def route_lines(route: Route, *, lang: str = "de",
         raise LanguageError(msg)
     text_lang = "de" if lang == "ls" else lang
     warnings = directions.warnings(route, lang=text_lang)
+    warnings += [n for c in closures
+                 if (n := directions.closure_note(c, lang=text_lang)) is not None]
     steps = directions.steps(route, segments, lang=text_lang)
     if lang == "ls":
         return easy_read.easy_read_summary(route), warnings, easy_read.easy_read_steps(steps)
@@ -61,7 +68,7 @@ def route_lines(route: Route, *, lang: str = "de",
 
 
 def route_feature(route: Route, *, lang: str = "de",
-                  closures: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
+                  closures: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
     """The route answer as a GeoJSON Feature.
 
     Parameters
@@ -72,7 +79,8 @@ def route_feature(route: Route, *, lang: str = "de",
         Language of ``summary``, ``warnings`` and ``steps``: ``de``, ``en`` or ``ls``.
     closures
         Live closures that changed the route (see
-        :func:`stufenlos.api.views.closures_avoided`).
+        :func:`stufenlos.api.views.closures_avoided`); each made by a report gets
+        its sentence as ``text`` (also in ``warnings``).
 
     Returns
     -------
@@ -81,7 +89,10 @@ def route_feature(route: Route, *, lang: str = "de",
         the fields of :class:`stufenlos.api.schemas.RouteProperties`.
     """
     segs = route.segments()
-    summary, warnings, steps = route_lines(route, lang=lang, segments=segs)
+    summary, warnings, steps = route_lines(route, lang=lang, segments=segs, closures=closures)
+    text_lang = "de" if lang == "ls" else lang
+    listed = [{**c, "text": note} if (note := directions.closure_note(c, lang=text_lang))
+              else dict(c) for c in closures]
 
     def point(s: Any) -> dict[str, float]:
         return {"lat": round(s.lat, 7), "lon": round(s.lon, 7),
@@ -97,6 +108,7 @@ def route_feature(route: Route, *, lang: str = "de",
         "cost_s": round(route.cost_s, 1),
         "limits": route.profile.limits(),
         "violations": route.violations(),
+        "uncertain": route.uncertain(),
         "unknowns": route.unknowns(),
         "barriers": route.barriers(),
         "warnings": warnings,
@@ -105,7 +117,7 @@ def route_feature(route: Route, *, lang: str = "de",
         "origin": point(route.origin),
         "destination": point(route.destination),
         "segments": segs,
-        "closures": list(closures),
+        "closures": listed,
         "connected_destination": (None if route.connected_destination is None
                                   else point(route.connected_destination)),
     }

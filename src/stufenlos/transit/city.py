@@ -175,6 +175,9 @@ def _walk_geometry(it: Itinerary, router: Router, profile: TransitProfile) -> No
             leg.coordinates = [(float(x), float(y)) for x, y in geom["coordinates"]]
             if route.status == "limits_broken":
                 leg.unknowns.append("the walk breaks a limit of the profile; see the route")
+            elif route.status == "uncertain":
+                leg.unknowns.append("assumed values that are not mapped break a limit of the "
+                                    "profile on the walk; see the route")
 
 
 def load_city_transit(

@@ -131,9 +131,11 @@ def get_profile(profile: ProfileName) -> dict[str, Any]:  # type: ignore[valid-t
 def route(city: CityName, body: RouteRequest) -> dict[str, Any]:
     """The best route for this person; if no route keeps every limit, the one breaking fewest.
 
-    The answer is a GeoJSON Feature. ``properties.status`` is ``ok``, ``limits_broken``
-    (the violations are listed and announced in the steps) or ``no_route`` (the points are
-    not connected). Text is in ``lang``: ``de``, ``en`` or ``ls`` (easy-read German).
+    The answer is a GeoJSON Feature. ``properties.status`` is ``ok``, ``uncertain`` (only
+    assumed values that are not mapped break a limit), ``limits_broken`` (a mapped value
+    breaks one; the violations are listed and announced in the steps, each saying whether
+    it was assumed) or ``no_route`` (the points are not connected). Text is in ``lang``:
+    ``de``, ``en`` or ``ls`` (easy-read German).
     ``segments`` give the OSM way and node ids of every edge; ``closures`` name the live
     closures (e.g. accepted reports) the route had to avoid.
     """

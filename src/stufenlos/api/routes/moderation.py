@@ -58,21 +58,30 @@ def _field(fields: dict[str, list[str]], name: str, *, required: bool = False) -
 
 
 def _done(request: Request, report: Any) -> Response:
-    if _wants_html(request):
-        return RedirectResponse("/moderation", status_code=303)
+    if _wants_html(request):  # the page then says what the action did
+        lang = request.query_params.get("lang")
+        suffix = f"&lang={lang}" if lang in ("de", "en") else ""
+        return RedirectResponse(f"/moderation?done={report.id}{suffix}", status_code=303)
     return JSONResponse(_moderation_record(report, request))
 
 
 def _moderation_record(report: Any, request: Request) -> dict[str, Any]:
-    """Public fields plus what moderators need (never the contact e-mail)."""
+    """Public fields plus what moderators need (never the contact e-mail).
+
+    ``closures`` and ``closes`` say what the report does to routing now, from
+    the stored closures (``closes``: in words, German and English, or why it
+    closes nothing; ``null`` while it is not in force).
+    """
+    svc = report_service()
     rec = request_record(report, request)
+    effect = svc.current_effect(report.id)
     rec.update({
         "hidden": report.hidden,
         "hidden_reason": report.hidden_reason,
         "attributes": report.attributes or {},
         "jurisdiction": report.jurisdiction,
-        # what accepting did to routing, from the closure records
-        "closures": [c.to_dict() for c in report_service().closures_of(report.id)],
+        "closures": [c.to_dict() for c in svc.closures_of(report.id)],
+        "closes": effect.to_dict() if effect is not None else None,
     })
     return rec
 
@@ -112,12 +121,17 @@ def logout(request: Request) -> Response:
 
 @router.get("/api/queue", summary="Reports waiting for moderation")
 def queue(request: Request, moderator: ModeratorDep) -> list[dict[str, Any]]:
-    """Submitted, hidden and flagged reports, oldest first."""
+    """Submitted, hidden and flagged reports, oldest first.
+
+    ``would_close`` says what accepting a report would close for routing (the
+    same answer as ``/api/reports/{id}/preview``).
+    """
     out = []
     for entry in report_service().queue():
         rec = _moderation_record(entry["report"], request)
         rec["flags"] = entry["flags"]
         rec["fixed_votes"] = entry["fixed_votes"]
+        rec["would_close"] = entry["would_close"].to_dict()
         out.append(rec)
     return out
 
@@ -126,6 +140,17 @@ def queue(request: Request, moderator: ModeratorDep) -> list[dict[str, Any]]:
 def get_report(report_id: int, request: Request, moderator: ModeratorDep) -> dict[str, Any]:
     """A report including hidden and rejected ones."""
     return _moderation_record(report_service().get(report_id, public=False), request)
+
+
+@router.get("/api/reports/{report_id}/preview", summary="What accepting a report would close")
+def preview(report_id: int, moderator: ModeratorDep) -> dict[str, Any]:
+    """What Accept would close for routing, computed as accepting does (nothing is written).
+
+    ``targets`` are the closures it would store; ``nothing`` says why there
+    are none (``not_blocking``, ``no_way``, ``no_elevator``, ``address_not_located``,
+    ``not_imported``, ...); ``de`` and ``en`` say it in words.
+    """
+    return {"report_id": report_id, **report_service().preview(report_id).to_dict()}
 
 
 @router.get("/api/audit", summary="The audit log")

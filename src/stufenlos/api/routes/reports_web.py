@@ -26,9 +26,11 @@ from stufenlos.api.routes.open311 import (
 )
 from stufenlos.api.templating import render
 from stufenlos.errors import StufenlosError
+from stufenlos.places import street_places
 from stufenlos.registry import get_city
 from stufenlos.reports.catalogue import SERVICES
 from stufenlos.reports.errors import AuthenticationError, ReportInputError
+from stufenlos.reports.lifecycle import LOCATED_NOTE
 from stufenlos.reports.service import FLAG_REASONS, TRANSITIONS
 from stufenlos.reports.store import ReportQuery
 
@@ -72,26 +74,17 @@ def _cities() -> dict[str, str]:
 
 
 def _street_index(city: str) -> dict[str, tuple[float, float]]:
-    """Street name -> a point on the street's longest way segment (lat, lon)."""
+    """Street name -> a point on the street (lat, lon), alphabetically: the form's list.
+
+    The same points place a report whose address names a street
+    (:func:`stufenlos.places.street_places`).
+    """
     try:
         c = get_city(city)
     except (StufenlosError, OSError):
         return {}
-    return c.memo("street_index", lambda: _streets(c.network.edges))
-
-
-def _streets(edges: Any) -> dict[str, tuple[float, float]]:
-    import shapely
-
-    named = edges[edges["name"].notna() & (edges["name"].astype(str).str.len() > 0)]
-    if named.empty:
-        return {}
-    longest = named.sort_values("length_m", ascending=False).drop_duplicates("name")
-    out = {}
-    for name, wkb in zip(longest["name"].astype(str), longest["geometry"], strict=True):
-        p = shapely.from_wkb(wkb).interpolate(0.5, normalized=True)
-        out[name] = (round(p.y, 7), round(p.x, 7))
-    return dict(sorted(out.items(), key=lambda kv: kv[0].casefold()))
+    return {p.name: (round(p.lat, 7), round(p.lon, 7))
+            for p in sorted(street_places(c), key=lambda p: p.name.casefold())}
 
 
 def _map_base(city: str) -> dict[str, Any] | None:
@@ -160,6 +153,8 @@ NOTES_DE: dict[str, str] = {
     "Someone says the barrier has been fixed.": "Jemand sagt: Die Barriere ist behoben.",
     "The description was edited by a moderator.": "Die Moderation hat die Beschreibung bearbeitet.",
 }
+#: German wording of automatic notes that end with a name
+NOTE_PREFIXES_DE: dict[str, str] = {LOCATED_NOTE: "Ort aus der Adresse bestimmt: "}
 
 
 def _ctx(request: Request) -> dict[str, Any]:
@@ -170,7 +165,12 @@ def _ctx(request: Request) -> dict[str, Any]:
     def note_text(text: str | None) -> str:
         if not text:
             return ""
-        return text if english else NOTES_DE.get(text, text)
+        if english:
+            return text
+        for prefix, german in NOTE_PREFIXES_DE.items():
+            if text.startswith(prefix):
+                return german + text.removeprefix(prefix)
+        return NOTES_DE.get(text, text)
 
     return {"services": SERVICES, "status_labels": STATUS_LABELS, "flag_labels": FLAG_LABELS,
             "cities": _cities(), "note_text": note_text}
@@ -341,8 +341,17 @@ def moderation_page(request: Request) -> Response:
     except AuthenticationError:
         return render(request, "reports/login.html", _ctx(request))
     queue = svc.queue()
+    done = None
+    raw_done = request.query_params.get("done", "")
+    if raw_done.isdigit():
+        try:
+            report = svc.get(int(raw_done), public=False)
+        except StufenlosError:
+            report = None
+        if report is not None:
+            done = {"report": report, "effect": svc.current_effect(report.id)}
     return render(request, "reports/moderation.html", {
-        **_ctx(request), "moderator": moderator, "queue": queue,
+        **_ctx(request), "moderator": moderator, "queue": queue, "done": done,
         "transitions": TRANSITIONS,
         "audit": svc.audit_log(limit=50)})
 
@@ -362,4 +371,4 @@ async def moderation_status(request: Request) -> Response:
         report_service().set_status, int(raw_id), (fields.get("status") or [""])[0],
         actor=moderator.name, note=(fields.get("note") or [None])[0],
         agency=(fields.get("agency_responsible") or [None])[0])
-    return RedirectResponse("/moderation", status_code=303)
+    return RedirectResponse(f"/moderation?done={int(raw_id)}", status_code=303)
