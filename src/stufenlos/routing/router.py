@@ -178,11 +178,21 @@ class Router:
 
     # -- point to point ------------------------------------------------------------
 
+    def _check_latlons(self, points: Sequence[LatLon] | NDArray[Any]) -> NDArray[np.float64]:
+        """``(n, 2)`` latitudes and longitudes in degrees, or :class:`RoutingError`."""
+        latlon = np.asarray(points, np.float64)
+        if latlon.ndim != 2 or latlon.shape[1] != 2:
+            msg = f"expected (lat, lon) pairs in degrees, got an array of shape {latlon.shape}"
+            raise RoutingError(msg)
+        bad = ~((np.abs(latlon[:, 0]) <= 90) & (np.abs(latlon[:, 1]) <= 180))
+        if bad.any():
+            _check_latlon(tuple(float(x) for x in latlon[int(np.argmax(bad))]))
+        return latlon
+
     def _check_near(self, points: Sequence[LatLon], what: str) -> None:
         """Refuse points farther than :data:`~stufenlos.snap.MAX_POINT_M` from every way."""
-        for p in points:
-            _check_latlon(p)
-        self.network.snapper.check_near([(p[1], p[0]) for p in points], what=what)
+        latlon = self._check_latlons(points)
+        self.network.snapper.check_near(latlon[:, ::-1], what=what)
 
     def snap(self, point: LatLon, w: _Weights) -> Snap:
         """Snap ``(lat, lon)`` to the nearest arc usable with weights ``w``."""
@@ -269,17 +279,34 @@ class Router:
 
     # -- matrices ------------------------------------------------------------------
 
-    def nearest_nodes(self, points: Sequence[LatLon], w: _Weights) -> NDArray[np.int64]:
-        """Node nearest to each point among the ends of its nearest usable arc."""
-        out = np.empty(len(points), np.int64)
+    def nearest_nodes(self, points: Sequence[LatLon] | NDArray[np.floating], w: _Weights, *,
+                      what: str | None = None) -> NDArray[np.int64]:
+        """Node nearest to each ``(lat, lon)`` point among the ends of its snapped arc.
+
+        Parameters
+        ----------
+        points
+            ``(n, 2)`` latitudes and longitudes.
+        w
+            The weights whose usable arcs the points snap to (see :meth:`snap`).
+        what
+            What the points are, to refuse points far from every way (see
+            :meth:`stufenlos.snap.Snapper.snap_many`); not checked by default.
+
+        Returns
+        -------
+        numpy.ndarray
+            One node index per point.
+        """
+        assert w.usable is not None
+        latlon = np.asarray(points, np.float64).reshape(-1, 2)
+        s = self.network.snapper.snap_many(latlon[:, ::-1], w.usable, what=what)
+        u, v = self.network.u[s.arc], self.network.v[s.arc]
         lonlat = self.network.node_lonlat
-        for i, p in enumerate(points):
-            s = self.snap(p, w)
-            u, v = int(self.network.u[s.arc]), int(self.network.v[s.arc])
-            du = np.hypot(*(lonlat[u] - (s.lon, s.lat)))
-            dv = np.hypot(*(lonlat[v] - (s.lon, s.lat)))
-            out[i] = u if du <= dv else v
-        return out
+        on = np.column_stack([s.lon, s.lat])
+        du = np.hypot(*(lonlat[u] - on).T)
+        dv = np.hypot(*(lonlat[v] - on).T)
+        return np.where(du <= dv, u, v).astype(np.int64)
 
     def matrix(self, origins: Sequence[LatLon] | NDArray[np.integer],
                destinations: Sequence[LatLon] | NDArray[np.integer], *,
@@ -316,8 +343,7 @@ class Router:
                 msg = f"node indices must be in 0..{self.network.n_nodes - 1}"
                 raise RoutingError(msg)
             return arr.astype(np.int64)
-        self._check_near([tuple(p) for p in arr], "point")
-        return self.nearest_nodes([tuple(p) for p in arr], w)
+        return self.nearest_nodes(self._check_latlons(arr), w, what="point")
 
     def route_nodes(self, source: int, target: int, *, profile: Profile | str = "standard",
                     optimize: Optimize = "comfort", **limits: Any) -> Route:
