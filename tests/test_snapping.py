@@ -114,3 +114,75 @@ def test_a_point_far_outside_the_city_is_refused_not_snapped(imported_city, city
             "origins": [{"lat": 53.5505, "lon": 9.9925}],
             "destinations": [{"lat": 0, "lon": 0}]})
         assert r.status_code == 422
+
+
+# -- many points at once --------------------------------------------------------------
+
+
+def _snap_one_by_one(sn, lat: float, lon: float, usable: np.ndarray) -> tuple:
+    """The rules of :meth:`Snapper.snap`, point by point, written out independently."""
+    from stufenlos.snap import MAX_SNAP_M, SNAP_DETOUR_M
+
+    (pt,) = shapely.points(sn.projection.to_xy([(lon, lat)]))
+
+    def pick(cand: np.ndarray, ok: bool) -> tuple:
+        dist = shapely.distance(sn.geoms[cand], pt)
+        best = int(cand[np.lexsort((cand, dist))[0]])  # ties: the lowest segment
+        frac = float(shapely.line_locate_point(sn.geoms[best], pt, normalized=True))
+        return int(sn.arcs[best]), frac, float(dist.min()), ok
+
+    nearest, d = sn.tree.query_nearest(pt, return_distance=True)
+    if not sn.main[nearest].any():
+        near = sn.tree.query(pt, predicate="dwithin", distance=float(d[0]) + CONNECTED_DETOUR_M)
+        near = near[sn.main[near]]
+        if near.size:
+            ok = near[usable[sn.arcs[near]]]
+            return pick(ok, True) if ok.size else pick(near, False)
+    if usable[sn.arcs[nearest]].any():
+        return pick(nearest[usable[sn.arcs[nearest]]], True)
+    cand = sn.tree.query(pt, predicate="dwithin",
+                         distance=min(float(d[0]) + SNAP_DETOUR_M, MAX_SNAP_M))
+    ok = cand[usable[sn.arcs[cand]]]
+    return pick(ok, True) if ok.size else pick(nearest, False)
+
+
+@pytest.mark.parametrize("profile", ["wheelchair", "standard"])
+def test_snapping_many_points_equals_snapping_each(heidelberg, profile: str) -> None:
+    net = heidelberg.network
+    sn = net.snapper
+    w = heidelberg.router.weights(profile)
+    rng = np.random.default_rng(17)
+    lonlat = net.node_lonlat
+    # spread over the city, and a few metres off ways of small pieces and unusable ways
+    spread = rng.uniform(lonlat.min(axis=0), lonlat.max(axis=0), (2000, 2))
+    small = np.flatnonzero(~sn.main)
+    unusable = np.flatnonzero(~w.usable[sn.arcs])
+    assert small.size and (profile == "standard" or unusable.size)
+    near = [lonlat[net.u[sn.arcs[rng.choice(segs, 500)]]] + rng.normal(0, 0.0003, (500, 2))
+            for segs in (small, unusable) if segs.size]
+    pts = np.concatenate([spread, *near])
+    many = sn.snap_many(pts, w.usable)
+    one = [_snap_one_by_one(sn, lat, lon, w.usable) for lon, lat in pts]
+    arc, frac, dist, ok = (np.array(x) for x in zip(*one, strict=True))
+    np.testing.assert_array_equal(many.arc, arc)
+    np.testing.assert_array_equal(many.usable, ok)
+    np.testing.assert_allclose(many.fraction, frac, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(many.distance_m, dist, rtol=0, atol=1e-9)
+    # every rule is exercised: small pieces left for a main part, unusable ways kept
+    on_main = sn.main[np.searchsorted(sn.arcs, many.arc)]
+    nearest_main = sn.main[np.searchsorted(sn.arcs, sn.nearest(pts)[0])]
+    assert (on_main & ~nearest_main).sum() > 20
+    if profile == "wheelchair":
+        assert (~many.usable).sum() > 20
+        assert (many.arc != sn.nearest(pts)[0]).sum() > 100
+    # the one-point answer is the many-point answer
+    s = sn.snap(float(pts[5, 1]), float(pts[5, 0]), w.usable)
+    assert (s.arc, s.fraction, s.usable) == (many.arc[5], many.fraction[5], many.usable[5])
+
+
+def test_matrix_from_points_refuses_a_far_point_by_name(heidelberg) -> None:
+    from stufenlos.snap import FarFromNetworkError
+
+    lon, lat = heidelberg.network.node_lonlat[0]
+    with pytest.raises(FarFromNetworkError, match=r"^point \(49\.8"):
+        heidelberg.router.matrix([(lat, lon), (49.8, 8.69)], [(lat, lon)])

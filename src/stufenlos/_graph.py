@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "INF",
+    "METRIC_BYTES_PER_ARC",
     "SCALE",
     "CCHMetric",
     "CCHTopology",
@@ -49,6 +50,10 @@ SCALE = 10.0
 #: the engine's "unreachable"
 INF = int(pyroutingkit.INF_WEIGHT)
 _MAX_WEIGHT = INF // 4
+#: memory of one customised metric per input arc, in bytes (RoutingKit's up and down
+#: weights of the hierarchy's arcs and our copy of the input weights; process memory
+#: growth per metric measured on Heidelberg: 22 bytes)
+METRIC_BYTES_PER_ARC = 24
 #: threads for one-to-all searches from many origins
 _THREADS = max(1, min(4, os.cpu_count() or 1))
 
@@ -124,6 +129,11 @@ class CCHMetric:
         self._metric = pyroutingkit.CCHMetric(topology._topo)
         self._metric.customize(self.weights)
         self._lock = threading.Lock()
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held by this metric, in bytes (estimated from the arc count)."""
+        return METRIC_BYTES_PER_ARC * self.topology.n_edges
 
     def update(self, arcs: NDArray[np.integer], weights: NDArray[np.uint32]) -> None:
         """Change some arc weights (partial re-customisation, milliseconds)."""

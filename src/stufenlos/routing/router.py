@@ -29,7 +29,14 @@ from numpy.typing import NDArray
 from stufenlos import _graph
 from stufenlos.errors import StufenlosError
 from stufenlos.network import Network
-from stufenlos.profiles import VIOLATION_PENALTY_S, EdgeCosts, Optimize, Profile, get_profile
+from stufenlos.profiles import (
+    LIMITS,
+    VIOLATION_PENALTY_S,
+    EdgeCosts,
+    Optimize,
+    Profile,
+    get_profile,
+)
 from stufenlos.routing.results import Matrix, Reach, Route
 from stufenlos.snap import Snap
 
@@ -43,6 +50,12 @@ logger = logging.getLogger(__name__)
 #: penalty of an arc closed by a live closure (one violation of the "closed" limit)
 CLOSED_PENALTY_S = VIOLATION_PENALTY_S + 20_000.0
 _NONE_CLOSED: NDArray[np.int64] = np.empty(0, np.int64)
+#: the hard limits given as a number (``max_kerb_cm``, ``min_width_m``, ...): changing one
+#: changes only the verdict (and its severity) on arcs that break the stricter value
+_NUMERIC_HARD = tuple(name for name, lim in LIMITS.items() if lim.bit is not None
+                      and lim.numeric)
+#: above this share of arcs to re-evaluate, a full evaluation is cheaper than a derivation
+_DERIVE_MAX_SHARE = 0.5
 
 LatLon = tuple[float, float]
 
@@ -76,11 +89,69 @@ class _Weights:
     costs: EdgeCosts
     base: NDArray[np.uint32]
     metric: _graph.CCHMetric
+    #: the profiles these weights can be derived for (see :func:`_family`)
+    family: tuple[Any, ...] = ()
     closed: NDArray[np.int64] = field(default_factory=lambda: np.empty(0, np.int64))
     usable: NDArray[np.bool_] | None = None
     #: the same weights on the reverse graph, made on the first matrix with more
     #: origins than destinations
     reverse: _graph.CCHMetric | None = None
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held by these weights and their metrics, in bytes."""
+        c = self.costs
+        arrays = [c.cost_s, c.time_s, c.violation_bits, c.unknown_bits, c.kerb_cm,
+                  *c.severity.values(), self.base, self.closed]
+        total = sum(a.nbytes for a in arrays) + self.metric.nbytes
+        if self.usable is not None:
+            total += self.usable.nbytes
+        if self.reverse is not None:
+            total += self.reverse.nbytes
+        return total
+
+
+def _family(profile: Profile, optimize: str) -> tuple[Any, ...]:
+    """What two profiles share when they differ only in numeric hard limits."""
+    return (profile.replace(**dict.fromkeys(_NUMERIC_HARD)).key(), optimize)
+
+
+def _stricter(name: str, a: float | None, b: float | None) -> bool:
+    """Whether limit ``name`` at ``a`` is stricter than at ``b`` (``None``: no limit)."""
+    if a is None or b is None:
+        return b is None and a is not None
+    return a > b if name.startswith("min_") else a < b
+
+
+class _Rows:
+    """Some arcs of a network, to evaluate a profile on (evaluation reads only ``edges``,
+    arc by arc)."""
+
+    def __init__(self, network: Network, rows: NDArray[np.int64]) -> None:
+        self.edges = network.edges.iloc[rows]
+
+
+def _patched(src: EdgeCosts, rows: NDArray[np.int64], sub: EdgeCosts) -> EdgeCosts:
+    """``src`` with the values of ``rows`` replaced by ``sub`` (evaluated on those rows).
+
+    Arrays that ``sub`` does not change are shared with ``src``, not copied.
+    """
+
+    def put(a: NDArray[Any], b: NDArray[Any]) -> NDArray[Any]:
+        if np.array_equal(a[rows], b, equal_nan=a.dtype.kind == "f"):
+            return a
+        out = a.copy()
+        out[rows] = b
+        return out
+
+    return EdgeCosts(
+        profile=sub.profile, optimize=sub.optimize, cost_s=put(src.cost_s, sub.cost_s),
+        time_s=put(src.time_s, sub.time_s),
+        violation_bits=put(src.violation_bits, sub.violation_bits),
+        severity={k: put(v, sub.severity[k]) for k, v in src.severity.items()},
+        unknown_bits=put(src.unknown_bits, sub.unknown_bits),
+        kerb_cm=put(src.kerb_cm, sub.kerb_cm),
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -104,6 +175,8 @@ class Router:
         Live closures to honour (none by default).
     cache_size
         How many profile cost vectors (and their metrics) to keep.
+    cache_bytes
+        How much memory they may hold together (the most recent one is always kept).
 
     Examples
     --------
@@ -115,11 +188,14 @@ class Router:
     """
 
     def __init__(self, network: Network, *, closures: ClosureStore | None = None,
-                 cache_size: int = 16) -> None:
+                 cache_size: int = 16, cache_bytes: int = 256 * 2**20) -> None:
         self.network = network
         self.closures = closures
         self.cache_size = cache_size
+        self.cache_bytes = cache_bytes
         self._cache: OrderedDict[tuple[Any, ...], _Weights] = OrderedDict()
+        #: per profile family: violation bits with every numeric hard limit at its strictest
+        self._strictest: OrderedDict[tuple[Any, ...], NDArray[np.uint16]] = OrderedDict()
         self._lock = threading.RLock()
         self.pair = network.edges["pair"].to_numpy(np.int64)
         self.length = network.edges["length_m"].to_numpy(np.float64)
@@ -133,21 +209,87 @@ class Router:
 
     def weights(self, profile: Profile | str = "standard", *, optimize: Optimize = "comfort",
                 now: datetime | None = None, **limits: Any) -> _Weights:
-        """Costs and metric for ``profile`` with current closures applied."""
+        """Costs and metric for ``profile`` with current closures applied.
+
+        A profile that differs from a cached one only in numeric hard limits (a
+        person's own ``max_kerb_cm``, say) is derived from it: only the arcs that break
+        the stricter of the two values are evaluated again.
+        """
         prof = get_profile(profile, **limits)
         key = (prof.key(), optimize)
         with self._lock:
             w = self._cache.get(key)
             if w is None:
-                costs = prof.evaluate(self.network, optimize=optimize)
+                family = _family(prof, optimize)
+                costs = self._costs(prof, family)
                 base = _graph.to_weights(costs.cost_s)
-                w = _Weights(costs=costs, base=base, metric=self.topology.metric(base))
+                w = _Weights(costs=costs, base=base, metric=self.topology.metric(base),
+                             family=family)
                 self._cache[key] = w
-                while len(self._cache) > self.cache_size:
-                    self._cache.popitem(last=False)
             self._cache.move_to_end(key)
             self._apply_closures(w, now)
+            self._evict()
         return w
+
+    @property
+    def cache_nbytes(self) -> int:
+        """Memory held by the cached weights and metrics, in bytes."""
+        with self._lock:
+            return (sum(w.nbytes for w in self._cache.values())
+                    + sum(b.nbytes for b in self._strictest.values()))
+
+    def _evict(self) -> None:
+        """Drop the least recently used weights beyond ``cache_size`` or ``cache_bytes``."""
+        while len(self._strictest) > self.cache_size:
+            self._strictest.popitem(last=False)
+        while len(self._cache) > 1 and (len(self._cache) > self.cache_size
+                                        or self.cache_nbytes > self.cache_bytes):
+            self._cache.popitem(last=False)
+
+    def _costs(self, prof: Profile, family: tuple[Any, ...]) -> EdgeCosts:
+        """``prof``'s costs, derived from the nearest cached profile of its ``family``."""
+        optimize = family[1]
+        src: EdgeCosts | None = None
+        rows = None
+        for w in self._cache.values():
+            if w.family != family:
+                continue
+            changed = self._changed_rows(w.costs, prof, family)
+            if rows is None or changed.size < rows.size:
+                src, rows = w.costs, changed
+        if src is None or rows is None or rows.size > _DERIVE_MAX_SHARE * self.network.n_edges:
+            return prof.evaluate(self.network, optimize=optimize)
+        sub = prof.evaluate(_Rows(self.network, rows), optimize=optimize)  # type: ignore[arg-type]
+        return _patched(src, rows, sub)
+
+    def _changed_rows(self, src: EdgeCosts, prof: Profile,
+                      family: tuple[Any, ...]) -> NDArray[np.int64]:
+        """Arcs whose costs may differ between ``src`` and ``prof`` (same family).
+
+        A hard limit decides nothing on an arc that keeps its stricter value, so only
+        the arcs breaking the stricter value can change: ``src``'s own verdicts when it
+        is the stricter, else those with every numeric limit at its strictest.
+        """
+        changed = np.zeros(self.network.n_edges, bool)
+        for name in _NUMERIC_HARD:
+            mine, theirs = getattr(prof, name), getattr(src.profile, name)
+            if mine == theirs:
+                continue
+            bits = (self._strictest_bits(prof, family) if _stricter(name, mine, theirs)
+                    else src.violation_bits)
+            changed |= (bits & np.uint16(LIMITS[name].bit)) != 0
+        return np.flatnonzero(changed)
+
+    def _strictest_bits(self, prof: Profile, family: tuple[Any, ...]) -> NDArray[np.uint16]:
+        bits = self._strictest.get(family)
+        if bits is None:
+            strictest = {name: LIMITS[name].max if name.startswith("min_") else LIMITS[name].min
+                         for name in _NUMERIC_HARD}
+            bits = prof.replace(**strictest).evaluate(
+                self.network, optimize=family[1]).violation_bits
+            self._strictest[family] = bits
+        self._strictest.move_to_end(family)
+        return bits
 
     def _apply_closures(self, w: _Weights, now: datetime | None) -> None:
         closed = (self.closures.closed_arcs(self.network, now) if self.closures is not None
@@ -178,11 +320,21 @@ class Router:
 
     # -- point to point ------------------------------------------------------------
 
+    def _check_latlons(self, points: Sequence[LatLon] | NDArray[Any]) -> NDArray[np.float64]:
+        """``(n, 2)`` latitudes and longitudes in degrees, or :class:`RoutingError`."""
+        latlon = np.asarray(points, np.float64)
+        if latlon.ndim != 2 or latlon.shape[1] != 2:
+            msg = f"expected (lat, lon) pairs in degrees, got an array of shape {latlon.shape}"
+            raise RoutingError(msg)
+        bad = ~((np.abs(latlon[:, 0]) <= 90) & (np.abs(latlon[:, 1]) <= 180))
+        if bad.any():
+            _check_latlon(tuple(float(x) for x in latlon[int(np.argmax(bad))]))
+        return latlon
+
     def _check_near(self, points: Sequence[LatLon], what: str) -> None:
         """Refuse points farther than :data:`~stufenlos.snap.MAX_POINT_M` from every way."""
-        for p in points:
-            _check_latlon(p)
-        self.network.snapper.check_near([(p[1], p[0]) for p in points], what=what)
+        latlon = self._check_latlons(points)
+        self.network.snapper.check_near(latlon[:, ::-1], what=what)
 
     def snap(self, point: LatLon, w: _Weights) -> Snap:
         """Snap ``(lat, lon)`` to the nearest arc usable with weights ``w``."""
@@ -269,17 +421,34 @@ class Router:
 
     # -- matrices ------------------------------------------------------------------
 
-    def nearest_nodes(self, points: Sequence[LatLon], w: _Weights) -> NDArray[np.int64]:
-        """Node nearest to each point among the ends of its nearest usable arc."""
-        out = np.empty(len(points), np.int64)
+    def nearest_nodes(self, points: Sequence[LatLon] | NDArray[np.floating], w: _Weights, *,
+                      what: str | None = None) -> NDArray[np.int64]:
+        """Node nearest to each ``(lat, lon)`` point among the ends of its snapped arc.
+
+        Parameters
+        ----------
+        points
+            ``(n, 2)`` latitudes and longitudes.
+        w
+            The weights whose usable arcs the points snap to (see :meth:`snap`).
+        what
+            What the points are, to refuse points far from every way (see
+            :meth:`stufenlos.snap.Snapper.snap_many`); not checked by default.
+
+        Returns
+        -------
+        numpy.ndarray
+            One node index per point.
+        """
+        assert w.usable is not None
+        latlon = np.asarray(points, np.float64).reshape(-1, 2)
+        s = self.network.snapper.snap_many(latlon[:, ::-1], w.usable, what=what)
+        u, v = self.network.u[s.arc], self.network.v[s.arc]
         lonlat = self.network.node_lonlat
-        for i, p in enumerate(points):
-            s = self.snap(p, w)
-            u, v = int(self.network.u[s.arc]), int(self.network.v[s.arc])
-            du = np.hypot(*(lonlat[u] - (s.lon, s.lat)))
-            dv = np.hypot(*(lonlat[v] - (s.lon, s.lat)))
-            out[i] = u if du <= dv else v
-        return out
+        on = np.column_stack([s.lon, s.lat])
+        du = np.hypot(*(lonlat[u] - on).T)
+        dv = np.hypot(*(lonlat[v] - on).T)
+        return np.where(du <= dv, u, v).astype(np.int64)
 
     def matrix(self, origins: Sequence[LatLon] | NDArray[np.integer],
                destinations: Sequence[LatLon] | NDArray[np.integer], *,
@@ -299,6 +468,7 @@ class Router:
                 if w.reverse is None:
                     topo = _graph.topology_for(self.network, reverse=True)
                     w.reverse = topo.metric(w.metric.weights)
+                    self._evict()
             raw = np.ascontiguousarray(w.reverse.many_to_many(dst, src).T)
         else:
             raw = w.metric.many_to_many(src, dst)
@@ -316,8 +486,7 @@ class Router:
                 msg = f"node indices must be in 0..{self.network.n_nodes - 1}"
                 raise RoutingError(msg)
             return arr.astype(np.int64)
-        self._check_near([tuple(p) for p in arr], "point")
-        return self.nearest_nodes([tuple(p) for p in arr], w)
+        return self.nearest_nodes(self._check_latlons(arr), w, what="point")
 
     def route_nodes(self, source: int, target: int, *, profile: Profile | str = "standard",
                     optimize: Optimize = "comfort", **limits: Any) -> Route:

@@ -1,0 +1,135 @@
+"""A person's own limits: costs derived from a cached profile equal a fresh evaluation,
+routes and matrices on the derived metric equal those of a fresh router (closures in force,
+both directions), and the cache of weights is bounded by memory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from stufenlos import _graph
+from stufenlos.closures import ClosureStore
+from stufenlos.profiles import get_profile
+from stufenlos.routing import Router
+
+
+@pytest.fixture(scope="module")
+def net(imported_city):
+    return imported_city("heidelberg").network
+
+
+def _limit_sets(n: int, seed: int) -> list[dict[str, float | None]]:
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(n):
+        lim = {"max_kerb_cm": round(float(rng.uniform(0, 14)), 1),
+               "min_width_m": round(float(rng.uniform(0.5, 1.6)), 2),
+               "max_incline_pct": round(float(rng.uniform(0, 15)), 1),
+               "max_steps": int(rng.integers(0, 6))}
+        # change one to three limits of the preset, tighter or looser
+        keep = rng.choice(list(lim), size=int(rng.integers(1, 4)), replace=False)
+        out.append({k: v for k, v in lim.items() if k in keep})
+    return out
+
+
+def _assert_same_costs(got, want) -> None:
+    np.testing.assert_array_equal(got.cost_s, want.cost_s)
+    np.testing.assert_array_equal(got.time_s, want.time_s)
+    np.testing.assert_array_equal(got.violation_bits, want.violation_bits)
+    np.testing.assert_array_equal(got.unknown_bits, want.unknown_bits)
+    np.testing.assert_array_equal(got.kerb_cm, want.kerb_cm)
+    for name, arr in want.severity.items():
+        np.testing.assert_array_equal(got.severity[name], arr, err_msg=name)
+
+
+@pytest.mark.parametrize(("preset", "optimize"), [("wheelchair", "comfort"),
+                                                  ("walker", "distance")])
+def test_derived_costs_equal_a_full_evaluation(net, preset: str, optimize: str) -> None:
+    router = Router(net)
+    full = router.weights(preset, optimize=optimize)
+    n_derived = 0
+    for lim in _limit_sets(12, seed=len(preset)):
+        w = router.weights(preset, optimize=optimize, **lim)
+        want = get_profile(preset, **lim).evaluate(net, optimize=optimize)
+        _assert_same_costs(w.costs, want)
+        np.testing.assert_array_equal(w.base, _graph.to_weights(want.cost_s))
+        # shared arrays are the preset's own, never written through
+        n_derived += w.costs.time_s is full.costs.time_s
+    assert n_derived >= 10  # derived, not evaluated afresh
+
+
+def _pairs(net, n: int, seed: int) -> np.ndarray:
+    comp = net.nodes["component"].to_numpy()
+    main = np.flatnonzero(comp == np.bincount(comp).argmax())
+    return np.random.default_rng(seed).choice(main, size=(n, 2))
+
+
+def test_derived_metric_routes_like_a_fresh_one_with_closures_both_ways(
+        net, tmp_path: Path) -> None:
+    store = ClosureStore("heidelberg", f"sqlite:///{tmp_path / 'c.sqlite'}")
+    derived = Router(net, closures=store)
+    derived.weights("wheelchair")
+    # an arc on many wheelchair routes: the first arc of a few routes between pairs
+    pairs = _pairs(net, 300, seed=7)
+    lims = _limit_sets(4, seed=11)
+    lim = lims[0]
+    used = [derived.route_nodes(int(s), int(t), profile="wheelchair", **lim).arcs
+            for s, t in pairs[:20]]
+    ways = {int(net.edges["osm_way_id"].iloc[a[len(a) // 2]]) for a in used if len(a)}
+    for way in sorted(ways)[:5]:
+        store.close("way", way)
+    assert derived.weights("wheelchair").closed.size  # closures in force on the preset
+    fresh_weights = {}
+    for lim in lims:
+        w = derived.weights("wheelchair", **lim)
+        fresh = Router(net, closures=store)
+        fw = fresh.weights("wheelchair", **lim)
+        np.testing.assert_array_equal(w.closed, fw.closed)
+        np.testing.assert_array_equal(w.metric.weights, fw.metric.weights)
+        got = derived.matrix(pairs[:40, 0], pairs[:60, 1], profile="wheelchair", **lim)
+        want = fresh.matrix(pairs[:40, 0], pairs[:60, 1], profile="wheelchair", **lim)
+        np.testing.assert_array_equal(got.raw, want.raw)
+        # more origins than destinations: the reverse metric
+        got = derived.matrix(pairs[:, 0], pairs[:30, 1], profile="wheelchair", **lim)
+        want = fresh.matrix(pairs[:, 0], pairs[:30, 1], profile="wheelchair", **lim)
+        np.testing.assert_array_equal(got.raw, want.raw)
+        assert w.reverse is not None
+        fresh_weights[tuple(lim.items())] = fw
+    # reopening reaches the derived metrics and their reverse metrics alike
+    for item in store.active():
+        store.reopen(item.id)
+    for lim in lims:
+        w = derived.weights("wheelchair", **lim)
+        assert w.closed.size == 0
+        np.testing.assert_array_equal(w.metric.weights, w.base)
+        assert w.reverse is not None
+        np.testing.assert_array_equal(w.reverse.weights, w.base)
+        got = derived.matrix(pairs[:, 0], pairs[:30, 1], profile="wheelchair", **lim)
+        want = Router(net).matrix(pairs[:, 0], pairs[:30, 1], profile="wheelchair", **lim)
+        np.testing.assert_array_equal(got.raw, want.raw)
+
+
+def test_cache_is_bounded_by_memory(net) -> None:
+    probe = Router(net)
+    one = probe.weights("wheelchair").nbytes
+    assert one > 8 * net.n_edges  # costs, weights and a metric
+    router = Router(net, cache_bytes=int(2.5 * one) + 4 * net.n_edges, cache_size=100)
+    sets = _limit_sets(6, seed=5)
+    for lim in sets:
+        router.weights("wheelchair", **lim)
+        assert router.cache_nbytes <= router.cache_bytes
+    assert len(router._cache) == 2
+    # the most recent ones stay, the oldest went first
+    last = get_profile("wheelchair", **sets[-1]).key()
+    assert [k[0] for k in router._cache][-1] == last
+    # a matrix's reverse metric counts too
+    pts = _pairs(net, 50, seed=1)
+    router.matrix(pts[:, 0], pts[:5, 1], profile="wheelchair", **sets[-1])
+    assert router.cache_nbytes <= router.cache_bytes
+    # a budget below one entry keeps only the one in use
+    tiny = Router(net, cache_bytes=1)
+    for lim in sets[:3]:
+        assert tiny.weights("wheelchair", **lim).costs.profile == get_profile("wheelchair", **lim)
+    assert len(tiny._cache) == 1
