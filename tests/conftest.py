@@ -20,6 +20,8 @@ from tests._feeds import need_shared_feeds
 from tests._need import need
 
 REPO = Path(__file__).resolve().parents[1]
+# Test apps load their cities on demand; tests of the warm-up switch it on.
+os.environ.setdefault("STUFENLOS_WARM", "0")
 CITIES = REPO / "data" / "cities"
 
 

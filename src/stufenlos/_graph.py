@@ -11,6 +11,12 @@ Two engines share one small interface, chosen by measurement (bench/routing.py):
   reaches.
 
 Weights are integer deciseconds (RoutingKit wants ``uint32``).
+
+Nothing here need happen at a request: an import stores the contraction order
+beside the network (:func:`save_topologies`, folders ``cch`` and ``cch-reverse``),
+which :func:`topology_for` loads instead of building it, and the Dijkstra is
+compiled once into numba's on-disk cache (``__pycache__`` beside this file, or
+``$NUMBA_CACHE_DIR``) and loaded into a process by :func:`warm_kernels`.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import os
 import threading
 import weakref
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numba
@@ -39,8 +46,10 @@ __all__ = [
     "CCHMetric",
     "CCHTopology",
     "bounded_dijkstra",
+    "save_topologies",
     "to_weights",
     "topology_for",
+    "warm_kernels",
 ]
 
 logger = logging.getLogger(__name__)
@@ -77,12 +86,41 @@ class CCHTopology:
         tail, head = (network.v, network.u) if reverse else (network.u, network.v)
         self.tail = tail.astype(np.uint32)
         self.head = head.astype(np.uint32)
-        lonlat = network.node_lonlat
         self._topo = pyroutingkit.CCHTopology()
-        self._topo.build(self.tail, self.head, lonlat[:, 1].astype(np.float32),
-                         lonlat[:, 0].astype(np.float32), self.n_nodes)
+        stored = (network.folder / _stored_name(reverse)
+                  if network.folder is not None else None)
+        if stored is None or not self._load(stored):
+            logger.info("building CCH topology for %d nodes, %d arcs",
+                        network.n_nodes, network.n_edges)
+            lonlat = network.node_lonlat
+            self._topo.build(self.tail, self.head, lonlat[:, 1].astype(np.float32),
+                             lonlat[:, 0].astype(np.float32), self.n_nodes)
         self._csr_order: NDArray[np.int64] | None = None
         self._out: tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int32]] | None = None
+
+    def _load(self, folder: Path) -> bool:
+        """Load the contraction order stored in ``folder`` if it is this graph's."""
+        if not folder.is_dir():
+            return False
+        try:
+            same = (np.array_equal(np.fromfile(folder / "tail", np.uint32), self.tail)
+                    and np.array_equal(np.fromfile(folder / "head", np.uint32), self.head))
+            if same:
+                self._topo.load(str(folder))
+                return True
+            why = "it belongs to another graph"
+        except (OSError, RuntimeError, ValueError) as exc:
+            why = str(exc)
+        logger.warning("not using the stored CCH topology in %s (%s); building it", folder, why)
+        self._topo = pyroutingkit.CCHTopology()
+        return False
+
+    def save(self, folder: str | os.PathLike[str]) -> None:
+        """Store the contraction order in ``folder`` (loaded again by a network read
+        from the folder above it, see :func:`topology_for`)."""
+        out = Path(folder)
+        out.mkdir(parents=True, exist_ok=True)
+        self._topo.save(str(out))
 
     def metric(self, weights: NDArray[np.uint32]) -> CCHMetric:
         """A customised metric for one weight vector."""
@@ -108,16 +146,40 @@ _LOCK = threading.Lock()
 
 
 def topology_for(network: Network, *, reverse: bool = False) -> CCHTopology:
-    """The (cached) CCH topology of ``network`` (or of its reverse graph)."""
+    """The (cached) CCH topology of ``network`` (or of its reverse graph).
+
+    A network read from an import folder loads the order the import stored
+    (:func:`save_topologies`); without one, or if it does not fit, it is built.
+    """
     cache = _REVERSE_TOPOLOGIES if reverse else _TOPOLOGIES
     with _LOCK:
         topo = cache.get(network)
         if topo is None:
-            logger.info("building CCH topology for %d nodes, %d arcs",
-                        network.n_nodes, network.n_edges)
             topo = CCHTopology(network, reverse=reverse)
             cache[network] = topo
         return topo
+
+
+def _stored_name(reverse: bool) -> str:
+    return "cch-reverse" if reverse else "cch"
+
+
+def save_topologies(network: Network, folder: str | os.PathLike[str]) -> None:
+    """Store the contraction orders of ``network`` and its reverse graph in ``folder``
+    (the network's own folder), so that loading the network skips building them."""
+    for reverse in (False, True):
+        topology_for(network, reverse=reverse).save(Path(folder) / _stored_name(reverse))
+
+
+def warm_kernels() -> None:
+    """Load (or compile, the first time on this machine) the compiled searches.
+
+    Loading numba's cached machine code takes about a second in a fresh process;
+    a server calls this at start so that no request pays for it.
+    """
+    indptr = np.zeros(2, np.int64)
+    _bounded(indptr, np.zeros(0, np.int32), np.zeros(0), np.zeros(1, np.int64), np.zeros(1),
+             np.array([0, 1], np.int64), 1.0, 1)
 
 
 class CCHMetric:

@@ -18,7 +18,7 @@ import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from tqdm import tqdm
@@ -31,6 +31,9 @@ from stufenlos.errors import CityConfigError, StufenlosError, UnknownCityError
 from stufenlos.ingest.geojson import GEOJSON_SUFFIXES, read_overpass_geojson
 from stufenlos.ingest.osm import read_osm
 from stufenlos.ingest.raw import RawOsm
+
+if TYPE_CHECKING:
+    from stufenlos.network import Network
 
 __all__ = ["ImportSummary", "import_city", "read_osm_input"]
 
@@ -138,6 +141,8 @@ def import_city(
 
     On any error the previous import of the city stays as it was.
     """
+    from stufenlos import _graph
+
     t0 = time.perf_counter()
     config.check_inputs()
     osm_paths = config.input_paths("osm")
@@ -207,8 +212,9 @@ def import_city(
                 "inputs": summary.inputs,
             }
         )
-        summary.transit = _import_timetable(config, build_dir)
+        summary.transit = _import_timetable(config, build_dir, net)
         net.save(build_dir / "network")
+        _graph.save_topologies(net, build_dir / "network")  # loading skips building them
         write_city_database(
             build_dir / "city.sqlite", barriers, {"city": config.name, "summary": summary.to_dict()}
         )
@@ -227,8 +233,9 @@ def import_city(
     return summary
 
 
-def _import_timetable(config: CityConfig, build_dir: Path) -> dict[str, Any] | None:
-    """Validate the city's first GTFS feed and keep a copy beside the network.
+def _import_timetable(config: CityConfig, build_dir: Path, net: Network) -> dict[str, Any] | None:
+    """Validate the city's first GTFS feed and keep a copy beside the network, with
+    the stop verdicts and walks between stops built from it (:mod:`stufenlos.transit.stored`).
 
     A feed that fails validation fails the import (the old city stays).
     """
@@ -236,9 +243,12 @@ def _import_timetable(config: CityConfig, build_dir: Path) -> dict[str, Any] | N
     if not gtfs:
         return None
     from stufenlos.ingest.gtfs import Feed
+    from stufenlos.routing import Router
     from stufenlos.transit.feed import imported_feed
+    from stufenlos.transit.stored import write_stored_transit
 
     path = imported_feed(gtfs[0], build_dir / "transit")
+    write_stored_transit(config, build_dir / "transit", path, Router(net))
     feed = Feed(path)
     period = feed.service_period()
     service = f"{period[0]} to {period[1]}" if period else "unknown"

@@ -92,6 +92,9 @@ class Network:
     nodes: pd.DataFrame
     edges: pd.DataFrame
     meta: dict[str, Any] = field(default_factory=dict)
+    #: the folder :meth:`load` read it from (artefacts stored beside it, such as the
+    #: contraction order, are found there); ``None`` for a network built in memory
+    folder: Path | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         missing = [c for c in EDGE_COLUMNS if c not in self.edges.columns]
@@ -208,7 +211,7 @@ class Network:
                 f"{src}: no imported network here ({exc.filename} missing); run `stufenlos import`"
             )
             raise NetworkBuildError(msg) from None
-        return cls(nodes=nodes, edges=edges, meta=meta)
+        return cls(nodes=nodes, edges=edges, meta=meta, folder=src)
 
 
 def csr_indptr(tails: ArrayLike, n: int) -> NDArray[np.int64]:

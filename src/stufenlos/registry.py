@@ -18,13 +18,17 @@ True
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 import os
 import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from stufenlos.city import City, city_folder, load_city
-from stufenlos.config import find_city
+from stufenlos.config import discover_cities, find_city
 from stufenlos.errors import UnknownCityError
 from stufenlos.settings import get_settings
 
@@ -32,6 +36,8 @@ if TYPE_CHECKING:
     from stufenlos.transit.city import CityTransit
 
 __all__ = ["REGISTRY", "CityRegistry", "get_city", "get_transit"]
+
+log = logging.getLogger(__name__)
 
 
 def _stamp(folder: Path) -> tuple[str, float]:
@@ -80,6 +86,43 @@ class CityRegistry:
 
         return city.memo("transit", lambda: load_city_transit(
             city.name, base=city.folder.parent, city=city))
+
+    def warm(self, name: str, *, base: str | os.PathLike[str] | None = None) -> City:
+        """Load city ``name`` and everything a first request would otherwise build.
+
+        That is the network and its snapping index, the router's contraction
+        hierarchy (stored by the import), the ``standard`` profile's metric, the
+        compiled searches and,
+        with a GTFS input, the public transport and today's timetable. Repeated
+        calls cost one folder stat.
+        """
+        from stufenlos import _graph
+
+        city = self.city(name, base=base)
+        _graph.warm_kernels()
+        _ = city.network.snapper  # the arcs' geometry and search tree
+        city.router.topology.out_csr()  # the one-to-all searches' adjacency
+        city.router.weights("standard")
+        transit = self.transit(city)
+        if transit is not None:
+            transit.timetable(dt.datetime.now(ZoneInfo(transit.timezone)).date())
+        return city
+
+    def warm_all(self, *, base: str | os.PathLike[str] | None = None) -> list[str]:
+        """:meth:`warm` every imported city; a city that fails is logged and skipped."""
+        done = []
+        for name in sorted(discover_cities()):
+            if not self.imported(name, base=base):
+                continue
+            t0 = time.perf_counter()
+            try:
+                self.warm(name, base=base)
+            except Exception:  # one broken city must not keep the others cold
+                log.exception("warming %s failed; its first request builds what it needs", name)
+                continue
+            log.info("warmed %s in %.1f s", name, time.perf_counter() - t0)
+            done.append(name)
+        return done
 
     def imported(self, name: str, *, base: str | os.PathLike[str] | None = None) -> bool:
         """Whether city ``name`` has been imported into the data folder."""

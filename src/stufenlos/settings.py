@@ -90,6 +90,10 @@ class Settings(BaseSettings):
     analysis_workers: PositiveInt = Field(
         1, description="Equity analyses, scenarios and station rankings one server process "
                        "runs at once; more get 429 with `Retry-After`.")
+    warm: bool = Field(
+        True, description="At start, each server process loads every imported city (network, "
+                          "routing, timetable) in the background, so no request waits for it "
+                          "(`0`: on first use).")
     auto_hide_flags: PositiveInt = Field(
         3, description="Hide a report once this many different clients flagged it.")
     client_salt: SecretStr | None = Field(

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import importlib
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
@@ -11,13 +14,29 @@ from stufenlos.api.errors import install_error_handlers
 from stufenlos.api.heavy import heavy_pool
 from stufenlos.api.middleware import install_middleware
 from stufenlos.api.routes import ROUTER_MODULES
+from stufenlos.registry import REGISTRY
+from stufenlos.settings import get_settings
 
 __all__ = ["create_app"]
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Warm every imported city in a background thread (``STUFENLOS_WARM``), so the
+    server answers at once and the first request of a city finds it built."""
+    app.state.warmed = []
+    if get_settings().warm:
+        app.state.warming = threading.Thread(
+            target=lambda: app.state.warmed.extend(REGISTRY.warm_all()),
+            name="stufenlos-warm", daemon=True)
+        app.state.warming.start()
+    yield
 
 
 def create_app() -> FastAPI:
     """Build the app: every router listed in ``ROUTER_MODULES`` plus error handlers."""
     app = FastAPI(
+        lifespan=_lifespan,
         title="stufenlos",
         version=__version__,
         description="Step-free routing, barrier information and reporting for cities.",

@@ -19,7 +19,9 @@ def serve_cmd(
     """Serve the web pages and the HTTP API (open http://HOST:PORT/).
 
     Every worker loads the cities it serves into its own memory; everything
-    that must hold across workers lives in the application database.
+    that must hold across workers lives in the application database. Each
+    worker warms every imported city in the background at start
+    (``STUFENLOS_WARM=0`` leaves that to the first request).
     """
     import uvicorn
 

@@ -28,6 +28,7 @@ from stufenlos.transit.journey import Itinerary, plan_journey
 from stufenlos.transit.profile import TransitProfile, transit_profile
 from stufenlos.transit.status_feeds import StatusPoller, status_source
 from stufenlos.transit.stops import read_osm_stop_features, stop_access_for_city
+from stufenlos.transit.stored import read_stored_transit
 from stufenlos.transit.timetable import Timetable
 from stufenlos.transit.walk import CrowFlyWalker, RouterWalker, Walker
 
@@ -57,6 +58,8 @@ class CityTransit:
     stop_access: pd.DataFrame
     equipment: EquipmentRegistry
     city: City | None = None
+    #: walks between stops stored by the import (see :mod:`stufenlos.transit.stored`)
+    street_walks: pd.DataFrame | None = None
     _timetables: dict[dt.date, Timetable] = field(default_factory=dict)
 
     @cached_property
@@ -74,13 +77,20 @@ class CityTransit:
             tt = Timetable.from_feed(
                 self.feed_path, date, timezone=self.timezone, walker=self.walker,
                 stop_access=verdict["code"],
-                access_source=verdict["source"] + ": " + verdict["detail"])
+                access_source=verdict["source"] + ": " + verdict["detail"],
+                stored_walks=self.street_walks if not self._closures_now() else None)
             if len(self._timetables) > 3:
                 self._timetables.clear()
             self._timetables[date] = tt
             # The day's GTFS elevators and escalators join the registry (status is kept).
             self.equipment.extend(EquipmentRegistry.from_sources(lifts=tt.lifts).equipment)
         return tt
+
+    def _closures_now(self) -> bool:
+        """Whether live closures change walks now (the stored walks know none)."""
+        if self.city is None:
+            return False
+        return len(self.city.closures.closed_arcs(self.city.network)) > 0
 
     def start_polling(
         self, feeds: Iterable[str], *, interval_s: float = 60.0, max_backoff_s: float = 900.0
@@ -189,9 +199,12 @@ def load_city_transit(
     Parameters
     ----------
     name
-        City name. Its first ``gtfs`` input is the timetable (used through a
-        validated copy in the city's data folder, see :func:`imported_feed`);
-        its ``osm`` and ``stations`` inputs give stop verdicts and elevators.
+        City name. An imported city's feed copy, stop verdicts, elevators and
+        walks between stops come from its import (:mod:`stufenlos.transit.stored`;
+        a changed input takes effect with the next import). Without them the
+        first ``gtfs`` input is the timetable (used through a validated copy in
+        the city's data folder, see :func:`imported_feed`) and the ``osm`` and
+        ``stations`` inputs give stop verdicts and elevators.
     base
         Data folder of imported cities; walking legs use the router of the
         imported city, or straight-line estimates if it is not imported.
@@ -207,20 +220,28 @@ def load_city_transit(
     if not gtfs:
         msg = f"city {name!r} has no GTFS input in its city.toml"
         raise StufenlosError(msg)
-    feed_path = imported_feed(gtfs[0], city_folder(name, base) / "transit")
-    feed = read_feed(feed_path)
-    tz = str(feed.agency["agency_timezone"].iloc[0]) if len(feed.agency) else config.timezone
-    osm_paths = [p for p in config.input_paths("osm") if p.suffix in (".pbf", ".osm", ".bz2")]
-    osm = read_osm_stop_features(osm_paths[0]) if osm_paths else None
-    access = stop_access_for_city(config, osm=osm, feed=feed)
-    registry = EquipmentRegistry.from_sources(osm=osm)
+    folder = city_folder(name, base) / "transit"
+    stored = read_stored_transit(folder)
+    if stored is not None:
+        feed_path, tz, access = stored.feed_path, stored.timezone, stored.stop_access
+        registry = EquipmentRegistry(stored.equipment)
+    else:
+        feed_path = imported_feed(gtfs[0], folder)
+        feed = read_feed(feed_path)
+        tz = (str(feed.agency["agency_timezone"].iloc[0]) if len(feed.agency)
+              else config.timezone)
+        osm_paths = [p for p in config.input_paths("osm")
+                     if p.suffix in (".pbf", ".osm", ".bz2")]
+        osm = read_osm_stop_features(osm_paths[0]) if osm_paths else None
+        access = stop_access_for_city(config, osm=osm, feed=feed)
+        registry = EquipmentRegistry.from_sources(osm=osm)
     if city is None:
         try:
             city = load_city(name, base=base)
         except UnknownCityError:
             log.info("%s is not imported; walking legs are straight-line estimates", name)
     ct = CityTransit(feed_path=feed_path, timezone=tz, stop_access=access, equipment=registry,
-                     city=city)
+                     city=city, street_walks=stored.street_walks if stored else None)
     feeds = [str(config.resolve(spec.path)) for spec in config.inputs_of("status")]
     for url in [*feeds, *status]:
         ct.equipment.apply(status_source(url).fetch(), source=url)

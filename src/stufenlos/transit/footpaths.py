@@ -8,6 +8,7 @@ its status is not out of service.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
     from stufenlos.transit.profile import TransitProfile
     from stufenlos.transit.timetable import Timetable
 
-__all__ = ["Footpaths", "build_footpaths"]
+__all__ = ["Footpaths", "build_footpaths", "street_walks", "walk_key"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -132,17 +133,11 @@ def build_footpaths(
         tu.append(a[ok])
         tv.append(b[ok])
         tw.append(w[ok])
-    if len(street) > 1:
-        ll = np.column_stack([tt.lon[street], tt.lat[street]])
-        xy = LocalProjection.around(ll).to_xy(ll)
-        pairs = cKDTree(xy).query_pairs(profile.max_transfer_m, output_type="ndarray")
-        if len(pairs):
-            a, b = street[pairs[:, 0]], street[pairs[:, 1]]
-            w = pair_walk_seconds(tt.walker, tt.lon, tt.lat, a, b, profile)
-            fin = np.isfinite(w)
-            tu += [a[fin], b[fin]]
-            tv += [b[fin], a[fin]]
-            tw += [w[fin], w[fin]]
+    a, b, w = tt.street_walks(profile)
+    ok = usable[a] & usable[b]
+    tu += [a[ok], b[ok]]
+    tv += [b[ok], a[ok]]
+    tw += [w[ok], w[ok]]
     g_all = _graph(n, np.concatenate(tu), np.concatenate(tv), np.concatenate(tw))
     max_tr = max(profile.max_transfer_m / profile.speed_mps * 1.5, 600.0)
     d_t, pred_t = csgraph.dijkstra(g_all, indices=board, limit=max_tr,
@@ -170,6 +165,47 @@ def build_footpaths(
         pred_transfer=pred_t.astype(np.int32), street_row=street_row, board_row=board_row,
         edge_pathway=edge_pathway, board_ok=pos_ok, alight_ok=pos_ok,
     )
+
+
+def walk_key(profile: TransitProfile) -> str:
+    """What the walks between stops of ``profile`` depend on, as a stable short text:
+    its walking profile, speed and longest transfer walk."""
+    ident = (profile.walking().key(), profile.speed_mps, profile.max_transfer_m)
+    return hashlib.sha256(repr(ident).encode("utf-8")).hexdigest()[:16]
+
+
+def street_walks(
+    tt: Timetable, profile: TransitProfile,
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
+    """Walks between the street stops of ``tt`` at most ``max_transfer_m`` apart.
+
+    Parameters
+    ----------
+    tt
+        The timetable (only its stops and walker are used).
+    profile
+        Who walks.
+
+    Returns
+    -------
+    a, b, seconds
+        Stop indices and walking seconds from ``a[i]`` to ``b[i]`` (taken for both
+        ways), only pairs with a way. An import stores them
+        (:mod:`stufenlos.transit.stored`); :meth:`Timetable.street_walks` reads them.
+    """
+    street = tt.street_nodes
+    none = np.zeros(0, np.int64)
+    if len(street) < 2:
+        return none, none, np.zeros(0)
+    ll = np.column_stack([tt.lon[street], tt.lat[street]])
+    xy = LocalProjection.around(ll).to_xy(ll)
+    pairs = cKDTree(xy).query_pairs(profile.max_transfer_m, output_type="ndarray")
+    if not len(pairs):
+        return none, none, np.zeros(0)
+    a, b = street[pairs[:, 0]], street[pairs[:, 1]]
+    w = pair_walk_seconds(tt.walker, tt.lon, tt.lat, a, b, profile)
+    fin = np.isfinite(w)
+    return a[fin], b[fin], w[fin]
 
 
 def _graph(n: int, u: NDArray[np.int64], v: NDArray[np.int64],

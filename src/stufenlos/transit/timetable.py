@@ -20,7 +20,7 @@ import pandas as pd
 
 from stufenlos.errors import StufenlosError
 from stufenlos.ingest.gtfs import Feed, read_feed
-from stufenlos.transit.footpaths import Footpaths, build_footpaths
+from stufenlos.transit.footpaths import Footpaths, build_footpaths, street_walks, walk_key
 from stufenlos.transit.raptor import PatternArrays, build_patterns
 from stufenlos.transit.walk import CrowFlyWalker, Walker
 
@@ -63,6 +63,12 @@ class Timetable:
         station when 0).
     access_source
         Where each verdict comes from (shown in unknowns and departures).
+    walker
+        Gives walking times (straight lines if not given).
+    stored_walks
+        Walks between street stops an import stored (``key``, ``from_stop_id``,
+        ``to_stop_id``, ``seconds``, see :mod:`stufenlos.transit.stored`); profiles
+        they lack are walked with ``walker``.
     """
 
     def __init__(
@@ -74,6 +80,7 @@ class Timetable:
         stop_access: Mapping[str, int] | pd.Series | None = None,
         access_source: Mapping[str, str] | pd.Series | None = None,
         walker: Walker | None = None,
+        stored_walks: pd.DataFrame | None = None,
     ) -> None:
         self.feed = feed
         self.date = date
@@ -81,6 +88,9 @@ class Timetable:
         self.timezone = ZoneInfo(tz)
         self.walker: Walker = walker or CrowFlyWalker()
         self._footpaths: dict[tuple[Any, ...], Footpaths] = {}
+        self._stored_walks = stored_walks
+        self._walks: dict[str, tuple[NDArray[np.int64], NDArray[np.int64],
+                                     NDArray[np.float64]]] = {}
         self._build_stops(stop_access, access_source)
         self._build_trips()
 
@@ -391,6 +401,29 @@ class Timetable:
             if len(self._footpaths) > 16:
                 self._footpaths.clear()
             self._footpaths[key] = hit
+        return hit
+
+    def street_walks(
+        self, profile: TransitProfile,
+    ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
+        """Walks between nearby street stops for ``profile`` (stored by the import if it
+        has them, else walked now); see :func:`stufenlos.transit.footpaths.street_walks`."""
+        key = walk_key(profile)
+        hit = self._walks.get(key)
+        if hit is None:
+            st = self._stored_walks
+            rows = st[st["key"] == key] if st is not None else None
+            if rows is not None and len(rows):
+                a = self.stop_index.reindex(rows["from_stop_id"].to_numpy()).to_numpy()
+                b = self.stop_index.reindex(rows["to_stop_id"].to_numpy()).to_numpy()
+                ok = ~np.isnan(a) & ~np.isnan(b)
+                hit = (a[ok].astype(np.int64), b[ok].astype(np.int64),
+                       rows["seconds"].to_numpy(np.float64)[ok])
+            else:
+                log.info("walking between the stops of %s for %s (not stored by the import)",
+                         self.date, profile.name)
+                hit = street_walks(self, profile)
+            self._walks[key] = hit
         return hit
 
     # times -------------------------------------------------------------------------
