@@ -152,3 +152,51 @@ def test_barrier_and_matrix_csv_neutralise_formulas(imported_city, city_base: Pa
     _no_formula(rows)
     assert rows[1][:2] == ["'" + FORMULAS[0], "'" + FORMULAS[0]] and len(rows) == 5
     assert float(rows[2][2]) > 0  # costs are still numbers
+
+
+# -- 2. plan links are web addresses -----------------------------------------------------------
+
+BAD_URLS = ("javascript:alert(document.cookie)", "JavaScript:alert(1)",
+            "data:text/html,<script>alert(1)</script>", "file:///etc/passwd", "//evil.example/x",
+            " javascript:alert(1)")
+
+
+@pytest.mark.parametrize("url", BAD_URLS)
+def test_plan_links_must_be_web_addresses(client: TestClient, url: str) -> None:
+    auth = ("anna", SECRET)
+    before = client.get("/api/plan/export.json").json()
+    r = client.patch("/api/plan/milestones/mob-working-group", auth=auth,
+                     json={"evidence": [{"label": "Bericht", "url": url}]})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body.evidence.0.url"
+    r = client.post("/api/plan/dialogues", auth=auth, json={
+        "slug": "evil", "topic": {"de": "Daten"}, "materials": [{"label": "x", "url": url}]})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body.materials.0.url"
+    r = client.post("/api/plan/bodies/forum/meetings", auth=auth, json={
+        "date": "2024-05-02", "title": {"de": "Sitzung"}, "minutes_url": url})
+    assert r.status_code == 422 and "minutes_url" in r.json()["errors"][0]["field"]
+    assert client.get("/api/plan/export.json").json() == before
+    # the editor form says which field is wrong and publishes nothing
+    import re
+
+    page = client.get("/plan/edit?lang=en", auth=auth)
+    token = re.search(r'name="token" value="([0-9a-f]+)"', page.text).group(1)
+    r = client.post("/plan/edit/meeting", auth=auth, data={
+        "token": token, "body": "forum", "date": "2024-05-02", "title_en": "Meeting",
+        "minutes_url": url})
+    assert r.status_code == 422 and "minutes_url" in r.text
+    assert client.get("/api/plan/export.json").json() == before
+
+
+def test_plan_links_accept_web_addresses_and_imports_check_them(client: TestClient,
+                                                                 tmp_path: Path) -> None:
+    auth = ("anna", SECRET)
+    r = client.patch("/api/plan/milestones/mob-working-group", auth=auth, json={
+        "evidence": [{"label": "Bericht", "url": "https://example.org/bericht.pdf"}]})
+    assert r.status_code == 200, r.text
+    data = client.get("/api/plan/export.json").json()
+    assert "https://example.org/bericht.pdf" in str(data["tables"]["milestones"])
+    data["tables"]["milestones"][0]["evidence"] = [{"label": "x", "url": "javascript:alert(1)"}]
+    store = plan_service.PlanStore(f"sqlite:///{tmp_path / 'other.sqlite'}")
+    with pytest.raises(plan_export.PlanImportError, match="evidence"), store.session() as s:
+        plan_export.import_data(s, data, actor="test")
+    store.close()

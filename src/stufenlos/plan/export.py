@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from stufenlos._util import csv_table, csv_unsafe
 from stufenlos.plan.models import (
+    LINKS,
     ActionPlan,
     Assessment,
     Body,
@@ -42,6 +43,8 @@ from stufenlos.plan.models import (
     Milestone,
     Stakeholder,
     StatusUpdate,
+    check_links,
+    check_web_url,
 )
 from stufenlos.plan.service import PlanError, record, to_dict
 
@@ -161,6 +164,17 @@ def _convert(value: Any, column: Any, *, from_csv: bool) -> Any:
     return value
 
 
+def _check_url(value: Any, column: Any) -> None:
+    """Refuse a stored link that is not a web address (it would be shown as a link)."""
+    kind = column.info.get("url")
+    if value is None or kind is None:
+        return
+    if kind == LINKS:
+        check_links(value)
+    else:
+        check_web_url(value)
+
+
 def import_data(
     session: Session,
     data: dict[str, Any],
@@ -211,6 +225,7 @@ def import_data(
             for key, column in columns.items():
                 try:
                     out[key] = _convert(row.get(key), column, from_csv=from_csv)
+                    _check_url(out[key], column)
                 except (ValueError, TypeError) as exc:
                     msg = f"{source}: {where}, row {i}, field {key!r}: {exc}"
                     raise PlanImportError(msg) from None
