@@ -6,6 +6,7 @@ import csv
 import io
 import zipfile
 from collections.abc import Iterator
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pandas as pd
@@ -200,3 +201,70 @@ def test_plan_links_accept_web_addresses_and_imports_check_them(client: TestClie
     with pytest.raises(plan_export.PlanImportError, match="evidence"), store.session() as s:
         plan_export.import_data(s, data, actor="test")
     store.close()
+
+
+# -- 3. Content-Security-Policy and framing ----------------------------------------------------
+
+
+class _Inline(HTMLParser):
+    """Collects what a strict CSP blocks: inline scripts/styles and handler attributes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.blocked: list[str] = []
+        self.nonces: list[str | None] = []
+        self._tag: tuple[str, dict[str, str | None]] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        self.blocked += [f"{tag} {k}=" for k in a if k == "style" or k.startswith("on")]
+        self.blocked += [f"{tag} href={a['href']}" for k in a
+                         if k == "href" and (a["href"] or "").startswith("javascript:")]
+        self._tag = (tag, a)
+
+    def handle_data(self, data: str) -> None:
+        if self._tag is None or not data.strip():
+            return
+        tag, a = self._tag
+        if tag == "style" or (tag == "script" and "src" not in a
+                              and a.get("type") != "application/json"):
+            self.nonces.append(a.get("nonce"))
+
+    def handle_endtag(self, tag: str) -> None:
+        self._tag = None
+
+
+PAGES = ("/", "/planner?lang=en", "/barriers", "/reports", "/reports/new", "/moderation",
+         "/plan", "/plan/dialogues", "/catalog", "/analysis", "/docs", "/kiosk/hamburg",
+         "/planner/print?from=53.5528,9.9930&to=53.5533,9.9960")
+
+
+def test_pages_send_a_strict_csp_and_need_no_inline_code(client: TestClient,
+                                                         imported_city, city_base: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    imported_city("hamburg")
+    monkeypatch.setenv("STUFENLOS_DATA_DIR", str(city_base))
+    monkeypatch.setenv("STUFENLOS_MAP_STYLE_URL", "https://tiles.example.org/styles/base.json")
+    with TestClient(create_app()) as c:
+        for path in (*PAGES, "/analysis/hamburg", "/api/cities", "/openapi.json"):
+            r = c.get(path)
+            assert r.status_code == 200, (path, r.status_code)
+            csp = r.headers["content-security-policy"]
+            directives = dict(d.strip().split(" ", 1) for d in csp.split(";"))
+            assert directives["frame-ancestors"] == "'none'"
+            assert directives["object-src"] == "'none'"
+            assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+            assert "blob:" in directives["worker-src"] and "data:" in directives["img-src"]
+            assert directives["connect-src"] == "'self' https://tiles.example.org"
+            assert r.headers["x-frame-options"] == "DENY"
+            assert r.headers["x-content-type-options"] == "nosniff"
+            assert r.headers["referrer-policy"] in ("same-origin", "no-referrer")
+            if not r.headers["content-type"].startswith("text/html"):
+                continue
+            page = _Inline()
+            page.feed(r.text)
+            assert page.blocked == [], (path, page.blocked)
+            nonce = directives["script-src"].split("'nonce-")[1].rstrip("'")
+            assert all(n == nonce for n in page.nonces), (path, page.nonces)
+        assert c.get("/docs").headers["content-security-policy"] != csp  # a nonce per request
+
