@@ -268,3 +268,44 @@ def test_pages_send_a_strict_csp_and_need_no_inline_code(client: TestClient,
             assert all(n == nonce for n in page.nonces), (path, page.nonces)
         assert c.get("/docs").headers["content-security-policy"] != csp  # a nonce per request
 
+
+
+# -- 4. cross-site request forgery -------------------------------------------------------------
+
+
+def test_cross_site_posts_with_a_session_cookie_or_basic_auth_are_refused(
+        client: TestClient) -> None:
+    svc = report_service()
+    token = svc.add_moderator("Moderatorin")
+    rid = int(_report(client, "Bauzaun", accept=False)["service_request_id"])
+    assert client.post("/moderation/login", data={"token": token}).status_code == 200
+    assert "stufenlos_moderator" in client.cookies
+    evil = {"Origin": "https://evil.example"}
+    for path in (f"/moderation/api/reports/{rid}/accept", f"/moderation/api/reports/{rid}/reject",
+                 f"/moderation/api/reports/{rid}/hide", "/moderation/logout"):
+        r = client.post(path, data={"reason": "spam", "note": "x"}, headers=evil)
+        assert r.status_code == 403 and r.json()["error"] == "CrossSiteRequest", path
+    r = client.post(f"/moderation/api/reports/{rid}/accept",
+                    headers={"Referer": "https://evil.example/page"})
+    assert r.status_code == 403
+    r = client.post(f"/moderation/api/reports/{rid}/accept", headers={"Origin": "null"})
+    assert r.status_code == 403
+    assert svc.get(rid, public=False).status == "submitted"  # nothing changed
+    assert [a.action for a in svc.audit_log(report_id=rid)] == ["submit"]
+    # the plan editor's Basic credentials are resent by the browser just the same
+    before = client.get("/api/plan/export.json").json()
+    r = client.post("/api/plan/stakeholders", auth=("anna", SECRET), headers=evil,
+                    json={"name": "Evil Corp", "sector": "other"})
+    assert r.status_code == 403
+    assert client.get("/api/plan/export.json").json() == before
+    # the same requests from the site itself, or with a Bearer token from anywhere, work
+    host = {"Origin": "http://testserver"}
+    r = client.post(f"/moderation/api/reports/{rid}/hide", data={"reason": "spam"}, headers=host)
+    assert r.status_code == 200, r.text
+    client.cookies.clear()
+    r = client.post(f"/moderation/api/reports/{rid}/unhide",
+                    headers={**evil, "Authorization": f"Bearer {token}"})
+    assert r.status_code == 200
+    r = client.post(f"{V2}/requests.json", headers=evil, data={
+        "service_code": "other", "lat": "53.5528", "long": "9.9930", "description": "offen"})
+    assert r.status_code == 201  # anonymous reports from other sites stay welcome

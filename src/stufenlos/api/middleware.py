@@ -12,6 +12,12 @@ scripts, styles and data (plus the origin of ``map_style_url``, when set), with 
 fresh nonce per request in ``request.state.csp_nonce`` for the rare page that
 needs an inline script (the Swagger UI of ``/docs``); pages cannot be framed.
 
+Browsers attach cookies and HTTP Basic credentials to requests other sites make
+them send: a state-changing request with the moderator session cookie or Basic
+credentials is refused with 403 when its ``Origin`` (or, lacking one, ``Referer``)
+is another site. Requests with a Bearer token carry no ambient credentials and
+pass; so do clients that send neither header (browsers always send ``Origin``
+with a cross-site POST).
 """
 
 from __future__ import annotations
@@ -21,13 +27,17 @@ import secrets
 import urllib.parse
 
 from fastapi import FastAPI
-from starlette.datastructures import MutableHeaders
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from stufenlos.settings import get_settings
 
-__all__ = ["BodySizeLimit", "SecurityHeaders", "content_security_policy", "install_middleware"]
+__all__ = ["BodySizeLimit", "CrossSiteGuard", "SecurityHeaders", "content_security_policy",
+           "install_middleware"]
+
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 
 async def _refuse(send: Send, status: int, error: str, detail: str) -> None:
@@ -166,13 +176,52 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+class CrossSiteGuard:
+    """Refuse cross-site state-changing requests that carry ambient credentials (403).
+
+    Parameters
+    ----------
+    app
+        The wrapped application.
+    session_cookie
+        The cookie that authenticates a browser session.
+    """
+
+    def __init__(self, app: ASGIApp, *, session_cookie: str) -> None:
+        self.app = app
+        self.session_cookie = session_cookie
+
+    def _credentialed(self, headers: Headers) -> bool:
+        scheme = headers.get("authorization", "").partition(" ")[0].lower()
+        if scheme == "basic":
+            return True
+        if scheme:
+            return False  # a Bearer token is sent on purpose, never by the browser alone
+        return self.session_cookie in cookie_parser(headers.get("cookie", ""))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] not in _SAFE_METHODS:
+            headers = Headers(scope=scope)
+            source = headers.get("origin") or headers.get("referer")
+            if source is not None and self._credentialed(headers):
+                host = urllib.parse.urlsplit(source).netloc if source != "null" else None
+                if host != headers.get("host"):
+                    await _refuse(send, 403, "CrossSiteRequest",
+                                  "request sent from another site with your credentials")
+                    return
+        await self.app(scope, receive, send)
+
+
 def install_middleware(app: FastAPI) -> None:
-    """Add the body-size limit, the security headers and, when configured, CORS to
-    ``app``."""
+    """Add the body-size limit, the cross-site guard, the security headers and, when
+    configured, CORS to ``app``."""
     settings = get_settings()
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                            allow_methods=["GET", "POST", "OPTIONS"], allow_headers=["*"])
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes,
                        max_json_bytes=settings.max_json_bytes)
+    from stufenlos.api.routes.moderation import SESSION_COOKIE
+
+    app.add_middleware(CrossSiteGuard, session_cookie=SESSION_COOKIE)
     app.add_middleware(SecurityHeaders, map_style_url=settings.map_style_url)
