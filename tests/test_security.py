@@ -309,3 +309,85 @@ def test_cross_site_posts_with_a_session_cookie_or_basic_auth_are_refused(
     r = client.post(f"{V2}/requests.json", headers=evil, data={
         "service_code": "other", "lat": "53.5528", "long": "9.9930", "description": "offen"})
     assert r.status_code == 201  # anonymous reports from other sites stay welcome
+
+
+# -- 5. login throttling and equal work for unknown accounts -----------------------------------
+
+
+def _statuses(responses: list) -> list[int]:
+    return [r.status_code for r in responses]
+
+
+def test_wrong_moderator_tokens_and_editor_secrets_are_throttled(client: TestClient) -> None:
+    token = report_service().add_moderator("Moderatorin")
+    mod_id = token.split(".")[0]
+    bearer = [client.get("/moderation/api/queue",
+                         headers={"Authorization": f"Bearer {mod_id}.wrong{i}"})
+              for i in range(15)]
+    assert _statuses(bearer)[:10] == [401] * 10 and set(_statuses(bearer)[10:]) == {429}
+    assert int(bearer[-1].headers["retry-after"]) >= 1
+    # the client is locked out, even with the right token, until the window moves on
+    assert client.get("/moderation/api/queue",
+                      headers={"Authorization": f"Bearer {token}"}).status_code == 429
+    assert client.post("/moderation/login", data={"token": token}).status_code == 429
+
+
+def test_login_form_is_throttled(client: TestClient) -> None:
+    form = [client.post("/moderation/login", data={"token": f"1.wrong{i}"}) for i in range(15)]
+    assert 429 in _statuses(form) and set(_statuses(form)) == {401, 429}
+
+
+def test_basic_auth_is_throttled(client: TestClient) -> None:
+    good = client.get("/plan/edit", auth=("anna", SECRET))
+    assert good.status_code == 200  # successes do not count
+    basic = [client.get("/plan/edit", auth=("anna", f"guess {i}")) for i in range(15)]
+    assert _statuses(basic)[:10] == [401] * 10 and set(_statuses(basic)[10:]) == {429}
+    assert basic[-1].headers["retry-after"]
+    r = client.post("/api/plan/stakeholders", auth=("anna", SECRET),
+                    json={"name": "Verein", "sector": "other"})
+    assert r.status_code == 429
+
+
+def _median_s(call, n: int = 7) -> float:
+    import statistics
+    import time
+
+    times = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def test_unknown_accounts_take_as_long_as_known_ones(tmp_path: Path) -> None:
+    from stufenlos.reports import ReportService, ReportStore
+    from stufenlos.reports.errors import AuthenticationError
+
+    svc = ReportService(ReportStore(f"sqlite:///{tmp_path / 'r.sqlite'}"))
+    mod_id = svc.add_moderator("Kim").split(".")[0]
+
+    def refused(token: str) -> None:
+        with pytest.raises(AuthenticationError):
+            svc.authenticate_token(token)
+
+    refused("999.warm-up")
+    known = _median_s(lambda: refused(f"{mod_id}.wrong-secret"))
+    unknown = _median_s(lambda: refused("999.wrong-secret"))
+    garbage = _median_s(lambda: refused("not-a-token"))
+    assert 0.5 < unknown / known < 2 and 0.5 < garbage / known < 2, (known, unknown, garbage)
+
+    store = plan_service.PlanStore(f"sqlite:///{tmp_path / 'p.sqlite'}")
+    with store.session() as s:
+        plan_service.create_editor(s, plan_service.EditorCreate(username="anna", secret=SECRET),
+                                   actor="t")
+
+    def wrong(name: str) -> None:
+        with store.session() as s, pytest.raises(plan_service.AuthenticationError):
+            plan_service.authenticate(s, name, "wrong secret!")
+
+    wrong("nobody")
+    known = _median_s(lambda: wrong("anna"))
+    unknown = _median_s(lambda: wrong("nobody"))
+    store.close()
+    assert 0.5 < unknown / known < 2, (known, unknown)

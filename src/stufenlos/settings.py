@@ -82,7 +82,10 @@ class Settings(BaseSettings):
         "10/minute", description="Report submissions per client (`limits` notation, e.g. "
                                  "`10/minute`).")
     public_rate: str = Field(
-        "60/minute", description="Confirmations, flags and moderator logins per client.")
+        "60/minute", description="Confirmations and flags per client.")
+    login_rate: str = Field(
+        "10/minute", description="Failed moderator or editor authentications per client "
+                                 "(token, login form, HTTP Basic); then 429 with `Retry-After`.")
     rate_limit_storage: str | None = Field(
         None, description="Where rate limits are counted: unset, the application database "
                           "(shared by all workers); or a `limits` storage URI such as "
@@ -115,7 +118,7 @@ class Settings(BaseSettings):
     def _split_origins(cls, value: Any) -> Any:
         return _split(value, ",")
 
-    @field_validator("report_rate", "public_rate")
+    @field_validator("report_rate", "public_rate", "login_rate")
     @classmethod
     def _check_rate(cls, value: str) -> str:
         from limits import parse

@@ -29,7 +29,10 @@ SESSION_COOKIE = "stufenlos_moderator"
 
 
 def current_moderator(request: Request) -> Moderator:
-    """The authenticated moderator, from a bearer token or the session cookie."""
+    """The authenticated moderator, from a bearer token or the session cookie.
+
+    Wrong tokens count per client (setting ``login_rate``); too many get 429.
+    """
     svc = report_service()
     auth = request.headers.get("authorization", "")
     if auth:
@@ -37,7 +40,8 @@ def current_moderator(request: Request) -> Moderator:
         if scheme.lower() != "bearer":
             msg = "use `Authorization: Bearer <moderator token>`"
             raise AuthenticationError(msg)
-        return svc.authenticate_token(token.strip())
+        with svc.login_attempt(client_of(request)):
+            return svc.authenticate_token(token.strip())
     return svc.authenticate_session(request.cookies.get(SESSION_COOKIE))
 
 
@@ -86,9 +90,9 @@ def _audit_record(a: AuditEntry) -> dict[str, Any]:
 async def login(request: Request) -> Response:
     """Exchange a moderator token (form field ``token``) for a session cookie."""
     svc = report_service()
-    svc.check_rate(client_of(request), kind="public")  # slows down token guessing
     fields, _ = await read_form(request)
-    mod = await run_in_threadpool(svc.authenticate_token, _field(fields, "token") or "")
+    with svc.login_attempt(client_of(request)):  # slows down token guessing
+        mod = await run_in_threadpool(svc.authenticate_token, _field(fields, "token") or "")
     cookie = await run_in_threadpool(svc.open_session, mod)
     resp: Response = (RedirectResponse("/moderation", status_code=303) if _wants_html(request)
                       else JSONResponse({"moderator": mod.name}))

@@ -84,7 +84,7 @@ def _page(
 def edit_page(request: Request, store: Store, credentials: Credentials) -> HTMLResponse:
     """The editor's forms (asks for the editor's name and secret)."""
     with store.session() as session:
-        editor = editor_from(session, credentials)
+        editor = editor_from(session, credentials, request)
     done = request.query_params.get("done")
     messages = {
         "update": ("Quartalsbericht veröffentlicht.", "Quarterly update published."),
@@ -124,7 +124,7 @@ def _submit(
     form again with the errors and the values entered (422)."""
     lang = page_language(request)
     with store.session() as session:
-        editor = editor_from(session, credentials)
+        editor = editor_from(session, credentials, request)
         _check_post(editor, token)
         try:
             action(session, editor)
