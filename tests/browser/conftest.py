@@ -125,7 +125,7 @@ def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     pg = context.new_page()
     pg.set_default_timeout(15_000)
     refused: list[str] = []
-    pg.expose_function("__cspRefused", refused.append)
+    pg.expose_function("__cspRefused", lambda text: refused.append(text))
     # violations by the page's own code; code the test injects (axe-core) has no source file
     pg.add_init_script("""document.addEventListener('securitypolicyviolation', e => {
         if (e.sourceFile) window.__cspRefused(
