@@ -391,3 +391,34 @@ def test_unknown_accounts_take_as_long_as_known_ones(tmp_path: Path) -> None:
     unknown = _median_s(lambda: wrong("nobody"))
     store.close()
     assert 0.5 < unknown / known < 2, (known, unknown)
+
+
+# -- 6. X-Forwarded-For only from trusted proxies ----------------------------------------------
+
+
+def _flag_as(client: TestClient, rid: int, forwarded_for: str) -> int:
+    r = client.post(f"{V2}/requests/{rid}/flags.json", data={"reason": "spam"},
+                    headers={"X-Forwarded-For": forwarded_for})
+    return r.status_code
+
+
+def test_forwarded_for_is_ignored_unless_the_peer_is_a_trusted_proxy(
+        client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    rid = int(_report(client, "Bauzaun")["service_request_id"])
+    # a client that makes up addresses stays one client: its flags count once
+    for i in range(4):
+        assert _flag_as(client, rid, f"203.0.113.{i}") == 200
+    assert report_service().get(rid).hidden is False
+    monkeypatch.setenv("STUFENLOS_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8")
+    with TestClient(create_app(), client=("10.1.2.3", 4711)) as proxied:
+        rid = int(_report(proxied, "Baustelle")["service_request_id"])
+        for i in range(3):  # behind a trusted proxy, the forwarded address is the client
+            assert _flag_as(proxied, rid, f"198.51.100.{i}") == 200
+    with pytest.raises(LookupError):
+        report_service().get(rid)  # three different clients flagged it: hidden
+    monkeypatch.setenv("STUFENLOS_TRUSTED_PROXIES", "10.0.0.0/33")
+    from stufenlos.settings import SettingsError, get_settings
+
+    with pytest.raises(SettingsError, match="STUFENLOS_TRUSTED_PROXIES"):
+        get_settings()
+

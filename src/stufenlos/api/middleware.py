@@ -12,6 +12,10 @@ scripts, styles and data (plus the origin of ``map_style_url``, when set), with 
 fresh nonce per request in ``request.state.csp_nonce`` for the rare page that
 needs an inline script (the Swagger UI of ``/docs``); pages cannot be framed.
 
+``X-Forwarded-For`` and ``X-Forwarded-Proto`` are believed only when the
+connecting address is one of ``trusted_proxies`` (uvicorn's proxy-headers
+middleware, under any ASGI server); otherwise the connecting address is the client.
+
 Browsers attach cookies and HTTP Basic credentials to requests other sites make
 them send: a state-changing request with the moderator session cookie or Basic
 credentials is refused with 403 when its ``Origin`` (or, lacking one, ``Referer``)
@@ -214,7 +218,8 @@ class CrossSiteGuard:
 
 def install_middleware(app: FastAPI) -> None:
     """Add the body-size limit, the cross-site guard, the security headers and, when
-    configured, CORS to ``app``."""
+    configured, CORS and the reading of ``X-Forwarded-For`` from trusted proxies to
+    ``app``."""
     settings = get_settings()
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
@@ -225,3 +230,8 @@ def install_middleware(app: FastAPI) -> None:
 
     app.add_middleware(CrossSiteGuard, session_cookie=SESSION_COOKIE)
     app.add_middleware(SecurityHeaders, map_style_url=settings.map_style_url)
+    if settings.trusted_proxies:
+        from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+        # outermost: every other layer sees the client the trusted proxy names
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)

@@ -31,7 +31,9 @@ def serve_cmd(
         port=port,
         workers=workers,
         log_level="info",
-        proxy_headers=True,
+        # the app reads X-Forwarded-For itself, from the proxies the setting
+        # `trusted_proxies` names only (uvicorn alone would trust 127.0.0.1)
+        proxy_headers=False,
     )
 
 

@@ -84,7 +84,12 @@ def report_service() -> ReportService:
 
 
 def client_of(request: Request) -> str:
-    """The salted hash that identifies a client for rate limits and votes."""
+    """The salted hash that identifies a client for rate limits and votes.
+
+    The client is the connection's peer; behind a proxy listed in the setting
+    ``trusted_proxies`` it is the address that proxy forwarded (see
+    :mod:`stufenlos.api.middleware`), never an ``X-Forwarded-For`` anyone can send.
+    """
     return report_service().client_id(request.client.host if request.client else None)
 
 
