@@ -422,3 +422,53 @@ def test_forwarded_for_is_ignored_unless_the_peer_is_a_trusted_proxy(
     with pytest.raises(SettingsError, match="STUFENLOS_TRUSTED_PROXIES"):
         get_settings()
 
+
+
+# -- 7. characters XML forbids; ids beyond 64 bits ---------------------------------------------
+
+
+def test_xml_illegal_characters_cannot_break_the_xml_feed(client: TestClient) -> None:
+    import xml.etree.ElementTree as ET
+
+    nasty = "Bauzaun\uffff vor\x01 dem\ufffe Eingang\x0b\x1f"
+    _report(client, nasty, address_string="Jungfernstieg\x0c 1")
+    r = client.get(f"{V2}/requests.xml")
+    root = ET.fromstring(r.content)
+    assert root.find("request/description").text == "Bauzaun vor dem Eingang"
+    assert root.find("request/address").text == "Jungfernstieg 1"
+    # rendering is defensive too: a stored value from before the fix still parses
+    svc = report_service()
+    rid = int(root.find("request/service_request_id").text)
+    with svc.store.session() as s:
+        from stufenlos.reports.models import Report
+
+        s.get(Report, rid).description = "alt\uffff\x02"
+    ET.fromstring(client.get(f"{V2}/requests.xml").content)
+    ET.fromstring(client.get(f"{V2}/requests/{rid}.xml").content)
+
+
+BIG = "99999999999999999999"
+
+
+def test_ids_beyond_64_bits_are_404_json(client: TestClient, imported_city, city_base: Path,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    imported_city("hamburg")
+    monkeypatch.setenv("STUFENLOS_DATA_DIR", str(city_base))
+    token = report_service().add_moderator("Moderatorin")
+    bearer = {"Authorization": f"Bearer {token}"}
+    for method, path in (("GET", f"{V2}/requests/{BIG}.json"), ("GET", f"/reports/{BIG}"),
+                         ("POST", f"/reports/{BIG}/confirm"), ("POST", f"/reports/{BIG}/flag"),
+                         ("GET", f"/moderation/api/reports/{BIG}"),
+                         ("POST", f"/moderation/api/reports/{BIG}/accept"),
+                         ("GET", f"/ogc/collections/hamburg-reports/items/{BIG}"),
+                         ("GET", f"{V2}/media/{BIG}.jpg"),
+                         ("PATCH", f"/api/plan/stakeholders/{BIG}"),
+                         ("PATCH", f"/api/plan/cocreation/{BIG}")):
+        plan = "/plan/" in path
+        r = client.request(method, path, headers=None if plan else bearer,
+                           auth=("anna", SECRET) if plan else None,
+                           json={"name": "x"} if plan else None)
+        assert r.status_code == 404, (path, r.status_code, r.text)
+        assert r.headers["content-type"].startswith("application/json"), path
+    ok = client.get(f"/ogc/collections/hamburg-reports/items/{BIG[:5]}")
+    assert ok.status_code == 404 and "no feature" in ok.json()["detail"]  # the city is there

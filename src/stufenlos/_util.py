@@ -1,4 +1,4 @@
-"""Private helpers: atomic file writes and CSV cells that cannot start a formula."""
+"""Private helpers: atomic file writes, CSV cells that cannot start a formula, XML text."""
 
 from __future__ import annotations
 
@@ -14,7 +14,17 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["atomic_write_bytes", "csv_frame", "csv_safe", "csv_table", "csv_unsafe"]
+__all__ = ["XML_ILLEGAL", "atomic_write_bytes", "csv_frame", "csv_safe", "csv_table",
+           "csv_unsafe", "xml_text"]
+
+#: characters XML 1.0 does not allow in a document (C0 controls except tab, line feed
+#: and carriage return; lone surrogates; U+FFFE and U+FFFF)
+XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    """``text`` without the characters :data:`XML_ILLEGAL` names."""
+    return XML_ILLEGAL.sub("", text)
 
 
 def atomic_write_bytes(target: Path, data: bytes) -> None:

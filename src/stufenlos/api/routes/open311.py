@@ -37,6 +37,7 @@ from stufenlos.api.open311_format import (
     request_record,
     submission_from_form,
 )
+from stufenlos.api.paths import record_id
 from stufenlos.db import database_url
 from stufenlos.errors import StufenlosError
 from stufenlos.reports.catalogue import SERVICES, get_service
@@ -317,7 +318,8 @@ def media(service_request_id: str) -> Response:
 
 
 def _report_id(raw: str) -> int:
-    if not raw.isdigit() or len(raw) > 12:
+    rid = record_id(raw)
+    if rid is None:
         msg = f"no report with `service_request_id` {raw[:40]!r}"
         raise ReportNotFoundError(msg)
-    return int(raw)
+    return rid
