@@ -319,8 +319,12 @@ def write_city_database(
 ) -> None:
     """Create a fresh city database at ``path`` holding ``barriers`` and ``meta``.
 
-    Written in one transaction; the caller places the file atomically.
+    Written in one transaction, into a file only its owner may read
+    (:func:`stufenlos.db.private_file`); the caller places the file atomically.
     """
+    from stufenlos.db import private_file
+
+    private_file(path)
     engine = create_engine(f"sqlite:///{Path(path)}")
     try:
         CityBase.metadata.create_all(engine)

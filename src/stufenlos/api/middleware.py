@@ -27,7 +27,10 @@ with a cross-site POST).
 from __future__ import annotations
 
 import json
+import logging
+import re
 import secrets
+import time
 import urllib.parse
 
 from fastapi import FastAPI
@@ -38,8 +41,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from stufenlos.settings import get_settings
 
-__all__ = ["BodySizeLimit", "CrossSiteGuard", "SecurityHeaders", "content_security_policy",
-           "install_middleware"]
+__all__ = ["ACCESS_LOG", "AccessLog", "BodySizeLimit", "CrossSiteGuard", "SecurityHeaders",
+           "content_security_policy", "install_middleware", "masked_path"]
+
+#: the logger of :class:`AccessLog` (``stufenlos serve`` prints it)
+ACCESS_LOG = "stufenlos.access"
+#: paths whose last segment is a secret: a reporter's token
+_SECRET_PATHS = (re.compile(r"^(/reports/mine/)[^/]+(.*)$"),
+                 re.compile(r"^(/open311/v2/tokens/)[^/]*?(\.[A-Za-z]+)?$"))
 
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
@@ -216,8 +225,49 @@ class CrossSiteGuard:
         await self.app(scope, receive, send)
 
 
+def masked_path(path: str) -> str:
+    """``path`` with a report token replaced by ``***`` (``/reports/mine/***``)."""
+    for pattern in _SECRET_PATHS:
+        match = pattern.match(path)
+        if match:
+            return f"{match.group(1)}***{match.group(2) or ''}"
+    return path
+
+
+class AccessLog:
+    """Log each request as method, path (tokens masked), status and duration.
+
+    No client address, query string or header is logged: the log holds no
+    personal data and no report token.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.logger = logging.getLogger(ACCESS_LOG)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = 500  # unless the app answers
+
+        async def recording_send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, recording_send)
+        finally:
+            self.logger.info("%s %s %d %.1f ms", scope["method"], masked_path(scope["path"]),
+                             status, (time.perf_counter() - start) * 1000)
+
+
 def install_middleware(app: FastAPI) -> None:
-    """Add the body-size limit, the cross-site guard, the security headers and, when
+    """Add the body-size limit, the cross-site guard, the security headers, the access
+    log and, when
     configured, CORS and the reading of ``X-Forwarded-For`` from trusted proxies to
     ``app``."""
     settings = get_settings()
@@ -230,6 +280,7 @@ def install_middleware(app: FastAPI) -> None:
 
     app.add_middleware(CrossSiteGuard, session_cookie=SESSION_COOKIE)
     app.add_middleware(SecurityHeaders, map_style_url=settings.map_style_url)
+    app.add_middleware(AccessLog)
     if settings.trusted_proxies:
         from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
