@@ -26,6 +26,7 @@ def client(request: pytest.FixtureRequest, tmp_path, monkeypatch) -> TestClient:
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("STUFENLOS_DATA_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("STUFENLOS_REPORT_RATE", "1000/minute")
+    monkeypatch.setenv("STUFENLOS_LOGIN_RATE", "1000/minute")  # the tests try many wrong tokens
     with TestClient(create_app()) as c:
         yield c
     from stufenlos.api.routes import open311

@@ -61,7 +61,7 @@ def served(tmp_path) -> Iterator[tuple[str, Path, subprocess.Popen]]:
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}",
            "STUFENLOS_DATA_DIR": str(tmp_path / "var"), "STUFENLOS_REPORT_RATE": "10/minute",
            "STUFENLOS_PUBLIC_RATE": "60/minute", "STUFENLOS_AUTO_HIDE_FLAGS": "3",
-           "FORWARDED_ALLOW_IPS": "127.0.0.1"}
+           "STUFENLOS_TRUSTED_PROXIES": "127.0.0.1"}
     for name in ("STUFENLOS_CLIENT_SALT", "STUFENLOS_RATE_LIMIT_STORAGE", "WEB_CONCURRENCY"):
         env.pop(name, None)
     log_path = tmp_path / "server.log"

@@ -8,8 +8,6 @@ system must show where the way *is* possible, not only where it is not.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 import os
@@ -23,6 +21,7 @@ import shapely
 from sqlalchemy import JSON, Float, Integer, String, create_engine, func, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
+from stufenlos._util import csv_table
 from stufenlos.errors import UnknownCityError
 from stufenlos.network import Network
 
@@ -320,8 +319,12 @@ def write_city_database(
 ) -> None:
     """Create a fresh city database at ``path`` holding ``barriers`` and ``meta``.
 
-    Written in one transaction; the caller places the file atomically.
+    Written in one transaction, into a file only its owner may read
+    (:func:`stufenlos.db.private_file`); the caller places the file atomically.
     """
+    from stufenlos.db import private_file
+
+    private_file(path)
     engine = create_engine(f"sqlite:///{Path(path)}")
     try:
         CityBase.metadata.create_all(engine)
@@ -402,8 +405,8 @@ class BarrierStore:
         return json.dumps({"type": "FeatureCollection", "features": feats}, ensure_ascii=False)
 
     def to_csv(self, *, kinds: Iterable[str] | None = None) -> str:
-        """All (matching) records as CSV; attributes and edge ids as JSON cells."""
-        buf = io.StringIO()
+        """All (matching) records as CSV; attributes and edge ids as JSON cells (no cell starts
+        a formula, see :func:`stufenlos._util.csv_safe`)."""
         fields = [
             "id",
             "kind",
@@ -416,17 +419,15 @@ class BarrierStore:
             "edge_ids",
             "source",
         ]
-        writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
-        writer.writeheader()
-        for r in self.query(kinds=kinds):
-            writer.writerow(
-                {
-                    **r,
-                    "attributes": json.dumps(r["attributes"], ensure_ascii=False),
-                    "edge_ids": json.dumps(r["edge_ids"]),
-                }
-            )
-        return buf.getvalue()
+        rows = (
+            {
+                **r,
+                "attributes": json.dumps(r["attributes"], ensure_ascii=False),
+                "edge_ids": json.dumps(r["edge_ids"]),
+            }
+            for r in self.query(kinds=kinds)
+        )
+        return csv_table(fields, rows)
 
     @staticmethod
     def _filter(stmt, kinds, bbox):  # type: ignore[no-untyped-def]

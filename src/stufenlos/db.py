@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, TypeDecorator, create_engine, event
+from sqlalchemy import DateTime, Engine, TypeDecorator, create_engine, event, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 from sqlalchemy.pool import StaticPool
@@ -32,6 +32,7 @@ __all__ = [
     "ensure_schema",
     "make_engine",
     "make_sessionmaker",
+    "private_file",
     "upgrade",
     "utcnow",
 ]
@@ -84,17 +85,37 @@ def database_url(folder: str | os.PathLike[str] | None = None) -> str:
     return f"sqlite:///{where / 'stufenlos.sqlite'}"
 
 
+def private_file(path: str | os.PathLike[str]) -> None:
+    """Create the file ``path`` readable and writable by its owner only (``0600``).
+
+    An existing file is left as it is. SQLite gives its ``-wal``, ``-shm`` and
+    ``-journal`` files the permissions of the database file, so a database
+    created through this function stays private with all its companions.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        return
+    os.close(fd)
+
+
 def make_engine(url: str | None = None) -> Engine:
     """An engine for ``url`` (default :func:`database_url`).
 
     SQLite gets foreign keys, WAL and a busy timeout so concurrent writers
-    queue instead of failing.
+    queue instead of failing; a new SQLite file is created private (``0600``,
+    :func:`private_file`): it holds reporters' contact details.
     """
     url = url or database_url()
     if url == "sqlite://":  # in memory: one connection shared, or each sees its own empty db
         return create_engine(url, connect_args={"check_same_thread": False},
                              poolclass=StaticPool)
     if url.startswith("sqlite"):
+        file = make_url(url).database
+        if file and file != ":memory:" and not file.startswith("file:"):
+            private_file(file)
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")

@@ -11,6 +11,7 @@ cheap), and a bad value raises :class:`SettingsError` naming the variable.
 from __future__ import annotations
 
 import functools
+import ipaddress
 import os
 import urllib.parse
 from pathlib import Path
@@ -82,7 +83,15 @@ class Settings(BaseSettings):
         "10/minute", description="Report submissions per client (`limits` notation, e.g. "
                                  "`10/minute`).")
     public_rate: str = Field(
-        "60/minute", description="Confirmations, flags and moderator logins per client.")
+        "60/minute", description="Confirmations and flags per client.")
+    login_rate: str = Field(
+        "10/minute", description="Failed moderator or editor authentications per client "
+                                 "(token, login form, HTTP Basic); then 429 with `Retry-After`.")
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated IP addresses or networks (CIDR) of reverse proxies whose "
+                    "`X-Forwarded-For` and `X-Forwarded-Proto` are believed; unset, none: "
+                    "the connecting address is the client.")
     rate_limit_storage: str | None = Field(
         None, description="Where rate limits are counted: unset, the application database "
                           "(shared by all workers); or a `limits` storage URI such as "
@@ -119,7 +128,23 @@ class Settings(BaseSettings):
     def _split_origins(cls, value: Any) -> Any:
         return _split(value, ",")
 
-    @field_validator("report_rate", "public_rate")
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: Any) -> Any:
+        return _split(value, ",")
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_proxies(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                msg = f"{entry!r} is not an IP address or network such as 10.0.0.0/8"
+                raise ValueError(msg) from None
+        return value
+
+    @field_validator("report_rate", "public_rate", "login_rate")
     @classmethod
     def _check_rate(cls, value: str) -> str:
         from limits import parse

@@ -116,10 +116,21 @@ def browser(chromium_path: str) -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
-    """A fresh page (1280×900, German locale); screenshotted at teardown."""
+    """A fresh page (1280×900, German locale); screenshotted at teardown.
+
+    The test fails if the page broke its Content-Security-Policy (a blocked
+    inline script, style or request).
+    """
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="de-DE")
     pg = context.new_page()
     pg.set_default_timeout(15_000)
+    refused: list[str] = []
+    pg.expose_function("__cspRefused", lambda text: refused.append(text))
+    # violations by the page's own code; code the test injects (axe-core) has no source file
+    pg.add_init_script("""document.addEventListener('securitypolicyviolation', e => {
+        if (e.sourceFile) window.__cspRefused(
+            `${e.violatedDirective} refused ${e.blockedURI} (${e.sourceFile}:${e.lineNumber})`);
+    });""")
     yield pg
     ARTIFACTS.mkdir(exist_ok=True)
     name = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in request.node.name)
@@ -127,12 +138,13 @@ def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
         pg.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
     finally:
         context.close()
+    assert not refused, f"the page broke its Content-Security-Policy: {refused}"
 
 
 def run_axe(page: Any, axe_source: str) -> list[dict[str, Any]]:
     """axe-core's WCAG 2.2 AA violations on the current page."""
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-        page.add_script_tag(content=axe_source)
+        page.evaluate(axe_source)  # not a <script> tag: the page's CSP allows no inline code
     result = page.evaluate(
         "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
         list(WCAG_TAGS),

@@ -22,7 +22,7 @@ import shapely
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
-from stufenlos._util import atomic_write_bytes
+from stufenlos._util import atomic_write_bytes, csv_frame
 from stufenlos.analysis.access import AccessResult
 from stufenlos.analysis.areas import GROUPS
 from stufenlos.analysis.ranking import Ranking
@@ -255,7 +255,7 @@ def write_outputs(result: AccessResult, folder: str | Path, *,
     out = Path(folder)
     files: dict[str, bytes] = {}
     tab = result.area_table()
-    files["areas.csv"] = tab.to_csv(index=False).encode("utf-8")
+    files["areas.csv"] = csv_frame(tab).encode("utf-8")
     files["areas.parquet"] = _parquet_bytes(tab)
     files["areas.geojson"] = json.dumps(_geojson(result), allow_nan=False).encode("utf-8")
     files["origins.parquet"] = _parquet_bytes(result.origin_table())
@@ -265,16 +265,16 @@ def write_outputs(result: AccessResult, folder: str | Path, *,
                "notes": result.notes, "totals": result.totals(),
                "origins": len(result.setup.origins), "areas": len(result.setup.areas)}
     if stations is not None:
-        files["stations_areas.csv"] = stations.areas.to_csv(index=False).encode("utf-8")
+        files["stations_areas.csv"] = csv_frame(stations.areas).encode("utf-8")
         if not stations.ranking.empty:
-            files["stations_ranking.csv"] = stations.ranking.to_csv(index=False).encode("utf-8")
+            files["stations_ranking.csv"] = csv_frame(stations.ranking).encode("utf-8")
         summary["stations"] = {"distance_m": stations.distance_m, "notes": stations.notes,
                                "ranking_summary": stations.ranking_summary,
                                "top": stations.ranking.head(10).to_dict("records")}
     if ranking is not None:
         summary["ranking"] = {k: v for k, v in ranking.to_dict().items() if k != "ranking"}
         if not ranking.empty:
-            files["ranking.csv"] = ranking.table.to_csv(index=False).encode("utf-8")
+            files["ranking.csv"] = csv_frame(ranking.table).encode("utf-8")
     files["summary.json"] = json.dumps(summary, indent=2, default=str).encode("utf-8")
     ctx = report_context(result, stations=stations, ranking=ranking)
     files["report.html"] = render_report(ctx).encode("utf-8")

@@ -18,6 +18,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
+from stufenlos._util import xml_text
 from stufenlos.errors import StufenlosError
 from stufenlos.reports.catalogue import get_service
 from stufenlos.reports.errors import (
@@ -116,7 +117,7 @@ def _xml_value(parent: ET.Element, key: str, value: Any) -> None:
     elif isinstance(value, dict):
         _xml_dict(el, value)
     else:
-        el.text = str(value)
+        el.text = xml_text(str(value))  # texts are cleaned on input; older rows may not be
 
 
 def _xml_dict(el: ET.Element, data: Mapping[str, Any]) -> None:

@@ -6,7 +6,7 @@ import datetime as dt
 import threading
 from typing import Annotated, Any
 
-from fastapi import Depends, HTTPException
+from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from sqlalchemy.exc import IntegrityError
 
@@ -52,25 +52,35 @@ def today() -> dt.date:
     return dt.datetime.now(dt.UTC).date()
 
 
-def editor_from(session: Any, credentials: HTTPBasicCredentials | None) -> Editor:
-    """The logged-in editor, or a 401 that makes the browser ask for name and secret."""
+def editor_from(session: Any, credentials: HTTPBasicCredentials | None,
+                request: Request) -> Editor:
+    """The logged-in editor, or a 401 that makes the browser ask for name and secret.
+
+    Failed attempts count per client; too many get 429 with ``Retry-After``
+    (setting ``login_rate``).
+    """
+    from stufenlos.api.routes.open311 import client_of, report_service
+
     challenge = {"WWW-Authenticate": 'Basic realm="stufenlos editors", charset="UTF-8"'}
     if credentials is None:
         msg = "editing needs an editor account (HTTP Basic authentication)"
         raise HTTPException(status_code=401, detail=msg, headers=challenge)
     try:
-        return service.authenticate(session, credentials.username, credentials.password)
+        with report_service().login_attempt(client_of(request),
+                                            failure=service.AuthenticationError):
+            return service.authenticate(session, credentials.username, credentials.password)
     except service.AuthenticationError as exc:
         raise HTTPException(status_code=401, detail=str(exc), headers=challenge) from None
 
 
 def current_editor(
+    request: Request,
     store: Annotated[service.PlanStore, Depends(get_store)],
     credentials: Annotated[HTTPBasicCredentials | None, Depends(basic_auth)],
 ) -> Editor:
     """The signed-in editor (checked before the request body, so no body reveals anything)."""
     with store.session() as session:
-        return editor_from(session, credentials)
+        return editor_from(session, credentials, request)
 
 
 CurrentEditor = Annotated[Editor, Depends(current_editor)]

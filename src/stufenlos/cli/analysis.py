@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
+from stufenlos._util import csv_frame
 from stufenlos.cli._common import fail as _fail
 from stufenlos.errors import StufenlosError
 
@@ -212,7 +213,7 @@ def register(app: typer.Typer) -> None:
                         tab = result.area_table()
                         if covered_only:
                             tab = tab[tab["covered_population"] > 0]
-                        text = tab.to_csv(index=False) if fmt == "csv" else tab.to_string()
+                        text = csv_frame(tab) if fmt == "csv" else tab.to_string()
                     _emit(text, output)
         except StufenlosError as exc:
             raise _fail(exc) from None
@@ -252,7 +253,7 @@ def register(app: typer.Typer) -> None:
         if fmt == "json":
             _emit(json.dumps(res.to_dict(), ensure_ascii=False, indent=1, default=str), output)
         else:
-            _emit(res.totals.to_csv(index=False), output)
+            _emit(csv_frame(res.totals), output)
 
     @scenario_app.command("rank")
     def scenario_rank(
@@ -292,7 +293,7 @@ def register(app: typer.Typer) -> None:
             raise _fail(exc) from None
         typer.echo(("note: " if ranking.empty else "") + ranking.summary, err=True)
         if fmt == "csv":
-            _emit(ranking.table.to_csv(index=False), output)
+            _emit(csv_frame(ranking.table), output)
         else:
             _emit(json.dumps(ranking.to_dict(), ensure_ascii=False, indent=1, default=str),
                   output)
@@ -328,7 +329,7 @@ def register(app: typer.Typer) -> None:
         if table == "ranking":
             typer.echo(res.ranking_summary, err=True)
         if fmt == "csv":
-            _emit(df.to_csv(index=False), output)
+            _emit(csv_frame(df), output)
         else:
             extra = {"ranking_summary": res.ranking_summary} if table == "ranking" else {}
             _emit(json.dumps({"notes": res.notes, **extra, table: df.to_dict("records")},

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
+from stufenlos._util import csv_table
 from stufenlos.cli._common import fail as _fail
 from stufenlos.cli._common import limit_options
 from stufenlos.errors import StufenlosError
@@ -211,12 +212,12 @@ def register(app: typer.Typer) -> None:
         except StufenlosError as exc:
             raise _fail(exc) from None
         cost, broken = m.cost_s, m.limits_broken
-        lines = ["origin,destination,cost_s,limits_broken"]
-        for i, a in enumerate(a_ids):
-            for j, b in enumerate(b_ids):
-                value = "" if cost[i, j] != cost[i, j] else f"{cost[i, j]:.1f}"
-                lines.append(f"{a},{b},{value},{str(bool(broken[i, j])).lower()}")
-        _write("\n".join(lines) + "\n", output)
+        rows = (
+            (a, b, "" if cost[i, j] != cost[i, j] else f"{cost[i, j]:.1f}",
+             str(bool(broken[i, j])).lower())
+            for i, a in enumerate(a_ids) for j, b in enumerate(b_ids)
+        )
+        _write(csv_table(("origin", "destination", "cost_s", "limits_broken"), rows), output)
 
     @app.command()
     def close(

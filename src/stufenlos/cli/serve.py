@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Annotated
 
 import typer
@@ -21,10 +22,20 @@ def serve_cmd(
     Every worker loads the cities it serves into its own memory; everything
     that must hold across workers lives in the application database. Each
     worker warms every imported city in the background at start
-    (``STUFENLOS_WARM=0`` leaves that to the first request).
+    (``STUFENLOS_WARM=0`` leaves that to the first request). The access log
+    shows method, path (report tokens masked), status and duration, never the
+    client's address.
     """
     import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
 
+    from stufenlos.api.middleware import ACCESS_LOG
+
+    # uvicorn's own access log names the client's address and the full path (with
+    # report tokens); the app's access log names neither
+    log_config = copy.deepcopy(LOGGING_CONFIG)
+    log_config["loggers"][ACCESS_LOG] = {"handlers": ["default"], "level": "INFO",
+                                         "propagate": False}
     typer.echo(f"stufenlos serving on http://{host}:{port}/ (Ctrl+C stops)", err=True)
     uvicorn.run(
         "stufenlos.api.app:create_app",
@@ -33,7 +44,11 @@ def serve_cmd(
         port=port,
         workers=workers,
         log_level="info",
-        proxy_headers=True,
+        log_config=log_config,
+        access_log=False,
+        # the app reads X-Forwarded-For itself, from the proxies the setting
+        # `trusted_proxies` names only (uvicorn alone would trust 127.0.0.1)
+        proxy_headers=False,
     )
 
 

@@ -9,16 +9,25 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import secrets
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    field_validator,
+)
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from stufenlos.plan.models import (
+    WEB_URL_PATTERN,
     Assessment,
     Body,
     CoCreationFigure,
@@ -48,11 +57,13 @@ __all__ = [
     "CoCreationChange",
     "DialogueEventCreate",
     "EditorCreate",
+    "Link",
     "MeetingCreate",
     "MilestoneChange",
     "StakeholderChange",
     "StakeholderCreate",
     "StatusUpdateCreate",
+    "WebUrl",
     "add_assessment",
     "add_dialogue_event",
     "add_meeting",
@@ -137,10 +148,21 @@ def create_editor(session: Session, data: EditorCreate, *, actor: str) -> Editor
     return editor
 
 
+@functools.cache
+def _stand_in() -> str:
+    """A scrypt hash of a random secret, for refusing unknown editors."""
+    return hash_secret(secrets.token_urlsafe(32))
+
+
 def authenticate(session: Session, username: str, secret: str) -> Editor:
-    """The editor with these credentials, or :class:`AuthenticationError`."""
-    editor = session.scalar(select(Editor).where(Editor.username == username))
-    if editor is None or not verify_secret(secret, editor.secret_hash):
+    """The editor with these credentials, or :class:`AuthenticationError`.
+
+    An unknown name is checked against a stand-in hash, so it takes as long to
+    refuse as a wrong secret of a real editor.
+    """
+    editor = session.scalar(select(Editor).where(Editor.username == username[:64]))
+    matches = verify_secret(secret, editor.secret_hash if editor else _stand_in())
+    if editor is None or not matches:
         msg = "unknown editor or wrong secret"
         raise AuthenticationError(msg)
     return editor
@@ -154,6 +176,20 @@ def require_role(editor: Editor, role: str) -> None:
 
 
 # ---------------------------------------------------------------- edits
+
+#: an ``http://`` or ``https://`` address: evidence, materials and minutes are shown as links
+WebUrl = Annotated[str, Field(max_length=500, pattern=WEB_URL_PATTERN,
+                              examples=["https://example.org/minutes.pdf"])]
+
+
+class Link(BaseModel):
+    """A labelled link to a document on the web."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    label: str = Field(min_length=1, max_length=200)
+    url: WebUrl
+
 
 #: a text in German, English and/or easy-read German (``ls``)
 I18nText = dict[Literal["de", "en", "ls"], str]
@@ -241,7 +277,7 @@ class MilestoneChange(BaseModel):
     # None only as "left out": null is not a valid value, so the schema does not offer it
     status: MilestoneStatus = Field(default=None)  # type: ignore[assignment]
     due_date: IsoDate | None = Field(default=None, description="null clears the due date")
-    evidence: list[dict[str, str]] = Field(default=None)  # type: ignore[assignment]
+    evidence: list[Link] = Field(default=None)  # type: ignore[assignment]
 
 
 def change_milestone(
@@ -312,7 +348,7 @@ class MeetingCreate(BaseModel):
     date: IsoDate
     title: I18nText = Field(min_length=1)
     decisions: I18nText = Field(default_factory=dict)
-    minutes_url: str | None = Field(default=None, pattern=r"^https?://")
+    minutes_url: WebUrl | None = None
 
 
 def add_meeting(session: Session, editor: Editor, body: str, data: MeetingCreate) -> Meeting:
@@ -347,7 +383,7 @@ class DialogueEventCreate(BaseModel):
     date: IsoDate | None = None
     place: str | None = None
     online: StrictBool = False
-    materials: list[dict[str, str]] = Field(default_factory=list)
+    materials: list[Link] = Field(default_factory=list)
     outcomes: I18nText = Field(default_factory=dict)
 
 

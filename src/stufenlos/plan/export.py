@@ -30,7 +30,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from stufenlos._util import csv_table, csv_unsafe
 from stufenlos.plan.models import (
+    LINKS,
     ActionPlan,
     Assessment,
     Body,
@@ -41,6 +43,8 @@ from stufenlos.plan.models import (
     Milestone,
     Stakeholder,
     StatusUpdate,
+    check_links,
+    check_web_url,
 )
 from stufenlos.plan.service import PlanError, record, to_dict
 
@@ -89,22 +93,23 @@ def export_data(session: Session) -> dict[str, Any]:
 
 
 def export_csv_zip(session: Session) -> bytes:
-    """A ZIP with one CSV file per table (JSON-valued cells as JSON text)."""
+    """A ZIP with one CSV file per table (JSON-valued cells as JSON text).
+
+    No cell starts a formula (:func:`stufenlos._util.csv_safe`); the import undoes that.
+    """
     data = export_data(session)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for model in TABLES:
             table: Table = model.__table__
-            out = io.StringIO()
-            writer = csv.writer(out, lineterminator="\n")
-            writer.writerow([c.key for c in table.columns])
-            for row in data["tables"][_name(model)]:
-                writer.writerow([_csv_cell(row[c.key], c.type) for c in table.columns])
+            text_ = csv_table([c.key for c in table.columns],
+                              ([_csv_cell(row[c.key], c.type) for c in table.columns]
+                               for row in data["tables"][_name(model)]))
             # a fixed timestamp makes the archive depend on the data only: the same
             # plan always exports to the same bytes (reproducible downloads)
             info = zipfile.ZipInfo(f"{_name(model)}.csv", date_time=(1980, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
-            zf.writestr(info, out.getvalue())
+            zf.writestr(info, text_)
     return buf.getvalue()
 
 
@@ -123,6 +128,8 @@ def _convert(value: Any, column: Any, *, from_csv: bool) -> Any:
     type_ = column.type
     if from_csv and value == "":
         value = None
+    elif from_csv and isinstance(value, str):
+        value = csv_unsafe(value)
     if value is None:
         if not column.nullable and not column.primary_key:
             msg = "is required"
@@ -155,6 +162,17 @@ def _convert(value: Any, column: Any, *, from_csv: bool) -> Any:
         msg = f"is {len(value)} characters long; at most {length} fit"
         raise ValueError(msg)
     return value
+
+
+def _check_url(value: Any, column: Any) -> None:
+    """Refuse a stored link that is not a web address (it would be shown as a link)."""
+    kind = column.info.get("url")
+    if value is None or kind is None:
+        return
+    if kind == LINKS:
+        check_links(value)
+    else:
+        check_web_url(value)
 
 
 def import_data(
@@ -207,6 +225,7 @@ def import_data(
             for key, column in columns.items():
                 try:
                     out[key] = _convert(row.get(key), column, from_csv=from_csv)
+                    _check_url(out[key], column)
                 except (ValueError, TypeError) as exc:
                     msg = f"{source}: {where}, row {i}, field {key!r}: {exc}"
                     raise PlanImportError(msg) from None

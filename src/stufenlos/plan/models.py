@@ -8,6 +8,7 @@ Sprache), so adding a language needs no migration.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any, Literal, get_args
 
 from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text
@@ -17,8 +18,11 @@ from stufenlos.db import Base
 
 __all__ = [
     "COMPLETION_LEVELS",
+    "LINKS",
     "MILESTONE_STATUSES",
+    "ONE",
     "ROLES",
+    "WEB_URL_PATTERN",
     "ActionPlan",
     "Assessment",
     "AuditEntry",
@@ -34,6 +38,8 @@ __all__ = [
     "Role",
     "Stakeholder",
     "StatusUpdate",
+    "check_links",
+    "check_web_url",
 ]
 
 #: the independent monitor's completion scale (OGP IRM wording)
@@ -47,6 +53,44 @@ Role = Literal["edit", "monitor", "admin"]
 ROLES: tuple[str, ...] = get_args(Role)
 
 I18n = dict[str, str]
+
+#: a column holding one web address (``info={"url": ONE}``) or a list of
+#: ``{"label", "url"}`` links (``info={"url": LINKS}``); checked on every import
+ONE, LINKS = "one", "links"
+#: an ``http://`` or ``https://`` address with a host name (the OpenAPI schema shows this
+#: pattern; it only fixes the start, so JSON Schema and Python read it alike)
+WEB_URL_PATTERN = r"^https?://[A-Za-z0-9]"
+
+
+def check_web_url(value: str) -> str:
+    """``value`` if it is an ``http://`` or ``https://`` address with a host
+    (:data:`WEB_URL_PATTERN`).
+
+    Anything else (``javascript:``, ``data:``, ``file:`` …) would run or open
+    something in the reader's browser when shown as a link.
+
+    Raises
+    ------
+    ValueError
+        Not such an address.
+    """
+    if not isinstance(value, str) or re.match(WEB_URL_PATTERN, value) is None:
+        msg = f"must be an http:// or https:// address, got {str(value)[:60]!r}"
+        raise ValueError(msg)
+    return value
+
+
+def check_links(value: Any) -> Any:
+    """``value`` if it is a list of ``{"label", "url"}`` links with web addresses."""
+    if not isinstance(value, list):
+        msg = "must be a list of {label, url} links"
+        raise ValueError(msg)
+    for link in value:
+        if not isinstance(link, dict) or not isinstance(link.get("url"), str):
+            msg = "each link needs a url"
+            raise ValueError(msg)
+        check_web_url(link["url"])
+    return value
 
 
 def _now() -> dt.datetime:
@@ -66,7 +110,7 @@ class ActionPlan(Base):
     submitted_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     start_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     end_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
-    url: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    url: Mapped[str | None] = mapped_column(String(500), nullable=True, info={"url": ONE})
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
 
 
@@ -111,7 +155,8 @@ class Milestone(Base):
     due_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     status: Mapped[str] = mapped_column(String(16), default="unknown")
     #: ``[{"label": ..., "url": ...}]``
-    evidence: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    evidence: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list,
+                                                         info={"url": LINKS})
     feature: Mapped[str | None] = mapped_column(String(32), nullable=True)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
 
@@ -157,7 +202,8 @@ class Meeting(Base):
     date: Mapped[dt.date] = mapped_column(Date)
     title: Mapped[I18n] = mapped_column(JSON)
     decisions: Mapped[I18n] = mapped_column(JSON, default=dict)
-    minutes_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    minutes_url: Mapped[str | None] = mapped_column(String(500), nullable=True,
+                                                    info={"url": ONE})
 
 
 class Stakeholder(Base):
@@ -222,7 +268,8 @@ class DialogueEvent(Base):
     place: Mapped[str | None] = mapped_column(String(200), nullable=True)
     online: Mapped[bool] = mapped_column(Boolean, default=False)
     #: ``[{"label": ..., "url": ...}]``
-    materials: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    materials: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list,
+                                                          info={"url": LINKS})
     outcomes: Mapped[I18n] = mapped_column(JSON, default=dict)
 
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterable
 from typing import Any
 
+from stufenlos._util import csv_table
 from stufenlos.reports.catalogue import SERVICES
 from stufenlos.reports.models import Report
 
@@ -72,10 +71,5 @@ def to_geojson(reports: Iterable[Report], *, media_base: str = "") -> str:
 
 
 def to_csv(reports: Iterable[Report], *, media_base: str = "") -> str:
-    """CSV, one row per report, columns :data:`PUBLIC_FIELDS`."""
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=PUBLIC_FIELDS, lineterminator="\n")
-    writer.writeheader()
-    for r in reports:
-        writer.writerow(public_record(r, media_base=media_base))
-    return buf.getvalue()
+    """CSV, one row per report, columns :data:`PUBLIC_FIELDS` (no cell starts a formula)."""
+    return csv_table(PUBLIC_FIELDS, (public_record(r, media_base=media_base) for r in reports))

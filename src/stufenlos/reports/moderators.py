@@ -38,6 +38,7 @@ class ModeratorAccounts:
 
     store: ReportStore
     _hasher: PasswordHasher
+    _dummy_hash: str | None = None
 
     def add_moderator(self, name: str) -> str:
         """Create a moderator and return their access token (shown once, stored hashed)."""
@@ -59,25 +60,34 @@ class ModeratorAccounts:
             return f"{mod.id}.{secret}"
 
     def authenticate_token(self, token: str | None) -> Moderator:
-        """The moderator owning ``token``; :class:`AuthenticationError` otherwise."""
-        if not token or "." not in token:
+        """The moderator owning ``token``; :class:`AuthenticationError` otherwise.
+
+        A token naming no (active) moderator is checked against a stand-in hash,
+        so it takes as long to refuse as a wrong secret of a real moderator.
+        """
+        if not token:
             msg = "moderator credentials required"
             raise AuthenticationError(msg)
         mod_id, _, secret = token.partition(".")
-        if not mod_id.isdigit() or len(token) > 200:
+        mod = None
+        if mod_id.isdigit() and len(mod_id) <= 18 and len(token) <= 200:
+            with self.store.session() as s:
+                mod = s.get(Moderator, int(mod_id))
+        real = mod is not None and mod.active
+        try:
+            self._hasher.verify(mod.secret_hash if real else self._stand_in(), secret)
+        except (VerificationError, InvalidHashError):
+            real = False
+        if not real or mod is None:
             msg = "invalid moderator token"
             raise AuthenticationError(msg)
-        with self.store.session() as s:
-            mod = s.get(Moderator, int(mod_id))
-            if mod is None or not mod.active:
-                msg = "invalid moderator token"
-                raise AuthenticationError(msg)
-            try:
-                self._hasher.verify(mod.secret_hash, secret)
-            except (VerificationError, InvalidHashError):
-                msg = "invalid moderator token"
-                raise AuthenticationError(msg) from None
-            return mod
+        return mod
+
+    def _stand_in(self) -> str:
+        """An argon2 hash of a random secret, for refusing unknown moderators."""
+        if self._dummy_hash is None:
+            self._dummy_hash = self._hasher.hash(secrets.token_urlsafe(32))
+        return self._dummy_hash
 
     def open_session(self, moderator: Moderator, *, hours: float = 8) -> str:
         """Start a browser session; returns the cookie value (only its hash is stored)."""

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import nh3
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from stufenlos._util import XML_ILLEGAL
 from stufenlos.reports.errors import (
     PayloadTooLargeError,
     ReportInputError,
@@ -43,7 +44,8 @@ MAX_PHOTO_PIXELS = 40_000_000
 PHOTO_MAX_SIDE = 2048
 PHOTO_FORMATS = {"JPEG", "PNG", "WEBP"}
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: removed from every text: what XML cannot hold (it would break the GeoReport XML) and DEL
+_CONTROL = re.compile(f"{XML_ILLEGAL.pattern}|\x7f")
 # Deliberately simple: an address must look like local@domain.tld; deliverability
 # is the mail system's business, and the address is never shown anywhere.
 _EMAIL = re.compile(r"^[^@\s<>\"']{1,64}@[^@\s<>\"']+\.[^@\s<>\"']{2,}$")

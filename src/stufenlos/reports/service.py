@@ -9,15 +9,17 @@ change itself.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import math
 import secrets
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from argon2 import PasswordHasher
+from limits import RateLimitItem
 from limits import parse as parse_rate
 from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy import func, select
@@ -25,6 +27,7 @@ from sqlalchemy import func, select
 from stufenlos.reports import routing_effect
 from stufenlos.reports.catalogue import ServiceType, get_service
 from stufenlos.reports.errors import (
+    AuthenticationError,
     RateLimitedError,
     ReportInputError,
     ReportNotFoundError,
@@ -125,12 +128,13 @@ class ReportService(ReportLifecycle, ModeratorAccounts):
     auto_hide_flags
         Hide a report once this many different clients flagged it (default:
         setting ``auto_hide_flags``).
-    submit_rate, public_rate
+    submit_rate, public_rate, login_rate
         Rate limits per client (``limits`` notation, e.g. ``"10/minute"``) for
-        submissions and for confirmations/flags (default: settings
-        ``report_rate`` and ``public_rate``). They are counted where the
-        setting ``rate_limit_storage`` says, by default in the store's
-        database, so every process sharing it shares the count.
+        submissions, for confirmations/flags and for failed authentications
+        (default: settings ``report_rate``, ``public_rate`` and ``login_rate``).
+        They are counted where the setting ``rate_limit_storage`` says, by
+        default in the store's database, so every process sharing it shares
+        the count.
     closure_finder
         ``(city, lat, lon, equipment, address) -> Effect``: what a report closes
         (default :func:`~stufenlos.reports.routing_effect.report_effect`).
@@ -149,6 +153,7 @@ class ReportService(ReportLifecycle, ModeratorAccounts):
         auto_hide_flags: int | None = None,
         submit_rate: str | None = None,
         public_rate: str | None = None,
+        login_rate: str | None = None,
         closure_finder: routing_effect.EffectFinder | None = None,
         post_moderated: Collection[str] | None = None,
     ) -> None:
@@ -166,6 +171,7 @@ class ReportService(ReportLifecycle, ModeratorAccounts):
             rate_limit_storage(store.engine, settings.rate_limit_storage))
         self._submit_rate = parse_rate(submit_rate or settings.report_rate)
         self._public_rate = parse_rate(public_rate or settings.public_rate)
+        self._login_rate = parse_rate(login_rate or settings.login_rate)
         given_salt = settings.client_salt
         self._salt = given_salt.get_secret_value() if given_salt else None
         self._closure_finder = closure_finder or routing_effect.report_effect
@@ -187,10 +193,42 @@ class ReportService(ReportLifecycle, ModeratorAccounts):
         """Count one request of ``client``; raise :class:`RateLimitedError` over the limit."""
         item = self._submit_rate if kind == "submit" else self._public_rate
         if not self._limiter.hit(item, kind, client):
-            reset, _remaining = self._limiter.get_window_stats(item, kind, client)
-            retry = max(1, math.ceil(reset - dt.datetime.now(dt.UTC).timestamp()))
-            msg = f"too many requests from this client; try again in {retry} s"
-            raise RateLimitedError(msg, retry_after_s=retry)
+            raise self._limited(item, kind, client, "too many requests from this client")
+
+    @contextlib.contextmanager
+    def login_attempt(
+        self, client: str, *, failure: type[Exception] = AuthenticationError
+    ) -> Iterator[None]:
+        """Guard one authentication of ``client`` (moderator token, editor password).
+
+        Parameters
+        ----------
+        client
+            The client's hash (:meth:`client_id`).
+        failure
+            The error the ``with`` block raises for wrong credentials; each one
+            counts against the setting ``login_rate``.
+
+        Raises
+        ------
+        RateLimitedError
+            ``client`` failed ``login_rate`` times; no credentials are checked
+            until the window has moved on (``retry_after_s``).
+        """
+        if not self._limiter.test(self._login_rate, "login", client):
+            raise self._limited(self._login_rate, "login", client,
+                                "too many failed logins from this client")
+        try:
+            yield
+        except failure:
+            self._limiter.hit(self._login_rate, "login", client)
+            raise
+
+    def _limited(self, item: RateLimitItem, kind: str, client: str,
+                 what: str) -> RateLimitedError:
+        reset, _remaining = self._limiter.get_window_stats(item, kind, client)
+        retry = max(1, math.ceil(reset - dt.datetime.now(dt.UTC).timestamp()))
+        return RateLimitedError(f"{what}; try again in {retry} s", retry_after_s=retry)
 
     # -- submission ----------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 
@@ -23,15 +23,26 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/docs", response_class=HTMLResponse)
-def docs() -> HTMLResponse:
-    """Swagger UI for ``/openapi.json``."""
+def docs(request: Request) -> HTMLResponse:
+    """Swagger UI for ``/openapi.json``.
+
+    Its page starts Swagger UI with an inline script; that script, and the CDN
+    copy's tags, carry the request's Content-Security-Policy nonce.
+    """
     local = (STATIC_DIR / "vendor" / "swagger-ui-bundle.js").exists()
     if not local:
         logger.warning("Swagger UI is not built (run `make web`); /docs uses its CDN")
-        return get_swagger_ui_html(openapi_url="/openapi.json", title="stufenlos API")
-    return get_swagger_ui_html(
-        openapi_url="/openapi.json", title="stufenlos API",
-        swagger_js_url="/static/vendor/swagger-ui-bundle.js",
-        swagger_css_url="/static/vendor/swagger-ui.css",
-        swagger_favicon_url="data:,",
-    )
+        page = get_swagger_ui_html(openapi_url="/openapi.json", title="stufenlos API")
+    else:
+        page = get_swagger_ui_html(
+            openapi_url="/openapi.json", title="stufenlos API",
+            swagger_js_url="/static/vendor/swagger-ui-bundle.js",
+            swagger_css_url="/static/vendor/swagger-ui.css",
+            swagger_favicon_url="data:,",
+        )
+    nonce = request.state.csp_nonce
+    html = bytes(page.body).decode("utf-8")
+    html = html.replace("<script", f'<script nonce="{nonce}"').replace(
+        '<link type="text/css" rel="stylesheet"', f'<link nonce="{nonce}" type="text/css" '
+        'rel="stylesheet"')
+    return HTMLResponse(html)

@@ -29,7 +29,10 @@ SESSION_COOKIE = "stufenlos_moderator"
 
 
 def current_moderator(request: Request) -> Moderator:
-    """The authenticated moderator, from a bearer token or the session cookie."""
+    """The authenticated moderator, from a bearer token or the session cookie.
+
+    Wrong tokens count per client (setting ``login_rate``); too many get 429.
+    """
     svc = report_service()
     auth = request.headers.get("authorization", "")
     if auth:
@@ -37,7 +40,8 @@ def current_moderator(request: Request) -> Moderator:
         if scheme.lower() != "bearer":
             msg = "use `Authorization: Bearer <moderator token>`"
             raise AuthenticationError(msg)
-        return svc.authenticate_token(token.strip())
+        with svc.login_attempt(client_of(request)):
+            return svc.authenticate_token(token.strip())
     return svc.authenticate_session(request.cookies.get(SESSION_COOKIE))
 
 
@@ -95,9 +99,9 @@ def _audit_record(a: AuditEntry) -> dict[str, Any]:
 async def login(request: Request) -> Response:
     """Exchange a moderator token (form field ``token``) for a session cookie."""
     svc = report_service()
-    svc.check_rate(client_of(request), kind="public")  # slows down token guessing
     fields, _ = await read_form(request)
-    mod = await run_in_threadpool(svc.authenticate_token, _field(fields, "token") or "")
+    with svc.login_attempt(client_of(request)):  # slows down token guessing
+        mod = await run_in_threadpool(svc.authenticate_token, _field(fields, "token") or "")
     cookie = await run_in_threadpool(svc.open_session, mod)
     resp: Response = (RedirectResponse("/moderation", status_code=303) if _wants_html(request)
                       else JSONResponse({"moderator": mod.name}))
@@ -136,7 +140,7 @@ def queue(request: Request, moderator: ModeratorDep) -> list[dict[str, Any]]:
     return out
 
 
-@router.get("/api/reports/{report_id}", summary="One report, as moderators see it")
+@router.get("/api/reports/{report_id:id}", summary="One report, as moderators see it")
 def get_report(report_id: int, request: Request, moderator: ModeratorDep) -> dict[str, Any]:
     """A report including hidden and rejected ones."""
     return _moderation_record(report_service().get(report_id, public=False), request)
@@ -203,43 +207,43 @@ async def _act(request: Request, moderator: Moderator, report_id: int, action: s
     return _done(request, report)
 
 
-@router.post("/api/reports/{report_id}/accept", summary="Accept (publish) a report")
+@router.post("/api/reports/{report_id:id}/accept", summary="Accept (publish) a report")
 async def accept(report_id: int, request: Request, moderator: ModeratorDep) -> Response:
     """Status ``open``; blocking kinds now close their edges for routing."""
     return await _act(request, moderator, report_id, "accept")
 
 
-@router.post("/api/reports/{report_id}/reject", summary="Reject a report")
+@router.post("/api/reports/{report_id:id}/reject", summary="Reject a report")
 async def reject(report_id: int, request: Request, moderator: ModeratorDep) -> Response:
     """Status ``rejected``; the report leaves the public lists."""
     return await _act(request, moderator, report_id, "reject")
 
 
-@router.post("/api/reports/{report_id}/status", summary="Change a report's status")
+@router.post("/api/reports/{report_id:id}/status", summary="Change a report's status")
 async def set_status(report_id: int, request: Request, moderator: ModeratorDep) -> Response:
     """Fields ``status``, ``note``, optional ``agency_responsible`` and ``expected_datetime``."""
     return await _act(request, moderator, report_id, "status")
 
 
-@router.post("/api/reports/{report_id}/hide", summary="Hide a report")
+@router.post("/api/reports/{report_id:id}/hide", summary="Hide a report")
 async def hide(report_id: int, request: Request, moderator: ModeratorDep) -> Response:
     """Field ``reason``; hidden reports are not public and do not affect routing."""
     return await _act(request, moderator, report_id, "hide")
 
 
-@router.post("/api/reports/{report_id}/unhide", summary="Show a hidden report again")
+@router.post("/api/reports/{report_id:id}/unhide", summary="Show a hidden report again")
 async def unhide(report_id: int, request: Request, moderator: ModeratorDep) -> Response:
     """Undo :func:`hide` (or an automatic hide after abuse flags)."""
     return await _act(request, moderator, report_id, "unhide")
 
 
-@router.post("/api/reports/{report_id}/merge", summary="Merge a duplicate")
+@router.post("/api/reports/{report_id:id}/merge", summary="Merge a duplicate")
 async def merge(report_id: int, request: Request, moderator: ModeratorDep) -> Response:
     """Field ``into``: the report this one duplicates."""
     return await _act(request, moderator, report_id, "merge")
 
 
-@router.post("/api/reports/{report_id}/edit", summary="Edit a report's text")
+@router.post("/api/reports/{report_id:id}/edit", summary="Edit a report's text")
 async def edit(report_id: int, request: Request, moderator: ModeratorDep) -> Response:
     """Field ``description`` (sanitised), optional public ``note``."""
     return await _act(request, moderator, report_id, "edit")

@@ -324,13 +324,15 @@ def items(request: Request, collection_id: CollectionId) -> GeoJSONResponse:
 
 
 def _report_item(city: str, feature_id: str, collection_id: str) -> dict[str, Any]:
+    from stufenlos.api.paths import record_id
     from stufenlos.api.routes.open311 import report_service
     from stufenlos.reports.errors import ReportNotFoundError
 
-    if not feature_id.isdigit():
+    rid = record_id(feature_id)
+    if rid is None:
         raise HTTPException(404, f"no feature {feature_id!r} in {collection_id}")
     try:
-        report = report_service().get(int(feature_id))
+        report = report_service().get(rid)
     except ReportNotFoundError:
         raise HTTPException(404, f"no feature {feature_id!r} in {collection_id}") from None
     if report.jurisdiction != city:

@@ -37,6 +37,7 @@ from stufenlos.api.open311_format import (
     request_record,
     submission_from_form,
 )
+from stufenlos.api.paths import record_id
 from stufenlos.db import database_url
 from stufenlos.errors import StufenlosError
 from stufenlos.reports.catalogue import SERVICES, get_service
@@ -84,7 +85,12 @@ def report_service() -> ReportService:
 
 
 def client_of(request: Request) -> str:
-    """The salted hash that identifies a client for rate limits and votes."""
+    """The salted hash that identifies a client for rate limits and votes.
+
+    The client is the connection's peer; behind a proxy listed in the setting
+    ``trusted_proxies`` it is the address that proxy forwarded (see
+    :mod:`stufenlos.api.middleware`), never an ``X-Forwarded-For`` anyone can send.
+    """
     return report_service().client_id(request.client.host if request.client else None)
 
 
@@ -312,7 +318,8 @@ def media(service_request_id: str) -> Response:
 
 
 def _report_id(raw: str) -> int:
-    if not raw.isdigit() or len(raw) > 12:
+    rid = record_id(raw)
+    if rid is None:
         msg = f"no report with `service_request_id` {raw[:40]!r}"
         raise ReportNotFoundError(msg)
-    return int(raw)
+    return rid

@@ -317,7 +317,7 @@ def api_add_stakeholder(
 
 
 @router.patch(
-    "/api/plan/stakeholders/{stakeholder_id}",
+    "/api/plan/stakeholders/{stakeholder_id:id}",
     response_model=schemas.StakeholderPublic,
     summary="Record an endorsement",
     responses=EDIT_ERRORS,
@@ -331,7 +331,7 @@ def api_change_stakeholder(
 
 
 @router.patch(
-    "/api/plan/cocreation/{figure_id}",
+    "/api/plan/cocreation/{figure_id:id}",
     response_model=schemas.CoCreationPublic,
     summary="Correct co-creation figures",
     responses=EDIT_ERRORS,

@@ -2,8 +2,8 @@
 
 The browser asks for the editor's name and secret (HTTP Basic). Each form
 carries a token derived from the editor's stored secret hash, and a POST whose
-``Origin`` is another site is refused, so other sites cannot post in an
-editor's name. The same checks and audit log as the JSON API apply.
+``Origin`` is another site is refused (:class:`stufenlos.api.middleware.CrossSiteGuard`),
+so other sites cannot post in an editor's name. The same checks and audit log as the JSON API apply.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import hashlib
 import hmac
 from collections.abc import Callable
 from typing import Annotated, Any
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -39,10 +38,7 @@ def form_token(editor: Editor) -> str:
     return hmac.new(key, f"plan-edit:{editor.username}".encode(), hashlib.sha256).hexdigest()
 
 
-def _check_post(request: Request, editor: Editor, token: str) -> None:
-    origin = request.headers.get("origin")
-    if origin and origin != "null" and urlsplit(origin).netloc != request.url.netloc:
-        raise HTTPException(status_code=403, detail="form posted from another site")
+def _check_post(editor: Editor, token: str) -> None:
     if not hmac.compare_digest(token, form_token(editor)):
         raise HTTPException(status_code=403, detail="form token does not match; reload the page")
 
@@ -88,7 +84,7 @@ def _page(
 def edit_page(request: Request, store: Store, credentials: Credentials) -> HTMLResponse:
     """The editor's forms (asks for the editor's name and secret)."""
     with store.session() as session:
-        editor = editor_from(session, credentials)
+        editor = editor_from(session, credentials, request)
     done = request.query_params.get("done")
     messages = {
         "update": ("Quartalsbericht veröffentlicht.", "Quarterly update published."),
@@ -128,8 +124,8 @@ def _submit(
     form again with the errors and the values entered (422)."""
     lang = page_language(request)
     with store.session() as session:
-        editor = editor_from(session, credentials)
-        _check_post(request, editor, token)
+        editor = editor_from(session, credentials, request)
+        _check_post(editor, token)
         try:
             action(session, editor)
         except (ValidationError, service.PlanError) as exc:

@@ -295,7 +295,7 @@ def own_report_page(request: Request, token: str) -> Response:
     return response
 
 
-@router.get("/reports/{report_id}")
+@router.get("/reports/{report_id:id}")
 def report_page(request: Request, report_id: int) -> Response:
     """One public report: status, public notes, history, confirmations, photo."""
     try:
@@ -306,7 +306,7 @@ def report_page(request: Request, report_id: int) -> Response:
     return _detail_page(request, report)
 
 
-@router.post("/reports/{report_id}/confirm")
+@router.post("/reports/{report_id:id}/confirm")
 async def report_confirm(request: Request, report_id: int) -> Response:
     """'Still there' / 'fixed' button of the detail page."""
     svc = report_service()
@@ -318,7 +318,7 @@ async def report_confirm(request: Request, report_id: int) -> Response:
     return RedirectResponse(f"/reports/{report_id}?notice=confirmed", status_code=303)
 
 
-@router.post("/reports/{report_id}/flag")
+@router.post("/reports/{report_id:id}/flag")
 async def report_flag(request: Request, report_id: int) -> Response:
     """Abuse report form of the detail page."""
     svc = report_service()
