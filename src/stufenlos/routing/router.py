@@ -123,14 +123,6 @@ def _stricter(name: str, a: float | None, b: float | None) -> bool:
     return a > b if name.startswith("min_") else a < b
 
 
-class _Rows:
-    """Some arcs of a network, to evaluate a profile on (evaluation reads only ``edges``,
-    arc by arc)."""
-
-    def __init__(self, network: Network, rows: NDArray[np.int64]) -> None:
-        self.edges = network.edges.iloc[rows]
-
-
 def _patched(src: EdgeCosts, rows: NDArray[np.int64], sub: EdgeCosts) -> EdgeCosts:
     """``src`` with the values of ``rows`` replaced by ``sub`` (evaluated on those rows).
 
@@ -271,7 +263,7 @@ class Router:
                 src, rows = w.costs, changed
         if src is None or rows is None or rows.size > _DERIVE_MAX_SHARE * self.network.n_edges:
             return prof.evaluate(self.network, optimize=optimize)
-        sub = prof.evaluate(_Rows(self.network, rows), optimize=optimize)  # type: ignore[arg-type]
+        sub = prof.evaluate(self.network, optimize=optimize, arcs=rows)
         return _patched(src, rows, sub)
 
     def _changed_rows(self, src: EdgeCosts, prof: Profile,
