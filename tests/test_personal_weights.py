@@ -11,7 +11,7 @@ import pytest
 
 from stufenlos import _graph
 from stufenlos.closures import ClosureStore
-from stufenlos.profiles import get_profile
+from stufenlos.profiles import LIMIT_BITS, get_profile
 from stufenlos.routing import Router
 
 
@@ -42,6 +42,13 @@ def _assert_same_costs(got, want) -> None:
     np.testing.assert_array_equal(got.kerb_cm, want.kerb_cm)
     for name, arr in want.severity.items():
         np.testing.assert_array_equal(got.severity[name], arr, err_msg=name)
+    # whether a verdict rests on a mapped or an assumed value, and which value
+    np.testing.assert_array_equal(got.assumed_bits, want.assumed_bits)
+    np.testing.assert_array_equal(got.at_limit_bits, want.at_limit_bits)
+    flagged = want.assumed_bits | want.at_limit_bits
+    for name, value in want.assumed_value.items():
+        at = (flagged & LIMIT_BITS[name]) != 0
+        np.testing.assert_array_equal(got.assumed_value[name][at], value[at], err_msg=name)
 
 
 @pytest.mark.parametrize(("preset", "optimize"), [("wheelchair", "comfort"),

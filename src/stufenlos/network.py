@@ -95,6 +95,9 @@ class Network:
     #: the folder :meth:`load` read it from (artefacts stored beside it, such as the
     #: contraction order, are found there); ``None`` for a network built in memory
     folder: Path | None = field(default=None, repr=False)
+    #: what other layers derive from the tables, computed once per network (the tables
+    #: do not change after construction), by the name of the deriving module
+    memo: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         missing = [c for c in EDGE_COLUMNS if c not in self.edges.columns]

@@ -14,7 +14,7 @@ assumed (:attr:`EdgeCosts.assumed_bits`, :attr:`EdgeCosts.at_limit_bits`,
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -161,21 +161,13 @@ class EdgeCosts:
 
 
 
-# -- vectorised evaluation -----------------------------------------------------------
+# -- the columns evaluation reads, decoded once per network -------------------------
 
 
 def _codes(col: pd.Series) -> tuple[NDArray[np.int32], list[str]]:
     """Category codes (-1 = null) and categories of a string-like column."""
     cat = col if isinstance(col.dtype, pd.CategoricalDtype) else col.astype("category")
     return cat.cat.codes.to_numpy(np.int32), [str(c) for c in cat.cat.categories]
-
-
-def _lookup(col: pd.Series, mapping: Mapping[str, Any], default: Any, null: Any,
-            dtype: Any = np.float64) -> NDArray[Any]:
-    """Map a categorical column through ``mapping`` in one take (``null`` for missing)."""
-    codes, cats = _codes(col)
-    lut = np.array([mapping.get(c, default) for c in cats] + [null], dtype=dtype)
-    return lut[np.where(codes < 0, len(cats), codes)]
 
 
 def _str(col: pd.Series) -> NDArray[np.object_]:
@@ -193,21 +185,195 @@ def _bool(col: pd.Series) -> NDArray[np.bool_]:
     return col.fillna(False).to_numpy(bool)
 
 
-def _evaluate(p: Profile, net: Network, optimize: str) -> EdgeCosts:
-    e = net.edges
-    n = len(e)
+#: surfaces assumed where none is mapped (see :func:`_evaluate`)
+_DEFAULT_SURFACES = ("asphalt", "paving_stones", "unpaved", "compacted")
+
+
+@dataclass(frozen=True, eq=False)
+class _Columns:
+    """What :func:`_evaluate` reads of a network's arcs, whatever the profile.
+
+    Decoded once per network (see :func:`_columns`): numbers as float64 with NaN for
+    unknown, tags as boolean masks or codes. Every array has one row per arc; only
+    ``surfaces`` (the names behind the codes of ``surface``) does not.
+    """
+
+    surfaces: tuple[str, ...]
+    length: NDArray[np.float64]
+    unpaved_way: NDArray[np.bool_]  # path, track, bridleway
+    shared: NDArray[np.bool_]  # living street, pedestrian street or area
+    wc_yes: NDArray[np.bool_]  # wheelchair=yes/designated
+    wc_no: NDArray[np.bool_]
+    wc_limited: NDArray[np.bool_]
+    incline: NDArray[np.float64]  # signed percent, 0 where no number
+    dir_only: NDArray[np.bool_]  # `incline=up/down` without a number
+    dir_sign: NDArray[np.float64]
+    steps: NDArray[np.bool_]
+    escalator_only: NDArray[np.bool_]  # an escalator that is not also steps
+    ramp_wheels: NDArray[np.bool_]
+    step_count: NDArray[np.float64]  # where mapped on steps, else 0
+    count_unknown: NDArray[np.bool_]  # steps without a count
+    handrail: NDArray[np.bool_]
+    kerb_cm: NDArray[np.float64]  # (n, 2) mapped heights at start and end, NaN: none
+    kerb_missing: NDArray[np.bool_]  # (n, 2) a kerb expected but its height unmapped
+    kerb_crossing: NDArray[np.bool_]  # (n, 2) of those, at a crossing
+    has_kerb: NDArray[np.bool_]  # a mapped or expected kerb at either end
+    width: NDArray[np.float64]
+    width_unknown: NDArray[np.bool_]
+    surface: NDArray[np.int32]  # index into ``surfaces``, -1: unknown
+    surface_unknown_path: NDArray[np.bool_]  # unknown on a path, track or bridleway
+    surface_unknown_town: NDArray[np.bool_]  # unknown elsewhere
+    smooth_rank: NDArray[np.float64]  # index into SMOOTHNESS_LEVELS, -1: unknown
+    elevator: NDArray[np.bool_]
+    crossing: NDArray[np.bool_]
+    unmarked: NDArray[np.bool_]
+    marked: NDArray[np.bool_]
+    signal_no_sound: NDArray[np.bool_]
+    tactile: NDArray[np.bool_]
+    rest: NDArray[np.float64]
+    #: what had to be assumed whatever the policy (width on paths only; strict: everywhere)
+    unknown: NDArray[np.uint16]
+
+    @classmethod
+    def decode(cls, e: pd.DataFrame) -> _Columns:
+        """Decode the edge table ``e`` (see :mod:`stufenlos.network` for its columns)."""
+        n = len(e)
+        highway = _str(e["highway"])
+        unpaved_way = np.isin(highway, list(_UNPAVED_HIGHWAYS))
+        wheelchair = _str(e["wheelchair"])
+        unknown = np.zeros(n, np.uint16)
+
+        incline = _float(e["incline_pct"])
+        direction = np.nan_to_num(_float(e["incline_dir"]))
+        no_number = np.isnan(incline)
+        unknown[no_number] |= UNKNOWN_KINDS["incline"]
+
+        steps = _bool(e["steps"])
+        count = _float(e["step_count"])
+        count_unknown = steps & np.isnan(count)
+        unknown[count_unknown] |= UNKNOWN_KINDS["step_count"]
+
+        heights, missing, at_crossing = [], [], []
+        for end in ("u", "v"):
+            h = _float(e[f"kerb_{end}_m"]) * 100.0
+            ctx = _str(e[f"kerb_{end}_context"])
+            if end == "u":
+                h[ctx == ""] = np.nan
+            gap = np.isnan(h) & (ctx != "")
+            unknown[gap] |= UNKNOWN_KINDS["kerb_height"]
+            heights.append(h)
+            missing.append(gap)
+            at_crossing.append(gap & (ctx == "crossing"))
+        kerb_cm = np.stack(heights, axis=1)
+        kerb_missing = np.stack(missing, axis=1)
+
+        width = _float(e["width_m"])
+        width_unknown = np.isnan(width)
+        unknown[width_unknown & unpaved_way] |= UNKNOWN_KINDS["width"]
+
+        codes, cats = _codes(e["surface"])
+        codes = np.where(np.array([s == "" for s in cats] + [True])[codes], -1, codes)
+        surfaces = tuple(cats) + tuple(s for s in _DEFAULT_SURFACES if s not in cats)
+        surface_unknown = codes < 0
+        unknown[surface_unknown] |= UNKNOWN_KINDS["surface"]
+
+        smooth_codes, smooth_cats = _codes(e["smoothness"])
+        lut = np.array([_SMOOTH_RANK.get(c, -1) for c in smooth_cats] + [-1], np.float64)
+        smooth_rank = lut[np.where(smooth_codes < 0, len(smooth_cats), smooth_codes)]
+        unknown[smooth_rank < 0] |= UNKNOWN_KINDS["smoothness"]
+
+        elevator = _bool(e["elevator"])
+        unknown[elevator] |= UNKNOWN_KINDS["elevator_status"]
+
+        crossing_tag = _str(e["crossing"])
+        is_crossing = (crossing_tag != "") | (_str(e["footway"]) == "crossing")
+        signals = is_crossing & np.isin(crossing_tag, list(_CROSSING_SIGNALS))
+        sound_tag, vibration_tag = _float(e["signal_sound"]), _float(e["signal_vibration"])
+        sound = (sound_tag == 1) | (vibration_tag == 1)
+        unknown[signals & np.isnan(sound_tag) & np.isnan(vibration_tag)] |= (
+            UNKNOWN_KINDS["signal_sound"])
+        marked = is_crossing & np.isin(crossing_tag, list(_CROSSING_MARKED))
+
+        return cls(
+            surfaces=surfaces,
+            length=_float(e["length_m"]),
+            unpaved_way=unpaved_way,
+            shared=np.isin(highway, ["living_street", "pedestrian"]) | _bool(e["area"]),
+            wc_yes=np.isin(wheelchair, ["yes", "designated"]),
+            wc_no=wheelchair == "no",
+            wc_limited=wheelchair == "limited",
+            incline=np.nan_to_num(incline),
+            dir_only=no_number & (direction != 0),
+            dir_sign=np.sign(direction),
+            steps=steps,
+            escalator_only=_bool(e["escalator"]) & ~steps,
+            ramp_wheels=(_float(e["ramp_wheelchair"]) == 1) | (_float(e["ramp_stroller"]) == 1),
+            step_count=np.where(steps & ~count_unknown, np.nan_to_num(count), 0.0),
+            count_unknown=count_unknown,
+            handrail=_float(e["handrail"]) == 1,
+            kerb_cm=kerb_cm,
+            kerb_missing=kerb_missing,
+            kerb_crossing=np.stack(at_crossing, axis=1),
+            has_kerb=~np.isnan(kerb_cm).all(axis=1) | kerb_missing.any(axis=1),
+            width=width,
+            width_unknown=width_unknown,
+            surface=codes,
+            surface_unknown_path=surface_unknown & unpaved_way,
+            surface_unknown_town=surface_unknown & ~unpaved_way,
+            smooth_rank=smooth_rank,
+            elevator=elevator,
+            crossing=is_crossing,
+            unmarked=is_crossing & ~signals & ~marked,
+            marked=marked,
+            signal_no_sound=signals & ~sound,
+            tactile=np.isin(_str(e["tactile_paving"]), ["yes"]),
+            rest=_float(e["rest_dist_m"]),
+            unknown=unknown,
+        )
+
+    @property
+    def n(self) -> int:
+        """Number of arcs."""
+        return len(self.length)
+
+    def take(self, rows: NDArray[np.integer]) -> _Columns:
+        """The columns of the arcs ``rows`` only."""
+        return dataclasses.replace(self, **{
+            f.name: getattr(self, f.name)[rows]
+            for f in dataclasses.fields(self) if f.name != "surfaces"})
+
+
+def _columns(net: Network) -> _Columns:
+    """The decoded columns of ``net``, kept on the network (its tables do not change)."""
+    cols = net.memo.get(__name__)
+    if cols is None:
+        cols = net.memo.setdefault(__name__, _Columns.decode(net.edges))
+    return cols
+
+
+# -- vectorised evaluation -----------------------------------------------------------
+
+
+def _part(value: Any, sel: NDArray[Any]) -> Any:
+    """``value[sel]`` for an array, ``value`` itself for a scalar."""
+    return value[sel] if isinstance(value, np.ndarray) and value.ndim else value
+
+
+def _evaluate(p: Profile, c: _Columns, optimize: str) -> EdgeCosts:
+    """The costs of profile ``p`` on the arcs of ``c``, in numpy over the decoded columns.
+
+    Masks are turned into the (few) arcs they hold early, so that most work is done on
+    the arcs it concerns: steps, kerbs, violations, unknown values.
+    """
+    n = c.n
     policy = p.unknown_policy
     comfort = optimize == "comfort"
-    length = _float(e["length_m"])
-    highway = _str(e["highway"])
-    unpaved_way = np.isin(highway, list(_UNPAVED_HIGHWAYS))
-    wheelchair_tag = _str(e["wheelchair"])
-    wc_yes = np.isin(wheelchair_tag, ["yes", "designated"]) if p.wheels else np.zeros(n, bool)
-    unknown = np.zeros(n, np.uint16)
+    wc_yes = c.wc_yes if p.wheels else np.zeros(n, bool)
+    unknown = c.unknown.copy()
+    if policy == "strict":
+        unknown[c.width_unknown] |= UNKNOWN_KINDS["width"]
     bits = np.zeros(n, np.uint16)
     severity: dict[str, NDArray[np.float32]] = {k: np.zeros(n, np.float32) for k in LIMIT_BITS}
-    slow = np.ones(n)  # slowing down (slope, surface): counts as time
-    factor = np.ones(n)  # preferences as a factor on time: comfort cost only
     extra = np.zeros(n)  # extra seconds of travel time
     pref = np.zeros(n)  # comfort-only cost in seconds
 
@@ -216,221 +382,203 @@ def _evaluate(p: Profile, net: Network, optimize: str) -> EdgeCosts:
     at_limit_bits = np.zeros(n, np.uint16)
     assumed_value: dict[str, NDArray[Any]] = {}
 
-    def violate(name: str, mask: NDArray[np.bool_], amount: NDArray[Any] | float,
+    def violate(name: str, idx: NDArray[np.intp], amount: NDArray[Any] | float,
                 assumed: NDArray[np.bool_] | bool = False, value: Any = None) -> None:
-        """Arcs in ``mask`` break ``name``; where ``assumed``, only through ``value``."""
-        amount_arr = np.broadcast_to(np.asarray(amount, np.float32), (n,))
-        bits[mask] |= np.uint16(LIMIT_BITS[name])
-        severity[name][mask] = np.maximum(severity[name][mask], amount_arr[mask])
-        by_value = mask & np.broadcast_to(assumed, (n,))
-        mapped_bits[mask & ~by_value] |= np.uint16(LIMIT_BITS[name])
-        assume(name, by_value, value, assumed_bits)
+        """Arcs ``idx`` break ``name`` by ``amount``; where ``assumed``, only through
+        ``value`` (arrays aligned with ``idx``)."""
+        bit = np.uint16(LIMIT_BITS[name])
+        bits[idx] |= bit
+        sev = severity[name]
+        sev[idx] = np.maximum(sev[idx], np.asarray(amount, np.float32))
+        by_value = np.broadcast_to(assumed, idx.shape)
+        mapped_bits[idx[~by_value]] |= bit
+        assume(name, idx[by_value], _part(value, by_value), assumed_bits)
 
-    def assume(name: str, mask: NDArray[np.bool_], value: Any,
+    def assume(name: str, idx: NDArray[np.intp], value: Any,
                target: NDArray[np.uint16]) -> None:
-        """Mark ``mask`` arcs in ``target`` and keep the assumed ``value`` there."""
-        if not mask.any():
+        """Mark arcs ``idx`` in ``target`` and keep the assumed ``value`` there."""
+        if not idx.size:
             return
-        target[mask] |= np.uint16(LIMIT_BITS[name])
+        target[idx] |= np.uint16(LIMIT_BITS[name])
         if value is None:
             return
-        val = np.broadcast_to(np.asarray(value), (n,))
+        val = np.asarray(value)
         if name not in assumed_value:
             assumed_value[name] = (np.full(n, np.nan, np.float32) if val.dtype.kind in "fiub"
                                    else np.full(n, None, object))
-        assumed_value[name][mask] = val[mask]
+        assumed_value[name][idx] = val
 
     # Slope: signed percent in travel direction; `incline=up/down` has no number.
-    incline = _float(e["incline_pct"])
-    direction = _float(e["incline_dir"])
-    no_number = np.isnan(incline)
-    dir_only = no_number & (np.nan_to_num(direction) != 0)
-    assumed = {"strict": 10.0, "cautious": 6.0, "optimistic": 3.0}[policy]
-    incline = np.where(dir_only, np.sign(np.nan_to_num(direction)) * assumed,
-                       np.nan_to_num(incline))
-    unknown[no_number] |= UNKNOWN_KINDS["incline"]
+    dir_only = c.dir_only
+    incline = np.where(dir_only, c.dir_sign * {"strict": 10.0, "cautious": 6.0,
+                                               "optimistic": 3.0}[policy], c.incline)
     if policy == "cautious":
         pref[dir_only] += 30.0
-    up, down = np.maximum(incline, 0.0), np.maximum(-incline, 0.0)
+    steepness = np.abs(incline)
     if p.soft_incline_pct is not None:
-        steep = np.maximum(np.abs(incline) - p.soft_incline_pct, 0.0)
-        slow *= 1.0 + 0.15 * steep  # each percent over the soft limit slows by 15 %
-    short = (length <= p.short_ramp_m) & (np.abs(incline) <= 12.0)
+        # each percent over the soft limit slows by 15 %
+        slow = 1.0 + 0.15 * np.maximum(steepness - p.soft_incline_pct, 0.0)
+    else:
+        slow = np.ones(n)  # slowing down (slope, surface): counts as time
     if p.max_incline_pct is not None:
         max_down = p.max_decline_pct if p.max_decline_pct is not None else p.max_incline_pct
-        over = np.maximum(up - p.max_incline_pct, down - max_down)
-        violate("max_incline_pct", (over > 0) & ~short, over, dir_only, np.abs(incline))
-        assume("max_incline_pct", dir_only & np.isclose(over, 0.0) & ~short, np.abs(incline),
-               at_limit_bits)
+        over = np.maximum(np.maximum(incline, 0.0) - p.max_incline_pct,
+                          np.maximum(-incline, 0.0) - max_down)
+        long = ~((c.length <= p.short_ramp_m) & (steepness <= 12.0))
+        idx = np.flatnonzero((over > 0) & long)
+        violate("max_incline_pct", idx, over[idx], dir_only[idx], steepness[idx])
+        idx = np.flatnonzero(dir_only & long)
+        idx = idx[np.isclose(over[idx], 0.0)]
+        assume("max_incline_pct", idx, steepness[idx], at_limit_bits)
 
-    # Steps and escalators.
-    steps = _bool(e["steps"])
-    escalator = _bool(e["escalator"])
-    ramp_wheels = (_float(e["ramp_wheelchair"]) == 1) | (_float(e["ramp_stroller"]) == 1)
-    count = _float(e["step_count"])
-    count_unknown = steps & np.isnan(count)
-    unknown[count_unknown] |= UNKNOWN_KINDS["step_count"]
-    count = np.where(count_unknown, 5.0 if policy == "optimistic" else 10.0, count)
-    count = np.where(steps, np.nan_to_num(count), 0.0)
-    handrail = _float(e["handrail"])
+    # Steps and escalators, on the arcs with steps.
+    idx = np.flatnonzero(c.steps)
+    count = c.step_count[idx]
+    count_unknown = c.count_unknown[idx]
+    count[count_unknown] = 5.0 if policy == "optimistic" else 10.0
     step_cost = (p.step_cost_s + p.step_cost_per_step_s * count) * np.where(
-        handrail == 1, 1.0, p.no_handrail_factor)
-    as_steps = steps & ~(p.wheels & ramp_wheels)
-    extra[as_steps] += step_cost[as_steps]
+        c.handrail[idx], 1.0, p.no_handrail_factor)
+    as_steps = ~(p.wheels & c.ramp_wheels[idx])
+    extra[idx[as_steps]] += step_cost[as_steps]
     if p.max_steps is not None:
         # With no step allowed, steps break the limit whatever their assumed count.
-        by_count = count_unknown if p.max_steps >= 1 else False
-        violate("max_steps", as_steps & (count > p.max_steps), count - p.max_steps,
-                by_count, count)
-        assume("max_steps", as_steps & by_count & (count == p.max_steps), count,
-               at_limit_bits)
+        by_count = count_unknown if p.max_steps >= 1 else np.zeros(idx.size, bool)
+        sel = as_steps & (count > p.max_steps)
+        violate("max_steps", idx[sel], count[sel] - p.max_steps, by_count[sel], count[sel])
+        sel = as_steps & by_count & (count == p.max_steps)
+        assume("max_steps", idx[sel], count[sel], at_limit_bits)
         if p.wheels:
-            violate("max_steps", escalator & ~steps, 1.0)
+            violate("max_steps", np.flatnonzero(c.escalator_only), 1.0)
 
-    # Kerbs at the arc's start and end (values in m; context says a kerb is expected).
-    # A kerb mapped on a node is stored on every arc that touches the node, so a
-    # route passing through it would meet it twice: it counts on the arc that
-    # enters the node, and at an arc's start only where the context says that the
-    # kerb lies between this arc and the previous one (crossing end, junction).
-    kerb_cols, assumed_cols = [], []
-    for end in ("u", "v"):
-        h = _float(e[f"kerb_{end}_m"]) * 100.0
-        ctx = _str(e[f"kerb_{end}_context"])
-        if end == "u":
-            h[ctx == ""] = np.nan
-        missing = np.isnan(h) & (ctx != "")
-        at_crossing = missing & (ctx == "crossing")
-        at_junction = missing & ~at_crossing
-        unknown[missing] |= UNKNOWN_KINDS["kerb_height"]
-        if policy == "strict":
-            h[missing] = 12.0
-        elif policy == "cautious":
-            h[at_crossing] = 3.0
-            h[at_junction] = 12.0
-            pref[at_crossing] += 60.0
-        else:
-            h[missing] = 3.0
-        h[missing & wc_yes] = 3.0
-        kerb_cols.append(h)
-        assumed_cols.append(np.where(missing, h, np.nan))
-    kerb_cm = np.stack(kerb_cols, axis=1).astype(np.float32)
+    # Kerbs at the arc's start and end, on the arcs with one (see the decoding: a kerb
+    # mapped on a node counts on the arc that enters it, and at an arc's start only
+    # where the context says it lies between this arc and the previous one).
+    k = np.flatnonzero(c.has_kerb)
+    h = c.kerb_cm[k]
+    missing, at_crossing = c.kerb_missing[k], c.kerb_crossing[k]
+    if policy == "strict":
+        h[missing] = 12.0
+    elif policy == "cautious":
+        h[at_crossing] = 3.0
+        h[missing & ~at_crossing] = 12.0
+        for end in (0, 1):
+            pref[k[at_crossing[:, end]]] += 60.0
+    else:
+        h[missing] = 3.0
+    h[missing & wc_yes[k, None]] = 3.0
+    kerb_cm = np.full((n, 2), np.nan, np.float32)
+    kerb_cm[k] = h
+    k_cm = kerb_cm[k]
 
-    def highest(cm: NDArray[Any]) -> NDArray[np.float64]:
+    def highest(cm: NDArray[Any]) -> NDArray[Any]:
         return np.max(np.where(np.isnan(cm), 0.0, cm), axis=1)
 
-    kerb_max = highest(kerb_cm)
-    kerb_assumed = np.stack(assumed_cols, axis=1)
-    kerb_sum = np.nansum(kerb_cm, axis=1)
-    pref += p.kerb_cost_s_per_cm * kerb_sum
+    kerb_max = np.zeros(n, np.float32)
+    kerb_max[k] = k_max = highest(k_cm)
+    pref[k] += p.kerb_cost_s_per_cm * np.nansum(k_cm, axis=1)
     if p.soft_kerb_cm is not None:
         pref += 20.0 * np.maximum(kerb_max - p.soft_kerb_cm, 0.0)
     if p.max_kerb_cm is not None:
+        kerb_assumed = np.where(missing, h, np.nan)
         assumed_max = highest(kerb_assumed)
-        mapped_max = highest(np.where(np.isnan(kerb_assumed), kerb_cm, np.nan))
-        violate("max_kerb_cm", kerb_max > p.max_kerb_cm, kerb_max - p.max_kerb_cm,
-                mapped_max <= p.max_kerb_cm, assumed_max)
-        met = ~np.isnan(kerb_assumed).all(axis=1) & np.isclose(assumed_max, p.max_kerb_cm)
-        assume("max_kerb_cm", met & (kerb_max <= p.max_kerb_cm), assumed_max, at_limit_bits)
+        mapped_max = highest(np.where(np.isnan(kerb_assumed), k_cm, np.nan))
+        sel = k_max > p.max_kerb_cm
+        violate("max_kerb_cm", k[sel], k_max[sel] - p.max_kerb_cm,
+                mapped_max[sel] <= p.max_kerb_cm, assumed_max[sel])
+        sel = (missing.any(axis=1) & np.isclose(assumed_max, p.max_kerb_cm)
+               & (k_max <= p.max_kerb_cm))
+        assume("max_kerb_cm", k[sel], assumed_max[sel], at_limit_bits)
 
     # Width.
-    width = _float(e["width_m"])
-    width_unknown = np.isnan(width)
-    unknown[width_unknown & (unpaved_way | (p.unknown_policy == "strict"))] |= (
-        UNKNOWN_KINDS["width"])
     if p.min_width_m is not None:
-        narrow = ~width_unknown & (width < p.min_width_m)
-        violate("min_width_m", narrow, p.min_width_m - np.nan_to_num(width))
+        idx = np.flatnonzero(c.width < p.min_width_m)
+        violate("min_width_m", idx, p.min_width_m - c.width[idx])
         if policy == "strict":
-            violate("min_width_m", width_unknown & unpaved_way & ~wc_yes, 0.1, True)
+            violate("min_width_m",
+                    np.flatnonzero(c.width_unknown & c.unpaved_way & ~wc_yes), 0.1, True)
 
     # Surface: unknown means paving stones in town, compacted (or unpaved) on paths.
-    surface = _str(e["surface"])
-    surface_unknown = surface == ""
-    unknown[surface_unknown] |= UNKNOWN_KINDS["surface"]
-    town_default = "asphalt" if policy == "optimistic" else "paving_stones"
-    path_default = "unpaved" if policy == "strict" else "compacted"
-    surface = np.where(surface_unknown, np.where(unpaved_way, path_default, town_default),
-                       surface)
+    names = c.surfaces
+    surface = c.surface.copy()
+    surface[c.surface_unknown_path] = names.index(
+        "unpaved" if policy == "strict" else "compacted")
+    surface[c.surface_unknown_town] = names.index(
+        "asphalt" if policy == "optimistic" else "paving_stones")
+    surface_unknown = c.surface < 0
     if p.avoid_surfaces:
-        avoid = np.isin(surface, list(p.avoid_surfaces)) & ~(surface_unknown & wc_yes)
-        violate("avoid_surfaces", avoid, 1.0, surface_unknown, surface)
+        avoid = np.array([s in p.avoid_surfaces for s in names])[surface]
+        idx = np.flatnonzero(avoid & ~(surface_unknown & wc_yes))
+        violate("avoid_surfaces", idx, 1.0, surface_unknown[idx],
+                np.array(names, object)[surface[idx]])
     if p.slow_surfaces:
-        rough = pd.Series(surface).map(p.slow_surfaces).to_numpy(np.float64, na_value=1.0)
-        slow *= np.where(surface_unknown & (policy == "cautious") & unpaved_way,
-                         np.maximum(rough, 1.2), rough)
+        rough = np.array([p.slow_surfaces.get(s, 1.0) for s in names], np.float64)[surface]
+        if policy == "cautious":
+            idx = np.flatnonzero(c.surface_unknown_path)
+            rough[idx] = np.maximum(rough[idx], 1.2)
+        slow *= rough
 
     # Smoothness: unknown is guessed from the surface (one level better if optimistic).
-    rank = _lookup(e["smoothness"], _SMOOTH_RANK, -1, -1)
-    smooth_unknown = rank < 0
-    unknown[smooth_unknown] |= UNKNOWN_KINDS["smoothness"]
-    guess = pd.Series(surface).map(_SMOOTH_FROM_SURFACE).map(_SMOOTH_RANK)
-    guess = guess.to_numpy(np.float64, na_value=_SMOOTH_RANK["good"])
+    rank = c.smooth_rank.copy()
+    guess = np.array([_SMOOTH_RANK[_SMOOTH_FROM_SURFACE.get(s, "good")] for s in names],
+                     np.float64)
     if policy == "optimistic":
         guess = np.maximum(guess - 1, 0)
-    rank = np.where(smooth_unknown, guess, rank)
+    unknown_idx = np.flatnonzero(rank < 0)
+    rank[unknown_idx] = guess[surface[unknown_idx]]
     if p.min_smoothness is not None:
         worst = _SMOOTH_RANK[p.min_smoothness]
+        smooth_unknown = c.smooth_rank < 0
         guessed = smooth_unknown & ~wc_yes
-        violate("min_smoothness", (rank > worst) & ~(smooth_unknown & wc_yes), rank - worst,
-                guessed, rank)
-        assume("min_smoothness", guessed & (rank == worst), rank, at_limit_bits)
+        idx = np.flatnonzero((rank > worst) & ~(smooth_unknown & wc_yes))
+        violate("min_smoothness", idx, rank[idx] - worst, guessed[idx], rank[idx])
+        idx = np.flatnonzero(guessed & (rank == worst))
+        assume("min_smoothness", idx, rank[idx], at_limit_bits)
     if p.soft_smoothness is not None:
         slow *= 1.0 + 0.2 * np.maximum(rank - _SMOOTH_RANK[p.soft_smoothness], 0.0)
 
     # wheelchair=no / limited for people on wheels.
     if p.wheels:
-        violate("wheelchair_no", wheelchair_tag == "no", 1.0)
-        pref[wheelchair_tag == "limited"] += 30.0
+        violate("wheelchair_no", np.flatnonzero(c.wc_no), 1.0)
+        pref[c.wc_limited] += 30.0
 
     # Elevators: wait time; unknown status is out of service under `strict`.
-    elevator = _bool(e["elevator"])
-    extra[elevator] += p.elevator_wait_s
-    unknown[elevator] |= UNKNOWN_KINDS["elevator_status"]
+    idx = np.flatnonzero(c.elevator)
+    extra[idx] += p.elevator_wait_s
     if policy == "strict":
-        violate("elevator", elevator, 1.0, True, "out_of_service")
+        violate("elevator", idx, 1.0, True, "out_of_service")
 
     # Crossings: preferences of blind and older people.
-    crossing = _str(e["crossing"])
-    footway = _str(e["footway"])
-    is_crossing = (crossing != "") | (footway == "crossing")
-    signals = is_crossing & np.isin(crossing, list(_CROSSING_SIGNALS))
-    sound_tag, vibration_tag = _float(e["signal_sound"]), _float(e["signal_vibration"])
-    sound = (sound_tag == 1) | (vibration_tag == 1)
-    unknown[signals & np.isnan(sound_tag) & np.isnan(vibration_tag)] |= (
-        UNKNOWN_KINDS["signal_sound"])
-    marked = is_crossing & np.isin(crossing, list(_CROSSING_MARKED))
-    unmarked = is_crossing & ~signals & ~marked
-    pref[unmarked] += p.crossing_unmarked_cost_s
-    pref[marked] += p.crossing_marked_cost_s
-    pref[signals & ~sound] += p.crossing_signal_no_sound_cost_s
+    for mask, cost_s in ((c.unmarked, p.crossing_unmarked_cost_s),
+                         (c.marked, p.crossing_marked_cost_s),
+                         (c.signal_no_sound, p.crossing_signal_no_sound_cost_s)):
+        if cost_s:
+            pref[mask] += cost_s
     if p.crossing_no_tactile_cost_s:
-        tactile = _lookup(e["tactile_paving"], {"yes": True}, False, False, bool)
-        low = is_crossing & (kerb_max < 3.0) & ~tactile
-        pref[low] += p.crossing_no_tactile_cost_s
+        pref[c.crossing & (kerb_max < 3.0) & ~c.tactile] += p.crossing_no_tactile_cost_s
+    factor = np.ones(n)  # preferences as a factor on time: comfort cost only
     if p.shared_space_factor != 1.0:
-        shared = np.isin(highway, ["living_street", "pedestrian"]) | _bool(e["area"])
-        factor *= np.where(shared, p.shared_space_factor, 1.0)
+        factor *= np.where(c.shared, p.shared_space_factor, 1.0)
 
     # Rest: arcs far from any bench cost more for people who need rests.
     if p.rest_every_m is not None:
-        rest = _float(e["rest_dist_m"])
-        far = ~(rest <= p.rest_every_m / 2.0)
-        factor *= np.where(far, 1.25, 1.0)
+        factor *= np.where(~(c.rest <= p.rest_every_m / 2.0), 1.25, 1.0)
 
-    base_time = length / p.speed_mps
+    base_time = c.length / p.speed_mps
     time_s = base_time * slow + extra
     cost = time_s * factor + pref if comfort else base_time.copy()
-    sev_total = np.zeros(n)
-    for name, arr in severity.items():
-        if name != "closed":
-            sev_total += np.where(bits & LIMIT_BITS[name], np.maximum(arr, 0.1), 0.0)
-    violating = bits != 0
-    cost[violating] += VIOLATION_PENALTY_S + np.minimum(
-        _SEVERITY_S * sev_total[violating], _MAX_SEVERITY_S)
+    idx = np.flatnonzero(bits)
+    if idx.size:
+        sev_total = np.zeros(idx.size)
+        arc_bits = bits[idx]
+        for name, arr in severity.items():
+            if name != "closed":
+                sev_total += np.where(arc_bits & LIMIT_BITS[name], np.maximum(arr[idx], 0.1),
+                                      0.0)
+        cost[idx] += VIOLATION_PENALTY_S + np.minimum(_SEVERITY_S * sev_total,
+                                                      _MAX_SEVERITY_S)
     return EdgeCosts(
         profile=p, optimize=optimize, cost_s=cost, time_s=time_s, violation_bits=bits,
         severity=severity, unknown_bits=unknown, kerb_cm=kerb_cm,
         assumed_bits=assumed_bits & ~mapped_bits, at_limit_bits=at_limit_bits & ~bits,
         assumed_value=assumed_value,
     )
-

@@ -31,9 +31,18 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from stufenlos.errors import StufenlosError
-from stufenlos.profiles.costs import _SMOOTH_RANK, LIMIT_BITS, SMOOTHNESS_LEVELS, _evaluate
+from stufenlos.profiles.costs import (
+    _SMOOTH_RANK,
+    LIMIT_BITS,
+    SMOOTHNESS_LEVELS,
+    _columns,
+    _evaluate,
+)
 
 if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
     from stufenlos.network import Network
     from stufenlos.profiles.costs import EdgeCosts
 
@@ -396,12 +405,30 @@ class Profile:
 
     # -- costs -------------------------------------------------------------------
 
-    def evaluate(self, network: Network, *, optimize: Optimize = "comfort") -> EdgeCosts:
-        """Costs, violations and unknowns of every arc of ``network`` for this person."""
+    def evaluate(self, network: Network, *, optimize: Optimize = "comfort",
+                 arcs: NDArray[np.integer] | None = None) -> EdgeCosts:
+        """Costs, violations and unknowns of every arc of ``network`` for this person.
+
+        Parameters
+        ----------
+        network
+            The network; its columns are decoded on the first evaluation and kept.
+        optimize
+            ``"comfort"`` (time and preferences) or ``"distance"`` (time only).
+        arcs
+            Evaluate these arcs only: every array of the result then has one row per
+            given arc, in their order.
+
+        Returns
+        -------
+        EdgeCosts
+            Per-arc costs, travel times, broken limits and assumed values.
+        """
         if optimize not in ("comfort", "distance"):
             msg = f"`optimize` must be comfort or distance, got {optimize!r}"
             raise ProfileError(msg)
-        return _evaluate(self, network, optimize)
+        cols = _columns(network)
+        return _evaluate(self, cols if arcs is None else cols.take(arcs), optimize)
 
 
 # -- presets -------------------------------------------------------------------------

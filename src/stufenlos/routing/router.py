@@ -123,14 +123,6 @@ def _stricter(name: str, a: float | None, b: float | None) -> bool:
     return a > b if name.startswith("min_") else a < b
 
 
-class _Rows:
-    """Some arcs of a network, to evaluate a profile on (evaluation reads only ``edges``,
-    arc by arc)."""
-
-    def __init__(self, network: Network, rows: NDArray[np.int64]) -> None:
-        self.edges = network.edges.iloc[rows]
-
-
 def _patched(src: EdgeCosts, rows: NDArray[np.int64], sub: EdgeCosts) -> EdgeCosts:
     """``src`` with the values of ``rows`` replaced by ``sub`` (evaluated on those rows).
 
@@ -144,6 +136,15 @@ def _patched(src: EdgeCosts, rows: NDArray[np.int64], sub: EdgeCosts) -> EdgeCos
         out[rows] = b
         return out
 
+    def nothing(like: Any, n: int) -> NDArray[Any]:
+        """``n`` values that say: nothing assumed."""
+        return np.full(n, np.nan if like.dtype.kind == "f" else None, like.dtype)
+
+    values = {}
+    for name in src.assumed_value.keys() | sub.assumed_value.keys():
+        like = src.assumed_value.get(name, sub.assumed_value.get(name))
+        a = src.assumed_value.get(name, nothing(like, len(src.cost_s)))
+        values[name] = put(a, sub.assumed_value.get(name, nothing(like, len(rows))))
     return EdgeCosts(
         profile=sub.profile, optimize=sub.optimize, cost_s=put(src.cost_s, sub.cost_s),
         time_s=put(src.time_s, sub.time_s),
@@ -151,6 +152,9 @@ def _patched(src: EdgeCosts, rows: NDArray[np.int64], sub: EdgeCosts) -> EdgeCos
         severity={k: put(v, sub.severity[k]) for k, v in src.severity.items()},
         unknown_bits=put(src.unknown_bits, sub.unknown_bits),
         kerb_cm=put(src.kerb_cm, sub.kerb_cm),
+        assumed_bits=put(src.assumed_bits, sub.assumed_bits),
+        at_limit_bits=put(src.at_limit_bits, sub.at_limit_bits),
+        assumed_value=values,
     )
 
 
@@ -259,7 +263,7 @@ class Router:
                 src, rows = w.costs, changed
         if src is None or rows is None or rows.size > _DERIVE_MAX_SHARE * self.network.n_edges:
             return prof.evaluate(self.network, optimize=optimize)
-        sub = prof.evaluate(_Rows(self.network, rows), optimize=optimize)  # type: ignore[arg-type]
+        sub = prof.evaluate(self.network, optimize=optimize, arcs=rows)
         return _patched(src, rows, sub)
 
     def _changed_rows(self, src: EdgeCosts, prof: Profile,
@@ -267,8 +271,9 @@ class Router:
         """Arcs whose costs may differ between ``src`` and ``prof`` (same family).
 
         A hard limit decides nothing on an arc that keeps its stricter value, so only
-        the arcs breaking the stricter value can change: ``src``'s own verdicts when it
-        is the stricter, else those with every numeric limit at its strictest.
+        the arcs breaking (or, by an assumed value, meeting) the stricter value can change:
+        ``src``'s own verdicts when it is the stricter, else those with every numeric limit
+        at its strictest.
         """
         changed = np.zeros(self.network.n_edges, bool)
         for name in _NUMERIC_HARD:
@@ -276,7 +281,7 @@ class Router:
             if mine == theirs:
                 continue
             bits = (self._strictest_bits(prof, family) if _stricter(name, mine, theirs)
-                    else src.violation_bits)
+                    else src.violation_bits | src.at_limit_bits)
             changed |= (bits & np.uint16(LIMITS[name].bit)) != 0
         return np.flatnonzero(changed)
 
@@ -285,8 +290,8 @@ class Router:
         if bits is None:
             strictest = {name: LIMITS[name].max if name.startswith("min_") else LIMITS[name].min
                          for name in _NUMERIC_HARD}
-            bits = prof.replace(**strictest).evaluate(
-                self.network, optimize=family[1]).violation_bits
+            costs = prof.replace(**strictest).evaluate(self.network, optimize=family[1])
+            bits = costs.violation_bits | costs.at_limit_bits
             self._strictest[family] = bits
         self._strictest.move_to_end(family)
         return bits
