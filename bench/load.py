@@ -5,7 +5,8 @@ fixed seed; the city must be imported into ``$STUFENLOS_DATA_DIR``), measured in
 
 * **in process**: ``City.route`` alone and the whole answer (route, presenter, JSON
   bytes) in this process, median per pair;
-* **stufenlos serve --workers 1 / 2**: ``POST /api/cities/<city>/route``, first one
+* **stufenlos serve --workers 1 / 2** (or ``--url`` of a running server):
+  ``POST /api/cities/<city>/route``, first one
   request at a time on one keep-alive connection (median; its ratio to the in-process
   route is printed), then ``--concurrency`` requests in flight for ``--seconds``
   (requests/s, median, p95);
@@ -344,6 +345,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2],
                     help="worker processes (threads for the peers) to compare")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--url", help="a running stufenlos server instead of starting one")
     ap.add_argument("--osrm-data", help="FILE.osrm (contracted, for --algorithm ch)")
     ap.add_argument("--osrm-url", help="a running OSRM server instead")
     ap.add_argument("--osrm-routed", help="the osrm-routed executable (default: on PATH)")
@@ -360,8 +362,12 @@ def main() -> None:
     pairs = _pairs(city, args.pairs, args.seed)
     local = in_process(city, pairs, args.rounds)
     results: dict[str, dict[str, Any]] = {}
-    for n in args.workers:
-        results[f"stufenlos serve --workers {n}"] = run_stufenlos(args.city, n, pairs, args)
+    if args.url is not None:
+        results["stufenlos (running)"] = measure(
+            stufenlos_target(args.city, args.url.rstrip("/")), pairs, args)
+    else:
+        for n in args.workers:
+            results[f"stufenlos serve --workers {n}"] = run_stufenlos(args.city, n, pairs, args)
     peers: list[tuple[str, str | None, str | None, Callable[..., dict[str, Any]],
                       Callable[[str], Target]]] = [
         ("OSRM", args.osrm_data, args.osrm_url, run_osrm, osrm_target),
