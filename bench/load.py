@@ -19,8 +19,10 @@ fixed seed; the city must be imported into ``$STUFENLOS_DATA_DIR``), measured in
   OSRM cannot read GeoJSON, so compare peers on a city imported from a ``.osm.pbf``
   (e.g. heidelberg).
 
-Every profile preset is used in turn for stufenlos. The client (``httpx``) runs on the
-same machine and takes its share of the CPU; its CPU time is reported. Text and JSON
+Every profile preset is used in turn for stufenlos; servers start with
+``STUFENLOS_WARM=0`` and get a discarded 3-second concurrent pass first. The client
+(``httpx``) runs on the same machine and takes its share of the CPU; its CPU time is
+reported. Text and JSON
 (``bench/out/load_<city>.json``) are written. ``--tiles`` instead times the offline
 basemap: building the city's tile layers and cutting the 3 x 3 tiles around its centre
 at zoom 13 to 17 (cold cache).
@@ -234,7 +236,12 @@ async def _concurrent(t: Target, pairs: list[tuple[LatLon, LatLon]], concurrency
 
 def measure(t: Target, pairs: list[tuple[LatLon, LatLon]], args: argparse.Namespace
             ) -> dict[str, Any]:
-    """Sequential median, then the concurrent run, against one running server."""
+    """Sequential median, then the concurrent run, against one running server.
+
+    A discarded concurrent pass first reaches every worker process, so that each has
+    loaded the city and the profiles' weights before anything is timed.
+    """
+    asyncio.run(_concurrent(t, pairs, args.concurrency, 3.0))
     seq = sequential(t, pairs, args.rounds)
     conc = asyncio.run(_concurrent(t, pairs, args.concurrency, args.seconds))
     return {"sequential": seq, "concurrent": conc}
@@ -242,7 +249,9 @@ def measure(t: Target, pairs: list[tuple[LatLon, LatLon]], args: argparse.Namesp
 
 def _serve(cmd: list[str], probe: str, what: str, port: int
            ) -> tuple[subprocess.Popen[bytes], str]:
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # cities are loaded by the warm-up requests, not by every city warming in the background
+    env = {**os.environ, "STUFENLOS_WARM": "0"}
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     base = f"http://127.0.0.1:{port}"
     _wait(proc, base + probe, what)
     return proc, base
