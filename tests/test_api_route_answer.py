@@ -4,6 +4,7 @@ with one closure query per request (real Hamburg data)."""
 from __future__ import annotations
 
 import json
+import socket
 
 import numpy as np
 import pandas as pd
@@ -130,3 +131,30 @@ def test_edge_values_read_what_pandas_reads(imported_city) -> None:
              for e in "uv"]
     assert (values.kerb_unknown == np.stack(kerbs)).all()
     assert pd.isna(edges["name"]).any()  # the reader's missing values are exercised
+
+
+def test_the_workers_listening_socket_gives_connections_without_nagle() -> None:
+    import asyncio
+
+    from stufenlos.cli.uvicorn_config import TcpConfig
+
+    listener = TcpConfig(app="stufenlos.api.app:create_app", factory=True, host="127.0.0.1",
+                         port=0, workers=2).bind_socket()
+    assert listener.proto == socket.IPPROTO_TCP and listener.get_inheritable()
+    seen: list[int] = []
+
+    async def main() -> None:
+        async def accepted(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            sock = writer.get_extra_info("socket")
+            seen.append(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            writer.close()
+
+        server = await asyncio.start_server(accepted, sock=listener)
+        async with server:
+            _, writer = await asyncio.open_connection(*listener.getsockname()[:2])
+            while not seen:
+                await asyncio.sleep(0.01)
+            writer.close()
+
+    asyncio.run(main())
+    assert seen == [1]

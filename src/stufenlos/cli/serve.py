@@ -24,17 +24,17 @@ def serve_cmd(
     (``STUFENLOS_WARM=0`` leaves that to the first request).
     """
     import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    from stufenlos.cli.uvicorn_config import TcpConfig
 
     typer.echo(f"stufenlos serving on http://{host}:{port}/ (Ctrl+C stops)", err=True)
-    uvicorn.run(
-        "stufenlos.api.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="info",
-        proxy_headers=True,
-    )
+    config = TcpConfig(app="stufenlos.api.app:create_app", factory=True, host=host, port=port,
+                       workers=workers, log_level="info", proxy_headers=True)
+    if workers > 1:
+        Multiprocess(config, sockets=[config.bind_socket()]).run()
+    else:
+        uvicorn.Server(config).run()
 
 
 def register(app: typer.Typer) -> None:
