@@ -1,18 +1,36 @@
-"""Load benchmark of the HTTP API: route requests per second and latency on loopback.
+"""Route answers over HTTP next to the in-process router, and next to OSRM and Valhalla.
 
-Starts ``uvicorn`` serving ``create_app()`` on the imported cities in the data
-folder (``./var`` or ``$STUFENLOS_DATA_DIR``; run ``stufenlos import hamburg``
-first), or uses ``--url`` of a running server. An asyncio ``httpx`` client keeps
-``--concurrency`` requests in flight for ``--seconds``, each a POST
-``/api/cities/<city>/route`` between two named places of the city picked with a
-fixed seed, with the profiles cycling through the presets. Reports requests/s,
-median, p95 and p99 latency and the status mix, as text and as JSON in bench/out/.
-``--tiles`` instead times the offline basemap: building the city's tile layers
-and cutting the 3 x 3 tiles around its centre at zoom 13 to 17 (cold cache).
+On the same ``--pairs`` origin/destination pairs of ``--city`` (two named streets each,
+fixed seed; the city must be imported into ``$STUFENLOS_DATA_DIR``), measured in one run:
+
+* **in process**: ``City.route`` alone and the whole answer (route, presenter, JSON
+  bytes) in this process, median per pair;
+* **stufenlos serve --workers 1 / 2** (or ``--url`` of a running server):
+  ``POST /api/cities/<city>/route``, first one
+  request at a time on one keep-alive connection (median; its ratio to the in-process
+  route is printed), then ``--concurrency`` requests in flight for ``--seconds``
+  (requests/s, median, p95);
+* **OSRM** (``--osrm-data FILE.osrm`` started with ``osrm-routed --algorithm ch -t 1/2``,
+  or ``--osrm-url`` of a running server) and **Valhalla** (``--valhalla-config FILE.json``
+  started with ``valhalla_service FILE.json 1/2``, or ``--valhalla-url``): the same
+  pairs, the same two measurements, the same client. OSRM answers ``/route/v1/foot``
+  with full geometry and steps, Valhalla ``pedestrian`` with ``type: wheelchair``. The
+  executables are looked up on ``PATH`` (or ``--osrm-routed``/``--valhalla-service``);
+  OSRM cannot read GeoJSON, so compare peers on a city imported from a ``.osm.pbf``
+  (e.g. heidelberg).
+
+Every profile preset is used in turn for stufenlos; servers start with
+``STUFENLOS_WARM=0`` and get a discarded 3-second concurrent pass first. The client
+(``httpx``) runs on the same machine and takes its share of the CPU; its CPU time is
+reported. Text and JSON
+(``bench/out/load_<city>.json``) are written. ``--tiles`` instead times the offline
+basemap: building the city's tile layers and cutting the 3 x 3 tiles around its centre
+at zoom 13 to 17 (cold cache).
 
 Usage::
 
-    python bench/load.py [--city hamburg] [--concurrency 8] [--seconds 20] [--url URL]
+    python bench/load.py --city hamburg --pairs 120 --concurrency 16
+    python bench/load.py --city heidelberg --osrm-data hd.osrm --valhalla-config vh.json
     python bench/load.py --tiles [--city heidelberg]
 """
 
@@ -24,22 +42,43 @@ import json
 import os
 import platform
 import random
+import shutil
 import socket
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
+import urllib.error
 import urllib.request
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import numpy as np
+import orjson
 
-from stufenlos.api.views import place_index
-from stufenlos.city import load_city
+from stufenlos.api.views import place_index, route_answer
+from stufenlos.city import City
 from stufenlos.profiles import PRESETS
+from stufenlos.registry import get_city
 
 OUT = Path(__file__).resolve().parent / "out"
+
+LatLon = tuple[float, float]
+
+
+@dataclass
+class Target:
+    """One HTTP server answering routes: how to ask it for the route of a pair."""
+
+    name: str
+    base: str
+    request: Callable[[int, LatLon, LatLon], tuple[str, str, bytes | None]]
+    ok: Callable[[httpx.Response], str]
 
 
 def _free_port() -> int:
@@ -48,67 +87,227 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _start_server(workers: int) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "stufenlos.api.app:create_app", "--factory",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
-         "--workers", str(workers)],
-        env=os.environ.copy())
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+def _wait(proc: subprocess.Popen[bytes], url: str, what: str) -> None:
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            msg = f"{what} stopped at start (exit {proc.returncode})"
+            raise SystemExit(msg)
         try:
-            with urllib.request.urlopen(f"{base}/health", timeout=2):
-                return proc, base
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except urllib.error.HTTPError:
+            return  # it answers
         except OSError:
             time.sleep(0.2)
     proc.kill()
-    msg = "the server did not start"
+    msg = f"{what} did not start within 120 s"
     raise SystemExit(msg)
 
 
-def _bodies(city: str, n: int, seed: int) -> list[dict]:
-    places = [p for p in place_index(load_city(city)).places if p.kind == "street"]
+def _executable(given: str | None, name: str) -> str:
+    exe = given or shutil.which(name)
+    if exe is None:
+        msg = f"{name} not found: put it on PATH or pass its path"
+        raise SystemExit(msg)
+    return exe
+
+
+def _pairs(city: City, n: int, seed: int) -> list[tuple[LatLon, LatLon]]:
+    places = [p for p in place_index(city).places if p.kind == "street"]
     rng = random.Random(seed)
+    return [((a.lat, a.lon), (b.lat, b.lon)) for a, b in (rng.sample(places, 2) for _ in range(n))]
+
+
+def _profile(i: int) -> str:
     profiles = list(PRESETS)
-    out = []
-    for i in range(n):
-        a, b = rng.sample(places, 2)
-        out.append({"origin": {"lat": a.lat, "lon": a.lon},
-                    "destination": {"lat": b.lat, "lon": b.lon},
-                    "profile": profiles[i % len(profiles)], "lang": "de"})
-    return out
+    return profiles[i % len(profiles)]
 
 
-async def _run(base: str, city: str, bodies: list[dict], concurrency: int,
-               seconds: float) -> tuple[list[float], Counter[str], float]:
-    url = f"{base}/api/cities/{city}/route"
-    latencies: list[float] = []
-    statuses: Counter[str] = Counter()
-    stop = 0.0
-    counter = 0
+def _ms(seconds: list[float], q: float = 50) -> float:
+    return round(float(np.percentile(np.array(seconds) * 1000, q)), 3)
 
-    async def worker(client: httpx.AsyncClient) -> None:
-        nonlocal counter, stop
-        while time.perf_counter() < stop:
-            body = bodies[counter % len(bodies)]
-            counter += 1
+
+def in_process(city: City, pairs: list[tuple[LatLon, LatLon]], rounds: int) -> dict[str, float]:
+    """Median time per pair of ``City.route`` and of the whole answer as JSON bytes."""
+    route_s: list[float] = []
+    answer_s: list[float] = []
+    for i, (o, d) in enumerate(pairs):  # warm up every profile's weights
+        city.route(o, d, profile=_profile(i))
+    for _ in range(rounds):
+        for i, (o, d) in enumerate(pairs):
             t0 = time.perf_counter()
-            r = await client.post(url, json=body)
-            latencies.append(time.perf_counter() - t0)
-            answer = r.json()["properties"]["status"] if r.status_code == 200 else ""
-            statuses[f"{r.status_code} {answer}".strip()] += 1
+            r = city.route(o, d, profile=_profile(i))
+            t1 = time.perf_counter()
+            orjson.dumps(route_answer(city, r, "de", origin=o, destination=d),
+                         option=orjson.OPT_SERIALIZE_NUMPY)
+            t2 = time.perf_counter()
+            route_s.append(t1 - t0)
+            answer_s.append(t2 - t0)
+    return {"route_p50_ms": _ms(route_s), "answer_p50_ms": _ms(answer_s)}
 
+
+def stufenlos_target(city: str, base: str) -> Target:
+    """``POST /api/cities/<city>/route`` of a stufenlos server."""
+
+    def request(i: int, o: LatLon, d: LatLon) -> tuple[str, str, bytes | None]:
+        body = {"origin": {"lat": o[0], "lon": o[1]}, "destination": {"lat": d[0], "lon": d[1]},
+                "profile": _profile(i), "lang": "de"}
+        return "POST", f"{base}/api/cities/{city}/route", orjson.dumps(body)
+
+    return Target("stufenlos", base, request,
+                  lambda r: r.json()["properties"]["status"] if r.status_code == 200 else "")
+
+
+def osrm_target(base: str) -> Target:
+    """``GET /route/v1/foot/...`` of ``osrm-routed``, with full geometry and steps."""
+
+    def request(i: int, o: LatLon, d: LatLon) -> tuple[str, str, bytes | None]:
+        return "GET", (f"{base}/route/v1/foot/{o[1]},{o[0]};{d[1]},{d[0]}"
+                       "?overview=full&geometries=geojson&steps=true"), None
+
+    return Target("OSRM", base, request,
+                  lambda r: r.json().get("code", "") if r.status_code in (200, 400) else "")
+
+
+def valhalla_target(base: str) -> Target:
+    """``POST /route`` of ``valhalla_service``, pedestrian costing of type wheelchair."""
+
+    def request(i: int, o: LatLon, d: LatLon) -> tuple[str, str, bytes | None]:
+        body = {"locations": [{"lat": o[0], "lon": o[1]}, {"lat": d[0], "lon": d[1]}],
+                "costing": "pedestrian",
+                "costing_options": {"pedestrian": {"type": "wheelchair"}}}
+        return "POST", f"{base}/route", orjson.dumps(body)
+
+    return Target("Valhalla", base, request,
+                  lambda r: "ok" if r.status_code == 200 else str(r.json().get("error_code", "")))
+
+
+def _send(client: httpx.Client | httpx.AsyncClient, t: Target, i: int, o: LatLon,
+          d: LatLon) -> Any:
+    method, url, body = t.request(i, o, d)
+    headers = {"content-type": "application/json"} if body is not None else None
+    return client.request(method, url, content=body, headers=headers)
+
+
+def sequential(t: Target, pairs: list[tuple[LatLon, LatLon]], rounds: int) -> dict[str, Any]:
+    """One request at a time on one keep-alive connection: median latency."""
+    lat: list[float] = []
+    statuses: Counter[str] = Counter()
+    with httpx.Client(timeout=30) as client:
+        for i, (o, d) in enumerate(pairs):  # warm up
+            _send(client, t, i, o, d)
+        for _ in range(rounds):
+            for i, (o, d) in enumerate(pairs):
+                t0 = time.perf_counter()
+                r = _send(client, t, i, o, d)
+                lat.append(time.perf_counter() - t0)
+                statuses[t.ok(r)] += 1
+    return {"p50_ms": _ms(lat), "answers": dict(statuses)}
+
+
+async def _concurrent(t: Target, pairs: list[tuple[LatLon, LatLon]], concurrency: int,
+                      seconds: float) -> dict[str, Any]:
+    lat: list[float] = []
+    statuses: Counter[str] = Counter()
+    counter = 0
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(timeout=30, limits=limits) as client:
-        for body in bodies[:20]:  # warm up: profiles' cost vectors and metrics
-            await client.post(url, json=body)
-        t0 = time.perf_counter()
-        stop = t0 + seconds
-        await asyncio.gather(*(worker(client) for _ in range(concurrency)))
-        elapsed = time.perf_counter() - t0
-    return latencies, statuses, elapsed
+    async with httpx.AsyncClient(timeout=60, limits=limits) as client:
+        stop = time.perf_counter() + seconds
+
+        async def worker() -> None:
+            nonlocal counter
+            while time.perf_counter() < stop:
+                i = counter
+                counter += 1
+                o, d = pairs[i % len(pairs)]
+                t0 = time.perf_counter()
+                r = await _send(client, t, i, o, d)
+                lat.append(time.perf_counter() - t0)
+                statuses["" if r.status_code >= 500 else "answered"] += 1
+
+        c0, t0 = time.process_time(), time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed, client_cpu = time.perf_counter() - t0, time.process_time() - c0
+    return {"requests_per_s": round(len(lat) / elapsed, 1), "p50_ms": _ms(lat),
+            "p95_ms": _ms(lat, 95), "requests": len(lat),
+            "client_cpu_share": round(client_cpu / elapsed, 2), "answers": dict(statuses)}
+
+
+def measure(t: Target, pairs: list[tuple[LatLon, LatLon]], args: argparse.Namespace
+            ) -> dict[str, Any]:
+    """Sequential median, then the concurrent run, against one running server.
+
+    A discarded concurrent pass first reaches every worker process, so that each has
+    loaded the city and the profiles' weights before anything is timed.
+    """
+    asyncio.run(_concurrent(t, pairs, args.concurrency, 3.0))
+    seq = sequential(t, pairs, args.rounds)
+    conc = asyncio.run(_concurrent(t, pairs, args.concurrency, args.seconds))
+    return {"sequential": seq, "concurrent": conc}
+
+
+def _serve(cmd: list[str], probe: str, what: str, port: int
+           ) -> tuple[subprocess.Popen[bytes], str]:
+    # cities are loaded by the warm-up requests, not by every city warming in the background
+    env = {**os.environ, "STUFENLOS_WARM": "0"}
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    base = f"http://127.0.0.1:{port}"
+    _wait(proc, base + probe, what)
+    return proc, base
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def run_stufenlos(city: str, workers: int, pairs: list[tuple[LatLon, LatLon]],
+                  args: argparse.Namespace) -> dict[str, Any]:
+    """``stufenlos serve --workers N`` started, measured and stopped."""
+    port = _free_port()
+    proc, base = _serve([sys.executable, "-m", "stufenlos.cli", "serve", "--port", str(port),
+                         "--workers", str(workers)], "/health", "stufenlos serve", port)
+    try:
+        return measure(stufenlos_target(city, base), pairs, args)
+    finally:
+        _stop(proc)
+
+
+def run_osrm(data: str, threads: int, pairs: list[tuple[LatLon, LatLon]],
+             args: argparse.Namespace) -> dict[str, Any]:
+    """``osrm-routed --algorithm ch -t N`` started, measured and stopped."""
+    port = _free_port()
+    exe = _executable(args.osrm_routed, "osrm-routed")
+    proc, base = _serve([exe, "--algorithm", "ch", "-t", str(threads), "-i", "127.0.0.1",
+                         "-p", str(port), data], "/", "osrm-routed", port)
+    try:
+        return measure(osrm_target(base), pairs, args)
+    finally:
+        _stop(proc)
+
+
+def run_valhalla(config: str, threads: int, pairs: list[tuple[LatLon, LatLon]],
+                 args: argparse.Namespace) -> dict[str, Any]:
+    """``valhalla_service CONFIG N`` (on a free port) started, measured and stopped."""
+    port = _free_port()
+    exe = _executable(args.valhalla_service, "valhalla_service")
+    cfg = json.loads(Path(config).read_text())
+    cfg["httpd"]["service"]["listen"] = f"tcp://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory() as tmp:
+        cfg["httpd"]["service"]["loopback"] = f"ipc://{tmp}/loopback"
+        cfg["httpd"]["service"]["interrupt"] = f"ipc://{tmp}/interrupt"
+        path = Path(tmp) / "valhalla.json"
+        path.write_text(json.dumps(cfg))
+        proc, base = _serve([exe, str(path), str(threads)], "/status", "valhalla_service", port)
+        try:
+            return measure(valhalla_target(base), pairs, args)
+        finally:
+            _stop(proc)
 
 
 def bench_tiles(city_name: str) -> None:
@@ -117,7 +316,7 @@ def bench_tiles(city_name: str) -> None:
 
     from stufenlos.tiles import CityTiles
 
-    city = load_city(city_name)
+    city = get_city(city_name)
     city.network  # noqa: B018 - read the network before timing the tile layers
     t0 = time.perf_counter()
     tiles = CityTiles(city)
@@ -133,53 +332,78 @@ def bench_tiles(city_name: str) -> None:
                 t = time.perf_counter()
                 sizes.append(len(tiles.tile(z, x + dx, y + dy)))
                 times.append(time.perf_counter() - t)
-        print(f"  z{z}: median {np.median(times) * 1000:.1f} ms, max {max(times) * 1000:.1f} ms"
-              f" per tile, median {np.median(sizes) / 1024:.1f} KiB")
+        print(f"  z{z}: median {statistics.median(times) * 1000:.1f} ms, "
+              f"max {max(times) * 1000:.1f} ms per tile, "
+              f"median {statistics.median(sizes) / 1024:.1f} KiB")
+
+
+def _row(name: str, res: dict[str, Any], ref_ms: float) -> str:
+    seq, conc = res["sequential"], res["concurrent"]
+    return (f"  {name:<26} {seq['p50_ms']:>8.2f} {seq['p50_ms'] / ref_ms:>7.1f}x "
+            f"{conc['requests_per_s']:>8.1f} {conc['p50_ms']:>8.1f} {conc['p95_ms']:>8.1f} "
+            f"{conc['client_cpu_share']:>6.2f}")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--city", default="hamburg")
-    ap.add_argument("--concurrency", type=int, default=8)
-    ap.add_argument("--seconds", type=float, default=20.0)
-    ap.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
-    ap.add_argument("--url", help="use a running server instead of starting one")
+    ap.add_argument("--pairs", type=int, default=120)
+    ap.add_argument("--rounds", type=int, default=3, help="sequential passes over the pairs")
+    ap.add_argument("--concurrency", type=int, default=16)
+    ap.add_argument("--seconds", type=float, default=15.0, help="length of a concurrent run")
+    ap.add_argument("--workers", type=int, nargs="+", default=[1, 2],
+                    help="worker processes (threads for the peers) to compare")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--url", help="a running stufenlos server instead of starting one")
+    ap.add_argument("--osrm-data", help="FILE.osrm (contracted, for --algorithm ch)")
+    ap.add_argument("--osrm-url", help="a running OSRM server instead")
+    ap.add_argument("--osrm-routed", help="the osrm-routed executable (default: on PATH)")
+    ap.add_argument("--valhalla-config", help="valhalla.json of built tiles")
+    ap.add_argument("--valhalla-url", help="a running Valhalla server instead")
+    ap.add_argument("--valhalla-service", help="the valhalla_service executable")
     ap.add_argument("--tiles", action="store_true", help="time the vector tiles instead")
     args = ap.parse_args()
     if args.tiles:
         bench_tiles(args.city)
         return
 
-    bodies = _bodies(args.city, 500, args.seed)
-    proc = None
-    base = args.url
-    if base is None:
-        proc, base = _start_server(args.workers)
-    try:
-        lat, statuses, elapsed = asyncio.run(
-            _run(base.rstrip("/"), args.city, bodies, args.concurrency, args.seconds))
-    finally:
-        if proc is not None:
-            proc.terminate()
-            proc.wait(timeout=10)
-    ms = np.array(lat) * 1000
-    result = {
-        "city": args.city, "concurrency": args.concurrency, "workers": args.workers,
-        "seconds": round(elapsed, 2), "requests": len(lat),
-        "requests_per_s": round(len(lat) / elapsed, 1),
-        "median_ms": round(float(np.median(ms)), 1),
-        "p95_ms": round(float(np.percentile(ms, 95)), 1),
-        "p99_ms": round(float(np.percentile(ms, 99)), 1),
-        "statuses": dict(statuses), "cpus": os.cpu_count(), "python": platform.python_version(),
-    }
+    city = get_city(args.city)
+    pairs = _pairs(city, args.pairs, args.seed)
+    local = in_process(city, pairs, args.rounds)
+    results: dict[str, dict[str, Any]] = {}
+    if args.url is not None:
+        results["stufenlos (running)"] = measure(
+            stufenlos_target(args.city, args.url.rstrip("/")), pairs, args)
+    else:
+        for n in args.workers:
+            results[f"stufenlos serve --workers {n}"] = run_stufenlos(args.city, n, pairs, args)
+    peers: list[tuple[str, str | None, str | None, Callable[..., dict[str, Any]],
+                      Callable[[str], Target]]] = [
+        ("OSRM", args.osrm_data, args.osrm_url, run_osrm, osrm_target),
+        ("Valhalla", args.valhalla_config, args.valhalla_url, run_valhalla, valhalla_target),
+    ]
+    for name, data, url, run, target in peers:
+        if url is not None:
+            results[f"{name} (running)"] = measure(target(url.rstrip("/")), pairs, args)
+        elif data is not None:
+            for n in args.workers:
+                results[f"{name}, {n} thread(s)"] = run(data, n, pairs, args)
+
+    ref = local["route_p50_ms"]
+    print(f"{args.city}: {len(pairs)} pairs, {os.cpu_count()} CPUs, load average "
+          f"{os.getloadavg()[0]:.1f}")
+    print(f"  in process: route p50 {ref:.3f} ms, whole answer as JSON p50 "
+          f"{local['answer_p50_ms']:.3f} ms")
+    print(f"  {'':<26} {'seq p50':>8} {'/ route':>8} {'req/s':>8} {'p50':>8} {'p95':>8} "
+          f"{'client':>6}   (ms; concurrency {args.concurrency}, {args.seconds:g} s)")
+    for name, res in results.items():
+        print(_row(name, res, ref))
+    out = {"city": args.city, "pairs": len(pairs), "concurrency": args.concurrency,
+           "seconds": args.seconds, "in_process": local, "http": results,
+           "cpus": os.cpu_count(), "load_average": os.getloadavg()[0],
+           "python": platform.python_version()}
     OUT.mkdir(exist_ok=True)
-    (OUT / f"load_{args.city}.json").write_text(json.dumps(result, indent=2))
-    print(f"{args.city}: {result['requests']} route requests in {result['seconds']} s, "
-          f"concurrency {args.concurrency}, {args.workers} worker(s)")
-    print(f"  {result['requests_per_s']} requests/s; latency median {result['median_ms']} ms, "
-          f"p95 {result['p95_ms']} ms, p99 {result['p99_ms']} ms")
-    print(f"  answers: {dict(statuses)}")
+    (OUT / f"load_{args.city}.json").write_text(json.dumps(out, indent=2))
 
 
 if __name__ == "__main__":

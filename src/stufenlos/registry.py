@@ -60,23 +60,36 @@ class CityRegistry:
         """The imported city ``name`` (raises :class:`UnknownCityError` otherwise).
 
         ``base`` is the data folder (default ``$STUFENLOS_DATA_DIR``). One
-        stat of the city folder per call tells whether an import replaced it.
+        stat of the city folder per call tells whether an import replaced it; the
+        city configurations are read only when the city is not loaded yet.
         """
-        find_city(name)  # unknown names fail with the list of configured cities
-        folder = city_folder(name, base)
-        key = (name, str(folder.parent.resolve()), get_settings().database_url)
-        stamp = _stamp(folder)
+        key, stamp = self._key(name, base)
         with self._lock:
             hit = self._cities.get(key)
             if hit is not None and hit[0] == stamp:
                 return hit[1]
-        city = load_city(name, base=base)
+        city = load_city(name, base=base)  # an unknown name fails naming the configured ones
         with self._lock:
             hit = self._cities.get(key)
             if hit is not None and hit[0] == stamp:
                 return hit[1]  # another thread loaded it meanwhile
             self._cities[key] = (stamp, city)
         return city
+
+    def loaded(self, name: str, *, base: str | os.PathLike[str] | None = None) -> City | None:
+        """The city ``name`` if this process holds its current import, else ``None``.
+
+        Costs one stat of the city folder and never loads: an event loop may ask it.
+        """
+        key, stamp = self._key(name, base)
+        with self._lock:
+            hit = self._cities.get(key)
+        return hit[1] if hit is not None and hit[0] == stamp else None
+
+    def _key(self, name: str, base: str | os.PathLike[str] | None
+             ) -> tuple[tuple[str, str, str | None], tuple[str, float]]:
+        folder = city_folder(name, base)
+        return (name, str(folder.parent.resolve()), get_settings().database_url), _stamp(folder)
 
     def transit(self, city: City) -> CityTransit | None:
         """The public transport of ``city`` (``None`` without a GTFS input), built once."""

@@ -9,11 +9,20 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from stufenlos.city import city_folder
+from starlette.concurrency import run_in_threadpool
+
+from stufenlos.city import City, city_folder
 from stufenlos.config import CityConfig, discover_cities
 from stufenlos.registry import REGISTRY, get_city, require_imported
 
-__all__ = ["city_configs", "get_city", "imported", "require_imported", "summary_of"]
+__all__ = ["city_configs", "city_now", "get_city", "imported", "require_imported", "summary_of"]
+
+
+async def city_now(name: str) -> City:
+    """Like :func:`get_city`, for ``async`` routes: a city not in memory yet is loaded
+    in a worker thread, so the event loop never waits for a load."""
+    city = REGISTRY.loaded(name)
+    return city if city is not None else await run_in_threadpool(get_city, name)
 
 
 def city_configs() -> dict[str, CityConfig]:

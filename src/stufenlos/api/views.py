@@ -66,15 +66,17 @@ def closures_avoided(city: City, route: Route, origin: tuple[float, float] | Non
 
     A closed arc counts when both its ends lie within :data:`CORRIDOR_M` of the
     box around the route and its end points — no second route is computed.
-    Read from the closure records (:mod:`stufenlos.closures`); a closure made by
-    an accepted report names the report, its public page and its kind in German
+    Read from the closures the route was searched with
+    (:attr:`~stufenlos.routing.Route.closures`: no second query); a closure made by an
+    accepted report names the report, its public page and its kind in German
     (``reason_de``). ``on_route`` is true for a closure the route goes through
     (a broken limit, when there is no other way).
     """
-    if route.status == "no_route" or origin is None or destination is None:
+    state = route.closures
+    if route.status == "no_route" or origin is None or destination is None or state is None:
         return []
     net = city.network
-    closed = city.closures.closed_arcs(net)
+    closed = state.closed
     if closed.size == 0:
         return []
     from stufenlos.geo import metres_per_degree
@@ -91,12 +93,12 @@ def closures_avoided(city: City, route: Route, origin: tuple[float, float] | Non
                 & (ll[n, 1] >= lat.min() - dy) & (ll[n, 1] <= lat.max() + dy))
 
     near = closed[inside(net.u[closed]) & inside(net.v[closed])]
-    through = {c.id for c in city.closures.closing(net, route.arcs.tolist())}
+    through = {c.id for c in state.closing(route.arcs.tolist())}
     from stufenlos.reports.catalogue import SERVICES
 
     german = {s.name: s.name_de for s in SERVICES.values() if s.name_de}
     out = []
-    for c in city.closures.closing(net, near.tolist()):
+    for c in state.closing(near.tolist()):
         item: dict[str, Any] = {"id": c.id, "kind": c.kind, "ref": c.ref, "source": c.source,
                                 "reason": c.reason, "on_route": c.id in through,
                                 "until": c.valid_until.isoformat() if c.valid_until else None}

@@ -28,8 +28,10 @@ def serve_cmd(
     """
     import uvicorn
     from uvicorn.config import LOGGING_CONFIG
+    from uvicorn.supervisors import Multiprocess
 
     from stufenlos.api.middleware import ACCESS_LOG
+    from stufenlos.cli.uvicorn_config import TcpConfig
 
     # uvicorn's own access log names the client's address and the full path (with
     # report tokens); the app's access log names neither
@@ -37,19 +39,15 @@ def serve_cmd(
     log_config["loggers"][ACCESS_LOG] = {"handlers": ["default"], "level": "INFO",
                                          "propagate": False}
     typer.echo(f"stufenlos serving on http://{host}:{port}/ (Ctrl+C stops)", err=True)
-    uvicorn.run(
-        "stufenlos.api.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="info",
-        log_config=log_config,
-        access_log=False,
-        # the app reads X-Forwarded-For itself, from the proxies the setting
-        # `trusted_proxies` names only (uvicorn alone would trust 127.0.0.1)
-        proxy_headers=False,
-    )
+    # the app reads X-Forwarded-For itself, from the proxies the setting
+    # `trusted_proxies` names only (uvicorn alone would trust 127.0.0.1)
+    config = TcpConfig(app="stufenlos.api.app:create_app", factory=True, host=host, port=port,
+                       workers=workers, log_level="info", log_config=log_config,
+                       access_log=False, proxy_headers=False)
+    if workers > 1:
+        Multiprocess(config, sockets=[config.bind_socket()]).run()
+    else:
+        uvicorn.Server(config).run()
 
 
 def register(app: typer.Typer) -> None:

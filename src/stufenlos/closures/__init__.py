@@ -27,6 +27,7 @@ from stufenlos.closures.models import (
     ClosureVersion,
 )
 from stufenlos.closures.store import (
+    ClosureState,
     ClosureStore,
     add_closure,
     bump,
@@ -40,6 +41,7 @@ __all__ = [
     "Closure",
     "ClosureError",
     "ClosureRow",
+    "ClosureState",
     "ClosureStore",
     "ClosureVersion",
     "add_closure",

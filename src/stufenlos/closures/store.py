@@ -38,19 +38,44 @@ from stufenlos.errors import StufenlosError
 if TYPE_CHECKING:
     from stufenlos.network import Network
 
-__all__ = ["ClosureStore", "add_closure", "bump", "remove_report_closures", "report_closures"]
+__all__ = ["ClosureState", "ClosureStore", "add_closure", "bump", "remove_report_closures",
+           "report_closures"]
 
 logger = logging.getLogger(__name__)
 
 
-@dataclass
-class _Resolved:
-    """What one network's arcs look like for one version of a city's closures."""
+@dataclass(frozen=True)
+class ClosureState:
+    """What one network's arcs look like for one version of a city's closures.
+
+    Taken once per request (:meth:`ClosureStore.in_force`), it answers every later
+    question about that request's closures without asking the database again.
+    """
 
     version: int
     next_change: dt.datetime | None
+    #: sorted ids of the closed arcs
     closed: NDArray[np.int64]
     by_arc: dict[int, list[Closure]]
+
+    def closing(self, arcs: Iterable[int]) -> list[Closure]:
+        """The closures that cover any of ``arcs`` (each once, by id).
+
+        Parameters
+        ----------
+        arcs
+            Arc ids of the network this state was resolved on.
+
+        Returns
+        -------
+        list of Closure
+            Ordered by closure id.
+        """
+        found: dict[int, Closure] = {}
+        for a in arcs:
+            for c in self.by_arc.get(int(a), ()):
+                found.setdefault(c.id, c)
+        return [found[k] for k in sorted(found)]
 
 
 class ClosureStore:
@@ -79,7 +104,10 @@ class ClosureStore:
         self._engine = _engine(self.url)
         self._sessionmaker = make_sessionmaker(self._engine)
         self._lock = threading.Lock()
-        self._resolved: weakref.WeakKeyDictionary[Network, _Resolved] = (
+        #: built once: every request asks it (see :meth:`version`)
+        self._version_query = (select(ClosureVersion.version)
+                               .where(ClosureVersion.city == self.city))
+        self._resolved: weakref.WeakKeyDictionary[Network, ClosureState] = (
             weakref.WeakKeyDictionary())
         if legacy_file is not None and Path(legacy_file).exists():
             self._migrate_legacy(Path(legacy_file), network_for_legacy)
@@ -196,8 +224,7 @@ class ClosureStore:
     def version(self) -> int:
         """The city's change counter (one small query)."""
         with self._engine.connect() as conn:
-            v = conn.execute(select(ClosureVersion.version)
-                             .where(ClosureVersion.city == self.city)).scalar()
+            v = conn.execute(self._version_query).scalar()
         return int(v or 0)
 
     def all(self) -> list[Closure]:
@@ -226,7 +253,7 @@ class ClosureStore:
         """Arcs of ``network`` that ``closure`` closes; raises if there are none."""
         return index_of(network).resolve(closure, self.barrier_resolver)
 
-    def _current(self, network: Network, now: dt.datetime) -> _Resolved:
+    def _current(self, network: Network, now: dt.datetime) -> ClosureState:
         version = self.version()
         with self._lock:
             res = self._resolved.get(network)
@@ -253,25 +280,38 @@ class ClosureStore:
             for a in arcs.tolist():
                 by_arc.setdefault(a, []).append(c)
         closed = np.unique(np.concatenate(parts)) if parts else np.empty(0, np.int64)
-        res = _Resolved(version, min(changes) if changes else None, closed, by_arc)
+        res = ClosureState(version, min(changes) if changes else None, closed, by_arc)
         with self._lock:
             self._resolved[network] = res
         return res
 
+    def in_force(self, network: Network, now: dt.datetime | None = None) -> ClosureState:
+        """The closures in force at ``now`` (default: now) on the arcs of ``network``.
+
+        Parameters
+        ----------
+        network
+            The network to resolve the closures' keys on.
+        now
+            The time; aware or UTC.
+
+        Returns
+        -------
+        ClosureState
+            Resolved again only when the city's closure version has moved (one small
+            query) or a closure has started or ended since.
+        """
+        return self._current(network, now or utc_now())
+
     def closed_arcs(self, network: Network, now: dt.datetime | None = None
                     ) -> NDArray[np.int64]:
         """Sorted ids of the arcs of ``network`` closed at ``now``."""
-        return self._current(network, now or utc_now()).closed
+        return self.in_force(network, now).closed
 
     def closing(self, network: Network, arcs: Iterable[int],
                 now: dt.datetime | None = None) -> list[Closure]:
         """The closures in force that cover any of ``arcs`` (each once, by id)."""
-        res = self._current(network, now or utc_now())
-        found: dict[int, Closure] = {}
-        for a in arcs:
-            for c in res.by_arc.get(int(a), ()):
-                found.setdefault(c.id, c)
-        return [found[k] for k in sorted(found)]
+        return self.in_force(network, now).closing(arcs)
 
     # -- earlier versions' overrides.json --------------------------------------------
 

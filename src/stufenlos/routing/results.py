@@ -17,12 +17,15 @@ from stufenlos.profiles import LIMIT_BITS, LIMITS, UNKNOWN_KINDS, VIOLATION_PENA
 from stufenlos.segments import barriers_on
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from stufenlos.closures import ClosureState
     from stufenlos.network import Network
     from stufenlos.profiles import Profile
     from stufenlos.routing.router import Router, _Weights
     from stufenlos.snap import Snap
 
-__all__ = ["Matrix", "Reach", "Route", "Status"]
+__all__ = ["EdgeValues", "Matrix", "Reach", "Route", "Status"]
 
 #: ``ok``: keeps every limit; ``uncertain``: keeps every mapped limit, but assumed values
 #: (not mapped) break one; ``limits_broken``: a mapped value breaks a limit (under the
@@ -32,9 +35,11 @@ Status = Literal["ok", "uncertain", "limits_broken", "no_route"]
 
 
 def _val(x: Any) -> Any:
-    """A JSON-friendly scalar (None for missing)."""
+    """A JSON-friendly value (None for missing, a set as a sorted list)."""
     if x is None or x is pd.NA or x is pd.NaT:
         return None
+    if isinstance(x, frozenset | set):
+        return sorted(x)
     if isinstance(x, float | np.floating):
         return None if np.isnan(x) else round(float(x), 3)
     if isinstance(x, np.integer):
@@ -50,6 +55,52 @@ _SEGMENT_ATTRS = (
     "tactile_paving", "kerb_u_m", "kerb_v_m", "crossing", "crossing_island", "signal_sound",
     "signal_vibration", "lit", "level", "elevator", "escalator", "sidewalk",
 )  # fmt: skip
+
+
+_SEGMENT_COLUMNS = ("osm_way_id", "osm_node_u", "osm_node_v", "name", *_SEGMENT_ATTRS)
+
+
+def _column_reader(col: pd.Series) -> Callable[[NDArray[np.int64]], list[Any]]:
+    """A function giving the values of ``col`` at some rows as :func:`_val` makes them."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        codes = col.cat.codes.to_numpy()
+        labels = [_val(x) for x in col.cat.categories.astype(object)] + [None]  # -1: missing
+        return lambda rows: [labels[k] for k in codes[rows].tolist()]
+    if col.dtype.kind == "f":
+        floats = col.to_numpy()
+        return lambda rows: [None if x != x else round(x, 3) for x in floats[rows].tolist()]
+    if col.dtype.kind in "biu" and not col.hasnans:
+        plain = col.to_numpy()
+        return lambda rows: plain[rows].tolist()
+    objects = col.to_numpy(dtype=object, na_value=None)
+    return lambda rows: [_val(x) for x in objects[rows].tolist()]
+
+
+class EdgeValues:
+    """What a route answer reads of its network's edges, as plain Python values.
+
+    Built once per network (:attr:`stufenlos.routing.Router.edge_values`): reading a
+    route's rows through pandas (``iloc`` and ``astype`` per column) costs more than
+    the search itself.
+
+    Parameters
+    ----------
+    edges
+        The network's edge table.
+    """
+
+    def __init__(self, edges: pd.DataFrame) -> None:
+        self._read = {c: _column_reader(edges[c]) for c in _SEGMENT_COLUMNS}
+        #: WKB geometry per arc (``None`` or NaN: straight between the end nodes)
+        self.geometry = edges["geometry"].to_numpy()
+        #: per arc end (u, v): a kerb is expected there but its height is not mapped
+        self.kerb_unknown = np.stack([
+            (edges[f"kerb_{end}_context"].notna() & edges[f"kerb_{end}_m"].isna()).to_numpy()
+            for end in "uv"])
+
+    def values(self, column: str, arcs: NDArray[np.int64]) -> list[Any]:
+        """JSON-ready values of ``column`` at ``arcs`` (``None`` for missing)."""
+        return self._read[column](arcs)
 
 
 @dataclass(eq=False)
@@ -70,6 +121,8 @@ class Route:
     relaxed_from: str | None = None
     #: with ``no_route``: the point nearest to the destination that the start connects to
     connected_destination: Snap | None = None
+    #: the live closures in force when the route was searched (``None`` without a store)
+    closures: ClosureState | None = field(default=None, repr=False)
 
     @property
     def profile(self) -> Profile:
@@ -172,6 +225,7 @@ class Route:
             assumption are one entry (at the first of them).
         """
         costs = self.weights.costs
+        edges, arcs = self.router.edge_values, self.arcs
         bits = costs.assumed_bits[self.arcs] | costs.at_limit_bits[self.arcs]
         out: list[dict[str, Any]] = []
         last: dict[str, tuple[int, Any]] = {}  # limit -> (segment, key) of its last entry
@@ -182,7 +236,7 @@ class Route:
                     continue
                 _, value = costs.assumed_of(arc, limit)
                 breaks = bool(costs.assumed_bits[arc] & bit)
-                key = (self.router.network.edges["osm_way_id"].iat[arc], value, breaks)
+                key = (edges.values("osm_way_id", arcs[pos:pos + 1])[0], value, breaks)
                 prev = last.get(limit)
                 last[limit] = (int(pos), key)
                 if prev is not None and prev == (pos - 1, key):
@@ -201,12 +255,11 @@ class Route:
             "osm_way_id": None, "osm_node_ids": None, "lon": None, "lat": None,
         }
         if pos is not None:
-            e = self.router.network.edges
-            arc = int(self.arcs[pos])
-            lon, lat = self._arc_midpoint(arc)
-            out.update(osm_way_id=_val(e["osm_way_id"].iat[arc]),
-                       osm_node_ids=[_val(e["osm_node_u"].iat[arc]),
-                                     _val(e["osm_node_v"].iat[arc])],
+            edges, at = self.router.edge_values, self.arcs[pos:pos + 1]
+            lon, lat = self._arc_midpoint(int(at[0]))
+            out.update(osm_way_id=edges.values("osm_way_id", at)[0],
+                       osm_node_ids=[edges.values("osm_node_u", at)[0],
+                                     edges.values("osm_node_v", at)[0]],
                        lon=round(lon, 7), lat=round(lat, 7))
         return out
 
@@ -214,12 +267,7 @@ class Route:
         """What was assumed on this route: counts and metres."""
         bits = self.weights.costs.unknown_bits[self.arcs]
         length = self.router.length[self.arcs] * self.fractions
-        kerb_unknown = 0
-        e = self.router.network.edges
-        for end, col in enumerate(("kerb_u_m", "kerb_v_m")):
-            ctx = e[f"kerb_{'uv'[end]}_context"].iloc[self.arcs]
-            raw = e[col].iloc[self.arcs]
-            kerb_unknown += int((ctx.notna().to_numpy() & raw.isna().to_numpy()).sum())
+        kerb_unknown = int(self.router.edge_values.kerb_unknown[:, self.arcs].sum())
 
         def metres(kind: str) -> float:
             return round(float(length[(bits & UNKNOWN_KINDS[kind]) != 0].sum()), 1)
@@ -247,11 +295,8 @@ class Route:
         """Per traversed arc: OSM ids, length and the attributes that mattered."""
         if self._segments is not None:
             return self._segments
-        e = self.router.network.edges
-        cols = ("osm_way_id", "osm_node_u", "osm_node_v", "name", *_SEGMENT_ATTRS)
-        sub = e.iloc[self.arcs]
-        # Column by column: far faster than one pandas row per arc.
-        values = {c: [_val(x) for x in sub[c].astype(object).tolist()] for c in cols}
+        edges = self.router.edge_values
+        values = {c: edges.values(c, self.arcs) for c in _SEGMENT_COLUMNS}
         kerb = self.weights.costs.kerb_cm[self.arcs]
         out = []
         for i, (arc, frac) in enumerate(zip(self.arcs, self.fractions, strict=True)):
@@ -287,8 +332,8 @@ class Route:
         net = self.router.network
         coords: list[list[float]] = []
         single = self.arcs.size == 1 and self.origin.arc == self.destination.arc >= 0
-        for arc, frac in zip(self.arcs, self.fractions, strict=True):
-            geom = _arc_geometry(net, int(arc), self.router.pair)
+        geoms = _arc_geometries(net, self.router.edge_values.geometry, self.arcs)
+        for arc, frac, geom in zip(self.arcs, self.fractions, geoms, strict=True):
             if single:  # both points on one segment: cut between them
                 f0, f1 = self.origin.fraction, self.destination.fraction
                 if arc != self.origin.arc:
@@ -302,8 +347,8 @@ class Route:
             pts = np.asarray(shapely.get_coordinates(geom))
             if pts.size == 0:
                 continue
-            start = 1 if coords and np.allclose(coords[-1], pts[0]) else 0
-            coords.extend([[round(x, 7), round(y, 7)] for x, y in pts[start:]])
+            start = 1 if coords and _close(coords[-1], pts[0].tolist()) else 0
+            coords.extend(np.round(pts[start:], 7).tolist())
         if len(coords) == 1:
             coords.append(coords[0])
         return {"type": "LineString", "coordinates": coords}
@@ -321,12 +366,26 @@ class Route:
         return route_text(self, lang=lang)
 
 
-def _arc_geometry(net: Network, arc: int, pair: NDArray[np.int64]) -> shapely.LineString:
-    raw = net.edges["geometry"].iat[arc]
-    if raw is not None and not (isinstance(raw, float) and np.isnan(raw)):
-        return shapely.from_wkb(raw)
-    lonlat = net.node_lonlat
-    return shapely.LineString([lonlat[net.u[arc]], lonlat[net.v[arc]]])
+def _arc_geometries(net: Network, wkb: NDArray[Any], arcs: NDArray[np.int64]
+                    ) -> list[shapely.LineString]:
+    """The lines of ``arcs``: their stored geometry, else straight between their nodes."""
+    raw = wkb[arcs]
+    stored = np.array([x is not None and not (isinstance(x, float) and x != x) for x in raw],
+                      bool)
+    lines = np.empty(arcs.size, object)
+    if stored.any():
+        lines[stored] = shapely.from_wkb(raw[stored])
+    if not stored.all():
+        lonlat = net.node_lonlat
+        rest = arcs[~stored]
+        lines[~stored] = shapely.linestrings(
+            np.stack([lonlat[net.u[rest]], lonlat[net.v[rest]]], axis=1))
+    return lines.tolist()
+
+
+def _close(a: list[float], b: list[float]) -> bool:
+    """``numpy.allclose(a, b)`` for two points, without its overhead."""
+    return all(abs(x - y) <= 1e-8 + 1e-5 * abs(y) for x, y in zip(a, b, strict=True))
 
 
 @dataclass(frozen=True, eq=False)
@@ -406,15 +465,11 @@ class Reach:
         """FeatureCollection: the area polygon and the reached ways."""
         arcs, frac = self.arcs()
         net = self.router.network
-        lines = []
-        forward = net.forward_of(arcs)
-        for arc, f, fwd in zip(arcs, frac, forward, strict=True):
-            if fwd != arc and f >= 1.0:
-                continue  # the forward arc already draws this way segment
-            g = _arc_geometry(net, int(arc), self.router.pair)
-            if f < 1.0:
-                g = shapely.ops.substring(g, 0.0, float(f), normalized=True)
-            lines.append(g)
+        keep = (net.forward_of(arcs) == arcs) | (frac < 1.0)  # else its forward arc draws it
+        arcs, frac = arcs[keep], frac[keep]
+        lines = [g if f >= 1.0 else shapely.ops.substring(g, 0.0, float(f), normalized=True)
+                 for g, f in zip(_arc_geometries(net, self.router.edge_values.geometry, arcs),
+                                 frac, strict=True)]
         props = {"profile": self.profile.name, "budget": self.budget / _graph.SCALE,
                  "budget_kind": self.kind, "nodes_reached": int(self.nodes.size)}
         return {

@@ -37,11 +37,11 @@ from stufenlos.profiles import (
     Profile,
     get_profile,
 )
-from stufenlos.routing.results import Matrix, Reach, Route
+from stufenlos.routing.results import EdgeValues, Matrix, Reach, Route
 from stufenlos.snap import Snap
 
 if TYPE_CHECKING:
-    from stufenlos.closures import ClosureStore
+    from stufenlos.closures import ClosureState, ClosureStore
 
 __all__ = ["CLOSED_PENALTY_S", "Router", "RoutingError", "parse_latlon"]
 
@@ -92,6 +92,8 @@ class _Weights:
     #: the profiles these weights can be derived for (see :func:`_family`)
     family: tuple[Any, ...] = ()
     closed: NDArray[np.int64] = field(default_factory=lambda: np.empty(0, np.int64))
+    #: the closures applied last (``None`` without a closure store)
+    closures: ClosureState | None = None
     usable: NDArray[np.bool_] | None = None
     #: the same weights on the reverse graph, made on the first matrix with more
     #: origins than destinations
@@ -205,6 +207,11 @@ class Router:
         self.length = network.edges["length_m"].to_numpy(np.float64)
 
     @cached_property
+    def edge_values(self) -> EdgeValues:
+        """The edge values route answers read (built on first use)."""
+        return EdgeValues(self.network.edges)
+
+    @cached_property
     def topology(self) -> _graph.CCHTopology:
         """The network's contraction hierarchy topology (built on first use)."""
         return _graph.topology_for(self.network)
@@ -297,8 +304,9 @@ class Router:
         return bits
 
     def _apply_closures(self, w: _Weights, now: datetime | None) -> None:
-        closed = (self.closures.closed_arcs(self.network, now) if self.closures is not None
-                  else _NONE_CLOSED)
+        state = self.closures.in_force(self.network, now) if self.closures is not None else None
+        w.closures = state
+        closed = state.closed if state is not None else _NONE_CLOSED
         if np.array_equal(closed, w.closed):
             if w.usable is None:
                 w.usable = self._usable(w)
@@ -388,6 +396,7 @@ class Router:
         self._check_near([origin], "start")
         self._check_near([destination], "destination")
         w = self.weights(profile, optimize=optimize, now=now)
+        closures = w.closures  # what this route was searched with
         s_snap, t_snap = self.snap(origin, w), self.snap(destination, w)
         weights = w.metric.weights
         best: tuple[int, list[tuple[int, float]]] | None = None
@@ -417,12 +426,12 @@ class Router:
                 t_snap.lat, t_snap.lon, int(self.network.u[s_snap.arc]))
             return Route(router=self, weights=w, origin=s_snap, destination=t_snap,
                          arcs=np.empty(0, np.int64), fractions=np.empty(0),
-                         connected_destination=near)
+                         connected_destination=near, closures=closures)
         steps = [(a, f) for a, f in best[1] if f > 1e-9]
         arcs = np.array([a for a, _ in steps], np.int64)
         fractions = np.array([f for _, f in steps], np.float64)
         return Route(router=self, weights=w, origin=s_snap, destination=t_snap, arcs=arcs,
-                     fractions=fractions)
+                     fractions=fractions, closures=closures)
 
     # -- matrices ------------------------------------------------------------------
 

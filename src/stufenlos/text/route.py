@@ -109,7 +109,7 @@ def route_feature(route: Route, *, lang: str = "de",
         "limits": route.profile.limits(),
         "violations": route.violations(),
         "uncertain": route.uncertain(),
-        "unknowns": route.unknowns(),
+        "unknowns": {k: float(v) for k, v in route.unknowns().items()},  # all numbers
         "barriers": route.barriers(),
         "warnings": warnings,
         "summary": summary,
