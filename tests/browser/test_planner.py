@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 from urllib.parse import urlencode
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests._need import need
 from tests.browser._city_server import city_server
@@ -160,6 +162,8 @@ def test_current_position_and_map_clicks_fill_the_fields(browser, server, axe_ch
         assert page.locator("#from").input_value() == "53.552800, 9.993000"
         assert "Position übernommen" in page.locator("#route-status").inner_text()
         canvas = page.locator("#map canvas")
+        with contextlib.suppress(PlaywrightTimeout):  # MapLibre starts after the page
+            canvas.first.wait_for(state="attached", timeout=20_000)
         need(canvas.count() > 0,
              "the map did not start: no WebGL, or MapLibre is missing (run make web)")
         page.wait_for_function("() => document.querySelector('#map canvas').width > 0")
