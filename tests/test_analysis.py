@@ -424,6 +424,41 @@ def test_cli_bad_input_exits_2(imported_city: Callable[[str], City], city_base: 
     assert res.exit_code == 2
 
 
+def test_a_destination_chunk_answers_exactly_the_origins_it_reaches(
+        helsinki: AccessResult) -> None:
+    # A chunk's rows are the origins within the limit of its destinations, with the
+    # times SciPy's Dijkstra gives; no row for the rest, so memory follows the reach.
+    from scipy.sparse.csgraph import dijkstra
+
+    from stufenlos.analysis.engine import (
+        OriginSet,
+        compute_dest_chunk,
+        plan_dest_chunks,
+        profile_graph,
+    )
+
+    setup = helsinki.setup
+    graph = profile_graph(setup.city.network, "wheelchair")
+    dest = setup.snapped()
+    o = setup.origins
+    origins = OriginSet(o["node"].to_numpy(np.int64), o["snap_m"].to_numpy(np.float64))
+    limit = min(setup.measures.limit_s, graph.range_s)
+    task = plan_dest_chunks(dest, per_chunk=8)[1]
+    part = compute_dest_chunk(graph, dest, origins, setup.measures, task)
+    dist = dijkstra(graph.reversed_matrix, indices=dest.nodes[task.start:task.stop],
+                    limit=limit)
+    t = (dist[:, origins.nodes] + origins.offset_m / graph.speed_mps
+         + (dest.offset_m[task.start:task.stop] / graph.speed_mps)[:, None])
+    t[t > limit] = np.inf
+    reached = np.flatnonzero(np.isfinite(t).any(axis=0))
+    assert 0 < len(reached) < len(origins.nodes) / 2
+    assert np.array_equal(part["origin"], reached)
+    nearest = np.nanmin(np.where(np.isfinite(part["nearest_s"]), part["nearest_s"], np.nan),
+                        axis=1)
+    np.testing.assert_allclose(nearest, t[:, reached].min(axis=0), atol=1e-6)
+    assert part["count"][..., -1].sum() == np.isfinite(t).sum()
+
+
 def test_searching_from_either_side_gives_the_same_measures(helsinki: AccessResult) -> None:
     a = compute(helsinki.setup, ["standard", "wheelchair"], mode="origins")
     b = compute(helsinki.setup, ["standard", "wheelchair"], mode="destinations")

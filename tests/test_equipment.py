@@ -260,6 +260,20 @@ def test_outage_reaches_the_walking_router_through_closures(heidelberg, tmp_path
     assert [x.ref for x in ov.active()] == ["123"]
 
 
+def test_ids_and_osm_refs_resolve_after_extend(heidelberg):
+    # every journey resolves every OSM elevator; ids added later must resolve as well
+    _, _, reg = heidelberg
+    osm = reg.equipment.dropna(subset=["osm_id"])
+    small = EquipmentRegistry(osm.iloc[:5])
+    assert small.resolve(osm["id"].iloc[-1]) is None
+    assert small.extend(reg.equipment) == len(reg.equipment) - 5
+    assert [small.resolve(i) for i in reg.equipment["id"]] == list(reg.equipment["id"])
+    assert [small.resolve(o) for o in osm["osm_id"]] == list(osm["id"])
+    assert small.resolve("osm:n1") is None
+    small.set_status(osm["id"].iloc[-1], "INACTIVE")
+    assert small.osm_elevators("INACTIVE") == [osm["osm_id"].iloc[-1]]
+
+
 @needs_shared
 def test_gtfs_lifts_join_a_registry_and_keep_its_status():
     lifts = Timetable.from_feed(WMATA, dt.date(2026, 5, 5)).lifts

@@ -45,6 +45,7 @@ __all__ = [
     "SCALE",
     "CCHMetric",
     "CCHTopology",
+    "bounded_csr",
     "bounded_dijkstra",
     "save_topologies",
     "to_weights",
@@ -318,6 +319,35 @@ def _bounded(indptr, heads, w, sources, offsets, group_ptr, limit, n):  # pragma
             dist[touched[k]] = np.inf
         result_ptr[g + 1] = n_out
     return result_ptr, out_x[:n_out], out_d[:n_out]
+
+
+def bounded_csr(indptr: NDArray[np.int64], heads: NDArray[np.int32],
+                weights: NDArray[np.float64], sources: NDArray[np.integer], limit: float,
+                ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
+    """Nodes within ``limit`` of each source on a CSR graph, as flat arrays.
+
+    Parameters
+    ----------
+    indptr, heads, weights
+        The graph's outgoing arcs (CSR), with a non-negative cost per arc.
+    sources
+        Start nodes; one search each.
+    limit
+        Largest cost kept (same units as ``weights``).
+
+    Returns
+    -------
+    ptr : ndarray of int64
+        Search ``i`` settled ``nodes[ptr[i]:ptr[i + 1]]``.
+    nodes, costs : ndarray
+        Settled nodes and their costs, in settling order per search. Memory
+        and time follow the nodes reached, not the size of the graph.
+    """
+    sources = np.asarray(sources, np.int64)
+    return _bounded(np.asarray(indptr, np.int64), np.asarray(heads, np.int32),
+                    np.asarray(weights, np.float64), sources, np.zeros(len(sources)),
+                    np.arange(len(sources) + 1, dtype=np.int64), float(limit),
+                    len(indptr) - 1)
 
 
 def bounded_dijkstra(topology: CCHTopology, weights: NDArray[np.uint32],

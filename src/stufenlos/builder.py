@@ -136,7 +136,8 @@ def build_network(
     significant = np.fromiter((nid for nid, t in node_tags.items() if node_is_significant(t)),
                               dtype=np.int64)  # fmt: skip
     is_split |= np.isin(all_nodes, significant)
-    elevator_doors = [np.unique(w.nodes[np.isin(w.nodes, all_nodes)]) for w in elevator_areas]
+    # per elevator area a lookup in the sorted node ids, not a pass over all of them
+    elevator_doors = [np.unique(w.nodes[_sorted_has(uniq, w.nodes)]) for w in elevator_areas]
     if elevator_doors:
         is_split |= np.isin(all_nodes, np.concatenate(elevator_doors))
     closed = (all_nodes[starts] == all_nodes[ends]) & (lens > 2)
@@ -175,8 +176,8 @@ def build_network(
     )
     for w, doors in zip(elevator_areas, elevator_doors, strict=True):
         row = _elevator_row(w.tags)
-        at = np.searchsorted(node_osm, doors)
-        at = at[(at < len(node_osm)) & np.isin(doors, node_osm)]
+        # graph_ids: node_osm before elevator copies were appended, still sorted
+        at = np.searchsorted(graph_ids, doors)[_sorted_has(graph_ids, doors)]
         if len(at) < 2:
             lon, lat = np.mean(w.coords[:-1], axis=0)
             report.unlinked_elevators.append((w.id, float(lon), float(lat), w.tags))
@@ -378,6 +379,14 @@ def _elevator_row(tags: dict[str, str]) -> tuple[object, ...]:
     attrs["elevator"] = True
     attrs["is_footpath"] = False
     return tuple(attrs[c] for c in WAY_COLUMNS)
+
+
+def _sorted_has(sorted_ids: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """Which of ``ids`` are in ``sorted_ids`` (ascending): ``np.isin`` without a sort."""
+    if not len(sorted_ids):
+        return np.zeros(len(ids), bool)
+    at = np.minimum(np.searchsorted(sorted_ids, ids), len(sorted_ids) - 1)
+    return sorted_ids[at] == ids
 
 
 def _node_table(node_osm, node_xy, node_tags, road_nodes, rest):  # type: ignore[no-untyped-def]

@@ -238,7 +238,12 @@ class Snapper:
         ll = np.asarray(lonlat, np.float64).reshape(-1, 2)
         pts = self._points(ll)
         n = len(pts)
-        ok_seg = usable[self.arcs]
+
+        def ok_seg(j: NDArray[np.int64]) -> NDArray[np.bool_]:
+            # only the candidates' arcs: a gather over every segment per call grew
+            # each snap with the size of the city
+            return usable[self.arcs[j]]
+
         # the nearest segments of each point (all of them when several are equally near)
         (i_any, j_any), d_any = self.tree.query_nearest(pts, return_distance=True)
         dist_any = np.full(n, np.inf)
@@ -246,7 +251,7 @@ class Snapper:
         if what is not None:
             self._refuse_far(ll, dist_any, what)
         main_any = np.bincount(i_any, self.main[j_any], minlength=n) > 0
-        ok_any = np.bincount(i_any, ok_seg[j_any], minlength=n) > 0
+        ok_any = np.bincount(i_any, ok_seg(j_any), minlength=n) > 0
         # (point, segment) candidates; where a point has none, its nearest segments win
         cand_i: list[NDArray[np.int64]] = []
         cand_j: list[NDArray[np.int64]] = []
@@ -258,15 +263,16 @@ class Snapper:
             i, j = self.tree.query(pts[small], predicate="dwithin",
                                    distance=dist_any[small] + CONNECTED_DETOUR_M)
             i, j = small[i[self.main[j]]], j[self.main[j]]
-            has_ok = np.bincount(i, ok_seg[j], minlength=n) > 0
-            keep = ~has_ok[i] | ok_seg[j]
+            ok = ok_seg(j)
+            has_ok = np.bincount(i, ok, minlength=n) > 0
+            keep = ~has_ok[i] | ok
             cand_i.append(i[keep])
             cand_j.append(j[keep])
             flag[i] = has_ok[i]
             todo[i] = False
         # the nearest way is usable
         near_ok = todo & ok_any
-        sel = near_ok[i_any] & ok_seg[j_any]
+        sel = near_ok[i_any] & ok_seg(j_any)
         cand_i.append(i_any[sel])
         cand_j.append(j_any[sel])
         flag |= near_ok
@@ -276,7 +282,8 @@ class Snapper:
         if rest.size:
             reach = np.minimum(dist_any[rest] + SNAP_DETOUR_M, MAX_SNAP_M)
             i, j = self.tree.query(pts[rest], predicate="dwithin", distance=reach)
-            i, j = rest[i[ok_seg[j]]], j[ok_seg[j]]
+            ok = ok_seg(j)
+            i, j = rest[i[ok]], j[ok]
             cand_i.append(i)
             cand_j.append(j)
             flag[i] = True

@@ -38,6 +38,7 @@ from numpy.typing import NDArray
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
+from stufenlos._graph import bounded_csr
 from stufenlos.geo import LocalProjection
 from stufenlos.network import Network, csr_arrays
 from stufenlos.profiles import Profile, get_profile
@@ -91,6 +92,17 @@ class ProfileGraph:
     def reversed_matrix(self) -> scipy.sparse.csr_matrix:
         """The graph with every arc turned round: searches give distances *to* a node."""
         return self.matrix().T.tocsr()
+
+    def times_to(self, nodes: NDArray[np.int64], limit_s: float
+                 ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
+        """Every node within ``limit_s`` of each of ``nodes`` and its time *to* it.
+
+        Returns ``(ptr, reached, time_s)``: node ``nodes[i]`` is reached from
+        ``reached[ptr[i]:ptr[i + 1]]``. Sparse, so a search costs what it
+        reaches, however large the city.
+        """
+        rev = self.reversed_matrix
+        return bounded_csr(rev.indptr, rev.indices, rev.data, nodes, limit_s)
 
 
 def arc_times(network: Network, profile: Profile | str, *,
@@ -310,6 +322,34 @@ class OriginSet:
         uniq, row = np.unique(self.nodes, return_inverse=True)
         return uniq, row.ravel()
 
+    @cached_property
+    def by_node(self) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+        """``(uniq, ptr, order)``: the origins at ``uniq[j]`` are
+        ``order[ptr[j]:ptr[j + 1]]``."""
+        order = np.argsort(self.nodes, kind="stable")
+        uniq, counts = np.unique(self.nodes[order], return_counts=True)
+        ptr = np.zeros(len(uniq) + 1, np.int64)
+        np.cumsum(counts, out=ptr[1:])
+        return uniq, ptr, order
+
+    def at(self, nodes: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+        """``(which, origin)``: every origin at ``nodes[which]``, one pair per origin."""
+        uniq, ptr, order = self.by_node
+        if not len(uniq):
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        j = np.minimum(np.searchsorted(uniq, nodes), len(uniq) - 1)
+        hit = np.flatnonzero(uniq[j] == nodes)
+        which, pos = _expand(ptr[j[hit]], ptr[j[hit] + 1] - ptr[j[hit]])
+        return hit[which], order[pos]
+
+
+def _expand(starts: NDArray[np.int64], counts: NDArray[np.int64]
+            ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """``(owner, position)`` for the ranges ``starts[i] : starts[i] + counts[i]``."""
+    owner = np.repeat(np.arange(len(counts)), counts)
+    first = np.cumsum(counts) - counts
+    return owner, np.arange(int(counts.sum())) - first[owner] + starts[owner]
+
 
 @dataclass(frozen=True, eq=False)
 class DestTask:
@@ -329,40 +369,43 @@ def plan_dest_chunks(dest: Destinations, *, per_chunk: int = 64) -> list[DestTas
 
 def compute_dest_chunk(graph: ProfileGraph, dest: Destinations, origins: OriginSet,
                        measures: Measures, task: DestTask) -> dict[str, NDArray[Any]]:
-    """Partial measures of *all* origins from one chunk of destinations.
+    """Partial measures of the origins one chunk of destinations reaches.
 
     One bounded search per distinct destination node on the reversed graph gives
-    every node's time *to* it. Returns ``nearest_s`` (min; inf if none),
-    ``count`` and ``gravity`` (sums) over this chunk's destinations, per category.
+    the time *to* it from the nodes within the limit; only the origins at those
+    nodes get a row, so a chunk costs what its searches reach, not the size of
+    the city. Returns ``origin`` (the origins' positions, distinct),
+    ``nearest_s`` (min), ``count`` and ``gravity`` (sums) over this chunk's
+    destinations, per category.
     """
     limit = min(measures.limit_s, graph.range_s)
-    n, k = len(origins.nodes), len(dest.categories)
+    k = len(dest.categories)
     budgets = np.asarray(measures.budgets_s)
-    nearest = np.full((n, k), np.inf)
-    count = np.zeros((n, k, len(budgets)), np.int32)
-    gravity = np.zeros((n, k))
     d_nodes = dest.nodes[task.start:task.stop]
     uniq_d, d_row = np.unique(d_nodes, return_inverse=True)
-    dist = dijkstra(graph.reversed_matrix, directed=True, indices=uniq_d, limit=limit)
-    uo, o_row = origins.unique
-    d = dist[:, uo][d_row.ravel()]  # (chunk destinations, distinct origin nodes)
-    # only origins whose node reaches one of these destinations need any work
-    near = np.flatnonzero(np.isfinite(d).any(axis=0)[o_row])
-    rows = o_row[near]
-    o_off = origins.offset_m[near] / graph.speed_mps
-    for c in range(k):
-        a = max(dest.starts[c], task.start)
-        b = min(dest.starts[c + 1], task.stop)
-        if a >= b or near.size == 0:
-            continue
-        t = d[a - task.start:b - task.start][:, rows]  # (destinations, origins near)
-        t += o_off[None, :]
-        t += (dest.offset_m[a:b] / graph.speed_mps)[:, None]
-        t[t > limit] = np.inf
-        nearest[near, c] = t.min(axis=0)
-        count[near, c, :] = (t[:, :, None] <= budgets[None, None, :]).sum(axis=0)
-        gravity[near, c] = np.exp(-t / measures.decay_s).sum(axis=0)
-    return {"nearest_s": nearest, "count": count, "gravity": gravity}
+    d_row = d_row.ravel()
+    ptr, reached, time_s = graph.times_to(uniq_d, limit)
+    # one entry per (destination of the chunk, node it is reached from) ...
+    d_i, pos = _expand(ptr[d_row], ptr[d_row + 1] - ptr[d_row])
+    # ... and per origin at that node
+    which, origin = origins.at(reached[pos])
+    d_i = d_i[which]
+    t = time_s[pos[which]]
+    t += origins.offset_m[origin] / graph.speed_mps
+    t += dest.offset_m[task.start + d_i] / graph.speed_mps
+    keep = t <= limit
+    t, origin, d_i = t[keep], origin[keep], d_i[keep]
+    cat = np.searchsorted(dest.starts, task.start + d_i, side="right") - 1
+    ids, row = np.unique(origin, return_inverse=True)
+    m = len(ids)
+    cell = row.ravel() * k + cat
+    nearest = np.full(m * k, np.inf)
+    np.minimum.at(nearest, cell, t)
+    count = np.stack([np.bincount(cell[t <= b], minlength=m * k) for b in budgets],
+                     axis=-1).astype(np.int32)
+    gravity = np.bincount(cell, weights=np.exp(-t / measures.decay_s), minlength=m * k)
+    return {"origin": ids, "nearest_s": nearest.reshape(m, k),
+            "count": count.reshape(m, k, len(budgets)), "gravity": gravity.reshape(m, k)}
 
 
 def measure(graph: ProfileGraph, dest: Destinations, nodes: NDArray[np.int64],
@@ -401,8 +444,9 @@ def measure(graph: ProfileGraph, dest: Destinations, nodes: NDArray[np.int64],
     count = np.zeros((n, k, nb), np.int32)
     gravity = np.zeros((n, k))
     for part in parts:
-        np.minimum(nearest, part["nearest_s"], out=nearest)
-        count += part["count"]
-        gravity += part["gravity"]
+        ids = part["origin"]
+        nearest[ids] = np.minimum(nearest[ids], part["nearest_s"])
+        count[ids] += part["count"]
+        gravity[ids] += part["gravity"]
     nearest[~np.isfinite(nearest)] = np.nan
     return nearest, count, gravity

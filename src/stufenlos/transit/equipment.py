@@ -101,6 +101,7 @@ class EquipmentRegistry:
         self._status: dict[str, EquipmentStatus] = {}
         self._lock = threading.Lock()
         self.version = 0
+        self._ids: set[str] = set()
         self._alias: dict[str, str] = {}
         self._add_aliases(self.equipment)
 
@@ -179,6 +180,7 @@ class EquipmentRegistry:
 
     def _add_aliases(self, equipment: pd.DataFrame) -> None:
         # Feeds may name equipment by GTFS pathway id or OSM id as well as our id.
+        self._ids.update(equipment["id"])
         for row in equipment.itertuples():
             for alias in (row.pathway_id, row.osm_id):
                 if isinstance(alias, str) and alias:
@@ -188,7 +190,7 @@ class EquipmentRegistry:
 
     def resolve(self, ref: str) -> str | None:
         """Our equipment id for an id, GTFS pathway id or OSM ref (``n123``)."""
-        if (self.equipment["id"] == ref).any():
+        if ref in self._ids:  # a set: every journey resolves every OSM elevator
             return ref
         return self._alias.get(ref)
 
