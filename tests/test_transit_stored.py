@@ -56,6 +56,28 @@ def test_stored_walks_and_verdicts_equal_fresh_ones(imported_city):
         assert np.allclose([got[k] for k in want], list(want.values()))
 
 
+def test_walks_between_stops_in_blocks_equal_one_matrix_of_all(imported_city, monkeypatch):
+    # the blocks of nearby starts must give exactly the times of one square matrix
+    from stufenlos.transit import walk
+
+    city = imported_city("heidelberg")
+    tt = Timetable.from_feed(read_stored_transit(city.folder / "transit").feed_path, DAY)
+    walker = RouterWalker(Router(city.network))
+    profile = TRANSIT_PROFILES["wheelchair"]
+    rng = np.random.default_rng(3)
+    a, b = rng.integers(len(tt.lon), size=(2, 3000))
+    monkeypatch.setattr(walk, "PAIR_BLOCK", 7)
+    got = walker.pair_seconds(tt.lon, tt.lat, a, b, profile)
+    nodes = walker._snap(profile.walking(), tt.lon, tt.lat)
+    m = walker.router.matrix(nodes, nodes, profile=profile.walking())
+    ll = city.network.node_lonlat[nodes]
+    gap = (walk.haversine_m(ll[a, 0], ll[a, 1], tt.lon[a], tt.lat[a])
+           + walk.haversine_m(ll[b, 0], ll[b, 1], tt.lon[b], tt.lat[b]))
+    want = walker._seconds(m)[a, b] + gap / profile.speed_mps
+    assert np.isfinite(want).mean() > 0.3
+    np.testing.assert_array_equal(got, want)
+
+
 def test_the_stored_contraction_order_routes_like_a_built_one(imported_city, caplog):
     folder = imported_city("heidelberg").folder
     caplog.set_level(logging.INFO, logger="stufenlos._graph")

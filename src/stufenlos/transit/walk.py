@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 
 __all__ = ["CrowFlyWalker", "RouterWalker", "Walker", "pair_walk_seconds"]
 
+#: starts per many-to-many query of :meth:`RouterWalker.pair_seconds`
+PAIR_BLOCK = 256
+
 
 class Walker(Protocol):
     """Walking times between a point and many points for a profile."""
@@ -105,13 +108,28 @@ class RouterWalker:
         self, lons: NDArray[np.float64], lats: NDArray[np.float64], a: NDArray[np.int64],
         b: NDArray[np.int64], profile: TransitProfile,
     ) -> NDArray[np.float64]:
-        """Seconds from point ``a[i]`` to point ``b[i]`` (one many-to-many query)."""
+        """Seconds from point ``a[i]`` to point ``b[i]``.
+
+        Many-to-many queries from blocks of :data:`PAIR_BLOCK` starts close to each
+        other to only their own ends: one square matrix of every point used grew
+        with the square of a city's stops.
+        """
         walk = profile.walking()
         nodes = self._snap(walk, lons, lats)
-        used = np.unique(np.r_[a, b])
-        m = self.router.matrix(nodes[used], nodes[used], profile=walk)
-        pos = np.searchsorted(used, a), np.searchsorted(used, b)
-        t = self._seconds(m)[pos]
+        a, b = np.asarray(a, np.int64), np.asarray(b, np.int64)
+        starts = np.unique(a)
+        # starts in ~1 km cells, row by row, so that a block's ends lie close together
+        cell_lat, cell_lon = np.floor(lats[starts] / 0.01), np.floor(lons[starts] / 0.01)
+        starts = starts[np.lexsort((lons[starts], cell_lon, cell_lat))]
+        block = np.empty(len(lons), np.int64)
+        block[starts] = np.arange(len(starts)) // PAIR_BLOCK
+        pair_block = block[a]
+        t = np.empty(len(a))
+        for k in range(int(pair_block.max()) + 1 if len(a) else 0):
+            sel = np.flatnonzero(pair_block == k)
+            src, dst = np.unique(a[sel]), np.unique(b[sel])
+            m = self.router.matrix(nodes[src], nodes[dst], profile=walk)
+            t[sel] = self._seconds(m)[np.searchsorted(src, a[sel]), np.searchsorted(dst, b[sel])]
         ll = self.router.network.node_lonlat[nodes]
         gap = (haversine_m(ll[a, 0], ll[a, 1], lons[a], lats[a])
                + haversine_m(ll[b, 0], ll[b, 1], lons[b], lats[b]))
