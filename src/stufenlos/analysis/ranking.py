@@ -218,6 +218,10 @@ class Ranking:
 
 
 def _fmt(x: float) -> str:
+    """People as a planner reads them: whole numbers, and fractions of a person (people
+    are spread evenly over an area) said as such rather than rounded to 0."""
+    if 0 < x < 1:
+        return f"{x:.2g}"
     return f"{x:,.0f}"
 
 
