@@ -167,7 +167,10 @@ def ensure_schema(url: str | None = None, attempts: int = 5) -> None:
             try:
                 upgrade(url)
                 break
-            except (DBAPIError, CommandError) as exc:
+            # a loser of the race can also fail inside a migration step (SQLite's batch
+            # mode reflects a table another process has just rebuilt: KeyError), so any
+            # error is retried; the retry finds the schema up to date or raises for real
+            except (DBAPIError, CommandError, KeyError, ValueError) as exc:
                 if attempt == attempts - 1:
                     raise
                 logger.info("migrating %s raced with another process (%s); retrying",
