@@ -58,7 +58,11 @@ class _DaskRunner(Runner):
 
         if not tasks:
             return []
-        scattered = [self.client.scatter(x, broadcast=True) for x in shared]
+        # hash=False: a key of its own per call. With content-hashed keys, scattering the
+        # same arrays again (one map per measure) races with the release of the earlier
+        # call's futures and the scheduler cancels chunks for "lost dependencies"
+        # (dask/distributed#4612).
+        scattered = [self.client.scatter(x, broadcast=True, hash=False) for x in shared]
         futures = [self.client.submit(fn, *scattered, t, pure=False) for t in tasks]
         pos = {f.key: i for i, f in enumerate(futures)}
         out: list[Any] = [None] * len(futures)
