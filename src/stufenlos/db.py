@@ -130,6 +130,33 @@ def make_engine(url: str | None = None) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+def dialect_insert(bind: Any, table: Any) -> Any:
+    """The dialect's ``INSERT`` for ``table``, which knows ``ON CONFLICT``.
+
+    Parameters
+    ----------
+    bind
+        A connection, engine or session (its dialect decides).
+    table
+        A mapped class or a :class:`~sqlalchemy.Table`.
+
+    Raises
+    ------
+    NotImplementedError
+        For a database other than SQLite or PostgreSQL: the application database
+        is one of those two (README, "Settings").
+    """
+    dialect = (bind.get_bind() if hasattr(bind, "get_bind") else bind).dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:
+        msg = f"the application database must be SQLite or PostgreSQL, not {dialect}"
+        raise NotImplementedError(msg)
+    return insert(table)
+
+
 def make_sessionmaker(engine: Engine) -> sessionmaker:
     """A session factory bound to ``engine`` (objects stay usable after commit)."""
     return sessionmaker(bind=engine, expire_on_commit=False)

@@ -23,7 +23,6 @@ from __future__ import annotations
 import secrets
 import threading
 import time
-from typing import Any
 
 from limits.errors import ConfigurationError
 from limits.storage import MovingWindowSupport, Storage, storage_from_string
@@ -42,7 +41,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from stufenlos.db import Base
+from stufenlos.db import Base, dialect_insert
 from stufenlos.settings import SettingsError
 
 __all__ = [
@@ -90,19 +89,6 @@ class SharedSecret(Base):
     value: Mapped[str] = mapped_column(String(200))
 
 
-def _insert(conn: Connection, model: type[Base]) -> Any:
-    """The dialect's INSERT construct, which knows ``ON CONFLICT``."""
-    dialect = conn.dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:  # pragma: no cover - the application database is SQLite or PostgreSQL
-        msg = f"shared state needs SQLite or PostgreSQL, not {dialect}"
-        raise NotImplementedError(msg)
-    return insert(model)
-
-
 class DatabaseRateLimitStorage(Storage, MovingWindowSupport):
     """A ``limits`` storage in the application database, shared by every process.
 
@@ -136,7 +122,7 @@ class DatabaseRateLimitStorage(Storage, MovingWindowSupport):
 
     def _lock_key(self, conn: Connection, key: str, now: float, expiry: float) -> None:
         """Create the key's row or lock it (the no-op update takes the row lock)."""
-        stmt = _insert(conn, RateLimitKey).values(key=key, count=0, expires_at=now + expiry)
+        stmt = dialect_insert(conn, RateLimitKey).values(key=key, count=0, expires_at=now + expiry)
         conn.execute(stmt.on_conflict_do_update(
             index_elements=["key"], set_={"count": RateLimitKey.__table__.c.count}))
 
@@ -177,7 +163,7 @@ class DatabaseRateLimitStorage(Storage, MovingWindowSupport):
         table = RateLimitKey.__table__
         dead = table.c.expires_at <= now
         with self.engine.begin() as conn:
-            stmt = _insert(conn, RateLimitKey).values(key=key, count=amount,
+            stmt = dialect_insert(conn, RateLimitKey).values(key=key, count=amount,
                                                       expires_at=now + expiry)
             stmt = stmt.on_conflict_do_update(index_elements=["key"], set_={
                 "count": case((dead, amount), else_=table.c.count + amount),
@@ -235,7 +221,7 @@ class DatabaseRateLimitStorage(Storage, MovingWindowSupport):
                 RateLimitHit.key == key, RateLimitHit.at > now - expiry)) or 0
             if live + amount > limit:
                 return False
-            conn.execute(_insert(conn, RateLimitHit),
+            conn.execute(dialect_insert(conn, RateLimitHit),
                          [{"key": key, "at": now, "expires_at": now + expiry}] * amount)
             conn.execute(RateLimitKey.__table__.update()
                          .where(RateLimitKey.key == key)
@@ -306,7 +292,7 @@ def shared_secret(engine: Engine, name: str) -> str:
         64 hexadecimal characters.
     """
     with engine.begin() as conn:
-        conn.execute(_insert(conn, SharedSecret)
+        conn.execute(dialect_insert(conn, SharedSecret)
                      .values(name=name, value=secrets.token_hex(32))
                      .on_conflict_do_nothing(index_elements=["name"]))
     with engine.connect() as conn:

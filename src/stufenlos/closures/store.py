@@ -16,9 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from stufenlos.closures.keys import index_of, segment_keys
@@ -32,7 +30,14 @@ from stufenlos.closures.models import (
     aware,
 )
 from stufenlos.closures.models import now as utc_now
-from stufenlos.db import Base, database_url, ensure_schema, make_engine, make_sessionmaker
+from stufenlos.db import (
+    Base,
+    database_url,
+    dialect_insert,
+    ensure_schema,
+    make_engine,
+    make_sessionmaker,
+)
 from stufenlos.errors import StufenlosError
 
 if TYPE_CHECKING:
@@ -408,18 +413,10 @@ def remove_report_closures(s: Session, report_id: int) -> int:
 
 def bump(s: Session, city: str) -> None:
     """Move ``city``'s closure version counter within the session's transaction."""
-    dialect = s.get_bind().dialect.name
     table = ClosureVersion.__table__
-    if dialect in ("sqlite", "postgresql"):
-        ins = (sqlite_insert if dialect == "sqlite" else pg_insert)(table).values(
-            city=city, version=1)
-        s.execute(ins.on_conflict_do_update(index_elements=["city"],
-                                            set_={"version": table.c.version + 1}))
-        return
-    done = s.execute(update(ClosureVersion).where(ClosureVersion.city == city)
-                     .values(version=ClosureVersion.version + 1))
-    if not done.rowcount:  # type: ignore[attr-defined]
-        s.add(ClosureVersion(city=city, version=1))
+    ins = dialect_insert(s, table).values(city=city, version=1)
+    s.execute(ins.on_conflict_do_update(index_elements=["city"],
+                                        set_={"version": table.c.version + 1}))
 
 
 _ENGINES: dict[str, Any] = {}
