@@ -3,13 +3,9 @@ its ground in both processes' next answer (closures live in the database)."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
@@ -19,14 +15,9 @@ import shapely
 
 from stufenlos.closures import ClosureStore
 from stufenlos.reports import ReportService, ReportStore, Submission
+from tests._live import free_port, live_process, serve_command
 
 N_REPORTS = 40
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -36,36 +27,14 @@ def two_servers(imported_city, city_base: Path, tmp_path: Path
     imported_city("hamburg")
     db_url = f"sqlite:///{tmp_path / 'app.sqlite'}"
     ReportStore(db_url).close()  # migrate before the servers start
-    env = {**os.environ, "DATABASE_URL": db_url, "STUFENLOS_DATA_DIR": str(city_base),
+    env = {"DATABASE_URL": db_url, "STUFENLOS_DATA_DIR": str(city_base),
            "STUFENLOS_PUBLIC_RATE": "100000/minute", "STUFENLOS_PLAN_SEED": "0"}
-    procs, bases, logs = [], [], []
-    for i in range(2):
-        port = _free_port()
-        log = (tmp_path / f"server{i}.log").open("w")
-        logs.append(log)
-        procs.append(subprocess.Popen(
-            [sys.executable, "-m", "stufenlos.cli", "serve", "--port", str(port)],
-            env=env, stdout=log, stderr=subprocess.STDOUT))
-        bases.append(f"http://127.0.0.1:{port}")
-    try:
-        deadline = time.monotonic() + 60
-        for i, base in enumerate(bases):
-            while True:
-                try:
-                    if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if procs[i].poll() is not None or time.monotonic() > deadline:
-                    pytest.fail((tmp_path / f"server{i}.log").read_text())
-                time.sleep(0.2)
-        yield bases, db_url
-    finally:
-        for p in procs:
-            p.terminate()
-            p.wait(timeout=20)
-        for log in logs:
-            log.close()
+    ports = [free_port(), free_port()]
+    with ExitStack() as stack:
+        for i, port in enumerate(ports):
+            stack.enter_context(live_process(serve_command(port), port,
+                                             tmp_path / f"server{i}.log", env=env))
+        yield [f"http://127.0.0.1:{p}" for p in ports], db_url
 
 
 def _spots(city, n: int) -> list[tuple[float, float]]:

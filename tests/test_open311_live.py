@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -17,12 +13,7 @@ import sqlalchemy as sa
 from georeport import GeoReport
 
 from stufenlos.reports import ReportService, ReportStore
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests._live import free_port, live_process, uvicorn_command
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgis", marks=pytest.mark.postgis)])
@@ -33,33 +24,12 @@ def live_server(request: pytest.FixtureRequest, tmp_path) -> Iterator[tuple[str,
     else:
         db_url = request.getfixturevalue("postgis_url")
     ReportStore(db_url).close()  # migrate before the server starts
-    port = _free_port()
-    env = {**os.environ, "DATABASE_URL": db_url, "STUFENLOS_DATA_DIR": str(tmp_path / "var"),
+    port = free_port()
+    env = {"DATABASE_URL": db_url, "STUFENLOS_DATA_DIR": str(tmp_path / "var"),
            "STUFENLOS_REPORT_RATE": "100000/minute"}
-    log = (tmp_path / "server.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "stufenlos.api.app:create_app", "--factory",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "info",
-         "--backlog", "2048"],
-        env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"server did not start:\n{(tmp_path / 'server.log').read_text()}")
-            time.sleep(0.1)
-        yield base, db_url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        log.close()
+    with live_process(uvicorn_command(port, "--backlog", "2048"), port,
+                      tmp_path / "server.log", env=env):
+        yield f"http://127.0.0.1:{port}", db_url
     server_log = (tmp_path / "server.log").read_text()
     assert "@example.org" not in server_log  # e-mail never reaches a log line
 

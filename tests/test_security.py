@@ -19,6 +19,7 @@ from stufenlos.api.app import create_app
 from stufenlos.api.routes.open311 import report_service
 from stufenlos.plan import export as plan_export
 from stufenlos.plan import service as plan_service
+from tests._live import free_port, live_process, serve_command
 
 V2 = "/open311/v2"
 SECRET = "correct horse battery"
@@ -477,22 +478,10 @@ def test_ids_beyond_64_bits_are_404_json(client: TestClient, imported_city, city
 # -- 8. logs without addresses or tokens; private database files -------------------------------
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_live_server_logs_no_client_address_or_token_and_keeps_its_files_private(
         imported_city, tmp_path: Path) -> None:
-    import os
     import re
     import stat
-    import subprocess
-    import sys
-    import time
 
     import httpx
 
@@ -503,42 +492,31 @@ def test_live_server_logs_no_client_address_or_token_and_keeps_its_files_private
 
     assert mode(imported_city("hamburg").database_path) == 0o600
     data = tmp_path / "var"
-    port = _free_port()
-    env = {**os.environ, "STUFENLOS_DATA_DIR": str(data), "STUFENLOS_REPORT_RATE": "100/minute"}
-    for name in ("DATABASE_URL", "STUFENLOS_TRUSTED_PROXIES", "FORWARDED_ALLOW_IPS"):
-        env.pop(name, None)
+    port = free_port()
+    env = {"STUFENLOS_DATA_DIR": str(data), "STUFENLOS_REPORT_RATE": "100/minute",
+           "DATABASE_URL": None, "STUFENLOS_TRUSTED_PROXIES": None, "FORWARDED_ALLOW_IPS": None}
     log_path = tmp_path / "server.log"
-    with log_path.open("w") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "stufenlos.cli", "serve", "--port",
-                                 str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while "Application startup complete" not in log_path.read_text():
-            assert proc.poll() is None and time.monotonic() < deadline, log_path.read_text()
-            time.sleep(0.2)
-        with httpx.Client(base_url=base, timeout=30) as http:
-            r = http.post(f"{V2}/requests.json", data={
-                "service_code": "other", "lat": "53.5528", "long": "9.9930",
-                "description": "Bauzaun", "jurisdiction_id": "hamburg"})
-            assert r.status_code == 201, r.text
-            token, rid = r.json()[0]["token"], int(r.json()[0]["service_request_id"])
-            assert http.get(f"/reports/mine/{token}").status_code == 200
-            assert http.get(f"{V2}/tokens/{token}.json").status_code == 200
-            db = data / "stufenlos.sqlite"
-            for f in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
-                assert mode(f) == 0o600, f
-            svc = ReportService(ReportStore(f"sqlite:///{db}"))
-            svc.accept(rid, actor="test")
-            svc.store.close()
-            # made-up X-Forwarded-For headers do not make one client three
-            for i in range(3):
-                assert http.post(f"{V2}/requests/{rid}/flags.json", data={"reason": "spam"},
-                                 headers={"X-Forwarded-For": f"203.0.113.{i}"}).status_code == 200
-            assert http.get(f"{V2}/requests/{rid}.json").status_code == 200  # not hidden
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    with (live_process(serve_command(port), port, log_path, env=env),
+          httpx.Client(base_url=base, timeout=30) as http):
+        r = http.post(f"{V2}/requests.json", data={
+            "service_code": "other", "lat": "53.5528", "long": "9.9930",
+            "description": "Bauzaun", "jurisdiction_id": "hamburg"})
+        assert r.status_code == 201, r.text
+        token, rid = r.json()[0]["token"], int(r.json()[0]["service_request_id"])
+        assert http.get(f"/reports/mine/{token}").status_code == 200
+        assert http.get(f"{V2}/tokens/{token}.json").status_code == 200
+        db = data / "stufenlos.sqlite"
+        for f in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+            assert mode(f) == 0o600, f
+        svc = ReportService(ReportStore(f"sqlite:///{db}"))
+        svc.accept(rid, actor="test")
+        svc.store.close()
+        # made-up X-Forwarded-For headers do not make one client three
+        for i in range(3):
+            assert http.post(f"{V2}/requests/{rid}/flags.json", data={"reason": "spam"},
+                             headers={"X-Forwarded-For": f"203.0.113.{i}"}).status_code == 200
+        assert http.get(f"{V2}/requests/{rid}.json").status_code == 200  # not hidden
     out = log_path.read_text()
     assert token not in out
     assert "GET /reports/mine/*** 200" in out and f"GET {V2}/tokens/***.json 200" in out

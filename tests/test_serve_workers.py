@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -16,15 +13,10 @@ import pytest
 import sqlalchemy as sa
 
 from stufenlos.reports import ReportService, ReportStore
+from tests._live import free_port, live_process, serve_command
 
 V2 = "/open311/v2"
 WORKERS = 2
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _children(pid: int) -> list[int]:
@@ -57,32 +49,16 @@ def _holds_open(pid: int, path: Path) -> bool:
 def served(tmp_path) -> Iterator[tuple[str, Path, subprocess.Popen]]:
     """A real ``stufenlos serve --workers 2``; yields (base URL, SQLite file, process)."""
     db = tmp_path / "app.sqlite"
-    port = _free_port()
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}",
-           "STUFENLOS_DATA_DIR": str(tmp_path / "var"), "STUFENLOS_REPORT_RATE": "10/minute",
-           "STUFENLOS_PUBLIC_RATE": "60/minute", "STUFENLOS_AUTO_HIDE_FLAGS": "3",
-           "STUFENLOS_TRUSTED_PROXIES": "127.0.0.1"}
-    for name in ("STUFENLOS_CLIENT_SALT", "STUFENLOS_RATE_LIMIT_STORAGE", "WEB_CONCURRENCY"):
-        env.pop(name, None)
-    log_path = tmp_path / "server.log"
-    log = log_path.open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "stufenlos.cli", "serve", "--host", "127.0.0.1",
-         "--port", str(port), "--workers", str(WORKERS)],
-        env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while log_path.read_text().count("Application startup complete") < WORKERS:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"server did not start:\n{log_path.read_text()}")
-            time.sleep(0.2)
-        assert httpx.get(f"{base}/health", timeout=10).status_code == 200
-        yield base, db, proc
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        log.close()
+    port = free_port()
+    env: dict[str, str | None] = {
+        "DATABASE_URL": f"sqlite:///{db}", "STUFENLOS_DATA_DIR": str(tmp_path / "var"),
+        "STUFENLOS_REPORT_RATE": "10/minute", "STUFENLOS_PUBLIC_RATE": "60/minute",
+        "STUFENLOS_AUTO_HIDE_FLAGS": "3", "STUFENLOS_TRUSTED_PROXIES": "127.0.0.1",
+        "STUFENLOS_CLIENT_SALT": None, "STUFENLOS_RATE_LIMIT_STORAGE": None,
+        "WEB_CONCURRENCY": None}
+    with live_process(serve_command(port, "--workers", str(WORKERS)), port,
+                      tmp_path / "server.log", env=env, ready_lines=WORKERS) as proc:
+        yield f"http://127.0.0.1:{port}", db, proc
 
 
 def _submit(base: str, i: int) -> int:
