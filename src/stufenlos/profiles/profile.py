@@ -231,11 +231,12 @@ LIMITS: dict[str, Limit] = {lim.name: lim for lim in (
     Limit("max_distance_m", "m", min=100, max=20_000, step=50,
           label=_texts("Reichweite", "Range", "So weit können Sie gehen oder fahren"),
           noun=_texts("Reichweite", "range"),
-          help=_texts("Die längste Strecke an einem Stück. Längere Wege bekommen einen "
-                      "Hinweis; Fußwege zur Haltestelle bleiben darunter.",
-                      "The longest distance in one go. Longer routes get a warning; walks "
-                      "to and from stops stay within it.",
-                      "Ist der Weg länger, sagen wir es Ihnen.")),
+          help=_texts("Die längste Strecke an einem Stück. Ein längerer Weg wird trotzdem "
+                      "gezeigt, aber als „länger als Ihre Reichweite“ markiert; Fußwege zur "
+                      "Haltestelle bleiben darunter.",
+                      "The longest distance in one go. A longer route is still shown, marked "
+                      "as longer than your range; walks to and from stops stay within it.",
+                      "Ist der Weg länger, zeigen wir ihn trotzdem und sagen es Ihnen.")),
     Limit("speed_mps", "m/s", min=0.3, max=2.5, step=0.1, nullable=False,
           label=_texts("Geschwindigkeit", "Speed", "So schnell sind Sie"),
           noun=_texts("Geschwindigkeit", "speed"),
