@@ -437,11 +437,11 @@ class ReportService(ReportLifecycle, ModeratorAccounts):
             stmt = self.store.select_reports(query, post_moderated=self.post_moderated)
             return list(s.scalars(stmt.options(selectinload(Report.events))))
 
-    def photo(self, report_id: int) -> ReportPhoto:
-        """The photo of a public report."""
+    def photo(self, report_id: int, *, public: bool = True) -> ReportPhoto:
+        """The photo of a public report (``public=False``: of any report, for moderators)."""
         with self.store.session() as s:
             report = s.get(Report, report_id)
-            if report is None or not self.is_public(report) or report.photo is None:
+            if report is None or (public and not self.is_public(report)) or report.photo is None:
                 msg = f"no photo for report {report_id}"
                 raise ReportNotFoundError(msg)
             _ = report.photo.data  # deferred column: load it while the session is open

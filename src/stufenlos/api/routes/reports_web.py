@@ -376,6 +376,17 @@ async def unsubscribe(request: Request, report_id: int) -> Response:
     return _unsubscribe_page(request, report_id, token, state="done")
 
 
+def _map_styles(request: Request, cities: set[str | None]) -> dict[str, str]:
+    """The MapLibre style of each imported city among ``cities`` (the queue's small maps)."""
+    from stufenlos.api import deps
+    from stufenlos.settings import get_settings
+
+    remote = get_settings().map_style_url
+    base = str(request.base_url).rstrip("/")
+    return {c: remote or f"{base}/tiles/{c}/style.json"
+            for c in cities if c and deps.imported(c)}
+
+
 @router.get("/moderation")
 def moderation_page(request: Request) -> Response:
     """The moderator page: login, or the queue with actions and the recent audit log."""
@@ -396,6 +407,7 @@ def moderation_page(request: Request) -> Response:
             done = {"report": report, "effect": svc.current_effect(report.id)}
     return render(request, "reports/moderation.html", {
         **_ctx(request), "moderator": moderator, "queue": queue, "done": done,
+        "map_styles": _map_styles(request, {e["report"].jurisdiction for e in queue}),
         "transitions": TRANSITIONS,
         "audit": svc.audit_log(limit=50)})
 
