@@ -252,12 +252,14 @@ def test_api_status_update_appears_in_valid_atom_feed(client: TestClient, tmp_pa
     assert r.status_code == 201, r.text
     plan = client.get("/api/plan").json()
     assert plan["commitments"][1]["progress_pct"] == 80
-    feed = client.get("/plan/feed.atom")
+    feed = client.get("/plan/feed.atom?lang=en")
     assert feed.headers["content-type"].startswith("application/atom+xml")
     parsed = feedparser.parse(feed.content)
     assert parsed.bozo == 0, parsed.get("bozo_exception")
     assert parsed.version == "atom10"
-    assert parsed.entries[0].title == "DEHHB0002: status update 2024-Q3, 80 % complete"
+    assert parsed.entries[0].title == (
+        "Quarterly update 2024-Q3 on 'Improving accessibility and visibility of mobility "
+        "services': 80 % complete")
     assert all(e.id and e.updated for e in parsed.entries)
     # RFC 4287: feed and every entry have exactly one id, title and updated; entries an author
     atom = "{http://www.w3.org/2005/Atom}"
@@ -375,4 +377,4 @@ def test_api_stakeholders_endorsements_and_cocreation(client: TestClient, tmp_pa
         s["name"] == "Sozialverband Beispiel" and s["endorsed"] for s in after["stakeholders"]
     )
     feed = client.get("/plan/feed.atom").text
-    assert "stakeholder Körber-Stiftung: endorsed = True" in feed
+    assert "„Körber-Stiftung“ unterstützt den Aktionsplan" in feed

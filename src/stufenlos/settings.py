@@ -117,6 +117,19 @@ class Settings(BaseSettings):
         "stufenlos", description="Publisher named in the DCAT-AP catalogue.")
     contact_email: str | None = Field(
         None, description="Contact e-mail in the DCAT-AP catalogue; unset, the base URL.")
+    public_url: str | None = Field(
+        None, description="The site's public address (`https://…`), for links in e-mails; "
+                          "unset, the address the report was sent to.")
+    smtp_host: str | None = Field(
+        None, description="Mail server for reporters' e-mails (confirmation, status changes); "
+                          "unset, no mail is sent.")
+    smtp_port: PositiveInt = Field(25, description="Port of the mail server.")
+    smtp_user: str | None = Field(None, description="User name at the mail server, if any.")
+    smtp_password: SecretStr | None = Field(None, description="Password at the mail server.")
+    smtp_from: str = Field(
+        "stufenlos <noreply@localhost>", description="Sender of reporters' e-mails.")
+    smtp_starttls: bool = Field(
+        False, description="Switch the mail connection to TLS with STARTTLS before logging in.")
 
     @field_validator("cities_dir", mode="before")
     @classmethod
@@ -171,6 +184,16 @@ class Settings(BaseSettings):
             msg = f"scheme {scheme!r} is not one of {', '.join(usable)}"
             raise ValueError(msg)
         return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _check_public_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if urllib.parse.urlparse(value).scheme not in ("http", "https"):
+            msg = f"{value!r} is not an http:// or https:// address"
+            raise ValueError(msg)
+        return value.rstrip("/")
 
     @field_validator("database_url")
     @classmethod

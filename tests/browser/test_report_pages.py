@@ -131,3 +131,64 @@ def test_moderator_logs_in_and_accepts(page: Any, reports_server: dict[str, str]
         "keine Wege.")
     page.goto(f"{reports_server['base']}/reports/{waiting.id}")
     assert "Veröffentlicht" in page.inner_text("main")
+
+
+def test_moderation_queue_at_a_glance(
+    page: Any, reports_server: dict[str, str], axe_check: Callable[[Any], None]
+) -> None:
+    import io
+
+    from PIL import Image
+
+    from stufenlos.reports.privacy import clean_photo
+
+    out = io.BytesIO()  # a synthetic photo
+    Image.new("RGB", (120, 90), (30, 90, 200)).save(out, format="JPEG")
+    svc = ReportService(ReportStore(reports_server["db"]))
+    waiting = svc.submit(Submission(service_code="other", lat=53.5531, lon=9.9929,
+                                    jurisdiction="hamburg", description="Poller im Weg",
+                                    photo=clean_photo(out.getvalue())), client="glance")
+    svc.store.close()
+    page.goto(f"{reports_server['base']}/moderation?lang=en")
+    page.get_by_label("Access token").fill(reports_server["token"])
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/moderation")
+    page.goto(f"{reports_server['base']}/moderation?lang=en")
+    item = page.locator(f"section:has(#mod-{waiting.id})")
+    # the photo is served to the moderator and shown
+    photo = item.get_by_role("img", name=f"Photo of report {waiting.id}")
+    photo.wait_for()
+    assert page.evaluate("(img) => img.complete && img.naturalWidth", photo.element_handle()) == 120
+    # the small map is drawn (MapLibre canvas), repeats the text and takes no focus
+    item.locator(".mod-map canvas").wait_for()
+    assert item.locator(".mod-map").get_attribute("aria-hidden") == "true"
+    facts = item.locator("dl").inner_text()
+    assert "53.55310, 9.99290" in facts and "City" in facts
+    assert "What accepting will do" in facts
+    focusable = item.locator(".mod-map [tabindex]:not([tabindex='-1']), .mod-map a, "
+                             ".mod-map button")
+    assert focusable.count() == 0
+    axe_check(page)
+
+
+@pytest.mark.parametrize("lang", ["de", "en", "ls"])
+def test_unsubscribe_page_has_no_wcag_violations(
+    page: Any, reports_server: dict[str, str], axe_check: Callable[[Any], None], lang: str
+) -> None:
+    rid = reports_server["report"]
+    page.goto(f"{reports_server['base']}/reports/{rid}/unsubscribe?t=forged&lang={lang}")
+    axe_check(page)
+    page.get_by_role("button").last.focus()
+    page.keyboard.press("Enter")  # a forged token: refused, and the page says so
+    page.wait_for_selector("[role=alert]")
+    axe_check(page)
+    from stufenlos.reports.mail import unsubscribe_token
+
+    svc = ReportService(ReportStore(reports_server["db"]))
+    token = unsubscribe_token(svc._mail_secret(), int(rid))
+    svc.store.close()
+    page.goto(f"{reports_server['base']}/reports/{rid}/unsubscribe?t={token}&lang={lang}")
+    page.get_by_role("button").last.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector("[role=status]")
+    axe_check(page)

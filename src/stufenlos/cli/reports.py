@@ -16,7 +16,7 @@ from stufenlos.errors import StufenlosError
 __all__ = ["register"]
 
 reports_app = typer.Typer(
-    help="Barrier reports: moderators, exports, expiry, audit log.", no_args_is_help=True
+    help="Barrier reports: moderators, exports, expiry, mail, audit log.", no_args_is_help=True
 )
 
 
@@ -85,6 +85,23 @@ def expire(database_url: DbOpt = None) -> None:
     except StufenlosError as exc:
         raise _fail(exc) from None
     typer.echo(f"expired {len(done)} reports" + (f": {', '.join(map(str, done))}" if done else ""))
+
+
+@reports_app.command("send-mail")
+def send_mail(database_url: DbOpt = None) -> None:
+    """Send the pending mails to reporters now, also those pausing after a failed try."""
+    from stufenlos.settings import get_settings
+
+    if not get_settings().smtp_host:
+        typer.echo("error: no mail server configured (STUFENLOS_SMTP_HOST)", err=True)
+        raise typer.Exit(code=2)
+    try:
+        counts = _service(database_url).send_mail(due_only=False)
+    except StufenlosError as exc:
+        raise _fail(exc) from None
+    typer.echo(f"sent {counts['sent']}, failed {counts['failed']}, dropped {counts['dropped']}")
+    if counts["failed"]:
+        raise typer.Exit(code=1)
 
 
 @reports_app.command("audit")

@@ -18,15 +18,19 @@ from stufenlos.places import Place
 from stufenlos.reports import routing_effect
 from stufenlos.reports.catalogue import SERVICES
 from stufenlos.reports.errors import (
+    AuthenticationError,
     InvalidTransitionError,
     ReportInputError,
     ReportNotFoundError,
 )
+from stufenlos.reports.mail import Mailer, queue_mail, unsubscribe_token
 from stufenlos.reports.models import (
     AuditEntry,
     Confirmation,
     Flag,
+    MailOutbox,
     Report,
+    ReportContact,
     ReportEvent,
     utcnow,
 )
@@ -39,6 +43,7 @@ from stufenlos.reports.store import (
     OPEN_STATUSES,
     ReportStore,
 )
+from stufenlos.reports.wording import LOCATED_NOTE
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -80,15 +85,57 @@ DEFAULT_NOTES = {
     "expired": "The temporary barrier has reached its end date.",
 }
 MAX_NOTE_CHARS = 2000
-#: the history note of a report placed by its address (followed by the place's name)
-LOCATED_NOTE = "Location taken from the address: "
 
 
 class ReportLifecycle:
     """Moderation, expiry and routing effect (part of :class:`~stufenlos.reports.ReportService`)."""
 
     store: ReportStore
+    mailer: Mailer
     _closure_finder: routing_effect.EffectFinder
+
+    def _mail_secret(self) -> str:
+        raise NotImplementedError  # pragma: no cover - ReportService provides it
+
+    # -- mail to reporters ---------------------------------------------------------------
+
+    def send_mail(self, *, due_only: bool = True) -> dict[str, int]:
+        """Send the pending mails to reporters (see :class:`~stufenlos.reports.mail.Mailer`).
+
+        Called after every change that queued one, outside its transaction; a
+        failing mail server is logged and the mail kept for later, never raised.
+        """
+        try:
+            return self.mailer.deliver(due_only=due_only)
+        except Exception:  # a mail problem must never undo or fail the change itself
+            logger.exception("report mail: delivery stopped")
+            return {"sent": 0, "failed": 0, "dropped": 0}
+
+    def unsubscribe(self, report_id: int, token: str) -> None:
+        """Stop the mails of report ``report_id``: its contact is deleted, pending mails dropped.
+
+        ``token`` is the signed token of the unsubscribe link; doing it twice is fine.
+
+        Raises
+        ------
+        AuthenticationError
+            ``token`` is not the token of this report's link.
+        """
+        import hmac
+
+        if not hmac.compare_digest(unsubscribe_token(self._mail_secret(), report_id),
+                                   token.encode().decode("ascii", "ignore")[:100]):
+            msg = "this unsubscribe link is not valid"
+            raise AuthenticationError(msg)
+        with self.store.session() as s:
+            contact = s.get(ReportContact, report_id)
+            if contact is None:
+                return
+            s.delete(contact)
+            s.execute(MailOutbox.__table__.update().where(
+                MailOutbox.report_id == report_id, MailOutbox.state == "pending",
+            ).values(state="dropped"))
+            self._audit(s, actor="public", action="unsubscribe", report_id=report_id, detail={})
 
     # -- moderation ----------------------------------------------------------------------
 
@@ -153,11 +200,15 @@ class ReportLifecycle:
                 report.expected_at = expected_at
             if agency_text:
                 report.agency_responsible = agency_text
-            s.add(ReportEvent(report_id=report.id, at=now, kind="status", status=status,
-                              note=note_text))
+            event = ReportEvent(report_id=report.id, at=now, kind="status", status=status,
+                                note=note_text)
+            s.add(event)
             effect = self._sync_effect(s, report)
             self._audit(s, actor=actor, action="status", report_id=report.id,
                         detail={"from": old, "to": status, **effect})
+            mail = queue_mail(s, report, event)
+        if mail:
+            self.send_mail()
         return self.get(report_id, public=False)
 
     def accept(self, report_id: int, *, actor: str, note: str | None = None) -> Report:
@@ -217,8 +268,9 @@ class ReportLifecycle:
             report.duplicate_of = into
             report.status_notes = note_text
             report.updated_at = now
-            s.add(ReportEvent(report_id=report.id, at=now, kind="merge", status="duplicate",
-                              note=note_text))
+            event = ReportEvent(report_id=report.id, at=now, kind="merge", status="duplicate",
+                                note=note_text)
+            s.add(event)
             moved = 0
             for c in s.scalars(select(Confirmation).where(Confirmation.report_id == report_id)):
                 dup = s.scalar(select(Confirmation.id).where(
@@ -234,6 +286,9 @@ class ReportLifecycle:
             self._audit(s, actor=actor, action="merge", report_id=report_id,
                         detail={"into": into, "from": old, "confirmations_moved": moved,
                                 **effect})
+            mail = queue_mail(s, report, event)
+        if mail:
+            self.send_mail()
         return self.get(report_id, public=False)
 
     def edit(self, report_id: int, *, actor: str, description: str,
@@ -267,6 +322,7 @@ class ReportLifecycle:
         """Close temporary barriers whose end date has passed; returns their ids."""
         now = now or utcnow()
         done = []
+        mail = False
         with self.store.session() as s:
             due = s.scalars(select(Report).where(
                 Report.expires_at.is_not(None), Report.expires_at <= now,
@@ -276,14 +332,18 @@ class ReportLifecycle:
                 report.status = "expired"
                 report.status_notes = DEFAULT_NOTES["expired"]
                 report.updated_at = now
-                s.add(ReportEvent(report_id=report.id, at=now, kind="status", status="expired",
-                                  note=report.status_notes))
+                event = ReportEvent(report_id=report.id, at=now, kind="status",
+                                    status="expired", note=report.status_notes)
+                s.add(event)
                 effect = self._sync_effect(s, report)
                 self._audit(s, actor="system", action="expire", report_id=report.id,
                             detail={"from": old, **effect})
+                mail = queue_mail(s, report, event) or mail
                 done.append(report.id)
         if done:
             logger.info("expired %d temporary reports", len(done))
+        if mail:
+            self.send_mail()
         return done
     # -- helpers -------------------------------------------------------------------------
 

@@ -29,6 +29,7 @@ __all__ = [
     "AuditEntry",
     "Confirmation",
     "Flag",
+    "MailOutbox",
     "Moderator",
     "ModeratorSession",
     "Report",
@@ -86,6 +87,40 @@ class ReportContact(Base):
         ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True
     )
     email: Mapped[str] = mapped_column(String(254))
+    #: language of the reporter's mails: ``de``, ``en`` or ``ls`` (easy-read German)
+    lang: Mapped[str] = mapped_column(String(5), default="de")
+    #: the site's address the report was sent to (links in mails without ``public_url``)
+    base_url: Mapped[str | None] = mapped_column(String(300))
+
+
+class MailOutbox(Base):
+    """A mail to a report's contact, written in the transaction of the change it tells of.
+
+    It holds no address: the recipient is looked up when the mail is sent, so an
+    unsubscribed reporter (whose contact row is gone) gets nothing still pending.
+    ``state`` is ``pending``, ``sent``, ``dropped`` (no contact any more) or
+    ``failed`` (gave up after repeated errors); a worker claims a row by setting
+    ``claimed_until`` before sending, so several workers never send it twice.
+    """
+
+    __tablename__ = "report_mail_outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    report_id: Mapped[int] = mapped_column(
+        ForeignKey("reports.id", ondelete="CASCADE"), index=True
+    )
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("report_events.id", ondelete="CASCADE"), unique=True
+    )
+    kind: Mapped[str] = mapped_column(String(20))  # confirmation, status
+    state: Mapped[str] = mapped_column(String(10), default="pending", index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    claimed_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    #: the kind of the last error (an exception class name; never an address)
+    last_error: Mapped[str | None] = mapped_column(String(100))
 
 
 class ReportPhoto(Base):

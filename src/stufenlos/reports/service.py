@@ -38,6 +38,7 @@ from stufenlos.reports.lifecycle import (
     TRANSITIONS,
     ReportLifecycle,
 )
+from stufenlos.reports.mail import MAIL_LANGUAGES, Mailer, queue_mail
 from stufenlos.reports.models import (
     Confirmation,
     Flag,
@@ -116,6 +117,10 @@ class Submission:
     email: str | None = None
     jurisdiction: str | None = None
     photo: CleanPhoto | None = None
+    #: language of the reporter's mails (``de``, ``en``, ``ls``)
+    lang: str = "de"
+    #: the site's address the report was sent to (links in mails)
+    base_url: str | None = None
 
 
 class ReportService(ReportLifecycle, ModeratorAccounts):
@@ -176,6 +181,11 @@ class ReportService(ReportLifecycle, ModeratorAccounts):
         self._salt = given_salt.get_secret_value() if given_salt else None
         self._closure_finder = closure_finder or routing_effect.report_effect
         self._hasher = PasswordHasher()
+        self.mailer = Mailer(store.engine, secret=self._mail_secret, is_public=self.is_public)
+
+    def _mail_secret(self) -> str:
+        """The secret that signs unsubscribe links: generated once, kept in the database."""
+        return shared_secret(self.store.engine, "mail_secret")
 
     # -- clients and rate limits ---------------------------------------------------------
 
@@ -278,15 +288,21 @@ class ReportService(ReportLifecycle, ModeratorAccounts):
             expires_at=expires_at,
             client_hash=client,
         )
+        mail = False
         with self.store.session() as s:
             s.add(report)
             s.flush()
-            s.add(ReportEvent(report_id=report.id, at=now, kind="status", status="submitted",
-                              note=report.status_notes))
+            event = ReportEvent(report_id=report.id, at=now, kind="status", status="submitted",
+                                note=report.status_notes)
+            s.add(event)
             if located is not None:
                 self._place(s, report, located)
             if email:
-                s.add(ReportContact(report_id=report.id, email=email))
+                s.add(ReportContact(report_id=report.id, email=email,
+                                    lang=sub.lang if sub.lang in MAIL_LANGUAGES else "de",
+                                    base_url=(sub.base_url or "").rstrip("/")[:300] or None))
+                s.flush()
+                mail = queue_mail(s, report, event, kind="confirmation")
             if sub.photo is not None:
                 s.add(ReportPhoto(report_id=report.id, content_type=sub.photo.content_type,
                                   width=sub.photo.width, height=sub.photo.height,
@@ -294,6 +310,8 @@ class ReportService(ReportLifecycle, ModeratorAccounts):
             self._audit(s, actor="public", action="submit", report_id=report.id,
                         detail={"service_code": service.code, "photo": sub.photo is not None})
         logger.info("report %d submitted (%s)", report.id, service.code)
+        if mail:
+            self.send_mail()
         return report
 
     @staticmethod
@@ -410,11 +428,20 @@ class ReportService(ReportLifecycle, ModeratorAccounts):
                 _ = r.photo
             return reports
 
-    def photo(self, report_id: int) -> ReportPhoto:
-        """The photo of a public report."""
+    def list_with_history(self, query: ReportQuery) -> list[Report]:
+        """Like :meth:`list`, with each report's public history loaded (area feeds)."""
+        from sqlalchemy.orm import selectinload
+
+        self.expire_due()
+        with self.store.session() as s:
+            stmt = self.store.select_reports(query, post_moderated=self.post_moderated)
+            return list(s.scalars(stmt.options(selectinload(Report.events))))
+
+    def photo(self, report_id: int, *, public: bool = True) -> ReportPhoto:
+        """The photo of a public report (``public=False``: of any report, for moderators)."""
         with self.store.session() as s:
             report = s.get(Report, report_id)
-            if report is None or not self.is_public(report) or report.photo is None:
+            if report is None or (public and not self.is_public(report)) or report.photo is None:
                 msg = f"no photo for report {report_id}"
                 raise ReportNotFoundError(msg)
             _ = report.photo.data  # deferred column: load it while the session is open

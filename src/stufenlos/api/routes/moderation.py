@@ -146,6 +146,17 @@ def get_report(report_id: int, request: Request, moderator: ModeratorDep) -> dic
     return _moderation_record(report_service().get(report_id, public=False), request)
 
 
+@router.get("/api/reports/{report_id:id}/photo", summary="A report's photo, for moderators",
+            response_class=Response,
+            responses={200: {"content": {"image/jpeg": {}},
+                             "description": "The photo, re-encoded without metadata"}})
+def photo(report_id: int, moderator: ModeratorDep) -> Response:
+    """The photo of any report, also one not yet public (the queue's thumbnail)."""
+    found = report_service().photo(report_id, public=False)
+    return Response(found.data, media_type=found.content_type,
+                    headers={"Cache-Control": "private, no-store"})
+
+
 @router.get("/api/reports/{report_id}/preview", summary="What accepting a report would close")
 def preview(report_id: int, moderator: ModeratorDep) -> dict[str, Any]:
     """What Accept would close for routing, computed as accepting does (nothing is written).

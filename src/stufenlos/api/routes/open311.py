@@ -43,10 +43,11 @@ from stufenlos.errors import StufenlosError
 from stufenlos.reports.catalogue import SERVICES, get_service
 from stufenlos.reports.errors import ReportNotFoundError
 from stufenlos.reports.export import to_csv, to_geojson
-from stufenlos.reports.service import ReportService
+from stufenlos.reports.service import ReportService, Submission
 from stufenlos.reports.store import ReportStore
 
-__all__ = ["city_near", "client_of", "jurisdiction_of", "read_form", "report_service", "router"]
+__all__ = ["city_near", "client_of", "jurisdiction_of", "mail_context", "read_form",
+           "report_service", "router"]
 
 logger = logging.getLogger(__name__)
 
@@ -92,6 +93,15 @@ def client_of(request: Request) -> str:
     :mod:`stufenlos.api.middleware`), never an ``X-Forwarded-For`` anyone can send.
     """
     return report_service().client_id(request.client.host if request.client else None)
+
+
+def mail_context(submission: Submission, request: Request) -> None:
+    """Give ``submission`` the language (``?lang=``, ``Accept-Language``) and the site
+    address for the reporter's mails."""
+    from stufenlos.api.templating import page_language
+
+    submission.lang = page_language(request)
+    submission.base_url = str(request.base_url)
 
 
 # -- endpoints ---------------------------------------------------------------------------
@@ -155,6 +165,7 @@ async def create_request(request: Request, fmt: Fmt) -> Response:
         svc.check_rate(client, kind="submit")
         fields, media = await read_form(request)
         submission = await run_in_threadpool(submission_from_form, fields, media)
+        mail_context(submission, request)
         report = await run_in_threadpool(svc.submit, submission, client=client)
     except StufenlosError as exc:
         return error_response(fmt, exc)

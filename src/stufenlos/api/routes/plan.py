@@ -19,9 +19,11 @@ from stufenlos.api.errors import ERROR_RESPONSES
 from stufenlos.api.plan_deps import CurrentEditor, get_store, today
 from stufenlos.api.routes.plan_edit import router as edit_router
 from stufenlos.api.templating import render
+from stufenlos.feeds import ATOM_MEDIA_TYPE, atom_feed
 from stufenlos.plan import export as plan_export
 from stufenlos.plan import schemas, service
 from stufenlos.plan.explainers import EXPLAINERS, GLOSSARY
+from stufenlos.plan.feed import commitment_name, plan_feed_entries
 from stufenlos.plan.live import default_providers, live_figures
 from stufenlos.plan.models import AuditEntry, DialogueEvent
 
@@ -108,40 +110,50 @@ def glossary_page(request: Request) -> HTMLResponse:
 # ---------------------------------------------------------------- feed
 
 
-@router.get("/plan/feed.atom", summary="Atom feed of every public change",
-            responses={200: {"content": {"application/atom+xml": {}},
-                             "description": "Atom 1.0 feed"}})
-def plan_feed(request: Request, store: Store) -> Response:
-    """Every public change of the plan, newest first, as Atom 1.0."""
-    from feedgen.feed import FeedGenerator
+_ATOM = {200: {"content": {"application/atom+xml": {}}, "description": "Atom 1.0 feed"}}
+_FEED_TITLES = {"de": ("Aktionsplan: Änderungen", "Änderungen"),
+                "en": ("Action plan: changes", "changes"),
+                "ls": ("Aktionsplan: Was ist neu?", "Was ist neu?")}
 
+
+def _feed_lang(lang: str | None) -> str:
+    return lang if lang in _FEED_TITLES else "de"
+
+
+@router.get("/plan/feed.atom", summary="Atom feed of every public change", responses=_ATOM)
+def plan_feed(request: Request, store: Store,
+              lang: Annotated[str | None, Query(description="de, en or ls")] = None) -> Response:
+    """Every public change of the plan, newest first, as Atom 1.0, in words for people."""
+    lang = _feed_lang(lang)
     base = str(request.base_url).rstrip("/")
     with store.session() as session:
-        entries = service.feed_entries(session, limit=200)
+        entries = plan_feed_entries(session, base=base, lang=lang)
         updated = service.last_change(session) or dt.datetime(2022, 11, 30, tzinfo=dt.UTC)
-    fg = FeedGenerator()
-    fg.id(f"{base}/plan/feed.atom")
-    fg.title("stufenlos – Aktionsplan: Änderungen / action plan: changes")
-    fg.link(href=f"{base}/plan/feed.atom", rel="self", type="application/atom+xml")
-    fg.link(href=f"{base}/plan", rel="alternate", type="text/html")
-    fg.language("en")
-    fg.author({"name": "stufenlos"})
-    fg.updated(updated)
-    fg.generator("stufenlos")
-    for e in reversed(entries):  # feedgen prepends: add oldest first
-        at = e.at if e.at.tzinfo else e.at.replace(tzinfo=dt.UTC)
-        fe = fg.add_entry()
-        fe.id(f"{base}/plan/changes/{e.id}")
-        fe.title(e.summary or f"{e.action} {e.entity}")
-        fe.updated(at)
-        fe.published(at)
-        fe.author({"name": e.actor})
-        fe.link(href=f"{base}/plan", rel="alternate", type="text/html")
-        fe.category(term=e.entity)
-        fe.summary(
-            f"{e.action}: {e.entity} #{e.entity_id}" + (f" – {e.summary}" if e.summary else "")
-        )
-    return Response(fg.atom_str(pretty=True), media_type="application/atom+xml; charset=utf-8")
+    url = f"{base}/plan/feed.atom"
+    return Response(atom_feed(feed_id=url, title=f"stufenlos – {_FEED_TITLES[lang][0]}",
+                              self_url=f"{url}?lang={lang}", page_url=f"{base}/plan?lang={lang}",
+                              entries=entries, language="en" if lang == "en" else "de",
+                              updated=updated), media_type=ATOM_MEDIA_TYPE)
+
+
+@router.get("/plan/commitments/{slug}/feed.atom", summary="Atom feed of one commitment",
+            responses={**_ATOM, **_errors(404)})
+def commitment_feed(slug: str, request: Request, store: Store,
+                    lang: Annotated[str | None, Query(description="de, en or ls")] = None,
+                    ) -> Response:
+    """The public changes of one commitment (its milestones, quarterly updates and
+    assessments), newest first, as Atom 1.0."""
+    lang = _feed_lang(lang)
+    base = str(request.base_url).rstrip("/")
+    with store.session() as session:
+        entries = plan_feed_entries(session, base=base, lang=lang, commitment=slug)
+        name = commitment_name(session, slug, lang)
+    url = f"{base}/plan/commitments/{slug}/feed.atom"
+    return Response(atom_feed(feed_id=url, title=f"stufenlos – {name}: {_FEED_TITLES[lang][1]}",
+                              self_url=f"{url}?lang={lang}",
+                              page_url=f"{base}/plan/commitments/{slug}?lang={lang}",
+                              entries=entries, language="en" if lang == "en" else "de"),
+                    media_type=ATOM_MEDIA_TYPE)
 
 
 # ---------------------------------------------------------------- JSON API (read)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import math
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
@@ -19,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from stufenlos.api.routes.moderation import SESSION_COOKIE
 from stufenlos.api.routes.open311 import (
     client_of,
+    mail_context,
     read_form,
     report_service,
     request_record,
@@ -26,13 +28,15 @@ from stufenlos.api.routes.open311 import (
 )
 from stufenlos.api.templating import render
 from stufenlos.errors import StufenlosError
+from stufenlos.feeds import ATOM_MEDIA_TYPE, atom_feed
 from stufenlos.places import street_places
 from stufenlos.registry import get_city
 from stufenlos.reports.catalogue import SERVICES
 from stufenlos.reports.errors import AuthenticationError, ReportInputError
-from stufenlos.reports.lifecycle import LOCATED_NOTE
+from stufenlos.reports.feed import area_entries, parse_bbox, report_entries
 from stufenlos.reports.service import FLAG_REASONS, TRANSITIONS
 from stufenlos.reports.store import ReportQuery
+from stufenlos.reports.wording import STATUS_LABELS, note_text
 
 __all__ = ["STATUS_LABELS", "router"]
 
@@ -40,18 +44,6 @@ logger = logging.getLogger(__name__)
 
 router = APIRouter(tags=["reports-web"], include_in_schema=False)
 
-#: internal status -> (German, English) label shown on the pages
-STATUS_LABELS: dict[str, tuple[str, str]] = {
-    "submitted": ("Eingegangen, wird geprüft", "Received, being checked"),
-    "open": ("Veröffentlicht", "Published"),
-    "acknowledged": ("Von der Stelle gesehen", "Seen by the agency"),
-    "in_progress": ("In Arbeit", "In progress"),
-    "fixed": ("Behoben", "Fixed"),
-    "not_fixable": ("Nicht behebbar", "Cannot be fixed"),
-    "duplicate": ("Doppelt gemeldet", "Duplicate"),
-    "rejected": ("Abgelehnt", "Rejected"),
-    "expired": ("Abgelaufen", "Expired"),
-}
 FLAG_LABELS: dict[str, tuple[str, str]] = {
     "spam": ("Werbung oder Unsinn", "Spam"),
     "offensive": ("Beleidigend", "Offensive"),
@@ -137,43 +129,12 @@ def _map(city: str | None, reports: list[Any]) -> dict[str, Any] | None:
     return {**base, "markers": markers}
 
 
-#: German wording of the automatic public notes (the API keeps the English ones)
-NOTES_DE: dict[str, str] = {
-    "Received; a moderator will check it soon.": "Eingegangen; die Moderation prüft sie bald.",
-    "Checked by a moderator and published.": "Von der Moderation geprüft und veröffentlicht.",
-    "The responsible agency has seen the report.": "Die zuständige Stelle hat die Meldung gesehen.",
-    "Work to remove the barrier has started.": "Die Arbeiten zur Beseitigung haben begonnen.",
-    "The barrier has been removed.": "Die Barriere ist beseitigt.",
-    "The barrier cannot be removed.": "Die Barriere kann nicht beseitigt werden.",
-    "Not a barrier report.": "Keine Meldung einer Barriere.",
-    "The temporary barrier has reached its end date.":
-        "Die vorübergehende Barriere ist abgelaufen.",
-    "Someone confirmed the barrier is still there.":
-        "Jemand hat bestätigt: Die Barriere ist noch da.",
-    "Someone says the barrier has been fixed.": "Jemand sagt: Die Barriere ist behoben.",
-    "The description was edited by a moderator.": "Die Moderation hat die Beschreibung bearbeitet.",
-}
-#: German wording of automatic notes that end with a name
-NOTE_PREFIXES_DE: dict[str, str] = {LOCATED_NOTE: "Ort aus der Adresse bestimmt: "}
-
-
 def _ctx(request: Request) -> dict[str, Any]:
     from stufenlos.api.templating import page_language
 
-    english = page_language(request) == "en"
-
-    def note_text(text: str | None) -> str:
-        if not text:
-            return ""
-        if english:
-            return text
-        for prefix, german in NOTE_PREFIXES_DE.items():
-            if text.startswith(prefix):
-                return german + text.removeprefix(prefix)
-        return NOTES_DE.get(text, text)
-
+    lang = page_language(request)
     return {"services": SERVICES, "status_labels": STATUS_LABELS, "flag_labels": FLAG_LABELS,
-            "cities": _cities(), "note_text": note_text}
+            "cities": _cities(), "note_text": lambda text: note_text(text, lang)}
 
 
 @router.get("/reports")
@@ -257,6 +218,7 @@ async def new_report_submit(request: Request) -> Response:
             del fields[key]
         svc.check_rate(client, kind="submit")
         submission = await run_in_threadpool(submission_from_form, fields, media)
+        mail_context(submission, request)
         report = await run_in_threadpool(svc.submit, submission, client=client)
     except StufenlosError as exc:
         field = getattr(exc, "field", None) or "form"
@@ -332,6 +294,99 @@ async def report_flag(request: Request, report_id: int) -> Response:
     return RedirectResponse(f"/reports/{report_id}?notice=flagged", status_code=303)
 
 
+# -- following a report: feeds and unsubscribing from mails ----------------------------------
+
+_FEED_TITLES = {"de": ("Meldung", "Barrieren-Meldungen"), "en": ("Report", "Barrier reports"),
+                "ls": ("Meldung Nummer", "Meldungen über Barrieren")}
+
+
+def _feed_lang(request: Request) -> str:
+    lang = request.query_params.get("lang", "de")
+    return lang if lang in _FEED_TITLES else "de"
+
+
+@router.get("/reports/{report_id:id}/feed.atom")
+def report_feed(request: Request, report_id: int) -> Response:
+    """Atom feed of one public report: each step of its public history."""
+    lang = _feed_lang(request)
+    base = str(request.base_url).rstrip("/")
+    report = report_service().get(report_id)
+    url = f"{base}/reports/{report_id}/feed.atom"
+    return Response(atom_feed(
+        feed_id=url, title=f"stufenlos – {_FEED_TITLES[lang][0]} {report_id}",
+        self_url=f"{url}?lang={lang}", page_url=f"{base}/reports/{report_id}?lang={lang}",
+        entries=report_entries(report, base=base, lang=lang),
+        language="en" if lang == "en" else "de"), media_type=ATOM_MEDIA_TYPE)
+
+
+@router.get("/reports/feed.atom")
+def area_feed(request: Request) -> Response:
+    """Atom feed of an area (``?city=``, optional ``?bbox=minlon,minlat,maxlon,maxlat``):
+    the status changes of its public reports, newly accepted ones included."""
+    lang = _feed_lang(request)
+    base = str(request.base_url).rstrip("/")
+    params = request.query_params
+    city = params.get("city") or None
+    if city is not None and city not in _cities():
+        msg = f"unknown city {city[:60]!r} (known: {', '.join(_cities()) or 'none'})"
+        raise ReportInputError(msg, field="city")
+    bbox = parse_bbox(params.get("bbox"))
+    reports = report_service().list_with_history(ReportQuery(jurisdiction=city, bbox=bbox,
+                                                             limit=500))
+    query = urlencode({k: v for k, v in (("city", city), ("bbox", params.get("bbox")),
+                                         ("lang", lang)) if v})
+    where = " ".join(x for x in (_cities().get(city or "", city), bbox and params.get("bbox"))
+                     if x)
+    title = f"stufenlos – {_FEED_TITLES[lang][1]}" + (f": {where}" if where else "")
+    return Response(atom_feed(
+        feed_id=f"{base}/reports/feed.atom?{query}", title=title,
+        self_url=f"{base}/reports/feed.atom?{query}",
+        page_url=f"{base}/reports?{urlencode({'city': city or '', 'lang': lang})}",
+        entries=area_entries(reports, base=base, lang=lang),
+        language="en" if lang == "en" else "de"), media_type=ATOM_MEDIA_TYPE)
+
+
+def _unsubscribe_page(request: Request, report_id: int, token: str, *, state: str,
+                      status_code: int = 200) -> Response:
+    response = render(request, "reports/unsubscribe.html", {
+        **_ctx(request), "report_id": report_id, "token": token, "state": state},
+        status_code=status_code)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@router.get("/reports/{report_id:id}/unsubscribe")
+def unsubscribe_page(request: Request, report_id: int) -> Response:
+    """The unsubscribe link of a mail: a button that stops the mails (a GET changes nothing,
+    so link scanners cannot unsubscribe anyone)."""
+    token = request.query_params.get("t", "")[:100]
+    return _unsubscribe_page(request, report_id, token, state="ask")
+
+
+@router.post("/reports/{report_id:id}/unsubscribe")
+async def unsubscribe(request: Request, report_id: int) -> Response:
+    """Stop the mails about a report: the page's button, or a mail program's one-click
+    POST (RFC 8058) to the same address. The signed token ``t`` is in the address."""
+    token = request.query_params.get("t", "")[:100]
+    try:
+        await run_in_threadpool(report_service().unsubscribe, report_id, token)
+    except AuthenticationError:
+        return _unsubscribe_page(request, report_id, token, state="invalid", status_code=403)
+    return _unsubscribe_page(request, report_id, token, state="done")
+
+
+def _map_styles(request: Request, cities: set[str | None]) -> dict[str, str]:
+    """The MapLibre style of each imported city among ``cities`` (the queue's small maps)."""
+    from stufenlos.api import deps
+    from stufenlos.settings import get_settings
+
+    remote = get_settings().map_style_url
+    base = str(request.base_url).rstrip("/")
+    return {c: remote or f"{base}/tiles/{c}/style.json"
+            for c in cities if c and deps.imported(c)}
+
+
 @router.get("/moderation")
 def moderation_page(request: Request) -> Response:
     """The moderator page: login, or the queue with actions and the recent audit log."""
@@ -352,6 +407,7 @@ def moderation_page(request: Request) -> Response:
             done = {"report": report, "effect": svc.current_effect(report.id)}
     return render(request, "reports/moderation.html", {
         **_ctx(request), "moderator": moderator, "queue": queue, "done": done,
+        "map_styles": _map_styles(request, {e["report"].jurisdiction for e in queue}),
         "transitions": TRANSITIONS,
         "audit": svc.audit_log(limit=50)})
 

@@ -1,0 +1,99 @@
+"""Atom feeds of public reports: one report's history, and the alerts of an area.
+
+An area feed (FixMyStreet's "local alerts") has the status changes of the
+public reports of a city, optionally inside a bounding box: a newly accepted
+report shows up as its step to "published". Entries hold only what the public
+report pages show (kind, status, public notes); contacts are never read here.
+The document is written by :func:`stufenlos.feeds.atom_feed`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from stufenlos.feeds import FeedEntry
+from stufenlos.reports.catalogue import SERVICES
+from stufenlos.reports.errors import ReportInputError
+from stufenlos.reports.models import Report, ReportEvent
+from stufenlos.reports.wording import note_text, status_label
+
+__all__ = ["area_entries", "parse_bbox", "report_entries"]
+
+#: event kinds without a status, and how an entry names them (de, en, easy-read)
+_EVENT_WORDS = {
+    "still_there": ("Die Barriere ist noch da", "The barrier is still there",
+                    "Die Barriere ist noch da"),
+    "fixed": ("Jemand sagt: behoben", "Someone says: fixed", "Jemand sagt: Ist repariert"),
+    "edit": ("Text bearbeitet", "Text edited", "Der Text wurde geändert"),
+    "located": ("Ort bestimmt", "Location found", "Der Ort ist jetzt bekannt"),
+    "merge": ("Andere Meldung zusammengeführt", "Another report merged",
+              "Eine andere Meldung gehört dazu"),
+}
+
+
+def _tr(lang: str, de: str, en: str, ls: str) -> str:
+    return {"en": en, "ls": ls}.get(lang, de)
+
+
+def _name(report: Report, lang: str) -> str:
+    service = SERVICES.get(report.service_code)
+    if service is None:
+        return report.service_code
+    return service.name if lang == "en" else (service.name_de or service.name)
+
+
+def _entry(report: Report, event: ReportEvent, *, base: str, lang: str,
+           with_name: bool) -> FeedEntry:
+    if event.status:
+        what = status_label(event.status, lang)
+    else:
+        what = _tr(lang, *_EVENT_WORDS.get(event.kind, (event.kind,) * 3))
+    who = (_tr(lang, f"{_name(report, lang)} (Meldung {report.id})",
+               f"{_name(report, lang)} (report {report.id})",
+               f"{_name(report, lang)} (Meldung Nummer {report.id})")
+           if with_name else _tr(lang, f"Meldung {report.id}", f"Report {report.id}",
+                                 f"Meldung Nummer {report.id}"))
+    place = f" – {report.address}" if with_name and report.address else ""
+    return FeedEntry(id=f"{base}/reports/{report.id}/history/{event.id}",
+                     title=f"{who}: {what}{place}", updated=event.at,
+                     link=f"{base}/reports/{report.id}?lang={lang}",
+                     summary=note_text(event.note, lang), category=event.status or event.kind)
+
+
+def report_entries(report: Report, *, base: str, lang: str) -> list[FeedEntry]:
+    """Every public step of ``report``'s history (its events), as feed entries."""
+    return [_entry(report, e, base=base, lang=lang, with_name=False) for e in report.events]
+
+
+def area_entries(reports: Iterable[Report], *, base: str, lang: str,
+                 limit: int = 200) -> list[FeedEntry]:
+    """The status changes of ``reports`` (public ones), newest first, at most ``limit``."""
+    out = [_entry(r, e, base=base, lang=lang, with_name=True)
+           for r in reports for e in r.events if e.status]
+    out.sort(key=lambda e: (e.updated, e.id), reverse=True)
+    return out[:limit]
+
+
+def parse_bbox(value: str | None) -> tuple[float, float, float, float] | None:
+    """``minlon,minlat,maxlon,maxlat`` as numbers (``None`` for no value).
+
+    Raises
+    ------
+    ReportInputError
+        Not four numbers in WGS84 with min below max (field ``bbox``).
+    """
+    if value is None or not value.strip():
+        return None
+    parts = value.split(",")
+    try:
+        numbers = [float(p) for p in parts]
+    except ValueError:
+        numbers = []
+    if len(numbers) != 4:
+        msg = f"must be minlon,minlat,maxlon,maxlat, got {value[:80]!r}"
+        raise ReportInputError(msg, field="bbox")
+    minx, miny, maxx, maxy = numbers
+    if not (-180 <= minx < maxx <= 180 and -90 <= miny < maxy <= 90):
+        msg = "must have min below max, longitudes within ±180 and latitudes within ±90"
+        raise ReportInputError(msg, field="bbox")
+    return minx, miny, maxx, maxy
