@@ -9,7 +9,8 @@ fixed seed; the city must be imported into ``$STUFENLOS_DATA_DIR``), measured in
   ``POST /api/cities/<city>/route``, first one
   request at a time on one keep-alive connection (median; its ratio to the in-process
   route is printed), then ``--concurrency`` requests in flight for ``--seconds``
-  (requests/s, median, p95);
+  (requests/s, median, p95, the client's CPU share and the server's CPU time per
+  request);
 * **OSRM** (``--osrm-data FILE.osrm`` started with ``osrm-routed --algorithm ch -t 1/2``,
   or ``--osrm-url`` of a running server) and **Valhalla** (``--valhalla-config FILE.json``
   started with ``valhalla_service FILE.json 1/2``, or ``--valhalla-url``): the same
@@ -20,9 +21,11 @@ fixed seed; the city must be imported into ``$STUFENLOS_DATA_DIR``), measured in
   (e.g. heidelberg).
 
 Every profile preset is used in turn for stufenlos; servers start with
-``STUFENLOS_WARM=0`` and get a discarded 3-second concurrent pass first. The client
-(``httpx``) runs on the same machine and takes its share of the CPU; its CPU time is
-reported. Text and JSON
+``STUFENLOS_WARM=0`` and get a discarded 3-second concurrent pass first. The client runs
+on the same machine and takes its share of the CPU; its CPU time is reported. It is a
+minimal HTTP/1.1 keep-alive client on asyncio streams (on ``uvloop`` when installed):
+``httpx`` spent about 2 ms of CPU per request, more than the server's route search, and
+added that to every sequential latency. Text and JSON
 (``bench/out/load_<city>.json``) are written. ``--tiles`` instead times the offline
 basemap: building the city's tile layers and cutting the 3 x 3 tiles around its centre
 at zoom 13 to 17 (cold cache).
@@ -50,6 +53,7 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections import Counter
 from collections.abc import Callable
@@ -57,7 +61,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import numpy as np
 import orjson
 
@@ -72,13 +75,83 @@ LatLon = tuple[float, float]
 
 
 @dataclass
+class Answer:
+    """An HTTP answer as the load client reads it."""
+
+    status_code: int
+    content: bytes
+
+    def json(self) -> Any:
+        """The body as JSON."""
+        return orjson.loads(self.content)
+
+
+@dataclass
 class Target:
     """One HTTP server answering routes: how to ask it for the route of a pair."""
 
     name: str
     base: str
     request: Callable[[int, LatLon, LatLon], tuple[str, str, bytes | None]]
-    ok: Callable[[httpx.Response], str]
+    ok: Callable[[Answer], str]
+
+
+class Connection:
+    """One keep-alive HTTP/1.1 connection to ``base`` (``http://host:port``).
+
+    Hand-written rather than a client library's: the load client shares the
+    machine's cores with the server it measures, so it does no more than write the
+    request and read the status line, the headers and the body (``Content-Length``
+    or chunked).
+    """
+
+    def __init__(self, base: str) -> None:
+        parts = urllib.parse.urlsplit(base)
+        self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
+        self._head = f"HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
+        self._streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+
+    async def request(self, method: str, url: str, body: bytes | None) -> Answer:
+        """Send one request on the connection (opened on first use) and read its answer."""
+        if self._streams is None:
+            self._streams = await asyncio.open_connection(self.host, self.port)
+        reader, writer = self._streams
+        path = url.split("/", 3)[3] if url.startswith("http") else url.lstrip("/")
+        head = f"{method} /{path} {self._head}"
+        if body is not None:
+            head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+        writer.write(head.encode() + b"\r\n" + (body or b""))
+        lines = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+        status = int(lines[0].split(" ", 2)[1])
+        headers = {k.strip().lower(): v.strip() for k, _, v in
+                   (line.partition(":") for line in lines[1:] if line)}
+        if headers.get("transfer-encoding", "").lower() == "chunked":
+            chunks = []
+            while size := int((await reader.readuntil(b"\r\n")).split(b";")[0], 16):
+                chunks.append((await reader.readexactly(size + 2))[:-2])
+            await reader.readuntil(b"\r\n")  # the empty trailer
+            content = b"".join(chunks)
+        else:
+            content = await reader.readexactly(int(headers.get("content-length", "0")))
+        if headers.get("connection", "").lower() == "close":
+            await self.close()
+        return Answer(status, content)
+
+    async def close(self) -> None:
+        """Close the connection (the next request opens a new one)."""
+        if self._streams is not None:
+            self._streams[1].close()
+            self._streams = None
+
+
+def _run(coro: Any) -> Any:
+    """Run ``coro`` on uvloop when installed, else on asyncio's own loop."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(coro)
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        return runner.run(coro)
 
 
 def _free_port() -> int:
@@ -183,27 +256,30 @@ def valhalla_target(base: str) -> Target:
                   lambda r: "ok" if r.status_code == 200 else str(r.json().get("error_code", "")))
 
 
-def _send(client: httpx.Client | httpx.AsyncClient, t: Target, i: int, o: LatLon,
-          d: LatLon) -> Any:
-    method, url, body = t.request(i, o, d)
-    headers = {"content-type": "application/json"} if body is not None else None
-    return client.request(method, url, content=body, headers=headers)
+def _send(conn: Connection, t: Target, i: int, o: LatLon, d: LatLon) -> Any:
+    return conn.request(*t.request(i, o, d))
+
+
+async def _sequential(t: Target, pairs: list[tuple[LatLon, LatLon]], rounds: int
+                      ) -> dict[str, Any]:
+    lat: list[float] = []
+    statuses: Counter[str] = Counter()
+    conn = Connection(t.base)
+    for i, (o, d) in enumerate(pairs):  # warm up
+        await _send(conn, t, i, o, d)
+    for _ in range(rounds):
+        for i, (o, d) in enumerate(pairs):
+            t0 = time.perf_counter()
+            r = await _send(conn, t, i, o, d)
+            lat.append(time.perf_counter() - t0)
+            statuses[t.ok(r)] += 1
+    await conn.close()
+    return {"p50_ms": _ms(lat), "answers": dict(statuses)}
 
 
 def sequential(t: Target, pairs: list[tuple[LatLon, LatLon]], rounds: int) -> dict[str, Any]:
     """One request at a time on one keep-alive connection: median latency."""
-    lat: list[float] = []
-    statuses: Counter[str] = Counter()
-    with httpx.Client(timeout=30) as client:
-        for i, (o, d) in enumerate(pairs):  # warm up
-            _send(client, t, i, o, d)
-        for _ in range(rounds):
-            for i, (o, d) in enumerate(pairs):
-                t0 = time.perf_counter()
-                r = _send(client, t, i, o, d)
-                lat.append(time.perf_counter() - t0)
-                statuses[t.ok(r)] += 1
-    return {"p50_ms": _ms(lat), "answers": dict(statuses)}
+    return _run(_sequential(t, pairs, rounds))
 
 
 async def _concurrent(t: Target, pairs: list[tuple[LatLon, LatLon]], concurrency: int,
@@ -211,39 +287,57 @@ async def _concurrent(t: Target, pairs: list[tuple[LatLon, LatLon]], concurrency
     lat: list[float] = []
     statuses: Counter[str] = Counter()
     counter = 0
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(timeout=60, limits=limits) as client:
-        stop = time.perf_counter() + seconds
+    stop = time.perf_counter() + seconds
 
-        async def worker() -> None:
-            nonlocal counter
-            while time.perf_counter() < stop:
-                i = counter
-                counter += 1
-                o, d = pairs[i % len(pairs)]
-                t0 = time.perf_counter()
-                r = await _send(client, t, i, o, d)
-                lat.append(time.perf_counter() - t0)
-                statuses["" if r.status_code >= 500 else "answered"] += 1
+    async def worker() -> None:  # one keep-alive connection each
+        nonlocal counter
+        conn = Connection(t.base)
+        while time.perf_counter() < stop:
+            i = counter
+            counter += 1
+            o, d = pairs[i % len(pairs)]
+            t0 = time.perf_counter()
+            r = await _send(conn, t, i, o, d)
+            lat.append(time.perf_counter() - t0)
+            statuses["" if r.status_code >= 500 else "answered"] += 1
+        await conn.close()
 
-        c0, t0 = time.process_time(), time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        elapsed, client_cpu = time.perf_counter() - t0, time.process_time() - c0
+    c0, t0 = time.process_time(), time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    elapsed, client_cpu = time.perf_counter() - t0, time.process_time() - c0
     return {"requests_per_s": round(len(lat) / elapsed, 1), "p50_ms": _ms(lat),
             "p95_ms": _ms(lat, 95), "requests": len(lat),
             "client_cpu_share": round(client_cpu / elapsed, 2), "answers": dict(statuses)}
 
 
-def measure(t: Target, pairs: list[tuple[LatLon, LatLon]], args: argparse.Namespace
-            ) -> dict[str, Any]:
+def _cpu_seconds(pid: int | None) -> float:
+    """CPU time so far of process ``pid`` and its children (0 without psutil or pid)."""
+    try:
+        import psutil
+    except ImportError:
+        return 0.0
+    if pid is None:
+        return 0.0
+    procs = [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]
+    return sum(sum(p.cpu_times()[:2]) for p in procs)
+
+
+def measure(t: Target, pairs: list[tuple[LatLon, LatLon]], args: argparse.Namespace,
+            pid: int | None = None) -> dict[str, Any]:
     """Sequential median, then the concurrent run, against one running server.
 
     A discarded concurrent pass first reaches every worker process, so that each has
-    loaded the city and the profiles' weights before anything is timed.
+    loaded the city and the profiles' weights before anything is timed. Given the
+    server's ``pid`` (and psutil), the server's CPU time per request of the concurrent
+    run is reported too: unlike latencies, it hardly depends on what else the machine
+    runs.
     """
-    asyncio.run(_concurrent(t, pairs, args.concurrency, 3.0))
+    _run(_concurrent(t, pairs, args.concurrency, 3.0))
     seq = sequential(t, pairs, args.rounds)
-    conc = asyncio.run(_concurrent(t, pairs, args.concurrency, args.seconds))
+    cpu0 = _cpu_seconds(pid)
+    conc = _run(_concurrent(t, pairs, args.concurrency, args.seconds))
+    if pid is not None and (cpu := _cpu_seconds(pid) - cpu0) > 0:
+        conc["server_cpu_ms_per_request"] = round(cpu / conc["requests"] * 1000, 3)
     return {"sequential": seq, "concurrent": conc}
 
 
@@ -273,7 +367,7 @@ def run_stufenlos(city: str, workers: int, pairs: list[tuple[LatLon, LatLon]],
     proc, base = _serve([sys.executable, "-m", "stufenlos.cli", "serve", "--port", str(port),
                          "--workers", str(workers)], "/health", "stufenlos serve", port)
     try:
-        return measure(stufenlos_target(city, base), pairs, args)
+        return measure(stufenlos_target(city, base), pairs, args, proc.pid)
     finally:
         _stop(proc)
 
@@ -286,7 +380,7 @@ def run_osrm(data: str, threads: int, pairs: list[tuple[LatLon, LatLon]],
     proc, base = _serve([exe, "--algorithm", "ch", "-t", str(threads), "-i", "127.0.0.1",
                          "-p", str(port), data], "/", "osrm-routed", port)
     try:
-        return measure(osrm_target(base), pairs, args)
+        return measure(osrm_target(base), pairs, args, proc.pid)
     finally:
         _stop(proc)
 
@@ -305,7 +399,7 @@ def run_valhalla(config: str, threads: int, pairs: list[tuple[LatLon, LatLon]],
         path.write_text(json.dumps(cfg))
         proc, base = _serve([exe, str(path), str(threads)], "/status", "valhalla_service", port)
         try:
-            return measure(valhalla_target(base), pairs, args)
+            return measure(valhalla_target(base), pairs, args, proc.pid)
         finally:
             _stop(proc)
 
@@ -341,7 +435,7 @@ def _row(name: str, res: dict[str, Any], ref_ms: float) -> str:
     seq, conc = res["sequential"], res["concurrent"]
     return (f"  {name:<26} {seq['p50_ms']:>8.2f} {seq['p50_ms'] / ref_ms:>7.1f}x "
             f"{conc['requests_per_s']:>8.1f} {conc['p50_ms']:>8.1f} {conc['p95_ms']:>8.1f} "
-            f"{conc['client_cpu_share']:>6.2f}")
+            f"{conc['client_cpu_share']:>6.2f} {conc.get('server_cpu_ms_per_request', 0):>7.2f}")
 
 
 def main() -> None:
@@ -395,7 +489,8 @@ def main() -> None:
     print(f"  in process: route p50 {ref:.3f} ms, whole answer as JSON p50 "
           f"{local['answer_p50_ms']:.3f} ms")
     print(f"  {'':<26} {'seq p50':>8} {'/ route':>8} {'req/s':>8} {'p50':>8} {'p95':>8} "
-          f"{'client':>6}   (ms; concurrency {args.concurrency}, {args.seconds:g} s)")
+          f"{'client':>6} {'srv CPU':>7}   (ms; concurrency {args.concurrency}, "
+          f"{args.seconds:g} s)")
     for name, res in results.items():
         print(_row(name, res, ref))
     out = {"city": args.city, "pairs": len(pairs), "concurrency": args.concurrency,

@@ -88,8 +88,10 @@ class CityRegistry:
 
     def _key(self, name: str, base: str | os.PathLike[str] | None
              ) -> tuple[tuple[str, str, str | None], tuple[str, float]]:
-        folder = city_folder(name, base)
-        return (name, str(folder.parent.resolve()), get_settings().database_url), _stamp(folder)
+        # one settings read and one resolve: every route request asks this
+        settings = get_settings()
+        root = (Path(base) if base is not None else settings.data_dir.expanduser()).resolve()
+        return (name, str(root), settings.database_url), _stamp(root / name)
 
     def transit(self, city: City) -> CityTransit | None:
         """The public transport of ``city`` (``None`` without a GTFS input), built once."""

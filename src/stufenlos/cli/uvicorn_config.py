@@ -2,11 +2,30 @@
 
 from __future__ import annotations
 
+import importlib.util
 import socket
+from typing import Any
 
 import uvicorn
 
-__all__ = ["TcpConfig"]
+__all__ = ["TcpConfig", "fast_protocols"]
+
+
+def fast_protocols() -> dict[str, str]:
+    """The HTTP parser and event loop ``stufenlos serve`` runs on.
+
+    ``httptools`` (the C parser of Node.js) and ``uvloop`` (libuv) when installed —
+    both are dependencies; pure-Python ``h11`` parsing costs about as much CPU per
+    route request as the route search itself — else uvicorn's pure-Python ones.
+
+    Returns
+    -------
+    dict
+        ``http`` and ``loop`` for :class:`uvicorn.Config`.
+    """
+    have = importlib.util.find_spec
+    return {"http": "httptools" if have("httptools") else "h11",
+            "loop": "uvloop" if have("uvloop") else "asyncio"}
 
 
 class TcpConfig(uvicorn.Config):
@@ -16,8 +35,12 @@ class TcpConfig(uvicorn.Config):
     does not set ``TCP_NODELAY`` on the connections it accepts, and every keep-alive
     answer waits about 40 ms for the client's delayed ACK (uvicorn issue #3149).
     :meth:`bind_socket` takes that socket over with the protocol read from the
-    kernel (``IPPROTO_TCP``).
+    kernel (``IPPROTO_TCP``). Unless given, the HTTP parser and event loop are
+    :func:`fast_protocols`.
     """
+
+    def __init__(self, app: Any, **kwargs: Any) -> None:
+        super().__init__(app, **{**fast_protocols(), **kwargs})
 
     def bind_socket(self) -> socket.socket:
         """The bound listening socket, passed to every worker process.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -295,27 +296,33 @@ class Route:
         """Per traversed arc: OSM ids, length and the attributes that mattered."""
         if self._segments is not None:
             return self._segments
-        edges = self.router.edge_values
-        values = {c: edges.values(c, self.arcs) for c in _SEGMENT_COLUMNS}
-        kerb = self.weights.costs.kerb_cm[self.arcs]
+        edges, arcs, frac = self.router.edge_values, self.arcs, self.fractions
+        n = arcs.size
+        # column by column: one read per column, not one dict of every column per arc
+        attrs: list[dict[str, Any]] = [{} for _ in range(n)]
+        for k in _SEGMENT_ATTRS:
+            for a, v in zip(attrs, edges.values(k, arcs), strict=True):
+                if v is not None and v is not False and v != "":
+                    a[k] = v
+        way, node_u, node_v, name = (edges.values(c, arcs) for c in _SEGMENT_COLUMNS[:4])
+        length = (self.router.length[arcs] * frac).tolist()
+        duration = (self.weights.costs.time_s[arcs] * frac).tolist()
+        kerb = self.weights.costs.kerb_cm[arcs].tolist()
         out = []
-        for i, (arc, frac) in enumerate(zip(self.arcs, self.fractions, strict=True)):
-            attrs = {k: values[k][i] for k in _SEGMENT_ATTRS}
-            attrs = {k: v for k, v in attrs.items()
-                     if v is not None and v is not False and v != ""}
+        for i, (arc, f) in enumerate(zip(arcs.tolist(), frac.tolist(), strict=True)):
             seg = {
-                "arc": int(arc),
-                "osm_way_id": values["osm_way_id"][i],
-                "osm_node_ids": [values["osm_node_u"][i], values["osm_node_v"][i]],
-                "name": values["name"][i],
-                "length_m": round(float(self.router.length[arc] * frac), 1),
-                "duration_s": round(float(self.weights.costs.time_s[arc] * frac), 1),
-                "attributes": attrs,
+                "arc": arc,
+                "osm_way_id": way[i],
+                "osm_node_ids": [node_u[i], node_v[i]],
+                "name": name[i],
+                "length_m": round(length[i], 1),
+                "duration_s": round(duration[i], 1),
+                "attributes": attrs[i],
             }
-            if frac < 1.0:
-                seg["fraction"] = round(float(frac), 4)
-            kerbs = [None if np.isnan(k) else round(float(k), 1) for k in kerb[i]]
-            if any(k is not None for k in kerbs):
+            if f < 1.0:
+                seg["fraction"] = round(f, 4)
+            kerbs = [None if k != k else round(k, 1) for k in kerb[i]]
+            if kerbs[0] is not None or kerbs[1] is not None:
                 seg["kerb_cm_used"] = kerbs
             out.append(seg)
         self._segments = out
@@ -329,26 +336,29 @@ class Route:
         """GeoJSON LineString of the route (partial first/last arcs cut)."""
         if self.arcs.size == 0:
             return None
-        net = self.router.network
+        arcs, fractions = self.arcs, self.fractions
+        geoms = _arc_geometries(self.router.network, self.router.edge_values.geometry, arcs)
+        if arcs.size == 1 and self.origin.arc == self.destination.arc >= 0:
+            # both points on one segment: cut between them
+            f0, f1 = self.origin.fraction, self.destination.fraction
+            if arcs[0] != self.origin.arc:
+                f0, f1 = 1.0 - f0, 1.0 - f1
+            geoms[0] = shapely.ops.substring(geoms[0], f0, f1, normalized=True)
+        else:
+            for i in np.flatnonzero(fractions < 1.0).tolist():
+                f = float(fractions[i])
+                cut = (1.0 - f, 1.0) if i == 0 else (0.0, f)  # the start: its end part
+                geoms[i] = shapely.ops.substring(geoms[i], *cut, normalized=True)
+        # every arc's points in one call; arc k's are raw[bounds[k]:bounds[k + 1]]
+        pts, index = shapely.get_coordinates(geoms, return_index=True)
+        bounds = np.searchsorted(index, np.arange(arcs.size + 1)).tolist()
+        raw, rounded = pts.tolist(), np.round(pts, 7).tolist()
         coords: list[list[float]] = []
-        single = self.arcs.size == 1 and self.origin.arc == self.destination.arc >= 0
-        geoms = _arc_geometries(net, self.router.edge_values.geometry, self.arcs)
-        for arc, frac, geom in zip(self.arcs, self.fractions, geoms, strict=True):
-            if single:  # both points on one segment: cut between them
-                f0, f1 = self.origin.fraction, self.destination.fraction
-                if arc != self.origin.arc:
-                    f0, f1 = 1.0 - f0, 1.0 - f1
-                geom = shapely.ops.substring(geom, f0, f1, normalized=True)
-            elif frac < 1.0:
-                if arc == self.arcs[0] and coords == []:
-                    geom = shapely.ops.substring(geom, 1.0 - frac, 1.0, normalized=True)
-                else:
-                    geom = shapely.ops.substring(geom, 0.0, frac, normalized=True)
-            pts = np.asarray(shapely.get_coordinates(geom))
-            if pts.size == 0:
+        for a, b in itertools.pairwise(bounds):
+            if a == b:
                 continue
-            start = 1 if coords and _close(coords[-1], pts[0].tolist()) else 0
-            coords.extend(np.round(pts[start:], 7).tolist())
+            start = a + 1 if coords and _close(coords[-1], raw[a]) else a
+            coords.extend(rounded[start:b])
         if len(coords) == 1:
             coords.append(coords[0])
         return {"type": "LineString", "coordinates": coords}

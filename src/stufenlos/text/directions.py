@@ -244,15 +244,17 @@ def _turn(delta: float, lang: str) -> str:
 
 
 def _group(segments: list[dict[str, Any]]) -> list[list[int]]:
+    kinds = [_kind(seg) for seg in segments]
+    special = ("crossing", "steps", "elevator")
     groups: list[list[int]] = []
     for i, seg in enumerate(segments):
-        kind = _kind(seg)
+        kind = kinds[i]
         if groups:
-            prev = segments[groups[-1][-1]]
-            special = ("crossing", "steps", "elevator")
+            p = groups[-1][-1]
+            prev, prev_kind = segments[p], kinds[p]
             same_name = prev.get("name") is not None and prev.get("name") == seg.get("name")
-            if (kind not in special and _kind(prev) not in special
-                    and (same_name or (_kind(prev) == kind and prev.get("name") is None
+            if (kind not in special and prev_kind not in special
+                    and (same_name or (prev_kind == kind and prev.get("name") is None
                                        and seg.get("name") is None))):
                 groups[-1].append(i)
                 continue
