@@ -117,6 +117,9 @@ class Settings(BaseSettings):
         "stufenlos", description="Publisher named in the DCAT-AP catalogue.")
     contact_email: str | None = Field(
         None, description="Contact e-mail in the DCAT-AP catalogue; unset, the base URL.")
+    stale_after_days: PositiveInt = Field(
+        730, description="A barrier, elevator or place last checked longer ago than this many "
+                         "days is flagged as possibly out of date (routes, lists, exports).")
 
     @field_validator("cities_dir", mode="before")
     @classmethod

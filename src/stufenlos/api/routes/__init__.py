@@ -3,5 +3,5 @@
 #: modules under ``stufenlos.api.routes`` whose ``router`` the app includes, in order
 ROUTER_MODULES: tuple[str, ...] = (
     "meta", "open311", "moderation", "assets", "plan", "catalog",
-    "cities", "ogc", "tiles", "web", "kiosk", "docs", "reports_web", "analysis",
+    "cities", "places", "ogc", "tiles", "web", "kiosk", "docs", "reports_web", "analysis",
 )
