@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, create_model, field_validator
 
 from stufenlos.profiles import LIMITS, PRESETS, Limit, Profile, get_profile
 
@@ -120,21 +120,23 @@ class RouteRequest(_ProfileRequest):
     """A route between two points for one person."""
 
     origin: LatLon
-    destination: LatLon | None = Field(
-        None, description="where to go; may be left out when `to_place` is given")
     to_place: str | None = Field(
         None, min_length=3, max_length=40, pattern=r"^(node|way|relation)/\d+$",
         description="a place you can enter (`id` from /api/cities/{city}/venues): the route "
                     "ends at an entrance this person can use, when one is mapped")
+    destination: LatLon | None = Field(
+        None, validate_default=True,
+        description="where to go; may be left out when `to_place` is given")
     optimize: Literal["comfort", "distance"] = "comfort"
     lang: Language = "de"
 
-    @model_validator(mode="after")
-    def _somewhere(self) -> RouteRequest:
-        if self.destination is None and self.to_place is None:
+    @field_validator("destination")
+    @classmethod
+    def _somewhere(cls, value: LatLon | None, info: ValidationInfo) -> LatLon | None:
+        if value is None and info.data.get("to_place") is None:
             msg = "give `destination` or `to_place`"
             raise ValueError(msg)
-        return self
+        return value
 
 
 class TimeBudget(BaseModel):
