@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from collections.abc import Iterator
 
 import httpx
@@ -18,15 +19,21 @@ pytestmark = pytest.mark.slow
 
 CITY = "herrenberg"
 COLLECTIONS = {f"{CITY}-barriers", f"{CITY}-elevators", f"{CITY}-reports"}
+# Herrenberg's extract has no place one goes into: Heidelberg's places are read instead
+PLACES = "heidelberg-places"
+READ = COLLECTIONS | {PLACES}
 NOWHERE = [0.0, 0.0, 0.1, 0.1]  # a bbox in the Gulf of Guinea
 LONG_AGO = "2000-01-01T00:00:00Z/2000-12-31T23:59:59Z"
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
-    """(base URL, database URL) of a server with only Herrenberg imported."""
+def live(tmp_path_factory: pytest.TempPathFactory, imported_city,
+         city_base) -> Iterator[tuple[str, str]]:
+    """(base URL, database URL) of a server with Herrenberg and Heidelberg imported."""
     work = tmp_path_factory.mktemp("ogc-live")
     import_city(find_city(CITY), base=work / "data", progress=False)
+    imported_city("heidelberg")  # the session's import, copied
+    shutil.copytree((city_base / "heidelberg").resolve(), work / "data" / "heidelberg")
     db_url = f"sqlite:///{work / 'app.sqlite'}"
     ReportStore(db_url).close()  # migrate before the server starts
     with city_server(work / "data", work, database_url=db_url,
@@ -67,7 +74,11 @@ def test_owslib_reads_landing_page_conformance_and_collections(live) -> None:
     conforms = api.conformance()["conformsTo"]
     assert "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core" in conforms
     assert "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson" in conforms
-    assert set(api.feature_collections()) == COLLECTIONS
+    assert set(api.feature_collections()) == {
+        f"{city}-{part}" for city in (CITY, "heidelberg")
+        for part in ("barriers", "elevators", "reports", "places")}
+    x0, y0, x1, y1 = api.collection(PLACES)["extent"]["spatial"]["bbox"][0]
+    assert x0 < 8.67 < x1 and y0 < 49.41 < y1  # Heidelberg's centre
     for cid in COLLECTIONS:
         col = api.collection(cid)
         assert col["id"] == cid and col["itemType"] == "feature"
@@ -82,7 +93,7 @@ def test_owslib_reads_every_collection_with_bbox_limit_datetime_and_one_item(liv
     pending = _report(base, 48.5965, 8.8745, "Noch nicht geprüft")
     _accept(db_url, published)
     api = Features(f"{base}/ogc")
-    for cid in sorted(COLLECTIONS):
+    for cid in sorted(READ):
         everything = api.collection_items(cid, limit=10000)
         assert everything["type"] == "FeatureCollection"
         total = everything["numberMatched"]
@@ -101,7 +112,13 @@ def test_owslib_reads_every_collection_with_bbox_limit_datetime_and_one_item(liv
         assert near["numberMatched"] <= total
         assert api.collection_items(cid, bbox=NOWHERE)["numberMatched"] == 0
 
-        # barriers and elevators carry no time: a valid datetime selects them all
+        if cid == PLACES:  # places say who can go in, and when that was last checked
+            assert {f["properties"]["wheelchair"] for f in everything["features"]} == {
+                "yes", "limited", "no", "unknown"}
+            assert all("last_checked" in f["properties"] for f in everything["features"])
+        if cid.endswith("-barriers"):  # the extract keeps each object's timestamp
+            assert all(f["properties"]["last_checked"] for f in everything["features"])
+        # barriers, elevators and places carry no time: a valid datetime selects them all
         since = api.collection_items(cid, datetime_="2000-01-01T00:00:00Z/..", limit=10000)
         assert since["numberMatched"] == total
         old = api.collection_items(cid, datetime_=LONG_AGO, limit=10000)
@@ -140,7 +157,7 @@ def test_owslib_reads_every_collection_with_bbox_limit_datetime_and_one_item(liv
 ])
 def test_invalid_datetime_is_400_naming_the_field(live, value: str) -> None:
     base, _ = live
-    for cid in sorted(COLLECTIONS):
+    for cid in sorted(READ):
         r = httpx.get(f"{base}/ogc/collections/{cid}/items", params={"datetime": value})
         assert r.status_code == 400, (cid, value, r.text)
         assert r.json()["detail"].startswith("datetime:")

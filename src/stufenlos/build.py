@@ -31,6 +31,7 @@ from stufenlos.errors import CityConfigError, StufenlosError, UnknownCityError
 from stufenlos.ingest.geojson import GEOJSON_SUFFIXES, read_overpass_geojson
 from stufenlos.ingest.osm import read_osm
 from stufenlos.ingest.raw import RawOsm
+from stufenlos.venues import import_venues
 
 if TYPE_CHECKING:
     from stufenlos.network import Network
@@ -173,6 +174,7 @@ def import_city(
         net, report = build_network(raws, step=step)
         step("barriers")
         barriers = extract_barriers(net, unlinked_elevators=report.unlinked_elevators)
+        import_venues(osm_paths, barriers, build_dir)  # and the barriers' check dates
         step("write")
         seg = net.segments()
         unknown = {

@@ -130,6 +130,9 @@ class Settings(BaseSettings):
         "stufenlos <noreply@localhost>", description="Sender of reporters' e-mails.")
     smtp_starttls: bool = Field(
         False, description="Switch the mail connection to TLS with STARTTLS before logging in.")
+    stale_after_days: PositiveInt = Field(
+        730, description="A barrier, elevator or place last checked longer ago than this many "
+                         "days is flagged as possibly out of date (routes, lists, exports).")
 
     @field_validator("cities_dir", mode="before")
     @classmethod

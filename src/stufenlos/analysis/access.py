@@ -34,6 +34,7 @@ from stufenlos.analysis.engine import (
     Snapper,
     measure,
     profile_graph,
+    snap_destinations,
 )
 from stufenlos.analysis.execution import Runner
 from stufenlos.analysis.model import ProfileMeasures, Setup
@@ -124,17 +125,46 @@ def compute(setup: Setup, profiles: Sequence[str], *, runner: Runner | None = No
     the city's, for scenarios; ``mode``: see :func:`~stufenlos.analysis.engine.measure`)."""
     run = runner or Runner()
     net = network if network is not None else setup.city.network
-    dest = setup.snapped(destinations)
+    table = setup.destinations if destinations is None else destinations
+    names = setup.category_names
+    enter = tuple(c for c in names if setup.categories[c].enter) if "access" in table else ()
+    k, e = len(names), len(enter)
     o = setup.origins
     nodes, offsets = o["node"].to_numpy(np.int64), o["snap_m"].to_numpy(np.float64)
     out = {}
     for name in profiles:
-        get_profile(name)  # clear error for unknown names
+        prof = get_profile(name)  # clear error for unknown names
         graph = profile_graph(net, name, blocked=blocked, unblocked=unblocked)
+        # one search answers all three counts: the places this person can enter and those
+        # of unknown access ride along as extra categories
+        dest = snap_destinations(setup.snapper, *_with_enter(table, names, enter, prof))
         nearest, count, gravity = measure(graph, dest, nodes, offsets, setup.measures, run,
                                           mode=mode, desc=f"{setup.city.name} {name}")
-        out[name] = ProfileMeasures(name, nearest, count, gravity)
+        out[name] = ProfileMeasures(name, nearest[:, :k], count[:, :k], gravity[:, :k],
+                                    enter_categories=enter,
+                                    enter_count=count[:, k:k + e] if e else None,
+                                    unknown_count=count[:, k + e:] if e else None)
     return out
+
+
+def _with_enter(dest: pd.DataFrame, names: Sequence[str], enter: Sequence[str],
+                profile: Any) -> tuple[pd.DataFrame, list[str]]:
+    """``dest`` with, per category in ``enter``, its places ``profile`` can enter as
+    ``<c>#enter`` and those of unknown access as ``<c>#unknown``; and all category names."""
+    if not enter:
+        return dest, list(names)
+    from stufenlos.venues.kinds import enter_verdict
+
+    sub = dest[dest["category"].isin(enter)]
+    verdict = np.array([enter_verdict(a or "unknown", profile) for a in sub["access"]],
+                       dtype=object)
+    parts = [dest]
+    for tag, wanted in (("enter", "yes"), ("unknown", "unknown")):
+        extra = sub[verdict == wanted].copy()
+        extra["category"] = extra["category"] + f"#{tag}"
+        parts.append(extra)
+    return (pd.concat(parts, ignore_index=True),
+            [*names, *(f"{c}#enter" for c in enter), *(f"{c}#unknown" for c in enter)])
 
 
 @dataclass(eq=False)
@@ -176,6 +206,10 @@ class AccessResult:
                 cols[f"{p}.{c}.nearest_min"] = np.round(m.nearest_s[:, ci] / 60.0, 3)
                 for bi, b in enumerate(self.budgets_min):
                     cols[f"{p}.{c}.count_{_blabel(b)}"] = m.count[:, ci, bi]
+                    if c in m.enter_categories:
+                        ei = m.enter_categories.index(c)
+                        cols[f"{p}.{c}.enter_{_blabel(b)}"] = m.enter_count[:, ei, bi]
+                        cols[f"{p}.{c}.unknown_access_{_blabel(b)}"] = m.unknown_count[:, ei, bi]
                 cols[f"{p}.{c}.gravity"] = np.round(m.gravity[:, ci], 4)
         return pd.DataFrame(cols)
 
@@ -253,6 +287,14 @@ class AccessResult:
                         cols[f"{p}.{c}.count_{bl}"] = np.round(
                             mean(m.count[:, ci, bi].astype(np.float64)), 2)
                     cols[f"{p}.{c}.gravity"] = np.round(mean(m.gravity[:, ci]), 3)
+                    if c in m.enter_categories:  # mean places one can enter / of unknown access
+                        ei = m.enter_categories.index(c)
+                        for bi, b in enumerate(self.budgets_min):
+                            bl = _blabel(b)
+                            cols[f"{p}.{c}.enter_{bl}"] = np.round(
+                                mean(m.enter_count[:, ei, bi].astype(np.float64)), 2)
+                            cols[f"{p}.{c}.unknown_access_{bl}"] = np.round(
+                                mean(m.unknown_count[:, ei, bi].astype(np.float64)), 2)
         if "standard" in self.profiles:
             for p in self.profiles:
                 if p == "standard":

@@ -32,6 +32,7 @@ import pandas as pd
 
 from stufenlos.config import CityConfig
 from stufenlos.errors import InputFileError, StufenlosError
+from stufenlos.venues.kinds import access_of
 
 __all__ = [
     "DEFAULT_CATEGORIES",
@@ -60,6 +61,9 @@ class Category:
     require: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     source: str = "osm"
     step_free_only: bool = False
+    #: places one goes into: the analysis also counts those a person can *enter*
+    #: (:func:`stufenlos.venues.kinds.enter_verdict` on ``wheelchair=*``)
+    enter: bool = False
 
     def matches(self, tags: Mapping[str, str]) -> bool:
         """Whether an OSM object with ``tags`` belongs to this category."""
@@ -75,16 +79,19 @@ _STEP_FREE = {"wheelchair": ("yes", "designated")}
 
 DEFAULT_CATEGORIES: dict[str, Category] = {c.name: c for c in (
     Category("doctors", "doctors and clinics",
-             {"amenity": ("doctors", "clinic"), "healthcare": ("doctor", "clinic", "centre")}),
-    Category("pharmacy", "pharmacies", {"amenity": ("pharmacy",), "healthcare": ("pharmacy",)}),
-    Category("supermarket", "supermarkets", {"shop": ("supermarket",)}),
-    Category("hospital", "hospitals", {"amenity": ("hospital",), "healthcare": ("hospital",)}),
-    Category("toilets", "public toilets", {"amenity": ("toilets",)}),
+             {"amenity": ("doctors", "clinic"), "healthcare": ("doctor", "clinic", "centre")},
+             enter=True),
+    Category("pharmacy", "pharmacies", {"amenity": ("pharmacy",), "healthcare": ("pharmacy",)},
+             enter=True),
+    Category("supermarket", "supermarkets", {"shop": ("supermarket",)}, enter=True),
+    Category("hospital", "hospitals", {"amenity": ("hospital",), "healthcare": ("hospital",)},
+             enter=True),
+    Category("toilets", "public toilets", {"amenity": ("toilets",)}, enter=True),
     Category("accessible_toilets", "wheelchair-accessible toilets", {"amenity": ("toilets",)},
-             require=_STEP_FREE),
+             require=_STEP_FREE, enter=True),
     Category("bench", "benches", {"amenity": ("bench",), "leisure": ("picnic_table",)}),
     Category("social", "social facilities and community centres",
-             {"amenity": ("social_facility", "community_centre", "social_centre")}),
+             {"amenity": ("social_facility", "community_centre", "social_centre")}, enter=True),
     Category("stop", "public transport stops", _STOP_TAGS),
     Category("step_free_stop", "step-free public transport stops", _STOP_TAGS,
              require=_STEP_FREE, step_free_only=True),
@@ -118,7 +125,8 @@ def load_categories(path: str | Path) -> dict[str, Category]:
         if not isinstance(spec, dict) or not isinstance(spec.get("tags", {}), dict):
             msg = f"{p}: category {name!r}: expected a table with `tags`"
             raise CategoryError(msg)
-        unknown = set(spec) - {"label", "tags", "require", "source", "step_free_only"}
+        unknown = set(spec) - {"label", "tags", "require", "source", "step_free_only",
+                               "enter"}
         if unknown:
             msg = f"{p}: category {name!r}: unknown key(s) {sorted(unknown)}"
             raise CategoryError(msg)
@@ -139,19 +147,20 @@ def load_categories(path: str | Path) -> dict[str, Category]:
 
         out[name] = Category(name, str(spec.get("label", name)), vals(spec.get("tags", {}), "tags"),
                              vals(spec.get("require", {}), "require"), source,
-                             bool(spec.get("step_free_only", False)))
+                             bool(spec.get("step_free_only", False)),
+                             bool(spec.get("enter", False)))
     return out
 
 
 # -- OSM ------------------------------------------------------------------------------------
 
 
-def _osm_pbf_points(path: Path, cats: list[Category]) -> list[tuple[str, str, float, float]]:
+def _osm_pbf_points(path: Path, cats: list[Category]) -> list[tuple[Any, ...]]:
     import osmium
     import osmium.filter
 
     keys = sorted({k for c in cats for k in c.tags})
-    rows: list[tuple[str, str, float, float]] = []
+    rows: list[tuple[Any, ...]] = []
     proc = (osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
             .with_locations().with_filter(osmium.filter.KeyFilter(*keys)))
     try:
@@ -170,13 +179,14 @@ def _osm_pbf_points(path: Path, cats: list[Category]) -> list[tuple[str, str, fl
                     continue
                 lon, lat = (float(x) for x in np.mean(np.array(locs), axis=0))
                 ref = f"way/{obj.id}"
-            rows.extend((name, ref, lon, lat) for name in hits)
+            access = access_of(tags.get("wheelchair"))
+            rows.extend((name, ref, lon, lat, access) for name in hits)
     except RuntimeError as exc:
         raise InputFileError(path, f"cannot read OSM data: {exc}") from None
     return rows
 
 
-def _overpass_points(path: Path, cats: list[Category]) -> list[tuple[str, str, float, float]]:
+def _overpass_points(path: Path, cats: list[Category]) -> list[tuple[Any, ...]]:
     import shapely.geometry
 
     try:
@@ -196,7 +206,8 @@ def _overpass_points(path: Path, cats: list[Category]) -> list[tuple[str, str, f
             logger.warning("%s: feature %d has no usable geometry; skipped", path, i)
             continue
         ref = str((f.get("properties") or {}).get("@id") or f.get("id") or f"feature/{i}")
-        rows.extend((name, ref, c.x, c.y) for name in hits)
+        access = access_of(tags.get("wheelchair"))
+        rows.extend((name, ref, c.x, c.y, access) for name in hits)
     return rows
 
 
@@ -260,7 +271,10 @@ def read_db_station_points(paths: Iterable[Path]) -> pd.DataFrame:
 
 def read_destinations(config: CityConfig, categories: Mapping[str, Category] | None = None,
                       *, names: Iterable[str] | None = None) -> pd.DataFrame:
-    """All destinations of the chosen categories as ``category, ref, lon, lat``.
+    """All destinations of the chosen categories as ``category, ref, lon, lat, access``.
+
+    ``access`` is ``wheelchair=*`` of OSM destinations (``yes``, ``limited``, ``no``,
+    ``unknown``) and ``None`` for stops and stations.
 
     Rows are sorted (category, ref) so that results never depend on file order.
     """
@@ -282,7 +296,7 @@ def read_destinations(config: CityConfig, categories: Mapping[str, Category] | N
     gtfs_cats = [c for c in cats_all.values() if c.source == "gtfs"
                  or (has_gtfs and c.name in stop_names)]
     station_cats = [c for c in cats_all.values() if c.source == "stations"]
-    rows: list[tuple[str, str, float, float]] = []
+    rows: list[tuple[Any, ...]] = []
     for spec in config.inputs_of("osm"):
         path = config.resolve(spec.path)
         if not osm_cats:
@@ -293,13 +307,13 @@ def read_destinations(config: CityConfig, categories: Mapping[str, Category] | N
             rows += _osm_pbf_points(path, osm_cats)
     if gtfs_cats:
         for path in config.input_paths("gtfs"):
-            rows += _gtfs_points(config, path, gtfs_cats)
+            rows += [(*r, None) for r in _gtfs_points(config, path, gtfs_cats)]
     if station_cats:
         st = read_db_station_points(config.input_paths("stations"))
         for c in station_cats:
             sel = st[st["step_free"] == "yes"] if c.step_free_only else st
-            rows.extend((c.name, f"db/{sid}", lon, lat) for sid, lon, lat in
+            rows.extend((c.name, f"db/{sid}", lon, lat, None) for sid, lon, lat in
                         zip(sel["station_id"], sel["lon"], sel["lat"], strict=True))
-    df = pd.DataFrame(rows, columns=["category", "ref", "lon", "lat"])
+    df = pd.DataFrame(rows, columns=["category", "ref", "lon", "lat", "access"])
     df = df.drop_duplicates(["category", "ref"]).sort_values(["category", "ref"])
     return df.reset_index(drop=True)

@@ -52,3 +52,9 @@ class ProfileMeasures:
     nearest_s: NDArray[np.float64]  # (n, k)
     count: NDArray[np.int32]  # (n, k, b)
     gravity: NDArray[np.float64]  # (n, k)
+    #: the categories of places one goes into (:attr:`Category.enter`), in order, and of
+    #: those reached within each budget the ones this person can enter and the ones whose
+    #: access is unknown, (n, e, b) each
+    enter_categories: tuple[str, ...] = ()
+    enter_count: NDArray[np.int32] | None = None
+    unknown_count: NDArray[np.int32] | None = None

@@ -124,6 +124,23 @@ def _bars(items: Sequence[tuple[str, float]], title_id: str, unit: str) -> Marku
     return Markup("".join(parts))
 
 
+def _enter_cell(result: AccessResult, profile: str, cat: str, bl: str,
+                covered: float) -> dict[str, Any]:
+    """People who can *enter* a place of ``cat`` within ``bl`` minutes, and those who
+    reach one only of unknown access (empty for categories that are not places)."""
+    m = result.measures[profile]
+    if cat not in m.enter_categories or m.enter_count is None or m.unknown_count is None:
+        return {}
+    ei = m.enter_categories.index(cat)
+    bi = [f"{b:g}" for b in result.budgets_min].index(bl)
+    pop = result.setup.origins["population"].to_numpy(np.float64)
+    can = m.enter_count[:, ei, bi] > 0
+    unknown = ~can & (m.unknown_count[:, ei, bi] > 0)
+    enter = float(pop[can].sum())
+    return {"enter": _fmt_int(enter), "enter_share": _pct(enter / covered if covered else np.nan),
+            "unknown": _fmt_int(float(pop[unknown].sum()))}
+
+
 def report_context(result: AccessResult, *, stations: StationAnalysis | None = None,
                    ranking: Ranking | None = None, lang: str = "en") -> dict[str, Any]:
     """Everything the report templates show, already formatted."""
@@ -138,8 +155,10 @@ def report_context(result: AccessResult, *, stations: StationAnalysis | None = N
         for p in result.profiles:
             people = float(tab[f"{p}.{c}.population_{bl}"].sum())
             covered = float(tab["covered_population"].sum())
-            row["profiles"].append({"profile": p, "people": _fmt_int(people),
-                                    "share": _pct(people / covered if covered else np.nan)})
+            cell = {"profile": p, "people": _fmt_int(people),
+                    "share": _pct(people / covered if covered else np.nan)}
+            cell.update(_enter_cell(result, p, c, bl, covered))
+            row["profiles"].append(cell)
         summary.append(row)
     ctx: dict[str, Any] = {
         "city": setup.city.config.title, "city_name": setup.city.name,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, create_model, field_validator
 
 from stufenlos.profiles import LIMITS, PRESETS, Limit, Profile, get_profile
 
@@ -120,9 +120,23 @@ class RouteRequest(_ProfileRequest):
     """A route between two points for one person."""
 
     origin: LatLon
-    destination: LatLon
+    to_place: str | None = Field(
+        None, min_length=3, max_length=40, pattern=r"^(node|way|relation)/\d+$",
+        description="a place you can enter (`id` from /api/cities/{city}/venues): the route "
+                    "ends at an entrance this person can use, when one is mapped")
+    destination: LatLon | None = Field(
+        None, validate_default=True,
+        description="where to go; may be left out when `to_place` is given")
     optimize: Literal["comfort", "distance"] = "comfort"
     lang: Language = "de"
+
+    @field_validator("destination")
+    @classmethod
+    def _somewhere(cls, value: LatLon | None, info: ValidationInfo) -> LatLon | None:
+        if value is None and info.data.get("to_place") is None:
+            msg = "give `destination` or `to_place`"
+            raise ValueError(msg)
+        return value
 
 
 class TimeBudget(BaseModel):
@@ -239,6 +253,15 @@ class RouteProperties(BaseModel):
         None, description="with status no_route: the point nearest to the destination that "
                           "the start connects to (lat, lon, snap_distance_m from the "
                           "destination), so the person can choose it")
+    stale: list[str] = Field(
+        default_factory=list,
+        description="sentences about barriers on the route whose facts were last checked "
+                    "longer ago than STUFENLOS_STALE_AFTER_DAYS (each barrier in `barriers` "
+                    "carries `last_checked`, `checked_by` and `stale` when its date is known)")
+    place: dict[str, Any] | None = Field(
+        None, description="with `to_place`: the place, `ends_at` (entrance or centre), "
+                          "`entrance_status` (usable, unknown, none, unusable), the chosen "
+                          "`entrance` and `text`, the sentence saying where the route ends")
 
 
 class RoutePublic(BaseModel):

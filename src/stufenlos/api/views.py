@@ -49,11 +49,23 @@ for _name in PRESETS:
 
 def route_answer(city: City, route: Route, lang: str, *,
                  origin: tuple[float, float] | None = None,
-                 destination: tuple[float, float] | None = None) -> dict[str, Any]:
+                 destination: tuple[float, float] | None = None,
+                 place: dict[str, Any] | None = None) -> dict[str, Any]:
     """The route answer (:func:`~stufenlos.text.route.route_feature`) with the live
-    closures that changed it."""
-    return route_feature(route, lang=lang,
-                         closures=closures_avoided(city, route, origin, destination))
+    closures that changed it, the barriers' check dates (``stale``) and, for a route to
+    a place, where it ends (``place``, see :mod:`stufenlos.venues.route`)."""
+    from stufenlos import freshness
+    from stufenlos.venues.route import place_sentence
+
+    answer = route_feature(route, lang=lang,
+                           closures=closures_avoided(city, route, origin, destination))
+    props = answer["properties"]
+    props["stale"] = freshness.annotate_route(city, props, lang)
+    if place is not None:
+        place = {**place, "text": place_sentence(place, lang)}
+        props["summary"].append(place["text"])
+    props["place"] = place
+    return answer
 
 
 #: how far around a route a closure still counts as one it went around

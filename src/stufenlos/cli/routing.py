@@ -127,7 +127,7 @@ def register(app: typer.Typer) -> None:
         from stufenlos.profiles import get_profile
         from stufenlos.registry import get_city
         from stufenlos.routing import RoutingError, parse_latlon
-        from stufenlos.text.route import LANGUAGES, route_feature, route_text
+        from stufenlos.text.route import LANGUAGES, route_text
 
         if lang not in LANGUAGES:
             typer.echo(f"error: --lang must be one of {', '.join(LANGUAGES)}, got {lang!r}",
@@ -147,7 +147,10 @@ def register(app: typer.Typer) -> None:
             if fmt == "text":
                 text = route_text(r, lang=lang)
             else:
-                text = json.dumps(route_feature(r, lang=lang), ensure_ascii=False, indent=1)
+                from stufenlos.api.views import route_answer  # the API's answer, the same
+
+                text = json.dumps(route_answer(c, r, lang, origin=a, destination=b),
+                                  ensure_ascii=False, indent=1)
         except StufenlosError as exc:
             raise _fail(exc) from None
         _write(text, output)

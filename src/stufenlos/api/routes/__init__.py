@@ -4,6 +4,6 @@
 #: A request is matched against the routes one by one, so the JSON API of ``cities``
 #: (route requests) comes first; none of its paths matches another module's.
 ROUTER_MODULES: tuple[str, ...] = (
-    "cities", "meta", "open311", "moderation", "assets", "plan", "catalog",
+    "cities", "places", "meta", "open311", "moderation", "assets", "plan", "catalog",
     "ogc", "tiles", "web", "kiosk", "docs", "reports_web", "analysis",
 )

@@ -143,10 +143,16 @@ async def route(city: CityName, body: RouteRequest) -> Response:
     # a route takes about a millisecond: answered on the event loop, without a hop to a
     # worker thread and back (which cost more than the route on a busy machine)
     c = await deps.city_now(city)
-    r = c.route(body.origin.pair(), body.destination.pair(), profile=body.person(),
-                optimize=body.optimize)
-    answer = views.route_answer(c, r, body.lang, origin=body.origin.pair(),
-                                destination=body.destination.pair())
+    person, place = body.person(), None
+    if body.to_place is not None:  # ends at an entrance this person can use
+        from stufenlos.venues.route import place_destination
+
+        to, place = place_destination(c, body.to_place, person, body.origin.pair())
+    else:
+        to = body.destination.pair()  # type: ignore[union-attr]
+    r = c.route(body.origin.pair(), to, profile=person, optimize=body.optimize)
+    answer = views.route_answer(c, r, body.lang, origin=body.origin.pair(), destination=to,
+                                place=place)
     # the presenter's answer is the schema's (tests pin it): encode it without a second
     # pass through the response model
     return Response(orjson.dumps(answer, option=orjson.OPT_SERIALIZE_NUMPY),

@@ -1,7 +1,8 @@
 """Barriers, elevators and reports as OGC API – Features (Part 1: Core, GeoJSON, OAS 3.0).
 
-Implemented to the standard rather than through pygeoapi: three collections per
-imported city (``<city>-barriers``, ``<city>-elevators``, ``<city>-reports``) over the
+Implemented to the standard rather than through pygeoapi: four collections per
+imported city (``<city>-barriers``, ``<city>-elevators``, ``<city>-reports``,
+``<city>-places``) over the
 same barrier and report stores the rest of the API reads, with live elevator status,
 so a separate server and its configuration file would add more than the few handlers
 below.
@@ -9,8 +10,9 @@ Invalid or unknown query parameters answer 400, as the standard asks.
 
 ``datetime`` (OGC 17-069r4 §7.15.4) selects reports whose temporal extent, from
 ``requested_datetime`` to ``updated_datetime``, intersects the instant or interval
-given. Barriers and elevators carry no time: a valid ``datetime`` is accepted and
-selects all of them.
+given. Barriers, elevators and places carry no time: a valid ``datetime`` is accepted and
+selects all of them. Barriers and places carry ``last_checked`` (ISO date or null),
+``checked_by`` and ``stale`` (see :mod:`stufenlos.freshness`).
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
 ]
 _CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
-_KINDS = {"barriers": None, "elevators": ["elevator"], "reports": None}
+_KINDS = {"barriers": None, "elevators": ["elevator"], "reports": None, "places": None}
 _ITEM_PARAMS = {"bbox", "datetime", "limit", "offset", "f"}
 MAX_LIMIT = 10_000
 
@@ -78,13 +80,16 @@ def _split(cid: str) -> tuple[str, str]:
 
 
 _TITLES = {"barriers": "barriers", "elevators": "elevators with status",
-           "reports": "barrier reports"}
+           "reports": "barrier reports", "places": "places you can enter"}
 _DESCRIPTIONS = {
     "barriers": "Steps, kerbs, slopes, narrow passages, bad surfaces, gates, ramps, elevators "
                 "and crossings from OpenStreetMap",
     "elevators": "Elevators and their live status (closed or unknown)",
     "reports": "Barrier reports from the public (Open311), with their status; public fields "
                "only, no contact data",
+    "places": "Shops, doctors, pharmacies, toilets, cafés and public buildings from "
+              "OpenStreetMap with their wheelchair access (yes, limited, no, unknown), "
+              "entrances and when they were last checked",
 }
 
 
@@ -264,7 +269,12 @@ def _ogc_datetime(raw: str | None) -> Interval | None:
 
 
 def _feature(b: dict[str, Any]) -> dict[str, Any]:
+    from stufenlos.freshness import is_stale
+
     props = {k: v for k, v in b.items() if k not in ("lat", "lon", "id")}
+    checked = (b.get("attributes") or {}).get("last_checked")
+    props.update(last_checked=checked, checked_by=(b.get("attributes") or {}).get("checked_by"),
+                 stale=is_stale(checked))
     return {"type": "Feature", "id": b["id"],
             "geometry": {"type": "Point", "coordinates": [b["lon"], b["lat"]]},
             "properties": props}
@@ -293,6 +303,13 @@ def items(request: Request, collection_id: CollectionId) -> GeoJSONResponse:
     if part == "reports":
         found = _reports(city, bbox, when)
         total, features = len(found), [_report_feature(r) for r in found[offset:offset + limit]]
+    elif part == "places":
+        from stufenlos.venues import venues_of
+
+        venues = venues_of(c)
+        rows = venues.select(bbox=bbox)
+        total = len(rows)
+        features = venues.to_geojson(rows.iloc[offset:offset + limit], "en")["features"]
     else:
         total, page = views.barriers_with_status(c, kinds=_KINDS[part], bbox=bbox, limit=limit,
                                                  offset=offset)
@@ -349,6 +366,15 @@ def item(request: Request, collection_id: CollectionId,
     c = deps.get_city(city)
     if part == "reports":
         feat = _report_item(city, feature_id, collection_id)
+    elif part == "places":
+        from stufenlos.venues import venues_of
+
+        venues = venues_of(c)
+        row = venues.get(feature_id)
+        if row is None:
+            raise HTTPException(404, f"no feature {feature_id!r} in {collection_id}")
+        feat = venues.to_geojson(venues.table[venues.table["id"] == feature_id], "en")[
+            "features"][0]
     else:
         rec = BarrierStore(c.database_path).get(feature_id)
         kinds = _KINDS[part]

@@ -97,6 +97,18 @@
         paint: { "circle-radius": 7, "circle-color": KIND_COLOURS,
                  "circle-stroke-color": "#000000", "circle-stroke-width": 2 } });
     }
+    var toggle = $("show-places");  // places you can enter, coloured by access; off at first
+    if (toggle) {
+      map.addSource("places", { type: "geojson",
+        data: "/api/cities/" + encodeURIComponent(cfg.map.city) + "/venues.geojson" });
+      map.addLayer({ id: "places", type: "circle", source: "places", layout: { visibility: "none" },
+        paint: { "circle-radius": 6, "circle-stroke-color": "#000000", "circle-stroke-width": 1,
+                 "circle-color": ["match", ["get", "wheelchair"], "yes", "#0b6b2f",
+                                  "limited", "#8a4b00", "no", "#b00020", "#5a5a5a"] } });
+      toggle.addEventListener("change", function () {
+        map.setLayoutProperty("places", "visibility", toggle.checked ? "visible" : "none");
+      });
+    }
     map.addSource("route", { type: "geojson", data: { type: "FeatureCollection", features: [] } });
     map.addLayer({ id: "route-casing", type: "line", source: "route",
       layout: { "line-join": "round", "line-cap": "round" },
