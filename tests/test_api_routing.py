@@ -208,7 +208,9 @@ def test_place_search_finds_streets_stations_and_coordinates(client: TestClient)
                       params={"q": "monckebergstrasse"}).json()[0]["name"] == "Mönckebergstraße"
     coords = client.get("/api/cities/hamburg/places", params={"q": "53.55, 9.99"}).json()
     assert coords == [{"name": "53.550000, 9.990000", "kind": "coordinates",
-                       "lat": 53.55, "lon": 9.99}]
+                       "lat": 53.55, "lon": 9.99, "label": "53.550000, 9.990000",
+                       "kind_label": "Koordinaten", "district": None, "postcode": None,
+                       "outside": False}]
     assert client.get("/api/cities/hamburg/places", params={"q": "zzzzqq"}).json() == []
     _error(client.get("/api/cities/hamburg/places", params={"q": ""}), 422)
     _error(client.get("/api/cities/hamburg/places", params={"q": "x" * 500}), 422)

@@ -28,6 +28,7 @@ from stufenlos.barriers import extract_barriers, write_city_database
 from stufenlos.builder import build_network
 from stufenlos.config import CityConfig, data_dir
 from stufenlos.errors import CityConfigError, StufenlosError, UnknownCityError
+from stufenlos.ingest.basemap import write_basemap
 from stufenlos.ingest.geojson import GEOJSON_SUFFIXES, read_overpass_geojson
 from stufenlos.ingest.osm import read_osm
 from stufenlos.ingest.raw import RawOsm
@@ -217,6 +218,7 @@ def import_city(
         summary.transit = _import_timetable(config, build_dir, net)
         net.save(build_dir / "network")
         _graph.save_topologies(net, build_dir / "network")  # loading skips building them
+        write_basemap(osm_paths, build_dir)  # water, buildings, places, addresses
         write_city_database(
             build_dir / "city.sqlite", barriers, {"city": config.name, "summary": summary.to_dict()}
         )

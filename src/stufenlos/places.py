@@ -3,10 +3,17 @@
 Streets come from the ``name`` column of the network's arcs (each street is
 placed at the arc midpoint nearest to the mean of all its arcs, so the point
 lies on the street); named barriers (elevators, ramps, gates), the city's
-stations and the named points of interest of its OSM file (``.osm.pbf``,
-``.osm``, read with pyosmium: amenities, shops, stops, tourism, health care ...)
-are added. Matching ignores case, accents and ``ß``/``ss``; results
-rank exact, then prefix, then word-prefix, then substring matches.
+stations, its districts (the polygons of its ``areas`` input) and the named
+points of interest and addresses (``addr:*``) that the import stored in the
+city's basemap (:mod:`stufenlos.ingest.basemap`) are added. Matching ignores
+case, accents and ``ß``/``ss``; results rank exact, then prefix, then
+word-prefix, then substring matches, and results outside the city's area (the
+hull of its network) come after all inside it.
+
+Each place has a label that tells equally named places apart by their kind in
+words and their district: "Jungfernstieg — Straße, Neustadt". Searching for a
+label finds exactly that place, so a label picked from the suggestions can be
+sent back as the query.
 
 A full geocoder (Nominatim, Photon) would need a database and an index build;
 a city extract has a few thousand names, which a linear scan answers in well
@@ -19,31 +26,32 @@ import logging
 import os
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+import shapely
 
 from stufenlos.geo import haversine_m
+from stufenlos.ingest.basemap import POI_KEYS
 
 if TYPE_CHECKING:
     from stufenlos.city import City
 
 __all__ = [
+    "KIND_WORDS",
     "POI_KEYS",
     "AddressMatch",
     "Place",
     "PlaceIndex",
     "fold",
+    "kind_word",
+    "place_label",
     "read_named_points",
     "street_index",
     "street_places",
 ]
-
-#: OSM keys whose named nodes become search results, with the key's value as kind
-POI_KEYS = ("amenity", "shop", "tourism", "public_transport", "railway", "leisure",
-            "office", "healthcare", "historic")
 
 logger = logging.getLogger(__name__)
 
@@ -66,12 +74,117 @@ def fold(text: str) -> str:
 
 @dataclass(frozen=True)
 class Place:
-    """A named place: ``kind`` is ``street``, ``station``, ``coordinates`` or a barrier kind."""
+    """A named place.
+
+    ``kind`` is ``street``, ``station``, ``address``, ``district``,
+    ``coordinates``, a barrier kind or an OSM value (``pharmacy``,
+    ``bus_stop`` ...); ``district`` is the district it lies in (if the city has
+    districts), ``outside`` whether it lies outside the city's area and
+    ``postcode`` an address's postcode.
+    """
 
     name: str
     kind: str
     lat: float
     lon: float
+    district: str | None = None
+    outside: bool = False
+    postcode: str | None = None
+
+
+#: kind -> (German, English, easy-read German) words for labels; other kinds read "Ort"/"place"
+KIND_WORDS: dict[str, tuple[str, str, str]] = {
+    "street": ("Straße", "street", "Straße"),
+    "address": ("Adresse", "address", "Adresse"),
+    "district": ("Stadtteil", "district", "Stadtteil"),
+    "coordinates": ("Koordinaten", "coordinates", "Punkt auf der Karte"),
+    "station": ("Bahnhof", "station", "Bahnhof"),
+    "halt": ("Bahnhof", "station", "Bahnhof"),
+    "platform": ("Haltestelle", "stop", "Haltestelle"),
+    "stop_position": ("Haltestelle", "stop", "Haltestelle"),
+    "stop_area": ("Haltestelle", "stop", "Haltestelle"),
+    "bus_stop": ("Bushaltestelle", "bus stop", "Bus-Haltestelle"),
+    "tram_stop": ("Straßenbahnhaltestelle", "tram stop", "Straßenbahn-Haltestelle"),
+    "bus_station": ("Busbahnhof", "bus station", "Bus-Bahnhof"),
+    "subway_entrance": ("U-Bahn-Eingang", "underground entrance", "Eingang zur U-Bahn"),
+    "pharmacy": ("Apotheke", "pharmacy", "Apotheke"),
+    "doctors": ("Arztpraxis", "doctor", "Arzt"),
+    "doctor": ("Arztpraxis", "doctor", "Arzt"),
+    "dentist": ("Zahnarztpraxis", "dentist", "Zahnarzt"),
+    "hospital": ("Krankenhaus", "hospital", "Krankenhaus"),
+    "clinic": ("Klinik", "clinic", "Klinik"),
+    "toilets": ("Toilette", "toilets", "Toilette"),
+    "restaurant": ("Restaurant", "restaurant", "Restaurant"),
+    "cafe": ("Café", "café", "Café"),
+    "fast_food": ("Imbiss", "fast food", "Imbiss"),
+    "pub": ("Kneipe", "pub", "Kneipe"),
+    "bar": ("Bar", "bar", "Bar"),
+    "bank": ("Bank", "bank", "Bank"),
+    "atm": ("Geldautomat", "cash machine", "Geld-Automat"),
+    "post_office": ("Post", "post office", "Post"),
+    "school": ("Schule", "school", "Schule"),
+    "kindergarten": ("Kindergarten", "kindergarten", "Kindergarten"),
+    "university": ("Universität", "university", "Universität"),
+    "library": ("Bibliothek", "library", "Bücherei"),
+    "townhall": ("Rathaus", "town hall", "Rathaus"),
+    "police": ("Polizei", "police", "Polizei"),
+    "place_of_worship": ("Gotteshaus", "place of worship", "Kirche oder Gebets-Haus"),
+    "theatre": ("Theater", "theatre", "Theater"),
+    "cinema": ("Kino", "cinema", "Kino"),
+    "museum": ("Museum", "museum", "Museum"),
+    "hotel": ("Hotel", "hotel", "Hotel"),
+    "parking": ("Parkplatz", "car park", "Park-Platz"),
+    "supermarket": ("Supermarkt", "supermarket", "Supermarkt"),
+    "bakery": ("Bäckerei", "bakery", "Bäcker"),
+    "convenience": ("Lebensmittelgeschäft", "convenience shop", "Laden"),
+    "kiosk": ("Kiosk", "kiosk", "Kiosk"),
+    "department_store": ("Kaufhaus", "department store", "Kaufhaus"),
+    "clothes": ("Bekleidungsgeschäft", "clothes shop", "Laden für Kleidung"),
+    "shoes": ("Schuhgeschäft", "shoe shop", "Laden für Schuhe"),
+    "books": ("Buchhandlung", "bookshop", "Laden für Bücher"),
+    "optician": ("Optiker", "optician", "Optiker"),
+    "hairdresser": ("Friseur", "hairdresser", "Friseur"),
+    "chemist": ("Drogerie", "chemist", "Drogerie"),
+    "park": ("Park", "park", "Park"),
+    "playground": ("Spielplatz", "playground", "Spiel-Platz"),
+    "fountain": ("Brunnen", "fountain", "Brunnen"),
+    "attraction": ("Sehenswürdigkeit", "sight", "Sehens-Würdigkeit"),
+    "monument": ("Denkmal", "monument", "Denkmal"),
+    "memorial": ("Gedenkstätte", "memorial", "Gedenk-Stätte"),
+}
+#: the label's note for a place outside the city's area (German, English, easy-read)
+OUTSIDE_WORDS = ("außerhalb des Gebiets", "outside the area", "nicht im Gebiet")
+_LANGS = {"de": 0, "en": 1, "ls": 2}
+#: a place this far outside the hull of the city's network (degrees, about 100 m) is outside
+_OUTSIDE_MARGIN = 0.001
+
+
+def kind_word(kind: str, lang: str = "de") -> str:
+    """``kind`` in words (``pharmacy`` is "Apotheke"; a barrier kind its label)."""
+    from stufenlos.barriers import BARRIER_KINDS
+
+    i = _LANGS.get(lang, 0)
+    if kind in KIND_WORDS:
+        return KIND_WORDS[kind][i]
+    if kind in BARRIER_KINDS:
+        en, de = BARRIER_KINDS[kind]
+        return en[0].lower() + en[1:] if i == 1 else de
+    return ("Ort", "place", "Ort")[i]
+
+
+def place_label(place: Place, lang: str = "de") -> str:
+    """``"Jungfernstieg — Straße, Neustadt"``: name, kind in words, postcode, district."""
+    if place.kind == "coordinates":
+        return place.name
+    parts = [kind_word(place.kind, lang)]
+    if place.postcode:
+        parts.append(place.postcode)
+    if place.district and place.kind != "district":
+        parts.append(place.district)
+    text = f"{place.name} — {', '.join(parts)}"
+    if place.outside:
+        text += f" ({OUTSIDE_WORDS[_LANGS.get(lang, 0)]})"
+    return text
 
 
 @dataclass(frozen=True)
@@ -116,7 +229,16 @@ class PlaceIndex:
                  center: tuple[float, float] | None = None) -> None:
         self.places = places
         self._folded = [fold(p.name) for p in places]
-        # equally good matches: the one nearest the city's centre first
+        # a label picked from the suggestions names exactly one place, in any language
+        self._labels: dict[str, int] = {}
+        for i, p in enumerate(places):
+            for lang in _LANGS:
+                self._labels.setdefault(fold(place_label(p, lang)), i)
+        # equally good matches: a barrier (a way's bad surface, steps) after the places
+        # people go to, then the one nearest the city's centre first
+        from stufenlos.barriers import BARRIER_KINDS
+
+        self._barrier = [p.kind in BARRIER_KINDS for p in places]
         if center is not None and places:
             lat = np.array([p.lat for p in places])
             lon = np.array([p.lon for p in places])
@@ -126,24 +248,41 @@ class PlaceIndex:
 
     @classmethod
     def for_city(cls, city: City, *, stations: list[Place] | None = None) -> PlaceIndex:
-        """Build the index from ``city``'s network names, named barriers and ``stations``."""
-        places: list[Place] = [*(stations or []), *street_places(city)]
-        for path in city.config.input_paths("osm"):
-            if path.suffix in (".pbf", ".osm", ".bz2") and path.exists():
-                try:
-                    places.extend(read_named_points(path))
-                except RuntimeError as exc:  # pyosmium's error for unreadable files
-                    logger.warning("%s: cannot read named places: %s", path, exc)
-        from stufenlos.barriers import BarrierStore
+        """Build the index of ``city``.
 
+        Its ``stations``, network street names, districts, the points of
+        interest and addresses of its basemap and its named barriers, each with
+        its district and whether it lies outside the city's area.
+        """
+        from stufenlos.barriers import BarrierStore
+        from stufenlos.ingest.basemap import city_basemap
+
+        districts = city_districts(city)
+        places: list[Place] = [*(stations or []), *street_places(city)]
+        places += [Place(name, "district", float(pt.y), float(pt.x))
+                   for name, pt in zip(districts[0], shapely.point_on_surface(districts[1]),
+                                       strict=True)]
+        base = city_basemap(city)
+        named = base[base["layer"].isin(["poi", "address"]) & base["name"].notna()]
+        pts = shapely.from_wkb(named["geometry"].to_numpy())
+        places += [Place(str(name), str(kind), float(y), float(x),
+                         postcode=str(pc) if isinstance(pc, str) else None)
+                   for name, kind, x, y, pc in zip(
+                       named["name"], named["layer"].where(named["layer"] == "address",
+                                                           named["kind"]),
+                       shapely.get_x(pts), shapely.get_y(pts), named["postcode"], strict=True)]
         for rec in BarrierStore(city.database_path).query():
             if rec.get("name"):
                 places.append(Place(str(rec["name"]), str(rec["kind"]), float(rec["lat"]),
                                     float(rec["lon"])))
-        return cls(places, center=city.config.center)
+        return cls(_placed(places, districts, _city_area(city)), center=city.config.center)
 
     def search(self, query: str, *, limit: int = 10) -> list[Place]:
-        """Places matching ``query`` best first; ``"lat,lon"`` answers that point."""
+        """Places matching ``query`` best first; ``"lat,lon"`` answers that point.
+
+        Places outside the city's area come after all inside it; a query equal
+        to a place's label (:func:`place_label`) puts that place first.
+        """
         m = _COORDS.match(query)
         if m:
             lat, lon = float(m.group(1)), float(m.group(2))
@@ -152,9 +291,12 @@ class PlaceIndex:
         q = fold(query)
         if not q:
             return []
-        scored: list[tuple[int, float, int, str, int]] = []
+        labelled = self._labels.get(q)
+        scored: list[tuple[bool, int, bool, float, int, str, int]] = []
         for i, name in enumerate(self._folded):
-            if name == q:
+            if i == labelled:
+                rank = -1
+            elif name == q:
                 rank = 0
             elif name.startswith(q):
                 rank = 1
@@ -164,13 +306,15 @@ class PlaceIndex:
                 rank = 3
             else:
                 continue
-            scored.append((rank, round(float(self._dist[i]), 2), len(name), name, i))
+            outside = self.places[i].outside and rank >= 0
+            scored.append((outside, rank, self._barrier[i], round(float(self._dist[i]), 2),
+                           len(name), name, i))
         scored.sort()
         out: list[Place] = []
-        seen: set[tuple[str, str]] = set()
+        seen: set[tuple[str, str, str | None]] = set()
         for *_, i in scored:
             p = self.places[i]
-            key = (p.name, p.kind)
+            key = (p.name, kind_word(p.kind), p.district)
             if key in seen:
                 continue
             seen.add(key)
@@ -250,3 +394,43 @@ def _street_places(net: Any) -> list[Place]:
     first = order[np.r_[0, np.flatnonzero(np.diff(codes[order])) + 1]]
     return [Place(str(uniques[codes[i]]), "street", float(mid[i, 1]), float(mid[i, 0]))
             for i in first if str(uniques[codes[i]]).strip()]
+
+
+def city_districts(city: City) -> tuple[list[str], Any]:
+    """Names and polygons of ``city``'s districts: its ``areas`` input (none without one)."""
+
+    def read() -> tuple[list[str], Any]:
+        if not city.config.inputs_of("areas"):
+            return [], np.empty(0, object)
+        from stufenlos.analysis.areas import read_areas
+
+        areas = read_areas(city.config)
+        if areas is None or areas.kind != "areas":
+            return [], np.empty(0, object)
+        return [str(n) for n in areas.table["name"]], areas.geometry
+
+    return city.memo("districts", read)  # type: ignore[no-any-return]
+
+
+def _city_area(city: City) -> Any:
+    """The hull of the city's network, widened by :data:`_OUTSIDE_MARGIN`."""
+    hull = shapely.convex_hull(shapely.multipoints(city.network.node_lonlat))
+    return shapely.buffer(hull, _OUTSIDE_MARGIN)
+
+
+def _placed(places: list[Place], districts: tuple[list[str], Any], area: Any) -> list[Place]:
+    """``places`` with their district and whether they lie outside ``area``."""
+    if not places:
+        return places
+    lon = np.array([p.lon for p in places])
+    lat = np.array([p.lat for p in places])
+    outside = ~shapely.contains_xy(area, lon, lat)
+    district: list[str | None] = [p.district for p in places]
+    names, polygons = districts
+    if len(names):
+        tree = shapely.STRtree(polygons)
+        pt_idx, poly_idx = tree.query(shapely.points(lon, lat), predicate="within")
+        for i, j in zip(pt_idx.tolist(), poly_idx.tolist(), strict=True):
+            district[i] = names[j]
+    return [replace(p, district=district[i], outside=bool(outside[i]))
+            for i, p in enumerate(places)]

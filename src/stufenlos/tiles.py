@@ -1,9 +1,13 @@
-"""Mapbox Vector Tiles of an imported city, drawn from its network and barriers.
+"""Mapbox Vector Tiles of an imported city, drawn from its network, barriers and basemap.
 
 The web map needs a basemap that works offline. The bundled extracts are small
 (hundreds to tens of thousands of way segments), so tiles are cut on request
-from two in-memory layers and cached: ``ways`` (every walkable way segment with
-its class and name) and ``barriers`` (every barrier record with its kind). The
+from in-memory layers and cached: ``ways`` (every walkable way segment with
+its class and name, which the style also writes along the line),
+``barriers`` (every barrier record with its kind) and, from the basemap the
+import stored (:mod:`stufenlos.ingest.basemap`), ``water`` (areas),
+``waterways`` (rivers and streams as lines), ``buildings``, ``green`` (parks,
+grass, woods) and ``pois`` (named points of interest with their kind). The
 encoding is done by the ``mapbox-vector-tile`` package.
 """
 
@@ -22,13 +26,16 @@ from numpy.typing import NDArray
 if TYPE_CHECKING:
     from stufenlos.city import City
 
-__all__ = ["MAX_ZOOM", "MIN_ZOOM", "CityTiles", "tile_bounds"]
+__all__ = ["BASEMAP_LAYERS", "MAX_ZOOM", "MIN_ZOOM", "CityTiles", "tile_bounds"]
 
 #: tiles are served from MIN_ZOOM (coarser requests get an empty tile) to MAX_ZOOM
 MIN_ZOOM = 13
 MAX_ZOOM = 18
 EXTENT = 4096
 _R = 6378137.0
+#: tile layer -> the basemap layer it is drawn from, drawn below the ways in this order
+BASEMAP_LAYERS = {"green": "green", "water": "water", "waterways": "waterway",
+                  "buildings": "building", "pois": "poi"}
 
 
 def _merc(xy: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -96,12 +103,24 @@ class CityTiles:
         self.way_tree = shapely.STRtree(self.ways)
 
         from stufenlos.barriers import BarrierStore
+        from stufenlos.ingest.basemap import city_basemap
 
         recs = BarrierStore(city.database_path).query()
         pts = np.array([[r["lon"], r["lat"]] for r in recs], np.float64).reshape(-1, 2)
         self.barriers = shapely.points(_merc(pts)) if len(recs) else np.empty(0, object)
         self.barrier_props = [{"id": r["id"], "kind": r["kind"]} for r in recs]
         self.barrier_tree = shapely.STRtree(self.barriers)
+        #: name -> (geometries in Web Mercator, properties, index), basemap layers first
+        self.layers: dict[str, tuple[Any, list[dict[str, Any]], shapely.STRtree]] = {}
+        base = city_basemap(city)
+        for name, layer in BASEMAP_LAYERS.items():
+            rows = base[base["layer"] == layer]
+            geoms = shapely.transform(shapely.from_wkb(rows["geometry"].to_numpy()), _merc)
+            props = [{"kind": k, **({"name": n} if isinstance(n, str) else {})}
+                     for k, n in zip(rows["kind"], rows["name"], strict=True)]
+            self.layers[name] = (geoms, props, shapely.STRtree(geoms))
+        self.layers["ways"] = (self.ways, self.way_props, self.way_tree)
+        self.layers["barriers"] = (self.barriers, self.barrier_props, self.barrier_tree)
         self._cache: OrderedDict[tuple[int, int, int], bytes] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
@@ -137,15 +156,14 @@ class CityTiles:
                 return shapely.transform(
                     g, lambda c: (c - np.array([bounds[0], bounds[1]])) * scale)
 
-            hits = self.way_tree.query(query, predicate="intersects")
-            clipped = shapely.simplify(to_tile(shapely.clip_by_rect(self.ways[hits], *box)), 1.0)
-            layers.append({"name": "ways", "features": [
-                {"geometry": g, "properties": self.way_props[i]}
-                for i, g in zip(hits, clipped, strict=True) if not g.is_empty]})
-            hits = self.barrier_tree.query(query, predicate="intersects")
-            pts = to_tile(self.barriers[hits]) if hits.size else []
-            layers.append({"name": "barriers", "features": [
-                {"geometry": g, "properties": self.barrier_props[i]}
-                for i, g in zip(hits, pts, strict=True)]})
+            for name, (geoms, props, tree) in self.layers.items():
+                hits = tree.query(query, predicate="intersects")
+                if not hits.size and name not in ("ways", "barriers"):
+                    continue
+                clipped = shapely.simplify(
+                    to_tile(shapely.clip_by_rect(geoms[hits], *box)), 1.0)
+                layers.append({"name": name, "features": [
+                    {"geometry": g, "properties": props[i]}
+                    for i, g in zip(hits, clipped, strict=True) if not g.is_empty]})
         return mapbox_vector_tile.encode(
             layers, default_options={"extents": EXTENT, "y_coord_down": False})

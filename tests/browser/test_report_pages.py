@@ -10,7 +10,8 @@ import pytest
 from stufenlos.build import import_city
 from stufenlos.config import find_city
 from stufenlos.reports import ReportService, ReportStore, Submission
-from tests.browser._city_server import city_server
+from tests._need import need
+from tests.browser._city_server import city_server, maplibre_built
 
 pytestmark = pytest.mark.browser
 
@@ -92,12 +93,15 @@ def test_report_by_keyboard_from_the_street_list(
 
 
 def test_report_from_the_map(page: Any, reports_server: dict[str, str]) -> None:
+    need(maplibre_built(), "MapLibre is not in static/vendor (run make web)")
     page.goto(f"{reports_server['base']}/reports/new?city=hamburg")
-    svg = page.locator("#report-map")
-    svg.scroll_into_view_if_needed()
-    box = svg.bounding_box()
+    canvas = page.locator("#report-map-gl canvas")  # MapLibre on the city's own tiles
+    canvas.scroll_into_view_if_needed()
+    page.wait_for_function("() => document.getElementById('report-map-gl').maplibreMap"
+                           ".isStyleLoaded()")
+    box = canvas.bounding_box()
     assert box is not None
-    svg.click(position={"x": box["width"] / 2, "y": box["height"] / 2}, force=True)
+    canvas.click(position={"x": box["width"] / 2, "y": box["height"] / 2})
     lat = float(page.locator("#field-lat-input").input_value())
     lon = float(page.locator("#field-long").input_value())
     assert 53.54 < lat < 53.56 and 9.98 < lon < 10.01

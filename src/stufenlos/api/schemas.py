@@ -329,12 +329,17 @@ class ProfilePublic(BaseModel):
 
 
 class PlacePublic(BaseModel):
-    """A search result."""
+    """A search result: ``label`` is its name, kind in words and district."""
 
     name: str
     kind: str
     lat: float
     lon: float
+    label: str
+    kind_label: str
+    district: str | None = None
+    postcode: str | None = None
+    outside: bool = False
 
 
 class BarrierPublic(BaseModel):

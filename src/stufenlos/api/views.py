@@ -9,7 +9,7 @@ import numpy as np
 
 from stufenlos.barriers import BARRIER_KINDS, BarrierStore
 from stufenlos.errors import StufenlosError
-from stufenlos.places import Place, PlaceIndex
+from stufenlos.places import Place, PlaceIndex, kind_word, place_label
 from stufenlos.profiles import PRESETS
 from stufenlos.text.route import route_feature
 from stufenlos.transit.station_facts import Station, read_stations
@@ -26,6 +26,7 @@ __all__ = [
     "city_bbox",
     "city_tiles",
     "closures_avoided",
+    "place_dict",
     "place_index",
     "route_answer",
     "stations_of",
@@ -195,6 +196,12 @@ def place_index(city: City) -> PlaceIndex:
         return PlaceIndex.for_city(city, stations=stations)
 
     return city.memo("places", make)
+
+
+def place_dict(place: Place, lang: str = "de") -> dict[str, Any]:
+    """A search result as the API gives it, with its label in ``lang``."""
+    return {**place.__dict__, "label": place_label(place, lang),
+            "kind_label": kind_word(place.kind, lang)}
 
 
 def city_tiles(city: City) -> CityTiles:

@@ -246,10 +246,15 @@ def places(
     city: CityName,
     q: Annotated[str, Query(min_length=1, max_length=100, description="name or 'lat,lon'")],
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
+    lang: Annotated[Literal["de", "en", "ls"], Query(description="labels in")] = "de",
 ) -> list[dict[str, Any]]:
-    """Streets, stations and named places whose name matches ``q``."""
+    """Streets, stations, districts, addresses and named places whose name matches ``q``.
+
+    Each result's ``label`` tells equally named places apart by kind and district;
+    places outside the city's area come last (``outside``).
+    """
     c = deps.get_city(city)
-    return [p.__dict__ for p in views.place_index(c).search(q, limit=limit)]
+    return [views.place_dict(p, lang) for p in views.place_index(c).search(q, limit=limit)]
 
 
 @router.get("/cities/{city}/stops", response_model=list[StationPublic])

@@ -169,15 +169,39 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
 }
 
 
+def _map_gl(request: Request, city: str | None) -> dict[str, Any] | None:
+    """The report form's MapLibre map (our own tiles), if MapLibre is vendored."""
+    from stufenlos.api.templating import STATIC_DIR
+    from stufenlos.api.views import city_bbox
+    from stufenlos.settings import get_settings
+
+    if not city or not (STATIC_DIR / "vendor" / "maplibre-gl.js").exists():
+        return None
+    try:
+        c = get_city(city)
+    except (StufenlosError, OSError):
+        return None
+    center = c.config.center
+    base = str(request.base_url).rstrip("/")
+    return {"city": city, "style": get_settings().map_style_url
+            or f"{base}/tiles/{city}/style.json",
+            "center": [center[1], center[0]] if center else None, "bbox": list(city_bbox(c))}
+
+
 def _form_page(request: Request, *, values: dict[str, str], errors: dict[str, str],
                status_code: int = 200) -> Response:
     cities = _cities()
     city = values.get("jurisdiction_id") if values.get("jurisdiction_id") in cities else None
     streets = _street_index(city) if city else {}
+    map_gl = _map_gl(request, city)
+    from stufenlos.api.templating import page_language
+
+    english = page_language(request) == "en"
+    named = {code: s.name if english else (s.name_de or s.name) for code, s in SERVICES.items()}
     return render(request, "reports/new.html", {
         **_ctx(request), "values": values, "errors": errors, "field_labels": FIELD_LABELS,
-        "city": city,
-        "streets": streets, "map": _map(city, [])}, status_code=status_code)
+        "city": city, "streets": streets, "map_gl": map_gl, "services_named": named,
+        "map": None if map_gl else _map(city, [])}, status_code=status_code)
 
 
 @router.get("/reports/new")

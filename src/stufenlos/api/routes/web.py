@@ -19,6 +19,7 @@ from stufenlos.api import deps, views
 from stufenlos.api.templating import NAV, STATIC_DIR, page_language, render
 from stufenlos.barriers import BARRIER_KINDS
 from stufenlos.errors import StufenlosError
+from stufenlos.places import place_label
 from stufenlos.profiles import LIMITS, PRESETS, Limit
 from stufenlos.settings import get_settings
 
@@ -131,7 +132,8 @@ def _resolve(city: Any, text: str, what: str, lang: str) -> tuple[dict[str, Any]
         return None, (f"{what}: no place called “{text}” found" if lang == "en"
                       else f"{what}: kein Ort „{text}“ gefunden")
     p = found[0]
-    return {"name": p.name, "kind": p.kind, "lat": p.lat, "lon": p.lon}, None
+    return {"name": p.name, "kind": p.kind, "lat": p.lat, "lon": p.lon,
+            "label": place_label(p, lang)}, None
 
 
 def _route_context(request: Request, city: Any, lang: str) -> dict[str, Any]:

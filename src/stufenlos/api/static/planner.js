@@ -40,6 +40,22 @@
     markers[which] = new window.maplibregl.Marker({ element: el }).setLngLat(lngLat).addTo(map);
   }
 
+  /* padding that keeps the route and its A/B markers clear of the zoom buttons (top right)
+     and the attribution (bottom) */
+  function clearOfControls() {
+    var box = map.getContainer();
+    var size = function (sel, dim) {
+      var n = box.querySelector(sel);
+      return n ? n[dim] : 0;
+    };
+    var pad = { top: 40, bottom: 40 + size(".maplibregl-ctrl-bottom-right", "offsetHeight"),
+                left: 40, right: 40 + size(".maplibregl-ctrl-top-right", "offsetWidth") };
+    var room = function (a, b, total) { return a + b < total - 40; };
+    if (!room(pad.left, pad.right, box.clientWidth)) { pad.left = pad.right = 10; }
+    if (!room(pad.top, pad.bottom, box.clientHeight)) { pad.top = pad.bottom = 10; }
+    return pad;
+  }
+
   function drawRoute() {
     var data = $("route-data");
     var geo = data ? JSON.parse(data.textContent) : null;
@@ -56,7 +72,7 @@
     if (geo && geo.geometry && geo.geometry.coordinates.length) {
       var b = new window.maplibregl.LngLatBounds();
       geo.geometry.coordinates.forEach(function (c) { b.extend(c); });
-      map.fitBounds(b, { padding: 40, maxZoom: 18, duration: 0 });
+      map.fitBounds(b, { padding: clearOfControls(), maxZoom: 18, duration: 0 });
     }
   }
 
@@ -145,6 +161,7 @@
       noMap(el);
       return;
     }
+    el.maplibreMap = map; // for scripts and browser tests (queryRenderedFeatures)
     map.addControl(new window.maplibregl.NavigationControl({ showCompass: false }));
     var canvas = map.getCanvas();
     canvas.setAttribute("aria-label", T.map_label || "Map");
@@ -170,13 +187,14 @@
     clearTimeout(timers[input.id]);
     timers[input.id] = setTimeout(function () {
       var city = $("city").value;
-      fetch("/api/cities/" + encodeURIComponent(city) + "/places?limit=8&q=" + encodeURIComponent(q))
+      fetch("/api/cities/" + encodeURIComponent(city) + "/places?limit=8&lang=" +
+            encodeURIComponent(cfg.lang || "de") + "&q=" + encodeURIComponent(q))
         .then(function (r) { return r.ok ? r.json() : []; })
         .then(function (places) {
           list.textContent = "";
           places.forEach(function (p) {
             var opt = document.createElement("option");
-            opt.value = p.name;
+            opt.value = p.label;  // kind and district tell equal names apart
             list.appendChild(opt);
           });
         }).catch(function () { /* typing a full name still works */ });
