@@ -30,7 +30,7 @@ _FLOAT = ("incline_pct", "width_m", "step_count", "handrail", "ramp", "ramp_whee
           "signal_vibration", "lit", "rest_dist_m")
 _CATS = ("highway", "footway", "surface", "smoothness", "wheelchair", "tactile_paving",
          "kerb_u_context", "kerb_v_context", "crossing", "sidewalk")
-_BOOL = ("steps", "indoor", "elevator", "escalator", "area")
+_BOOL = ("steps", "indoor", "elevator", "escalator", "area", "area_link")
 
 
 def synthetic_grid(nx: int, ny: int, *, spacing_m: float = 50.0,

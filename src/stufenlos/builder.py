@@ -24,6 +24,7 @@ from scipy.spatial import cKDTree
 
 from stufenlos.errors import NetworkBuildError
 from stufenlos.geo import LocalProjection, haversine_m
+from stufenlos.ingest.areas import area_links, area_split_nodes
 from stufenlos.ingest.raw import RawOsm, node_is_significant
 from stufenlos.ingest.tags import kerb_from_tags, parse_length_m, parse_yes_no
 from stufenlos.ingest.walkability import (
@@ -136,6 +137,7 @@ def build_network(
     significant = np.fromiter((nid for nid, t in node_tags.items() if node_is_significant(t)),
                               dtype=np.int64)  # fmt: skip
     is_split |= np.isin(all_nodes, significant)
+    is_split |= np.isin(all_nodes, area_split_nodes(ways))
     # per elevator area a lookup in the sorted node ids, not a pass over all of them
     elevator_doors = [np.unique(w.nodes[_sorted_has(uniq, w.nodes)]) for w in elevator_areas]
     if elevator_doors:
@@ -187,6 +189,8 @@ def build_network(
             for i in range(len(at))
             for j in range(i + 1, len(at))
         )
+    across = area_links(ways, raws, graph_ids, node_xy)  # appended last: see "area_link"
+    extra.extend((rows[k], u_, v_, ways[k].id) for k, u_, v_ in across)
     if extra:
         n_extra = len(extra)
         base_row = len(rows)
@@ -194,7 +198,9 @@ def build_network(
         seg_row = np.concatenate([seg_row, base_row + np.arange(n_extra)])
         seg_u = np.concatenate([seg_u, [x[1] for x in extra]])
         seg_v = np.concatenate([seg_v, [x[2] for x in extra]])
-        seg_len = np.concatenate([seg_len, np.zeros(n_extra)])
+        au, av = (node_xy[s[len(s) - len(across):]] for s in (seg_u, seg_v))
+        across_m = haversine_m(au[:, 0], au[:, 1], av[:, 0], av[:, 1])  # elevators: 0 m
+        seg_len = np.concatenate([seg_len, np.zeros(n_extra - len(across)), across_m])
         seg_way_id = np.concatenate([seg_way_id, np.array([x[3] for x in extra], np.int64)])
         ends = np.empty((2 * n_extra, 2))
         ends[0::2] = node_xy[seg_u[-n_extra:]]
@@ -209,7 +215,11 @@ def build_network(
         for i, name in enumerate(WAY_COLUMNS)
     }
     area_rows = np.fromiter((w.area for w in ways), bool, count=len(ways))
-    way_cols["area"] = np.concatenate([area_rows, np.zeros(len(rows) - len(ways), bool)])[seg_row]
+    link_rows = np.zeros(len(rows), bool)
+    link_rows[len(rows) - len(across):] = True  # the links across areas come last
+    way_cols["area"] = (np.concatenate([area_rows, np.zeros(len(rows) - len(ways), bool)])
+                        | link_rows)[seg_row]
+    way_cols["area_link"] = link_rows[seg_row]
     nodes = _node_table(node_osm, node_xy, node_tags, road_nodes, rest)
     node_kerb = nodes["kerb_m"].to_numpy(np.float64)
     on_road = nodes["on_road"].to_numpy(bool)
@@ -313,6 +323,7 @@ def build_network(
             "escalator": pick(way_cols["escalator"].astype(bool)),
             "sidewalk": pick(way_cols["sidewalk"]),
             "area": pick(way_cols["area"].astype(bool)),
+            "area_link": pick(way_cols["area_link"]),
             "rest_dist_m": pick(rest_dist).astype(np.float32),
             "geometry": shapely.to_wkb(arc_geoms),
         }

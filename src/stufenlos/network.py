@@ -34,7 +34,9 @@ signal_sound, signal_vibration : float32 (1/0/NaN)
 lit : float32; level : string; indoor : bool
 elevator : bool; escalator : bool
 sidewalk : category        on roads walked along: both / left / right / no / yes
-area : bool                the arc runs along the outline of a pedestrian area
+area : bool                the arc runs along or across a pedestrian area (square)
+area_link : bool           the arc is a straight link across such an area, not a mapped way
+                           (see :mod:`stufenlos.ingest.areas`)
 rest_dist_m : float32      distance from the arc's midpoint to the nearest rest point
 geometry : binary          WKB LineString in travel direction (lon/lat)
 
@@ -75,8 +77,8 @@ EDGE_COLUMNS = (
     "steps", "step_count", "handrail", "ramp", "ramp_wheelchair", "ramp_stroller",
     "wheelchair", "tactile_paving", "kerb_u_m", "kerb_v_m", "kerb_u_context",
     "kerb_v_context", "crossing", "crossing_island", "signal_sound", "signal_vibration",
-    "lit", "level", "indoor", "elevator", "escalator", "sidewalk", "area", "rest_dist_m",
-    "geometry",
+    "lit", "level", "indoor", "elevator", "escalator", "sidewalk", "area", "area_link",
+    "rest_dist_m", "geometry",
 )  # fmt: skip
 NODE_COLUMNS = (
     "osm_id", "lon", "lat", "barrier", "kerb", "kerb_m", "highway", "crossing",
@@ -177,8 +179,10 @@ class Network:
         return self.edges.iloc[self.forward_arcs()]
 
     def total_length_km(self) -> float:
-        """Length of the walkable network in km (each segment counted once)."""
-        return float(self.segments()["length_m"].sum() / 1000.0)
+        """Length of the walkable network in km (each mapped segment counted once; links
+        across squares are not ways and do not count)."""
+        seg = self.segments()
+        return float(seg["length_m"][~seg["area_link"].to_numpy(bool)].sum() / 1000.0)
 
     # -- persistence -------------------------------------------------------------
 

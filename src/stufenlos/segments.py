@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from stufenlos.ingest.areas import AREA_HIGHWAYS
+
 __all__ = ["barriers_on", "way_kind"]
 
 
 def way_kind(seg: dict[str, Any]) -> str:
-    """``elevator``, ``steps``, ``crossing``, ``sidewalk`` or the segment's highway value
-    (``_`` if it has none)."""
+    """``elevator``, ``steps``, ``crossing``, ``sidewalk``, ``pedestrian_area`` (along or
+    across a square) or the segment's highway value (``_`` if it has none)."""
     a = seg["attributes"]
     if a.get("elevator"):
         return "elevator"
@@ -23,6 +25,8 @@ def way_kind(seg: dict[str, Any]) -> str:
         return "crossing"
     if a.get("footway") == "sidewalk" or a.get("sidewalk"):
         return "sidewalk"
+    if a.get("area") and a.get("highway") in AREA_HIGHWAYS:
+        return "pedestrian_area"
     return str(a.get("highway") or "_")
 
 

@@ -76,6 +76,7 @@ class CityTiles:
         net = city.network
         e = net.edges
         keep = net.forward_arcs()  # one arc per way segment
+        keep = keep[~e["area_link"].to_numpy(bool)[keep]]  # a square is drawn by its outline
         wkb = e["geometry"].to_numpy()[keep]
         geoms = shapely.from_wkb(wkb)
         missing = shapely.is_missing(geoms)

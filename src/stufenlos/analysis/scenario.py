@@ -368,6 +368,7 @@ def _elevator_arcs(base: Network, edges: pd.DataFrame, ch: AddElevator, where: s
     rows["steps"] = False
     rows["escalator"] = False
     rows["elevator"] = True
+    rows["area"] = rows["area_link"] = False  # a lift, not a square (the prototype may be)
     for col in ("step_count", "incline_pct", "kerb_u_m", "kerb_v_m", "width_m"):
         rows[col] = np.float32(np.nan)
     rows["incline_pct"] = np.float32(0.0)

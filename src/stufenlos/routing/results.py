@@ -54,7 +54,7 @@ _SEGMENT_ATTRS = (
     "highway", "footway", "incline_pct", "incline_dir", "surface", "smoothness", "width_m",
     "steps", "step_count", "handrail", "ramp", "ramp_wheelchair", "wheelchair",
     "tactile_paving", "kerb_u_m", "kerb_v_m", "crossing", "crossing_island", "signal_sound",
-    "signal_vibration", "lit", "level", "elevator", "escalator", "sidewalk",
+    "signal_vibration", "lit", "level", "elevator", "escalator", "sidewalk", "area",
 )  # fmt: skip
 
 

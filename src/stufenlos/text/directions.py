@@ -42,12 +42,12 @@ _WAY_KIND = {
            "pedestrian": "pedestrian zone", "living_street": "shared street",
            "crossing": "crossing", "cycleway": "cycle path", "track": "track",
            "elevator": "elevator", "corridor": "corridor", "service": "service road",
-           "residential": "residential street", "_": "way"},
+           "residential": "residential street", "pedestrian_area": "square", "_": "way"},
     "de": {"footway": "Fußweg", "sidewalk": "Gehweg", "path": "Weg", "steps": "Treppe",
            "pedestrian": "Fußgängerzone", "living_street": "verkehrsberuhigter Bereich",
            "crossing": "Überweg", "cycleway": "Radweg", "track": "Wirtschaftsweg",
            "elevator": "Aufzug", "corridor": "Gang", "service": "Zufahrt",
-           "residential": "Wohnstraße", "_": "Weg"},
+           "residential": "Wohnstraße", "pedestrian_area": "Platz", "_": "Weg"},
 }  # fmt: skip
 _SURFACE = {
     "en": {"asphalt": "asphalt", "paving_stones": "paving stones", "sett": "sett (cobbles)",
@@ -404,6 +404,8 @@ def steps(route: Route, segments: list[dict[str, Any]] | None = None, *,
                 kind_label = "Continue on the" if lang == "en" else "Weiter auf dem"
                 if lang == "de" and kind in ("pedestrian", "crossing"):
                     kind_label = "Weiter durch die"
+                elif kind == "pedestrian_area":
+                    kind_label = "Continue across the" if lang == "en" else "Weiter über den"
                 lines.append(f"{turn}{kind_label} {kind_txt}{dist}.")
         lines.extend(_details(segs, group, lang))
         for i in group:

@@ -30,6 +30,7 @@ _WORDS = (
     ("Umkehren", "Gehen Sie zurück"),
     ("Weiter auf dem", "Gehen Sie weiter auf dem"),
     ("Weiter durch die", "Gehen Sie weiter durch die"),
+    ("Weiter über den", "Gehen Sie über den"),
     ("Weiter ", "Gehen Sie weiter: "),
     ("Treppe benutzen", "Hier ist eine Treppe"),
     ("Aufzug benutzen", "Fahren Sie mit dem Aufzug"),

@@ -1,0 +1,218 @@
+"""Walking across pedestrian areas (squares): links across them, obstacles, keys, words."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import shapely
+from pyproj import Geod
+
+from stufenlos.build import read_osm_input
+from stufenlos.builder import build_network
+from stufenlos.closures import ClosureStore
+from stufenlos.geo import LocalProjection
+from stufenlos.ingest.raw import RawOsm, RawWay
+from stufenlos.routing import Router
+from stufenlos.text.directions import steps as direction_steps
+
+CITIES = Path(__file__).resolve().parents[1] / "data" / "cities"
+HAMBURG_OSM = CITIES / "hamburg" / "jungfernstieg_osm_passable.geojson"
+HERRENBERG_OSM = CITIES / "herrenberg" / "herrenberg-minimal.osm.pbf"
+GEOD = Geod(ellps="WGS84")
+
+
+def geodesic_m(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Ellipsoidal distance (pyproj), independent of the project's own haversine."""
+    a, b = np.broadcast_arrays(np.asarray(a, np.float64), np.asarray(b, np.float64))
+    shape = a.shape[:-1]
+    a, b = a.reshape(-1, 2), b.reshape(-1, 2)
+    return np.asarray(GEOD.inv(a[:, 0], a[:, 1], b[:, 0], b[:, 1])[2]).reshape(shape)
+
+
+def links(net) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """Forward arcs of the links across areas."""
+    fwd = net.forward_arcs()
+    return fwd[net.edges["area_link"].to_numpy(bool)[fwd]]
+
+
+def arc_line(net, arc: int) -> shapely.LineString:  # type: ignore[no-untyped-def]
+    return shapely.from_wkb(net.edges["geometry"].iat[int(arc)])
+
+
+# -- synthetic squares (named as such: made-up geometry around a made-up origin) --------
+
+_PROJ = LocalProjection(10.0, 53.55)
+
+
+def _way(wid: int, ids: list[int], xy: list[tuple[float, float]], **tags: str) -> RawWay:
+    return RawWay(id=wid, nodes=np.asarray(ids, np.int64),
+                  coords=_PROJ.to_lonlat(np.asarray(xy, np.float64)), tags=tags,
+                  area=tags.get("area") == "yes")
+
+
+def _synthetic_squares() -> RawOsm:
+    """An L-shaped square (reflex corner at 20/20 m) and a 40 m square with a flight of
+    steps and a bollard inside; footways lead to their corners."""
+    raw = RawOsm(source="synthetic")
+    ell = [(0, 0), (60, 0), (60, 20), (20, 20), (20, 60), (0, 60), (0, 0)]
+    raw.ways.append(_way(1, [1, 2, 3, 4, 5, 6, 1], ell, highway="pedestrian", area="yes",
+                         surface="sett"))
+    raw.ways.append(_way(10, [2, 20], [(60, 0), (80, 0)], highway="footway"))
+    raw.ways.append(_way(11, [6, 21], [(0, 60), (0, 80)], highway="footway"))
+    off = 200.0
+    box = [(off, 0), (off + 40, 0), (off + 40, 40), (off + 20, 40), (off, 40), (off, 0)]
+    raw.ways.append(_way(2, [101, 102, 103, 104, 105, 101], box, highway="pedestrian",
+                         area="yes"))
+    for k, (nid, xy) in enumerate(zip((101, 102, 103, 104, 105), box, strict=False)):
+        raw.ways.append(_way(30 + k, [nid, 300 + k], [xy, (xy[0], xy[1] - 30 if xy[1] == 0
+                                                         else xy[1] + 30)], highway="footway"))
+    raw.ways.append(_way(40, [401, 402], [(off + 15, 5), (off + 5, 15)], highway="steps"))
+    bollard = _PROJ.to_lonlat(np.array([[off + 25, 15]]))[0]
+    raw.node_tags[500] = {"barrier": "bollard"}
+    raw.node_coords[500] = (float(bollard[0]), float(bollard[1]))
+    return raw
+
+
+@pytest.fixture(scope="module")
+def synthetic():  # type: ignore[no-untyped-def]
+    net, _ = build_network([_synthetic_squares()])
+    return net
+
+
+def _node_at(net, x: float, y: float) -> int:  # type: ignore[no-untyped-def]
+    xy = _PROJ.to_xy(net.node_lonlat)
+    return int(np.argmin(np.hypot(xy[:, 0] - x, xy[:, 1] - y)))
+
+
+def test_an_l_shaped_square_is_crossed_round_its_inner_corner(synthetic) -> None:  # type: ignore[no-untyped-def]
+    r = Router(synthetic)
+    a, b = _node_at(synthetic, 60, 0), _node_at(synthetic, 0, 60)
+    route = r.route_nodes(a, b, optimize="distance")
+    # the shortest walk inside the L bends at its reflex corner (20, 20): 2 * sqrt(40² + 20²)
+    assert route.distance_m == pytest.approx(2 * np.hypot(40, 20), rel=1e-3)
+    assert route.distance_m < 120 - 25  # round the outline it is 120 m
+    segs = route.segments()
+    assert all(s["attributes"].get("surface") == "sett" for s in segs)  # the area's tags
+    assert all(s["attributes"].get("area") for s in segs)
+    assert "Continue across the square" in " ".join(direction_steps(route, segs, lang="en"))
+    assert "Weiter über den Platz" in " ".join(direction_steps(route, segs, lang="de"))
+    # every link lies inside the L
+    ell = shapely.Polygon(_PROJ.to_lonlat(np.array(
+        [(0, 0), (60, 0), (60, 20), (20, 20), (20, 60), (0, 60)], np.float64)))
+    for arc in links(synthetic):
+        line = arc_line(synthetic, arc)
+        if shapely.intersects(line, ell):
+            assert shapely.covers(shapely.buffer(ell, 1e-9), line)
+
+
+def test_links_keep_off_steps_and_barriers_inside_a_square(synthetic) -> None:  # type: ignore[no-untyped-def]
+    off = 200.0
+    steps = shapely.LineString(_PROJ.to_lonlat(np.array([(off + 15, 5), (off + 5, 15)])))
+    bollard = shapely.Point(_PROJ.to_lonlat(np.array([[off + 25, 15]]))[0])
+    box = shapely.box(*_PROJ.to_lonlat(np.array([(off, 0), (off + 40, 40)])).ravel())
+    inside = [a for a in links(synthetic) if shapely.covers(box, arc_line(synthetic, a))]
+    assert inside, "the square gets links where nothing is in the way"
+    ends = {frozenset((int(synthetic.u[a]), int(synthetic.v[a]))) for a in inside}
+    # the diagonals cross the steps and pass the bollard: left out
+    assert frozenset((_node_at(synthetic, off, 0), _node_at(synthetic, off + 40, 40))) not in ends
+    assert frozenset((_node_at(synthetic, off + 40, 0), _node_at(synthetic, off, 40))) not in ends
+    # from the corner at 40/0 to the middle of the far side: clear of both
+    assert frozenset((_node_at(synthetic, off + 40, 0), _node_at(synthetic, off + 20, 40))) in ends
+    for a in inside:
+        line = arc_line(synthetic, a)
+        assert not shapely.relate_pattern(line, steps, "T********")
+        xy = _PROJ.to_xy(np.asarray(line.coords))
+        assert shapely.distance(shapely.LineString(xy),
+                                shapely.Point(_PROJ.to_xy(np.asarray(bollard.coords))[0])) >= 0.5
+
+
+# -- real squares -------------------------------------------------------------------
+
+
+def _hamburg_squares() -> list[tuple[str, shapely.Polygon]]:
+    doc = json.loads(HAMBURG_OSM.read_text(encoding="utf-8"))
+    return [(f["properties"]["@id"], shapely.Polygon(*f["geometry"]["coordinates"][:1],
+                                                     f["geometry"]["coordinates"][1:]))
+            for f in doc["features"]
+            if f["properties"].get("highway") == "pedestrian"
+            and f["geometry"]["type"] == "Polygon"]
+
+
+@pytest.fixture(scope="module")
+def hamburg(imported_city):  # type: ignore[no-untyped-def]
+    return imported_city("hamburg")
+
+
+# Farthest-apart outline nodes of each square of at least 60 m across, walked on the
+# shortest route, as a multiple of the geodesic between them. Around the outline only
+# (before the links existed) the worst was 1.57 (way/656674613) and 1.55 (way/59450727).
+MAX_DETOUR = 1.12
+
+
+def test_jungfernstieg_squares_are_crossed_nearly_straight(hamburg) -> None:  # type: ignore[no-untyped-def]
+    net = hamburg.network
+    router = Router(net)
+    pts = shapely.points(net.node_lonlat)
+    checked = {}
+    for osm, poly in _hamburg_squares():
+        ring = np.asarray(poly.exterior.coords)[:-1]
+        if geodesic_m(ring[:, None], ring[None, :]).max() < 60:
+            continue
+        on = np.flatnonzero(shapely.dwithin(poly.exterior, pts, 1e-7))
+        d = geodesic_m(net.node_lonlat[on][:, None], net.node_lonlat[on][None, :])
+        i, j = np.unravel_index(np.argmax(d), d.shape)
+        route = router.route_nodes(int(on[i]), int(on[j]), optimize="distance")
+        checked[osm] = route.distance_m / d[i, j]
+    assert len(checked) >= 8, checked
+    assert max(checked.values()) <= MAX_DETOUR, checked
+
+
+def test_links_stay_inside_their_square_and_off_its_steps(hamburg) -> None:  # type: ignore[no-untyped-def]
+    net = hamburg.network
+    doc = json.loads(HAMBURG_OSM.read_text(encoding="utf-8"))
+    outline = {int(f["properties"]["@id"].split("/")[1]): shapely.Polygon(
+        f["geometry"]["coordinates"][0], f["geometry"]["coordinates"][1:])
+        for f in doc["features"] if f["geometry"]["type"] == "Polygon"}
+    steps = [shapely.LineString(f["geometry"]["coordinates"]) if f["geometry"]["type"]
+             == "LineString" else shapely.Polygon(f["geometry"]["coordinates"][0]).exterior
+             for f in doc["features"] if f["properties"].get("highway") == "steps"]
+    arcs = links(net)
+    assert len(arcs) > 100
+    proj = LocalProjection.around(net.node_lonlat)
+    for a in arcs:
+        line = arc_line(net, a)
+        poly = outline[int(net.edges["osm_way_id"].iat[a])]
+        # inside the square's outline, never through a hole (to a millimetre)
+        local = shapely.transform(line, proj.to_xy)
+        assert shapely.covers(shapely.buffer(shapely.transform(poly, proj.to_xy), 1e-3), local)
+        for hole in poly.interiors:
+            assert not shapely.relate_pattern(line, shapely.Polygon(hole), "T********")
+        assert not any(shapely.relate_pattern(line, s, "T********") for s in steps)
+    assert net.edges["length_m"].to_numpy()[arcs] == pytest.approx(
+        geodesic_m(net.node_lonlat[net.u[arcs]], net.node_lonlat[net.v[arcs]]), rel=1e-2)
+    # links are no ways: the walkable length stays what is mapped
+    seg = net.segments()
+    mapped = seg["length_m"][~seg["area_link"].to_numpy(bool)].sum() / 1000
+    assert net.total_length_km() == pytest.approx(mapped)
+
+
+@pytest.mark.parametrize("path", [HAMBURG_OSM, HERRENBERG_OSM], ids=["geojson", "pbf"])
+def test_a_closed_link_is_found_again_after_a_reimport(path: Path, tmp_path: Path) -> None:
+    first, _ = build_network([read_osm_input(path)])
+    again, _ = build_network([read_osm_input(path)])
+    arcs = links(first)
+    assert len(arcs) > 0
+    store = ClosureStore("areas", f"sqlite:///{tmp_path / 'app.sqlite'}")
+    for arc in arcs[:: max(len(arcs) // 25, 1)]:
+        closure = store.close("arc", int(arc), network=first)
+        assert closure.osm_way_id == int(first.edges["osm_way_id"].iat[arc])
+        got = store.resolve(again, closure)
+        want = {tuple(first.node_lonlat[first.u[arc]]), tuple(first.node_lonlat[first.v[arc]])}
+        assert len(got) == 2  # the link both ways, not the outline between the same nodes
+        for g in got:
+            assert {tuple(again.node_lonlat[again.u[g]]),
+                    tuple(again.node_lonlat[again.v[g]])} == want
+            assert bool(again.edges["area_link"].iat[int(g)])
