@@ -84,7 +84,7 @@ def test_page_has_charts_with_tables(client: TestClient) -> None:
 
 def test_scenario_form_on_the_page(client: TestClient) -> None:
     r = client.post("/analysis/hamburg/scenario", params={"lang": "en"},
-                    data={"station": "8006705"})  # Reeperbahn
+                    data={"fix": "station:8006705"})  # Reeperbahn
     assert r.status_code == 200, r.text
     assert "station Reeperbahn made step-free" in r.text
     assert "<table>" in r.text and "People who gain or lose access" in r.text

@@ -54,6 +54,8 @@ def test_index_lists_the_city(page: Any, live_server: str,
 def test_scenario_form_by_keyboard(page: Any, live_server: str,
                                    axe_check: Callable[[Any], None]) -> None:
     page.goto(f"{live_server}/analysis/{LIVE_CITY}?lang=en")
+    page.get_by_text("Advanced: write a scenario").focus()
+    page.keyboard.press("Enter")
     box = page.get_by_label("Or a scenario as TOML or JSON", exact=False)
     box.focus()
     page.keyboard.type('{"name": "Resurfaced", "changes": '
@@ -66,5 +68,28 @@ def test_scenario_form_by_keyboard(page: Any, live_server: str,
     axe_check(page)
     page.goto(f"{live_server}/analysis/{LIVE_CITY}?lang=en")
     page.get_by_role("button", name="Run scenario").click()
-    assert page.get_by_role("alert").inner_text() == "Choose a station or write a scenario."
+    assert page.get_by_role("alert").inner_text() == "Choose a fix or write a scenario."
+    axe_check(page)
+
+
+def test_fix_chosen_from_the_list_by_keyboard_at_320_px(
+        page: Any, live_server: str, axe_check: Callable[[Any], None]) -> None:
+    page.set_viewport_size({"width": 320, "height": 800})
+    page.goto(f"{live_server}/analysis/{LIVE_CITY}?lang=en")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    fix = page.get_by_label("Fix", exact=True)
+    options = fix.locator("option").all_inner_texts()
+    assert len(options) > 10 and all("Steps" in o for o in options[1:])
+    assert not any(o.strip()[-1:].isdigit() and "(" not in o for o in options[1:])
+    axe_check(page)
+    fix.focus()
+    page.keyboard.press("ArrowDown")
+    chosen = fix.evaluate("s => s.options[s.selectedIndex].textContent").strip()
+    page.get_by_role("button", name="Run scenario").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/scenario**")
+    text = page.inner_text("main")
+    assert "elevator beside the steps" in text and chosen.split(" ", 1)[1] in text
+    assert "Who gains access" in text and page.locator("main table").count() == 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
     axe_check(page)

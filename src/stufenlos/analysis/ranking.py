@@ -29,6 +29,7 @@ from stufenlos.analysis.scenario import (
     parse_scenario,
     run_scenario,
 )
+from stufenlos.city import City
 from stufenlos.network import Network
 
 __all__ = ["MIN_SAVING_S", "Ranking", "candidate_fixes", "rank_candidates"]
@@ -36,13 +37,14 @@ __all__ = ["MIN_SAVING_S", "Ranking", "candidate_fixes", "rank_candidates"]
 logger = logging.getLogger(__name__)
 
 
-def candidate_fixes(setup: Setup, kind: str, *, profile: str = "wheelchair") -> list[Scenario]:
+def candidate_fixes(setup: Setup | City, kind: str, *,
+                    profile: str = "wheelchair") -> list[Scenario]:
     """Every candidate fix of ``kind`` as a one-change scenario.
 
     Parameters
     ----------
     setup
-        The analysis setup (city, origins, destinations).
+        The analysis setup, or just the city (only its network and inputs are read).
     kind
         ``stations``: DB stations that are not step-free; ``kerbs``: OSM nodes at
         crossings whose mapped kerb is higher than ``profile`` may pass; ``steps``:
@@ -58,11 +60,11 @@ def candidate_fixes(setup: Setup, kind: str, *, profile: str = "wheelchair") -> 
     """
     from stufenlos.profiles import get_profile
 
-    net = setup.city.network
-    e = net.edges
+    city = setup.city if isinstance(setup, Setup) else setup
+    e = city.network.edges
     out: list[Scenario] = []
     if kind == "stations":
-        st = read_db_station_points(setup.city.config.input_paths("stations"))
+        st = read_db_station_points(city.config.input_paths("stations"))
         for _, r in st[st["step_free"] != "yes"].sort_values("station_id").iterrows():
             out.append(parse_scenario({"name": f"step-free {r['name']}", "changes": [
                 {"action": "make_step_free", "station": r["station_id"]}]}))

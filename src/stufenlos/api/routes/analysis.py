@@ -8,7 +8,11 @@
 * ``GET /api/analysis/{city}/stations``: residents 65+ near step-free stations
   and the ranking of stations that are not step-free (computed as the scenario
   that makes each station step-free; ``ranking_summary`` says when none gains);
-* ``GET /analysis`` and ``GET /analysis/{city}``: the report as a web page.
+* ``GET /api/analysis/{city}/areas.csv``: the full-resolution area table;
+* ``GET /analysis`` and ``GET /analysis/{city}``: the report as a web page, its
+  areas merged for display when there are many
+  (:mod:`stufenlos.analysis.display`), with a map and list of fixes to try
+  (:mod:`stufenlos.analysis.fixes`); ``POST /analysis/{city}/scenario`` runs one.
 
 Requests are bounded: at most three profiles (known presets) and three budgets
 from :data:`BUDGET_CHOICES`, categories from the known ones; anything else is a
@@ -36,17 +40,21 @@ import numpy as np
 import pandas as pd
 from fastapi import APIRouter, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from stufenlos._util import csv_frame
 from stufenlos.analysis.access import AccessResult, analyze, prepare
 from stufenlos.analysis.destinations import DEFAULT_CATEGORIES
+from stufenlos.analysis.display import display_result
+from stufenlos.analysis.fixes import FIX_KINDS, MAX_CHOICES, fix_choices, fix_scenario
 from stufenlos.analysis.report import report_context
 from stufenlos.analysis.scenario import parse_scenario, run_scenario
 from stufenlos.analysis.stations import StationAnalysis, station_access
 from stufenlos.analysis.transit_access import parse_options
 from stufenlos.api.errors import ERROR_RESPONSES
 from stufenlos.api.heavy import ServerBusyError, heavy_pool
+from stufenlos.api.routes.web import _map_config
 from stufenlos.api.templating import render
 from stufenlos.city import City
 from stufenlos.config import discover_cities
@@ -208,6 +216,7 @@ def _budgets(text: str) -> list[float]:
 
 def _with_table(res: AccessResult) -> AccessResult:
     res.area_table()  # computed (and kept) inside the heavy-work slot
+    display_result(res).result.area_table()  # the page's merged areas, kept with it
     return res
 
 
@@ -377,6 +386,22 @@ def area_table(city: str, profiles: _PROFILES_Q = "standard,wheelchair",
                                          limit=limit))
 
 
+@router.get("/api/analysis/{city}/areas.csv", response_class=Response, responses={
+    **_BUSY, 200: {"content": {"text/csv": {}}, "description": "The full area table"}},
+            summary="The full-resolution area table as CSV")
+def area_csv(city: str, profiles: _PROFILES_Q = "standard,wheelchair",
+             categories: _CATS_Q = None, budgets: _BUDGETS_Q = "5,10,15",
+             mode: _MODE_Q = "walk", date: _DATE_Q = None,
+             depart: _DEPART_Q = "08:00") -> Response:
+    """Every area (every grid cell, not the merged squares the page's map shows) with
+    the flat columns of ``stufenlos analyze`` (``profile.category.measure``); the same
+    parameters and limits as ``GET /api/analysis/{city}``."""
+    res = _analysis(city, profiles, categories, budgets, mode.replace(" ", "+"), date, depart)
+    return Response(csv_frame(res.area_table()), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition":
+                             f'attachment; filename="{city}-areas.csv"'})
+
+
 @router.post("/api/analysis/{city}/scenario", response_model=ScenarioAnswer,
              responses=_BUSY, summary="Run a what-if scenario")
 def scenario(city: str, body: ScenarioRequest) -> ScenarioAnswer:
@@ -444,23 +469,17 @@ def analysis_page(request: Request, city: str, profiles: _PROFILES_Q = "standard
                       status_code=429)
         resp.headers["Retry-After"] = str(exc.retry_after_s)
         return resp
-    ctx = report_context(res, stations=st)
-    from stufenlos.profiles import PRESETS
-
+    shown = display_result(res)
+    ctx = report_context(shown.result, stations=st)
+    choices = fix_choices(c)
     return render(request, "analysis/page.html", {
         "r": ctx, "city_name": city, "all_profiles": list(PRESETS),
         "chosen": set(res.profiles), "budgets_text": budgets,
         "budget_choices": _budget_text(), "max_profiles": MAX_PROFILES,
-        "candidates": _station_choices(c)})
-
-
-def _station_choices(city: City) -> list[dict[str, str]]:
-    from stufenlos.analysis.destinations import read_db_station_points
-
-    st = read_db_station_points(city.config.input_paths("stations"))
-    st = st[st["step_free"] != "yes"].sort_values("name")
-    return [{"id": r.station_id, "name": r.name, "step_free": r.step_free}
-            for r in st.itertuples()]
+        "shown": shown, "csv_url": f"/api/analysis/{city}/areas.csv?profiles="
+                                   f"{','.join(res.profiles)}&budgets={budgets}",
+        "fixes": choices.by_kind, "fix_totals": choices.totals, "fix_kinds": FIX_KINDS,
+        "max_choices": MAX_CHOICES, "map": _map_config(request, c)})
 
 
 @router.post("/analysis/{city}/scenario", response_class=HTMLResponse,
@@ -474,7 +493,7 @@ async def scenario_page(request: Request, city: str) -> HTMLResponse:
     from starlette.concurrency import run_in_threadpool
 
     form = await request.form()
-    station = str(form.get("station") or "").strip()
+    fix = str(form.get("fix") or "").strip()
     text = str(form.get("scenario") or "").strip()
     error = None
     data: Any = None
@@ -483,9 +502,11 @@ async def scenario_page(request: Request, city: str) -> HTMLResponse:
             data = json.loads(text) if text.startswith("{") else tomllib.loads(text)
         except (ValueError, tomllib.TOMLDecodeError) as exc:
             error = f"scenario: not valid JSON or TOML: {exc}"
-    elif station:
-        data = {"name": f"step-free station {station}", "changes": [
-            {"action": "make_step_free", "station": station}]}
+    elif fix:
+        try:
+            data = fix_scenario(get_city(city), fix)
+        except StufenlosError as exc:
+            error = str(exc)
     else:
         error = "missing"  # the template says it in the page's language
     result = None
@@ -517,5 +538,5 @@ def _page_scenario(city: str, data: Any) -> dict[str, Any]:
                "lost": {g: r[f"lost_{g}"] for g in groups}}
               for r in res.totals.to_dict("records")]
     return {"name": sc.name, "applied": res.log, "budget": f"{res.budget_min:g}",
-            "groups": groups, "totals": totals,
+            "groups": groups, "weighted": setup.areas.weighted, "totals": totals,
             "changed_areas": int(res.areas["area_id"].nunique()) if len(res.areas) else 0}
