@@ -4,4 +4,5 @@
 ROUTER_MODULES: tuple[str, ...] = (
     "meta", "open311", "moderation", "assets", "plan", "catalog",
     "cities", "ogc", "tiles", "web", "kiosk", "docs", "reports_web", "analysis",
+    "proceedings", "proceedings_web",
 )
