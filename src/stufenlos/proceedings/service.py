@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from typing import Any, Literal
 
 import shapely
@@ -212,7 +213,7 @@ class CommentIn(BaseModel):
 def get_proceeding(session: Session, key: str | int) -> Proceeding:
     """The proceeding with id or slug ``key``."""
     stmt = select(Proceeding)
-    if isinstance(key, int) or str(key).isdigit():
+    if isinstance(key, int) or re.fullmatch(r"[0-9]{1,9}", key):
         stmt = stmt.where(Proceeding.id == int(key))
     else:
         stmt = stmt.where(Proceeding.slug == str(key))
