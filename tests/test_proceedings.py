@@ -375,3 +375,20 @@ def test_flow_on_postgresql(postgis_url: str) -> None:
         assert service.support(session, "contribution", c.id, supporter="b") == (True, 2)
         assert len(service.proceeding_detail(session, "pg-test")["contributions"]) == 1
     store.close()
+
+
+def test_cli_lists_and_moves_phases(db_url: str) -> None:
+    from typer.testing import CliRunner
+
+    from stufenlos.cli import app
+
+    runner = CliRunner()
+    listed = runner.invoke(app, ["proceedings", "list", "--database-url", db_url])
+    assert listed.exit_code == 0, listed.output
+    assert json.loads(listed.output)[0]["slug"] == DEMO_SLUG
+    args = ["proceedings", "phase", DEMO_SLUG, "participation", "--database-url", db_url]
+    assert runner.invoke(app, [*args, "--editor", "nobody"]).exit_code == 2
+    refused = runner.invoke(app, [*args, "--editor", "mona"])
+    assert refused.exit_code != 0 and "edit" in refused.output
+    moved = runner.invoke(app, [*args, "--editor", "eva"])
+    assert moved.exit_code == 0 and "participation" in moved.output
