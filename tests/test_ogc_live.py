@@ -17,7 +17,8 @@ from tests.browser._city_server import city_server
 pytestmark = pytest.mark.slow
 
 CITY = "herrenberg"
-COLLECTIONS = {f"{CITY}-barriers", f"{CITY}-elevators", f"{CITY}-reports"}
+PROCEEDINGS = "proceedings-contributions"
+COLLECTIONS = {f"{CITY}-barriers", f"{CITY}-elevators", f"{CITY}-reports", PROCEEDINGS}
 NOWHERE = [0.0, 0.0, 0.1, 0.1]  # a bbox in the Gulf of Guinea
 LONG_AGO = "2000-01-01T00:00:00Z/2000-12-31T23:59:59Z"
 
@@ -29,9 +30,30 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     import_city(find_city(CITY), base=work / "data", progress=False)
     db_url = f"sqlite:///{work / 'app.sqlite'}"
     ReportStore(db_url).close()  # migrate before the server starts
+    _proceeding(db_url)
     with city_server(work / "data", work, database_url=db_url,
                      env={"STUFENLOS_REPORT_RATE": "1000/minute"}) as base:
         yield base, db_url
+
+
+def _proceeding(db_url: str) -> None:
+    """A proceeding in Herrenberg with one published contribution (synthetic text)."""
+    from stufenlos.plan.service import EditorCreate, PlanStore, create_editor
+    from stufenlos.proceedings import service
+
+    store = PlanStore(db_url)
+    with store.session() as session:
+        eva = create_editor(session, EditorCreate(username="eva", secret="x" * 12),
+                            actor="test")
+        ring = [[8.86, 48.58], [8.89, 48.58], [8.89, 48.61], [8.86, 48.61], [8.86, 48.58]]
+        service.create_proceeding(session, eva, service.ProceedingCreate(
+            slug="altstadt", city=CITY, title={"de": "Altstadt"}, body="Stadt",
+            area={"type": "Polygon", "coordinates": [ring]}))
+        service.move_phase(session, eva, "altstadt", service.PhaseIn(phase="participation"))
+        c = service.contribute(session, "altstadt", service.ContributionIn(
+            category="idea", text="Rampe am Marktplatz", lat=48.5959, lon=8.8708), client="x")
+        service.moderate(session, "contribution", c.id, publish=True, actor="test")
+    store.close()
 
 
 def _report(base: str, lat: float, lon: float, text: str) -> str:
@@ -105,7 +127,8 @@ def test_owslib_reads_every_collection_with_bbox_limit_datetime_and_one_item(liv
         since = api.collection_items(cid, datetime_="2000-01-01T00:00:00Z/..", limit=10000)
         assert since["numberMatched"] == total
         old = api.collection_items(cid, datetime_=LONG_AGO, limit=10000)
-        assert old["numberMatched"] == (0 if cid.endswith("-reports") else total)
+        timed = cid.endswith("-reports") or cid == PROCEEDINGS
+        assert old["numberMatched"] == (0 if timed else total)
 
     reports = api.collection_items(f"{CITY}-reports", limit=10000)
     assert _ids(reports) == {published}  # the pending report is not public

@@ -69,8 +69,17 @@ def _collection_ids() -> list[tuple[str, str, str]]:
     for name in sorted(deps.city_configs()):
         if deps.imported(name):
             out.extend((f"{name}-{part}", name, part) for part in _KINDS)
-    out.append((PROCEEDINGS, "", PROCEEDINGS))
+    if _proceedings(_any_proceeding):
+        out.append((PROCEEDINGS, "", PROCEEDINGS))
     return out
+
+
+def _any_proceeding(session: Any) -> bool:
+    from sqlalchemy import select
+
+    from stufenlos.proceedings.models import Proceeding
+
+    return session.scalar(select(Proceeding.id).limit(1)) is not None
 
 
 def _split(cid: str) -> tuple[str, str]:
