@@ -272,6 +272,7 @@ def test_decision_appears_in_the_feed_and_result(client: TestClient) -> None:
     _to(client, "result")
     page = client.get(f"/proceedings/{DEMO_SLUG}?lang=en").text
     assert "Adopted in part" in page and "Funded for 2027 only" in page
+    assert "These fixes will be made:" in page
     res = json.loads(client.get(f"/api/proceedings/{DEMO_SLUG}/results.geojson").text)
     fix = next(f for f in res["features"] if f["properties"]["kind"] == "fix")
     assert fix["properties"]["decision"] == "adopted_in_part"

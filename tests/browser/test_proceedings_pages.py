@@ -38,6 +38,20 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
             category="concern", text="Der Aufzug muss auch nachts gehen.",
             lat=53.5526, lon=9.9955), client="x")
         service.moderate(session, "contribution", c.id, publish=True, actor="test")
+        # a second proceeding in its result phase, with the demo's fix and figures
+        demo = service.proceeding_detail(session, DEMO_SLUG)
+        done = service.create_proceeding(session, eva, service.ProceedingCreate(
+            slug="ergebnis", city="hamburg", title={"de": "Ergebnis", "en": "Result"},
+            body="Test body", area=demo["area"]))
+        fixes = [service.add_fix(session, eva, done.id, change=f["change"], effect=f["effect"],
+                                 note=f["effect_note"], location=(f["lat"], f["lon"]))
+                 for f in demo["fixes"]]
+        for phase in ("participation", "evaluation"):
+            service.move_phase(session, eva, done.id, service.PhaseIn(phase=phase))
+        for fix in fixes:
+            service.decide(session, eva, "fix", fix.id, service.DecisionIn(
+                decision="adopted", reason={"en": "Funded"}))
+        service.move_phase(session, eva, done.id, service.PhaseIn(phase="result"))
     store.close()
     with city_server(folder / "data", folder, database_url=url) as base:
         yield base, url
@@ -48,7 +62,7 @@ WIDEST = ("() => [...document.querySelectorAll('main *')].filter(e => !e.closest
           " && e.getBoundingClientRect().right > 330).slice(0, 5).map(e => e.tagName + '#' + e.id)")
 
 PAGES = ["/proceedings", "/proceedings?lang=en", "/proceedings/1", "/proceedings/1?lang=en",
-         "/proceedings/1?lang=ls"]
+         "/proceedings/1?lang=ls", "/proceedings/2?lang=en", "/proceedings/2?lang=ls"]
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -57,6 +71,8 @@ def test_page_has_no_wcag_violations(page: Any, server: tuple[str, str],
     response = page.goto(server[0] + path)
     assert response is not None and response.status == 200
     assert page.locator("main h1").count() == 1
+    if path.startswith("/proceedings/2"):  # the result: adopted fixes with people helped
+        assert page.locator("main li strong").count() >= 1
     axe_check(page)
 
 
