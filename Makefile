@@ -21,6 +21,7 @@ system-deps:
 import: install
 	$(BIN)/stufenlos import --all
 	$(BIN)/stufenlos analyze --all --profiles standard,wheelchair,walker --scheduler none --no-progress --rank-limit 10
+	$(BIN)/stufenlos proceedings seed hamburg
 
 # the web app's browser assets: MapLibre GL JS from npm, copied into the static folder
 web: install

@@ -16,9 +16,10 @@ from schemathesis.specs.openapi.checks import (
 
 from stufenlos.api.app import create_app
 
-#: every operation except the action plan's, which tests/test_plan_api_schema.py runs with
-#: an editor's credentials
-PATHS = r"^/(?!api/plan)"
+#: every operation except the action plan's and the proceedings', which
+#: tests/test_plan_api_schema.py and tests/test_proceedings_api_schema.py run with an
+#: editor's credentials
+PATHS = r"^/(?!api/plan|api/proceedings)"
 
 # The schema does not depend on data; the data folder is read per request, so the
 # app can be built at collection time and pointed at the imported cities below.

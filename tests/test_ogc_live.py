@@ -18,7 +18,8 @@ from tests.browser._city_server import city_server
 pytestmark = pytest.mark.slow
 
 CITY = "herrenberg"
-COLLECTIONS = {f"{CITY}-barriers", f"{CITY}-elevators", f"{CITY}-reports"}
+PROCEEDINGS = "proceedings-contributions"
+COLLECTIONS = {f"{CITY}-barriers", f"{CITY}-elevators", f"{CITY}-reports", PROCEEDINGS}
 # Herrenberg's extract has no place one goes into: Heidelberg's places are read instead
 PLACES = "heidelberg-places"
 READ = COLLECTIONS | {PLACES}
@@ -36,9 +37,30 @@ def live(tmp_path_factory: pytest.TempPathFactory, imported_city,
     shutil.copytree((city_base / "heidelberg").resolve(), work / "data" / "heidelberg")
     db_url = f"sqlite:///{work / 'app.sqlite'}"
     ReportStore(db_url).close()  # migrate before the server starts
+    _proceeding(db_url)
     with city_server(work / "data", work, database_url=db_url,
                      env={"STUFENLOS_REPORT_RATE": "1000/minute"}) as base:
         yield base, db_url
+
+
+def _proceeding(db_url: str) -> None:
+    """A proceeding in Herrenberg with one published contribution (synthetic text)."""
+    from stufenlos.plan.service import EditorCreate, PlanStore, create_editor
+    from stufenlos.proceedings import service
+
+    store = PlanStore(db_url)
+    with store.session() as session:
+        eva = create_editor(session, EditorCreate(username="eva", secret="x" * 12),
+                            actor="test")
+        ring = [[8.86, 48.58], [8.89, 48.58], [8.89, 48.61], [8.86, 48.61], [8.86, 48.58]]
+        service.create_proceeding(session, eva, service.ProceedingCreate(
+            slug="altstadt", city=CITY, title={"de": "Altstadt"}, body="Stadt",
+            area={"type": "Polygon", "coordinates": [ring]}))
+        service.move_phase(session, eva, "altstadt", service.PhaseIn(phase="participation"))
+        c = service.contribute(session, "altstadt", service.ContributionIn(
+            category="idea", text="Rampe am Marktplatz", lat=48.5959, lon=8.8708), client="x")
+        service.moderate(session, "contribution", c.id, publish=True, actor="test")
+    store.close()
 
 
 def _report(base: str, lat: float, lon: float, text: str) -> str:
@@ -76,7 +98,7 @@ def test_owslib_reads_landing_page_conformance_and_collections(live) -> None:
     assert "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson" in conforms
     assert set(api.feature_collections()) == {
         f"{city}-{part}" for city in (CITY, "heidelberg")
-        for part in ("barriers", "elevators", "reports", "places")}
+        for part in ("barriers", "elevators", "reports", "places")} | {PROCEEDINGS}
     x0, y0, x1, y1 = api.collection(PLACES)["extent"]["spatial"]["bbox"][0]
     assert x0 < 8.67 < x1 and y0 < 49.41 < y1  # Heidelberg's centre
     for cid in COLLECTIONS:
@@ -122,7 +144,8 @@ def test_owslib_reads_every_collection_with_bbox_limit_datetime_and_one_item(liv
         since = api.collection_items(cid, datetime_="2000-01-01T00:00:00Z/..", limit=10000)
         assert since["numberMatched"] == total
         old = api.collection_items(cid, datetime_=LONG_AGO, limit=10000)
-        assert old["numberMatched"] == (0 if cid.endswith("-reports") else total)
+        timed = cid.endswith("-reports") or cid == PROCEEDINGS
+        assert old["numberMatched"] == (0 if timed else total)
 
     reports = api.collection_items(f"{CITY}-reports", limit=10000)
     assert _ids(reports) == {published}  # the pending report is not public

@@ -53,6 +53,7 @@ NAV: list[tuple[str, str, str]] = [
     ("/catalog.html", "Datenkatalog", "Data catalogue"),
     ("/reports", "Barrieren melden", "Report barriers"),
     ("/analysis", "Erreichbarkeit", "Equity analysis"),
+    ("/proceedings", "Beteiligung", "Participation"),
 ]
 
 #: where the brand link in the header leads

@@ -33,6 +33,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "stufenlos.cli.reports",
     "stufenlos.cli.transit",
     "stufenlos.cli.analysis",
+    "stufenlos.cli.proceedings",
 )
 
 

@@ -198,6 +198,39 @@ EXPLAINERS: Final[dict[str, dict[str, Text]]] = {
             "Manchmal fehlt eine Zahl. Dann steht da: nicht erfasst.",
         ),
     },
+    "proceedings": {
+        "title": _q("Beteiligungsverfahren", "Participation proceedings", "Mitreden"),
+        "what": _q(
+            "Geplante Maßnahmen eines Gebiets, jede mit den Menschen, denen sie Zugang gibt, "
+            "dazu Beiträge, Kommentare, Unterstützungen und die Entscheidungen der Stelle.",
+            "Planned fixes in an area, each with the people it gives access, with "
+            "contributions, comments, supports and the responsible body's decisions.",
+            "Die Stadt plant Umbauten. Sie können dazu etwas schreiben. "
+            "Die Stadt sagt dann: Das machen wir. Oder: Das machen wir nicht. Und warum.",
+        ),
+        "source": _q(
+            "Die Maßnahmen und ihre Wirkung berechnet die Was-wäre-wenn-Analyse aus dem "
+            "Fußwegenetz und der Bevölkerungsstatistik; Beiträge schreiben Menschen anonym.",
+            "The fixes and their effect come from the what-if analysis of the footpath "
+            "network and population statistics; people write contributions anonymously.",
+            "Ein Computer rechnet: Wem hilft ein Umbau? Die Beiträge schreiben Menschen. "
+            "Ohne Namen.",
+        ),
+        "freshness": _q(
+            "Beiträge erscheinen, sobald die Moderation sie geprüft hat; Entscheidungen sofort "
+            "und im Atom-Feed.",
+            "Contributions appear once moderators have checked them; decisions at once and "
+            "in the Atom feed.",
+            "Ein Beitrag wird erst geprüft. Dann sehen ihn alle.",
+        ),
+        "limits": _q(
+            "Die Zahl der Menschen ist eine Schätzung: Einwohner eines Stadtteils gelten als "
+            "gleichmäßig verteilt. Eine Unterstützung zählt einmal je Browser, nicht je Person.",
+            "The number of people is an estimate: residents of a district count as spread "
+            "evenly. A support counts once per browser, not per person.",
+            "Die Zahlen sind geschätzt. Sie sind nicht ganz genau.",
+        ),
+    },
 }
 
 #: accessibility terms used across the app, with the OSM tag they come from

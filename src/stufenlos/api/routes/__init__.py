@@ -6,4 +6,5 @@
 ROUTER_MODULES: tuple[str, ...] = (
     "cities", "places", "meta", "open311", "moderation", "assets", "plan", "catalog",
     "ogc", "tiles", "web", "kiosk", "docs", "reports_web", "analysis",
+    "proceedings", "proceedings_web",
 )

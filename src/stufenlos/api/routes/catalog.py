@@ -49,8 +49,17 @@ def _modified(store: PlanStore) -> dict[str, dt.datetime]:
     return out
 
 
+def _specs(store: PlanStore) -> list[Any]:
+    """Every dataset, with one per participation proceeding."""
+    from stufenlos.proceedings.export import catalog_specs
+
+    with store.session() as session:
+        proceedings = catalog_specs(session)
+    return dataset_specs(modified=_modified(store)) + proceedings
+
+
 def _answer(request: Request, store: PlanStore, fmt: str) -> Response:
-    specs = dataset_specs(modified=_modified(store))
+    specs = _specs(store)
     graph = build_catalog(str(request.base_url), specs=specs)
     _, media = SERIALIZATIONS[fmt]
     return Response(serialize(graph, fmt), media_type=f"{media}; charset=utf-8")
@@ -111,5 +120,5 @@ def catalog_rdfxml(request: Request, store: Annotated[PlanStore, Depends(get_sto
 @router.get("/catalog.html", response_class=HTMLResponse, summary="Data catalogue (page)")
 def catalog_page(request: Request, store: Annotated[PlanStore, Depends(get_store)]) -> HTMLResponse:
     """Every published dataset with licence, formats and its explainer."""
-    specs = dataset_specs(modified=_modified(store))
+    specs = _specs(store)
     return render(request, "catalog.html", {"datasets": specs})

@@ -38,6 +38,8 @@ _CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 _KINDS = {"barriers": None, "elevators": ["elevator"], "reports": None, "places": None}
 _ITEM_PARAMS = {"bbox", "datetime", "limit", "offset", "f"}
 MAX_LIMIT = 10_000
+#: published contributions of every participation proceeding (:mod:`stufenlos.proceedings`)
+PROCEEDINGS = "proceedings-contributions"
 
 router = APIRouter(prefix="/ogc", tags=["ogc-api-features"],
                    responses={400: {"model": ErrorPublic}, 404: {"model": ErrorPublic},
@@ -69,7 +71,17 @@ def _collection_ids() -> list[tuple[str, str, str]]:
     for name in sorted(deps.city_configs()):
         if deps.imported(name):
             out.extend((f"{name}-{part}", name, part) for part in _KINDS)
+    if _proceedings(_any_proceeding):
+        out.append((PROCEEDINGS, "", PROCEEDINGS))
     return out
+
+
+def _any_proceeding(session: Any) -> bool:
+    from sqlalchemy import select
+
+    from stufenlos.proceedings.models import Proceeding
+
+    return session.scalar(select(Proceeding.id).limit(1)) is not None
 
 
 def _split(cid: str) -> tuple[str, str]:
@@ -125,7 +137,34 @@ def _report_feature(report: Any) -> dict[str, Any]:
             "properties": props}
 
 
+def _proceedings(fn: Any, *args: Any) -> Any:
+    """``fn(session, *args)`` of :mod:`stufenlos.proceedings.export` on the app database."""
+    from stufenlos.api.plan_deps import get_store
+
+    with get_store().session() as session:
+        return fn(session, *args)
+
+
+def _proceedings_collection(request: Request) -> dict[str, Any]:
+    from stufenlos.proceedings.export import ogc_collection
+
+    meta = _proceedings(ogc_collection)
+    base = _base(request)
+    return {"id": PROCEEDINGS, "title": meta["title"], "description": meta["description"],
+            "extent": {"spatial": {"bbox": [meta["bbox"]], "crs": _CRS84}},
+            "crs": [_CRS84], "itemType": "feature",
+            "links": [
+                {"href": f"{base}/collections/{PROCEEDINGS}", "rel": "self",
+                 "type": "application/json"},
+                {"href": f"{base}/collections/{PROCEEDINGS}/items", "rel": "items",
+                 "type": "application/geo+json", "title": "Features"},
+                {"href": "https://www.govdata.de/dl-de/by-2-0", "rel": "license",
+                 "title": "Datenlizenz Deutschland – Namensnennung – 2.0"}]}
+
+
 def _collection(request: Request, city: str, part: str) -> dict[str, Any]:
+    if part == PROCEEDINGS:
+        return _proceedings_collection(request)
     c = deps.get_city(city)
     cid = f"{city}-{part}"
     title = c.config.title
@@ -299,8 +338,12 @@ def items(request: Request, collection_id: CollectionId) -> GeoJSONResponse:
     offset = _int(request, "offset", 0, 0, 10_000_000)
     bbox = _ogc_bbox(request.query_params.get("bbox"))
     when = _ogc_datetime(request.query_params.get("datetime"))
-    c = deps.get_city(city)
-    if part == "reports":
+    if part == PROCEEDINGS:
+        from stufenlos.proceedings.export import ogc_features
+
+        found = [f for f in _proceedings(ogc_features, bbox) if _during(f, when)]
+        total, features = len(found), found[offset:offset + limit]
+    elif part == "reports":
         found = _reports(city, bbox, when)
         total, features = len(found), [_report_feature(r) for r in found[offset:offset + limit]]
     elif part == "places":
@@ -311,6 +354,7 @@ def items(request: Request, collection_id: CollectionId) -> GeoJSONResponse:
         total = len(rows)
         features = venues.to_geojson(rows.iloc[offset:offset + limit], "en")["features"]
     else:
+        c = deps.get_city(city)
         total, page = views.barriers_with_status(c, kinds=_KINDS[part], bbox=bbox, limit=limit,
                                                  offset=offset)
         features = [_feature(b) for b in page]
@@ -340,6 +384,15 @@ def items(request: Request, collection_id: CollectionId) -> GeoJSONResponse:
     })
 
 
+def _during(feature: dict[str, Any], when: Interval | None) -> bool:
+    """Whether a contribution was made within ``when`` (``None``: any time)."""
+    if when is None:
+        return True
+    made = datetime.fromisoformat(feature["properties"]["created_at"])
+    start, end = when
+    return (start is None or made >= start) and (end is None or made <= end)
+
+
 def _report_item(city: str, feature_id: str, collection_id: str) -> dict[str, Any]:
     from stufenlos.api.paths import record_id
     from stufenlos.api.routes.open311 import report_service
@@ -363,8 +416,14 @@ def item(request: Request, collection_id: CollectionId,
     """One feature by id (ids look like ``node/123/kerb``)."""
     _check_params(request, {"f"})
     city, part = _split(collection_id)
-    c = deps.get_city(city)
-    if part == "reports":
+    if part == PROCEEDINGS:
+        from stufenlos.proceedings.export import ogc_feature
+
+        found = _proceedings(ogc_feature, feature_id)
+        if found is None:
+            raise HTTPException(404, f"no feature {feature_id!r} in {collection_id}")
+        feat = found
+    elif part == "reports":
         feat = _report_item(city, feature_id, collection_id)
     elif part == "places":
         from stufenlos.venues import venues_of
@@ -376,6 +435,7 @@ def item(request: Request, collection_id: CollectionId,
         feat = venues.to_geojson(venues.table[venues.table["id"] == feature_id], "en")[
             "features"][0]
     else:
+        c = deps.get_city(city)
         rec = BarrierStore(c.database_path).get(feature_id)
         kinds = _KINDS[part]
         if rec is None or (kinds is not None and rec["kind"] not in kinds):

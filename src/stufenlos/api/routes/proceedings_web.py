@@ -1,0 +1,399 @@
+"""Web pages of participation proceedings: list, detail with the contribution form,
+the editors' page and the moderators' page.
+
+Every page works by keyboard and without JavaScript: a contribution is placed by
+choosing a fix, a street from the list or typing an address; clicking the map (the
+report channel's footpath drawing and ``/static/reports.js``) is an extra for pointer
+users. Forms post with the same rules as the JSON API.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.security import HTTPBasicCredentials
+from pydantic import ValidationError
+from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
+
+from stufenlos.analysis.ranking import _fmt as people
+from stufenlos.api.plan_deps import basic_auth, editor_from, get_store
+from stufenlos.api.routes.moderation import SESSION_COOKIE
+from stufenlos.api.routes.open311 import client_of, read_form, report_service
+from stufenlos.api.routes.plan_edit import form_token
+from stufenlos.api.routes.proceedings import (
+    FixIn,
+    add_fix_computed,
+    do_support,
+    set_supporter_cookie,
+)
+from stufenlos.api.routes.reports_web import _map_base, _street_index
+from stufenlos.api.templating import page_language, render
+from stufenlos.errors import StufenlosError
+from stufenlos.plan.service import PermissionDeniedError, PlanStore
+from stufenlos.proceedings import service
+from stufenlos.proceedings.models import CATEGORIES, DECISIONS, PHASES, Proceeding
+from stufenlos.reports.errors import AuthenticationError
+from stufenlos.reports.privacy import clean_photo
+
+__all__ = ["people_helped", "router"]
+
+router = APIRouter(tags=["proceedings-web"], include_in_schema=False)
+Store = Annotated[PlanStore, Depends(get_store)]
+Credentials = Annotated[HTTPBasicCredentials | None, Depends(basic_auth)]
+
+PHASE_LABELS = {
+    "information": ("Information", "Information", "Wir informieren"),
+    "participation": ("Beteiligung", "Participation", "Sie reden mit"),
+    "evaluation": ("Auswertung", "Evaluation", "Wir lesen alles"),
+    "result": ("Ergebnis", "Result", "Das Ergebnis"),
+}
+CATEGORY_LABELS = {
+    "problem": ("Problem", "Problem", "Hier ist ein Problem"),
+    "idea": ("Idee", "Idea", "Ich habe eine Idee"),
+    "support": ("Zustimmung", "Support", "Das finde ich gut"),
+    "concern": ("Bedenken", "Concern", "Da habe ich Sorgen"),
+}
+DECISION_LABELS = {
+    "adopted": ("Angenommen", "Adopted", "Das machen wir"),
+    "adopted_in_part": ("Teilweise angenommen", "Adopted in part", "Das machen wir zum Teil"),
+    "not_adopted": ("Nicht angenommen", "Not adopted", "Das machen wir nicht"),
+}
+PROFILE_WORDS = {"wheelchair": ("im Rollstuhl", "using a wheelchair", "im Rollstuhl"),
+                 "walker": ("mit Rollator", "with a walker", "mit Rollator")}
+CATEGORY_WORDS = {
+    "step_free_station": ("einen stufenlosen Bahnhof", "a step-free railway station"),
+    "station": ("einen Bahnhof", "a railway station"),
+    "pharmacy": ("eine Apotheke", "a pharmacy"),
+    "doctors": ("eine Arztpraxis", "a doctor"),
+    "supermarket": ("einen Supermarkt", "a supermarket"),
+}
+
+
+def people_helped(fix: dict[str, Any], category: str, budget_min: float,
+                  lang: str) -> list[str]:
+    """One sentence per profile: how many people gain access through the fix."""
+    de_cat, en_cat = CATEGORY_WORDS.get(category, (category, category.replace("_", " ")))
+    out = []
+    for row in fix["effect"]:
+        de_p, en_p, ls_p = PROFILE_WORDS.get(row["profile"], (row["profile"],) * 3)
+        n = float(row.get("gained_population", 0.0))
+        old = float(row.get("gained_age65", 0.0))
+        if lang == "en":
+            out.append(f"{people(n)} people {en_p} would newly reach {en_cat} within "
+                       f"{budget_min:g} minutes" + (f", {people(old)} of them aged 65 or "
+                                                    "older." if n > 0 else "."))
+        elif lang == "ls":
+            out.append(f"{people(n)} Menschen {ls_p} kommen dann zu {de_cat}. "
+                       f"Sie brauchen höchstens {budget_min:g} Minuten.")
+        else:
+            out.append(f"{people(n)} Menschen {de_p} erreichen damit neu {de_cat} in "
+                       f"{budget_min:g} Minuten" + (f", davon {people(old)} ab 65 Jahren."
+                                                    if n > 0 else "."))
+    return out
+
+
+def _markers(detail: dict[str, Any], base: dict[str, Any]) -> list[dict[str, Any]]:
+    out = []
+    items = [("fix", f) for f in detail["fixes"]] + [("contribution", c)
+                                                     for c in detail["contributions"]]
+    for kind, item in items:
+        if item["lat"] is None:
+            continue
+        x = (item["lon"] - base["minx"]) * base["kx"] * base["scale"]
+        y = (base["maxy"] - item["lat"]) * base["scale"]
+        if 0 <= x <= base["width"] and 0 <= y <= base["height"]:
+            out.append({"x": round(x, 1), "y": round(y, 1), "kind": kind, "id": item["id"]})
+    return out
+
+
+def _ctx() -> dict[str, Any]:
+    return {"phase_labels": PHASE_LABELS, "category_labels": CATEGORY_LABELS,
+            "decision_labels": DECISION_LABELS, "phases": PHASES, "categories": CATEGORIES,
+            "people": people}
+
+
+@router.get("/proceedings", response_class=HTMLResponse)
+def list_page(request: Request, store: Store) -> HTMLResponse:
+    """Every proceeding with its phase and fixes."""
+    with store.session() as session:
+        items = service.proceeding_list(session)
+    lang = page_language(request)
+    for p in items:
+        for f in p["fixes"]:
+            f["helped"] = people_helped(f, p["category"], p["budget_min"], lang)
+    return render(request, "proceedings/list.html", {**_ctx(), "items": items})
+
+
+def _detail_page(request: Request, store: PlanStore, key: str, *,
+                 errors: dict[str, str] | None = None, values: dict[str, str] | None = None,
+                 status_code: int = 200) -> HTMLResponse:
+    with store.session() as session:
+        d = service.proceeding_detail(session, key)
+    lang = page_language(request)
+    for f in d["fixes"]:
+        f["helped"] = people_helped(f, d["category"], d["budget_min"], lang)
+    base = _map_base(d["city"])
+    figure = {**base, "markers": _markers(d, base)} if base else None
+    return render(request, "proceedings/detail.html", {
+        **_ctx(), "p": d, "map": figure, "streets": _street_index(d["city"]),
+        "errors": errors or {}, "values": values or {},
+        "notice": request.query_params.get("notice")}, status_code=status_code)
+
+
+@router.get("/proceedings/{key}", response_class=HTMLResponse)
+def detail_page(key: str, request: Request, store: Store) -> HTMLResponse:
+    """A proceeding: phases, map and text, the fixes with the people they help, the
+    published contributions and, in the participation phase, the contribution form."""
+    return _detail_page(request, store, key)
+
+
+def _first(fields: dict[str, list[str]], name: str) -> str:
+    return (fields.get(name) or [""])[0].strip()
+
+
+def _lang_suffix(request: Request, sep: str = "&") -> str:
+    lang = request.query_params.get("lang")
+    return f"{sep}lang={lang}" if lang in ("de", "en", "ls") else ""
+
+
+@router.post("/proceedings/{key}/contribute", response_model=None)
+async def contribute_form(key: str, request: Request, store: Store) -> Response:
+    """The contribution form; errors come back on the page with the values entered."""
+    fields, media = await read_form(request)
+    values = {k: _first(fields, k) for k in ("category", "text", "fix_id", "street",
+                                               "address", "lat", "long", "email")}
+    try:
+        address = values["address"] or values["street"] or None
+        data = service.ContributionIn(
+            category=values["category"] or "none", text=values["text"] or "",
+            fix_id=int(values["fix_id"]) if values["fix_id"].isdigit() else None,
+            lat=float(values["lat"]) if values["lat"] else None,
+            lon=float(values["long"]) if values["long"] else None,
+            address=address, email=values["email"] or None)
+        photo = clean_photo(media, field="media") if media else None
+    except ValidationError as exc:
+        errors = {str(e["loc"][0]) if e["loc"] else "form": e["msg"] for e in exc.errors()}
+        return _detail_page(request, store, key, errors=errors, values=values,
+                            status_code=422)
+    except (ValueError, StufenlosError) as exc:
+        field = getattr(exc, "field", "form")
+        return _detail_page(request, store, key, errors={field: str(exc)}, values=values,
+                            status_code=422)
+    client = client_of(request)
+    report_service().check_rate(client, kind="submit")
+
+    def save() -> int:
+        with store.session() as session:
+            return service.contribute(session, key, data, client=client, photo=photo).id
+
+    await run_in_threadpool(save)
+    return RedirectResponse(f"/proceedings/{key}?notice=received{_lang_suffix(request)}"
+                            "#contribute", status_code=303)
+
+
+@router.post("/proceedings/{key}/support", response_model=None)
+def support_form(key: str, request: Request, store: Store,
+                 target: Annotated[str, Form()], item_id: Annotated[int, Form()]) -> Response:
+    """Support a fix or contribution from its button."""
+    if target not in ("fix", "contribution"):
+        raise HTTPException(422, "target must be fix or contribution")
+    body, fresh = do_support(request, store, target, item_id)
+    notice = "supported" if body["counted"] else "supported-before"
+    response = RedirectResponse(f"/proceedings/{key}?notice={notice}{_lang_suffix(request)}"
+                                f"#{target}-{item_id}", status_code=303)
+    set_supporter_cookie(response, fresh, request)
+    return response
+
+
+@router.post("/proceedings/{key}/comment", response_model=None)
+def comment_form(key: str, request: Request, store: Store,
+                 contribution_id: Annotated[int, Form()],
+                 text: Annotated[str, Form()] = "") -> Response:
+    """Comment on a published contribution (pre-moderated)."""
+    client = client_of(request)
+    report_service().check_rate(client, kind="submit")
+    try:
+        data = service.CommentIn(text=text)
+    except ValidationError:
+        return RedirectResponse(f"/proceedings/{key}?notice=empty{_lang_suffix(request)}"
+                                f"#contribution-{contribution_id}", status_code=303)
+    with store.session() as session:
+        service.add_comment(session, contribution_id, data, client=client)
+    return RedirectResponse(f"/proceedings/{key}?notice=comment{_lang_suffix(request)}"
+                            f"#contribution-{contribution_id}", status_code=303)
+
+
+# ---------------------------------------------------------------- editors
+
+
+def _edit_page(request: Request, store: PlanStore, editor: Any, *,
+               errors: list[str] | None = None, message: str | None = None,
+               status_code: int = 200) -> HTMLResponse:
+    with store.session() as session:
+        items = service.proceeding_list(session)
+        for p in items:
+            d = service.proceeding_detail(session, p["id"])
+            p["published"] = d["contributions"]
+    return render(request, "proceedings/edit.html", {
+        **_ctx(), "items": items, "token": form_token(editor), "errors": errors or [],
+        "message": message, "editor": editor.username,
+        "can_edit": "edit" in editor.roles or "admin" in editor.roles,
+        "decisions": DECISIONS}, status_code=status_code)
+
+
+@router.get("/proceedings-edit", response_class=HTMLResponse)
+def edit_page(request: Request, store: Store, credentials: Credentials) -> HTMLResponse:
+    """The editors' page: create proceedings and fixes, move phases, decide."""
+    with store.session() as session:
+        editor = editor_from(session, credentials, request)
+    done = request.query_params.get("done")
+    return _edit_page(request, store, editor, message=done)
+
+
+def _editor_post(request: Request, store: PlanStore, credentials: HTTPBasicCredentials | None,
+                 token: str) -> Any:
+    with store.session() as session:
+        editor = editor_from(session, credentials, request)
+    if not hmac.compare_digest(token, form_token(editor)):
+        raise HTTPException(status_code=403, detail="form token does not match; reload the page")
+    return editor
+
+
+def _run(request: Request, store: PlanStore, editor: Any, done: str, action: Any) -> Response:
+    try:
+        action()
+    except PermissionDeniedError:
+        raise
+    except (ValidationError, StufenlosError, ValueError) as exc:
+        errs = ([f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
+                if isinstance(exc, ValidationError) else [str(exc)])
+        return _edit_page(request, store, editor, errors=errs, status_code=422)
+    return RedirectResponse(f"/proceedings-edit?done={done}{_lang_suffix(request)}",
+                            status_code=303)
+
+
+@router.post("/proceedings-edit/create", response_model=None)
+def edit_create(request: Request, store: Store, credentials: Credentials,
+                token: Annotated[str, Form()], slug: Annotated[str, Form()] = "",
+                city: Annotated[str, Form()] = "", title_de: Annotated[str, Form()] = "",
+                title_en: Annotated[str, Form()] = "", body: Annotated[str, Form()] = "",
+                area: Annotated[str, Form()] = "",
+                category: Annotated[str, Form()] = "step_free_station") -> Response:
+    """Create a proceeding from the form (the area as a GeoJSON polygon)."""
+    editor = _editor_post(request, store, credentials, token)
+
+    def action() -> None:
+        try:
+            shape = json.loads(area) if area.strip() else {}
+        except json.JSONDecodeError as exc:
+            msg = f"area: not JSON ({exc.msg}, line {exc.lineno})"
+            raise ValueError(msg) from None
+        data = service.ProceedingCreate(
+            slug=slug.strip(), city=city.strip(), body=body.strip(), area=shape,
+            title={k: v.strip() for k, v in (("de", title_de), ("en", title_en)) if v.strip()},
+            category=category.strip() or "step_free_station")
+        with store.session() as session:
+            service.create_proceeding(session, editor, data)
+
+    return _run(request, store, editor, "created", action)
+
+
+@router.post("/proceedings-edit/fix", response_model=None)
+def edit_fix(request: Request, store: Store, credentials: Credentials,
+             token: Annotated[str, Form()], proceeding: Annotated[str, Form()],
+             change: Annotated[str, Form()] = "") -> Response:
+    """Add a fix (a scenario change as JSON); its effect is computed."""
+    editor = _editor_post(request, store, credentials, token)
+
+    def action() -> None:
+        try:
+            parsed = json.loads(change)
+        except json.JSONDecodeError as exc:
+            msg = f"change: not JSON ({exc.msg}, line {exc.lineno})"
+            raise ValueError(msg) from None
+        add_fix_computed(store, editor, proceeding, FixIn(change=parsed))
+
+    return _run(request, store, editor, "fix", action)
+
+
+@router.post("/proceedings-edit/phase", response_model=None)
+def edit_phase(request: Request, store: Store, credentials: Credentials,
+               token: Annotated[str, Form()], proceeding: Annotated[str, Form()],
+               phase: Annotated[str, Form()], result_de: Annotated[str, Form()] = "",
+               result_en: Annotated[str, Form()] = "") -> Response:
+    """Move a proceeding to its next phase."""
+    editor = _editor_post(request, store, credentials, token)
+
+    def action() -> None:
+        data = service.PhaseIn(phase=phase, result={
+            k: v.strip() for k, v in (("de", result_de), ("en", result_en)) if v.strip()})
+        with store.session() as session:
+            service.move_phase(session, editor, proceeding, data)
+
+    return _run(request, store, editor, "phase", action)
+
+
+@router.post("/proceedings-edit/decide", response_model=None)
+def edit_decide(request: Request, store: Store, credentials: Credentials,
+                token: Annotated[str, Form()], target: Annotated[str, Form()],
+                item_id: Annotated[int, Form()], decision: Annotated[str, Form()],
+                reason_de: Annotated[str, Form()] = "",
+                reason_en: Annotated[str, Form()] = "") -> Response:
+    """Answer a fix or contribution with a decision and reason."""
+    editor = _editor_post(request, store, credentials, token)
+
+    def action() -> None:
+        if target not in ("fix", "contribution"):
+            msg = "target must be fix or contribution"
+            raise ValueError(msg)
+        data = service.DecisionIn(decision=decision, reason={
+            k: v.strip() for k, v in (("de", reason_de), ("en", reason_en)) if v.strip()})
+        with store.session() as session:
+            service.decide(session, editor, target, item_id, data)  # type: ignore[arg-type]
+
+    return _run(request, store, editor, "decision", action)
+
+
+# ---------------------------------------------------------------- moderators
+
+
+@router.get("/moderation/proceedings", response_class=HTMLResponse)
+def moderation_page(request: Request, store: Store) -> Response:
+    """Contributions and comments waiting for a moderator (report moderators' login)."""
+    try:
+        moderator = report_service().authenticate_session(request.cookies.get(SESSION_COOKIE))
+    except AuthenticationError:
+        return RedirectResponse(f"/moderation?{_lang_suffix(request, '')}", status_code=303)
+    with store.session() as session:
+        queue = service.moderation_queue(session)
+        slugs = dict(session.execute(select(Proceeding.id, Proceeding.slug)).all())
+    return render(request, "proceedings/moderation.html", {
+        **_ctx(), "queue": queue, "slugs": slugs, "moderator": moderator,
+        "done": request.query_params.get("done")})
+
+
+@router.post("/moderation/proceedings", response_model=None)
+async def moderation_post(request: Request, store: Store) -> Response:
+    """Publish or reject one contribution or comment from the moderators' page."""
+    from stufenlos.api.routes.moderation import current_moderator
+
+    moderator = await run_in_threadpool(current_moderator, request)
+    fields, _ = await read_form(request)
+    target, raw = _first(fields, "target"), _first(fields, "item_id")
+    if target not in ("contribution", "comment") or not raw.isdigit():
+        raise HTTPException(422, "target must be contribution or comment, item_id a number")
+    publish = _first(fields, "action") == "publish"
+
+    def save() -> None:
+        with store.session() as session:
+            service.moderate(session, target, int(raw), publish=publish,  # type: ignore[arg-type]
+                             actor=moderator.name)
+
+    await run_in_threadpool(save)
+    return RedirectResponse(f"/moderation/proceedings?done={target}-{raw}"
+                            f"{_lang_suffix(request)}", status_code=303)

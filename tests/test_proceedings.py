@@ -1,0 +1,395 @@
+"""Participation proceedings on the real Hamburg extract: phases, pre-moderated anonymous
+contributions, supports once per person, decisions in the plan's feed, open formats."""
+
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import feedparser
+import pytest
+import shapely
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from stufenlos.analysis.access import prepare
+from stufenlos.analysis.scenario import parse_scenario, run_scenario
+from stufenlos.api.app import create_app
+from stufenlos.city import City
+from stufenlos.plan import service as plan_service
+from stufenlos.proceedings import service
+from stufenlos.proceedings.models import ContributionContact
+from stufenlos.proceedings.seed import DEMO_BUDGET_MIN, DEMO_CATEGORY, DEMO_SLUG, seed_demo
+
+SECRET = "correct horse battery"
+
+
+@pytest.fixture(scope="module")
+def hamburg(imported_city: Callable[[str], City], city_base: Path) -> Iterator[City]:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("STUFENLOS_DATA_DIR", str(city_base))
+        yield imported_city("hamburg")
+
+
+@pytest.fixture(scope="module")
+def seeded_file(hamburg: City, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An app database with the demo proceeding seeded once (the ranking takes seconds)."""
+    path = tmp_path_factory.mktemp("proceedings") / "app.sqlite"
+    store = plan_service.PlanStore(f"sqlite:///{path}")
+    with store.session() as session:
+        seed_demo(session, hamburg)
+        for name, roles in (("eva", ["edit"]), ("mona", ["monitor"])):
+            plan_service.create_editor(session, plan_service.EditorCreate(
+                username=name, secret=SECRET, roles=roles), actor="test")
+    store.close()
+    return path
+
+
+@pytest.fixture
+def db_url(seeded_file: Path, tmp_path: Path) -> str:
+    copy = tmp_path / "app.sqlite"
+    shutil.copy(seeded_file, copy)
+    return f"sqlite:///{copy}"
+
+
+@pytest.fixture
+def app(db_url: str, city_base: Path, monkeypatch: pytest.MonkeyPatch) -> object:
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setenv("STUFENLOS_DATA_DIR", str(city_base))
+    return create_app()
+
+
+@pytest.fixture
+def client(app: object) -> Iterator[TestClient]:
+    with TestClient(app) as c:  # type: ignore[arg-type]
+        yield c
+
+
+def _auth(user: str) -> dict[str, str]:
+    return {"Authorization": "Basic " + base64.b64encode(f"{user}:{SECRET}".encode()).decode()}
+
+
+def _moderator() -> dict[str, str]:
+    import secrets
+
+    from stufenlos.api.routes.open311 import report_service
+
+    name = f"Mo {secrets.token_hex(4)}"
+    return {"Authorization": f"Bearer {report_service().add_moderator(name)}"}
+
+
+def _to(client: TestClient, phase: str) -> None:
+    r = client.post(f"/api/proceedings/{DEMO_SLUG}/phase", json={"phase": phase},
+                    headers=_auth("eva"))
+    assert r.status_code == 200, r.text
+
+
+# ---------------------------------------------------------------- seeded figures
+
+
+def test_api_lists_the_seeded_proceeding_with_people_helped(client: TestClient,
+                                                            hamburg: City) -> None:
+    items = client.get("/api/proceedings").json()
+    assert [p["slug"] for p in items] == [DEMO_SLUG]
+    fixes = items[0]["fixes"]
+    assert fixes, "the ranking finds an elevator that gives people access in Hamburg"
+    # independent reference: the scenario engine run directly for the same change
+    setup = prepare(hamburg, categories=[DEMO_CATEGORY], budgets_min=[DEMO_BUDGET_MIN])
+    for fix in fixes:
+        res = run_scenario(setup, parse_scenario({"changes": [fix["change"]]}),
+                           profiles=["wheelchair", "walker"], budget_min=DEMO_BUDGET_MIN)
+        expected = {r["profile"]: r["gained_population"] for r in res.totals.to_dict("records")}
+        assert {r["profile"]: r["gained_population"] for r in fix["effect"]} == expected
+        assert expected["wheelchair"] > 0
+        assert shapely.box(*shapely.geometry.shape(items[0]["area"]).bounds).contains(
+            shapely.Point(fix["lon"], fix["lat"]))
+    page = client.get(f"/proceedings/{items[0]['id']}?lang=en").text
+    n = fixes[0]["effect"][0]["gained_population"]
+    assert f"{n:,.0f} people using a wheelchair would newly reach a step-free railway" in page
+    assert "<table>" in page
+
+
+# ---------------------------------------------------------------- phases
+
+
+def test_a_proceeding_moves_through_its_phases_in_order(client: TestClient) -> None:
+    url = f"/api/proceedings/{DEMO_SLUG}"
+    assert client.get(url).json()["phase"] == "information"
+    assert client.post(f"{url}/phase", json={"phase": "participation"}).status_code == 401
+    refused = client.post(f"{url}/phase", json={"phase": "participation"}, headers=_auth("mona"))
+    assert refused.status_code == 403
+    skip = client.post(f"{url}/phase", json={"phase": "evaluation"}, headers=_auth("eva"))
+    assert skip.status_code == 409 and "participation" in skip.json()["detail"]
+    for phase in ("participation", "evaluation"):
+        _to(client, phase)
+        assert client.get(url).json()["phase"] == phase
+    back = client.post(f"{url}/phase", json={"phase": "participation"}, headers=_auth("eva"))
+    assert back.status_code == 409
+    r = client.post(f"{url}/phase", json={"phase": "result", "result": {"en": "Done."}},
+                    headers=_auth("eva"))
+    assert r.status_code == 200
+    done = client.get(url).json()
+    assert (done["phase"], done["result"]) == ("result", {"en": "Done."})
+    assert client.post(f"{url}/phase", json={"phase": "result"},
+                       headers=_auth("eva")).status_code == 409
+
+
+def test_contributing_is_open_only_in_the_participation_phase(client: TestClient) -> None:
+    body = {"category": "idea", "text": "A ramp here.", "lat": 53.552, "lon": 9.993}
+    r = client.post(f"/api/proceedings/{DEMO_SLUG}/contributions", json=body)
+    assert r.status_code == 409 and "participation" in r.json()["detail"]
+
+
+# ---------------------------------------------------------------- contributions
+
+
+def test_anonymous_contribution_is_invisible_until_moderated(client: TestClient,
+                                                             db_url: str) -> None:
+    _to(client, "participation")
+    detail = client.get(f"/api/proceedings/{DEMO_SLUG}").json()
+    fix_id = detail["fixes"][0]["id"]
+    text = "Die Treppe ist für mich unüberwindbar. Ruf mich an: 0151 2345 6789"
+    r = client.post(f"/api/proceedings/{DEMO_SLUG}/contributions", json={
+        "category": "problem", "text": text, "fix_id": fix_id, "email": "me@example.org"})
+    assert r.status_code == 201, r.text
+    cid = r.json()["id"]
+    assert r.json()["status"] == "submitted"
+    where = (r.json()["lat"], r.json()["lon"])
+    assert where == (detail["fixes"][0]["lat"], detail["fixes"][0]["lon"])  # placed at its fix
+
+    def public_texts() -> str:
+        return "".join([
+            client.get(f"/api/proceedings/{DEMO_SLUG}").text,
+            client.get(f"/proceedings/{DEMO_SLUG}?lang=en").text,
+            client.get(f"/api/proceedings/{DEMO_SLUG}/contributions.geojson").text,
+            client.get(f"/api/proceedings/{DEMO_SLUG}/contributions.csv").text,
+            client.get("/ogc/collections/proceedings-contributions/items").text,
+            client.get("/plan/feed.atom").text])
+
+    assert "unüberwindbar" not in public_texts()
+    assert client.get(f"/ogc/collections/proceedings-contributions/items/{cid}").status_code == 404
+    mod = _moderator()
+    queue = client.get("/api/proceedings/moderation/queue", headers=mod).json()
+    assert [c["id"] for c in queue["contributions"]] == [cid]
+    assert client.get("/api/proceedings/moderation/queue").status_code == 401
+    r = client.post(f"/api/proceedings/moderation/contribution/{cid}", json={"publish": True},
+                    headers=mod)
+    assert r.json()["status"] == "published"
+    shown = public_texts()
+    assert "unüberwindbar" in shown
+    assert "0151" not in shown and "me@example.org" not in shown  # redacted / kept apart
+    store = plan_service.PlanStore(db_url)
+    with store.session() as session:
+        assert session.scalar(select(ContributionContact.email)) == "me@example.org"
+    store.close()
+    # the GeoJSON export parses and carries the point
+    geo = json.loads(client.get(f"/api/proceedings/{DEMO_SLUG}/contributions.geojson").text)
+    assert geo["type"] == "FeatureCollection"
+    (feat,) = geo["features"]
+    assert shapely.geometry.shape(feat["geometry"]).equals(shapely.Point(where[1], where[0]))
+    assert feat["properties"]["category"] == "problem"
+    ogc = client.get(f"/ogc/collections/proceedings-contributions/items/{cid}")
+    assert ogc.status_code == 200 and ogc.json()["properties"]["proceeding"] == DEMO_SLUG
+    # a comment is pre-moderated too
+    r = client.post(f"/api/proceedings/contributions/{cid}/comments", json={"text": "Stimmt!"})
+    assert r.status_code == 201
+    assert "Stimmt!" not in client.get(f"/api/proceedings/{DEMO_SLUG}").text
+    client.post(f"/api/proceedings/moderation/comment/{r.json()['id']}", json={"publish": True},
+                headers=mod)
+    assert "Stimmt!" in client.get(f"/api/proceedings/{DEMO_SLUG}").text
+
+
+def test_rejected_contribution_stays_hidden_and_address_places_it(client: TestClient,
+                                                                  hamburg: City) -> None:
+    _to(client, "participation")
+    street = client.get(f"/proceedings/{DEMO_SLUG}").text
+    assert "Jungfernstieg" in street  # the street list of the form
+    r = client.post(f"/proceedings/{DEMO_SLUG}/contribute", data={
+        "category": "idea", "text": "Eine Rampe am Jungfernstieg", "street": "Jungfernstieg"},
+        follow_redirects=False)
+    assert r.status_code == 303
+    mod = _moderator()
+    queue = client.get("/api/proceedings/moderation/queue", headers=mod).json()
+    (c,) = queue["contributions"]
+    assert c["address"] == "Jungfernstieg" and c["lat"] is not None
+    client.post(f"/api/proceedings/moderation/contribution/{c['id']}",
+                json={"publish": False}, headers=mod)
+    assert "Rampe" not in client.get(f"/api/proceedings/{DEMO_SLUG}").text
+    bad = client.post(f"/proceedings/{DEMO_SLUG}/contribute", data={"category": "idea",
+                                                                    "text": ""})
+    assert bad.status_code == 422 and "text" in bad.text
+
+
+# ---------------------------------------------------------------- supports
+
+
+def test_support_counts_once_per_person(app: object, client: TestClient) -> None:
+    _to(client, "participation")
+    fix_id = client.get(f"/api/proceedings/{DEMO_SLUG}").json()["fixes"][0]["id"]
+    url = f"/api/proceedings/support/fix/{fix_id}"
+    first = client.post(url).json()
+    assert (first["counted"], first["supports"]) == (True, 1)
+    again = client.post(url).json()
+    assert (again["counted"], again["supports"]) == (False, 1)
+    with TestClient(app) as other:  # type: ignore[arg-type]  # another person: own cookie
+        assert other.post(url).json() == {"target": "fix", "id": fix_id, "counted": True,
+                                          "supports": 2}
+    with TestClient(app) as forger:  # type: ignore[arg-type]
+        forger.cookies.set("stufenlos_supporter", "someone.forged")
+        assert forger.post(url).json()["supports"] == 3  # a forged cookie is a new person
+    assert client.get(f"/api/proceedings/{DEMO_SLUG}").json()["fixes"][0]["supports"] == 3
+    # the page's button counts the same way
+    r = client.post(f"/proceedings/{DEMO_SLUG}/support", data={"target": "fix",
+                                                               "item_id": fix_id},
+                    follow_redirects=False)
+    assert "supported-before" in r.headers["location"]
+    assert client.post("/api/proceedings/support/contribution/99999").status_code == 404
+
+
+# ---------------------------------------------------------------- decisions
+
+
+def test_decision_appears_in_the_feed_and_result(client: TestClient) -> None:
+    _to(client, "participation")
+    fix_id = client.get(f"/api/proceedings/{DEMO_SLUG}").json()["fixes"][0]["id"]
+    url = f"/api/proceedings/decisions/fix/{fix_id}"
+    early = client.post(url, json={"decision": "adopted"}, headers=_auth("eva"))
+    assert early.status_code == 409
+    _to(client, "evaluation")
+    no_reason = client.post(url, json={"decision": "not_adopted"}, headers=_auth("eva"))
+    assert no_reason.status_code == 422
+    r = client.post(url, json={"decision": "adopted_in_part",
+                               "reason": {"en": "Funded for 2027 only", "de": "Nur 2027"}},
+                    headers=_auth("eva"))
+    assert r.status_code == 200, r.text
+    feed = feedparser.parse(client.get("/plan/feed.atom").content)
+    assert feed.bozo == 0
+    titles = [e.title for e in feed.entries]
+    assert any("adopted in part: Funded for 2027 only" in t for t in titles), titles
+    _to(client, "result")
+    page = client.get(f"/proceedings/{DEMO_SLUG}?lang=en").text
+    assert "Adopted in part" in page and "Funded for 2027 only" in page
+    assert "These fixes will be made:" in page
+    res = json.loads(client.get(f"/api/proceedings/{DEMO_SLUG}/results.geojson").text)
+    fix = next(f for f in res["features"] if f["properties"]["kind"] == "fix")
+    assert fix["properties"]["decision"] == "adopted_in_part"
+    assert fix["properties"]["gained_population_wheelchair"] > 0
+    csv_text = client.get(f"/api/proceedings/{DEMO_SLUG}/results.csv").text
+    assert "adopted_in_part" in csv_text
+
+
+# ---------------------------------------------------------------- catalogue and pages
+
+
+def test_each_proceeding_is_a_shacl_valid_catalogue_dataset(client: TestClient) -> None:
+    from pyshacl import validate
+    from rdflib import Graph, URIRef
+    from rdflib.namespace import DCAT
+
+    from tests.test_catalog import SHAPE_FILES, SHAPES, _violations
+
+    ttl = client.get("/catalog.ttl").text
+    g = Graph().parse(data=ttl, format="turtle")
+    base = str(client.base_url).rstrip("/")
+    ds = URIRef(f"{base}/catalog/datasets/proceeding-{DEMO_SLUG}")
+    assert len(list(g.objects(ds, DCAT.distribution))) == 4
+    shapes = Graph()
+    for name in SHAPE_FILES:
+        shapes.parse(SHAPES / name)
+    vocab = Graph().parse(SHAPES / "vocabulary-excerpt.ttl")
+    conforms, report, _ = validate(g + vocab, shacl_graph=shapes, allow_warnings=True)
+    assert conforms, _violations(report)
+
+
+def test_pages_in_every_language_and_editor_page(client: TestClient) -> None:
+    for lang, word in (("de", "Beteiligungsverfahren"), ("en", "Participation proceedings"),
+                       ("ls", "Mitreden bei Umbauten")):
+        assert word in client.get(f"/proceedings?lang={lang}").text
+    assert client.get("/proceedings-edit").status_code == 401
+    page = client.get("/proceedings-edit?lang=en", headers=_auth("eva")).text
+    assert "Move on to the phase" in page
+    token = page.split('name="token" value="')[1].split('"')[0]
+    r = client.post("/proceedings-edit/phase", data={"token": token, "proceeding": DEMO_SLUG,
+                                                     "phase": "participation"},
+                    headers=_auth("eva"), follow_redirects=False)
+    assert r.status_code == 303
+    forged = client.post("/proceedings-edit/phase", data={"token": "x", "proceeding": DEMO_SLUG,
+                                                          "phase": "evaluation"},
+                         headers=_auth("eva"))
+    assert forged.status_code == 403
+    assert "Add a contribution" in client.get(f"/proceedings/{DEMO_SLUG}?lang=en").text
+
+
+def test_editor_adds_a_fix_whose_effect_is_computed(client: TestClient) -> None:
+    change = {"action": "lower_kerb", "node": 1}
+    r = client.post(f"/api/proceedings/{DEMO_SLUG}/fixes", json={"change": change},
+                    headers=_auth("eva"))
+    assert r.status_code == 400 and "node" in r.json()["detail"]  # not in the network
+    fix = client.get(f"/api/proceedings/{DEMO_SLUG}").json()["fixes"][0]
+    r = client.post(f"/api/proceedings/{DEMO_SLUG}/fixes", json={"change": fix["change"]},
+                    headers=_auth("eva"))
+    assert r.status_code == 201, r.text
+    assert r.json()["effect"] == fix["effect"]
+
+
+def test_migrations_match_the_models(db_url: str) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from stufenlos.db import Base
+
+    store = plan_service.PlanStore(db_url)
+    with store.engine.connect() as conn:
+        ctx = MigrationContext.configure(conn, opts={
+            "include_object": lambda obj, name, type_, _r, _c: (
+                (obj.table.name if type_ in ("column", "index") else name).startswith("proceeding")
+                if type_ in ("table", "column", "index") else True),
+            "compare_type": True})
+        diff = compare_metadata(ctx, Base.metadata)
+    store.close()
+    assert diff == []
+
+
+@pytest.mark.postgis
+def test_flow_on_postgresql(postgis_url: str) -> None:
+    """The same rules on PostgreSQL: phases, moderation, one support per person."""
+    store = plan_service.PlanStore(postgis_url)
+    with store.session() as session:
+        eva = plan_service.create_editor(session, plan_service.EditorCreate(
+            username="eva", secret=SECRET, roles=["edit"]), actor="test")
+        p = service.create_proceeding(session, eva, service.ProceedingCreate(
+            slug="pg-test", city="hamburg", title={"en": "Test"}, body="Test body",
+            area={"type": "Polygon", "coordinates": [[[9.98, 53.54], [10.0, 53.54],
+                                                      [10.0, 53.56], [9.98, 53.54]]]}))
+        service.move_phase(session, eva, p.slug, service.PhaseIn(phase="participation"))
+        c = service.contribute(session, p.slug, service.ContributionIn(
+            category="idea", text="Hier fehlt eine Rampe", lat=53.55, lon=9.99), client="x")
+    with store.session() as session:
+        assert service.proceeding_detail(session, "pg-test")["contributions"] == []
+        service.moderate(session, "contribution", c.id, publish=True, actor="mo")
+    with store.session() as session:
+        assert service.support(session, "contribution", c.id, supporter="a") == (True, 1)
+        assert service.support(session, "contribution", c.id, supporter="a") == (False, 1)
+        assert service.support(session, "contribution", c.id, supporter="b") == (True, 2)
+        assert len(service.proceeding_detail(session, "pg-test")["contributions"]) == 1
+    store.close()
+
+
+def test_cli_lists_and_moves_phases(db_url: str) -> None:
+    from typer.testing import CliRunner
+
+    from stufenlos.cli import app
+
+    runner = CliRunner()
+    listed = runner.invoke(app, ["proceedings", "list", "--database-url", db_url])
+    assert listed.exit_code == 0, listed.output
+    assert json.loads(listed.output)[0]["slug"] == DEMO_SLUG
+    args = ["proceedings", "phase", DEMO_SLUG, "participation", "--database-url", db_url]
+    assert runner.invoke(app, [*args, "--editor", "nobody"]).exit_code == 2
+    refused = runner.invoke(app, [*args, "--editor", "mona"])
+    assert refused.exit_code != 0 and "edit" in refused.output
+    moved = runner.invoke(app, [*args, "--editor", "eva"])
+    assert moved.exit_code == 0 and "participation" in moved.output
