@@ -349,7 +349,7 @@ def items(request: Request, collection_id: CollectionId) -> GeoJSONResponse:
     elif part == "places":
         from stufenlos.venues import venues_of
 
-        venues = venues_of(c)
+        venues = venues_of(deps.get_city(city))
         rows = venues.select(bbox=bbox)
         total = len(rows)
         features = venues.to_geojson(rows.iloc[offset:offset + limit], "en")["features"]
@@ -428,7 +428,7 @@ def item(request: Request, collection_id: CollectionId,
     elif part == "places":
         from stufenlos.venues import venues_of
 
-        venues = venues_of(c)
+        venues = venues_of(deps.get_city(city))
         row = venues.get(feature_id)
         if row is None:
             raise HTTPException(404, f"no feature {feature_id!r} in {collection_id}")
