@@ -4,7 +4,9 @@ Implemented to the standard rather than through pygeoapi: three collections per
 imported city (``<city>-barriers``, ``<city>-elevators``, ``<city>-reports``) over the
 same barrier and report stores the rest of the API reads, with live elevator status,
 so a separate server and its configuration file would add more than the few handlers
-below.
+below. A city with OGC API – Features inputs (:mod:`stufenlos.ingest.ogc_features`)
+also offers each of their layers as ``<city>-<layer>`` (``_`` spelt ``-``, as in
+``hamburg-disabled-parking``), with the source's licence among the links.
 Invalid or unknown query parameters answer 400, as the standard asks.
 
 ``datetime`` (OGC 17-069r4 §7.15.4) selects reports whose temporal extent, from
@@ -24,6 +26,7 @@ from fastapi.responses import JSONResponse
 from stufenlos.api import deps, views
 from stufenlos.api.schemas import ErrorPublic
 from stufenlos.barriers import BarrierStore
+from stufenlos.ingest.ogc_features import PLACE_KINDS, OgcLayer, ogc_layers_of, places_from_ogc
 
 __all__ = ["CONFORMANCE", "router"]
 
@@ -35,6 +38,7 @@ CONFORMANCE = [
 _CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 _KINDS = {"barriers": None, "elevators": ["elevator"], "reports": None}
 _ITEM_PARAMS = {"bbox", "datetime", "limit", "offset", "f"}
+_LAYER = "layer:"  # collection part of an OGC API – Features input layer
 MAX_LIMIT = 10_000
 
 router = APIRouter(prefix="/ogc", tags=["ogc-api-features"],
@@ -64,10 +68,17 @@ def _check_params(request: Request, allowed: set[str]) -> None:
 
 def _collection_ids() -> list[tuple[str, str, str]]:
     out = []
-    for name in sorted(deps.city_configs()):
+    for name, cfg in sorted(deps.city_configs().items()):
         if deps.imported(name):
             out.extend((f"{name}-{part}", name, part) for part in _KINDS)
+            if cfg.inputs_of("ogc-features"):
+                out.extend((f"{name}-{x.layer.replace('_', '-')}", name, _LAYER + x.layer)
+                           for x in ogc_layers_of(deps.get_city(name)))
     return out
+
+
+def _layer(city: Any, part: str) -> OgcLayer:
+    return next(x for x in ogc_layers_of(city) if _LAYER + x.layer == part)
 
 
 def _split(cid: str) -> tuple[str, str]:
@@ -120,24 +131,47 @@ def _report_feature(report: Any) -> dict[str, Any]:
             "properties": props}
 
 
+def _layer_collection(c: Any, x: OgcLayer) -> tuple[str, str, str, list[float]]:
+    """(id, title, description, bbox) of an OGC API – Features input layer."""
+    places = places_from_ogc(c)
+    rows = places[places["layer"] == x.layer]
+    title = PLACE_KINDS.get(x.kind, ("", x.layer.replace("_", " ")))[1]
+    sample = (f" The saved response is a sample: {x.features:,} of {x.number_matched:,} "
+              "features." if x.sample else "")
+    desc = (f"{x.features:,} places from {x.source} ({x.licence}; {x.attribution}), "
+            f"as of {x.time_stamp or 'an unknown date'}.{sample}")
+    bbox = [float(rows["lon"].min()), float(rows["lat"].min()), float(rows["lon"].max()),
+            float(rows["lat"].max())] if len(rows) else list(views.city_bbox(c))
+    return f"{c.name}-{x.layer.replace('_', '-')}", title, desc, bbox
+
+
 def _collection(request: Request, city: str, part: str) -> dict[str, Any]:
     c = deps.get_city(city)
-    cid = f"{city}-{part}"
+    if part.startswith(_LAYER):
+        x = _layer(c, part)
+        cid, what, desc, bbox = _layer_collection(c, x)
+        licences = [{"href": x.source_url, "rel": "license",
+                     "title": f"{x.attribution} ({x.licence})"}] if x.source_url else []
+    else:
+        cid, what, desc = f"{city}-{part}", _TITLES[part], _DESCRIPTIONS[part]
+        bbox = list(views.city_bbox(c))
+        licences = [{"href": s.url, "rel": "license", "title": f"{s.attribution} ({s.licence})"}
+                    for s in c.config.sources if s.url]
     title = c.config.title
     base = _base(request)
     return {
         "id": cid,
-        "title": f"{title}: {_TITLES[part]}",
-        "description": _DESCRIPTIONS[part],
-        "extent": {"spatial": {"bbox": [list(views.city_bbox(c))], "crs": _CRS84}},
+        "title": f"{title}: {what}",
+        "description": desc,
+        "extent": {"spatial": {"bbox": [bbox], "crs": _CRS84}},
         "crs": [_CRS84],
         "itemType": "feature",
         "links": [
             {"href": f"{base}/collections/{cid}", "rel": "self", "type": "application/json"},
             {"href": f"{base}/collections/{cid}/items", "rel": "items",
              "type": "application/geo+json", "title": "Features"},
-        ] + [{"href": s.url, "rel": "license", "title": f"{s.attribution} ({s.licence})"}
-             for s in c.config.sources if s.url],
+            *licences,
+        ],
     }
 
 
@@ -293,6 +327,10 @@ def items(request: Request, collection_id: CollectionId) -> GeoJSONResponse:
     if part == "reports":
         found = _reports(city, bbox, when)
         total, features = len(found), [_report_feature(r) for r in found[offset:offset + limit]]
+    elif part.startswith(_LAYER):
+        rows = _layer_places(c, part, bbox)
+        total = len(rows)
+        features = [_place_feature(r) for r in rows.iloc[offset:offset + limit].to_dict("records")]
     else:
         total, page = views.barriers_with_status(c, kinds=_KINDS[part], bbox=bbox, limit=limit,
                                                  offset=offset)
@@ -323,6 +361,29 @@ def items(request: Request, collection_id: CollectionId) -> GeoJSONResponse:
     })
 
 
+def _layer_places(c: Any, part: str,
+                  bbox: tuple[float, float, float, float] | None) -> Any:
+    """The stored places of one layer (in import order), within ``bbox``."""
+    places = places_from_ogc(c)
+    rows = places[places["layer"] == part.removeprefix(_LAYER)]
+    if bbox is not None:
+        x0, y0, x1, y1 = bbox
+        rows = rows[rows["lon"].between(x0, x1) & rows["lat"].between(y0, y1)]
+    return rows
+
+
+def _place_feature(rec: dict[str, Any]) -> dict[str, Any]:
+    import pandas as pd
+
+    props = {k: (None if v is pd.NA or v is None else v) for k, v in rec.items()
+             if k not in ("id", "lon", "lat")}
+    for k in ("spaces", "disabled_spaces"):
+        props[k] = None if props[k] is None else int(props[k])
+    return {"type": "Feature", "id": rec["id"],
+            "geometry": {"type": "Point", "coordinates": [rec["lon"], rec["lat"]]},
+            "properties": props}
+
+
 def _report_item(city: str, feature_id: str, collection_id: str) -> dict[str, Any]:
     from stufenlos.api.paths import record_id
     from stufenlos.api.routes.open311 import report_service
@@ -349,6 +410,12 @@ def item(request: Request, collection_id: CollectionId,
     c = deps.get_city(city)
     if part == "reports":
         feat = _report_item(city, feature_id, collection_id)
+    elif part.startswith(_LAYER):
+        rows = _layer_places(c, part, None)
+        rows = rows[rows["id"] == feature_id]
+        if rows.empty:
+            raise HTTPException(404, f"no feature {feature_id!r} in {collection_id}")
+        feat = _place_feature(rows.iloc[0].to_dict())
     else:
         rec = BarrierStore(c.database_path).get(feature_id)
         kinds = _KINDS[part]
