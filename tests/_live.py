@@ -44,8 +44,9 @@ def serve_command(port: int, *extra: str) -> list[str]:
 @contextmanager
 def live_process(command: Sequence[str], port: int, log_path: Path, *,
                  env: dict[str, str | None] | None = None, ready_lines: int = 0,
-                 timeout_s: float = 90) -> Iterator[subprocess.Popen]:
-    """Run ``command`` until the block ends; yield the process once it answers ``/health``.
+                 timeout_s: float = 90, health: str = "/health") -> Iterator[subprocess.Popen]:
+    """Run ``command`` until the block ends; yield the process once it answers ``health``
+    (a path, ``/health`` unless told) with 200.
 
     ``env`` is added to this process's environment (a ``None`` value removes the
     variable). With ``ready_lines`` > 0 the
@@ -63,7 +64,7 @@ def live_process(command: Sequence[str], port: int, log_path: Path, *,
                 started = (log_path.read_text(errors="replace")
                            .count("Application startup complete") >= ready_lines)
                 try:
-                    if started and httpx.get(f"{base}/health", timeout=2).status_code == 200:
+                    if started and httpx.get(f"{base}{health}", timeout=2).status_code == 200:
                         break
                 except httpx.TransportError:
                     pass

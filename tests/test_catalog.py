@@ -89,6 +89,10 @@ def test_catalogue_lists_every_dataset_with_a_licence() -> None:
     assert {"hamburg", "helsinki"} <= with_statistics
     expected |= {f"analysis-{c}" for c in with_statistics}
     expected |= {"reports", "action-plan"}
+    # one dataset per OGC API Features input layer (Hamburg's Urban Data Platform)
+    expected |= {f"{spec.options['layer'].replace('_', '-')}-{n}" for n, c in cities.items()
+                 for spec in c.inputs_of("ogc-features")}
+    assert {"disabled-parking-hamburg", "park-and-ride-hamburg"} <= expected
     assert keys == expected
     for d in datasets:
         assert g.value(d, DCTERMS.license) is not None, d

@@ -30,6 +30,7 @@ from stufenlos.config import CityConfig, data_dir
 from stufenlos.errors import CityConfigError, StufenlosError, UnknownCityError
 from stufenlos.ingest.basemap import write_basemap
 from stufenlos.ingest.geojson import GEOJSON_SUFFIXES, read_overpass_geojson
+from stufenlos.ingest.ogc_features import read_ogc_inputs, write_ogc_layers
 from stufenlos.ingest.osm import read_osm
 from stufenlos.ingest.raw import RawOsm
 from stufenlos.venues import import_venues
@@ -68,6 +69,8 @@ class ImportSummary:
     closures_matched: int = 0
     #: those that name nothing here any more (their way is gone): ``id: what``
     closures_unmatched: list[str] = field(default_factory=list)
+    #: layers read from OGC API – Features inputs (:mod:`stufenlos.ingest.ogc_features`)
+    ogc_layers: list[dict[str, Any]] = field(default_factory=list)
     version: str = __version__
 
     def to_dict(self) -> dict[str, Any]:
@@ -98,6 +101,10 @@ class ImportSummary:
                 f"  timetable: {t['stops']:,} stops, {t['routes']:,} routes, "
                 f"{t['trips']:,} trips, service {t['service']}"
             )
+        if self.ogc_layers:
+            from stufenlos.ingest.ogc_features import OgcLayer
+
+            lines += [f"  places: {OgcLayer(**x).describe()}" for x in self.ogc_layers]
         if self.closures_matched or self.closures_unmatched:
             lines.append(
                 f"  live closures: {self.closures_matched} apply to this network, "
@@ -170,6 +177,7 @@ def import_city(
     build_dir = Path(tempfile.mkdtemp(prefix=f".{config.name}.", dir=root))
     try:
         bar.set_postfix_str("read")
+        places, ogc_layers = read_ogc_inputs(config)  # web inputs first: fail early
         raws = [read_osm_input(p) for p in osm_paths]
         bar.update(1)
         net, report = build_network(raws, step=step)
@@ -203,9 +211,10 @@ def import_city(
                     "kind": s.kind,
                     "path": str(config.resolve(s.path)),
                     "sha256": _sha256(config.resolve(s.path)),
-                }
+                } if s.path is not None else {"kind": s.kind, "url": s.url}
                 for s in config.inputs
             ],
+            ogc_layers=[asdict(x) for x in ogc_layers],
         )
         net.meta.update(
             {
@@ -223,6 +232,7 @@ def import_city(
             build_dir / "city.sqlite", barriers, {"city": config.name, "summary": summary.to_dict()}
         )
         (build_dir / "city.json").write_text(config.model_dump_json(indent=2))
+        write_ogc_layers(build_dir, places, ogc_layers)
         summary.closures_matched, summary.closures_unmatched = _check_closures(
             root, config.name, net, build_dir)
         summary.seconds = round(time.perf_counter() - t0, 2)

@@ -229,6 +229,7 @@ def _city_specs(cities: list[CityConfig]) -> list[DatasetSpec]:
                 **common,
             )
         )
+        specs += _ogc_layer_specs(cfg, state)
         if cfg.inputs_of("areas") or cfg.inputs_of("population"):
             specs.append(
                 DatasetSpec(
@@ -258,6 +259,64 @@ def _city_specs(cities: list[CityConfig]) -> list[DatasetSpec]:
                     **common,
                 )
             )
+    return specs
+
+
+def _ogc_layer_specs(cfg: CityConfig, state: str | None) -> list[DatasetSpec]:
+    """One dataset per OGC API – Features input layer, under its source's licence.
+
+    When the city is imported, the description says how many features were read
+    and whether a saved response is a sample of a larger layer.
+    """
+    from stufenlos.city import city_folder
+    from stufenlos.ingest.ogc_features import PLACE_KINDS, stored_layers
+
+    stored = {x.layer: x for x in stored_layers(city_folder(cfg.name))}
+    sources = {s.name: s for s in cfg.sources}
+    specs = []
+    for spec in cfg.inputs_of("ogc-features"):
+        layer = str(spec.options.get("layer"))
+        source = sources.get(str(spec.options.get("source")))
+        if source is None:  # the import refuses such a config; nothing to publish
+            continue
+        kind = str(spec.options.get("place_kind", layer))
+        de, en, _ = PLACE_KINDS.get(kind, (layer, layer, layer))
+        slug = layer.replace("_", "-")
+        got = stored.get(layer)
+        count = {"de": "", "en": ""}
+        if got is not None and got.sample:
+            count = {"de": f" Stichprobe: {got.features:,} von {got.number_matched:,} "
+                           "Objekten (gespeicherte Antwort).".replace(",", "."),
+                     "en": f" A sample: {got.features:,} of {got.number_matched:,} features "
+                           "(a saved response)."}
+        elif got is not None:
+            count = {"de": f" {got.features:,} Objekte.".replace(",", "."),
+                     "en": f" {got.features:,} features."}
+        specs.append(DatasetSpec(
+            key=f"{slug}-{cfg.name}",
+            explainer="ogc-places",
+            title={"de": f"{de} {cfg.title}", "en": f"{en.capitalize()} {cfg.title}"},
+            description={
+                "de": f"{de} in {cfg.title} mit Stellplätzen und Angaben zur Barrierefreiheit, "
+                      f"aus {source.name} (OGC API Features).{count['de']}",
+                "en": f"{en.capitalize()} in {cfg.title} with parking spaces and accessibility "
+                      f"facts, from {source.name} (OGC API Features).{count['en']}",
+            },
+            themes=("TRAN", "REGI"),
+            keywords=("Barrierefreiheit", "Parken", "accessibility", "parking"),
+            distributions=(
+                DistributionSpec(
+                    f"ogc/collections/{cfg.name}-{slug}/items",
+                    "geojson",
+                    {"de": "OGC API Features (GeoJSON)", "en": "OGC API Features (GeoJSON)"},
+                    download=False,
+                ),
+            ),
+            licence=_licence_uri(source.licence),
+            attribution=source.attribution,
+            centroid=cfg.center,
+            state_key=state,
+        ))
     return specs
 
 

@@ -8,8 +8,12 @@ A city is one folder holding a ``city.toml`` and, usually, its input files::
     center = [49.4093, 8.6937]          # lat, lon the map opens on
 
     [[inputs]]
-    kind = "osm"                        # osm | gtfs | stations | areas | population
+    kind = "osm"                        # osm | gtfs | stations | areas | population | status
     path = "heidelberg.test.osm.pbf"    # relative to this file, or absolute
+
+An ``ogc-features`` input reads an OGC API – Features collection, either from
+``url = "https://…/collections/<id>"`` (paged) or from a saved response in ``path``
+(see :mod:`stufenlos.ingest.ogc_features`); every other kind needs ``path``.
 
     [[sources]]
     name = "OpenStreetMap"
@@ -29,7 +33,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import tomli_w
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from stufenlos._util import atomic_write_bytes
 from stufenlos.errors import CityConfigError, UnknownCityError
@@ -48,7 +59,9 @@ __all__ = [
 ]
 
 CONFIG_NAME = "city.toml"
-InputKind = Literal["osm", "gtfs", "stations", "areas", "population", "status"]
+InputKind = Literal["osm", "gtfs", "stations", "areas", "population", "status", "ogc-features"]
+#: input kinds that may name a web address (``url``) instead of a file (``path``)
+URL_KINDS = frozenset({"ogc-features"})
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 
 
@@ -69,11 +82,28 @@ class InputSpec(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     kind: InputKind
-    path: str
+    #: the input file, relative to the config's folder (or absolute)
+    path: str | None = None
+    #: instead of ``path``, a web address (``ogc-features`` only)
+    url: str | None = None
+
+    @model_validator(mode="after")
+    def _path_or_url(self) -> InputSpec:
+        if self.url is not None and self.kind not in URL_KINDS:
+            msg = f"`url` is only for inputs of kind {', '.join(sorted(URL_KINDS))}"
+            raise ValueError(msg)
+        if (self.path is None) == (self.url is None):
+            msg = ("give either `path` or `url`" if self.kind in URL_KINDS
+                   else "`path` is required")
+            raise ValueError(msg)
+        if self.url is not None and not self.url.startswith(("http://", "https://")):
+            msg = f"`url` must start with http:// or https://, got {self.url!r}"
+            raise ValueError(msg)
+        return self
 
     @property
     def options(self) -> dict[str, Any]:
-        """Kind-specific options (every key other than ``kind`` and ``path``)."""
+        """Kind-specific options (every key other than ``kind``, ``path`` and ``url``)."""
         return dict(self.model_extra or {})
 
 
@@ -118,7 +148,8 @@ class CityConfig(BaseModel):
 
     def input_paths(self, kind: str) -> list[Path]:
         """Absolute paths of the inputs of one kind, in config order."""
-        return [self.resolve(spec.path) for spec in self.inputs if spec.kind == kind]
+        return [self.resolve(spec.path) for spec in self.inputs
+                if spec.kind == kind and spec.path is not None]
 
     def inputs_of(self, kind: str) -> list[InputSpec]:
         """The input specs of one kind, in config order."""
@@ -134,6 +165,8 @@ class CityConfig(BaseModel):
     def check_inputs(self) -> None:
         """Raise :class:`CityConfigError` naming the first input file that is missing."""
         for i, spec in enumerate(self.inputs):
+            if spec.path is None:  # a web address: read (and checked) at import
+                continue
             p = self.resolve(spec.path)
             if not p.exists():
                 where = self.folder / CONFIG_NAME if self.folder else self.name

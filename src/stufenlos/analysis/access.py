@@ -40,6 +40,7 @@ from stufenlos.analysis.execution import Runner
 from stufenlos.analysis.model import ProfileMeasures, Setup
 from stufenlos.city import City
 from stufenlos.errors import StufenlosError
+from stufenlos.ingest.ogc_features import places_from_ogc
 from stufenlos.network import Network
 from stufenlos.profiles import get_profile
 from stufenlos.registry import get_transit
@@ -73,7 +74,8 @@ def prepare(city: City, *, categories: Sequence[str] | None = None,
     network = city.network
     snapper = Snapper(network)
     notes: list[str] = []
-    dest = read_destinations(city.config, defs, names=categories)
+    dest = read_destinations(city.config, defs, names=categories,
+                             ogc_places=places_from_ogc(city))
     present = list(categories) if categories is not None else [
         c for c in defs if (dest["category"] == c).any()]
     if not present:

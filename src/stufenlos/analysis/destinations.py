@@ -9,7 +9,11 @@ Points come from the city's inputs:
   data (:func:`stufenlos.transit.stops.stop_access_for_city`) is yes, its own or its
   parent station's;
 * DB station data (``db-stations`` NDJSON): ``hasSteplessAccess`` yes / no /
-  partial.
+  partial;
+* OGC API – Features inputs (Hamburg's Urban Data Platform), as stored at import
+  (:func:`stufenlos.ingest.ogc_features.places_from_ogc`): every disabled parking
+  space is one destination, so ``disabled_parking`` counts *spaces* (a car park with
+  12 of them counts 12). Only cities with such an input have the category.
 
 A category is a set of tag rules (any matches) plus optional required tags, so
 cities can add their own in a TOML or JSON file (see :func:`load_categories`).
@@ -53,7 +57,8 @@ class CategoryError(StufenlosError, ValueError):
 @dataclass(frozen=True)
 class Category:
     """Destinations matching any of ``tags`` (key -> values, ``"*"`` = any value)
-    and all of ``require``; ``source`` is ``osm``, ``gtfs`` or ``stations``."""
+    and all of ``require``; ``source`` is ``osm``, ``gtfs``, ``stations`` or
+    ``ogc-features`` (the disabled parking spaces of the stored places)."""
 
     name: str
     label: str
@@ -98,6 +103,7 @@ DEFAULT_CATEGORIES: dict[str, Category] = {c.name: c for c in (
     Category("station", "railway stations (DB)", source="stations"),
     Category("step_free_station", "step-free railway stations (DB)", source="stations",
              step_free_only=True),
+    Category("disabled_parking", "disabled parking spaces", source="ogc-features"),
 )}
 
 
@@ -269,13 +275,28 @@ def read_db_station_points(paths: Iterable[Path]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["station_id", "name", "city", "lon", "lat", "step_free"])
 
 
+def _parking_points(places: pd.DataFrame,
+                    cats: list[Category]) -> list[tuple[str, str, float, float, None]]:
+    """One row per disabled parking space (``ogc/<place id>#<n>``)."""
+    spaces = places["disabled_spaces"].fillna(0).astype(int).to_numpy()
+    return [(c.name, f"ogc/{pid}#{n}", float(lon), float(lat), None)
+            for c in cats
+            for pid, lon, lat, k in zip(places["id"], places["lon"], places["lat"], spaces,
+                                        strict=True)
+            for n in range(1, k + 1)]
+
+
 def read_destinations(config: CityConfig, categories: Mapping[str, Category] | None = None,
-                      *, names: Iterable[str] | None = None) -> pd.DataFrame:
+                      *, names: Iterable[str] | None = None,
+                      ogc_places: pd.DataFrame | None = None) -> pd.DataFrame:
     """All destinations of the chosen categories as ``category, ref, lon, lat, access``.
 
     ``access`` is ``wheelchair=*`` of OSM destinations (``yes``, ``limited``, ``no``,
-    ``unknown``) and ``None`` for stops and stations.
+    ``unknown``) and ``None`` for stops, stations and OGC API – Features places.
 
+    ``ogc_places`` are the city's stored OGC API – Features places
+    (:func:`~stufenlos.ingest.ogc_features.places_from_ogc`); without them the
+    ``ogc-features`` categories have no destinations.
     Rows are sorted (category, ref) so that results never depend on file order.
     """
     cats_all = dict(categories or DEFAULT_CATEGORIES)
@@ -296,6 +317,7 @@ def read_destinations(config: CityConfig, categories: Mapping[str, Category] | N
     gtfs_cats = [c for c in cats_all.values() if c.source == "gtfs"
                  or (has_gtfs and c.name in stop_names)]
     station_cats = [c for c in cats_all.values() if c.source == "stations"]
+    ogc_cats = [c for c in cats_all.values() if c.source == "ogc-features"]
     rows: list[tuple[Any, ...]] = []
     for spec in config.inputs_of("osm"):
         path = config.resolve(spec.path)
@@ -314,6 +336,8 @@ def read_destinations(config: CityConfig, categories: Mapping[str, Category] | N
             sel = st[st["step_free"] == "yes"] if c.step_free_only else st
             rows.extend((c.name, f"db/{sid}", lon, lat, None) for sid, lon, lat in
                         zip(sel["station_id"], sel["lon"], sel["lat"], strict=True))
+    if ogc_cats and ogc_places is not None and not ogc_places.empty:
+        rows += _parking_points(ogc_places, ogc_cats)
     df = pd.DataFrame(rows, columns=["category", "ref", "lon", "lat", "access"])
     df = df.drop_duplicates(["category", "ref"]).sort_values(["category", "ref"])
     return df.reset_index(drop=True)

@@ -170,6 +170,41 @@ EXPLAINERS: Final[dict[str, dict[str, Text]]] = {
             "Das ist eine Rechnung. Die Wirklichkeit kann anders sein.",
         ),
     },
+    "ogc-places": {
+        "title": _q("Parkplätze und Park-and-Ride", "Parking and park-and-ride",
+                    "Park-Plätze"),
+        "what": _q(
+            "Behindertenparkplätze, Park-and-Ride-Anlagen und Parkhäuser mit der Zahl ihrer "
+            "Stellplätze für Menschen mit Behinderung und, wo angegeben, ob sie barrierefrei "
+            "sind.",
+            "Disabled parking spaces, park-and-ride facilities and car parks with their number "
+            "of spaces for disabled people and, where given, whether they are step-free.",
+            "Hier steht: Wo gibt es Park-Plätze für Menschen mit Behinderung? "
+            "Wie viele gibt es dort?",
+        ),
+        "source": _q(
+            "Die Urban Data Platform der Stadt (OGC API Features), unter der Lizenz der Stadt "
+            "(etwa Datenlizenz Deutschland – Namensnennung 2.0).",
+            "The city's Urban Data Platform (OGC API Features), under the city's licence "
+            "(such as Data licence Germany – attribution 2.0).",
+            "Die Daten kommen von der Stadt. Die Stadt stellt sie ins Internet.",
+        ),
+        "freshness": _q(
+            "So aktuell wie die Antwort der Plattform beim letzten Import; ihr Zeitstempel "
+            "steht bei jedem Ort. Eine gespeicherte Antwort kann nur eine Stichprobe sein.",
+            "As fresh as the platform's answer at the last import; its time stamp is given "
+            "with every place. A saved answer may be only a sample.",
+            "Bei jedem Ort steht: Wann haben wir das von der Stadt geholt?",
+        ),
+        "limits": _q(
+            "Freie Plätze ändern sich laufend und werden nicht übernommen. Ob ein Parkplatz "
+            "stufenlos zu erreichen ist, sagt die Quelle meist nicht.",
+            "Free spaces change all the time and are not kept. The source mostly does not say "
+            "whether a space can be reached without steps.",
+            "Wir wissen nicht: Ist gerade ein Platz frei? Oft wissen wir auch nicht: "
+            "Gibt es Stufen auf dem Weg?",
+        ),
+    },
     "action-plan": {
         "title": _q("Aktionsplan", "Action plan", "Der Plan der Stadt"),
         "what": _q(

@@ -5,7 +5,9 @@ imported city (``<city>-barriers``, ``<city>-elevators``, ``<city>-reports``,
 ``<city>-places``) over the
 same barrier and report stores the rest of the API reads, with live elevator status,
 so a separate server and its configuration file would add more than the few handlers
-below.
+below. A city with OGC API – Features inputs (:mod:`stufenlos.ingest.ogc_features`)
+also offers each of their layers as ``<city>-<layer>`` (``_`` spelt ``-``, as in
+``hamburg-disabled-parking``), with the source's licence among the links.
 Invalid or unknown query parameters answer 400, as the standard asks.
 
 ``datetime`` (OGC 17-069r4 §7.15.4) selects reports whose temporal extent, from
@@ -26,6 +28,7 @@ from fastapi.responses import JSONResponse
 from stufenlos.api import deps, views
 from stufenlos.api.schemas import ErrorPublic
 from stufenlos.barriers import BarrierStore
+from stufenlos.ingest.ogc_features import PLACE_KINDS, OgcLayer, ogc_layers_of, places_from_ogc
 
 __all__ = ["CONFORMANCE", "router"]
 
@@ -37,6 +40,7 @@ CONFORMANCE = [
 _CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 _KINDS = {"barriers": None, "elevators": ["elevator"], "reports": None, "places": None}
 _ITEM_PARAMS = {"bbox", "datetime", "limit", "offset", "f"}
+_LAYER = "layer:"  # collection part of an OGC API – Features input layer
 MAX_LIMIT = 10_000
 #: published contributions of every participation proceeding (:mod:`stufenlos.proceedings`)
 PROCEEDINGS = "proceedings-contributions"
@@ -68,9 +72,12 @@ def _check_params(request: Request, allowed: set[str]) -> None:
 
 def _collection_ids() -> list[tuple[str, str, str]]:
     out = []
-    for name in sorted(deps.city_configs()):
+    for name, cfg in sorted(deps.city_configs().items()):
         if deps.imported(name):
             out.extend((f"{name}-{part}", name, part) for part in _KINDS)
+            if cfg.inputs_of("ogc-features"):
+                out.extend((f"{name}-{x.layer.replace('_', '-')}", name, _LAYER + x.layer)
+                           for x in ogc_layers_of(deps.get_city(name)))
     if _proceedings(_any_proceeding):
         out.append((PROCEEDINGS, "", PROCEEDINGS))
     return out
@@ -82,6 +89,10 @@ def _any_proceeding(session: Any) -> bool:
     from stufenlos.proceedings.models import Proceeding
 
     return session.scalar(select(Proceeding.id).limit(1)) is not None
+
+
+def _layer(city: Any, part: str) -> OgcLayer:
+    return next(x for x in ogc_layers_of(city) if _LAYER + x.layer == part)
 
 
 def _split(cid: str) -> tuple[str, str]:
@@ -162,26 +173,49 @@ def _proceedings_collection(request: Request) -> dict[str, Any]:
                  "title": "Datenlizenz Deutschland – Namensnennung – 2.0"}]}
 
 
+def _layer_collection(c: Any, x: OgcLayer) -> tuple[str, str, str, list[float]]:
+    """(id, title, description, bbox) of an OGC API – Features input layer."""
+    places = places_from_ogc(c)
+    rows = places[places["layer"] == x.layer]
+    title = PLACE_KINDS.get(x.kind, ("", x.layer.replace("_", " ")))[1]
+    sample = (f" The saved response is a sample: {x.features:,} of {x.number_matched:,} "
+              "features." if x.sample else "")
+    desc = (f"{x.features:,} places from {x.source} ({x.licence}; {x.attribution}), "
+            f"as of {x.time_stamp or 'an unknown date'}.{sample}")
+    bbox = [float(rows["lon"].min()), float(rows["lat"].min()), float(rows["lon"].max()),
+            float(rows["lat"].max())] if len(rows) else list(views.city_bbox(c))
+    return f"{c.name}-{x.layer.replace('_', '-')}", title, desc, bbox
+
+
 def _collection(request: Request, city: str, part: str) -> dict[str, Any]:
     if part == PROCEEDINGS:
         return _proceedings_collection(request)
     c = deps.get_city(city)
-    cid = f"{city}-{part}"
+    if part.startswith(_LAYER):
+        x = _layer(c, part)
+        cid, what, desc, bbox = _layer_collection(c, x)
+        licences = [{"href": x.source_url, "rel": "license",
+                     "title": f"{x.attribution} ({x.licence})"}] if x.source_url else []
+    else:
+        cid, what, desc = f"{city}-{part}", _TITLES[part], _DESCRIPTIONS[part]
+        bbox = list(views.city_bbox(c))
+        licences = [{"href": s.url, "rel": "license", "title": f"{s.attribution} ({s.licence})"}
+                    for s in c.config.sources if s.url]
     title = c.config.title
     base = _base(request)
     return {
         "id": cid,
-        "title": f"{title}: {_TITLES[part]}",
-        "description": _DESCRIPTIONS[part],
-        "extent": {"spatial": {"bbox": [list(views.city_bbox(c))], "crs": _CRS84}},
+        "title": f"{title}: {what}",
+        "description": desc,
+        "extent": {"spatial": {"bbox": [bbox], "crs": _CRS84}},
         "crs": [_CRS84],
         "itemType": "feature",
         "links": [
             {"href": f"{base}/collections/{cid}", "rel": "self", "type": "application/json"},
             {"href": f"{base}/collections/{cid}/items", "rel": "items",
              "type": "application/geo+json", "title": "Features"},
-        ] + [{"href": s.url, "rel": "license", "title": f"{s.attribution} ({s.licence})"}
-             for s in c.config.sources if s.url],
+            *licences,
+        ],
     }
 
 
@@ -353,6 +387,10 @@ def items(request: Request, collection_id: CollectionId) -> GeoJSONResponse:
         rows = venues.select(bbox=bbox)
         total = len(rows)
         features = venues.to_geojson(rows.iloc[offset:offset + limit], "en")["features"]
+    elif part.startswith(_LAYER):
+        rows = _layer_places(deps.get_city(city), part, bbox)
+        total = len(rows)
+        features = [_place_feature(r) for r in rows.iloc[offset:offset + limit].to_dict("records")]
     else:
         c = deps.get_city(city)
         total, page = views.barriers_with_status(c, kinds=_KINDS[part], bbox=bbox, limit=limit,
@@ -391,6 +429,29 @@ def _during(feature: dict[str, Any], when: Interval | None) -> bool:
     made = datetime.fromisoformat(feature["properties"]["created_at"])
     start, end = when
     return (start is None or made >= start) and (end is None or made <= end)
+
+
+def _layer_places(c: Any, part: str,
+                  bbox: tuple[float, float, float, float] | None) -> Any:
+    """The stored places of one layer (in import order), within ``bbox``."""
+    places = places_from_ogc(c)
+    rows = places[places["layer"] == part.removeprefix(_LAYER)]
+    if bbox is not None:
+        x0, y0, x1, y1 = bbox
+        rows = rows[rows["lon"].between(x0, x1) & rows["lat"].between(y0, y1)]
+    return rows
+
+
+def _place_feature(rec: dict[str, Any]) -> dict[str, Any]:
+    import pandas as pd
+
+    props = {k: (None if v is pd.NA or v is None else v) for k, v in rec.items()
+             if k not in ("id", "lon", "lat")}
+    for k in ("spaces", "disabled_spaces"):
+        props[k] = None if props[k] is None else int(props[k])
+    return {"type": "Feature", "id": rec["id"],
+            "geometry": {"type": "Point", "coordinates": [rec["lon"], rec["lat"]]},
+            "properties": props}
 
 
 def _report_item(city: str, feature_id: str, collection_id: str) -> dict[str, Any]:
@@ -434,6 +495,12 @@ def item(request: Request, collection_id: CollectionId,
             raise HTTPException(404, f"no feature {feature_id!r} in {collection_id}")
         feat = venues.to_geojson(venues.table[venues.table["id"] == feature_id], "en")[
             "features"][0]
+    elif part.startswith(_LAYER):
+        rows = _layer_places(deps.get_city(city), part, None)
+        rows = rows[rows["id"] == feature_id]
+        if rows.empty:
+            raise HTTPException(404, f"no feature {feature_id!r} in {collection_id}")
+        feat = _place_feature(rows.iloc[0].to_dict())
     else:
         c = deps.get_city(city)
         rec = BarrierStore(c.database_path).get(feature_id)
