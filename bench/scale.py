@@ -22,7 +22,7 @@ Each ``K`` is a city folder (``city.toml`` + the generated ``.osm.pbf`` and
 GTFS zip) in ``<scratch>/k<K>/cities/scale-k<K>`` and is imported with the real
 ``stufenlos import`` in a subprocess. Per ``K``:
 
-* **import**: wall time and peak memory (resident set of the process tree,
+* **import**: wall time, CPU time (user + system) and peak memory (resident set of the process tree,
   sampled every 0.1 s with psutil, and the largest process's ``ru_maxrss``);
 * **server**: ``stufenlos serve`` on the scratch data folder (it warms the city
   in the background): seconds until ``/health`` answers and until the first
@@ -41,11 +41,12 @@ GTFS zip) in ``<scratch>/k<K>/cities/scale-k<K>`` and is imported with the real
 Growth exponents are log-log slopes between consecutive ``K`` (1 means
 linear). Usage::
 
-    python bench/scale.py [--k 1,4,16] [--scratch /tmp/scale] [--rebuild]
+    python bench/scale.py [--k 1,4,16] [--scratch /tmp/scale] [--rebuild] [--only import]
 
 Run ``--k 1,4`` first: ``K = 16`` takes about 5 minutes (writing its inputs 2 more) and 4
 GB of memory. Generated inputs are kept in the scratch folder and reused. Prints a
-Markdown table and writes ``bench/out/scale.json``.
+Markdown table and writes ``bench/out/scale.json`` (``--only import`` measures
+only the imports and writes ``bench/out/scale-import.json``).
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ import json
 import math
 import os
 import platform
+import resource
 import socket
 import statistics
 import subprocess
@@ -394,7 +396,12 @@ class TreeMemory:
 
 
 def run_measured(cmd: list[str], env: dict[str, str], timeout: float) -> dict[str, Any]:
-    """Run ``cmd``; wall seconds, peak resident memory of its process tree, stdout."""
+    """Run ``cmd``; wall and CPU seconds, peak resident memory of its process tree, stdout.
+
+    The CPU time (user + system of the finished process tree) depends far less
+    than the wall time on what else runs on a shared machine.
+    """
+    cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
                             cwd=ROOT, text=True)
@@ -409,10 +416,12 @@ def run_measured(cmd: list[str], env: dict[str, str], timeout: float) -> dict[st
         raise RuntimeError(msg) from None
     wall = time.perf_counter() - t0
     peak = mem.stop()
+    cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
     if proc.returncode != 0:
         msg = f"{' '.join(cmd[:4])}… exit {proc.returncode}: {stderr.strip()[-2000:]}"
         raise RuntimeError(msg)
-    return {"wall_s": wall, "peak_mb": peak, "stdout": stdout}
+    return {"wall_s": wall, "cpu_s": cpu, "peak_mb": peak, "stdout": stdout}
 
 
 def run_import(name: str, data: Path, timeout: float) -> dict[str, Any]:
@@ -648,6 +657,7 @@ FIGURES = [
     ("GTFS stops", ("build", "gtfs", "stops"), "", ",.0f"),
     ("trips on 2022-09-01", ("build", "gtfs", "trips_on_day"), "", ",.0f"),
     ("import", ("import", "wall_s"), "s", ".1f"),
+    ("import CPU (user + system)", ("import", "cpu_s"), "s", ".1f"),
     ("import peak (process tree)", ("import", "peak_mb"), "MB", ",.0f"),
     ("server /health", ("server", "health_s"), "s", ".1f"),
     ("server ready (first route)", ("server", "ready_s"), "s", ".1f"),
@@ -744,6 +754,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="folder for generated cities and imports (outside the repository)")
     ap.add_argument("--rebuild", action="store_true", help="write the inputs again")
     ap.add_argument("--timeout", type=float, default=1800, help="seconds per subprocess")
+    ap.add_argument("--only", choices=("all", "import"), default="all",
+                    help="measure everything (default) or only the import")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
@@ -759,7 +771,8 @@ def main(argv: list[str] | None = None) -> int:
     if scratch.is_relative_to(ROOT):
         ap.error(f"--scratch: keep generated data outside the repository ({ROOT})")
     OUT.mkdir(parents=True, exist_ok=True)
-    out_path = OUT / "scale.json"
+    # an import-only run keeps its own file: its rows have no serving figures
+    out_path = OUT / ("scale.json" if args.only == "all" else "scale-import.json")
     saved = json.loads(out_path.read_text()) if out_path.exists() else {}
     rows: dict[int, dict[str, Any]] = {int(k): v for k, v in saved.get("rows", {}).items()}
     for k in ks:
@@ -770,11 +783,12 @@ def main(argv: list[str] | None = None) -> int:
             f"{info['gtfs']['trips_on_day']:,} trips on {DAY}; importing")
         row["import"] = run_import(name, data, args.timeout)
         log(f"K={k}: import {row['import']['wall_s']:.1f} s, "
-            f"{row['import']['peak_mb']:,.0f} MB; measuring in process")
-        row["measure"] = run_in_process(name, data, args.timeout)
-        log(f"K={k}: starting the server")
-        row["server"] = run_server(name, data, row["measure"]["route_body"],
-                                   min(args.timeout, 600))
+            f"{row['import']['peak_mb']:,.0f} MB")
+        if args.only == "all":
+            row["measure"] = run_in_process(name, data, args.timeout)
+            log(f"K={k}: starting the server")
+            row["server"] = run_server(name, data, row["measure"]["route_body"],
+                                       min(args.timeout, 600))
         rows[k] = row
         log(f"K={k}: done")
         out_path.write_text(json.dumps({

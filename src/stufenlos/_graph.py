@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import os
+import tempfile
 import threading
 import weakref
 from concurrent.futures import ThreadPoolExecutor
@@ -77,7 +78,8 @@ def to_weights(cost_s: NDArray[np.float64]) -> NDArray[np.uint32]:
 class CCHTopology:
     """The contraction order of one network, shared by all its metrics."""
 
-    def __init__(self, network: Network, *, reverse: bool = False) -> None:
+    def __init__(self, network: Network, *, reverse: bool = False,
+                 twin: CCHTopology | None = None) -> None:
         self.n_nodes = network.n_nodes
         self.n_edges = network.n_edges
         self.reverse = reverse
@@ -90,7 +92,8 @@ class CCHTopology:
         self._topo = pyroutingkit.CCHTopology()
         stored = (network.folder / _stored_name(reverse)
                   if network.folder is not None else None)
-        if stored is None or not self._load(stored):
+        if (stored is None or not self._load(stored)) and (
+                twin is None or not self._from_twin(twin)):
             logger.info("building CCH topology for %d nodes, %d arcs",
                         network.n_nodes, network.n_edges)
             lonlat = network.node_lonlat
@@ -115,6 +118,22 @@ class CCHTopology:
         logger.warning("not using the stored CCH topology in %s (%s); building it", folder, why)
         self._topo = pyroutingkit.CCHTopology()
         return False
+
+    def _from_twin(self, twin: CCHTopology) -> bool:
+        """Take the contraction order of the same network's other direction.
+
+        The nested dissection order depends only on the undirected graph, which a
+        network and its reverse share, so the expensive part of :meth:`build` is
+        done once: the twin's stored order is loaded with this direction's arcs.
+        """
+        if (twin.n_nodes, twin.n_edges) != (self.n_nodes, self.n_edges):
+            return False
+        with tempfile.TemporaryDirectory(prefix="stufenlos-cch-") as tmp:
+            twin.save(tmp)
+            self.tail.tofile(Path(tmp) / "tail")
+            self.head.tofile(Path(tmp) / "head")
+            self._topo.load(tmp)
+        return True
 
     def save(self, folder: str | os.PathLike[str]) -> None:
         """Store the contraction order in ``folder`` (loaded again by a network read
@@ -150,13 +169,15 @@ def topology_for(network: Network, *, reverse: bool = False) -> CCHTopology:
     """The (cached) CCH topology of ``network`` (or of its reverse graph).
 
     A network read from an import folder loads the order the import stored
-    (:func:`save_topologies`); without one, or if it does not fit, it is built.
+    (:func:`save_topologies`); without one, or if it does not fit, it takes the order
+    of the other direction when that is at hand, and is built otherwise.
     """
     cache = _REVERSE_TOPOLOGIES if reverse else _TOPOLOGIES
     with _LOCK:
         topo = cache.get(network)
         if topo is None:
-            topo = CCHTopology(network, reverse=reverse)
+            twin = (_TOPOLOGIES if reverse else _REVERSE_TOPOLOGIES).get(network)
+            topo = CCHTopology(network, reverse=reverse, twin=twin)
             cache[network] = topo
         return topo
 

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import shapely
-from sqlalchemy import JSON, Float, Integer, String, create_engine, func, select
+from sqlalchemy import JSON, Float, Integer, String, create_engine, func, insert, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from stufenlos._util import csv_table
@@ -155,36 +155,40 @@ def extract_barriers(
     node_u = e["osm_node_u"].fillna(0).to_numpy(np.int64)
     # node elevators have no way: group their arcs by the elevator's node id
     key = np.where(way > 0, way, -node_u)
+    geometry = e["geometry"].to_numpy()
+    tail = e["u"].to_numpy()
     for kind, mask in _edge_masks(e).items():
         idx = np.flatnonzero(mask)
         if not len(idx):
             continue
-        groups = pd.Series(idx).groupby(key[idx], sort=True)
-        firsts = groups.first().to_numpy()
+        # group the arcs by key with one stable sort: each group's arcs stay ascending
+        idx = idx[np.argsort(key[idx], kind="stable")]
+        keys = key[idx]
+        starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+        firsts = idx[starts]
+        arcs_of = np.split(idx, starts[1:])
         mids = (
-            _midpoints(e["geometry"].to_numpy()[groups.nth(0).to_numpy()])
+            _midpoints(geometry[firsts])
             if kind != "elevator"
-            else net.node_lonlat[e["u"].to_numpy()[firsts]]
-        )
+            else net.node_lonlat[tail[firsts]]
+        ).tolist()
         cols = _EDGE_ATTRS.get(kind, ())
-        attr_frame = e.iloc[firsts][list(cols)] if cols else None
-        for j, (k, arcs) in enumerate(groups):
-            osm_type, osm_id = ("way", int(k)) if k > 0 else ("node", int(-k))
-            attrs = {} if attr_frame is None else {c: _clean(attr_frame.iloc[j][c]) for c in cols}
-            name = attrs.pop("name", None)
+        attr_cols = {c: [_clean(v) for v in e[c].to_numpy(dtype=object)[firsts]] for c in cols}
+        names = attr_cols.pop("name", [None] * len(firsts))
+        for j, k in enumerate(keys[starts].tolist()):
+            osm_type, osm_id = ("way", k) if k > 0 else ("node", -k)
+            arcs = arcs_of[j].tolist()
             records.append(
                 {
-                    "id": f"{osm_type}/{osm_id}/{kind}"
-                    if osm_id
-                    else f"edge/{arcs.iloc[0]}/{kind}",
+                    "id": f"{osm_type}/{osm_id}/{kind}" if osm_id else f"edge/{arcs[0]}/{kind}",
                     "kind": kind,
-                    "lon": float(mids[j][0]),
-                    "lat": float(mids[j][1]),
+                    "lon": mids[j][0],
+                    "lat": mids[j][1],
                     "osm_type": osm_type if osm_id else None,
                     "osm_id": osm_id or None,
-                    "name": name,
-                    "attributes": {k2: v for k2, v in attrs.items() if v is not None},
-                    "edge_ids": sorted(int(a) for a in arcs.to_numpy()),
+                    "name": names[j],
+                    "attributes": {c: v[j] for c, v in attr_cols.items() if v[j] is not None},
+                    "edge_ids": arcs,
                 }
             )
     records.extend(_node_barriers(net))
@@ -235,14 +239,18 @@ def _node_barriers(net: Network) -> list[dict[str, Any]]:
     ids = np.flatnonzero(hit)
     if not len(ids):
         return []
-    touching = pd.concat(
-        [
-            pd.Series(np.arange(net.n_edges), index=net.u),
-            pd.Series(np.arange(net.n_edges), index=net.v),
-        ]
-    )
-    touching = touching[touching.index.isin(ids)]
-    arcs_of = {int(k): sorted({int(x) for x in g}) for k, g in touching.groupby(level=0)}
+    # the arcs at each hit node, ascending: one sort of (node, arc) pairs
+    arc = np.tile(np.arange(net.n_edges), 2)
+    end = np.concatenate([net.u, net.v])
+    keep = hit[end]
+    arc, end = arc[keep], end[keep]
+    order = np.lexsort((arc, end))
+    arc, end = arc[order], end[order]
+    fresh = np.r_[True, (end[1:] != end[:-1]) | (arc[1:] != arc[:-1])]
+    arc, end = arc[fresh], end[fresh]
+    starts = np.flatnonzero(np.r_[True, end[1:] != end[:-1]])
+    arcs_of = dict(zip(end[starts].tolist(), (a.tolist() for a in np.split(arc, starts[1:])),
+                       strict=True))
     sub = nodes.iloc[ids]
     cols = {
         "height_m": sub["kerb_m"].to_numpy(),
@@ -329,8 +337,12 @@ def write_city_database(
     try:
         CityBase.metadata.create_all(engine)
         with Session(engine) as session, session.begin():
-            session.add_all(BarrierRow(**{**b, "source": b.get("source", "osm")}) for b in barriers)
-            session.add_all(MetaRow(key=k, value=v) for k, v in meta.items())
+            # bulk inserts (one executemany each), not one ORM object per row
+            if barriers:
+                session.execute(insert(BarrierRow),
+                                [{**b, "source": b.get("source", "osm")} for b in barriers])
+            if meta:
+                session.execute(insert(MetaRow), [{"key": k, "value": v} for k, v in meta.items()])
     finally:
         engine.dispose()
 

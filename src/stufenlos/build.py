@@ -261,9 +261,9 @@ def _import_timetable(config: CityConfig, build_dir: Path, net: Network) -> dict
     from stufenlos.transit.feed import imported_feed
     from stufenlos.transit.stored import write_stored_transit
 
-    path = imported_feed(gtfs[0], build_dir / "transit")
-    write_stored_transit(config, build_dir / "transit", path, Router(net))
-    feed = Feed(path)
+    feed = Feed(gtfs[0])  # validated once; the stored artefacts reuse its tables
+    path = imported_feed(feed, build_dir / "transit")
+    write_stored_transit(config, build_dir / "transit", path, Router(net), feed=feed)
     period = feed.service_period()
     service = f"{period[0]} to {period[1]}" if period else "unknown"
     return {

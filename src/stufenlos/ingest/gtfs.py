@@ -432,18 +432,23 @@ def read_feed(
     return Feed(path, dates=chosen or None)
 
 
-def import_feed(src: str | os.PathLike[str], dest: str | os.PathLike[str]) -> list[str]:
+def import_feed(src: str | os.PathLike[str] | Feed, dest: str | os.PathLike[str]) -> list[str]:
     """Validate a feed and, only if it is valid, make ``dest`` a copy of it.
 
     The copy appears atomically (temporary file, then rename), so a feed that
-    fails validation leaves a previously imported ``dest`` untouched.
+    fails validation leaves a previously imported ``dest`` untouched. Given a
+    :class:`Feed` (of all dates), it keeps the tables validation read, so a caller
+    reading them afterwards does not read and check them again.
 
     Returns
     -------
     list of str
         The validation warnings.
     """
-    feed = Feed(src)
+    feed = src if isinstance(src, Feed) else Feed(src)
+    if feed.dates is not None:
+        msg = "import_feed validates a whole feed, not one restricted to dates"
+        raise ValueError(msg)
     problems = feed.validate()
     target = Path(dest)
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -36,6 +36,14 @@ def _check_readable(path: Path) -> None:
             raise InputFileError(path, "not OSM XML (does not start with '<')", where="line 1")
 
 
+#: way keys :func:`~stufenlos.ingest.raw.is_candidate_way` and
+#: :func:`~stufenlos.ingest.raw.is_rest_point` look at: libosmium drops other ways
+_WAY_KEYS = ("highway", "railway", "public_transport", "amenity", "leisure", "bench")
+#: way nodes gathered in Python lists before they become one numpy chunk
+_CHUNK = 1 << 16
+_WAY_NODE = np.dtype([("id", np.int64), ("lon", np.float64), ("lat", np.float64)])
+
+
 def read_osm(path: str | Path) -> RawOsm:
     """Read candidate pedestrian ways, tagged nodes and rest points from an OSM file.
 
@@ -45,80 +53,117 @@ def read_osm(path: str | Path) -> RawOsm:
     p = Path(path)
     _check_readable(p)
     raw = RawOsm(source=str(p))
-    n_nodes = n_ways = 0
-    # pyosmium's FileProcessor stores every node location (needed for way
-    # geometry) and hands Python only the objects that pass the key filter.
+    ways = _WayNodes()
+    # pyosmium's FileProcessor stores every node location (needed for way geometry)
+    # and hands Python only the nodes and ways that carry a key read here (libosmium's
+    # key filters run in C++); relations are not read at all.
     processor = (
-        osmium.FileProcessor(str(p)).with_locations().with_filter(osmium.filter.EmptyTagFilter())
+        osmium.FileProcessor(str(p), osmium.osm.NODE | osmium.osm.WAY)
+        .with_locations()
+        .with_filter(osmium.filter.KeyFilter(*NODE_KEYS).enable_for(osmium.osm.NODE))
+        .with_filter(osmium.filter.KeyFilter(*_WAY_KEYS).enable_for(osmium.osm.WAY))
     )
     try:
         for obj in processor:
             if obj.is_node():
-                n_nodes += 1
-                tags = {t.k: t.v for t in obj.tags if t.k in NODE_KEYS}
-                if not tags:
-                    continue
                 loc = obj.location
                 if not loc.valid():
                     continue
+                tags = {t.k: t.v for t in obj.tags if t.k in NODE_KEYS}
                 lonlat = (loc.lon, loc.lat)
                 raw.node_tags[obj.id] = tags
                 raw.node_coords[obj.id] = lonlat
                 if is_rest_point(tags):
                     raw.rest_points.append(lonlat)
-            elif obj.is_way():
-                n_ways += 1
+            else:
                 tags = dict(obj.tags)
                 if is_rest_point(tags) and len(obj.nodes):
                     first = obj.nodes[0]
                     if first.location.valid():
                         raw.rest_points.append((first.lon, first.lat))
-                if not is_candidate_way(tags):
-                    continue
-                _add_way(raw, obj, tags)
+                if is_candidate_way(tags):
+                    raw.clipped_nodes += ways.add(obj, tags)
     except osmium.InvalidLocationError as exc:  # pragma: no cover - guarded by valid()
         raise InputFileError(p, f"invalid node location: {exc}") from None
     except RuntimeError as exc:
         raise InputFileError(p, f"cannot read OSM data: {exc}") from None
-    if n_nodes == 0 and n_ways == 0:
+    raw.ways = ways.finish()
+    if not (raw.ways or raw.node_tags or raw.rest_points) and not _has_objects(p):
         raise InputFileError(p, "no OSM nodes or ways in file (empty or not OSM data)")
-    logger.info(
-        "%s: %d nodes, %d ways read, %d candidate ways", p.name, n_nodes, n_ways, len(raw.ways)
-    )
+    logger.info("%s: %d candidate ways, %d tagged nodes", p.name, len(raw.ways),
+                len(raw.node_tags))
     return raw
 
 
-def _add_way(raw: RawOsm, way: osmium.osm.Way, tags: dict[str, str]) -> None:
-    """Append a way; nodes outside the extract split it into the parts inside."""
-    ids: list[int] = []
-    coords: list[tuple[float, float]] = []
-    parts: list[tuple[list[int], list[tuple[float, float]]]] = []
-    for nr in way.nodes:
-        loc = nr.location
-        if loc.valid():
-            ids.append(nr.ref)
-            coords.append((loc.lon, loc.lat))
-        else:
-            raw.clipped_nodes += 1
-            if len(ids) >= 2:
-                parts.append((ids, coords))
-            ids, coords = [], []
-    if len(ids) >= 2:
-        parts.append((ids, coords))
-    closed = (
-        bool(parts)
-        and len(parts) == 1
-        and len(parts[0][0]) > 2
-        and (parts[0][0][0] == parts[0][0][-1])
-    )
-    area = closed and tags.get("area") == "yes"
-    for pid, pc in parts:
-        raw.ways.append(
-            RawWay(
-                id=way.id,
-                nodes=np.asarray(pid, dtype=np.int64),
-                coords=np.asarray(pc, dtype=np.float64),
-                tags=tags,
-                area=area,
-            )
-        )
+def _has_objects(path: Path) -> bool:
+    """Whether an OSM file holds any node or way (asked only when nothing was kept)."""
+    try:
+        return any(True for _ in osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY))
+    except RuntimeError as exc:
+        raise InputFileError(path, f"cannot read OSM data: {exc}") from None
+
+
+class _WayNodes:
+    """The candidate ways read so far: their nodes in numpy chunks, one entry per part.
+
+    pyosmium hands over a way's nodes one Python object at a time; they are
+    gathered in one flat list and turned into arrays a chunk at a time, so the
+    ways' node and coordinate arrays end up as views into a few big arrays
+    instead of two small arrays built per way.
+    """
+
+    def __init__(self) -> None:
+        self._flat: list[tuple[int, float, float]] = []
+        self._chunks: list[np.ndarray] = []
+        self._n = 0  # way nodes in the chunks
+        #: (way id, first node, end, tags, area) per part
+        self._parts: list[tuple[int, int, int, dict[str, str], bool]] = []
+
+    def add(self, way: osmium.osm.Way, tags: dict[str, str]) -> int:
+        """Add a way; nodes outside the extract split it into the parts inside.
+
+        Returns the number of its nodes outside the extract.
+        """
+        try:
+            pts = [(nr.ref, nr.lon, nr.lat) for nr in way.nodes]
+            clipped = 0
+            runs = [pts] if len(pts) >= 2 else []
+        except osmium.InvalidLocationError:
+            runs, run, clipped = [], [], 0
+            for nr in way.nodes:
+                loc = nr.location
+                if loc.valid():
+                    run.append((nr.ref, loc.lon, loc.lat))
+                else:
+                    clipped += 1
+                    if len(run) >= 2:
+                        runs.append(run)
+                    run = []
+            if len(run) >= 2:
+                runs.append(run)
+        area = (len(runs) == 1 and len(runs[0]) > 2 and runs[0][0][0] == runs[0][-1][0]
+                and tags.get("area") == "yes")
+        for run in runs:
+            at = self._n + len(self._flat)
+            self._parts.append((way.id, at, at + len(run), tags, area))
+            self._flat.extend(run)
+        if len(self._flat) >= _CHUNK:
+            self._flush()
+        return clipped
+
+    def _flush(self) -> None:
+        if self._flat:
+            self._chunks.append(np.array(self._flat, dtype=_WAY_NODE))
+            self._n += len(self._flat)
+            self._flat = []
+
+    def finish(self) -> list[RawWay]:
+        """The ways, in the order read."""
+        self._flush()
+        table = np.concatenate(self._chunks) if self._chunks else np.zeros(0, _WAY_NODE)
+        self._chunks = []
+        ids = table["id"].copy()
+        xy = np.column_stack([table["lon"], table["lat"]])
+        del table
+        return [RawWay(id=wid, nodes=ids[a:b], coords=xy[a:b], tags=tags, area=area)
+                for wid, a, b, tags, area in self._parts]

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from stufenlos._util import atomic_write_bytes
-from stufenlos.ingest.gtfs import GtfsError, GtfsWarning, import_feed
+from stufenlos.ingest.gtfs import Feed, GtfsError, GtfsWarning, import_feed
 
 if TYPE_CHECKING:
     import os
@@ -19,14 +19,15 @@ __all__ = ["imported_feed"]
 log = logging.getLogger(__name__)
 
 
-def imported_feed(src: str | os.PathLike[str], folder: str | os.PathLike[str]) -> Path:
+def imported_feed(src: str | os.PathLike[str] | Feed, folder: str | os.PathLike[str]) -> Path:
     """A validated copy of the feed ``src`` in ``folder``, refreshed when ``src`` changes.
 
     A new or changed feed is validated first (:func:`stufenlos.ingest.gtfs.import_feed`);
     if it fails, an earlier copy is kept and used (with a :class:`GtfsWarning`),
-    and without one the :class:`GtfsError` is raised.
+    and without one the :class:`GtfsError` is raised. ``src`` may be an opened
+    :class:`~stufenlos.ingest.gtfs.Feed`, which then keeps the tables validation read.
     """
-    source = Path(src)
+    source = src.path if isinstance(src, Feed) else Path(src)
     out = Path(folder)
     dest, stamp = out / "gtfs.zip", out / "source.json"
     try:
@@ -41,7 +42,7 @@ def imported_feed(src: str | os.PathLike[str], folder: str | os.PathLike[str]) -
         except json.JSONDecodeError:
             pass
     try:
-        problems = import_feed(source, dest)
+        problems = import_feed(src, dest)
     except GtfsError as exc:
         if not dest.exists():
             raise

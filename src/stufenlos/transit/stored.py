@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     import os
 
     from stufenlos.config import CityConfig
+    from stufenlos.ingest.gtfs import Feed
     from stufenlos.routing import Router
 
 __all__ = ["StoredTransit", "read_stored_transit", "write_stored_transit"]
@@ -64,6 +65,7 @@ class StoredTransit:
 
 def write_stored_transit(
     config: CityConfig, folder: str | os.PathLike[str], feed_path: Path, router: Router,
+    *, feed: Feed | None = None,
 ) -> dict[str, Any]:
     """Build and store the stop verdicts, OSM elevators and street walks of ``config``.
 
@@ -77,6 +79,10 @@ def write_stored_transit(
         The validated feed copy.
     router
         A router on the new network (without live closures).
+    feed
+        The feed at ``feed_path`` if the caller has it open already (all dates, as
+        :func:`~stufenlos.ingest.gtfs.import_feed` validated it): its tables are
+        not read again.
 
     Returns
     -------
@@ -92,7 +98,8 @@ def write_stored_transit(
     from stufenlos.transit.walk import RouterWalker
 
     out = Path(folder)
-    feed = read_feed(feed_path)
+    if feed is None:
+        feed = read_feed(feed_path)
     timezone = (str(feed.agency["agency_timezone"].iloc[0]) if len(feed.agency)
                 else config.timezone)
     osm_paths = [p for p in config.input_paths("osm") if p.suffix in (".pbf", ".osm", ".bz2")]

@@ -198,6 +198,7 @@ class Timetable:
         service = trips["service_id"].to_numpy(str)
         route_ids = trips["route_id"].to_numpy(str)
         wa = trips["wheelchair_accessible"].to_numpy(np.int8)
+        trip_ids = trips["trip_id"].to_numpy(str)
         freq = feed.frequencies
         freq_by_trip: dict[str, list[tuple[int, int, int]]] = {}
         for r in freq.itertuples():
@@ -215,7 +216,7 @@ class Timetable:
             if service[t] in prev and dep[b - 2] >= 86400:
                 offsets.append(-86400)  # yesterday's trip running past midnight
             starts = [0]
-            tid = str(trips["trip_id"].iloc[t])
+            tid = trip_ids[t]
             if tid in freq_by_trip:
                 first = int(dep[a])
                 starts = [s0 - first for s0, e0, h in freq_by_trip[tid]
@@ -235,7 +236,8 @@ class Timetable:
                     t_group.append(int(wa[t]))
         runs = pd.DataFrame(rows, columns=["trip", "offset"])
         self.runs = runs
-        self.run_trip_id = trips["trip_id"].to_numpy(str)[runs["trip"].to_numpy(np.int64)]
+        run_trip = runs["trip"].to_numpy(np.int64)
+        self.run_trip_id = trip_ids[run_trip]
         rt = routes.reindex(route_ids)
         short = rt["route_short_name"].fillna("") if "route_short_name" in rt else None
         long_ = rt["route_long_name"].fillna("") if "route_long_name" in rt else None
@@ -255,8 +257,7 @@ class Timetable:
             t_stops, t_arr, t_dep, t_board, t_alight, np.asarray(t_group, np.int64))
         self.boardable = np.unique(self.patterns.pos_stop).astype(np.int64)
         # Fill empty headsigns with the last stop's name.
-        for r, stops in enumerate(t_stops):
-            t = int(runs["trip"].iloc[r])
+        for t, stops in zip(run_trip.tolist(), t_stops, strict=True):
             if not heads[t]:
                 heads[t] = self.names[stops[-1]]
         log.info("timetable %s: %d runs in %d patterns over %d stops", self.date,
