@@ -158,3 +158,22 @@ def test_the_server_warms_imported_cities_in_the_background(imported_city, city_
         city = REGISTRY.city("heidelberg")
         assert city.memo("transit", lambda: None) is not None  # built by the warm-up
         assert city.reach(BISMARCKPLATZ, max_time_s=900).nodes.size > 100
+
+
+def test_walk_keys_are_the_same_in_every_process() -> None:
+    """Stored street walks are found by ``walk_key``: it must not depend on the hash seed
+    (profiles hold sets such as ``avoid_surfaces``)."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("from stufenlos.transit.footpaths import walk_key\n"
+            "from stufenlos.transit.profile import TRANSIT_PROFILES\n"
+            "print(sorted((n, walk_key(p)) for n, p in TRANSIT_PROFILES.items()))")
+    outs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           check=True, env=os.environ | {"PYTHONHASHSEED": seed}).stdout
+            for seed in ("1", "2", "3", "4")}
+    assert len(outs) == 1, outs
+    # the case this test is about is there: a walking profile holding a set
+    assert any(isinstance(v, (set, frozenset))
+               for p in TRANSIT_PROFILES.values() for v in vars(p.walking()).values())

@@ -395,9 +395,14 @@ class Profile:
         return out
 
     def key(self) -> tuple[Any, ...]:
-        """Hashable identity of every value that changes costs."""
+        """Hashable identity of every value that changes costs.
+
+        Sets are given sorted, so ``repr(key())`` is the same text in every process
+        (stored street walks are found by a hash of it, whatever ``PYTHONHASHSEED``).
+        """
         return tuple(
-            tuple(sorted(v.items())) if isinstance(v, dict) else v
+            tuple(sorted(v.items())) if isinstance(v, dict)
+            else tuple(sorted(v)) if isinstance(v, (set, frozenset)) else v
             for v in (getattr(self, f.name) for f in dataclasses.fields(self))
         )
 
