@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install system-deps import web lint pytest bench clean
+.PHONY: demo test install system-deps import web lint pytest bench clean translations
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,7 +12,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) translations
+
+# the message catalogues (de, en, ls = easy-read German) compiled to .mo files;
+# stufenlos.i18n compiles a missing or stale one in memory, so this only saves time
+translations: $(STAMP)
+	$(BIN)/pybabel compile -d src/stufenlos/locale -D messages --statistics
 
 # Chromium, PostgreSQL/PostGIS and npm modules for the full test suite
 system-deps:

@@ -5,8 +5,11 @@ footer with the data attribution of every configured city, language switch).
 The page language comes from ``?lang=`` (``de``, ``en`` or ``ls`` for
 easy-read German), else the ``Accept-Language`` header, else German.
 
-Interface texts are short and few, so templates pick them inline with
-``tr(de, en, ls=None)`` instead of a gettext catalogue and its compile step.
+Templates get gettext bound to the page language (:mod:`stufenlos.i18n` catalogues,
+English msgids): ``{{ _("Plan a route") }}``, ``{{ ngettext(...) }}``,
+``{% trans %}…{% endtrans %}`` (the Jinja2 ``i18n`` extension, new-style:
+``{{ _("%(n)s steps", n=3) }}``). Older templates still pick inline texts with
+``tr(de, en, ls=None)``; they move to the catalogues page by page.
 """
 
 from __future__ import annotations
@@ -19,6 +22,9 @@ from urllib.parse import urlencode
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
+
+from stufenlos.i18n import N_, translator
 
 __all__ = [
     "HOME_PATH",
@@ -44,22 +50,27 @@ LANGUAGES: Final = {
     "ls": ("de", "Leichte Sprache"),
 }
 
-#: main navigation: (path, German label, English label); features add their pages here
+#: main navigation: (path, German label, English label); features add their pages here.
+#: Mark the English label with ``N_`` so its easy-read label comes from the catalogue.
 NAV: list[tuple[str, str, str]] = [
-    ("/plan", "Aktionsplan", "Action plan"),
-    ("/plan/dialogues", "Datendialoge", "Data dialogues"),
-    ("/plan/explainers", "Daten erklärt", "Data explained"),
-    ("/plan/glossary", "Glossar", "Glossary"),
-    ("/catalog.html", "Datenkatalog", "Data catalogue"),
-    ("/reports", "Barrieren melden", "Report barriers"),
-    ("/analysis", "Erreichbarkeit", "Equity analysis"),
-    ("/proceedings", "Beteiligung", "Participation"),
+    ("/plan", "Aktionsplan", N_("Action plan")),
+    ("/plan/dialogues", "Datendialoge", N_("Data dialogues")),
+    ("/plan/explainers", "Daten erklärt", N_("Data explained")),
+    ("/plan/glossary", "Glossar", N_("Glossary")),
+    ("/catalog.html", "Datenkatalog", N_("Data catalogue")),
+    ("/reports", "Barrieren melden", N_("Report barriers")),
+    ("/analysis", "Erreichbarkeit", N_("Equity analysis")),
+    ("/proceedings", "Beteiligung", N_("Participation")),
 ]
 
 #: where the brand link in the header leads
 HOME_PATH = "/"
 
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+templates.env.add_extension("jinja2.ext.i18n")
+# the callables are bound per request in render(); these serve templates rendered
+# without a request language
+templates.env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
 
 
 def page_language(request: Request) -> str:
@@ -115,6 +126,41 @@ def _translator(lang: str):  # type: ignore[no-untyped-def]
     return tr, t
 
 
+def _gettext_callables(lang: str) -> dict[str, Any]:
+    """``_``/``gettext``/``ngettext``/``pgettext`` of ``lang`` for the Jinja2 ``i18n``
+    extension, new-style (``%(name)s`` filled in, HTML-escaped when autoescaping)."""
+    t = translator(lang).translations
+
+    def _fill(text: str, values: dict[str, Any]) -> str:
+        return Markup.escape(text) % values if values else text
+
+    def gettext(message: str, **values: Any) -> str:
+        return _fill(t.gettext(message), values)
+
+    def ngettext(singular: str, plural: str, num: int, **values: Any) -> str:
+        return _fill(t.ngettext(singular, plural, num), {"num": num, **values})
+
+    def pgettext(context: str, message: str, **values: Any) -> str:
+        return _fill(t.pgettext(context, message), values)
+
+    return {"_": gettext, "gettext": gettext, "ngettext": ngettext, "pgettext": pgettext}
+
+
+def _nav_label(lang: str):  # type: ignore[no-untyped-def]
+    """The label of a :data:`NAV` entry; easy-read from the catalogue where it has one
+    (the English label marked ``N_``), else the German label."""
+    t = translator(lang)
+
+    def nav_label(de: str, en: str) -> str:
+        if lang == "en":
+            return en
+        if lang == "ls" and t.has(en):
+            return t.gettext(en)
+        return de
+
+    return nav_label
+
+
 def render(
     request: Request,
     name: str,
@@ -142,6 +188,8 @@ def render(
         "current_path": request.url.path,
         "tr": tr,
         "t": t,
+        "nav_label": _nav_label(lang),
+        **_gettext_callables(lang),
         "attributions": attributions(),
     }
     ctx.update(context or {})

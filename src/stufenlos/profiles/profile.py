@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from stufenlos.errors import StufenlosError
+from stufenlos.i18n import N_, LazyText, translator
 from stufenlos.profiles.costs import (
     _SMOOTH_RANK,
     LIMIT_BITS,
@@ -38,6 +39,7 @@ from stufenlos.profiles.costs import (
     _columns,
     _evaluate,
 )
+from stufenlos.text.vocabulary import words
 
 if TYPE_CHECKING:
     import numpy as np
@@ -135,8 +137,8 @@ class Limit:
         return self.min is not None
 
     def text(self, texts: Text, lang: str) -> str:
-        """``texts`` in ``lang``; easy-read falls back to German, anything else to English."""
-        return texts.get(lang) or texts.get("de" if lang == "ls" else "en") or texts["en"]
+        """``texts`` in ``lang`` (``de``, ``en``, ``ls``); a plain dict falls back to English."""
+        return texts.get(lang) or texts["en"]
 
     def default(self, preset: str) -> Any:
         """The value of preset ``preset`` (read from :data:`PRESETS`), JSON-friendly."""
@@ -172,110 +174,86 @@ class Limit:
             raise ProfileError(msg)
 
     def format(self, value: Any, lang: str = "en") -> str:
-        """``value`` with its unit as running text: ``"3 cm"``, ``"0,9 m"`` in German."""
+        """``value`` with its unit as running text: ``"3 cm"``, ``"0,9 m"`` in German,
+        ``"3 Zentimeter"`` in easy-read German; OSM values in words."""
+        t = translator(lang)
         if value is None:
-            return {"de": "keine Grenze", "ls": "egal"}.get(lang, "no limit")
-        if self.many:
-            return ", ".join(sorted(value))
-        if not self.numeric:
-            return str(value)
-        num = f"{value:g}"
-        if lang != "en":
-            num = num.replace(".", ",")
-        return f"{num} {self.unit_in(lang)}".rstrip()
+            return t.gettext("no limit")
+        if self.many or not self.numeric:
+            said = words(value, lang)
+            return said if said is not None else ", ".join(sorted(value)) if self.many \
+                else str(value)
+        return f"{t.number(value, 3)} {self.unit_in(lang)}".rstrip()
 
     def unit_in(self, lang: str) -> str:
-        """The unit as written in running text: ``words`` in ``lang``, else ``unit``."""
-        return self.text(self.words, lang) if self.words else self.unit
+        """The unit as written in running text: ``words`` in ``lang``, else the unit
+        (spelled out in easy-read German)."""
+        if self.words:
+            return self.text(self.words, lang)
+        unit = _UNITS.get(self.unit)
+        return translator(lang).gettext(unit) if unit else self.unit
 
 
-def _texts(de: str, en: str, ls: str | None = None) -> dict[str, str]:
-    return {"de": de, "en": en, "ls": ls or de}
+#: units in running text (easy-read German spells them out: "Zentimeter")
+_UNITS = {"cm": N_("cm"), "m": N_("m"), "%": N_("%"), "m/s": N_("m/s")}
 
 
 #: the limits a person may change, by :class:`Profile` field name; the order is the
 #: order of the planner's form
 LIMITS: dict[str, Limit] = {lim.name: lim for lim in (
     Limit("max_kerb_cm", "cm", bit=LIMIT_BITS["max_kerb_cm"], min=0, max=30, step=1,
-          label=_texts("Höchster Bordstein", "Highest kerb", "So hoch darf ein Bordstein sein"),
-          noun=_texts("Bordstein", "kerb"),
-          help=_texts("Die höchste Bordsteinkante, die Sie schaffen. Abgesenkte Bordsteine an "
-                      "Überwegen sind meist 3 cm hoch.",
-                      "The highest kerb you can manage. Lowered kerbs at crossings are "
-                      "usually 3 cm high.",
-                      "Der Bordstein ist die Kante am Rand vom Gehweg. "
-                      "Ein abgesenkter Bordstein ist 3 Zentimeter hoch.")),
+          label=LazyText("Highest kerb"),
+          noun=LazyText("kerb"),
+          help=LazyText("The highest kerb you can manage. Lowered kerbs at crossings are "
+                        "usually 3 cm high.")),
     Limit("max_incline_pct", "%", bit=LIMIT_BITS["max_incline_pct"], min=0, max=25,
           step=0.5,
-          label=_texts("Größte Steigung", "Steepest slope", "So steil darf der Weg sein"),
-          noun=_texts("Steigung", "slope"),
-          help=_texts("Bergauf und bergab, in Prozent. Nach DIN 18040-3 sind 3 % bequem "
-                      "und 6 % die Grenze.",
-                      "Uphill and downhill, in percent. The German standard DIN 18040-3 "
-                      "calls 3 % comfortable and 6 % the limit.",
-                      "Für viele Menschen im Rollstuhl sind 6 Prozent zu steil.")),
+          label=LazyText("Steepest slope"),
+          noun=LazyText("slope"),
+          help=LazyText("Uphill and downhill, in percent. The German standard DIN 18040-3 "
+                        "calls 3 percent comfortable and 6 percent the limit.")),
     Limit("min_width_m", "m", bit=LIMIT_BITS["min_width_m"], min=0.5, max=3, step=0.05,
-          label=_texts("Geringste Wegbreite", "Narrowest way", "So breit muss der Weg sein"),
-          noun=_texts("Engstelle", "narrow passage"),
-          help=_texts("Engere Stellen werden gemieden. Ein Rollstuhl braucht meist 0,90 m.",
-                      "Narrower places are avoided. A wheelchair usually needs 0.90 m.",
-                      "Ein Rollstuhl braucht meistens 90 Zentimeter.")),
+          label=LazyText("Narrowest way"),
+          noun=LazyText("narrow passage"),
+          help=LazyText("Narrower places are avoided. A wheelchair usually needs 0.90 m.")),
     Limit("max_steps", "", bit=LIMIT_BITS["max_steps"], min=0, max=50, step=1,
           integer=True,
-          words=_texts("Stufen", "steps"),
-          label=_texts("Höchstens Stufen", "Most steps", "So viele Stufen schaffen Sie"),
-          noun=_texts("Stufen", "steps"),
-          help=_texts("Stufen in einer Treppe. 0 heißt: stufenlos.",
-                      "Steps in one flight. 0 means step-free.",
-                      "0 heißt: Sie schaffen keine Stufe.")),
+          words=LazyText("steps"),
+          label=LazyText("Most steps"),
+          noun=LazyText("steps"),
+          help=LazyText("Steps in one flight. 0 means step-free.")),
     Limit("max_distance_m", "m", min=100, max=20_000, step=50,
-          label=_texts("Reichweite", "Range", "So weit können Sie gehen oder fahren"),
-          noun=_texts("Reichweite", "range"),
-          help=_texts("Die längste Strecke an einem Stück. Ein längerer Weg wird trotzdem "
-                      "gezeigt, aber als „länger als Ihre Reichweite“ markiert; Fußwege zur "
-                      "Haltestelle bleiben darunter.",
-                      "The longest distance in one go. A longer route is still shown, marked "
-                      "as longer than your range; walks to and from stops stay within it.",
-                      "Ist der Weg länger, zeigen wir ihn trotzdem und sagen es Ihnen.")),
+          label=LazyText("Range"),
+          noun=LazyText("range"),
+          help=LazyText("The longest distance in one go. A longer route is still shown, "
+                        "marked as longer than your range; walks to and from stops stay "
+                        "within it.")),
     Limit("speed_mps", "m/s", min=0.3, max=2.5, step=0.1, nullable=False,
-          label=_texts("Geschwindigkeit", "Speed", "So schnell sind Sie"),
-          noun=_texts("Geschwindigkeit", "speed"),
-          help=_texts("Auf ebener Strecke. Zu Fuß etwa 1,3 m/s, im Rollstuhl etwa 0,8 m/s.",
-                      "On the flat. Walking about 1.3 m/s, in a wheelchair about 0.8 m/s.",
-                      "Danach rechnen wir, wie lange Sie brauchen.")),
+          label=LazyText("Speed"),
+          noun=LazyText("speed"),
+          help=LazyText("On the flat. Walking about 1.3 m/s, in a wheelchair about 0.8 m/s.")),
     Limit("rest_every_m", "m", min=25, max=2000, step=25,
-          label=_texts("Sitzbank alle", "Bench every", "So oft brauchen Sie eine Bank"),
-          noun=_texts("Sitzbank", "bench"),
-          help=_texts("Wege mit Bänken in diesem Abstand werden bevorzugt.",
-                      "Ways with benches at this spacing are preferred.",
-                      "Wir suchen Wege mit Bänken zum Ausruhen.")),
+          label=LazyText("Bench every"),
+          noun=LazyText("bench"),
+          help=LazyText("Ways with benches at this spacing are preferred.")),
     Limit("min_smoothness", "levels", bit=LIMIT_BITS["min_smoothness"],
           choices=SMOOTHNESS_LEVELS,
-          words=_texts("Stufen", "levels"),
-          label=_texts("Holprigster Belag", "Roughest surface", "So holprig darf der Weg sein"),
-          noun=_texts("holpriger Belag", "rough surface"),
-          help=_texts("Die schlechteste OSM-Ebenheit (smoothness), die Sie nutzen können; "
-                      "intermediate ist mit dem Rollstuhl befahrbar.",
-                      "The worst OSM smoothness you can use; intermediate is usable by "
-                      "wheelchairs.",
-                      "Ein holpriger Weg ist schwer mit Rädern.")),
+          words=LazyText("levels"),
+          label=LazyText("Roughest surface"),
+          noun=LazyText("rough surface"),
+          help=LazyText("The worst OSM smoothness you can use; intermediate is usable by "
+                        "wheelchairs.")),
     Limit("avoid_surfaces", "", bit=LIMIT_BITS["avoid_surfaces"], many=True,
-          label=_texts("Beläge meiden", "Surfaces to avoid", "Diesen Boden meiden Sie"),
-          noun=_texts("ungeeigneter Belag", "unsuitable surface"),
-          help=_texts("OSM-Beläge (surface), die nicht gehen, z. B. gravel, sand; ersetzt "
-                      "die Liste des Profils.",
-                      "OSM surfaces that cannot be used, e.g. gravel, sand; replaces the "
-                      "profile's list.",
-                      "Zum Beispiel Sand oder Kies.")),
+          label=LazyText("Surfaces to avoid"),
+          noun=LazyText("unsuitable surface"),
+          help=LazyText("OSM surfaces that cannot be used, e.g. gravel, sand; replaces the "
+                        "profile's list.")),
     Limit("unknown_policy", "", choices=("strict", "cautious", "optimistic"), nullable=False,
-          label=_texts("Unbekannte Werte", "Unknown values", "Wenn wir etwas nicht wissen"),
-          noun=_texts("unbekannte Werte", "unknown values"),
-          help=_texts("strict: Unbekanntes gilt als Hindernis; cautious: deutsche "
-                      "Bauregeln werden angenommen, mit Aufschlag; optimistic: das "
-                      "Brauchbare wird angenommen.",
-                      "strict: unknown counts as a barrier; cautious: the German design "
-                      "rules are assumed, at a cost; optimistic: the usable case is assumed.",
-                      "Manches wissen wir nicht. Dann nehmen wir etwas an.")),
+          label=LazyText("Unknown values"),
+          noun=LazyText("unknown values"),
+          help=LazyText("strict: unknown counts as a barrier; cautious: the German design "
+                        "rules are assumed, at a cost; optimistic: the usable case is "
+                        "assumed.")),
 )}
 
 @dataclass(frozen=True)

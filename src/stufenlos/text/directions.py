@@ -1,9 +1,13 @@
-"""Text directions in German and English, written for screen readers.
+"""Text directions in German, English and easy-read German, written for screen readers.
 
 Every step says the way's name (or what kind of way it is), the distance, the
 turn, and the barriers and helps on it: lowered or raised kerbs, crossings with
 sound signals, steps, elevators, ramps, benches. Nothing is left to a map: the
 summary line gives distance, time, broken limits and assumed values.
+
+The sentences are English msgids of the message catalogues (:mod:`stufenlos.i18n`);
+German and easy-read German (``ls``) come from there. Raw OSM values never reach
+the text: a surface or level without words is left out.
 """
 
 from __future__ import annotations
@@ -12,10 +16,11 @@ import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from stufenlos.errors import StufenlosError
+from stufenlos.i18n import N_, LanguageError, Translator, translator
 from stufenlos.profiles import LIMITS
 from stufenlos.segments import way_kind as _kind
 from stufenlos.snap import SNAP_DETOUR_M
+from stufenlos.text.vocabulary import words
 
 if TYPE_CHECKING:
     from stufenlos.routing import Route
@@ -29,196 +34,56 @@ __all__ = [
     "summary",
     "unknowns_that_matter",
     "warnings",
+    "words",
 ]
 
-LANGUAGES = ("de", "en")
+#: the languages directions are written in (``ls``: easy-read German)
+LANGUAGES = ("de", "en", "ls")
 
-
-class LanguageError(StufenlosError, ValueError):
-    """Directions were asked for in a language we do not write."""
-
-_WAY_KIND = {
-    "en": {"footway": "footway", "sidewalk": "pavement", "path": "path", "steps": "steps",
-           "pedestrian": "pedestrian zone", "living_street": "shared street",
-           "crossing": "crossing", "cycleway": "cycle path", "track": "track",
-           "elevator": "elevator", "corridor": "corridor", "service": "service road",
-           "residential": "residential street", "pedestrian_area": "square", "_": "way"},
-    "de": {"footway": "Fußweg", "sidewalk": "Gehweg", "path": "Weg", "steps": "Treppe",
-           "pedestrian": "Fußgängerzone", "living_street": "verkehrsberuhigter Bereich",
-           "crossing": "Überweg", "cycleway": "Radweg", "track": "Wirtschaftsweg",
-           "elevator": "Aufzug", "corridor": "Gang", "service": "Zufahrt",
-           "residential": "Wohnstraße", "pedestrian_area": "Platz", "_": "Weg"},
-}  # fmt: skip
-_SURFACE = {
-    "en": {"asphalt": "asphalt", "paving_stones": "paving stones", "sett": "sett (cobbles)",
-           "cobblestone": "cobblestones", "concrete": "concrete", "gravel": "gravel",
-           "fine_gravel": "fine gravel", "compacted": "compacted gravel", "grass": "grass",
-           "unpaved": "unpaved", "ground": "bare ground", "dirt": "dirt", "wood": "wood"},
-    "de": {"asphalt": "Asphalt", "paving_stones": "Pflastersteine", "sett": "Kopfsteinpflaster",
-           "cobblestone": "Kopfsteinpflaster", "concrete": "Beton", "gravel": "Schotter",
-           "fine_gravel": "Splitt", "compacted": "wassergebundene Decke", "grass": "Rasen",
-           "unpaved": "unbefestigt", "ground": "Erdboden", "dirt": "Erdboden", "wood": "Holz"},
+#: "Continue …" on a way without a name: one msgid per kind, so German gets its
+#: article and case ("auf der Wohnstraße", "durch die Fußgängerzone")
+_ON_WAY = {
+    "footway": N_("on the footway"), "sidewalk": N_("on the pavement"),
+    "path": N_("on the path"), "pedestrian": N_("through the pedestrian zone"),
+    "living_street": N_("through the shared street"), "cycleway": N_("on the cycle path"),
+    "track": N_("on the track"), "corridor": N_("along the corridor"),
+    "service": N_("on the service road"), "residential": N_("on the residential street"),
+    "pedestrian_area": N_("across the square"), "_": N_("on the way"),
 }  # fmt: skip
 #: broken conditions that are not a person's limits (those are named by LIMITS)
 _CONDITION = {
-    "en": {"wheelchair_no": "marked not wheelchair accessible",
-           "elevator": "elevator of unknown status", "closed": "closed"},
-    "de": {"wheelchair_no": "als nicht rollstuhlgerecht markiert",
-           "elevator": "Aufzug mit unbekanntem Zustand", "closed": "gesperrt"},
+    "wheelchair_no": N_("marked not wheelchair accessible"),
+    "elevator": N_("elevator of unknown status"), "closed": N_("closed"),
 }  # fmt: skip
-_T = {
-    "en": {
-        "start": "Start", "arrive": "You have arrived.",
-        "summary": "{profile} route: {dist}, about {mins}.",
-        "ok": "The route keeps all your limits.",
-        "broken": "No route keeps all your limits. This route breaks {n} of them; they are "
-                  "announced below as a warning.",
-        "broken_assumed": "{n} of them rest on assumed values that are not mapped.",
-        "range_broken": "The route does not keep all your limits: it is longer than your "
-                        "range.",
-        "uncertain": "The route keeps every limit where the values are mapped, but {n} "
-                     "assumed values (not mapped) break your limits; they are announced "
-                     "below as a warning.",
-        "uncertain_one": "The route keeps every limit where the values are mapped, but 1 "
-                         "assumed value (not mapped) breaks one of your limits; it is "
-                         "announced below as a warning.",
-        "at_limit": "Assumed right at your limit, not mapped: {items}.",
-        "times": "{what} ({n} places)",
-        "assumed": " (assumed: {v}, not mapped)", "assumed_plain": " (assumed, not mapped)",
-        "out_of_service": "out of service",
-        "sound_unknown": "Sound or vibration signal of these traffic lights not mapped.",
-        "none": "There is no walkable connection between these two points.",
-        "nearest": ("The start and the destination lie on parts of the network that no way "
-                    "connects. The nearest point connected to the start lies {dist} from the "
-                    "destination, at {lat}, {lon}."),
-        "unknown": "Not known on this route: {items}.",
-        "follow": "{turn}{kind} {name}{dist}.", "along": "along", "for": "for",
-        "cross": "{turn}Cross {name}{how}{dist}.",
-        "steps": "{turn}Take the steps{count}{rail}.",
-        "elevator": "{turn}Take the elevator{level}.",
-        "left": "Turn left. ", "right": "Turn right. ", "sharp_left": "Turn sharp left. ",
-        "sharp_right": "Turn sharp right. ", "slight_left": "Bear left. ",
-        "slight_right": "Bear right. ", "back": "Turn around. ",
-        "signals": " at traffic lights", "sound": " with sound signal",
-        "vibration": " with vibration signal", "zebra": " at a zebra crossing",
-        "marked": " at a marked crossing", "unmarked": " without marking",
-        "island": ", with a traffic island", "kerb": "Kerb {h} at {where}.",
-        "kerb_assumed": "Kerb height not mapped at {where}, assumed {h}.",
-        "kerb_flush": "kerb flush", "start_of": "the start", "end_of": "the end",
-        "incline": "Slope {pct} percent {dir}.", "up": "uphill", "down": "downhill",
-        "surface": "Surface: {s}.", "width": "Width {w}.", "tactile": "Tactile paving.",
-        "ramp": "Ramp available.", "handrail": ", with handrail", "no_handrail": ", no handrail",
-        "warning": "Warning: {what}{excess}.", "unnamed_street": "the street",
-        "lit": "", "n_steps": ", {n} steps",
-        "kerbs_unknown_height": "{v} kerbs of unknown height",
-        "surface_unknown_m": "{v} m of unknown surface",
-        "width_unknown_m": "{v} m of unknown width",
-        "steps_unknown_count": "{v} flights of steps with unknown count",
-        "elevators_unknown_status": "{v} elevators of unknown status",
-        "incline_unknown_m": "{v} m of unknown slope",
-        "smoothness_unknown_m": "{v} m of unknown smoothness",
-        "signals_unknown_sound": "{v} traffic lights without a mapped sound or vibration "
-                                 "signal",
-        "minutes": "{n} minutes", "minute": "1 minute",
-        "extra": "{msg}",
-    },
-    "de": {
-        "start": "Start", "arrive": "Sie haben Ihr Ziel erreicht.",
-        "summary": "Route für Profil {profile}: {dist}, etwa {mins}.",
-        "ok": "Die Route hält alle Ihre Grenzwerte ein.",
-        "broken": "Keine Route hält alle Ihre Grenzwerte ein. Diese Route überschreitet {n}; "
-                  "die Stellen werden unten als Warnung angesagt.",
-        "broken_assumed": "{n} davon beruhen auf angenommenen, nicht erfassten Werten.",
-        "range_broken": "Die Route hält nicht alle Ihre Grenzwerte ein: Sie ist länger als "
-                        "Ihre Reichweite.",
-        "uncertain": "Die Route hält alle Grenzwerte ein, wo die Werte erfasst sind, aber {n} "
-                     "angenommene, nicht erfasste Werte überschreiten Ihre Grenzwerte; die "
-                     "Stellen werden unten als Warnung angesagt.",
-        "uncertain_one": "Die Route hält alle Grenzwerte ein, wo die Werte erfasst sind, "
-                         "aber 1 angenommener, nicht erfasster Wert überschreitet einen Ihrer "
-                         "Grenzwerte; die Stelle wird unten als Warnung angesagt.",
-        "at_limit": "Genau an Ihrem Grenzwert angenommen, nicht erfasst: {items}.",
-        "times": "{what} ({n} Stellen)",
-        "assumed": " (angenommen: {v}, nicht erfasst)",
-        "assumed_plain": " (angenommen, nicht erfasst)",
-        "out_of_service": "außer Betrieb",
-        "sound_unknown": "Ton- oder Vibrationssignal dieser Ampel nicht erfasst.",
-        "none": "Zwischen diesen beiden Punkten gibt es keine begehbare Verbindung.",
-        "nearest": ("Start und Ziel liegen auf Teilen des Wegenetzes, die kein Weg verbindet. "
-                    "Der nächste mit dem Start verbundene Punkt liegt {dist} vom Ziel entfernt, "
-                    "bei {lat}, {lon}."),
-        "unknown": "Auf dieser Route unbekannt: {items}.",
-        "follow": "{turn}{kind} {name}{dist}.", "along": "entlang", "for": "",
-        "cross": "{turn}{name} überqueren{how}{dist}.",
-        "steps": "{turn}Treppe benutzen{count}{rail}.",
-        "elevator": "{turn}Aufzug benutzen{level}.",
-        "left": "Links abbiegen. ", "right": "Rechts abbiegen. ",
-        "sharp_left": "Scharf links abbiegen. ", "sharp_right": "Scharf rechts abbiegen. ",
-        "slight_left": "Halb links halten. ", "slight_right": "Halb rechts halten. ",
-        "back": "Umkehren. ",
-        "signals": " an der Ampel", "sound": " mit Tonsignal",
-        "vibration": " mit Vibrationssignal", "zebra": " am Zebrastreifen",
-        "marked": " an einem markierten Überweg", "unmarked": " ohne Markierung",
-        "island": ", mit Mittelinsel", "kerb": "Bordstein {h} am {where}.",
-        "kerb_assumed": "Bordsteinhöhe am {where} nicht erfasst, angenommen {h}.",
-        "kerb_flush": "Bordstein bodengleich", "start_of": "Anfang", "end_of": "Ende",
-        "incline": "Steigung {pct} Prozent {dir}.", "up": "bergauf", "down": "bergab",
-        "surface": "Belag: {s}.", "width": "Breite {w}.", "tactile": "Blindenleitsystem.",
-        "ramp": "Rampe vorhanden.", "handrail": ", mit Handlauf", "no_handrail": ", ohne Handlauf",
-        "warning": "Achtung: {what}{excess}.", "unnamed_street": "Straße",
-        "lit": "", "n_steps": ", {n} Stufen",
-        "kerbs_unknown_height": "{v} Bordsteine mit unbekannter Höhe",
-        "surface_unknown_m": "{v} m mit unbekanntem Belag",
-        "width_unknown_m": "{v} m mit unbekannter Breite",
-        "steps_unknown_count": "{v} Treppen mit unbekannter Stufenzahl",
-        "elevators_unknown_status": "{v} Aufzüge mit unbekanntem Zustand",
-        "incline_unknown_m": "{v} m mit unbekannter Steigung",
-        "smoothness_unknown_m": "{v} m mit unbekannter Ebenheit",
-        "signals_unknown_sound": "{v} Ampeln ohne erfasstes Ton- oder Vibrationssignal",
-        "minutes": "{n} Minuten", "minute": "1 Minute",
-        "extra": "{msg}",
-    },
-}
-
-
 _PROFILE_NAME = {
-    "en": {"standard": "Standard", "wheelchair": "Wheelchair",
-           "electric_wheelchair": "Electric wheelchair", "walker": "Walker",
-           "older_pedestrian": "Older pedestrian", "blind": "Blind", "pram": "Pram"},
-    "de": {"standard": "Standard", "wheelchair": "Rollstuhl",
-           "electric_wheelchair": "Elektrorollstuhl", "walker": "Rollator",
-           "older_pedestrian": "Ältere Fußgänger", "blind": "Blind", "pram": "Kinderwagen"},
+    "standard": N_("Standard"), "wheelchair": N_("Wheelchair"),
+    "electric_wheelchair": N_("Electric wheelchair"), "walker": N_("Walker"),
+    "older_pedestrian": N_("Older pedestrian"), "blind": N_("Blind"), "pram": N_("Pram"),
 }  # fmt: skip
-
-
-_ONE = {
-    "en": {"kerbs_unknown_height": "1 kerb of unknown height",
-           "steps_unknown_count": "1 flight of steps with unknown count",
-           "elevators_unknown_status": "1 elevator of unknown status",
-           "signals_unknown_sound": "1 traffic light without a mapped sound or vibration "
-                                    "signal"},
-    "de": {"kerbs_unknown_height": "1 Bordstein mit unbekannter Höhe",
-           "steps_unknown_count": "1 Treppe mit unbekannter Stufenzahl",
-           "elevators_unknown_status": "1 Aufzug mit unbekanntem Zustand",
-           "signals_unknown_sound": "1 Ampel ohne erfasstes Ton- oder Vibrationssignal"},
-}
+_TURN = {
+    "left": N_("Turn left."), "right": N_("Turn right."),
+    "sharp_left": N_("Turn sharp left."), "sharp_right": N_("Turn sharp right."),
+    "slight_left": N_("Bear left."), "slight_right": N_("Bear right."),
+    "back": N_("Turn around."),
+}  # fmt: skip
 
 
 def _dist(m: float, lang: str) -> str:
+    t = translator(lang)
     if m >= 1000:
-        km = f"{m / 1000:.1f}"
-        return (km.replace(".", ",") if lang == "de" else km) + " km"
-    return f"{max(round(m / 5) * 5, 5):.0f} m" if m >= 5 else f"{m:.0f} m"
+        return t.gettext("{n} km", n=t.number(m / 1000, 1))
+    n = max(round(m / 5) * 5, 5) if m >= 5 else round(m)
+    return t.gettext("{n} m", n=t.number(n))
 
 
 def _cm(h: float, lang: str) -> str:
-    txt = f"{h:.0f}" if abs(h - round(h)) < 0.05 else f"{h:.1f}"
-    return (txt.replace(".", ",") if lang == "de" else txt) + " cm"
+    t = translator(lang)
+    return t.gettext("{n} cm", n=t.number(h, 1))
 
 
 def _minutes(s: float, lang: str) -> str:
     n = max(round(s / 60), 1)
-    return _T[lang]["minute"] if n == 1 else _T[lang]["minutes"].format(n=n)
+    return translator(lang).ngettext("{n} minute", "{n} minutes", n)
 
 
 def _bearing(a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -229,18 +94,16 @@ def _bearing(a: tuple[float, float], b: tuple[float, float]) -> float:
 
 
 def _turn(delta: float, lang: str) -> str:
+    """The turn as a sentence followed by a space, or ``""`` for straight on."""
     d = (delta + 180) % 360 - 180
-    t = _T[lang]
     if abs(d) < 25:
         return ""
     if abs(d) > 160:
-        return t["back"]
-    side = "right" if d > 0 else "left"
-    if abs(d) < 55:
-        return t[f"slight_{side}"]
-    if abs(d) > 120:
-        return t[f"sharp_{side}"]
-    return t[side]
+        key = "back"
+    else:
+        side = "right" if d > 0 else "left"
+        key = f"slight_{side}" if abs(d) < 55 else f"sharp_{side}" if abs(d) > 120 else side
+    return translator(lang).gettext(_TURN[key]) + " "
 
 
 def _group(segments: list[dict[str, Any]]) -> list[list[int]]:
@@ -262,11 +125,16 @@ def _group(segments: list[dict[str, Any]]) -> list[list[int]]:
     return groups
 
 
-def _check(lang: str) -> dict[str, str]:
-    if lang not in _T:
+def _check(lang: str) -> Translator:
+    if lang not in LANGUAGES:
         msg = f"language must be one of {', '.join(LANGUAGES)}, got {lang!r}"
         raise LanguageError(msg)
-    return _T[lang]
+    return translator(lang)
+
+
+def _coordinate(x: float, lang: str) -> str:
+    txt = f"{x:.5f}"
+    return txt if lang == "en" else txt.replace(".", ",")
 
 
 def summary(route: Route, *, lang: str = "en") -> list[str]:
@@ -274,42 +142,77 @@ def summary(route: Route, *, lang: str = "en") -> list[str]:
     what is not known on it (only the first sentence when there is no route)."""
     t = _check(lang)
     if route.status == "no_route":
+        none = t.gettext("There is no walkable connection between these two points.")
         near = route.connected_destination
         if near is None:
-            return [t["none"]]
-        where = {"lat": f"{near.lat:.5f}", "lon": f"{near.lon:.5f}"}
-        if lang != "en":
-            where = {k: v.replace(".", ",") for k, v in where.items()}
-        return [t["none"], t["nearest"].format(dist=_dist(near.distance_m, lang), **where)]
-    lines = [t["summary"].format(profile=_PROFILE_NAME[lang].get(route.profile.name,
-                                                             route.profile.name),
-                                 dist=_dist(route.distance_m, lang),
-                                 mins=_minutes(route.duration_s, lang))]
+            return [none]
+        return [none, t.gettext(
+            "The start and the destination lie on parts of the network that no way "
+            "connects. The nearest point connected to the start lies {dist} from the "
+            "destination, at {lat}, {lon}.", dist=_dist(near.distance_m, lang),
+            lat=_coordinate(near.lat, lang), lon=_coordinate(near.lon, lang))]
+    name = route.profile.name
+    lines = [t.gettext("{profile} route: {dist}, about {mins}.",
+                       profile=t.gettext(_PROFILE_NAME[name]) if name in _PROFILE_NAME
+                       else name,
+                       dist=_dist(route.distance_m, lang),
+                       mins=_minutes(route.duration_s, lang))]
     broken = route.violations()
     assumed = sum(v["assumed"] for v in broken)
     if route.status == "ok":
-        lines.append(t["ok"])
+        lines.append(t.gettext("The route keeps all your limits."))
     elif route.status == "uncertain":
-        lines.append(t["uncertain_one" if assumed == 1 else "uncertain"].format(n=assumed))
+        lines.append(t.ngettext(
+            "The route keeps every limit where the values are mapped, but {n} assumed "
+            "value (not mapped) breaks one of your limits; it is announced below as a "
+            "warning.",
+            "The route keeps every limit where the values are mapped, but {n} assumed "
+            "values (not mapped) break your limits; they are announced below as a "
+            "warning.", assumed))
     elif all(v["limit"] == "max_distance_m" for v in broken):
-        lines.append(t["range_broken"])
+        lines.append(t.gettext("The route does not keep all your limits: it is longer "
+                               "than your range."))
     else:
-        lines.append(t["broken"].format(n=len(broken)))
+        lines.append(t.gettext("No route keeps all your limits. This route breaks {n} of "
+                               "them; they are announced below as a warning.",
+                               n=len(broken)))
         if assumed:
-            lines.append(t["broken_assumed"].format(n=assumed))
+            lines.append(t.gettext("{n} of them rest on assumed values that are not "
+                                   "mapped.", n=assumed))
     met: dict[str, int] = {}
     for u in route.uncertain():
         if not u["breaks"]:
             what = f"{_limit_noun(u['limit'], lang)} {_value(u, lang)}"
             met[what] = met.get(what, 0) + 1
     if met:
-        lines.append(t["at_limit"].format(items=", ".join(
-            what if n == 1 else t["times"].format(what=what, n=n) for what, n in met.items())))
-    items = [(_ONE[lang].get(k, t[k]) if v == 1 else t[k]).format(v=round(v))
-             for k, v in unknowns_that_matter(route).items()]
+        lines.append(t.gettext("Assumed right at your limit, not mapped: {items}.", items=", ".join(
+            what if n == 1 else t.gettext("{what} ({n} places)", what=what, n=n)
+            for what, n in met.items())))
+    items = [_unknown(k, v, lang) for k, v in unknowns_that_matter(route).items()]
     if items:
-        lines.append(t["unknown"].format(items=", ".join(items)))
+        lines.append(t.gettext("Not known on this route: {items}.", items=", ".join(items)))
     return lines
+
+
+def _unknown(key: str, value: float, lang: str) -> str:
+    t = translator(lang)
+    n = round(value)
+    if key == "kerbs_unknown_height":
+        return t.ngettext("{n} kerb of unknown height", "{n} kerbs of unknown height", n)
+    if key == "steps_unknown_count":
+        return t.ngettext("{n} flight of steps with unknown count",
+                          "{n} flights of steps with unknown count", n)
+    if key == "elevators_unknown_status":
+        return t.ngettext("{n} elevator of unknown status", "{n} elevators of unknown status",
+                          n)
+    if key == "signals_unknown_sound":
+        return t.ngettext("{n} traffic light without a mapped sound or vibration signal",
+                          "{n} traffic lights without a mapped sound or vibration signal", n)
+    metres = {"surface_unknown_m": N_("{n} m of unknown surface"),
+              "width_unknown_m": N_("{n} m of unknown width"),
+              "incline_unknown_m": N_("{n} m of unknown slope"),
+              "smoothness_unknown_m": N_("{n} m of unknown smoothness")}
+    return t.gettext(metres[key], n=n)
 
 
 #: unknowns said only to people whose limits or preferences they touch
@@ -370,55 +273,69 @@ def steps(route: Route, segments: list[dict[str, Any]] | None = None, *,
         turn = _turn(b - heading, lang) if heading is not None else ""
         al = last["arc"]
         heading = _bearing(tuple(lonlat[net.u[al]]), tuple(lonlat[net.v[al]]))
-        length = sum(segs[i]["length_m"] for i in group)
+        dist = _dist(sum(segs[i]["length_m"] for i in group), lang)
         kind = _kind(first)
         attrs = first["attributes"]
-        dist = f", {_dist(length, lang)}"
         name = first.get("name")
         if kind == "crossing":
             how = _crossing_how(attrs, lang)
-            label = name or (t["unnamed_street"] if lang == "en" else "Straße")
-            if lang == "en" and not name:
-                label = "the street"
-            lines.append(t["cross"].format(turn=turn, name=label, how=how, dist=dist))
+            line = (t.gettext("Cross {name}{how}, {dist}.", name=name, how=how, dist=dist)
+                    if name else
+                    t.gettext("Cross the street{how}, {dist}.", how=how, dist=dist))
+            lines.append(turn + line)
             if (route.profile.crossing_signal_no_sound_cost_s > 0
                     and attrs.get("crossing") == "traffic_signals"
                     and attrs.get("signal_sound") is None
                     and attrs.get("signal_vibration") is None):
-                lines.append(t["sound_unknown"])
+                lines.append(t.gettext("Sound or vibration signal of these traffic lights "
+                                       "not mapped."))
         elif kind == "steps":
-            count = attrs.get("step_count")
-            cnt = t["n_steps"].format(n=int(count)) if count else ""
-            rail = {1.0: t["handrail"], 0.0: t["no_handrail"]}.get(attrs.get("handrail"), "")
-            lines.append(t["steps"].format(turn=turn, count=cnt, rail=rail))
+            parts = [t.gettext("Take the steps")]
+            if count := attrs.get("step_count"):
+                parts.append(t.ngettext("{n} step", "{n} steps", int(count)))
+            rail = attrs.get("handrail")
+            if rail in (0.0, 1.0):
+                parts.append(t.gettext("with handrail") if rail else t.gettext("no handrail"))
+            lines.append(turn + ", ".join(parts) + ".")
         elif kind == "elevator":
-            level = attrs.get("level")
-            lines.append(t["elevator"].format(turn=turn, level=f" ({level})" if level else ""))
+            parts = [t.gettext("Take the elevator")]
+            if (levels := _levels(attrs.get("level"), lang)) is not None:
+                parts.append(levels)
+            lines.append(turn + ", ".join(parts) + ".")
+        elif name:
+            lines.append(turn + t.gettext("Continue along {name}, {dist}.", name=name,
+                                          dist=dist))
         else:
-            kind_txt = _WAY_KIND[lang].get(kind, _WAY_KIND[lang]["_"])
-            if name:
-                label = f"{t['along']} {name}" if lang == "en" else f"{name} {t['along']}"
-                kind_label = "Continue" if lang == "en" else "Weiter"
-                lines.append(f"{turn}{kind_label} {label}{dist}.".replace("  ", " "))
-            else:
-                kind_label = "Continue on the" if lang == "en" else "Weiter auf dem"
-                if lang == "de" and kind in ("pedestrian", "crossing"):
-                    kind_label = "Weiter durch die"
-                elif kind == "pedestrian_area":
-                    kind_label = "Continue across the" if lang == "en" else "Weiter über den"
-                lines.append(f"{turn}{kind_label} {kind_txt}{dist}.")
+            way = t.gettext(_ON_WAY.get(kind, _ON_WAY["_"]))
+            lines.append(turn + t.gettext("Continue {way}, {dist}.", way=way, dist=dist))
         lines.extend(_details(segs, group, lang))
         for i in group:
             for v in by_seg.get(i, []):
                 lines.append(_warning(v, lang))
-    lines.append(t["arrive"])
+    lines.append(t.gettext("You have arrived."))
     return lines
+
+
+def _levels(raw: Any, lang: str) -> str | None:
+    """OSM ``level`` (``"1;2"``, ``"-1;0"``) as words; ``None`` when it is not numbers."""
+    if raw is None:
+        return None
+    try:
+        values = sorted({float(x) for x in str(raw).replace(",", ";").split(";") if x.strip()})
+    except ValueError:
+        return None
+    if not values:
+        return None
+    t = translator(lang)
+    if len(values) == 1:
+        return t.gettext("level {a}", a=t.number(values[0], 1))
+    return t.gettext("levels {a} to {b}", a=t.number(values[0], 1), b=t.number(values[-1], 1))
 
 
 def instructions(route: Route, segments: list[dict[str, Any]] | None = None, *,
                  lang: str = "en") -> list[str]:
-    """Every sentence about ``route`` in ``lang`` (``de`` or ``en``), in reading order:
-    :func:`summary`, :func:`warnings`, :func:`steps`."""
+    """Every sentence about ``route`` in ``lang`` (``de``, ``en`` or ``ls``), in reading
+    order: :func:`summary`, :func:`warnings`, :func:`steps`."""
     return (summary(route, lang=lang) + warnings(route, lang=lang)
             + steps(route, segments, lang=lang))
 
@@ -426,33 +343,31 @@ def instructions(route: Route, segments: list[dict[str, Any]] | None = None, *,
 def warnings(route: Route, *, lang: str = "en") -> list[str]:
     """What the person should know that is not a broken limit: a relaxed unknown policy,
     a route longer than their range, start or destination far from a usable way."""
-    _check(lang)
-    de = lang == "de"
+    t = _check(lang)
     out = []
     if route.relaxed_from == "strict":
-        out.append("Keine Route hält Ihre Grenzwerte ein, wenn jeder unbekannte Wert als "
-                   "Hindernis zählt (strict); diese Route nimmt für unbekannte Werte die "
-                   "üblichen Baunormen an (cautious)." if de else
-                   "No route keeps your limits if every unknown value counts as a barrier "
-                   "(strict); this route assumes the usual building rules for unknown values "
-                   "(cautious).")
+        out.append(t.gettext(
+            "No route keeps your limits if every unknown value counts as a barrier "
+            "(strict); this route assumes the usual building rules for unknown values "
+            "(cautious)."))
     prof = route.profile
     if prof.max_distance_m is not None and route.distance_m > prof.max_distance_m:
-        rng = _dist(prof.max_distance_m, lang)
-        out.append(f"Die Route ist länger als Ihre Reichweite von {rng}." if de
-                   else f"The route is longer than your range of {rng}.")
-    for label_en, label_de, snap in (("start", "Start", route.origin),
-                                     ("destination", "Ziel", route.destination)):
+        out.append(t.gettext("The route is longer than your range of {range}.",
+                             range=_dist(prof.max_distance_m, lang)))
+    detour = t.number(SNAP_DETOUR_M)
+    for end, snap in (("start", route.origin), ("destination", route.destination)):
         if not snap.usable:
-            out.append(f"{label_de}: kein nutzbarer Weg in {SNAP_DETOUR_M:.0f} m Umkreis; "
-                       f"die Route beginnt auf einem Weg, der einen Grenzwert überschreitet."
-                       if de else
-                       f"The {label_en} is on a way that breaks a limit; no usable way is "
-                       f"within {SNAP_DETOUR_M:.0f} m more.")
+            out.append(
+                t.gettext("The start is on a way that breaks a limit; no usable way is "
+                          "within {m} m more.", m=detour) if end == "start" else
+                t.gettext("The destination is on a way that breaks a limit; no usable way "
+                          "is within {m} m more.", m=detour))
         elif snap.distance_m > 50:
             d = _dist(snap.distance_m, lang)
-            out.append(f"{label_de}: der nächste nutzbare Weg ist {d} entfernt." if de
-                       else f"The nearest usable way is {d} from the {label_en}.")
+            out.append(t.gettext("The nearest usable way is {dist} from the start.", dist=d)
+                       if end == "start" else
+                       t.gettext("The nearest usable way is {dist} from the destination.",
+                                 dist=d))
     return out
 
 
@@ -466,7 +381,7 @@ def closure_note(closure: Mapping[str, Any], *, lang: str = "en") -> str | None:
         ``report_id``, ``reason`` (the report's kind), optional ``reason_de`` and
         ``on_route``.
     lang
-        ``de`` or ``en``.
+        ``de``, ``en`` or ``ls``.
 
     Returns
     -------
@@ -474,48 +389,62 @@ def closure_note(closure: Mapping[str, Any], *, lang: str = "en") -> str | None:
         ``Umweg wegen Meldung 3: Gehweg versperrt.`` / ``Detour because of report 3:
         blocked sidewalk.``; ``None`` for a closure no report made.
     """
-    _check(lang)
+    t = _check(lang)
     rid = closure.get("report_id")
     if rid is None:
         return None
-    if lang == "de":
+    if lang == "en":
+        why = str(closure.get("reason") or "")
+        why = why[:1].lower() + why[1:]
+    else:
         why = closure.get("reason_de") or closure.get("reason") or ""
-        if closure.get("on_route"):
-            return (f"Gesperrt wegen Meldung {rid}: {why}. Die Route führt trotzdem hindurch, "
-                    "weil es keinen anderen Weg gibt.")
-        return f"Umweg wegen Meldung {rid}: {why}."
-    why = str(closure.get("reason") or "")
-    why = why[:1].lower() + why[1:]
     if closure.get("on_route"):
-        return (f"Closed because of report {rid}: {why}. The route still goes through, as "
-                "there is no other way.")
-    return f"Detour because of report {rid}: {why}."
+        return t.gettext("Closed because of report {id}: {why}. The route still goes "
+                         "through, as there is no other way.", id=rid, why=why)
+    return t.gettext("Detour because of report {id}: {why}.", id=rid, why=why)
 
 
 def _crossing_how(a: dict[str, Any], lang: str) -> str:
-    t = _T[lang]
+    """How a crossing is made, as words after the street: `` at traffic lights …``."""
+    t = translator(lang)
     crossing = a.get("crossing")
-    how = ""
+    how = []
     if crossing == "traffic_signals":
-        how = t["signals"]
+        how.append(t.gettext("at traffic lights"))
         if a.get("signal_sound") == 1:
-            how += t["sound"]
+            how.append(t.gettext("with sound signal"))
         if a.get("signal_vibration") == 1:
-            how += t["vibration"]
+            how.append(t.gettext("with vibration signal"))
     elif crossing == "zebra":
-        how = t["zebra"]
+        how.append(t.gettext("at a zebra crossing"))
     elif crossing in ("marked", "uncontrolled"):
-        how = t["marked"]
+        how.append(t.gettext("at a marked crossing"))
     elif crossing in ("unmarked", "no", "informal"):
-        how = t["unmarked"]
+        how.append(t.gettext("without marking"))
+    text = "".join(" " + h for h in how)
     if a.get("crossing_island") == 1:
-        how += t["island"]
-    return how
+        text += ", " + t.gettext("with a traffic island")
+    return text
+
+
+def _kerb(h: float, end: int, mapped: bool, lang: str) -> str:
+    """The sentence on the kerb at the start (``end=0``) or end (``end=1``) of a step."""
+    t = translator(lang)
+    if not mapped:
+        height = t.gettext("kerb flush") if h == 0 else _cm(h, lang)
+        return (t.gettext("Kerb height not mapped at the start, assumed {h}.", h=height)
+                if end == 0 else
+                t.gettext("Kerb height not mapped at the end, assumed {h}.", h=height))
+    if h == 0:
+        return (t.gettext("Kerb flush (the start).") if end == 0
+                else t.gettext("Kerb flush (the end)."))
+    return (t.gettext("Kerb {h} at the start.", h=_cm(h, lang)) if end == 0
+            else t.gettext("Kerb {h} at the end.", h=_cm(h, lang)))
 
 
 def _details(segs: list[dict[str, Any]], group: list[int], lang: str) -> list[str]:
     """Kerbs, slope, surface, width, ramps and tactile paving along one step."""
-    t = _T[lang]
+    t = translator(lang)
     out = []
     for pos, i in enumerate(group):
         seg = segs[i]
@@ -524,40 +453,39 @@ def _details(segs: list[dict[str, Any]], group: list[int], lang: str) -> list[st
         for end, h in enumerate(used):
             if h is None or (end == 0 and pos > 0):
                 continue
-            where = t["start_of"] if end == 0 else t["end_of"]
             raw = a.get("kerb_u_m" if end == 0 else "kerb_v_m")
-            height = t["kerb_flush"] if h == 0 else _cm(h, lang)
-            if raw is None:
-                out.append(t["kerb_assumed"].format(where=where, h=height))
-            else:
-                txt = t["kerb"].format(h=_cm(h, lang), where=where)
-                out.append(txt if h else f"{height[0].upper()}{height[1:]} ({where}).")
+            out.append(_kerb(h, end, raw is not None, lang))
     inclines = [segs[i]["attributes"].get("incline_pct") for i in group]
     inclines = [x for x in inclines if x is not None]
     if inclines:
         steep = max(inclines, key=abs)
         if abs(steep) >= 3:
-            pct = f"{abs(steep):.0f}"
-            out.append(t["incline"].format(pct=pct, dir=t["up"] if steep > 0 else t["down"]))
+            pct = t.number(abs(steep))
+            out.append(t.gettext("Slope {pct} percent uphill.", pct=pct) if steep > 0
+                       else t.gettext("Slope {pct} percent downhill.", pct=pct))
     surfaces = dict.fromkeys(segs[i]["attributes"].get("surface") for i in group)
     for surface in surfaces:
         if surface and surface not in ("asphalt", "paving_stones", "concrete", "paved"):
-            out.append(t["surface"].format(s=_SURFACE[lang].get(surface, surface)))
+            said = words(surface, lang) if isinstance(surface, str) else None
+            if said:  # a value without words (a typo, "sett;asphalt") is left out
+                out.append(t.gettext("Surface: {s}.", s=said))
     widths = [segs[i]["attributes"].get("width_m") for i in group]
     widths = [w for w in widths if w is not None]
     if widths and min(widths) < 1.5:
-        w = f"{min(widths):.2f} m"
-        out.append(t["width"].format(w=w.replace(".", ",") if lang == "de" else w))
+        out.append(t.gettext("Width {w}.", w=t.gettext("{n} m", n=t.number(min(widths), 2))))
     if any(segs[i]["attributes"].get("tactile_paving") == "yes" for i in group):
-        out.append(t["tactile"])
+        out.append(t.gettext("Tactile paving."))
     if any(segs[i]["attributes"].get("ramp") == 1 for i in group):
-        out.append(t["ramp"])
+        out.append(t.gettext("Ramp available."))
     return out
 
 
 def _limit_noun(limit: str, lang: str) -> str:
     lim = LIMITS.get(limit)
-    return _CONDITION[lang].get(limit, limit) if lim is None else lim.text(lim.noun, lang)
+    if lim is not None:
+        return lim.text(lim.noun, lang)
+    cond = _CONDITION.get(limit)
+    return translator(lang).gettext(cond) if cond else limit
 
 
 def _value(v: dict[str, Any], lang: str) -> str:
@@ -565,21 +493,21 @@ def _value(v: dict[str, Any], lang: str) -> str:
     value = v["assumed_value"]
     lim = LIMITS.get(v["limit"])
     if value == "out_of_service":
-        return _T[lang]["out_of_service"]
+        return translator(lang).gettext("out of service")
     if isinstance(value, str):
-        return _SURFACE[lang].get(value, value)
-    return lim.format(value, lang) if lim is not None else f"{value:g}"
+        return words(value, lang) or ""
+    return lim.format(value, lang) if lim is not None else translator(lang).number(value, 2)
 
 
 def _warning(v: dict[str, Any], lang: str) -> str:
-    t = _T[lang]
+    t = translator(lang)
     lim = LIMITS.get(v["limit"])
     excess = ""
     if lim is not None and lim.numeric and v["excess"]:
-        amount = lim.format(v["excess"], lang)
-        excess = (f", {amount} über Ihrem Grenzwert" if lang == "de"
-                  else f", {amount} over your limit")
+        excess = t.gettext(", {amount} over your limit", amount=lim.format(v["excess"], lang))
     if v["assumed"]:
-        excess += (t["assumed_plain"] if v["assumed_value"] is None
-                   else t["assumed"].format(v=_value(v, lang)))
-    return t["warning"].format(what=_limit_noun(v["limit"], lang), excess=excess)
+        value = _value(v, lang) if v["assumed_value"] is not None else ""
+        excess += (t.gettext(" (assumed: {v}, not mapped)", v=value) if value
+                   else t.gettext(" (assumed, not mapped)"))
+    return t.gettext("Warning: {what}{excess}.", what=_limit_noun(v["limit"], lang),
+                     excess=excess)

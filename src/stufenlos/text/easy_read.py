@@ -2,8 +2,9 @@
 
 Leichte Sprache asks for short sentences, one statement per line, common words,
 numbers as digits and no abbreviations. The summary is written from the route's
-facts; the steps are the German directions cut into one sentence per line with
-technical words replaced.
+facts; the steps and warnings are the directions in the ``ls`` catalogue (its
+texts are written in Leichte Sprache, units spelled out), cut into one sentence per
+line. The sentences are English msgids of :mod:`stufenlos.i18n`.
 """
 
 from __future__ import annotations
@@ -11,127 +12,107 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from stufenlos.i18n import translator
 from stufenlos.text.directions import unknowns_that_matter
 
 if TYPE_CHECKING:
     from stufenlos.routing import Route
 
-__all__ = ["easy_read_steps", "easy_read_summary"]
+__all__ = ["easy_read_lines", "easy_read_steps", "easy_read_summary"]
 
-_WORDS = (
-    ("Blindenleitsystem", "Hier gibt es Rillen im Boden für blinde Menschen"),
-    ("Bordstein bodengleich", "Der Bordstein ist flach"),
-    ("Halb links halten", "Gehen Sie leicht nach links"),
-    ("Halb rechts halten", "Gehen Sie leicht nach rechts"),
-    ("Scharf links abbiegen", "Gehen Sie scharf nach links"),
-    ("Scharf rechts abbiegen", "Gehen Sie scharf nach rechts"),
-    ("Links abbiegen", "Gehen Sie nach links"),
-    ("Rechts abbiegen", "Gehen Sie nach rechts"),
-    ("Umkehren", "Gehen Sie zurück"),
-    ("Weiter auf dem", "Gehen Sie weiter auf dem"),
-    ("Weiter durch die", "Gehen Sie weiter durch die"),
-    ("Weiter über den", "Gehen Sie über den"),
-    ("Weiter ", "Gehen Sie weiter: "),
-    ("Treppe benutzen", "Hier ist eine Treppe"),
-    ("Aufzug benutzen", "Fahren Sie mit dem Aufzug"),
-    ("Steigung", "Der Weg ist steil:"),
-    ("Achtung:", "Achtung! Hier ist ein Hindernis:"),
-    ("Ton- oder Vibrationssignal dieser Ampel nicht erfasst.",
-     "Wir wissen nicht, ob die Ampel piept oder vibriert."),
-)
-
-
-#: the German note on an assumed value, "(angenommen: 12 cm, nicht erfasst)"
-_ASSUMED = re.compile(r" \(angenommen(?:: ([^()]+?))?, nicht erfasst\)\.")
-
-
-def _assumed(m: re.Match[str]) -> str:
-    value = (m.group(1) or "").replace(" cm", " Zentimeter").replace(" %", " Prozent")
-    said = f" Wir nehmen an: {value}." if value else ""
-    return f". Das wissen wir nicht genau.{said}"
+#: the end of a sentence: ".", "!" or ":" followed by a space and a capital letter
+_SENTENCE_END = re.compile(r"(?<=[.!])\s+(?=[A-ZÄÖÜ0-9])")
 
 
 def _metres(m: float) -> str:
+    t = translator("ls")
     if m < 1000:
-        return f"{round(m / 10) * 10:.0f} Meter"
-    return f"{m / 1000:.1f} Kilometer".replace(".", ",")
+        return t.gettext("{n} metres", n=round(m / 10) * 10)
+    return t.gettext("{n} kilometres", n=t.number(m / 1000, 1))
 
 
 def easy_read_summary(route: Route) -> list[str]:
     """The route's summary as short easy-read sentences."""
+    t = translator("ls")
     if route.status == "no_route":
-        lines = ["Wir haben keinen Weg gefunden.",
-                 "Zwischen den 2 Punkten gibt es keinen Weg zu Fuß."]
+        lines = [t.gettext("We found no way."),
+                 t.gettext("There is no way on foot between the 2 points.")]
         near = route.connected_destination
         if near is not None:
-            lines.append(f"Es gibt einen Weg zu einem Punkt {_metres(near.distance_m)} "
-                         "vom Ziel entfernt.")
+            lines.append(t.gettext("There is a way to a point {dist} from the destination.",
+                                   dist=_metres(near.distance_m)))
         return lines
     mins = max(1, round(route.duration_s / 60))
-    lines = [f"Der Weg ist {_metres(route.distance_m)} lang.",
-             f"Sie brauchen etwa {mins} {'Minute' if mins == 1 else 'Minuten'}."]
+    lines = [t.gettext("The way is {dist} long.", dist=_metres(route.distance_m)),
+             t.ngettext("You need about {n} minute.", "You need about {n} minutes.", mins)]
     broken = route.violations()
     places = [v for v in broken if v["segment"] is not None]
     n = len(places)
-    stellen = (f"{n} {'Stelle' if n == 1 else 'Stellen'}, "
-               f"die nicht {'passt' if n == 1 else 'passen'}.")
     if route.status == "ok":
-        lines.append("Der Weg passt zu Ihren Angaben.")
+        lines.append(t.gettext("The way fits what you told us."))
     elif route.status == "uncertain":
-        lines += ["Achtung!", "Manche Stellen auf dem Weg kennen wir nicht genau.",
-                  "Dort nehmen wir Werte an.",
-                  f"Mit diesen Werten hat der Weg {stellen}",
-                  "Die Stellen stehen unten bei den Schritten."]
+        lines += [t.gettext("Attention!"),
+                  t.gettext("We do not know some places on the way exactly."),
+                  t.gettext("There we assume values."),
+                  t.ngettext("With these values the way has {n} place that does not fit.",
+                             "With these values the way has {n} places that do not fit.", n),
+                  t.gettext("The places are listed below with the steps.")]
     else:
-        lines.append("Achtung!")
+        lines.append(t.gettext("Attention!"))
         if len(places) < len(broken):
-            lines.append("Der Weg ist länger, als Sie gehen oder fahren können.")
+            lines.append(t.gettext("The way is longer than you can walk or ride."))
         if places:
-            lines += ["Kein Weg passt ganz zu Ihren Angaben.", f"Dieser Weg hat {stellen}",
-                      "Die Stellen stehen unten bei den Schritten."]
+            lines += [t.gettext("No way fits everything you told us."),
+                      t.ngettext("This way has {n} place that does not fit.",
+                                 "This way has {n} places that do not fit.", n),
+                      t.gettext("The places are listed below with the steps.")]
     if any(not u["breaks"] for u in route.uncertain()):
-        lines += ["Manche Stellen kennen wir nicht genau.",
-                  "Dort passt der Weg vielleicht gerade noch."]
+        lines += [t.gettext("We do not know some places exactly."),
+                  t.gettext("There the way may just fit.")]
     unk = unknowns_that_matter(route)
     facts = []
     if unk.get("kerbs_unknown_height"):
-        n_kerbs = round(unk["kerbs_unknown_height"])
-        facts.append("Bei 1 Bordstein wissen wir nicht, wie hoch er ist." if n_kerbs == 1 else
-                     f"Bei {n_kerbs} Bordsteinen wissen wir nicht, wie hoch sie sind.")
+        facts.append(t.ngettext("For {n} kerb we do not know how high it is.",
+                                "For {n} kerbs we do not know how high they are.",
+                                round(unk["kerbs_unknown_height"])))
     if unk.get("steps_unknown_count"):
-        facts.append(f"Bei {round(unk['steps_unknown_count'])} Treppen wissen wir nicht, "
-                     "wie viele Stufen sie haben.")
+        facts.append(t.ngettext("For {n} flight of steps we do not know how many steps it "
+                                "has.",
+                                "For {n} flights of steps we do not know how many steps "
+                                "they have.", round(unk["steps_unknown_count"])))
     if unk.get("elevators_unknown_status"):
-        facts.append(f"Bei {round(unk['elevators_unknown_status'])} Aufzügen wissen wir nicht, "
-                     "ob sie gerade gehen.")
+        facts.append(t.ngettext("For {n} elevator we do not know if it works right now.",
+                                "For {n} elevators we do not know if they work right now.",
+                                round(unk["elevators_unknown_status"])))
     if (unk.get("surface_unknown_m") or 0) >= 10:
-        facts.append(f"Bei {round(unk['surface_unknown_m'])} Metern wissen wir nicht, "
-                     "wie der Boden ist.")
+        facts.append(t.gettext("For {n} metres we do not know what the ground is like.",
+                               n=round(unk["surface_unknown_m"])))
     if unk.get("smoothness_unknown_m"):
-        facts.append(f"Bei {round(unk['smoothness_unknown_m'])} Metern wissen wir nicht, "
-                     "wie glatt der Boden ist.")
+        facts.append(t.gettext("For {n} metres we do not know how smooth the ground is.",
+                               n=round(unk["smoothness_unknown_m"])))
     if unk.get("incline_unknown_m"):
-        facts.append(f"Bei {round(unk['incline_unknown_m'])} Metern wissen wir nicht, "
-                     "wie steil der Weg ist.")
+        facts.append(t.gettext("For {n} metres we do not know how steep the way is.",
+                               n=round(unk["incline_unknown_m"])))
     if unk.get("signals_unknown_sound"):
-        n_sig = round(unk["signals_unknown_sound"])
-        facts.append("Bei 1 Ampel wissen wir nicht, ob sie piept oder vibriert." if n_sig == 1
-                     else f"Bei {n_sig} Ampeln wissen wir nicht, ob sie piepen oder vibrieren.")
+        facts.append(t.ngettext("For {n} traffic light we do not know if it beeps or "
+                                "vibrates.",
+                                "For {n} traffic lights we do not know if they beep or "
+                                "vibrate.", round(unk["signals_unknown_sound"])))
     if facts:
-        lines.append("Manches wissen wir nicht:")
+        lines.append(t.gettext("Some things we do not know:"))
         lines += facts
     return lines
 
 
-def easy_read_steps(steps_de: list[str]) -> list[str]:
-    """German direction steps rewritten as one short sentence per line."""
+def easy_read_lines(lines: list[str]) -> list[str]:
+    """Easy-read sentences cut into one sentence per line."""
     out: list[str] = []
-    for step in steps_de:
-        text = _ASSUMED.sub(_assumed, step)
-        for old, new in _WORDS:
-            text = text.replace(old, new)
-        for sentence in re.split(r"(?<=[.!])\s+", text):
-            sentence = sentence.strip()
-            if sentence:
-                out.append(sentence)
+    for line in lines:
+        out += [s.strip() for s in _SENTENCE_END.split(line) if s.strip()]
     return out
+
+
+def easy_read_steps(steps_ls: list[str]) -> list[str]:
+    """The easy-read direction steps (:func:`stufenlos.text.directions.steps` with
+    ``lang="ls"``), one short sentence per line."""
+    return easy_read_lines(steps_ls)

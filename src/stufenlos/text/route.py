@@ -45,8 +45,8 @@ def route_lines(route: Route, *, lang: str = "de",
     Returns
     -------
     summary, warnings, steps
-        Summary sentences; warnings that are not broken limits (in German for ``ls``),
-        then the reports behind closures; one line per step ending with the arrival
+        Summary sentences; warnings that are not broken limits, then the reports
+        behind closures; one line per step ending with the arrival
         (empty when there is no route).
 
     Raises
@@ -57,13 +57,12 @@ def route_lines(route: Route, *, lang: str = "de",
     if lang not in LANGUAGES:
         msg = f"language must be one of {', '.join(LANGUAGES)}, got {lang!r}"
         raise LanguageError(msg)
-    text_lang = "de" if lang == "ls" else lang
-    warnings = directions.warnings(route, lang=text_lang)
-    warnings += [n for c in closures
-                 if (n := directions.closure_note(c, lang=text_lang)) is not None]
-    steps = directions.steps(route, segments, lang=text_lang)
+    warnings = directions.warnings(route, lang=lang)
+    warnings += [n for c in closures if (n := directions.closure_note(c, lang=lang)) is not None]
+    steps = directions.steps(route, segments, lang=lang)
     if lang == "ls":
-        return easy_read.easy_read_summary(route), warnings, easy_read.easy_read_steps(steps)
+        return (easy_read.easy_read_summary(route), easy_read.easy_read_lines(warnings),
+                easy_read.easy_read_steps(steps))
     return directions.summary(route, lang=lang), warnings, steps
 
 
@@ -90,8 +89,7 @@ def route_feature(route: Route, *, lang: str = "de",
     """
     segs = route.segments()
     summary, warnings, steps = route_lines(route, lang=lang, segments=segs, closures=closures)
-    text_lang = "de" if lang == "ls" else lang
-    listed = [{**c, "text": note} if (note := directions.closure_note(c, lang=text_lang))
+    listed = [{**c, "text": note} if (note := directions.closure_note(c, lang=lang))
               else dict(c) for c in closures]
 
     def point(s: Any) -> dict[str, float]:

@@ -19,6 +19,7 @@ from stufenlos.api import deps, views
 from stufenlos.api.templating import NAV, STATIC_DIR, page_language, render
 from stufenlos.barriers import BARRIER_KINDS
 from stufenlos.errors import StufenlosError
+from stufenlos.i18n import N_, translator
 from stufenlos.places import place_label
 from stufenlos.profiles import LIMITS, PRESETS, Limit
 from stufenlos.settings import get_settings
@@ -32,8 +33,8 @@ router = APIRouter(tags=["web"], include_in_schema=False)
 DEFAULT_PROFILE = "wheelchair"
 _MAX_TEXT = 200
 
-for _i, _entry in enumerate((("/planner", "Route planen", "Plan a route"),
-                             ("/barriers", "Barrieren", "Barriers"))):
+for _i, _entry in enumerate((("/planner", "Route planen", N_("Plan a route")),
+                             ("/barriers", "Barrieren", N_("Barriers")))):
     if _entry not in NAV:
         NAV.insert(_i, _entry)
 
@@ -82,14 +83,13 @@ def _number(raw: str | None, lim: Limit) -> float | None:
 
 
 def _field_error(lim: Limit, lang: str) -> str:
-    label = lim.text(lim.label, lang)
-    lo, hi = f"{lim.min:g}", f"{lim.max:g}"
-    if lang == "en":
-        kind = "a whole number" if lim.integer else "a number"
-        return f"{label}: please enter {kind} from {lo} to {hi}"
-    kind = "eine ganze Zahl" if lim.integer else "eine Zahl"
-    lo, hi = lo.replace(".", ","), hi.replace(".", ",")
-    return f"{label}: bitte {kind} von {lo} bis {hi} eingeben"
+    t = translator(lang)
+    label, lo, hi = lim.text(lim.label, lang), t.number(lim.min, 3), t.number(lim.max, 3)
+    if lim.integer:
+        return t.gettext("{label}: please enter a whole number from {lo} to {hi}",
+                         label=label, lo=lo, hi=hi)
+    return t.gettext("{label}: please enter a number from {lo} to {hi}", label=label, lo=lo,
+                     hi=hi)
 
 
 def _limit_fields(request: Request, profile: str, lang: str
@@ -129,8 +129,10 @@ def _resolve(city: Any, text: str, what: str, lang: str) -> tuple[dict[str, Any]
         return None, None
     found = views.place_index(city).search(text, limit=1)
     if not found:
-        return None, (f"{what}: no place called “{text}” found" if lang == "en"
-                      else f"{what}: kein Ort „{text}“ gefunden")
+        t = translator(lang)
+        return None, (t.gettext("Start: no place called “{text}” found", text=text)
+                      if what == "start" else
+                      t.gettext("Destination: no place called “{text}” found", text=text))
     p = found[0]
     return {"name": p.name, "kind": p.kind, "lat": p.lat, "lon": p.lon,
             "label": place_label(p, lang)}, None
@@ -141,8 +143,8 @@ def _route_context(request: Request, city: Any, lang: str) -> dict[str, Any]:
     profile = q.get("profile", DEFAULT_PROFILE)
     errors: list[str] = []
     if profile not in PRESETS:
-        errors.append(f"unknown profile {profile!r}" if lang == "en"
-                      else f"unbekanntes Profil {profile!r}")
+        errors.append(translator(lang).gettext("Unknown profile “{profile}”.",
+                                               profile=profile[:_MAX_TEXT]))
         profile = DEFAULT_PROFILE
     fields, changes, field_errors = _limit_fields(request, profile, lang)
     errors += field_errors
@@ -150,8 +152,8 @@ def _route_context(request: Request, city: Any, lang: str) -> dict[str, Any]:
     if optimize not in ("comfort", "distance"):
         optimize = "comfort"
     from_text, to_text = q.get("from", "")[:_MAX_TEXT], q.get("to", "")[:_MAX_TEXT]
-    start, err1 = _resolve(city, from_text, "Start", lang)
-    dest, err2 = _resolve(city, to_text, "Ziel" if lang != "en" else "Destination", lang)
+    start, err1 = _resolve(city, from_text, "start", lang)
+    dest, err2 = _resolve(city, to_text, "destination", lang)
     errors += [e for e in (err1, err2) if e]
     route = None
     if start and dest and not errors:
