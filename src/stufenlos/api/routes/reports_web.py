@@ -414,9 +414,13 @@ def area_feed(request: Request) -> Response:
 
 def _unsubscribe_page(request: Request, report_id: int, token: str, *, state: str,
                       status_code: int = 200) -> Response:
+    try:  # link the report only where anyone may see it
+        public = report_service().get(report_id) is not None
+    except StufenlosError:
+        public = False
     response = render(request, "reports/unsubscribe.html", {
-        **_ctx(request), "report_id": report_id, "token": token, "state": state},
-        status_code=status_code)
+        **_ctx(request), "report_id": report_id, "token": token, "state": state,
+        "public": public}, status_code=status_code)
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
