@@ -220,8 +220,25 @@ def test_unsubscribe_page_asks_before_stopping(client, smtp) -> None:
     assert page.status_code == 200
     assert "No more e-mails about this report" in page.text
     assert report_service().contact_email(rid) == EMAIL  # a GET changes nothing
+    to_report = f'href="/reports/{rid}?lang=en"'
+    assert to_report not in page.text  # not public yet: no link to a page nobody may see
+    report_service().accept(rid, actor="m")
+    assert to_report in client.get(link + "&lang=en").text
     done = client.post(link + "&lang=en")
     assert "You will get no more e-mails about report" in done.text
+    assert to_report in done.text
+
+
+@pytest.mark.parametrize("lang", ["en", "ls"])
+def test_moderator_login_keeps_the_language(client, lang) -> None:
+    token = report_service().add_moderator("Moderatorin")
+    form = client.get(f"/moderation?lang={lang}").text
+    action = re.search(r'<form method="post" action="([^"]+)"', form).group(1)
+    assert action == f"/moderation/login?lang={lang}"
+    r = client.post(action, data={"token": token}, headers={"Accept": "text/html"},
+                    follow_redirects=False)
+    assert r.status_code == 303
+    assert r.headers["location"] == f"/moderation?lang={lang}"
 
 
 def test_report_and_area_feeds_are_valid_atom(client, smtp) -> None:

@@ -17,7 +17,15 @@ import urllib.parse
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import AliasChoices, Field, PositiveInt, SecretStr, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    PositiveFloat,
+    PositiveInt,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from stufenlos.errors import StufenlosError
@@ -130,6 +138,10 @@ class Settings(BaseSettings):
         "stufenlos <noreply@localhost>", description="Sender of reporters' e-mails.")
     smtp_starttls: bool = Field(
         False, description="Switch the mail connection to TLS with STARTTLS before logging in.")
+    mail_retry_s: PositiveFloat = Field(
+        60, description="Seconds between the server's runs over the mail outbox (pending and "
+                          "failed mails), and the first pause before a failed mail is tried "
+                          "again (it doubles with each further failure, up to 6 hours).")
     stale_after_days: PositiveInt = Field(
         730, description="A barrier, elevator or place last checked longer ago than this many "
                          "days is flagged as possibly out of date (routes, lists, exports).")

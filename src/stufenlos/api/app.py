@@ -23,14 +23,28 @@ __all__ = ["create_app"]
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Warm every imported city in a background thread (``STUFENLOS_WARM``), so the
-    server answers at once and the first request of a city finds it built."""
+    server answers at once and the first request of a city finds it built; with mail
+    configured, send the reporters' pending mails every ``STUFENLOS_MAIL_RETRY_S``."""
+    settings = get_settings()
     app.state.warmed = []
-    if get_settings().warm:
+    if settings.warm:
         app.state.warming = threading.Thread(
             target=lambda: app.state.warmed.extend(REGISTRY.warm_all()),
             name="stufenlos-warm", daemon=True)
         app.state.warming.start()
-    yield
+    app.state.mail_flusher = None
+    if settings.smtp_host:
+        from stufenlos.api.routes.open311 import report_service
+        from stufenlos.reports.mail import OutboxFlusher
+
+        app.state.mail_flusher = OutboxFlusher(lambda: report_service().send_mail(),
+                                               every=settings.mail_retry_s)
+        app.state.mail_flusher.start()
+    try:
+        yield
+    finally:
+        if app.state.mail_flusher is not None:
+            await app.state.mail_flusher.stop()
 
 
 def create_app() -> FastAPI:

@@ -5,8 +5,11 @@ in the same transaction as the change itself (:func:`queue_mail`); the mails
 are sent only after that transaction committed (:meth:`Mailer.deliver`), over
 the standard library's ``smtplib`` (settings ``smtp_*``). A failing mail server
 never fails the change: the row stays pending and is tried again with a growing
-pause, on the next change or by ``stufenlos reports send-mail``. Every process
-shares the outbox through the database and claims a row before sending it.
+pause (setting ``mail_retry_s``, doubling), on the next change, by ``stufenlos
+reports send-mail``, or by the server itself, which goes over the outbox every
+``mail_retry_s`` seconds (:class:`OutboxFlusher`). Every process shares the
+outbox through the database and claims a row before sending it, so several
+workers flushing at once send each mail once.
 
 Each mail is in the reporter's language, links the report's public page (once
 it is public) and the reporter's own page, and carries a one-click unsubscribe
@@ -18,6 +21,7 @@ address.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
 import datetime as dt
@@ -41,6 +45,7 @@ from stufenlos.settings import Settings, get_settings
 __all__ = [
     "MAX_ATTEMPTS",
     "Mailer",
+    "OutboxFlusher",
     "compose",
     "queue_mail",
     "unsubscribe_token",
@@ -50,8 +55,8 @@ logger = logging.getLogger(__name__)
 
 #: give up on a mail after this many failed attempts (state ``failed``)
 MAX_ATTEMPTS = 12
-#: pause after the first failure; it doubles with each further one, up to :data:`MAX_PAUSE`
-FIRST_PAUSE = dt.timedelta(minutes=1)
+#: the pause after a failure starts at the setting ``mail_retry_s`` and doubles with each
+#: further one, up to this
 MAX_PAUSE = dt.timedelta(hours=6)
 #: how long a claimed row is reserved for the process sending it
 CLAIM = dt.timedelta(minutes=5)
@@ -218,7 +223,7 @@ class Mailer:
         smtp: smtplib.SMTP | None = None
         try:
             for row_id in ids:
-                if not self._claim(row_id, now):
+                if not self._claim(row_id, now, due_only=due_only):
                     continue  # another process has it
                 try:
                     msg = self._message(row_id, settings)
@@ -261,10 +266,13 @@ class Mailer:
             smtp.login(settings.smtp_user, password)
         return smtp
 
-    def _claim(self, row_id: int, now: dt.datetime) -> bool:
+    def _claim(self, row_id: int, now: dt.datetime, *, due_only: bool) -> bool:
+        # one UPDATE decides which process sends the row; a row another process has
+        # just sent, or failed and put back to pause, is no longer claimable
+        due = (MailOutbox.next_attempt_at <= now,) if due_only else ()
         with self._sessions() as s, s.begin():
             res = s.execute(update(MailOutbox).where(
-                MailOutbox.id == row_id, MailOutbox.state == "pending",
+                MailOutbox.id == row_id, MailOutbox.state == "pending", *due,
                 or_(MailOutbox.claimed_until.is_(None), MailOutbox.claimed_until < now),
             ).values(claimed_until=now + CLAIM))
             return res.rowcount == 1  # type: ignore[attr-defined]
@@ -295,9 +303,58 @@ class Mailer:
             row.attempts += 1
             row.last_error = error[:100]
             row.claimed_until = None
-            pause = min(FIRST_PAUSE * 2 ** (row.attempts - 1), MAX_PAUSE)
+            first = dt.timedelta(seconds=get_settings().mail_retry_s)
+            pause = min(first * 2 ** min(row.attempts - 1, 30), MAX_PAUSE)
             row.next_attempt_at = now + pause
             if row.attempts >= MAX_ATTEMPTS:
                 row.state = "failed"
             logger.warning("report mail %d for report %d not sent (%s), attempt %d",
                            row.id, row.report_id, error, row.attempts)
+
+
+class OutboxFlusher:
+    """Goes over the outbox in the background of a server process, every ``every`` seconds.
+
+    Mails whose server was down at the change then go out without another change.
+    Started and stopped by the app's lifespan; safe in every worker at once, since
+    :meth:`Mailer.deliver` claims each row before sending it.
+
+    Parameters
+    ----------
+    send
+        Sends the due mails (blocking; run in a worker thread), e.g.
+        :meth:`~stufenlos.reports.ReportService.send_mail`.
+    every
+        Seconds between two runs; the first run is at once (mails left from before a
+        restart).
+    """
+
+    def __init__(self, send: Callable[[], object], *, every: float) -> None:
+        self._send = send
+        self._every = every
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        #: completed runs (a test waits for these instead of sleeping)
+        self.runs = 0
+
+    def start(self) -> None:
+        """Start the loop on the running event loop."""
+        self._task = asyncio.get_running_loop().create_task(self._loop(),
+                                                            name="stufenlos-mail-outbox")
+
+    async def stop(self) -> None:
+        """Stop the loop; a run under way (at most one SMTP timeout) is finished first."""
+        self._stop.set()
+        if self._task is not None:
+            await self._task
+            self._task = None
+
+    async def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                await asyncio.to_thread(self._send)
+            except Exception:  # e.g. the database away for a moment: try again next run
+                logger.exception("report mail: outbox run failed")
+            self.runs += 1
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), timeout=self._every)

@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from stufenlos.api.errors import ERROR_RESPONSES
 from stufenlos.api.routes.open311 import client_of, read_form, report_service, request_record
+from stufenlos.api.templating import LANGUAGES
 from stufenlos.reports.errors import AuthenticationError, ReportInputError
 from stufenlos.reports.models import AuditEntry, Moderator
 from stufenlos.reports.service import ReportService
@@ -103,7 +104,9 @@ async def login(request: Request) -> Response:
     with svc.login_attempt(client_of(request)):  # slows down token guessing
         mod = await run_in_threadpool(svc.authenticate_token, _field(fields, "token") or "")
     cookie = await run_in_threadpool(svc.open_session, mod)
-    resp: Response = (RedirectResponse("/moderation", status_code=303) if _wants_html(request)
+    lang = request.query_params.get("lang")
+    page = f"/moderation?lang={lang}" if lang in LANGUAGES else "/moderation"
+    resp: Response = (RedirectResponse(page, status_code=303) if _wants_html(request)
                       else JSONResponse({"moderator": mod.name}))
     resp.set_cookie(SESSION_COOKIE, cookie, httponly=True, samesite="strict",
                     secure=request.url.scheme == "https", max_age=8 * 3600, path="/")

@@ -33,7 +33,14 @@ from stufenlos.places import street_places
 from stufenlos.registry import get_city
 from stufenlos.reports.catalogue import SERVICES
 from stufenlos.reports.errors import AuthenticationError, ReportInputError
-from stufenlos.reports.feed import area_entries, parse_bbox, report_entries
+from stufenlos.reports.feed import (
+    area_entries,
+    city_districts,
+    find_district,
+    in_district,
+    parse_bbox,
+    report_entries,
+)
 from stufenlos.reports.service import FLAG_REASONS, TRANSITIONS
 from stufenlos.reports.store import ReportQuery
 from stufenlos.reports.wording import STATUS_LABELS, note_text
@@ -150,7 +157,21 @@ def reports_page(request: Request) -> Response:
         service_codes=[code] if code else None, jurisdiction=city, limit=500))
     return render(request, "reports/list.html", {
         **_ctx(request), "reports": reports, "status": status, "service_code": code,
-        "city": city, "map": _map(city, reports)})
+        "city": city, "map": _map(city, reports), "districts": _covered_districts(city)})
+
+
+def _covered_districts(city: str | None) -> list[Any]:
+    """The districts of ``city`` its map covers (their feeds are listed on the reports page)."""
+    districts = _districts(city)
+    if not districts:
+        return []
+    import shapely
+
+    from stufenlos.api.views import city_bbox
+
+    assert city is not None
+    box = shapely.box(*city_bbox(get_city(city)))
+    return [d for d in districts if shapely.intersects(box, d.polygon)]
 
 
 #: form field -> (German, English) label used in error messages
@@ -343,10 +364,21 @@ def report_feed(request: Request, report_id: int) -> Response:
         language="en" if lang == "en" else "de"), media_type=ATOM_MEDIA_TYPE)
 
 
+def _districts(city: str | None) -> list[Any]:
+    """The districts of an imported ``city`` (none for another or no city)."""
+    if not city:
+        return []
+    try:
+        return city_districts(get_city(city))
+    except (StufenlosError, OSError):
+        return []
+
+
 @router.get("/reports/feed.atom")
 def area_feed(request: Request) -> Response:
-    """Atom feed of an area (``?city=``, optional ``?bbox=minlon,minlat,maxlon,maxlat``):
-    the status changes of its public reports, newly accepted ones included."""
+    """Atom feed of an area (``?city=``, optional ``?bbox=minlon,minlat,maxlon,maxlat`` or
+    ``?district=`` name or id): the status changes of its public reports, newly accepted
+    ones included."""
     lang = _feed_lang(request)
     base = str(request.base_url).rstrip("/")
     params = request.query_params
@@ -355,12 +387,22 @@ def area_feed(request: Request) -> Response:
         msg = f"unknown city {city[:60]!r} (known: {', '.join(_cities()) or 'none'})"
         raise ReportInputError(msg, field="city")
     bbox = parse_bbox(params.get("bbox"))
+    district = None
+    if params.get("district"):
+        if city is None:
+            msg = "is required with district"
+            raise ReportInputError(msg, field="city")
+        district = find_district(_districts(city), params["district"])
+        if bbox is None:  # the database narrows by the district's bounds first
+            bbox = tuple(float(v) for v in district.polygon.bounds)  # type: ignore[assignment]
     reports = report_service().list_with_history(ReportQuery(jurisdiction=city, bbox=bbox,
                                                              limit=500))
-    query = urlencode({k: v for k, v in (("city", city), ("bbox", params.get("bbox")),
-                                         ("lang", lang)) if v})
-    where = " ".join(x for x in (_cities().get(city or "", city), bbox and params.get("bbox"))
-                     if x)
+    if district is not None:
+        reports = in_district(reports, district)
+    query = urlencode({k: v for k, v in (("city", city), ("district", district and district.name),
+                                         ("bbox", params.get("bbox")), ("lang", lang)) if v})
+    where = " ".join(x for x in (_cities().get(city or "", city),
+                                 district and district.name, params.get("bbox")) if x)
     title = f"stufenlos – {_FEED_TITLES[lang][1]}" + (f": {where}" if where else "")
     return Response(atom_feed(
         feed_id=f"{base}/reports/feed.atom?{query}", title=title,
@@ -372,9 +414,13 @@ def area_feed(request: Request) -> Response:
 
 def _unsubscribe_page(request: Request, report_id: int, token: str, *, state: str,
                       status_code: int = 200) -> Response:
+    try:  # link the report only where anyone may see it
+        public = report_service().get(report_id) is not None
+    except StufenlosError:
+        public = False
     response = render(request, "reports/unsubscribe.html", {
-        **_ctx(request), "report_id": report_id, "token": token, "state": state},
-        status_code=status_code)
+        **_ctx(request), "report_id": report_id, "token": token, "state": state,
+        "public": public}, status_code=status_code)
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
