@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from stufenlos.districts import District, city_districts
 from stufenlos.geo import haversine_m
 from stufenlos.ingest.basemap import POI_KEYS
 
@@ -259,9 +260,9 @@ class PlaceIndex:
 
         districts = city_districts(city)
         places: list[Place] = [*(stations or []), *street_places(city)]
-        places += [Place(name, "district", float(pt.y), float(pt.x))
-                   for name, pt in zip(districts[0], shapely.point_on_surface(districts[1]),
-                                       strict=True)]
+        polygons = np.array([d.polygon for d in districts], dtype=object)
+        places += [Place(d.name, "district", float(pt.y), float(pt.x))
+                   for d, pt in zip(districts, shapely.point_on_surface(polygons), strict=True)]
         base = city_basemap(city)
         named = base[base["layer"].isin(["poi", "address"]) & base["name"].notna()]
         pts = shapely.from_wkb(named["geometry"].to_numpy())
@@ -396,29 +397,13 @@ def _street_places(net: Any) -> list[Place]:
             for i in first if str(uniques[codes[i]]).strip()]
 
 
-def city_districts(city: City) -> tuple[list[str], Any]:
-    """Names and polygons of ``city``'s districts: its ``areas`` input (none without one)."""
-
-    def read() -> tuple[list[str], Any]:
-        if not city.config.inputs_of("areas"):
-            return [], np.empty(0, object)
-        from stufenlos.analysis.areas import read_areas
-
-        areas = read_areas(city.config)
-        if areas is None or areas.kind != "areas":
-            return [], np.empty(0, object)
-        return [str(n) for n in areas.table["name"]], areas.geometry
-
-    return city.memo("districts", read)  # type: ignore[no-any-return]
-
-
 def _city_area(city: City) -> Any:
     """The hull of the city's network, widened by :data:`_OUTSIDE_MARGIN`."""
     hull = shapely.convex_hull(shapely.multipoints(city.network.node_lonlat))
     return shapely.buffer(hull, _OUTSIDE_MARGIN)
 
 
-def _placed(places: list[Place], districts: tuple[list[str], Any], area: Any) -> list[Place]:
+def _placed(places: list[Place], districts: list[District], area: Any) -> list[Place]:
     """``places`` with their district and whether they lie outside ``area``."""
     if not places:
         return places
@@ -426,9 +411,9 @@ def _placed(places: list[Place], districts: tuple[list[str], Any], area: Any) ->
     lat = np.array([p.lat for p in places])
     outside = ~shapely.contains_xy(area, lon, lat)
     district: list[str | None] = [p.district for p in places]
-    names, polygons = districts
-    if len(names):
-        tree = shapely.STRtree(polygons)
+    names = [d.name for d in districts]
+    if names:
+        tree = shapely.STRtree([d.polygon for d in districts])
         pt_idx, poly_idx = tree.query(shapely.points(lon, lat), predicate="within")
         for i, j in zip(pt_idx.tolist(), poly_idx.tolist(), strict=True):
             district[i] = names[j]

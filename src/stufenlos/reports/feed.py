@@ -5,19 +5,19 @@ public reports of a city, optionally inside a bounding box: a newly accepted
 report shows up as its step to "published". Entries hold only what the public
 report pages show (kind, status, public notes); contacts are never read here.
 Where the city has district polygons (its ``areas`` input, such as Hamburg's
-Stadtteile), an area can also be one district (:func:`city_districts`).
+Stadtteile), an area can also be one district (:func:`stufenlos.districts.city_districts`).
 The document is written by :func:`stufenlos.feeds.atom_feed`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import shapely
 
+from stufenlos.districts import District
 from stufenlos.feeds import FeedEntry
 from stufenlos.reports.catalogue import SERVICES
 from stufenlos.reports.errors import ReportInputError
@@ -25,10 +25,9 @@ from stufenlos.reports.models import Report, ReportEvent
 from stufenlos.reports.wording import note_text, status_label
 
 if TYPE_CHECKING:
-    from stufenlos.city import City
+    pass
 
-__all__ = ["District", "area_entries", "city_districts", "find_district", "in_district",
-           "parse_bbox", "report_entries"]
+__all__ = ["area_entries", "find_district", "in_district", "parse_bbox", "report_entries"]
 
 #: event kinds without a status, and how an entry names them (de, en, easy-read)
 _EVENT_WORDS = {
@@ -108,37 +107,6 @@ def parse_bbox(value: str | None) -> tuple[float, float, float, float] | None:
         msg = "must have min below max, longitudes within ±180 and latitudes within ±90"
         raise ReportInputError(msg, field="bbox")
     return minx, miny, maxx, maxy
-
-
-@dataclass(frozen=True, eq=False)
-class District:
-    """A district of a city: its id and name in the areas input, and its polygon (lon/lat)."""
-
-    id: str
-    name: str
-    polygon: Any
-
-
-def city_districts(city: City) -> list[District]:
-    """The districts of ``city``, alphabetically: its ``areas`` polygons (none without them).
-
-    Read once per process and kept with the city (``City.memo``).
-    """
-
-    def read() -> list[District]:
-        from stufenlos.analysis.areas import read_areas
-
-        if not city.config.inputs_of("areas"):
-            return []
-        areas = read_areas(city.config)
-        if areas is None or areas.kind != "areas":
-            return []
-        out = [District(str(i), str(n), g) for i, n, g in
-               zip(areas.table["area_id"], areas.table["name"], areas.geometry, strict=True)
-               if str(n).strip()]
-        return sorted(out, key=lambda d: d.name.casefold())
-
-    return city.memo("report_districts", read)  # type: ignore[no-any-return]
 
 
 def find_district(districts: Sequence[District], value: str) -> District:

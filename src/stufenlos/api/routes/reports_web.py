@@ -27,6 +27,7 @@ from stufenlos.api.routes.open311 import (
     submission_from_form,
 )
 from stufenlos.api.templating import render
+from stufenlos.districts import city_districts
 from stufenlos.errors import StufenlosError
 from stufenlos.feeds import ATOM_MEDIA_TYPE, atom_feed
 from stufenlos.places import street_places
@@ -35,7 +36,6 @@ from stufenlos.reports.catalogue import SERVICES
 from stufenlos.reports.errors import AuthenticationError, ReportInputError
 from stufenlos.reports.feed import (
     area_entries,
-    city_districts,
     find_district,
     in_district,
     parse_bbox,
