@@ -210,7 +210,7 @@ def test_place_search_finds_streets_stations_and_coordinates(client: TestClient)
     assert coords == [{"name": "53.550000, 9.990000", "kind": "coordinates",
                        "lat": 53.55, "lon": 9.99, "label": "53.550000, 9.990000",
                        "kind_label": "Koordinaten", "district": None, "postcode": None,
-                       "outside": False}]
+                       "outside": False, "place_id": None, "access": None}]
     assert client.get("/api/cities/hamburg/places", params={"q": "zzzzqq"}).json() == []
     _error(client.get("/api/cities/hamburg/places", params={"q": ""}), 422)
     _error(client.get("/api/cities/hamburg/places", params={"q": "x" * 500}), 422)

@@ -123,12 +123,63 @@ def test_address_search_through_the_api(client: TestClient) -> None:
                       params={"q": "x", "lang": "fr"}).status_code == 422
 
 
-def test_points_of_interest_read_their_kind_in_words(client: TestClient) -> None:
-    found = client.get("/api/cities/helsinki/places", params={"q": "apteekki", "limit": 20}).json()
+def _raw_pharmacies() -> dict[str, tuple[str, str | None]]:
+    """``id -> (name, wheelchair tag)`` of Helsinki's named pharmacies, read from the file."""
+    found: dict[str, tuple[str, str | None]] = {}
+
+    class Read(osmium.SimpleHandler):  # type: ignore[misc]
+        def node(self, n) -> None:
+            self.take(f"node/{n.id}", n.tags)
+
+        def way(self, w) -> None:
+            self.take(f"way/{w.id}", w.tags)
+
+        def take(self, ref: str, tags) -> None:
+            if "name" in tags and "pharmacy" in (tags.get("amenity"), tags.get("healthcare")):
+                found[ref] = (tags["name"], tags.get("wheelchair"))
+
+    Read().apply_file(str(HELSINKI_PBF))
+    return found
+
+
+def test_places_one_can_enter_are_found_with_their_access(client: TestClient) -> None:
+    raw = _raw_pharmacies()
+    words = {"yes": "rollstuhlgerecht", "designated": "rollstuhlgerecht",
+             "limited": "teilweise rollstuhlgerecht", "no": "nicht rollstuhlgerecht"}
+    found = client.get("/api/cities/helsinki/places", params={"q": "apteekki", "limit": 50}).json()
     pharmacies = [p for p in found if p["kind"] == "pharmacy"]
     assert len(pharmacies) >= 3
-    assert all(p["label"] == f"{p['name']} — Apotheke" for p in pharmacies)
-    assert {p["kind_label"] for p in pharmacies} == {"Apotheke"}
+    for p in pharmacies:
+        name, tag = raw[p["place_id"]]  # the venue's OSM object
+        assert p["name"] == name and p["kind_label"] == "Apotheke"
+        assert p["label"].startswith(f"{name} — Apotheke, {words.get(tag, 'Zugang unbekannt')}")
+        assert p["access"] == {"designated": "yes"}.get(tag, tag or "unknown")
+    assert {p["access"] for p in pharmacies} >= {"yes", "unknown"}
+    # one result per pharmacy: the basemap's point of the same object is not listed again
+    names = [p["name"] for p in found]
+    assert all(names.count(p["name"]) == 1 for p in pharmacies if
+               sum(n == p["name"] for n, _ in raw.values()) == 1)
+    # the English label, sent back as a query, finds that one place
+    one = pharmacies[0]
+    en = client.get("/api/cities/helsinki/places",
+                    params={"q": one["label"], "lang": "en", "limit": 1}).json()[0]
+    assert en["place_id"] == one["place_id"] and ", pharmacy, " not in en["label"]
+    assert en["label"].startswith(f"{one['name']} — pharmacy, ")
+    # the id is what a route's to_place takes
+    assert client.get(f"/api/cities/helsinki/venues/{one['place_id']}").json()["name"] == \
+        one["name"]
+
+
+def test_open_data_places_are_found_by_name_and_kind(client: TestClient) -> None:
+    udp = json.loads((REPO / "data/cities/hamburg/udp/park_and_ride.geojson").read_text())
+    accessible = [f for f in udp["features"] if f["properties"]["barrierefrei"] == "ja"]
+    f = accessible[0]
+    found = client.get("/api/cities/hamburg/places",
+                       params={"q": f["properties"]["name"], "limit": 5}).json()
+    hit = next(p for p in found if p["place_id"] == f"ogc/park_and_ride/{f['id']}")
+    assert hit["label"].startswith(
+        f"{f['properties']['name']} — Park-and-Ride-Anlage, rollstuhlgerecht")
+    assert not any(p["place_id"] is None and p["kind"] == "park_and_ride" for p in found)
 
 
 def test_labels_without_district_or_postcode() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 
 import numpy as np
 import osmium
@@ -29,7 +30,7 @@ ORIGIN = (49.4165, 8.6745)  # a footway on the campus
 @pytest.fixture(scope="module")
 def client(imported_city, city_base, tmp_path_factory):
     yield from make_client(imported_city, city_base, tmp_path_factory.mktemp("venues"),
-                           cities=("heidelberg", "herrenberg"))
+                           cities=("heidelberg", "herrenberg", "hamburg"))
 
 
 # -- rules (synthetic values, named as such) ---------------------------------------------
@@ -171,6 +172,50 @@ def test_list_filters_exports_and_ogc_collection(client: TestClient) -> None:
         "yes", "limited", "no", "unknown"}
     one = client.get(f"/ogc/collections/heidelberg-places/items/{CAMPUS}").json()
     assert one["properties"]["entrance_count"] == len(venues.entrances_of(CAMPUS))
+
+
+def test_urban_data_platform_places_join_the_one_places_api(client: TestClient) -> None:
+    """Hamburg's bundled UDP responses, read straight from the files, against the API."""
+    udp = find_city("hamburg").folder / "udp"
+    raw = {layer: json.loads((udp / f"{name}.geojson").read_text("utf-8")) for layer, name in
+           (("disabled_parking", "disabled_parking"), ("park_and_ride", "park_and_ride"),
+            ("car_parks", "garages_live"))}
+    everything = client.get("/api/cities/hamburg/venues?limit=1000&lang=en").json()
+    assert everything["total"] == sum(len(d["features"]) for d in raw.values())
+    by_id = {i["id"]: i for i in everything["items"]}
+    for layer, data in raw.items():
+        for f in data["features"]:
+            item = by_id[f"ogc/{layer}/{f['id']}"]  # ids kept apart from OSM ids
+            assert (item["source"], item["licence"]) == ("Urban Data Platform Hamburg",
+                                                         "dl-de/by-2-0")
+            assert item["last_checked"] == data["timeStamp"][:10]
+            assert item["checked_by"] == "source_data" and item["entrance_count"] == 0
+    pr = raw["park_and_ride"]["features"]
+    for f in pr:
+        item = by_id[f"ogc/park_and_ride/{f['id']}"]
+        assert item["wheelchair"] == {"ja": "yes", "nein": "no"}[f["properties"]["barrierefrei"]]
+        assert item["spaces"] == int(f["properties"]["stellplaetze_gesamt"])
+        assert item["kind_label"] == "Park and ride"
+    # filterable by access and kind like any place
+    yes = client.get("/api/cities/hamburg/venues?access=yes").json()
+    assert sorted(i["name"] for i in yes["items"]) == sorted(
+        f["properties"]["name"] for f in pr if f["properties"]["barrierefrei"] == "ja")
+    dp = client.get("/api/cities/hamburg/venues?kind=disabled_parking&limit=100").json()
+    assert sum(i["disabled_spaces"] for i in dp["items"]) == sum(
+        int(f["properties"]["anzahl"]) for f in raw["disabled_parking"]["features"])
+    first = pr[0]
+    one = client.get(f"/api/cities/hamburg/venues/ogc/park_and_ride/{first['id']}").json()
+    assert one["name"] == first["properties"]["name"]
+    rows = list(csv.DictReader(io.StringIO(client.get(
+        "/api/cities/hamburg/venues.csv?kind=car_park").text)))
+    assert len(rows) == len(raw["car_parks"]["features"])
+    assert {r["source"] for r in rows} == {"Urban Data Platform Hamburg"}
+    # the same places in the OGC places collection and on the page
+    items = client.get("/ogc/collections/hamburg-places/items?limit=1000").json()
+    assert items["numberMatched"] == everything["total"]
+    page = client.get("/places/hamburg?kind=park_and_ride&access=yes&lang=de").text
+    assert "Rahlstedt" in page and "Trabrennbahn" in page and "Volksdorf" not in page
+    assert "Urban Data Platform Hamburg (dl-de/by-2-0)" in page
 
 
 def test_barriers_carry_when_they_were_last_checked(client: TestClient, monkeypatch) -> None:

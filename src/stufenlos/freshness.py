@@ -10,7 +10,9 @@ general source, never a person:
   input file keeps it: ``.osm.pbf`` with metadata, Overpass ``@timestamp``),
 * ``report_confirmed``: a person confirmed a barrier report ("still there"),
 * ``report_status``: a report's status last changed then,
-* ``operator_feed``: an operator's status feed said so.
+* ``operator_feed``: an operator's status feed said so,
+* ``source_data``: the date of an open-data source's answer (an OGC API –
+  Features layer's ``timeStamp``).
 
 A fact last checked more than ``STUFENLOS_STALE_AFTER_DAYS`` days ago (default
 730, two years) is *stale*: route answers, lists and exports flag it.
@@ -48,6 +50,8 @@ CHECKED_BY: dict[str, dict[str, str]] = {
                       "ls": "Die Meldung wurde bearbeitet"},
     "operator_feed": {"de": "Meldung des Betreibers", "en": "operator feed",
                       "ls": "Der Betreiber hat es gemeldet"},
+    "source_data": {"de": "Stand der Datenquelle", "en": "date of the data source",
+                    "ls": "So steht es in den Daten der Stadt"},
 }
 
 _DATE = re.compile(r"^\s*(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")

@@ -5,13 +5,19 @@ placed at the arc midpoint nearest to the mean of all its arcs, so the point
 lies on the street); named barriers (elevators, ramps, gates), the city's
 stations, its districts (the polygons of its ``areas`` input) and the named
 points of interest and addresses (``addr:*``) that the import stored in the
-city's basemap (:mod:`stufenlos.ingest.basemap`) are added. Matching ignores
+city's basemap (:mod:`stufenlos.ingest.basemap`) are added. Named places one can go
+into (shops, doctors, pharmacies, the disabled parking of the city's open data …)
+come from the venues table (:func:`stufenlos.venues.venues_of`), the one source of
+their kind and access: they carry their ``place_id`` (what a route's ``to_place``
+takes) and ``access``, and replace the basemap's point of the same object. Matching ignores
 case, accents and ``ß``/``ss``; results rank exact, then prefix, then
 word-prefix, then substring matches, and results outside the city's area (the
 hull of its network) come after all inside it.
 
 Each place has a label that tells equally named places apart by their kind in
-words and their district: "Jungfernstieg — Straße, Neustadt". Searching for a
+words and their district: "Jungfernstieg — Straße, Neustadt"; a venue's label
+also says whether a wheelchair user gets in: "Apotheke am Jungfernstieg — Apotheke,
+rollstuhlgerecht, Neustadt". Searching for a
 label finds exactly that place, so a label picked from the suggestions can be
 sent back as the query.
 
@@ -41,6 +47,7 @@ if TYPE_CHECKING:
     from stufenlos.city import City
 
 __all__ = [
+    "ACCESS_WORDS",
     "KIND_WORDS",
     "POI_KEYS",
     "AddressMatch",
@@ -62,6 +69,8 @@ _HOUSE_NUMBER = re.compile(r"\s+\d+\s*[a-z]?(?:\s*[-/]\s*\d+\s*[a-z]?)?$")
 _POSTCODE = re.compile(r"^\d{4,5}\s+")
 #: equally named places farther apart than this are different places
 SAME_PLACE_M = 500.0
+#: a basemap point of the same name this near a venue is that venue
+SAME_OBJECT_M = 150.0
 #: an address shorter than this must name a place exactly
 MIN_PREFIX = 4
 
@@ -91,6 +100,11 @@ class Place:
     district: str | None = None
     outside: bool = False
     postcode: str | None = None
+    #: a venue's id (``node/1``, ``ogc/disabled_parking/7460``), the OSM key of its kind
+    #: and its wheelchair access (``yes``, ``limited``, ``no``, ``unknown``)
+    place_id: str | None = None
+    key: str | None = None
+    access: str | None = None
 
 
 #: kind -> (German, English, easy-read German) words for labels; other kinds read "Ort"/"place"
@@ -153,6 +167,14 @@ KIND_WORDS: dict[str, tuple[str, str, str]] = {
     "monument": ("Denkmal", "monument", "Denkmal"),
     "memorial": ("Gedenkstätte", "memorial", "Gedenk-Stätte"),
 }
+#: a venue's wheelchair access in its label (German, English, easy-read German)
+ACCESS_WORDS: dict[str, tuple[str, str, str]] = {
+    "yes": ("rollstuhlgerecht", "wheelchair accessible", "mit Rollstuhl: ja"),
+    "limited": ("teilweise rollstuhlgerecht", "partly wheelchair accessible",
+                "mit Rollstuhl: zum Teil"),
+    "no": ("nicht rollstuhlgerecht", "not wheelchair accessible", "mit Rollstuhl: nein"),
+    "unknown": ("Zugang unbekannt", "access unknown", "mit Rollstuhl: wissen wir nicht"),
+}
 #: the label's note for a place outside the city's area (German, English, easy-read)
 OUTSIDE_WORDS = ("außerhalb des Gebiets", "outside the area", "nicht im Gebiet")
 _LANGS = {"de": 0, "en": 1, "ls": 2}
@@ -160,13 +182,22 @@ _LANGS = {"de": 0, "en": 1, "ls": 2}
 _OUTSIDE_MARGIN = 0.001
 
 
-def kind_word(kind: str, lang: str = "de") -> str:
-    """``kind`` in words (``pharmacy`` is "Apotheke"; a barrier kind its label)."""
+def kind_word(kind: str, lang: str = "de", key: str | None = None) -> str:
+    """``kind`` in words (``pharmacy`` is "Apotheke"; a barrier kind its label).
+
+    ``key`` is the OSM key of a venue's kind: a kind without words of its own then
+    reads as the venues name it (:func:`stufenlos.venues.kinds.kind_text`).
+    """
     from stufenlos.barriers import BARRIER_KINDS
 
     i = _LANGS.get(lang, 0)
     if kind in KIND_WORDS:
         return KIND_WORDS[kind][i]
+    if key is not None:
+        from stufenlos.venues.kinds import kind_text
+
+        text = kind_text(key, kind, lang)
+        return text[0].lower() + text[1:] if i == 1 else text
     if kind in BARRIER_KINDS:
         en, de = BARRIER_KINDS[kind]
         return en[0].lower() + en[1:] if i == 1 else de
@@ -174,10 +205,13 @@ def kind_word(kind: str, lang: str = "de") -> str:
 
 
 def place_label(place: Place, lang: str = "de") -> str:
-    """``"Jungfernstieg — Straße, Neustadt"``: name, kind in words, postcode, district."""
+    """``"Jungfernstieg — Straße, Neustadt"``: name, kind in words, a venue's access,
+    postcode, district."""
     if place.kind == "coordinates":
         return place.name
-    parts = [kind_word(place.kind, lang)]
+    parts = [kind_word(place.kind, lang, place.key)]
+    if place.access:
+        parts.append(ACCESS_WORDS.get(place.access, ACCESS_WORDS["unknown"])[_LANGS.get(lang, 0)])
     if place.postcode:
         parts.append(place.postcode)
     if place.district and place.kind != "district":
@@ -251,27 +285,39 @@ class PlaceIndex:
     def for_city(cls, city: City, *, stations: list[Place] | None = None) -> PlaceIndex:
         """Build the index of ``city``.
 
-        Its ``stations``, network street names, districts, the points of
-        interest and addresses of its basemap and its named barriers, each with
-        its district and whether it lies outside the city's area.
+        Its ``stations``, network street names, districts, named venues (with
+        their access), the other points of interest and the addresses of its
+        basemap and its named barriers, each with its district and whether it
+        lies outside the city's area.
         """
         from stufenlos.barriers import BarrierStore
         from stufenlos.ingest.basemap import city_basemap
+        from stufenlos.venues import venues_of
 
         districts = city_districts(city)
         places: list[Place] = [*(stations or []), *street_places(city)]
         polygons = np.array([d.polygon for d in districts], dtype=object)
         places += [Place(d.name, "district", float(pt.y), float(pt.x))
                    for d, pt in zip(districts, shapely.point_on_surface(polygons), strict=True)]
+        venues = venues_of(city).table
+        venues = venues[venues["name"].notna()]
+        places += [Place(str(name), str(kind), float(lat), float(lon), place_id=str(vid),
+                         key=str(key), access=str(access))
+                   for vid, name, key, kind, access, lon, lat in zip(
+                       venues["id"], venues["name"], venues["key"], venues["kind"],
+                       venues["wheelchair"], venues["lon"], venues["lat"], strict=True)]
         base = city_basemap(city)
         named = base[base["layer"].isin(["poi", "address"]) & base["name"].notna()]
         pts = shapely.from_wkb(named["geometry"].to_numpy())
-        places += [Place(str(name), str(kind), float(y), float(x),
+        x, y = shapely.get_x(pts), shapely.get_y(pts)
+        same = _near_same_name(named["name"].to_numpy(), x, y, venues)
+        places += [Place(str(name), str(kind), float(lat), float(lon),
                          postcode=str(pc) if isinstance(pc, str) else None)
-                   for name, kind, x, y, pc in zip(
+                   for name, kind, lon, lat, pc, dup in zip(
                        named["name"], named["layer"].where(named["layer"] == "address",
                                                            named["kind"]),
-                       shapely.get_x(pts), shapely.get_y(pts), named["postcode"], strict=True)]
+                       x, y, named["postcode"], same, strict=True)
+                   if not dup]
         for rec in BarrierStore(city.database_path).query():
             if rec.get("name"):
                 places.append(Place(str(rec["name"]), str(rec["kind"]), float(rec["lat"]),
@@ -315,7 +361,7 @@ class PlaceIndex:
         seen: set[tuple[str, str, str | None]] = set()
         for *_, i in scored:
             p = self.places[i]
-            key = (p.name, kind_word(p.kind), p.district)
+            key = (p.name, kind_word(p.kind, key=p.key), p.district)
             if key in seen:
                 continue
             seen.add(key)
@@ -361,6 +407,24 @@ class PlaceIndex:
         if float(np.max(far)) > SAME_PLACE_M:
             return AddressMatch(None, tuple(f"{p.name} ({p.kind})" for p in found))
         return AddressMatch(best)
+
+
+def _near_same_name(names: Any, lon: Any, lat: Any, venues: pd.DataFrame) -> Any:
+    """Which basemap points name a venue: the same name within :data:`SAME_OBJECT_M`
+    (the basemap puts an area's point inside it, the venues at its centroid)."""
+    dup = np.zeros(len(names), dtype=bool)
+    if venues.empty or not len(names):
+        return dup
+    at: dict[str, list[int]] = {}
+    for j, n in enumerate(venues["name"]):
+        at.setdefault(fold(str(n)), []).append(j)
+    vlon, vlat = venues["lon"].to_numpy(float), venues["lat"].to_numpy(float)
+    for i, n in enumerate(names):
+        js = at.get(fold(str(n)))
+        if js:
+            far = haversine_m(float(lon[i]), float(lat[i]), vlon[js], vlat[js])
+            dup[i] = bool(np.min(far) <= SAME_OBJECT_M)
+    return dup
 
 
 def street_places(city: City) -> list[Place]:

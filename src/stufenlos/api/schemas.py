@@ -340,6 +340,9 @@ class PlacePublic(BaseModel):
     district: str | None = None
     postcode: str | None = None
     outside: bool = False
+    #: a place one can go into: its id (a route's ``to_place``), wheelchair access
+    place_id: str | None = None
+    access: Literal["yes", "limited", "no", "unknown"] | None = None
 
 
 class BarrierPublic(BaseModel):

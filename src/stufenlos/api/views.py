@@ -201,7 +201,7 @@ def place_index(city: City) -> PlaceIndex:
 def place_dict(place: Place, lang: str = "de") -> dict[str, Any]:
     """A search result as the API gives it, with its label in ``lang``."""
     return {**place.__dict__, "label": place_label(place, lang),
-            "kind_label": kind_word(place.kind, lang)}
+            "kind_label": kind_word(place.kind, lang, place.key)}
 
 
 def city_tiles(city: City) -> CityTiles:

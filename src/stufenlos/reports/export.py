@@ -10,15 +10,19 @@ from stufenlos._util import csv_table
 from stufenlos.reports.catalogue import SERVICES
 from stufenlos.reports.models import Report
 
-__all__ = ["PUBLIC_FIELDS", "public_record", "to_csv", "to_geojson"]
+__all__ = ["PUBLIC_FIELDS", "last_checked", "public_record", "to_csv", "to_geojson"]
 
 #: the fields anyone may see, in GeoReport v2 naming
 PUBLIC_FIELDS = (
     "service_request_id", "status", "status_notes", "service_name", "service_code",
     "description", "agency_responsible", "service_notice", "requested_datetime",
     "updated_datetime", "expected_datetime", "address", "address_id", "lat", "long",
-    "media_url", "detailed_status", "duplicate_of", "expires_datetime",
+    "media_url", "detailed_status", "duplicate_of", "expires_datetime", "last_checked",
+    "checked_by",
 )  # fmt: skip
+#: events that say the barrier was looked at, and the ``checked_by`` they give
+#: (:mod:`stufenlos.freshness`); on the same day a confirmation wins
+_CHECKS = {"status": ("report_status", 0), "still_there": ("report_confirmed", 1)}
 
 
 def _w3(value: Any) -> str | None:
@@ -27,11 +31,27 @@ def _w3(value: Any) -> str | None:
     return value.isoformat().replace("+00:00", "Z")
 
 
+def last_checked(report: Report) -> tuple[str | None, str | None]:
+    """``(last_checked, checked_by)`` of a reported barrier: the day of the report's
+    last "still there" confirmation (``report_confirmed``) or status change, its
+    submission included (``report_status``). Needs the report's events loaded."""
+    best: tuple[Any, int, str] | None = None
+    for e in report.events:
+        check = _CHECKS.get(e.kind)
+        if check is not None and (best is None or (e.at.date(), check[1]) >= best[:2]):
+            best = (e.at.date(), check[1], check[0])
+    if best is None:
+        return None, None
+    return best[0].isoformat(), best[2]
+
+
 def public_record(report: Report, *, media_base: str = "") -> dict[str, Any]:
-    """A report's public fields (never contact data, client hashes or hidden reasons)."""
+    """A report's public fields (never contact data, client hashes or hidden reasons);
+    the report's events must be loaded (for ``last_checked``)."""
     from stufenlos.reports.service import open311_status
 
     service = SERVICES.get(report.service_code)
+    checked, by = last_checked(report)
     return {
         "service_request_id": str(report.id),
         "status": open311_status(report.status),
@@ -52,6 +72,8 @@ def public_record(report: Report, *, media_base: str = "") -> dict[str, Any]:
         "detailed_status": report.status,
         "duplicate_of": str(report.duplicate_of) if report.duplicate_of else None,
         "expires_datetime": _w3(report.expires_at),
+        "last_checked": checked,
+        "checked_by": by,
     }
 
 

@@ -70,8 +70,10 @@ class Report(Base):
     #: salted hash of the submitting client (rate limits, one confirmation per client)
     client_hash: Mapped[str | None] = mapped_column(String(64))
 
+    #: loaded with the report: its public record's ``last_checked`` comes from it
     events: Mapped[list[ReportEvent]] = relationship(
-        back_populates="report", order_by="ReportEvent.id", cascade="all, delete-orphan"
+        back_populates="report", order_by="ReportEvent.id", cascade="all, delete-orphan",
+        lazy="selectin",
     )
     photo: Mapped[ReportPhoto | None] = relationship(
         back_populates="report", uselist=False, cascade="all, delete-orphan"

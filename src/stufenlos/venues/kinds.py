@@ -92,6 +92,11 @@ KIND_WORDS: dict[str, tuple[str, str, str]] = {
     "hotel": ("Hotel", "Hotel", "Hotel"),
     "museum": ("Museum", "Museum", "Museum"),
     "information": ("Information", "Information", "Information"),
+    # the kinds of the Urban Data Platform's layers (stufenlos.venues.ogc)
+    "disabled_parking": ("Behindertenparkplatz", "Disabled parking",
+                         "Park-Platz für Menschen mit Behinderung"),
+    "park_and_ride": ("Park-and-Ride-Anlage", "Park and ride", "Park-Platz am Bahnhof"),
+    "car_park": ("Parkhaus", "Car park", "Park-Haus"),
 }
 #: words for a kind not in :data:`KIND_WORDS`, by its key
 _KEY_WORDS: dict[str, tuple[str, str, str]] = {

@@ -2,7 +2,9 @@
 
 The import writes ``venues/venues.parquet`` and ``venues/entrances.parquet`` into
 the city folder; :func:`venues_of` reads them once per loaded city
-(:meth:`stufenlos.city.City.memo`) and answers lists, filters and exports.
+(:meth:`stufenlos.city.City.memo`), adds the places of the city's OGC API – Features
+inputs (:mod:`stufenlos.venues.ogc`) and answers lists, filters and exports: one
+places API whatever the source.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from stufenlos._util import csv_table
 from stufenlos.geo import haversine_m
 from stufenlos.places import fold
 from stufenlos.venues.kinds import ACCESS_VALUES, entrance_verdict, kind_text
+from stufenlos.venues.ogc import EXTRA_COLUMNS, OSM_SOURCE
 from stufenlos.venues.read import ENTRANCE_COLUMNS, VENUE_COLUMNS
 
 if TYPE_CHECKING:
@@ -31,8 +34,11 @@ __all__ = ["CSV_FIELDS", "Venues", "venues_of", "write_venues"]
 FOLDER = "venues"
 #: the columns of the CSV export, in order
 CSV_FIELDS = ["id", "name", "kind", "kind_de", "kind_en", "wheelchair", "toilets_wheelchair",
-              "street", "housenumber", "lon", "lat", "entrances", "entrances_wheelchair_yes",
-              "last_checked", "checked_by", "stale"]
+              "street", "housenumber", "address", "lon", "lat", "entrances",
+              "entrances_wheelchair_yes", "spaces", "disabled_spaces", "last_checked",
+              "checked_by", "stale", "source", "licence"]
+#: the fields of a venue in the API (besides the words and entrances :meth:`Venues.public` adds)
+PUBLIC_COLUMNS = [c for c in VENUE_COLUMNS if c != "geometry"] + list(EXTRA_COLUMNS)
 
 
 def write_venues(folder: str | Path, venues: pd.DataFrame, entrances: pd.DataFrame) -> None:
@@ -54,9 +60,25 @@ def _none(v: Any) -> Any:
 
 
 class Venues:
-    """The venues of one city, with their entrances."""
+    """The venues of one city, with their entrances.
 
-    def __init__(self, venues: pd.DataFrame, entrances: pd.DataFrame) -> None:
+    ``venues`` has :data:`VENUE_COLUMNS`; rows without the
+    :data:`~stufenlos.venues.ogc.EXTRA_COLUMNS` (the OSM ones) get OSM as their source.
+    ``extra`` are rows from other sources (:func:`stufenlos.venues.ogc.venue_rows`).
+    """
+
+    def __init__(self, venues: pd.DataFrame, entrances: pd.DataFrame,
+                 extra: pd.DataFrame | None = None) -> None:
+        venues = venues.assign(**{c: None for c in EXTRA_COLUMNS if c not in venues})
+        venues["source"] = venues["source"].fillna(OSM_SOURCE[0])
+        venues["licence"] = venues["licence"].fillna(OSM_SOURCE[1])
+        if extra is not None and not extra.empty:
+            venues = pd.concat([venues.astype({"spaces": "Int64", "disabled_spaces": "Int64"}),
+                                extra], ignore_index=True) if len(venues) else extra
+            if venues["id"].duplicated().any():
+                dup = venues["id"][venues["id"].duplicated()].iloc[0]
+                msg = f"place id {dup!r} occurs twice"
+                raise ValueError(msg)
         self.table = venues.reset_index(drop=True)
         self.entrances = entrances.reset_index(drop=True)
         self._pos = {v: i for i, v in enumerate(self.table["id"])}
@@ -64,13 +86,15 @@ class Venues:
         self._by_venue = dict(list(self.entrances.groupby("venue_id", sort=False)))
 
     @classmethod
-    def load(cls, folder: str | Path) -> Venues:
-        """The tables of an imported city folder (empty when the import predates them)."""
+    def load(cls, folder: str | Path, extra: pd.DataFrame | None = None) -> Venues:
+        """The tables of an imported city folder (empty when the import predates them),
+        with the ``extra`` rows of other sources."""
         base = Path(folder) / FOLDER
         if not (base / "venues.parquet").exists():
-            return cls(pd.DataFrame(columns=VENUE_COLUMNS), pd.DataFrame(columns=ENTRANCE_COLUMNS))
+            return cls(pd.DataFrame(columns=VENUE_COLUMNS),
+                       pd.DataFrame(columns=ENTRANCE_COLUMNS), extra)
         return cls(pd.read_parquet(base / "venues.parquet"),
-                   pd.read_parquet(base / "entrances.parquet"))
+                   pd.read_parquet(base / "entrances.parquet"), extra)
 
     def __len__(self) -> int:
         return len(self.table)
@@ -79,6 +103,11 @@ class Venues:
         """``(key, kind, count)`` of every kind present, most frequent first."""
         counts = self.table.groupby(["key", "kind"]).size().sort_values(ascending=False)
         return [(k, v, int(n)) for (k, v), n in counts.items()]
+
+    def sources(self) -> list[tuple[str, str]]:
+        """``(source, licence)`` of the places, OpenStreetMap first."""
+        pairs = set(zip(self.table["source"], self.table["licence"], strict=True))
+        return sorted(pairs | {OSM_SOURCE}, key=lambda p: (p != OSM_SOURCE, p))
 
     def select(self, *, kind: str | None = None, access: str | None = None,
                q: str | None = None,
@@ -122,7 +151,7 @@ class Venues:
                with_entrances: bool = True) -> dict[str, Any]:
         """A venue as the API shows it: kind in words, access, entrances, freshness."""
         ents = self.entrances_of(row["id"])
-        out = {k: _none(row[k]) for k in VENUE_COLUMNS if k != "geometry"}
+        out = {k: _none(row[k]) for k in PUBLIC_COLUMNS}
         out.update(
             kind_label=kind_text(row["key"], row["kind"], lang),
             kind_de=kind_text(row["key"], row["kind"], "de"),
@@ -181,5 +210,10 @@ class Venues:
 
 
 def venues_of(city: City) -> Venues:
-    """The venues of ``city``, read once per loaded city."""
-    return city.memo("venues", lambda: Venues.load(city.folder))  # type: ignore[no-any-return]
+    """The venues of ``city`` with the places of its OGC API – Features inputs, read once
+    per loaded city."""
+    from stufenlos.ingest.ogc_features import places_from_ogc
+    from stufenlos.venues.ogc import venue_rows
+
+    return city.memo("venues", lambda: Venues.load(  # type: ignore[no-any-return]
+        city.folder, venue_rows(places_from_ogc(city))))

@@ -111,8 +111,9 @@ _DESCRIPTIONS = {
     "reports": "Barrier reports from the public (Open311), with their status; public fields "
                "only, no contact data",
     "places": "Shops, doctors, pharmacies, toilets, cafés and public buildings from "
-              "OpenStreetMap with their wheelchair access (yes, limited, no, unknown), "
-              "entrances and when they were last checked",
+              "OpenStreetMap, and the places of the city's open-data layers (disabled "
+              "parking, park-and-ride, car parks), with their wheelchair access (yes, "
+              "limited, no, unknown), entrances, source and when they were last checked",
 }
 
 

@@ -1,9 +1,12 @@
 """Places you can enter: the JSON list, GeoJSON and CSV exports, and the page ``/places/<city>``.
 
-The list is filtered by kind, wheelchair access (``yes``, ``limited``, ``no``,
-``unknown``), name and bounding box and paged; every place carries its entrances
-and when it was last checked (``last_checked``, ``checked_by``, ``stale``). The
-search of streets and named points stays at ``/api/cities/<city>/places``.
+The places are those of the city's OSM input and of its OGC API – Features inputs
+(disabled parking, park-and-ride, car parks: :mod:`stufenlos.venues.ogc`), each with
+its ``source`` and ``licence``. The list is filtered by kind, wheelchair access
+(``yes``, ``limited``, ``no``, ``unknown``), name and bounding box and paged; every
+place carries its entrances and when it was last checked (``last_checked``,
+``checked_by``, ``stale``). The search of streets and named points stays at
+``/api/cities/<city>/places``.
 """
 
 from __future__ import annotations
@@ -76,9 +79,9 @@ def venue_csv(city: CityName, kind: KindQuery = None, access: Access | None = No
 
 
 @router.get("/api/cities/{city}/venues/{venue_id:path}")
-def venue(city: CityName, venue_id: Annotated[str, Path(max_length=40)],
+def venue(city: CityName, venue_id: Annotated[str, Path(max_length=100)],
           lang: LangQuery = "de") -> dict[str, Any]:
-    """One place by id (``node/123``, ``way/45``)."""
+    """One place by id (``node/123``, ``way/45``, ``ogc/disabled_parking/7460``)."""
     venues = venues_of(deps.get_city(city))
     row = venues.get(venue_id)
     if row is None:
@@ -119,6 +122,7 @@ def places_page(request: Request, city: CityName) -> HTMLResponse:
     base = {k: v for k, v in {"kind": kind, "access": access, "q": q, "lang": lang}.items() if v}
     ctx = {
         "city": c, "map": _map_config(request, c), "kinds": kinds, "kind": kind,
+        "other_sources": venues.sources()[1:],
         "access": access, "q": q or "", "items": items, "total": total, "page": page,
         "points": [{"lon": p["lon"], "lat": p["lat"], "wheelchair": p["wheelchair"]}
                    for p in items],
