@@ -149,24 +149,47 @@ def area_links(
     barrier_ll = [raw.node_coords[n] for raw in raws
                   for n, t in raw.node_tags.items() if "barrier" in t and n in raw.node_coords]
     barriers = shapely.points(proj.to_xy(np.asarray(barrier_ll, np.float64).reshape(-1, 2)))
+    # the rings of one multipolygon share its id: one area with holes
+    groups: dict[int, list[int]] = {}
+    for k in entries:
+        groups.setdefault(ways[k].id, []).append(k)
     out: list[tuple[int, int, int]] = []
-    for k, entry in entries.items():
-        out.extend(_links_of(ways[k], k, entry, proj, tree, barriers, graph_ids))
+    for ks in groups.values():
+        out.extend(_links_of([ways[k] for k in ks], ks[0], [entries[k] for k in ks],
+                             proj, tree, barriers, graph_ids))
     return out
 
 
-def _links_of(way, k, entry, proj, tree, barriers, graph_ids):  # type: ignore[no-untyped-def]
-    ring = way.nodes[:-1]
-    xy = proj.to_xy(way.coords[:-1])
+def _polygon(rings: list[RawWay], xy: list[NDArray[np.float64]]) -> shapely.Geometry:
+    """The area the rings bound: the outer rings less the inner ones (holes)."""
+    def union(parts: list[NDArray[np.float64]]) -> shapely.Geometry:
+        return shapely.union_all(shapely.make_valid([shapely.Polygon(c) for c in parts]))
+
+    outer = [c for w, c in zip(rings, xy, strict=True) if not w.inner]
+    inner = [c for w, c in zip(rings, xy, strict=True) if w.inner]
+    if not outer:
+        return shapely.Polygon()
+    area = union(outer) if len(outer) > 1 or inner or not shapely.Polygon(outer[0]).is_valid \
+        else shapely.Polygon(outer[0])
+    return shapely.difference(area, union(inner)) if inner else area
+
+
+def _links_of(rings, k, entries, proj, tree, barriers, graph_ids):  # type: ignore[no-untyped-def]
+    ring = np.concatenate([w.nodes[:-1] for w in rings])
+    xys = [proj.to_xy(w.coords[:-1]) for w in rings]
+    xy = np.concatenate(xys)
+    # a hole's corners that stick into the area are reflex seen from the area
+    sine = np.concatenate([-_reflex_sine(c) if w.inner else _reflex_sine(c)
+                           for w, c in zip(rings, xys, strict=True)])
+    entry = np.concatenate(entries)
+    which = np.repeat(np.arange(len(rings)), [len(c) for c in xys])
     at = np.minimum(np.searchsorted(graph_ids, ring), len(graph_ids) - 1)
     is_node = graph_ids[at] == ring
-    visible = is_node & (entry | (_reflex_sine(xy) > _STRAIGHT))
+    visible = is_node & (entry | (sine > _STRAIGHT))
     pts = np.flatnonzero(visible)
     if len(pts) < 2:
         return []
-    area = shapely.Polygon(xy)
-    if not area.is_valid:
-        area = shapely.make_valid(area)
+    area = _polygon(rings, xys)
     inside = barriers[shapely.contains_properly(area, barriers)] if len(barriers) else barriers
     if len(inside):
         area = shapely.difference(area, shapely.union_all(
@@ -174,18 +197,26 @@ def _links_of(way, k, entry, proj, tree, barriers, graph_ids):  # type: ignore[n
     shapely.prepare(area)
     i, j = np.triu_indices(len(pts), k=1)
     a, b = pts[i], pts[j]
-    # neighbours along the graph-node chain of the outline are the outline itself
-    order = np.cumsum(is_node) - 1
-    n_nodes = int(is_node.sum())
+    # neighbours along the graph-node chain of a ring are the outline itself
+    order = np.zeros(len(ring), np.int64)
+    n_nodes = np.zeros(len(rings), np.int64)
+    for r in range(len(rings)):
+        mine = which == r
+        order[mine] = np.cumsum(is_node[mine]) - 1
+        n_nodes[r] = is_node[mine].sum()
     gap = np.abs(order[a] - order[b])
-    keep = (gap != 1) & (gap != n_nodes - 1) & (ring[a] != ring[b])
+    same = which[a] == which[b]
+    keep = ~(same & ((gap == 1) | (gap == n_nodes[which[a]] - 1))) & (ring[a] != ring[b])
     a, b = a[keep], b[keep]
     if not len(a):
         return []
     coords = np.empty((2 * len(a), 2))
     coords[0::2], coords[1::2] = xy[a], xy[b]
     lines = shapely.linestrings(coords, indices=np.repeat(np.arange(len(a)), 2))
-    ok = shapely.covers(area, lines)
+    # a cheap point-in-polygon test of the midpoints first (most links of a concave
+    # or holed area fail it), the full test of the line only for those that pass
+    ok = shapely.covers(area, shapely.points((xy[a] + xy[b]) / 2))
+    ok[ok] = shapely.covers(area, lines[ok])
     if len(tree):
         # any touch of a blocker's inside, crossing or running along it, except at an end
         line_i, block_i = tree.query(lines, predicate="intersects")

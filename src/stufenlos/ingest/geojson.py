@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from stufenlos.errors import InputFileError
+from stufenlos.ingest.areas import AREA_HIGHWAYS
 from stufenlos.ingest.raw import NODE_KEYS, RawOsm, RawWay, is_candidate_way, is_rest_point
 
 __all__ = ["GEOJSON_SUFFIXES", "read_overpass_geojson"]
@@ -75,7 +76,8 @@ def read_overpass_geojson(path: str | Path) -> RawOsm:
 
     raw = RawOsm(source=str(p))
     point_nodes: dict[tuple[int, int], tuple[int, dict[str, str]]] = {}
-    lines: list[tuple[int, dict[str, str], np.ndarray, bool]] = []
+    #: (way id, tags, coordinates, polygon?, inner ring?) per way or ring
+    lines: list[tuple[int, dict[str, str], np.ndarray, bool, bool]] = []
     for i, feat in enumerate(features):
         if not isinstance(feat, dict) or not isinstance(feat.get("geometry"), dict):
             continue
@@ -86,20 +88,30 @@ def read_overpass_geojson(path: str | Path) -> RawOsm:
         geom = feat["geometry"]
         gtype = geom.get("type")
         where = f"feature {i}" + (f" ({kind}/{osm_id})" if osm_id is not None else "")
+        # a walkable multipolygon relation (a square with holes) keeps all its rings;
+        # of anything else the outer ring of the first polygon is the way
+        square = (kind == "relation" and osm_id is not None
+                  and tags.get("highway") in AREA_HIGHWAYS)
         try:
             if gtype == "Point":
-                coords = np.asarray([geom["coordinates"]], dtype=np.float64)
+                rings = [([geom["coordinates"]], False)]
             elif gtype == "LineString":
-                coords = np.asarray(geom["coordinates"], dtype=np.float64)
+                rings = [(geom["coordinates"], False)]
+            elif gtype in ("Polygon", "MultiPolygon") and square:
+                polys = geom["coordinates"] if gtype == "MultiPolygon" else [geom["coordinates"]]
+                rings = [(r, k > 0) for poly in polys for k, r in enumerate(poly)]
             elif gtype == "Polygon":
-                coords = np.asarray(geom["coordinates"][0], dtype=np.float64)
+                rings = [(geom["coordinates"][0], False)]
             elif gtype == "MultiPolygon":
-                coords = np.asarray(geom["coordinates"][0][0], dtype=np.float64)
+                rings = [(geom["coordinates"][0][0], False)]
             else:
                 continue
+            rings = [(np.asarray(r, dtype=np.float64), inner) for r, inner in rings]
         except (KeyError, IndexError, TypeError, ValueError):
             raise InputFileError(p, "malformed geometry", where=where) from None
-        _check_coords(p, coords, where)
+        for coords, _ in rings:
+            _check_coords(p, coords, where)
+        coords = rings[0][0]
         if gtype == "Point":
             key = (round(coords[0, 0] * _SCALE), round(coords[0, 1] * _SCALE))
             node_tags = {k: v for k, v in tags.items() if k in NODE_KEYS}
@@ -110,18 +122,21 @@ def read_overpass_geojson(path: str | Path) -> RawOsm:
             continue
         if is_rest_point(tags):
             raw.rest_points.append((float(coords[0, 0]), float(coords[0, 1])))
+        if square:
+            lines.extend((-osm_id, tags, c[:, :2], True, inner)  # type: ignore[operator]
+                         for c, inner in rings if len(c) >= 4)
+            continue
         if kind not in (None, "way") or not is_candidate_way(tags) or len(coords) < 2:
             continue
-        lines.append(
-            (osm_id if osm_id is not None else -(i + 1), tags, coords[:, :2], gtype != "LineString")
-        )
+        lines.append((osm_id if osm_id is not None else -(i + 1), tags, coords[:, :2],
+                      gtype != "LineString", False))
     if not lines:
         raise InputFileError(p, "no ways (LineString or Polygon features with highway=*) found")
 
     # one id per distinct coordinate: the real node id where a Point sits there
     vertex_ids: dict[tuple[int, int], int] = {}
     next_synthetic = -1
-    for way_id, tags, coords, is_area in lines:
+    for way_id, tags, coords, is_area, inner in lines:
         keys = [(round(x * _SCALE), round(y * _SCALE)) for x, y in coords]
         ids = []
         for key in keys:
@@ -143,6 +158,7 @@ def read_overpass_geojson(path: str | Path) -> RawOsm:
                 coords=np.ascontiguousarray(coords),
                 tags=tags,
                 area=area,
+                inner=inner,
             )
         )
     for key, (nid, node_tags) in point_nodes.items():

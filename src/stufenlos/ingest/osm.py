@@ -10,6 +10,7 @@ import osmium
 import osmium.filter
 
 from stufenlos.errors import InputFileError
+from stufenlos.ingest.areas import AREA_HIGHWAYS
 from stufenlos.ingest.raw import NODE_KEYS, RawOsm, RawWay, is_candidate_way, is_rest_point
 
 __all__ = ["OSM_SUFFIXES", "read_osm"]
@@ -56,16 +57,23 @@ def read_osm(path: str | Path) -> RawOsm:
     ways = _WayNodes()
     # pyosmium's FileProcessor stores every node location (needed for way geometry)
     # and hands Python only the nodes and ways that carry a key read here (libosmium's
-    # key filters run in C++); relations are not read at all.
+    # key filters run in C++). Of the relations only walkable multipolygons are read:
+    # libosmium's area assembler joins their member ways (tagged or not) into rings.
     processor = (
-        osmium.FileProcessor(str(p), osmium.osm.NODE | osmium.osm.WAY)
+        osmium.FileProcessor(str(p), osmium.osm.NODE | osmium.osm.WAY | osmium.osm.AREA)
         .with_locations()
+        .with_areas(osmium.filter.TagFilter(("type", "multipolygon")),
+                    osmium.filter.TagFilter(*(("highway", v) for v in sorted(AREA_HIGHWAYS))))
         .with_filter(osmium.filter.KeyFilter(*NODE_KEYS).enable_for(osmium.osm.NODE))
         .with_filter(osmium.filter.KeyFilter(*_WAY_KEYS).enable_for(osmium.osm.WAY))
+        .with_filter(osmium.filter.KeyFilter("highway").enable_for(osmium.osm.AREA))
     )
     try:
         for obj in processor:
-            if obj.is_node():
+            if obj.is_area():
+                if not obj.from_way():  # closed ways come as ways
+                    ways.add_polygon(obj)
+            elif obj.is_node():
                 loc = obj.location
                 if not loc.valid():
                     continue
@@ -116,8 +124,8 @@ class _WayNodes:
         self._flat: list[tuple[int, float, float]] = []
         self._chunks: list[np.ndarray] = []
         self._n = 0  # way nodes in the chunks
-        #: (way id, first node, end, tags, area) per part
-        self._parts: list[tuple[int, int, int, dict[str, str], bool]] = []
+        #: (way id, first node, end, tags, area, inner ring) per part
+        self._parts: list[tuple[int, int, int, dict[str, str], bool, bool]] = []
 
     def add(self, way: osmium.osm.Way, tags: dict[str, str]) -> int:
         """Add a way; nodes outside the extract split it into the parts inside.
@@ -145,11 +153,28 @@ class _WayNodes:
                 and tags.get("area") == "yes")
         for run in runs:
             at = self._n + len(self._flat)
-            self._parts.append((way.id, at, at + len(run), tags, area))
+            self._parts.append((way.id, at, at + len(run), tags, area, False))
             self._flat.extend(run)
         if len(self._flat) >= _CHUNK:
             self._flush()
         return clipped
+
+    def add_polygon(self, area: osmium.osm.Area) -> None:
+        """Add the rings of a multipolygon relation's area as closed ways.
+
+        Each ring becomes a way with the relation's tags and minus the relation's id
+        (relation and way ids are separate in OSM); inner rings are marked ``inner``.
+        """
+        tags = dict(area.tags)
+        if tags.get("highway") not in AREA_HIGHWAYS:
+            return
+        rid = -area.orig_id()
+        for outer in area.outer_rings():
+            for ring, inner in [(outer, False), *((r, True) for r in area.inner_rings(outer))]:
+                run = [(nr.ref, nr.lon, nr.lat) for nr in ring]
+                at = self._n + len(self._flat)
+                self._parts.append((rid, at, at + len(run), tags, True, inner))
+                self._flat.extend(run)
 
     def _flush(self) -> None:
         if self._flat:
@@ -165,5 +190,5 @@ class _WayNodes:
         ids = table["id"].copy()
         xy = np.column_stack([table["lon"], table["lat"]])
         del table
-        return [RawWay(id=wid, nodes=ids[a:b], coords=xy[a:b], tags=tags, area=area)
-                for wid, a, b, tags, area in self._parts]
+        return [RawWay(id=wid, nodes=ids[a:b], coords=xy[a:b], tags=tags, area=area, inner=inner)
+                for wid, a, b, tags, area, inner in self._parts]

@@ -28,13 +28,18 @@ SPLIT_HIGHWAY = frozenset({"crossing", "traffic_signals", "elevator", "steps", "
 
 @dataclass(slots=True)
 class RawWay:
-    """One way: its node ids, their lon/lat, its tags, and whether it is a closed area."""
+    """One way: its node ids, their lon/lat, its tags, and whether it is a closed area.
+
+    A multipolygon relation (a square with holes) comes as one closed way per ring,
+    all with the relation's tags and minus the relation's id; ``inner`` marks holes.
+    """
 
     id: int
     nodes: np.ndarray  # int64 node ids (synthetic negative ids where the source has none)
     coords: np.ndarray  # (k, 2) float64 lon, lat
     tags: dict[str, str]
     area: bool = False
+    inner: bool = False
 
 
 @dataclass
