@@ -78,7 +78,12 @@ _NOTES = {
 
 def stop_info(city: City, stop: str, *, lang: str = "de",
               at: datetime | None = None) -> dict[str, Any]:
-    """Station facts, nearby elevators with status and the step-free way to each."""
+    """Station facts, nearby elevators with status and the step-free way to each.
+
+    ``access`` is the station's step-free verdict now
+    (:func:`~stufenlos.api.transit_views.station_access`): the same stop verdicts
+    as its departures, so the two never contradict each other.
+    """
     st = find_station(city, stop)
     closed = views._closed_arcs(city)
     recs = BarrierStore(city.database_path).query(kinds=["elevator"])
@@ -95,9 +100,9 @@ def stop_info(city: City, stop: str, *, lang: str = "de",
             "status": pub["status"], "distance_m": pub["distance_m"], "gap_m": gap_m,
             "summary": pub["summary"], "steps": pub["steps"],
         })
-    from stufenlos.api.transit_views import departure_rows
+    from stufenlos.api.transit_views import departure_rows, station_access
 
     rows, code = departure_rows(city, st, at)
     note = None if code is None else _NOTES[code][1 if lang == "en" else 0]
-    return {"station": st.to_dict(), "elevators": elevators, "ways": ways,
-            "departures": rows, "departures_note": note}
+    return {"station": st.to_dict(), "access": station_access(city, st, at),
+            "elevators": elevators, "ways": ways, "departures": rows, "departures_note": note}

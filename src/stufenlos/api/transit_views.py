@@ -21,12 +21,18 @@ if TYPE_CHECKING:
     from stufenlos.city import City
     from stufenlos.transit.city import CityTransit
 
-__all__ = ["city_transit", "departure_rows", "feed_stations", "local_time", "stop_ids_near"]
+__all__ = ["SOURCE_LABELS", "city_transit", "departure_rows", "feed_stations", "local_time",
+           "station_access", "stop_ids_near"]
 
 logger = logging.getLogger(__name__)
 
 #: how far a GTFS stop may be from a station to count as one of its stops
 NEAR_M = 250.0
+
+#: where a step-free verdict comes from, as a person reads it (``status``, a live
+#: status report, is worded in the page's language by the templates)
+SOURCE_LABELS = {"osm": "OpenStreetMap", "db-stations": "DB Station&Service AG (StaDa)",
+                 "gtfs": "GTFS", "status": "status", "": ""}
 
 
 def city_transit(city: City) -> CityTransit | None:
@@ -131,11 +137,73 @@ def departure_rows(city: City, station: Station, at: dt.datetime | None, *,
         df = pd.concat(frames, ignore_index=True).drop_duplicates(["trip_id", "departure"])
         df = df.sort_values("departure", kind="stable").head(limit)
         for r in df.itertuples():
-            trip, stop = r.trip_step_free, r.stop_step_free
-            step_free = ("no" if "no" in (trip, stop) else
-                         "yes" if trip == stop == "yes" else "unknown")
+            trip = r.trip_step_free
+            stop = ct.stop_verdict(str(r.stop_id))  # the fact the station's header sums up
+            step_free = ("no" if "no" in (trip, stop["step_free"]) else
+                         "yes" if trip == stop["step_free"] == "yes" else "unknown")
             rows.append({"time": f"{r.departure:%H:%M}", "route": r.route,
                          "headsign": r.headsign, "stop_name": r.stop_name,
                          "step_free": step_free, "trip_step_free": trip,
-                         "stop_step_free": stop})
+                         "stop_step_free": stop["step_free"],
+                         "elevator_out": stop["elevator_state"] == "INACTIVE"})
     return rows, None if rows else "none_soon"
+
+
+def _member_stops(city: City, ct: CityTransit, station: Station,
+                  at: dt.datetime | None) -> list[str]:
+    """The GTFS stops (platforms) of ``station`` that departures leave from."""
+    from stufenlos.errors import StufenlosError
+
+    tt = ct.timetable(local_time(city, at).date())
+    ids = tt.stops["stop_id"].to_numpy()
+    out: list[str] = []
+    for sid in stop_ids_near(city, station):
+        try:
+            _, idx = tt.station_stops(sid)
+        except StufenlosError:
+            continue
+        out += [str(x) for x in ids[idx] if str(x) not in out]
+    return out
+
+
+def station_access(city: City, station: Station,
+                   at: dt.datetime | None = None) -> dict[str, Any]:
+    """Whether ``station`` is step-free now, from the same stop verdicts as its departures.
+
+    The station's own verdict (DB StaDa) stands while none of its platforms says
+    otherwise; a platform that is not step-free now (its elevator is out of
+    service, say) makes a "yes" a "partial", and all of them a "no". A station
+    of the timetable without its own verdict sums up its platforms' verdicts.
+
+    Returns
+    -------
+    dict
+        ``step_free`` (``yes``, ``no``, ``partial`` or ``None`` for unknown),
+        ``sources`` (labels, see :data:`SOURCE_LABELS`) and ``elevators_out``
+        (names of the platforms whose elevator is out of service).
+    """
+    ct = city_transit(city)
+    own = station.step_free if station.source != "GTFS" else None
+    members = _member_stops(city, ct, station, at) if ct is not None else []
+    verdicts = [ct.stop_verdict(s) for s in members] if ct is not None else []
+    stop_names = (_stops_frame(ct).set_index("stop_id")["stop_name"]
+                  if ct is not None and members else {})
+    said = [v["step_free"] for v in verdicts]
+    out_of_service = sorted({str(stop_names.get(s, s)) for s, v in zip(members, verdicts,
+                                                                       strict=True)
+                             if v["elevator_state"] == "INACTIVE"})
+    if said and all(v == "no" for v in said):
+        step_free: str | None = "no" if own in (None, "no") else "partial"
+    elif "no" in said:
+        step_free = "partial" if own != "no" else "no"
+    elif own is not None:
+        step_free = own
+    elif said and all(v == "yes" for v in said):
+        step_free = "yes"
+    else:
+        step_free = None
+    sources = [station.source] if own is not None else []
+    sources += sorted({SOURCE_LABELS.get(v["source"], v["source"]) for v in verdicts
+                       if v["step_free"] != "unknown" and v["source"]} - set(sources))
+    return {"step_free": step_free, "sources": sources or [station.source],
+            "elevators_out": out_of_service}

@@ -121,7 +121,8 @@ class CityTransit:
     def journey(
         self, origin: tuple[float, float], destination: tuple[float, float],
         at: dt.datetime, *, profile: str | TransitProfile | Any = "standard",
-        max_transfers: int = 4,
+        max_transfers: int = 4, origin_name: str = "origin",
+        destination_name: str = "destination",
     ) -> list[Itinerary]:
         """Itineraries (see :func:`plan_journey`) with the current equipment status."""
         at = self._local(at)
@@ -131,7 +132,8 @@ class CityTransit:
         its = plan_journey(tt, origin, destination, at, profile=profile,
                            elevator_state=self.equipment.elevator_state(),
                            closed_stops=closed_stops(self.equipment, self.stop_access),
-                           max_transfers=max_transfers)
+                           max_transfers=max_transfers, origin_name=origin_name,
+                           destination_name=destination_name)
         if self.city is not None:
             for it in its:
                 _walk_geometry(it, self.city.router, transit_profile(profile))
@@ -160,13 +162,51 @@ class CityTransit:
             extra.append({"osm_id": str(ref), "state": st.state, "reason": st.reason,
                           "since": st.since.isoformat() if st.since else None,
                           "stop_ids": sorted(stops)})
-            if st.state == "INACTIVE":
-                hit = df["stop_id"].isin(set(stops))
-                df.loc[hit, "stop_step_free"] = "no"
-                df.loc[hit, "stop_step_free_source"] = (
-                    f"elevator {ref} out of service" + (f": {st.reason}" if st.reason else ""))
+        for i, sid in df["stop_id"].items():
+            verdict = self.stop_verdict(str(sid))
+            if verdict["elevator_state"] == "INACTIVE":
+                df.loc[i, "stop_step_free"] = verdict["step_free"]
+                df.loc[i, "stop_step_free_source"] = verdict["detail"]
         df.attrs["elevators"] = [*df.attrs.get("elevators", []), *extra]
         return df
+
+    @cached_property
+    def _access_by_stop(self) -> dict[str, dict[str, Any]]:
+        return {str(r["stop_id"]): r for r in self.stop_access.to_dict("records")}
+
+    def stop_verdict(self, stop_id: str) -> dict[str, Any]:
+        """Whether a stop is step-free now, the one fact departures, station pages and
+        journeys show.
+
+        Parameters
+        ----------
+        stop_id
+            GTFS ``stop_id``.
+
+        Returns
+        -------
+        dict
+            ``step_free`` (``yes``, ``no`` or ``unknown``), ``source`` (``osm``,
+            ``db-stations``, ``gtfs``, ``status`` or ``""``) and ``detail`` of the
+            verdict, ``elevator`` (OSM ref of the elevator a "yes" relies on, or
+            ``None``) with its ``elevator_state`` (``ACTIVE``, ``INACTIVE``,
+            ``UNKNOWN``) and ``elevator_reason``. While that elevator is out of
+            service the stop is not step-free and the source is ``status``.
+        """
+        row = self._access_by_stop.get(stop_id) or {}
+        step_free = str(row.get("step_free") or "unknown")
+        source, detail = str(row.get("source") or ""), str(row.get("detail") or "")
+        ref = row.get("elevator")
+        ref = str(ref) if isinstance(ref, str) and ref else None
+        state, reason = None, ""
+        if ref is not None:
+            st = self.equipment.status(ref)
+            state, reason = st.state, st.reason
+            if st.state == "INACTIVE":
+                step_free, source = "no", "status"
+                detail = f"elevator {ref} out of service" + (f": {reason}" if reason else "")
+        return {"step_free": step_free, "source": source, "detail": detail, "elevator": ref,
+                "elevator_state": state, "elevator_reason": reason}
 
 
 def _walk_geometry(it: Itinerary, router: Router, profile: TransitProfile) -> None:
@@ -183,6 +223,7 @@ def _walk_geometry(it: Itinerary, router: Router, profile: TransitProfile) -> No
         geom = route.geometry()
         if route.status != "no_route" and geom:
             leg.coordinates = [(float(x), float(y)) for x, y in geom["coordinates"]]
+            leg.walk_status, leg.distance_m = route.status, round(route.distance_m, 1)
             if route.status == "limits_broken":
                 leg.unknowns.append("the walk breaks a limit of the profile; see the route")
             elif route.status == "uncertain":

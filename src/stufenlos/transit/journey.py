@@ -39,6 +39,10 @@ if TYPE_CHECKING:
 __all__ = ["Itinerary", "Leg", "NoJourneyError", "plan_journey"]
 
 
+#: GTFS ``wheelchair_accessible`` codes as verdicts
+_VERDICTS = {0: "unknown", 1: "yes", 2: "no"}
+
+
 class NoJourneyError(StufenlosError, LookupError):
     """No itinerary connects the two places for this profile and time."""
 
@@ -64,6 +68,12 @@ class Leg:
     coordinates: list[tuple[float, float]] = field(default_factory=list)
     pathways: list[dict[str, Any]] = field(default_factory=list)
     unknowns: list[str] = field(default_factory=list)
+    #: a ride: whether the trip is wheelchair accessible (``yes``, ``no``, ``unknown``)
+    step_free: str | None = None
+    #: a walk on the street: the walking route's status (``ok``, ``uncertain``,
+    #: ``limits_broken``) and length, when the city's router drew it
+    walk_status: str | None = None
+    distance_m: float | None = None
 
     @property
     def duration_s(self) -> int:
@@ -155,6 +165,8 @@ def plan_journey(
     elevator_state: Mapping[str, str] | None = None,
     closed_stops: Iterable[str] = (),
     max_transfers: int = 4,
+    origin_name: str = "origin",
+    destination_name: str = "destination",
 ) -> list[Itinerary]:
     """Itineraries from ``origin`` to ``destination`` leaving at or after ``at``.
 
@@ -176,6 +188,8 @@ def plan_journey(
         :func:`stufenlos.transit.equipment.closed_stops`.
     max_transfers
         Most changes between vehicles.
+    origin_name, destination_name
+        What the first and the last leg call the two places ("Heidelberg Hbf").
 
     Returns
     -------
@@ -224,7 +238,8 @@ def plan_journey(
     best = INF
     if np.isfinite(direct) and direct <= max_walk_s:  # walking all the way, within range
         best = t0 + math.ceil(direct)
-        out.append(_walk_only(tt, prof, origin, destination, t0, best))
+        out.append(_walk_only(tt, prof, origin, destination, t0, best,
+                              (origin_name, destination_name)))
     for k in range(1, res.rounds + 1):
         reach_t = res.trip_arr[k] + egress_i
         reach_w = res.walk_arr[k] + egress_i
@@ -235,7 +250,8 @@ def plan_journey(
         best = arr_k
         kind, stop = (0, s_t) if reach_t[s_t] <= reach_w[s_w] else (1, s_w)
         out.append(_reconstruct(tt, prof, res, fp, k, kind, stop, origin, destination,
-                                access_via, egress_via, walk_o, walk_d, egress_i, state))
+                                access_via, egress_via, walk_o, walk_d, egress_i, state,
+                                (origin_name, destination_name)))
     if not out:
         msg = (f"no journey for profile {prof.name!r} from {origin} to {destination} "
                f"leaving {at:%Y-%m-%d %H:%M}; stops within {prof.max_walk_m:.0f} m: "
@@ -278,8 +294,9 @@ def _combine(
 
 
 def _walk_only(tt: Timetable, prof: TransitProfile, origin: tuple[float, float],
-               destination: tuple[float, float], t0: int, t1: int) -> Itinerary:
-    leg = Leg("walk", tt.datetime(t0), tt.datetime(t1), "origin", "destination",
+               destination: tuple[float, float], t0: int, t1: int,
+               names: tuple[str, str]) -> Itinerary:
+    leg = Leg("walk", tt.datetime(t0), tt.datetime(t1), *names,
               coordinates=[(origin[1], origin[0]), (destination[1], destination[0])])
     return Itinerary([leg], prof.name)
 
@@ -319,7 +336,7 @@ def _pathway_steps(tt: Timetable, fp: Footpaths, nodes: list[int],
 
 def _stop_unknown(tt: Timetable, prof: TransitProfile, s: int) -> list[str]:
     if prof.step_free and tt.access[s] == 0:
-        return [f"stop {tt.names[s]} ({tt.stops['stop_id'].iloc[s]}): step-free access unknown"]
+        return [f"stop {tt.names[s]}: step-free access unknown"]
     return []
 
 
@@ -328,7 +345,7 @@ def _reconstruct(
     stop: int, origin: tuple[float, float], destination: tuple[float, float],
     access_via: NDArray[np.int64], egress_via: NDArray[np.int64],
     walk_o: NDArray[np.float64], walk_d: NDArray[np.float64], egress_i: NDArray[np.int64],
-    state: Mapping[str, str],
+    state: Mapping[str, str], names: tuple[str, str],
 ) -> Itinerary:
     pa = tt.patterns
     ids = tt.stops["stop_id"].to_numpy()
@@ -345,7 +362,7 @@ def _reconstruct(
     steps, unk = _pathway_steps(tt, fp, nodes, state, prof)
     arrive = end_label + int(egress_i[stop])
     legs.append(Leg("walk", tt.datetime(end_label), tt.datetime(arrive), tt.names[stop],
-                    "destination", from_stop_id=ids[stop],
+                    names[1], from_stop_id=ids[stop],
                     coordinates=[coord(x) for x in nodes] + [(destination[1], destination[0])],
                     pathways=steps, unknowns=unk))
     round_, label_kind, s = k, kind, stop
@@ -375,14 +392,16 @@ def _reconstruct(
         passed = [int(x) for x in pa.pos_stop[bpos:pos + 1]]
         unk = _stop_unknown(tt, prof, b) + _stop_unknown(tt, prof, s)
         if prof.step_free and tt.trip_wheelchair[trip] == 0:
-            unk.insert(0, f"{tt.trip_route_type[trip]} {tt.trip_route[trip]} "
-                          f"{tt.run_trip_id[run]}: wheelchair accessibility unknown")
+            # the trip by its line and direction: a raw trip id means nothing to a person
+            unk.insert(0, f"{tt.trip_route_type[trip]} {tt.trip_route[trip]} towards "
+                          f"{tt.trip_headsign[trip]}: wheelchair accessibility unknown")
         legs.append(Leg("transit", tt.datetime(dep), tt.datetime(arr), tt.names[b],
                         tt.names[s], ids[b], ids[s], route=str(tt.trip_route[trip]),
                         route_type=str(tt.trip_route_type[trip]),
                         headsign=str(tt.trip_headsign[trip]), trip_id=str(tt.run_trip_id[run]),
                         stop_ids=[str(ids[x]) for x in passed],
-                        coordinates=[coord(x) for x in passed], unknowns=unk))
+                        coordinates=[coord(x) for x in passed], unknowns=unk,
+                        step_free=_VERDICTS[int(tt.trip_wheelchair[trip])]))
         round_, label_kind = int(res.board_round[round_, s]), int(res.board_kind[round_, s])
         s = b
         if round_ == 0:
@@ -395,7 +414,7 @@ def _reconstruct(
         s_in >= 0 and s_in != b and fp.street_row[s_in] >= 0) else [b]
     steps, unk = _pathway_steps(tt, fp, nodes, state, prof)
     leave = first.start - dt.timedelta(seconds=_access_total(tt, fp, b, s_in, walk_o))
-    legs.append(Leg("walk", leave, first.start, "origin", tt.names[b], to_stop_id=ids[b],
+    legs.append(Leg("walk", leave, first.start, names[0], tt.names[b], to_stop_id=ids[b],
                     coordinates=[(origin[1], origin[0])] + [coord(x) for x in nodes],
                     pathways=steps, unknowns=unk))
     legs.reverse()

@@ -1,16 +1,20 @@
 """Information pillar (kiosk) pages: one large-print page per station.
 
-``?at=2022-07-12T08:00`` shows the departures at another time (a feed only has
-departures within its validity period). The page refreshes its content every
-minute with a script (no ``meta refresh``, which would reload the page under a
-screen reader's cursor), and the refresh can be paused. ``?fragment=1`` returns
-only the content for that refresh.
+``?mode=kiosk`` is the full-screen variant for a screen on a station: no site
+navigation, no data-source block (one link to the data catalogue instead) and
+larger departure rows. ``?at=2022-07-12T08:00`` shows the departures at another
+time (a feed only has departures within its validity period). The page refreshes
+its content every minute with a script (no ``meta refresh``, which would reload
+the page under a screen reader's cursor), and the refresh can be paused; when a
+refresh fails, the page says since when its data is not current. ``?fragment=1``
+returns only the content for that refresh.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, HTTPException, Path, Request
@@ -56,7 +60,12 @@ def kiosk(request: Request, city: CityName,
         tz = ZoneInfo(c.config.timezone)
     except (KeyError, ValueError):
         tz = ZoneInfo("UTC")
+    plan = {"city": c.name, "from": info["station"]["name"], "mode": "transit", "lang": lang}
+    if at is not None:
+        plan |= {"date": f"{at:%Y-%m-%d}", "time": f"{at:%H:%M}"}
     ctx = {"city": c, "info": info, "now": datetime.now(tz).strftime("%H:%M"),
-           "at": at.strftime("%Y-%m-%d %H:%M") if at else None, "refresh_s": REFRESH_S}
+           "at": at.strftime("%Y-%m-%d %H:%M") if at else None, "refresh_s": REFRESH_S,
+           "kiosk_mode": request.query_params.get("mode") == "kiosk",
+           "planner_url": f"/planner?{urlencode(plan)}"}
     name = "_kiosk_body.html" if request.query_params.get("fragment") == "1" else "kiosk.html"
     return render(request, name, ctx)

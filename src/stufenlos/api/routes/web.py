@@ -1,5 +1,9 @@
 """Web pages: the route planner, the printable route and the barrier list.
 
+The planner answers on foot (or wheelchair) or by public transport (``mode=transit``
+with ``date`` and ``time``, see :mod:`stufenlos.api.journey_views`); every answer
+echoes the limits it used.
+
 Every page works without JavaScript: the planner is a GET form whose answer is
 rendered on the server, so a route's URL is also its share link. The script
 (``static/planner.js``) adds the map, place suggestions, map clicks, the current
@@ -16,15 +20,16 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from stufenlos.api import deps, views
+from stufenlos.api.journey_views import MODES, journey_answer, when_fields
 from stufenlos.api.templating import NAV, STATIC_DIR, page_language, render
 from stufenlos.barriers import BARRIER_KINDS
 from stufenlos.errors import StufenlosError
 from stufenlos.i18n import N_, translator
 from stufenlos.places import place_label
-from stufenlos.profiles import LIMITS, PRESETS, Limit
+from stufenlos.profiles import LIMITS, PRESETS, Limit, Profile
 from stufenlos.settings import get_settings
 
-__all__ = ["DEFAULT_PROFILE", "FORM_LIMITS", "router"]
+__all__ = ["DEFAULT_PROFILE", "FORM_LIMITS", "limits_used", "router"]
 
 logger = logging.getLogger(__name__)
 
@@ -138,6 +143,28 @@ def _resolve(city: Any, text: str, what: str, lang: str) -> tuple[dict[str, Any]
             "label": place_label(p, lang)}, None
 
 
+def _missing(what: str, lang: str) -> str:
+    if lang == "en":
+        return f"{what}: please enter a place"
+    if lang == "ls":
+        return f"{what}: Bitte schreiben Sie hier einen Ort."
+    return f"{what}: bitte einen Ort eingeben"
+
+
+def limits_used(profile: Profile, lang: str) -> list[str]:
+    """The person's limits as "label value" texts, for every answer to echo."""
+    values = profile.limits()
+    return [f"{lim.text(lim.label, lang)}: {lim.format(values[lim.name], lang)}"
+            for lim in FORM_LIMITS]
+
+
+def _route_warnings(route: dict[str, Any] | None) -> list[str]:
+    """The broken (or assumed broken) limits the route's verdict points to."""
+    if route is None or route["properties"]["status"] not in ("limits_broken", "uncertain"):
+        return []
+    return [s for s in route["properties"]["steps"] if s.startswith(("Achtung", "Warning"))]
+
+
 def _route_context(request: Request, city: Any, lang: str) -> dict[str, Any]:
     q = request.query_params
     profile = q.get("profile", DEFAULT_PROFILE)
@@ -151,28 +178,48 @@ def _route_context(request: Request, city: Any, lang: str) -> dict[str, Any]:
     optimize = q.get("optimize", "comfort")
     if optimize not in ("comfort", "distance"):
         optimize = "comfort"
+    mode = q.get("mode") if q.get("mode") in MODES else "walk"
+    date, time, when, when_errors = when_fields(city, q, lang)
+    if mode == "transit":
+        errors += when_errors
     from_text, to_text = q.get("from", "")[:_MAX_TEXT], q.get("to", "")[:_MAX_TEXT]
+    what_from, what_to = "Start", "Destination" if lang == "en" else "Ziel"
     start, err1 = _resolve(city, from_text, "start", lang)
     dest, err2 = _resolve(city, to_text, "destination", lang)
     errors += [e for e in (err1, err2) if e]
-    route = None
+    # a sent form (it always has both fields) with an empty field says what is missing
+    submitted = "from" in q and "to" in q
+    if submitted and not from_text.strip():
+        errors.append(_missing(what_from, lang))
+    if submitted and not to_text.strip():
+        errors.append(_missing(what_to, lang))
+    person = PRESETS[profile].replace(**changes)
+    route, journeys = None, None
     if start and dest and not errors:
-        try:
-            r = city.route((start["lat"], start["lon"]), (dest["lat"], dest["lon"]),
-                           profile=PRESETS[profile].replace(**changes), optimize=optimize)
-            route = views.route_answer(city, r, lang, origin=(start["lat"], start["lon"]),
-                                       destination=(dest["lat"], dest["lon"]))
-        except StufenlosError as exc:
-            errors.append(str(exc))
+        if mode == "transit" and when is not None:
+            journeys, journey_errors = journey_answer(city, start, dest, person, when, lang)
+            errors += journey_errors
+        else:
+            try:
+                r = city.route((start["lat"], start["lon"]), (dest["lat"], dest["lon"]),
+                               profile=person, optimize=optimize)
+                route = views.route_answer(city, r, lang,
+                                           origin=(start["lat"], start["lon"]),
+                                           destination=(dest["lat"], dest["lon"]))
+            except StufenlosError as exc:
+                errors.append(str(exc))
     share = None
-    if route is not None:
+    if route is not None or journeys:
         params = {k: v for k, v in q.items() if k != "lang"}
         params["lang"] = lang
         share = f"/planner?{urlencode(params)}"
     return {"profile": profile, "optimize": optimize, "limit_fields": fields,
             "from_text": from_text, "to_text": to_text, "start": start, "dest": dest,
             "route": route, "errors": errors, "query": urlencode(list(q.items())),
-            "share_path": share, "searched": bool(from_text or to_text)}
+            "share_path": share, "searched": bool(from_text or to_text) or submitted,
+            "mode": mode, "date": date, "time": time, "journeys": journeys,
+            "warnings": _route_warnings(route),
+            "limits_used": limits_used(person, lang)}
 
 
 def _profiles(lang: str) -> list[dict[str, Any]]:

@@ -1,4 +1,5 @@
-/* Information pillar: refresh the content every minute; the refresh can be paused. */
+/* Information pillar: refresh the content every minute; the refresh can be paused.
+   When a refresh fails the last content stays and a notice says how old it is. */
 (function () {
   "use strict";
   var root = document.getElementById("kiosk");
@@ -7,6 +8,7 @@
   var body = document.getElementById("kiosk-body");
   var stamp = document.querySelector("#kiosk-updated time");
   var btn = document.getElementById("kiosk-pause");
+  var stale = document.getElementById("kiosk-stale");
   var paused = false;
   btn.hidden = false;
   btn.addEventListener("click", function () {
@@ -23,9 +25,15 @@
       return r.text();
     }).then(function (html) {
       body.innerHTML = html;
-      var now = new Date();
-      stamp.textContent = ("0" + now.getHours()).slice(-2) + ":" + ("0" + now.getMinutes()).slice(-2);
-    }).catch(function () { /* keep the last content; the time shows its age */ });
+      var fresh = body.querySelector("[data-now]");
+      if (fresh) { stamp.textContent = fresh.getAttribute("data-now"); }
+      stale.hidden = true;
+      stale.textContent = "";
+    }).catch(function () {
+      /* keep the last content and say that it is old, with the time it is from */
+      stale.textContent = stale.getAttribute("data-text").replace("{t}", stamp.textContent);
+      stale.hidden = false;
+    });
   }
   window.setInterval(refresh, every * 1000);
 }());
