@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from stufenlos.analysis.ranking import _fmt as people
+from stufenlos.analysis.ranking import format_people as people
 from stufenlos.api.plan_deps import basic_auth, editor_from, get_store
 from stufenlos.api.routes.moderation import SESSION_COOKIE
 from stufenlos.api.routes.open311 import client_of, read_form, report_service
@@ -31,7 +31,7 @@ from stufenlos.api.routes.proceedings import (
     do_support,
     set_supporter_cookie,
 )
-from stufenlos.api.routes.reports_web import _map_base, _street_index
+from stufenlos.api.street_map import map_base, street_points
 from stufenlos.api.templating import page_language, render
 from stufenlos.errors import StufenlosError
 from stufenlos.plan.service import PermissionDeniedError, PlanStore
@@ -137,10 +137,10 @@ def _detail_page(request: Request, store: PlanStore, key: str, *,
     lang = page_language(request)
     for f in d["fixes"]:
         f["helped"] = people_helped(f, d["category"], d["budget_min"], lang)
-    base = _map_base(d["city"])
+    base = map_base(d["city"])
     figure = {**base, "markers": _markers(d, base)} if base else None
     return render(request, "proceedings/detail.html", {
-        **_ctx(), "p": d, "map": figure, "streets": _street_index(d["city"]),
+        **_ctx(), "p": d, "map": figure, "streets": street_points(d["city"]),
         "errors": errors or {}, "values": values or {},
         "notice": request.query_params.get("notice")}, status_code=status_code)
 
