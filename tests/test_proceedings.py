@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -312,8 +313,12 @@ def test_pages_in_every_language_and_editor_page(client: TestClient) -> None:
     page = client.get("/proceedings-edit?lang=en", headers=_auth("eva")).text
     assert "Move on to the phase" in page
     token = page.split('name="token" value="')[1].split('"')[0]
-    r = client.post("/proceedings-edit/phase", data={"token": token, "proceeding": DEMO_SLUG,
-                                                     "phase": "participation"},
+    move = {"token": token, "proceeding": DEMO_SLUG, "phase": "participation"}
+    unconfirmed = client.post("/proceedings-edit/phase?lang=en", data=move,
+                              headers=_auth("eva"))
+    assert unconfirmed.status_code == 422 and "tick the box to confirm" in unconfirmed.text
+    assert client.get(f"/api/proceedings/{DEMO_SLUG}").json()["phase"] == "information"
+    r = client.post("/proceedings-edit/phase", data=move | {"confirm": "yes"},
                     headers=_auth("eva"), follow_redirects=False)
     assert r.status_code == 303
     forged = client.post("/proceedings-edit/phase", data={"token": "x", "proceeding": DEMO_SLUG,
@@ -321,6 +326,73 @@ def test_pages_in_every_language_and_editor_page(client: TestClient) -> None:
                          headers=_auth("eva"))
     assert forged.status_code == 403
     assert "Add a contribution" in client.get(f"/proceedings/{DEMO_SLUG}?lang=en").text
+
+
+def _token(page: str) -> str:
+    return page.split('name="token" value="')[1].split('"')[0]
+
+
+def test_editor_creates_a_proceeding_with_dates_and_districts_and_a_fix_in_words(
+        client: TestClient) -> None:
+    page = client.get("/proceedings-edit?lang=en", headers=_auth("eva")).text
+    assert 'type="date"' in page and "District Hamburg-Altstadt" in page and "GeoJSON" in page
+    form = {"token": _token(page), "city": "hamburg", "slug": "altstadt-2028",
+            "title_de": "Stufenlos in der Altstadt", "title_en": "Step-free Altstadt",
+            "description_de": "Aufzüge und Rampen", "body": "Bezirksamt Hamburg-Mitte",
+            "start_information": "2028-01-10", "start_participation": "2028-01-05",
+            "start_evaluation": "2028-04-01", "start_result": "2028-06-01",
+            "districts": "Hamburg-Altstadt"}
+    bad = client.post("/proceedings-edit/create?lang=en", data=form, headers=_auth("eva"))
+    assert bad.status_code == 422
+    assert 'id="err-start_participation"' in bad.text
+    assert "must lie after the start of the information phase" in bad.text
+    assert 'value="Step-free Altstadt"' in bad.text  # the values stay
+    none = client.post("/proceedings-edit/create", data=form | {
+        "start_participation": "2028-02-01", "districts": []}, headers=_auth("eva"))
+    assert none.status_code == 422 and 'id="err-districts"' in none.text
+    r = client.post("/proceedings-edit/create", data=form | {"start_participation":
+                                                                "2028-02-01"},
+                    headers=_auth("eva"), follow_redirects=False)
+    assert r.status_code == 303, r.text
+    p = client.get("/api/proceedings/altstadt-2028").json()
+    assert p["schedule"]["participation"] == {"start": "2028-02-01", "end": "2028-03-31"}
+    assert p["schedule"]["result"] == {"start": "2028-06-01", "end": None}
+    assert p["body"] == "Bezirksamt Hamburg-Mitte"
+    # independent reference: the Stadtteil polygon read straight from the bundled file
+    src = Path(__file__).parents[1] / "data/cities/hamburg/" \
+        "hamburg_stadtteile_statistik_4326.geojson"
+    (feat,) = [f for f in json.loads(src.read_text("utf-8"))["features"]
+               if f["properties"]["Name"] == "Hamburg-Altstadt"]
+    ref = shapely.geometry.shape(feat["geometry"])
+    area = shapely.geometry.shape(p["area"])
+    assert area.symmetric_difference(ref).area < 1e-9 * ref.area + 1e-12
+    # a fix chosen from the list in words, never by id
+    page = client.get("/proceedings-edit?lang=en", headers=_auth("eva")).text
+    section = page.split('id="e-' + str(p["id"]) + '"')[1].split("</section>")[0]
+    value, label = section.split('<option value="', 2)[2].split("</option>")[0].split('">')
+    assert re.fullmatch(r"[A-Z][^0-9]*( \(\d+\))?", label), label  # no OSM id in the name
+    r = client.post("/proceedings-edit/fix", data={"token": _token(page), "proceeding":
+                                                   p["id"], "fix": value},
+                    headers=_auth("eva"), follow_redirects=False)
+    assert r.status_code == 303
+    (fix,) = client.get("/api/proceedings/altstadt-2028").json()["fixes"]
+    assert fix["title"]["en"] == label and fix["title"]["ls"]
+    assert area.covers(shapely.Point(fix["lon"], fix["lat"]))
+    assert {r["profile"] for r in fix["effect"]} == {"wheelchair", "walker"}
+    wrong = client.post("/proceedings-edit/fix?lang=en", data={
+        "token": _token(page), "proceeding": p["id"], "fix": "steps:1"}, headers=_auth("eva"))
+    assert wrong.status_code == 422 and "choose a fix from the list" in wrong.text
+
+
+def test_editor_and_moderator_pages_speak_easy_read(client: TestClient) -> None:
+    page = client.get("/proceedings-edit?lang=ls", headers=_auth("eva")).text
+    for words in ("Beteiligung bearbeiten", "Wann beginnt jeder Schritt?", "Das ganze Gebiet",
+                  "Weiter zum Schritt"):
+        assert words in page
+    token = _moderator()["Authorization"].removeprefix("Bearer ")
+    assert client.post("/moderation/login", data={"token": token}).status_code == 200
+    mod = client.get("/moderation/proceedings?lang=ls").text
+    assert "Beiträge und Kommentare prüfen" in mod and "Es gibt nichts zu prüfen." in mod
 
 
 def test_editor_adds_a_fix_whose_effect_is_computed(client: TestClient) -> None:
