@@ -224,6 +224,65 @@ def test_rejected_contribution_stays_hidden_and_address_places_it(client: TestCl
     assert bad.status_code == 422 and "text" in bad.text
 
 
+def _jpeg_with_gps_and_comment() -> bytes:
+    """A synthetic JPEG carrying an EXIF GPS position and a comment."""
+    import io
+
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif[0x8825] = {1: "N", 2: (53.0, 33.0, 10.0)}
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 30, 30)).save(buf, format="JPEG", exif=exif,
+                                                   comment=b"Max Muster, Tel 0151")
+    return buf.getvalue()
+
+
+def test_photo_through_the_json_api_is_cleaned_and_pre_moderated(client: TestClient) -> None:
+    import io
+
+    from PIL import Image
+
+    from stufenlos.reports.privacy import MAX_PHOTO_BYTES
+
+    _to(client, "participation")
+    raw = _jpeg_with_gps_and_comment()
+    assert b"Max Muster" in raw and len(Image.open(io.BytesIO(raw)).getexif()) > 0
+    url = f"/api/proceedings/{DEMO_SLUG}/contributions"
+    form = {"category": "problem", "text": "Die Rampe ist zu steil.", "lat": "53.5526",
+            "lon": "9.9955"}
+    r = client.post(url, data=form, files={"media": ("rampe.jpg", raw, "image/jpeg")})
+    assert r.status_code == 201, r.text
+    assert r.json()["photo"] is True and r.json()["status"] == "submitted"
+    cid = r.json()["id"]
+    photo_url = f"/api/proceedings/contributions/{cid}/photo"
+    assert client.get(photo_url).status_code == 404  # not before moderation
+    not_image = client.post(url, data=form,
+                            files={"media": ("a.jpg", b"GIF89a..", "image/jpeg")})
+    assert not_image.status_code == 415 and "media" in not_image.json()["detail"]
+    huge = client.post(url, data=form, files={
+        "media": ("a.jpg", b"\xff" * (MAX_PHOTO_BYTES + 10), "image/jpeg")})
+    assert huge.status_code == 413
+    missing = client.post(url, data={"category": "problem"},
+                          files={"media": ("rampe.jpg", raw, "image/jpeg")})
+    assert missing.status_code == 422 and "text" in missing.text
+    assert client.post(url, data=form).status_code == 400  # neither JSON nor multipart
+    mod = _moderator()
+    client.post(f"/api/proceedings/moderation/contribution/{cid}", json={"publish": True},
+                headers=mod)
+    got = client.get(photo_url)
+    assert got.status_code == 200 and got.headers["content-type"] == "image/jpeg"
+    img = Image.open(io.BytesIO(got.content))
+    assert img.size == (64, 48) and len(img.getexif()) == 0
+    assert b"Max Muster" not in got.content and "comment" not in img.info
+    assert client.get(f"/api/proceedings/{DEMO_SLUG}").json()["contributions"][0]["photo"]
+    # the OpenAPI description offers both bodies
+    body = client.get("/openapi.json").json()["paths"][
+        "/api/proceedings/{key}/contributions"]["post"]["requestBody"]["content"]
+    assert body["multipart/form-data"]["schema"]["properties"]["media"]["format"] == "binary"
+    assert "category" in body["application/json"]["schema"]["properties"]
+
+
 # ---------------------------------------------------------------- supports
 
 
