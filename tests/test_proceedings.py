@@ -341,6 +341,48 @@ def test_decision_appears_in_the_feed_and_result(client: TestClient) -> None:
     assert "adopted_in_part" in csv_text
 
 
+def test_result_lists_every_decision_and_the_feed_has_an_entry_for_each(
+        client: TestClient) -> None:
+    _to(client, "participation")
+    d = client.get(f"/api/proceedings/{DEMO_SLUG}").json()
+    assert d["outcome"] is None  # nothing published before the result phase
+    fix_ids = [f["id"] for f in d["fixes"]]
+    r = client.post(f"/api/proceedings/{DEMO_SLUG}/contributions", json={
+        "category": "idea", "text": "Aufzug bitte auch am Ausgang Ballindamm.",
+        "fix_id": fix_ids[0]})
+    cid = r.json()["id"]
+    client.post(f"/api/proceedings/moderation/contribution/{cid}", json={"publish": True},
+                headers=_moderator())
+    client.post(f"/api/proceedings/support/fix/{fix_ids[0]}")
+    _to(client, "evaluation")
+    answers = [("fix", fix_ids[0], "adopted", "Wird 2027 gebaut")]
+    answers += [("fix", i, "not_adopted", f"Kein Geld für {i}") for i in fix_ids[1:]]
+    answers += [("contribution", cid, "adopted_in_part", "Geprüft, Ausgang folgt")]
+    for target, item, decision, reason in answers:
+        r = client.post(f"/api/proceedings/decisions/{target}/{item}", headers=_auth("eva"),
+                        json={"decision": decision, "reason": {"de": reason, "en": reason}})
+        assert r.status_code == 200, r.text
+    _to(client, "result")
+    d = client.get(f"/api/proceedings/{DEMO_SLUG}").json()
+    out = d["outcome"]
+    first = next(f for f in out["fixes"] if f["id"] == fix_ids[0])
+    assert (first["decision"], first["supports"]) == ("adopted", 1)
+    assert first["people_helped"] == {r["profile"]: r["gained_population"]
+                                      for r in d["fixes"][0]["effect"]}
+    assert first["people_helped"]["wheelchair"] > 0
+    assert all(f["people_helped"] == {} for f in out["fixes"] if f["id"] != fix_ids[0])
+    assert out["contributions"] == [{"id": cid, "decision": "adopted_in_part", "supports": 0,
+                                     "reason": {"de": "Geprüft, Ausgang folgt",
+                                                "en": "Geprüft, Ausgang folgt"}}]
+    feed = feedparser.parse(client.get("/plan/feed.atom").content)
+    assert feed.bozo == 0
+    for target, item, decision, reason in answers:
+        label = f"#{item}" if target == "contribution" else ""
+        hits = [e for e in feed.entries if f"{decision.replace('_', ' ')}: {reason}" in e.title
+                and f" {target} {label}" in e.title]
+        assert len(hits) == 1, (target, item, [e.title for e in feed.entries])
+
+
 # ---------------------------------------------------------------- catalogue and pages
 
 

@@ -618,12 +618,33 @@ def proceeding_detail(session: Session, key: str | int) -> dict[str, Any]:
             {"id": m.id, "text": m.text, "created_at": m.created_at.isoformat()})
     photos = set(session.scalars(select(ContributionPhoto.contribution_id).where(
         ContributionPhoto.contribution_id.in_(ids))))
-    return _proceeding_dict(p) | {
+    out = _proceeding_dict(p) | {
         "fixes": [_fix_dict(f) | {"supports": counts.get(("fix", f.id), 0)} for f in fixes],
         "contributions": [_public_contribution(c) | {
             "supports": counts.get(("contribution", c.id), 0),
             "comments": comments.get(c.id, []), "photo": c.id in photos}
             for c in contributions],
+    }
+    out["outcome"] = _outcome(out) if p.phase == "result" else None
+    return out
+
+
+ADOPTED = ("adopted", "adopted_in_part")
+
+
+def _outcome(d: dict[str, Any]) -> dict[str, Any]:
+    """The published result: every decision with its reason and supports, and for each
+    adopted fix the people it helps (gaining access, per profile)."""
+    def answer(item: dict[str, Any]) -> dict[str, Any]:
+        return {"id": item["id"], "decision": item["decision"],
+                "reason": item["decision_reason"], "supports": item["supports"]}
+
+    return {
+        "text": d["result"],
+        "fixes": [answer(f) | {"title": f["title"], "people_helped": {
+            r["profile"]: r.get("gained_population", 0.0) for r in f["effect"]}
+            if f["decision"] in ADOPTED else {}} for f in d["fixes"]],
+        "contributions": [answer(c) for c in d["contributions"]],
     }
 
 
