@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -223,6 +224,65 @@ def test_rejected_contribution_stays_hidden_and_address_places_it(client: TestCl
     assert bad.status_code == 422 and "text" in bad.text
 
 
+def _jpeg_with_gps_and_comment() -> bytes:
+    """A synthetic JPEG carrying an EXIF GPS position and a comment."""
+    import io
+
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif[0x8825] = {1: "N", 2: (53.0, 33.0, 10.0)}
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 30, 30)).save(buf, format="JPEG", exif=exif,
+                                                   comment=b"Max Muster, Tel 0151")
+    return buf.getvalue()
+
+
+def test_photo_through_the_json_api_is_cleaned_and_pre_moderated(client: TestClient) -> None:
+    import io
+
+    from PIL import Image
+
+    from stufenlos.reports.privacy import MAX_PHOTO_BYTES
+
+    _to(client, "participation")
+    raw = _jpeg_with_gps_and_comment()
+    assert b"Max Muster" in raw and len(Image.open(io.BytesIO(raw)).getexif()) > 0
+    url = f"/api/proceedings/{DEMO_SLUG}/contributions"
+    form = {"category": "problem", "text": "Die Rampe ist zu steil.", "lat": "53.5526",
+            "lon": "9.9955"}
+    r = client.post(url, data=form, files={"media": ("rampe.jpg", raw, "image/jpeg")})
+    assert r.status_code == 201, r.text
+    assert r.json()["photo"] is True and r.json()["status"] == "submitted"
+    cid = r.json()["id"]
+    photo_url = f"/api/proceedings/contributions/{cid}/photo"
+    assert client.get(photo_url).status_code == 404  # not before moderation
+    not_image = client.post(url, data=form,
+                            files={"media": ("a.jpg", b"GIF89a..", "image/jpeg")})
+    assert not_image.status_code == 415 and "media" in not_image.json()["detail"]
+    huge = client.post(url, data=form, files={
+        "media": ("a.jpg", b"\xff" * (MAX_PHOTO_BYTES + 10), "image/jpeg")})
+    assert huge.status_code == 413
+    missing = client.post(url, data={"category": "problem"},
+                          files={"media": ("rampe.jpg", raw, "image/jpeg")})
+    assert missing.status_code == 422 and "text" in missing.text
+    assert client.post(url, data=form).status_code == 400  # neither JSON nor multipart
+    mod = _moderator()
+    client.post(f"/api/proceedings/moderation/contribution/{cid}", json={"publish": True},
+                headers=mod)
+    got = client.get(photo_url)
+    assert got.status_code == 200 and got.headers["content-type"] == "image/jpeg"
+    img = Image.open(io.BytesIO(got.content))
+    assert img.size == (64, 48) and len(img.getexif()) == 0
+    assert b"Max Muster" not in got.content and "comment" not in img.info
+    assert client.get(f"/api/proceedings/{DEMO_SLUG}").json()["contributions"][0]["photo"]
+    # the OpenAPI description offers both bodies
+    body = client.get("/openapi.json").json()["paths"][
+        "/api/proceedings/{key}/contributions"]["post"]["requestBody"]["content"]
+    assert body["multipart/form-data"]["schema"]["properties"]["media"]["format"] == "binary"
+    assert "category" in body["application/json"]["schema"]["properties"]
+
+
 # ---------------------------------------------------------------- supports
 
 
@@ -281,6 +341,48 @@ def test_decision_appears_in_the_feed_and_result(client: TestClient) -> None:
     assert "adopted_in_part" in csv_text
 
 
+def test_result_lists_every_decision_and_the_feed_has_an_entry_for_each(
+        client: TestClient) -> None:
+    _to(client, "participation")
+    d = client.get(f"/api/proceedings/{DEMO_SLUG}").json()
+    assert d["outcome"] is None  # nothing published before the result phase
+    fix_ids = [f["id"] for f in d["fixes"]]
+    r = client.post(f"/api/proceedings/{DEMO_SLUG}/contributions", json={
+        "category": "idea", "text": "Aufzug bitte auch am Ausgang Ballindamm.",
+        "fix_id": fix_ids[0]})
+    cid = r.json()["id"]
+    client.post(f"/api/proceedings/moderation/contribution/{cid}", json={"publish": True},
+                headers=_moderator())
+    client.post(f"/api/proceedings/support/fix/{fix_ids[0]}")
+    _to(client, "evaluation")
+    answers = [("fix", fix_ids[0], "adopted", "Wird 2027 gebaut")]
+    answers += [("fix", i, "not_adopted", f"Kein Geld für {i}") for i in fix_ids[1:]]
+    answers += [("contribution", cid, "adopted_in_part", "Geprüft, Ausgang folgt")]
+    for target, item, decision, reason in answers:
+        r = client.post(f"/api/proceedings/decisions/{target}/{item}", headers=_auth("eva"),
+                        json={"decision": decision, "reason": {"de": reason, "en": reason}})
+        assert r.status_code == 200, r.text
+    _to(client, "result")
+    d = client.get(f"/api/proceedings/{DEMO_SLUG}").json()
+    out = d["outcome"]
+    first = next(f for f in out["fixes"] if f["id"] == fix_ids[0])
+    assert (first["decision"], first["supports"]) == ("adopted", 1)
+    assert first["people_helped"] == {r["profile"]: r["gained_population"]
+                                      for r in d["fixes"][0]["effect"]}
+    assert first["people_helped"]["wheelchair"] > 0
+    assert all(f["people_helped"] == {} for f in out["fixes"] if f["id"] != fix_ids[0])
+    assert out["contributions"] == [{"id": cid, "decision": "adopted_in_part", "supports": 0,
+                                     "reason": {"de": "Geprüft, Ausgang folgt",
+                                                "en": "Geprüft, Ausgang folgt"}}]
+    feed = feedparser.parse(client.get("/plan/feed.atom").content)
+    assert feed.bozo == 0
+    for target, item, decision, reason in answers:
+        label = f"#{item}" if target == "contribution" else ""
+        hits = [e for e in feed.entries if f"{decision.replace('_', ' ')}: {reason}" in e.title
+                and f" {target} {label}" in e.title]
+        assert len(hits) == 1, (target, item, [e.title for e in feed.entries])
+
+
 # ---------------------------------------------------------------- catalogue and pages
 
 
@@ -312,8 +414,12 @@ def test_pages_in_every_language_and_editor_page(client: TestClient) -> None:
     page = client.get("/proceedings-edit?lang=en", headers=_auth("eva")).text
     assert "Move on to the phase" in page
     token = page.split('name="token" value="')[1].split('"')[0]
-    r = client.post("/proceedings-edit/phase", data={"token": token, "proceeding": DEMO_SLUG,
-                                                     "phase": "participation"},
+    move = {"token": token, "proceeding": DEMO_SLUG, "phase": "participation"}
+    unconfirmed = client.post("/proceedings-edit/phase?lang=en", data=move,
+                              headers=_auth("eva"))
+    assert unconfirmed.status_code == 422 and "tick the box to confirm" in unconfirmed.text
+    assert client.get(f"/api/proceedings/{DEMO_SLUG}").json()["phase"] == "information"
+    r = client.post("/proceedings-edit/phase", data=move | {"confirm": "yes"},
                     headers=_auth("eva"), follow_redirects=False)
     assert r.status_code == 303
     forged = client.post("/proceedings-edit/phase", data={"token": "x", "proceeding": DEMO_SLUG,
@@ -321,6 +427,73 @@ def test_pages_in_every_language_and_editor_page(client: TestClient) -> None:
                          headers=_auth("eva"))
     assert forged.status_code == 403
     assert "Add a contribution" in client.get(f"/proceedings/{DEMO_SLUG}?lang=en").text
+
+
+def _token(page: str) -> str:
+    return page.split('name="token" value="')[1].split('"')[0]
+
+
+def test_editor_creates_a_proceeding_with_dates_and_districts_and_a_fix_in_words(
+        client: TestClient) -> None:
+    page = client.get("/proceedings-edit?lang=en", headers=_auth("eva")).text
+    assert 'type="date"' in page and "District Hamburg-Altstadt" in page and "GeoJSON" in page
+    form = {"token": _token(page), "city": "hamburg", "slug": "altstadt-2028",
+            "title_de": "Stufenlos in der Altstadt", "title_en": "Step-free Altstadt",
+            "description_de": "Aufzüge und Rampen", "body": "Bezirksamt Hamburg-Mitte",
+            "start_information": "2028-01-10", "start_participation": "2028-01-05",
+            "start_evaluation": "2028-04-01", "start_result": "2028-06-01",
+            "districts": "Hamburg-Altstadt"}
+    bad = client.post("/proceedings-edit/create?lang=en", data=form, headers=_auth("eva"))
+    assert bad.status_code == 422
+    assert 'id="err-start_participation"' in bad.text
+    assert "must lie after the start of the information phase" in bad.text
+    assert 'value="Step-free Altstadt"' in bad.text  # the values stay
+    none = client.post("/proceedings-edit/create", data=form | {
+        "start_participation": "2028-02-01", "districts": []}, headers=_auth("eva"))
+    assert none.status_code == 422 and 'id="err-districts"' in none.text
+    r = client.post("/proceedings-edit/create", data=form | {"start_participation":
+                                                                "2028-02-01"},
+                    headers=_auth("eva"), follow_redirects=False)
+    assert r.status_code == 303, r.text
+    p = client.get("/api/proceedings/altstadt-2028").json()
+    assert p["schedule"]["participation"] == {"start": "2028-02-01", "end": "2028-03-31"}
+    assert p["schedule"]["result"] == {"start": "2028-06-01", "end": None}
+    assert p["body"] == "Bezirksamt Hamburg-Mitte"
+    # independent reference: the Stadtteil polygon read straight from the bundled file
+    src = Path(__file__).parents[1] / "data/cities/hamburg/" \
+        "hamburg_stadtteile_statistik_4326.geojson"
+    (feat,) = [f for f in json.loads(src.read_text("utf-8"))["features"]
+               if f["properties"]["Name"] == "Hamburg-Altstadt"]
+    ref = shapely.geometry.shape(feat["geometry"])
+    area = shapely.geometry.shape(p["area"])
+    assert area.symmetric_difference(ref).area < 1e-9 * ref.area + 1e-12
+    # a fix chosen from the list in words, never by id
+    page = client.get("/proceedings-edit?lang=en", headers=_auth("eva")).text
+    section = page.split('id="e-' + str(p["id"]) + '"')[1].split("</section>")[0]
+    value, label = section.split('<option value="', 2)[2].split("</option>")[0].split('">')
+    assert re.fullmatch(r"[A-Z][^0-9]*( \(\d+\))?", label), label  # no OSM id in the name
+    r = client.post("/proceedings-edit/fix", data={"token": _token(page), "proceeding":
+                                                   p["id"], "fix": value},
+                    headers=_auth("eva"), follow_redirects=False)
+    assert r.status_code == 303
+    (fix,) = client.get("/api/proceedings/altstadt-2028").json()["fixes"]
+    assert fix["title"]["en"] == label and fix["title"]["ls"]
+    assert area.covers(shapely.Point(fix["lon"], fix["lat"]))
+    assert {r["profile"] for r in fix["effect"]} == {"wheelchair", "walker"}
+    wrong = client.post("/proceedings-edit/fix?lang=en", data={
+        "token": _token(page), "proceeding": p["id"], "fix": "steps:1"}, headers=_auth("eva"))
+    assert wrong.status_code == 422 and "choose a fix from the list" in wrong.text
+
+
+def test_editor_and_moderator_pages_speak_easy_read(client: TestClient) -> None:
+    page = client.get("/proceedings-edit?lang=ls", headers=_auth("eva")).text
+    for words in ("Beteiligung bearbeiten", "Wann beginnt jeder Schritt?", "Das ganze Gebiet",
+                  "Weiter zum Schritt"):
+        assert words in page
+    token = _moderator()["Authorization"].removeprefix("Bearer ")
+    assert client.post("/moderation/login", data={"token": token}).status_code == 200
+    mod = client.get("/moderation/proceedings?lang=ls").text
+    assert "Beiträge und Kommentare prüfen" in mod and "Es gibt nichts zu prüfen." in mod
 
 
 def test_editor_adds_a_fix_whose_effect_is_computed(client: TestClient) -> None:

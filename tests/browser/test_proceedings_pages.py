@@ -138,9 +138,10 @@ def test_editor_page_has_no_wcag_violations(browser: Any, server: tuple[str, str
     context = browser.new_context(http_credentials={"username": "eva", "password": SECRET})
     pg = context.new_page()
     try:
-        assert pg.goto(f"{server[0]}/proceedings-edit?lang=en").status == 200
-        assert "Move on to the phase" in pg.inner_text("main")
-        axe_check(pg)
+        for lang, words in (("en", "Move on to the phase"), ("ls", "Weiter zum Schritt")):
+            assert pg.goto(f"{server[0]}/proceedings-edit?lang={lang}").status == 200
+            assert words in pg.inner_text("main")
+            axe_check(pg)
     finally:
         context.close()
 
@@ -158,9 +159,86 @@ def test_moderator_page_has_no_wcag_violations(browser: Any, server: tuple[str, 
         pg.goto(f"{server[0]}/moderation?lang=en")
         pg.fill("input[name=token]", token)
         pg.locator("form button[type=submit]").first.click()
-        pg.goto(f"{server[0]}/moderation/proceedings?lang=en")
-        assert "Moderation: contributions and comments" in pg.inner_text("main")
-        axe_check(pg)
+        for lang, words in (("en", "Moderation: contributions and comments"),
+                            ("ls", "Beiträge und Kommentare prüfen")):
+            pg.goto(f"{server[0]}/moderation/proceedings?lang={lang}")
+            assert words in pg.inner_text("main")
+            axe_check(pg)
     finally:
         context.close()
         svc.store.close()
+
+
+def test_editor_creates_moves_and_adds_a_fix_by_keyboard(browser: Any, server: tuple[str, str],
+                                                          axe_check: Callable[[Any], None]
+                                                          ) -> None:
+    """Keyboard only: create a proceeding with phase dates and a district, add a fix from
+    the list, move it on to participation; every state passes axe, and reflows at 320 px."""
+    context = browser.new_context(http_credentials={"username": "eva", "password": SECRET},
+                                  locale="en-US", viewport={"width": 320, "height": 900})
+    pg = context.new_page()
+    try:
+        assert pg.goto(f"{server[0]}/proceedings-edit?lang=en").status == 200
+        pg.focus("#slug")
+        pg.keyboard.type("altstadt-2029")
+        pg.keyboard.press("Tab")
+        pg.keyboard.type("Stufenlos in der Altstadt")
+        pg.keyboard.press("Tab")
+        pg.keyboard.type("Step-free Altstadt")
+        pg.focus("#body")
+        pg.keyboard.type("Bezirksamt Hamburg-Mitte")
+        for field, (month, day) in zip(("information", "participation", "evaluation",
+                                        "result"), (("01", "10"), ("02", "01"), ("04", "01"),
+                                                    ("06", "01")), strict=True):
+            pg.focus(f"#start_{field}")
+            pg.keyboard.type(f"{month}{day}2029")
+        district = pg.get_by_label("District Hamburg-Altstadt")
+        district.focus()
+        pg.keyboard.press("Space")
+        assert district.is_checked()
+        pg.focus("form[aria-labelledby=h-create] button[type=submit]")
+        pg.keyboard.press("Enter")
+        pg.wait_for_url("**done=created**")
+        section = pg.locator("section.edit-proceeding", has=pg.get_by_role(
+            "heading", name=re.compile("Step-free Altstadt")))
+        assert section.count() == 1
+        axe_check(pg)
+        # a fix from the list, in words
+        choose = section.locator("select[name=fix]")
+        choose.focus()
+        pg.keyboard.press("ArrowDown")
+        label = choose.locator("option:checked").inner_text().strip()
+        assert label and not re.search(r"\d{4}", label)  # a name, not an OSM id
+        section.get_by_role("button", name=re.compile("Compute and add the fix")).focus()
+        pg.keyboard.press("Enter")
+        pg.wait_for_url("**done=fix**")
+        # move on to participation, confirmed
+        section = pg.locator("section.edit-proceeding", has=pg.get_by_role(
+            "heading", name=re.compile("Step-free Altstadt")))
+        section.get_by_role("checkbox", name=re.compile("Yes, move on")).focus()
+        pg.keyboard.press("Space")
+        section.get_by_role("button", name=re.compile("Move on to the phase")).focus()
+        pg.keyboard.press("Enter")
+        pg.wait_for_url("**done=phase**")
+        assert "Saved: phase moved on" in pg.inner_text("main")
+        overflow = pg.evaluate("() => document.documentElement.scrollWidth - "
+                               "document.documentElement.clientWidth")
+        assert overflow <= 0, f"the editor page scrolls sideways by {overflow}px at 320 px"
+        axe_check(pg)
+    finally:
+        context.close()
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(server[1])
+    with engine.connect() as conn:
+        pid, phase, schedule = conn.execute(text(
+            "SELECT id, phase, schedule FROM proceedings WHERE slug = 'altstadt-2029'")).one()
+        titles = conn.execute(text("SELECT title FROM proceeding_fixes WHERE proceeding_id = "
+                                   ":p"), {"p": pid}).scalars().all()
+    engine.dispose()
+    import json
+
+    assert phase == "participation"
+    sched = json.loads(schedule) if isinstance(schedule, str) else schedule
+    assert sched["participation"] == {"start": "2029-02-01", "end": "2029-03-31"}
+    assert [json.loads(t)["en"] if isinstance(t, str) else t["en"] for t in titles] == [label]

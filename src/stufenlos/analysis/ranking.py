@@ -32,7 +32,7 @@ from stufenlos.analysis.scenario import (
 from stufenlos.city import City
 from stufenlos.network import Network
 
-__all__ = ["MIN_SAVING_S", "Ranking", "candidate_fixes", "rank_candidates"]
+__all__ = ["MIN_SAVING_S", "Ranking", "candidate_fixes", "format_people", "rank_candidates"]
 
 logger = logging.getLogger(__name__)
 
@@ -208,7 +208,7 @@ class Ranking:
             return f"No candidate fix gives {who} access to {what} ({how})."
         top = self.table.iloc[0]
         return (f"Fixes that give access to {what}: {len(self.table)} ({how}); the best, "
-                f"{top['candidate']}, gives {_fmt(top[f'gained_{self.group}'])} people"
+                f"{top['candidate']}, gives {format_people(top[f'gained_{self.group}'])} people"
                 f"{'' if self.group == 'population' else f' ({self.group})'} access.")
 
     def to_dict(self) -> dict[str, Any]:
@@ -219,7 +219,7 @@ class Ranking:
                 "evaluated": self.evaluated, "ranking": self.table.to_dict("records")}
 
 
-def _fmt(x: float) -> str:
+def format_people(x: float) -> str:
     """People as a planner reads them: whole numbers, and fractions of a person (people
     are spread evenly over an area) said as such rather than rounded to 0."""
     if 0 < x < 1:

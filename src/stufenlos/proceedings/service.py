@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import re
 from typing import Any, Literal
 
@@ -57,6 +58,7 @@ __all__ = [
     "PhaseIn",
     "ProceedingCreate",
     "ProceedingError",
+    "ProceedingInputError",
     "ProceedingNotFoundError",
     "add_comment",
     "add_fix",
@@ -69,6 +71,7 @@ __all__ = [
     "move_phase",
     "proceeding_detail",
     "proceeding_list",
+    "schedule_from_starts",
     "support",
     "supporter_hash",
 ]
@@ -95,17 +98,27 @@ class PhaseError(ProceedingError):
 # ---------------------------------------------------------------- input
 
 
+class ProceedingInputError(ProceedingError, ValueError):
+    """A field of a proceeding is missing or invalid; ``field`` names it."""
+
+    http_status = 422
+
+    def __init__(self, problem: str, *, field: str) -> None:
+        self.field = field
+        super().__init__(f"{field}: {problem}")
+
+
 class PhaseDates(BaseModel):
-    """When a phase starts and ends."""
+    """When a phase starts and ends (the last phase, the result, may stay open)."""
 
     model_config = ConfigDict(extra="forbid")
 
     start: IsoDate
-    end: IsoDate
+    end: IsoDate | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> PhaseDates:
-        if self.end < self.start:
+        if self.end is not None and self.end < self.start:
             msg = "end lies before start"
             raise ValueError(msg)
         return self
@@ -147,6 +160,45 @@ class ProceedingCreate(BaseModel):
             msg = "coordinates must be longitude, latitude in WGS84"
             raise ValueError(msg)
         return shapely.geometry.mapping(shape) | {"type": "Polygon"}
+
+    @model_validator(mode="after")
+    def _phases_in_order(self) -> ProceedingCreate:
+        given = [(ph, self.schedule[ph]) for ph in PHASES if ph in self.schedule]
+        for (a, da), (b, db) in itertools.pairwise(given):
+            if db.start <= (da.end or da.start):
+                msg = f"schedule: the {b} phase must start after the {a} phase"
+                raise ValueError(msg)
+        return self
+
+
+def schedule_from_starts(starts: dict[str, str]) -> dict[str, dict[str, str | None]]:
+    """Phase dates from the start date of every phase (``YYYY-MM-DD``), as the editors'
+    form gives them: a phase ends the day before the next starts; the result stays open.
+
+    Raises
+    ------
+    ProceedingInputError
+        Naming the field ``start_<phase>`` that is missing, not a date, or not after the
+        start of the phase before it.
+    """
+    days: list[dt.date] = []
+    for i, phase in enumerate(PHASES):
+        field, raw = f"start_{phase}", (starts.get(phase) or "").strip()
+        if not raw:
+            msg = "give the date the phase starts"
+            raise ProceedingInputError(msg, field=field)
+        try:
+            day = dt.date.fromisoformat(raw)
+        except ValueError:
+            msg = f"{raw!r} is not a date (YYYY-MM-DD)"
+            raise ProceedingInputError(msg, field=field) from None
+        if days and day <= days[-1]:
+            msg = f"must lie after the start of the {PHASES[i - 1]} phase ({days[-1]})"
+            raise ProceedingInputError(msg, field=field)
+        days.append(day)
+    ends = [(d - dt.timedelta(days=1)).isoformat() for d in days[1:]] + [None]
+    return {ph: {"start": d.isoformat(), "end": e} for ph, d, e in zip(PHASES, days, ends,
+                                                                        strict=True)}
 
 
 class PhaseIn(BaseModel):
@@ -566,12 +618,33 @@ def proceeding_detail(session: Session, key: str | int) -> dict[str, Any]:
             {"id": m.id, "text": m.text, "created_at": m.created_at.isoformat()})
     photos = set(session.scalars(select(ContributionPhoto.contribution_id).where(
         ContributionPhoto.contribution_id.in_(ids))))
-    return _proceeding_dict(p) | {
+    out = _proceeding_dict(p) | {
         "fixes": [_fix_dict(f) | {"supports": counts.get(("fix", f.id), 0)} for f in fixes],
         "contributions": [_public_contribution(c) | {
             "supports": counts.get(("contribution", c.id), 0),
             "comments": comments.get(c.id, []), "photo": c.id in photos}
             for c in contributions],
+    }
+    out["outcome"] = _outcome(out) if p.phase == "result" else None
+    return out
+
+
+ADOPTED = ("adopted", "adopted_in_part")
+
+
+def _outcome(d: dict[str, Any]) -> dict[str, Any]:
+    """The published result: every decision with its reason and supports, and for each
+    adopted fix the people it helps (gaining access, per profile)."""
+    def answer(item: dict[str, Any]) -> dict[str, Any]:
+        return {"id": item["id"], "decision": item["decision"],
+                "reason": item["decision_reason"], "supports": item["supports"]}
+
+    return {
+        "text": d["result"],
+        "fixes": [answer(f) | {"title": f["title"], "people_helped": {
+            r["profile"]: r.get("gained_population", 0.0) for r in f["effect"]}
+            if f["decision"] in ADOPTED else {}} for f in d["fixes"]],
+        "contributions": [answer(c) for c in d["contributions"]],
     }
 
 

@@ -15,16 +15,19 @@ import secrets
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from stufenlos.api.errors import ERROR_RESPONSES
 from stufenlos.api.plan_deps import CurrentEditor, get_store
-from stufenlos.api.routes.open311 import client_of, report_service
+from stufenlos.api.routes.open311 import client_of, read_form, report_service
 from stufenlos.plan.service import PlanStore
 from stufenlos.proceedings import export, service
 from stufenlos.proceedings.models import Fix
+from stufenlos.reports.errors import PayloadTooLargeError, ReportInputError
+from stufenlos.reports.privacy import MAX_PHOTO_BYTES, CleanPhoto, clean_photo
 from stufenlos.shared_state import shared_secret
 
 __all__ = ["SUPPORTER_COOKIE", "router", "supporter_of"]
@@ -178,16 +181,78 @@ def photo(contribution_id: ItemId, store: Store) -> Response:
 # ---------------------------------------------------------------- the public
 
 
-@router.post("/{key}/contributions", status_code=201, summary="Contribute")
-def contribute(key: Key, data: service.ContributionIn, request: Request,
-               store: Store) -> dict[str, Any]:
-    """Add a contribution during the participation phase; it is public once a moderator
-    publishes it (``status`` says ``submitted`` until then)."""
+def _contribution_body() -> dict[str, Any]:
+    """OpenAPI of the contribution body: JSON, or multipart with an optional photo."""
+    schema = service.ContributionIn.model_json_schema()
+    form = {**schema, "properties": {**schema["properties"], "media": {
+        "type": "string", "format": "binary",
+        "description": "Optional photo (JPEG, PNG or WebP, at most "
+                       f"{MAX_PHOTO_BYTES // (1024 * 1024)} MiB); re-encoded without EXIF, "
+                       "GPS or comments, public only once a moderator publishes it."}}}
+    return {"requestBody": {"required": True, "content": {
+        "application/json": {"schema": schema},
+        "multipart/form-data": {"schema": form}}}}
+
+
+async def _contribution_in(request: Request) -> tuple[service.ContributionIn, CleanPhoto | None]:
+    """The contribution of a JSON or multipart body (the photo, if any, cleaned)."""
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if ctype == "multipart/form-data":
+        fields, media = await read_form(request)  # size-limited before parsing
+        many = [k for k, v in fields.items() if len(v) > 1]
+        if many:
+            msg = "given more than once"
+            raise ReportInputError(msg, field=many[0])
+        raw = {k: v[0] for k, v in fields.items() if v[0].strip()}
+        try:
+            data = service.ContributionIn.model_validate(raw)
+        except ValidationError as exc:
+            raise RequestValidationError(exc.errors(include_url=False)) from None
+        photo = await run_in_threadpool(clean_photo, media, field="media") \
+            if media is not None else None
+        return data, photo
+    if ctype != "application/json":
+        msg = f"send application/json or multipart/form-data, got {ctype or 'nothing'!r}"
+        raise ReportInputError(msg, field="content-type")
+    declared = request.headers.get("content-length", "")
+    too_big = f"the JSON body exceeds {MAX_JSON_BYTES} bytes (send a photo as multipart)"
+    if declared.isdigit() and int(declared) > MAX_JSON_BYTES:
+        raise PayloadTooLargeError(too_big, field="body")
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_JSON_BYTES:
+            raise PayloadTooLargeError(too_big, field="body")
+    try:
+        return service.ContributionIn.model_validate_json(body), None
+    except ValidationError as exc:
+        raise RequestValidationError(exc.errors(include_url=False)) from None
+
+
+#: the largest JSON contribution body (text, address and e-mail with room to spare)
+MAX_JSON_BYTES = 64 * 1024
+
+
+@router.post("/{key}/contributions", status_code=201, summary="Contribute",
+             openapi_extra=_contribution_body())
+async def contribute(key: Key, request: Request, store: Store) -> dict[str, Any]:
+    """Add a contribution during the participation phase, as JSON or as
+    ``multipart/form-data`` with an optional photo (field ``media``).
+
+    Nothing is public until a moderator publishes it (``status`` says ``submitted``
+    until then); the photo is re-encoded without metadata, as for barrier reports.
+    """
     client = client_of(request)
     report_service().check_rate(client, kind="submit")
-    with store.session() as session:
-        c = service.contribute(session, key, data, client=client)
-        return {"id": c.id, "status": c.status, "lat": c.lat, "lon": c.lon}
+    data, photo = await _contribution_in(request)
+
+    def save() -> dict[str, Any]:
+        with store.session() as session:
+            c = service.contribute(session, key, data, client=client, photo=photo)
+            return {"id": c.id, "status": c.status, "lat": c.lat, "lon": c.lon,
+                    "photo": photo is not None}
+
+    return await run_in_threadpool(save)
 
 
 @router.post("/contributions/{contribution_id}/comments", status_code=201,

@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from stufenlos.analysis.ranking import _fmt as people
+from stufenlos.analysis.ranking import format_people as people
 from stufenlos.api.plan_deps import basic_auth, editor_from, get_store
 from stufenlos.api.routes.moderation import SESSION_COOKIE
 from stufenlos.api.routes.open311 import client_of, read_form, report_service
@@ -31,7 +31,7 @@ from stufenlos.api.routes.proceedings import (
     do_support,
     set_supporter_cookie,
 )
-from stufenlos.api.routes.reports_web import _map_base, _street_index
+from stufenlos.api.street_map import map_base, street_points
 from stufenlos.api.templating import page_language, render
 from stufenlos.errors import StufenlosError
 from stufenlos.plan.service import PermissionDeniedError, PlanStore
@@ -137,10 +137,10 @@ def _detail_page(request: Request, store: PlanStore, key: str, *,
     lang = page_language(request)
     for f in d["fixes"]:
         f["helped"] = people_helped(f, d["category"], d["budget_min"], lang)
-    base = _map_base(d["city"])
+    base = map_base(d["city"])
     figure = {**base, "markers": _markers(d, base)} if base else None
     return render(request, "proceedings/detail.html", {
-        **_ctx(), "p": d, "map": figure, "streets": _street_index(d["city"]),
+        **_ctx(), "p": d, "map": figure, "streets": street_points(d["city"]),
         "errors": errors or {}, "values": values or {},
         "notice": request.query_params.get("notice")}, status_code=status_code)
 
@@ -230,25 +230,79 @@ def comment_form(key: str, request: Request, store: Store,
 
 # ---------------------------------------------------------------- editors
 
+#: the create form's fields, in page order (the error summary links to them)
+CREATE_FIELDS = ("slug", "title_de", "title_en", "description_de", "description_en", "body",
+                 *(f"start_{ph}" for ph in PHASES), "districts", "area", "category")
+#: where the model's fields are on the form
+_FORM_FIELD = {"title": "title_de", "description": "description_de",
+               "schedule": "start_information"}
+
+
+def _cities() -> list[str]:
+    from stufenlos.config import discover_cities
+
+    try:
+        return sorted(discover_cities())
+    except StufenlosError:
+        return []
+
+
+def _city_or_none(name: str) -> Any:
+    from stufenlos.registry import get_city
+
+    try:
+        return get_city(name)
+    except (StufenlosError, OSError):
+        return None
+
+
+def _fix_offer(p: dict[str, Any]) -> tuple[dict[str, list[dict[str, Any]]], bool]:
+    """The candidate fixes offered for proceeding ``p`` (not yet in it), by kind, with
+    names in words; and whether they lie in its area (else they are the whole city's)."""
+    from stufenlos.proceedings.editor import choice_title, fixes_in
+
+    c = _city_or_none(p["city"])
+    if c is None:
+        return {}, True
+    have = {json.dumps(f["change"], sort_keys=True) for f in p["fixes"]}
+    found, inside = fixes_in(c, p["area"])
+    offer = {kind: [{"value": ch.value, "title": choice_title(ch)} for ch in choices
+                    if json.dumps(ch.change, sort_keys=True) not in have]
+             for kind, choices in found.items()}
+    return {k: v for k, v in offer.items() if v}, inside
+
 
 def _edit_page(request: Request, store: PlanStore, editor: Any, *,
-               errors: list[str] | None = None, message: str | None = None,
-               status_code: int = 200) -> HTMLResponse:
+               errors: dict[str, str] | None = None, values: dict[str, Any] | None = None,
+               message: str | None = None, status_code: int = 200) -> HTMLResponse:
+    from stufenlos.proceedings.editor import WHOLE, district_names
+
     with store.session() as session:
         items = service.proceeding_list(session)
         for p in items:
             d = service.proceeding_detail(session, p["id"])
             p["published"] = d["contributions"]
+    for p in items:
+        if p["phase"] in ("information", "participation"):
+            p["offer"], p["offer_inside"] = _fix_offer(p)
+    cities = _cities()
+    values = values or {}
+    city = values.get("city") or request.query_params.get("city") or (
+        "hamburg" if "hamburg" in cities else (cities[0] if cities else ""))
+    c = _city_or_none(city) if city in cities else None
     return render(request, "proceedings/edit.html", {
-        **_ctx(), "items": items, "token": form_token(editor), "errors": errors or [],
-        "message": message, "editor": editor.username,
+        **_ctx(), "items": items, "token": form_token(editor), "errors": errors or {},
+        "values": values, "message": message, "editor": editor.username,
         "can_edit": "edit" in editor.roles or "admin" in editor.roles,
-        "decisions": DECISIONS}, status_code=status_code)
+        "decisions": DECISIONS, "cities": cities, "city": city, "whole": WHOLE,
+        "districts": district_names(c) if c is not None else [],
+        "fields": CREATE_FIELDS}, status_code=status_code)
 
 
 @router.get("/proceedings-edit", response_class=HTMLResponse)
 def edit_page(request: Request, store: Store, credentials: Credentials) -> HTMLResponse:
-    """The editors' page: create proceedings and fixes, move phases, decide."""
+    """The editors' page: create proceedings, add fixes chosen in words, move phases with a
+    confirmation, decide."""
     with store.session() as session:
         editor = editor_from(session, credentials, request)
     done = request.query_params.get("done")
@@ -264,59 +318,105 @@ def _editor_post(request: Request, store: PlanStore, credentials: HTTPBasicCrede
     return editor
 
 
-def _run(request: Request, store: PlanStore, editor: Any, done: str, action: Any) -> Response:
+def _field_errors(exc: Exception) -> dict[str, str]:
+    """Form field -> problem, from a validation error or an error naming its field."""
+    if isinstance(exc, ValidationError):
+        out: dict[str, str] = {}
+        for e in exc.errors():
+            name = str(e["loc"][0]) if e["loc"] else "form"
+            out.setdefault(_FORM_FIELD.get(name, name), e["msg"].removeprefix("Value error, "))
+        return out
+    field = getattr(exc, "field", "form")
+    return {field: str(exc).removeprefix(f"{field}: ")}
+
+
+def _run(request: Request, store: PlanStore, editor: Any, done: str, action: Any,
+         values: dict[str, Any] | None = None) -> Response:
     try:
         action()
     except PermissionDeniedError:
         raise
     except (ValidationError, StufenlosError, ValueError) as exc:
-        errs = ([f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
-                if isinstance(exc, ValidationError) else [str(exc)])
-        return _edit_page(request, store, editor, errors=errs, status_code=422)
+        return _edit_page(request, store, editor, errors=_field_errors(exc), values=values,
+                          status_code=422)
     return RedirectResponse(f"/proceedings-edit?done={done}{_lang_suffix(request)}",
                             status_code=303)
 
 
 @router.post("/proceedings-edit/create", response_model=None)
-def edit_create(request: Request, store: Store, credentials: Credentials,
-                token: Annotated[str, Form()], slug: Annotated[str, Form()] = "",
-                city: Annotated[str, Form()] = "", title_de: Annotated[str, Form()] = "",
-                title_en: Annotated[str, Form()] = "", body: Annotated[str, Form()] = "",
-                area: Annotated[str, Form()] = "",
-                category: Annotated[str, Form()] = "step_free_station") -> Response:
-    """Create a proceeding from the form (the area as a GeoJSON polygon)."""
-    editor = _editor_post(request, store, credentials, token)
+async def edit_create(request: Request, store: Store, credentials: Credentials) -> Response:
+    """Create a proceeding: titles, description, responsible body, the start date of each
+    phase, and the area as districts, the whole imported area or (advanced) GeoJSON."""
+    fields, _ = await read_form(request)
+    editor = await run_in_threadpool(_editor_post, request, store, credentials,
+                                     _first(fields, "token"))
+    values: dict[str, Any] = {k: _first(fields, k) for k in (*CREATE_FIELDS, "city")}
+    values["districts"] = fields.get("districts", [])
 
     def action() -> None:
-        try:
-            shape = json.loads(area) if area.strip() else {}
-        except json.JSONDecodeError as exc:
-            msg = f"area: not JSON ({exc.msg}, line {exc.lineno})"
-            raise ValueError(msg) from None
+        from stufenlos.proceedings.editor import area_of
+
+        city = values["city"]
+        if city not in _cities():
+            msg = f"no city {city!r}"
+            raise service.ProceedingInputError(msg, field="city")
+        schedule = service.schedule_from_starts(
+            {ph: values[f"start_{ph}"] for ph in PHASES})
+        if values["area"]:
+            try:
+                shape = json.loads(values["area"])
+            except json.JSONDecodeError as exc:
+                msg = f"not JSON ({exc.msg}, line {exc.lineno})"
+                raise service.ProceedingInputError(msg, field="area") from None
+        else:
+            c = _city_or_none(city)
+            if c is None:
+                msg = f"{city} is not imported yet; give the area as GeoJSON"
+                raise service.ProceedingInputError(msg, field="districts")
+            shape = area_of(c, values["districts"])
+
+        def texts(name: str) -> dict[str, str]:
+            return {k: values[f"{name}_{k}"] for k in ("de", "en") if values[f"{name}_{k}"]}
+
         data = service.ProceedingCreate(
-            slug=slug.strip(), city=city.strip(), body=body.strip(), area=shape,
-            title={k: v.strip() for k, v in (("de", title_de), ("en", title_en)) if v.strip()},
-            category=category.strip() or "step_free_station")
+            slug=values["slug"], city=city, body=values["body"], area=shape,
+            title=texts("title"), description=texts("description"),
+            schedule=schedule, category=values["category"] or "step_free_station")
         with store.session() as session:
             service.create_proceeding(session, editor, data)
 
-    return _run(request, store, editor, "created", action)
+    return await run_in_threadpool(_run, request, store, editor, "created", action, values)
 
 
 @router.post("/proceedings-edit/fix", response_model=None)
 def edit_fix(request: Request, store: Store, credentials: Credentials,
              token: Annotated[str, Form()], proceeding: Annotated[str, Form()],
-             change: Annotated[str, Form()] = "") -> Response:
-    """Add a fix (a scenario change as JSON); its effect is computed."""
+             fix: Annotated[str, Form()] = "", change: Annotated[str, Form()] = "") -> Response:
+    """Add a fix chosen from the city's candidates (or, advanced, a scenario change as
+    JSON); its effect is computed."""
     editor = _editor_post(request, store, credentials, token)
 
     def action() -> None:
-        try:
-            parsed = json.loads(change)
-        except json.JSONDecodeError as exc:
-            msg = f"change: not JSON ({exc.msg}, line {exc.lineno})"
-            raise ValueError(msg) from None
-        add_fix_computed(store, editor, proceeding, FixIn(change=parsed))
+        from stufenlos.analysis.fixes import fix_choices
+        from stufenlos.proceedings.editor import choice_title
+
+        if change.strip():
+            try:
+                parsed = json.loads(change)
+            except json.JSONDecodeError as exc:
+                msg = f"not JSON ({exc.msg}, line {exc.lineno})"
+                raise service.ProceedingInputError(msg, field="change") from None
+            add_fix_computed(store, editor, proceeding, FixIn(change=parsed))
+            return
+        with store.session() as session:
+            city = service.get_proceeding(session, proceeding).city
+        c = _city_or_none(city)
+        choice = fix_choices(c).get(fix) if c is not None and fix else None
+        if choice is None:
+            msg = "choose a fix from the list"
+            raise service.ProceedingInputError(msg, field="fix")
+        add_fix_computed(store, editor, proceeding,
+                         FixIn(change=choice.change, title=choice_title(choice)))
 
     return _run(request, store, editor, "fix", action)
 
@@ -324,12 +424,17 @@ def edit_fix(request: Request, store: Store, credentials: Credentials,
 @router.post("/proceedings-edit/phase", response_model=None)
 def edit_phase(request: Request, store: Store, credentials: Credentials,
                token: Annotated[str, Form()], proceeding: Annotated[str, Form()],
-               phase: Annotated[str, Form()], result_de: Annotated[str, Form()] = "",
+               phase: Annotated[str, Form()], confirm: Annotated[str, Form()] = "",
+               result_de: Annotated[str, Form()] = "",
                result_en: Annotated[str, Form()] = "") -> Response:
-    """Move a proceeding to its next phase."""
+    """Move a proceeding to its next phase, once the editor has ticked the confirmation
+    (a phase never moves back)."""
     editor = _editor_post(request, store, credentials, token)
 
     def action() -> None:
+        if confirm != "yes":
+            msg = "tick the box to confirm: a phase cannot be moved back"
+            raise service.ProceedingInputError(msg, field="confirm")
         data = service.PhaseIn(phase=phase, result={
             k: v.strip() for k, v in (("de", result_de), ("en", result_en)) if v.strip()})
         with store.session() as session:
@@ -341,7 +446,7 @@ def edit_phase(request: Request, store: Store, credentials: Credentials,
 @router.post("/proceedings-edit/decide", response_model=None)
 def edit_decide(request: Request, store: Store, credentials: Credentials,
                 token: Annotated[str, Form()], target: Annotated[str, Form()],
-                item_id: Annotated[int, Form()], decision: Annotated[str, Form()],
+                item_id: Annotated[int, Form()], decision: Annotated[str, Form()] = "",
                 reason_de: Annotated[str, Form()] = "",
                 reason_en: Annotated[str, Form()] = "") -> Response:
     """Answer a fix or contribution with a decision and reason."""
@@ -349,8 +454,8 @@ def edit_decide(request: Request, store: Store, credentials: Credentials,
 
     def action() -> None:
         if target not in ("fix", "contribution"):
-            msg = "target must be fix or contribution"
-            raise ValueError(msg)
+            msg = "must be fix or contribution"
+            raise service.ProceedingInputError(msg, field="target")
         data = service.DecisionIn(decision=decision, reason={
             k: v.strip() for k, v in (("de", reason_de), ("en", reason_en)) if v.strip()})
         with store.session() as session:

@@ -9,7 +9,6 @@ whose click fills the coordinate fields through ``/static/reports.js``.
 from __future__ import annotations
 
 import logging
-import math
 from typing import Any
 from urllib.parse import urlencode
 
@@ -26,11 +25,11 @@ from stufenlos.api.routes.open311 import (
     request_record,
     submission_from_form,
 )
+from stufenlos.api.street_map import map_base, street_points
 from stufenlos.api.templating import render
 from stufenlos.districts import city_districts
 from stufenlos.errors import StufenlosError
 from stufenlos.feeds import ATOM_MEDIA_TYPE, atom_feed
-from stufenlos.places import street_places
 from stufenlos.registry import get_city
 from stufenlos.reports.catalogue import SERVICES
 from stufenlos.reports.errors import AuthenticationError, ReportInputError
@@ -59,8 +58,6 @@ FLAG_LABELS: dict[str, tuple[str, str]] = {
     "duplicate": ("Doppelt gemeldet", "Duplicate"),
     "other": ("Anderer Grund", "Other reason"),
 }
-MAP_WIDTH = 800
-MAX_MAP_PATHS = 6000
 
 
 def _cities() -> dict[str, str]:
@@ -72,55 +69,10 @@ def _cities() -> dict[str, str]:
         return {}
 
 
-def _street_index(city: str) -> dict[str, tuple[float, float]]:
-    """Street name -> a point on the street (lat, lon), alphabetically: the form's list.
-
-    The same points place a report whose address names a street
-    (:func:`stufenlos.places.street_places`).
-    """
-    try:
-        c = get_city(city)
-    except (StufenlosError, OSError):
-        return {}
-    return {p.name: (round(p.lat, 7), round(p.lon, 7))
-            for p in sorted(street_places(c), key=lambda p: p.name.casefold())}
-
-
-def _map_base(city: str) -> dict[str, Any] | None:
-    """SVG paths of a city's footpaths and the projection that drew them."""
-    try:
-        c = get_city(city)
-    except (StufenlosError, OSError):
-        return None
-    return c.memo("map_base", lambda: _draw_map_base(c.network))
-
-
-def _draw_map_base(network: Any) -> dict[str, Any] | None:
-    import shapely
-
-    edges = network.edges
-    if edges.empty:
-        return None
-    keep = network.forward_arcs()[:MAX_MAP_PATHS]
-    geoms = shapely.from_wkb(edges["geometry"].to_numpy()[keep])
-    minx, miny, maxx, maxy = shapely.total_bounds(geoms)
-    kx = math.cos(math.radians((miny + maxy) / 2))
-    scale = MAP_WIDTH / max((maxx - minx) * kx, 1e-9)
-    height = max(1, round((maxy - miny) * scale))
-    paths = []
-    for g in geoms:
-        pts = [f"{(x - minx) * kx * scale:.1f},{(maxy - y) * scale:.1f}"
-               for x, y in shapely.get_coordinates(g)]
-        if len(pts) > 1:
-            paths.append("M" + " L".join(pts))
-    return {"minx": minx, "maxy": maxy, "kx": kx, "scale": scale, "width": MAP_WIDTH,
-            "height": height, "paths": paths}
-
-
 def _map(city: str | None, reports: list[Any]) -> dict[str, Any] | None:
     if not city:
         return None
-    base = _map_base(city)
+    base = map_base(city)
     if base is None:
         return None
     markers = []
@@ -213,7 +165,7 @@ def _form_page(request: Request, *, values: dict[str, str], errors: dict[str, st
                status_code: int = 200) -> Response:
     cities = _cities()
     city = values.get("jurisdiction_id") if values.get("jurisdiction_id") in cities else None
-    streets = _street_index(city) if city else {}
+    streets = street_points(city) if city else {}
     map_gl = _map_gl(request, city)
     from stufenlos.api.templating import page_language
 
@@ -244,7 +196,7 @@ async def new_report_submit(request: Request) -> Response:
         street = (values.get("street") or "").strip()
         if street and not values.get("lat") and not values.get("long"):
             city = values.get("jurisdiction_id") or ""
-            point = _street_index(city).get(street) if city in _cities() else None
+            point = street_points(city).get(street) if city in _cities() else None
             if point is None:
                 msg = "choose a street from the list"
                 raise ReportInputError(msg, field="street")
