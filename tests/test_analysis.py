@@ -207,7 +207,7 @@ def test_rank_lists_real_gains_confirmed_by_networkx(
     assert (ranking["lost_population"] == 0).all()
     assert list(ranking["rank"]) == list(range(1, len(ranking) + 1))
     assert (ranking["bound_population"] >= ranking["gained_population"]).all()
-    assert "Fixes that give access to pharmacy" in res.stderr
+    assert "Fixes that give access to pharmacies" in res.stderr
     setup = prepare(imported_city("helsinki"), categories=["pharmacy"], budgets_min=[15])
     top = ranking.iloc[0]
     sc = parse_scenario({"name": top["candidate"], "changes": [json.loads(top["change"])]})
@@ -241,7 +241,7 @@ def test_ranking_without_gains_says_so(helsinki: AccessResult) -> None:
     ranked = rank_candidates(helsinki.setup, candidate_fixes(helsinki.setup, "kerbs"),
                              profile="wheelchair", category="pharmacy")
     assert ranked.empty and len(ranked.table.columns) > 0
-    assert ranked.summary.startswith("No candidate fix gives anyone access to pharmacy")
+    assert ranked.summary.startswith("No candidate fix gives residents access to pharmacies")
     with pytest.raises(ScenarioError, match="group 'age65'"):
         rank_candidates(helsinki.setup, [], profile="wheelchair", category="pharmacy",
                         group="age65")
@@ -325,7 +325,8 @@ def test_station_ranking_and_scenario_agree_on_the_bundle(hamburg: City) -> None
     # some 1,300 people 65+ by straight line) lists nobody and says so
     res = station_access(hamburg, distance_m=600)
     assert res.ranking.empty
-    assert res.ranking_summary.startswith("No candidate fix gives anyone (age65) access")
+    assert res.ranking_summary.startswith(
+        "No candidate fix gives residents aged 65 and over access")
     setup = prepare(hamburg, categories=["step_free_station"], budgets_min=[600 / 0.9 / 60])
     sc = parse_scenario({"name": "Königstraße", "changes": [
         {"action": "make_step_free", "station": "Königstraße"}]})
@@ -388,7 +389,7 @@ def test_outputs_are_readable_and_accessible(tmp_path: Path, hamburg: City) -> N
     assert html.count('role="img"') == html.count("<figcaption>") >= 1
     assert html.count("<table>") >= 2
     assert "STRAIGHT-LINE" in html
-    assert "No candidate fix gives anyone (age65) access" in html
+    assert "No candidate fix gives residents aged 65 and over access" in html
 
 
 def test_cli_analyze_prints_one_row_per_area(imported_city: Callable[[str], City],

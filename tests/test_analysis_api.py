@@ -66,7 +66,8 @@ def test_scenario_and_stations(client: TestClient) -> None:
     # no station that is not step-free lies on the bundled network: nobody gains,
     # and the answer says so instead of ranking zeros
     assert st["ranking"] == []
-    assert st["ranking_summary"].startswith("No candidate fix gives anyone (age65) access")
+    assert st["ranking_summary"].startswith(
+        "No candidate fix gives residents aged 65 and over access")
     assert any("STRAIGHT-LINE" in n for n in st["notes"])
 
 
@@ -76,7 +77,7 @@ def test_page_has_charts_with_tables(client: TestClient) -> None:
     html = r.text
     assert "<h1>" in html and "Hamburg" in html
     assert html.count('role="img"') == html.count("<figcaption>") >= 1
-    assert "No candidate fix gives anyone (age65) access" in html
+    assert "No candidate fix gives residents aged 65 and over access" in html
     assert "<table>" in html
     assert client.get("/analysis").status_code == 200
     assert client.get("/analysis/atlantis").status_code == 404

@@ -38,9 +38,14 @@ def _catalogue(lang: str):
 
 @pytest.fixture(scope="module")
 def used_msgids() -> set:
-    """Every msgid the code marks (as ``pybabel extract -F babel.cfg -k N_ -k LazyText``)."""
+    """Every msgid the code and the templates mark (as ``pybabel extract -F babel.cfg -k N_
+    -k LazyText``)."""
     keywords = {**DEFAULT_KEYWORDS, "N_": None, "LazyText": None}
-    found = extract_from_dir(str(SRC), method_map=[("**.py", "python")], keywords=keywords)
+    found = extract_from_dir(str(SRC), method_map=[("**.py", "python"),
+                                                   ("**/templates/**.html", "jinja2")],
+                             keywords=keywords,
+                             options_map={"**/templates/**.html":
+                                          {"extensions": "jinja2.ext.i18n"}})
     return {(ctx, msg if isinstance(msg, str) else msg[0]) for _, _, msg, _, ctx in found}
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import io
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Final
 from zoneinfo import ZoneInfo
@@ -29,6 +29,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import Translations
+from markupsafe import Markup
 
 from stufenlos.errors import StufenlosError
 
@@ -37,10 +38,13 @@ __all__ = [
     "LOCALE_DIR",
     "LanguageError",
     "LazyText",
+    "Message",
     "Translator",
     "babel_locale",
     "format_datetime",
     "format_number",
+    "say",
+    "template_callables",
     "translations",
     "translator",
 ]
@@ -233,6 +237,90 @@ class LazyText(Mapping[str, str]):
         return f"LazyText({self.message!r})"
 
 
+class Message(str):
+    """A sentence made now, said later in the reader's language.
+
+    It *is* the English text (so lists of notes stay plain strings in JSON and logs)
+    and remembers its msgid and values: ``note.say("de")``. Values that are
+    :class:`LazyText` or :class:`Message` are said in the same language.
+
+    Parameters
+    ----------
+    message
+        The English msgid, marked ``N_("…")`` for extraction, with ``{name}`` fields.
+    **values
+        The fields' values.
+    """
+
+    msgid: str
+    values: dict[str, object]
+
+    def __new__(cls, message: str, **values: object) -> Message:
+        self = super().__new__(cls, message.format(**{k: _say(v, "en")
+                                                      for k, v in values.items()}))
+        self.msgid, self.values = message, values
+        return self
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]  # pickling (worker processes)
+        return (_message, (self.msgid, self.values))
+
+    def say(self, lang: str) -> str:
+        """The sentence in ``lang`` (``de``, ``en``, ``ls``)."""
+        return translator(lang).gettext(
+            self.msgid, **{k: _say(v, lang) for k, v in self.values.items()})
+
+
+def _message(message: str, values: dict[str, object]) -> Message:
+    return Message(message, **values)
+
+
+def _say(value: object, lang: str) -> object:
+    if isinstance(value, Message):
+        return value.say(lang)
+    if isinstance(value, LazyText):
+        return value[lang]
+    return value
+
+
+def say(text: str, lang: str) -> str:
+    """``text`` in ``lang`` when it is a :class:`Message`, else as it is."""
+    return text.say(lang) if isinstance(text, Message) else text
+
+
 def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark only"
     """Mark ``message`` for extraction without translating it (translated where shown)."""
     return message
+
+
+def template_callables(lang: str) -> dict[str, Callable[..., str]]:
+    """``_``/``gettext``/``ngettext``/``pgettext`` of ``lang`` for Jinja2 templates.
+
+    New-style, as the Jinja2 ``i18n`` extension: ``{{ _("%(n)s steps", n=3) }}`` fills
+    in ``%(name)s`` (HTML-escaped under autoescaping); without values the text is left
+    as it is (a literal ``%`` needs no doubling). Pass them in the render context.
+
+    Parameters
+    ----------
+    lang
+        ``de``, ``en`` or ``ls``.
+
+    Returns
+    -------
+    dict
+        The four callables by name.
+    """
+    t = translator(lang).translations
+
+    def _fill(text: str, values: dict[str, object]) -> str:
+        return Markup.escape(text) % values if values else text
+
+    def gettext(message: str, **values: object) -> str:
+        return _fill(t.gettext(message), values)
+
+    def ngettext(singular: str, plural: str, num: int, **values: object) -> str:
+        return _fill(t.ngettext(singular, plural, num), {"num": num, **values})
+
+    def pgettext(context: str, message: str, **values: object) -> str:
+        return _fill(t.pgettext(context, message), values)
+
+    return {"_": gettext, "gettext": gettext, "ngettext": ngettext, "pgettext": pgettext}

@@ -40,6 +40,7 @@ from stufenlos.analysis.execution import Runner
 from stufenlos.analysis.model import ProfileMeasures, Setup
 from stufenlos.city import City
 from stufenlos.errors import StufenlosError
+from stufenlos.i18n import N_, Message
 from stufenlos.ingest.ogc_features import places_from_ogc
 from stufenlos.network import Network
 from stufenlos.profiles import get_profile
@@ -50,6 +51,10 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+#: the note of a walking-only analysis (replaced by the transit note for walk + transit)
+WALK_ONLY = N_("walking only; the walk between a point and the network is a straight line "
+               "at the profile's speed")
 
 
 class AnalysisError(StufenlosError, ValueError):
@@ -85,9 +90,9 @@ def prepare(city: City, *, categories: Sequence[str] | None = None,
         areas = read_areas(city.config)
     if areas is None:
         areas = grid_areas(network.node_lonlat, near_m=snapper.max_snap_m)
-        notes.append(f"{city.name} has no population statistics: origins are a "
-                     f"{areas.source} over the network, every point weighs the same "
-                     f"(shares are shares of area, not of people)")
+        notes.append(Message(N_("{city} has no population statistics: origins are a grid "
+                                "over the network, every point weighs the same (shares are "
+                                "shares of area, not of people)"), city=city.config.title))
     proj = snapper.projection
     xy = proj.to_xy(network.node_lonlat)
     pad = snapper.max_snap_m
@@ -107,11 +112,11 @@ def prepare(city: City, *, categories: Sequence[str] | None = None,
         origins["area"] = np.searchsorted(used, origins["area"].to_numpy())
     nodes, dist = snapper.snap_xy(origins[["x", "y"]].to_numpy(np.float64))
     origins["node"], origins["snap_m"] = nodes, dist
-    notes.append(f"people are assumed evenly spread inside each area ({areas.source}); "
-                 f"origins every {spacing_m:g} m within {snapper.max_snap_m:g} m of the "
-                 f"network; people farther away are not covered")
-    notes.append("walking only; the walk between a point and the network is a straight "
-                 "line at the profile's speed")
+    notes.append(Message(N_("people are assumed evenly spread inside each area ({source}); "
+                            "origins every {spacing} m within {snap} m of the network; "
+                            "people farther away are not covered"), source=areas.source,
+                         spacing=f"{spacing_m:g}", snap=f"{snapper.max_snap_m:g}"))
+    notes.append(Message(WALK_ONLY))
     measures = Measures(budgets_s=tuple(b * 60.0 for b in budgets), decay_s=decay_min * 60.0)
     return Setup(city=city, areas=areas, origins=origins, destinations=dest,
                  categories={c: defs[c] for c in present}, snapper=snapper,
@@ -398,20 +403,20 @@ def analyze(city: City, *, profiles: Sequence[str] = ("standard", "wheelchair"),
     blocked = None
     if live_closures:
         blocked = city.closures.closed_arcs(city.network)
-        setup.notes.append(f"{len(blocked)} arcs closed by live closures are not used")
+        setup.notes.append(Message(N_("{n} ways closed by live closures are not used"),
+                                   n=len(blocked)))
     else:
-        setup.notes.append("the network as mapped: live closures (broken elevators, "
-                           "confirmed reports) are not applied")
+        setup.notes.append(Message(N_("the network as mapped: live closures (broken "
+                                      "elevators, confirmed reports) are not applied")))
     if travel == "walk+transit":
         from stufenlos.analysis.transit_access import compute_transit
 
         measures, info = compute_transit(setup, list(profiles), transit,
                                          options=transit_options, runner=run,
                                          blocked=blocked)
-        setup.notes[:] = [info["note"] if n.startswith("walking only;") else n
-                          for n in setup.notes]
-        setup.notes.append("the walk between a point and the network is a straight line "
-                           "at the profile's speed")
+        setup.notes[:] = [info["note"] if n == WALK_ONLY else n for n in setup.notes]
+        setup.notes.append(Message(N_("the walk between a point and the network is a "
+                                      "straight line at the profile's speed")))
         return AccessResult(setup=setup, profiles=list(profiles), measures=measures,
                             scheduler=run.name, travel=travel, transit=info)
     measures = compute(setup, list(profiles), runner=run, blocked=blocked)

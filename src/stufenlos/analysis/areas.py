@@ -33,6 +33,7 @@ from numpy.typing import NDArray
 from stufenlos.config import CityConfig, InputSpec
 from stufenlos.errors import InputFileError
 from stufenlos.geo import LocalProjection
+from stufenlos.i18n import N_
 
 __all__ = [
     "GROUPS",
@@ -46,10 +47,10 @@ logger = logging.getLogger(__name__)
 
 #: population groups, in output order, with their labels
 GROUPS: dict[str, str] = {
-    "population": "residents",
-    "age65": "residents aged 65 and over",
-    "under18": "residents under 18",
-    "old_age_support": "residents 65+ receiving Grundsicherung im Alter",
+    "population": N_("residents"),
+    "age65": N_("residents aged 65 and over"),
+    "under18": N_("residents under 18"),
+    "old_age_support": N_("residents 65+ receiving Grundsicherung im Alter"),
 }
 
 

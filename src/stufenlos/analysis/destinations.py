@@ -36,6 +36,7 @@ import pandas as pd
 
 from stufenlos.config import CityConfig
 from stufenlos.errors import InputFileError, StufenlosError
+from stufenlos.i18n import N_
 from stufenlos.venues.kinds import access_of
 
 __all__ = [
@@ -82,28 +83,30 @@ _STOP_TAGS = {"highway": ("bus_stop",), "railway": ("tram_stop", "station", "hal
               "public_transport": ("platform",), "amenity": ("bus_station",)}
 _STEP_FREE = {"wheelchair": ("yes", "designated")}
 
+#: the built-in categories; their labels are msgids (shown with ``gettext``), a label
+#: from a categories file is shown as written
 DEFAULT_CATEGORIES: dict[str, Category] = {c.name: c for c in (
-    Category("doctors", "doctors and clinics",
+    Category("doctors", N_("doctors and clinics"),
              {"amenity": ("doctors", "clinic"), "healthcare": ("doctor", "clinic", "centre")},
              enter=True),
-    Category("pharmacy", "pharmacies", {"amenity": ("pharmacy",), "healthcare": ("pharmacy",)},
+    Category("pharmacy", N_("pharmacies"), {"amenity": ("pharmacy",), "healthcare": ("pharmacy",)},
              enter=True),
-    Category("supermarket", "supermarkets", {"shop": ("supermarket",)}, enter=True),
-    Category("hospital", "hospitals", {"amenity": ("hospital",), "healthcare": ("hospital",)},
+    Category("supermarket", N_("supermarkets"), {"shop": ("supermarket",)}, enter=True),
+    Category("hospital", N_("hospitals"), {"amenity": ("hospital",), "healthcare": ("hospital",)},
              enter=True),
-    Category("toilets", "public toilets", {"amenity": ("toilets",)}, enter=True),
-    Category("accessible_toilets", "wheelchair-accessible toilets", {"amenity": ("toilets",)},
+    Category("toilets", N_("public toilets"), {"amenity": ("toilets",)}, enter=True),
+    Category("accessible_toilets", N_("wheelchair-accessible toilets"), {"amenity": ("toilets",)},
              require=_STEP_FREE, enter=True),
-    Category("bench", "benches", {"amenity": ("bench",), "leisure": ("picnic_table",)}),
-    Category("social", "social facilities and community centres",
+    Category("bench", N_("benches"), {"amenity": ("bench",), "leisure": ("picnic_table",)}),
+    Category("social", N_("social facilities and community centres"),
              {"amenity": ("social_facility", "community_centre", "social_centre")}, enter=True),
-    Category("stop", "public transport stops", _STOP_TAGS),
-    Category("step_free_stop", "step-free public transport stops", _STOP_TAGS,
+    Category("stop", N_("public transport stops"), _STOP_TAGS),
+    Category("step_free_stop", N_("step-free public transport stops"), _STOP_TAGS,
              require=_STEP_FREE, step_free_only=True),
-    Category("station", "railway stations (DB)", source="stations"),
-    Category("step_free_station", "step-free railway stations (DB)", source="stations",
+    Category("station", N_("railway stations (DB)"), source="stations"),
+    Category("step_free_station", N_("step-free railway stations (DB)"), source="stations",
              step_free_only=True),
-    Category("disabled_parking", "disabled parking spaces", source="ogc-features"),
+    Category("disabled_parking", N_("disabled parking spaces"), source="ogc-features"),
 )}
 
 

@@ -17,7 +17,8 @@ from numpy.typing import NDArray
 from scipy.sparse.csgraph import dijkstra
 
 from stufenlos.analysis.access import Setup, compute
-from stufenlos.analysis.destinations import read_db_station_points
+from stufenlos.analysis.areas import GROUPS
+from stufenlos.analysis.destinations import DEFAULT_CATEGORIES, read_db_station_points
 from stufenlos.analysis.engine import ProfileGraph, arc_times, profile_graph
 from stufenlos.analysis.execution import Runner
 from stufenlos.analysis.scenario import (
@@ -30,7 +31,9 @@ from stufenlos.analysis.scenario import (
     run_scenario,
 )
 from stufenlos.city import City
+from stufenlos.i18n import N_, LazyText, Message
 from stufenlos.network import Network
+from stufenlos.profiles.labels import PROFILE_LABELS
 
 __all__ = ["MIN_SAVING_S", "Ranking", "candidate_fixes", "format_people", "rank_candidates"]
 
@@ -198,18 +201,27 @@ class Ranking:
 
     @property
     def summary(self) -> str:
-        """One plain sentence on what the ranking found."""
-        who = "anyone" if self.group == "population" else f"anyone ({self.group})"
-        what = (f"{self.category.replace('_', ' ')} within {self.budget_min:.4g} min as "
-                f"{self.profile.replace('_', ' ')}")
-        how = (f"of {self.candidates} candidate fixes, {self.shortlisted} connect something "
-               f"for this profile and {self.evaluated} were evaluated exactly")
+        """One plain sentence on what the ranking found (a :class:`~stufenlos.i18n.Message`:
+        English, and ``.say(lang)`` in the reader's language)."""
+        cat = DEFAULT_CATEGORIES.get(self.category)
+        facts = {"category": LazyText(cat.label) if cat else self.category,
+                 "budget": f"{self.budget_min:.4g}",
+                 "profile": PROFILE_LABELS.get(self.profile, self.profile),
+                 "candidates": self.candidates, "shortlisted": self.shortlisted,
+                 "evaluated": self.evaluated,
+                 "group": LazyText(GROUPS.get(self.group, self.group))}
         if self.empty:
-            return f"No candidate fix gives {who} access to {what} ({how})."
+            return Message(N_("No candidate fix gives {group} access to {category} within "
+                              "{budget} min with the profile “{profile}” (of {candidates} "
+                              "candidate fixes, {shortlisted} connect something for this "
+                              "profile and {evaluated} were evaluated exactly)."), **facts)
         top = self.table.iloc[0]
-        return (f"Fixes that give access to {what}: {len(self.table)} ({how}); the best, "
-                f"{top['candidate']}, gives {format_people(top[f'gained_{self.group}'])} people"
-                f"{'' if self.group == 'population' else f' ({self.group})'} access.")
+        return Message(N_("Fixes that give access to {category} within {budget} min with the "
+                          "profile “{profile}”: {n} (of {candidates} candidate fixes, "
+                          "{shortlisted} connect something for this profile and {evaluated} "
+                          "were evaluated exactly); the best, {best}, gives {gained} {group} "
+                          "access."), n=len(self.table), best=str(top["candidate"]),
+                       gained=format_people(top[f"gained_{self.group}"]), **facts)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-friendly: the summary, the settings and the rows."""

@@ -28,6 +28,15 @@ from stufenlos.analysis.areas import GROUPS
 from stufenlos.analysis.ranking import Ranking
 from stufenlos.analysis.stations import StationAnalysis
 from stufenlos.geo import LocalProjection
+from stufenlos.i18n import (
+    N_,
+    Translator,
+    format_number,
+    say,
+    template_callables,
+    translator,
+)
+from stufenlos.profiles.labels import profile_label
 
 __all__ = ["HEADLINE_ORDER", "headline", "report_context", "write_outputs"]
 
@@ -50,11 +59,12 @@ def headline(result: AccessResult) -> tuple[str, str, str]:
     return cat, prof, f"{result.budgets_min[-1]:g}"
 
 
-def _fmt_int(x: Any) -> str:
+def _fmt_int(x: Any, lang: str = "en") -> str:
     try:
-        return f"{float(x):,.0f}"
+        v = float(x)
     except (TypeError, ValueError):
         return "–"
+    return "–" if np.isnan(v) else format_number(v, lang)
 
 
 def _pct(x: Any) -> str:
@@ -104,7 +114,8 @@ def _choropleth(result: AccessResult, values: np.ndarray, labels: Sequence[str],
     return Markup("".join(parts))
 
 
-def _bars(items: Sequence[tuple[str, float]], title_id: str, unit: str) -> Markup:
+def _bars(items: Sequence[tuple[str, float]], title_id: str, unit: str,
+          lang: str = "en") -> Markup:
     if not items:
         return Markup("")
     top = max(max(v for _, v in items), 1.0)
@@ -115,17 +126,18 @@ def _bars(items: Sequence[tuple[str, float]], title_id: str, unit: str) -> Marku
     for i, (label, v) in enumerate(items):
         w = 360 * v / top
         y = 5 + i * row
+        value = format_number(v, lang)
         parts.append(f'<text x="228" y="{y + 16}" font-size="13" text-anchor="end">'
                      f'{escape(label[:34])}</text>'
                      f'<rect x="234" y="{y + 3}" width="{w:.1f}" height="18" fill="#08519c">'
-                     f'<title>{escape(label)}: {v:,.0f} {unit}</title></rect>'
-                     f'<text x="{240 + w:.1f}" y="{y + 16}" font-size="13">{v:,.0f}</text>')
+                     f'<title>{escape(label)}: {value} {escape(unit)}</title></rect>'
+                     f'<text x="{240 + w:.1f}" y="{y + 16}" font-size="13">{value}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
 
 
 def _enter_cell(result: AccessResult, profile: str, cat: str, bl: str,
-                covered: float) -> dict[str, Any]:
+                covered: float, lang: str) -> dict[str, Any]:
     """People who can *enter* a place of ``cat`` within ``bl`` minutes, and those who
     reach one only of unknown access (empty for categories that are not places)."""
     m = result.measures[profile]
@@ -137,35 +149,63 @@ def _enter_cell(result: AccessResult, profile: str, cat: str, bl: str,
     can = m.enter_count[:, ei, bi] > 0
     unknown = ~can & (m.unknown_count[:, ei, bi] > 0)
     enter = float(pop[can].sum())
-    return {"enter": _fmt_int(enter), "enter_share": _pct(enter / covered if covered else np.nan),
-            "unknown": _fmt_int(float(pop[unknown].sum()))}
+    return {"enter": _fmt_int(enter, lang),
+            "enter_share": _pct(enter / covered if covered else np.nan),
+            "unknown": _fmt_int(float(pop[unknown].sum()), lang)}
 
 
 def report_context(result: AccessResult, *, stations: StationAnalysis | None = None,
                    ranking: Ranking | None = None, lang: str = "en") -> dict[str, Any]:
-    """Everything the report templates show, already formatted."""
+    """Everything the report templates show, already formatted, in ``lang``.
+
+    Parameters
+    ----------
+    result
+        The analysis.
+    stations, ranking
+        Optional station analysis and ranked fixes.
+    lang
+        ``de``, ``en`` or ``ls``: titles, summaries, column names, category, group and
+        profile labels and numbers are written in it.
+
+    Returns
+    -------
+    dict
+        The ``r`` of ``analysis/_body.html``.
+    """
+    t = translator(lang)
     tab = result.area_table()
     setup = result.setup
     cat, prof, bl = headline(result)
     groups = result.groups()
     cats = setup.categories
+
+    def num(x: Any) -> str:
+        return _fmt_int(x, lang)
+
+    def label(c: str) -> str:  # built-in labels are msgids, a file's label is kept
+        return t.gettext(cats[c].label)
+
     summary = []
     for c in setup.category_names:
-        row: dict[str, Any] = {"category": cats[c].label, "profiles": []}
+        row: dict[str, Any] = {"category": label(c), "profiles": []}
         for p in result.profiles:
             people = float(tab[f"{p}.{c}.population_{bl}"].sum())
             covered = float(tab["covered_population"].sum())
-            cell = {"profile": p, "people": _fmt_int(people),
+            cell = {"profile": p, "people": num(people),
                     "share": _pct(people / covered if covered else np.nan)}
-            cell.update(_enter_cell(result, p, c, bl, covered))
+            cell.update(_enter_cell(result, p, c, bl, covered, lang))
             row["profiles"].append(cell)
         summary.append(row)
     ctx: dict[str, Any] = {
         "city": setup.city.config.title, "city_name": setup.city.name,
-        "profiles": result.profiles, "budgets": [f"{b:g}" for b in result.budgets_min],
-        "categories": [cats[c].label for c in setup.category_names], "notes": result.notes,
+        "profiles": result.profiles,
+        "profile_labels": [profile_label(p, lang) for p in result.profiles],
+        "budgets": [f"{b:g}" for b in result.budgets_min],
+        "categories": [label(c) for c in setup.category_names],
+        "notes": [say(n, lang) for n in result.notes],
         "scheduler": result.scheduler, "summary": summary, "budget": bl,
-        "weighted": setup.areas.weighted, "groups": [GROUPS[g] for g in groups],
+        "weighted": setup.areas.weighted, "groups": [t.gettext(GROUPS[g]) for g in groups],
     }
     covered = tab[tab["covered_population"] > 0]
     if "standard" in result.profiles and prof != "standard":
@@ -173,59 +213,86 @@ def report_context(result: AccessResult, *, stations: StationAnalysis | None = N
         people_col = f"gap.{prof}.{cat}.population_{bl}"
         values = tab[gap_col].to_numpy(np.float64)
         values = np.where(tab["covered_population"] > 0, values, np.nan)
-        labels = [f"{n}: {_pct(v)} gap" if not np.isnan(v) else f"{n}: not covered"
+        labels = [t.gettext("{area}: {share} gap", area=n, share=_pct(v)) if not np.isnan(v)
+                  else t.gettext("{area}: not covered", area=n)
                   for n, v in zip(tab["name"], values, strict=True)]
         rows = covered.sort_values([people_col, "area_id"], ascending=[False, True])
         total_gap = float(covered[people_col].sum())
-        who = "residents" if setup.areas.weighted else "sample points (no population data)"
+        names = {"category": label(cat), "budget": bl, "profile": profile_label(prof, lang),
+                 "standard": profile_label("standard", lang)}
+        facts = {"gap": num(total_gap), "covered": num(covered["covered_population"].sum()),
+                 **names}
+        text = (t.gettext("{gap} of {covered} covered residents reach {category} within "
+                          "{budget} min walking, but not with the profile “{profile}”.",
+                          **facts) if setup.areas.weighted else
+                t.gettext("{gap} of {covered} covered sample points (no population data) "
+                          "reach {category} within {budget} min walking, but not with the "
+                          "profile “{profile}”.", **facts))
+        if total_gap > 0 and len(rows):
+            text += " " + t.gettext("The largest gap is in {area}.", area=rows["name"].iloc[0])
         ctx["map"] = {
             "svg": _choropleth(result, values, labels, "map-title"),
-            "title": f"Gap in access to {cats[cat].label} within {bl} min: standard minus "
-                     f"{prof}",
-            "summary": (f"{_fmt_int(total_gap)} of {_fmt_int(covered['covered_population'].sum())}"
-                        f" covered {who} reach {cats[cat].label} within {bl} min walking, "
-                        f"but not as a {prof.replace('_', ' ')} user."
-                        + (f" The largest gap is in {rows['name'].iloc[0]}."
-                           if total_gap > 0 and len(rows) else "")),
-            "columns": ["Area", "Residents covered", f"Share standard ({bl} min)",
-                        f"Share {prof}", "Gap (share)", "People affected"],
-            "rows": [[r["name"], _fmt_int(r["covered_population"]),
+            "title": t.gettext("Gap in access to {category} within {budget} min: "
+                               "“{standard}” minus “{profile}”", **names),
+            "summary": text,
+            "columns": [t.gettext("Area"), t.gettext("Residents covered"),
+                        t.gettext("Share “{standard}” ({budget} min)", **names),
+                        t.gettext("Share “{profile}”", **names), t.gettext("Gap (share)"),
+                        t.gettext("People affected")],
+            "rows": [[r["name"], num(r["covered_population"]),
                       _pct(r[f"standard.{cat}.share_{bl}"]), _pct(r[f"{prof}.{cat}.share_{bl}"]),
-                      _pct(r[gap_col]), _fmt_int(r[people_col])] for _, r in rows.iterrows()],
+                      _pct(r[gap_col]), num(r[people_col])] for _, r in rows.iterrows()],
         }
     if ranking is not None:
         top = ranking.table.head(15)
         key = f"gained_{ranking.group}"
         ctx["ranking"] = {
             "svg": _bars([(str(r["candidate"]), float(r[key])) for _, r in top.iterrows()],
-                         "ranking-title", "people"),
-            "title": "Candidate fixes ranked by people who gain access",
-            "summary": ranking.summary,
-            "columns": ["Rank", "Fix", "People gaining", "People losing"],
-            "rows": [[int(r["rank"]), r["candidate"], _fmt_int(r[key]),
-                      _fmt_int(r[key.replace("gained", "lost")])] for _, r in top.iterrows()],
+                         "ranking-title", t.gettext("people"), lang),
+            "title": t.gettext("Candidate fixes ranked by people who gain access"),
+            "summary": say(ranking.summary, lang),
+            "columns": [t.gettext("Rank"), t.gettext("Fix"), t.gettext("People gaining"),
+                        t.gettext("People losing")],
+            "rows": [[int(r["rank"]), r["candidate"], num(r[key]),
+                      num(r[key.replace("gained", "lost")])] for _, r in top.iterrows()],
         }
     if stations is not None:
         st_rank = stations.ranking.head(15)
         a = stations.areas
+        share = _pct(a["age65_within"].sum() / a["age65"].sum())
         ctx["stations"] = {
-            "notes": stations.notes, "distance": f"{stations.distance_m:g}",
-            "title": "Stations that are not step-free, by residents 65+ who would gain a "
-                     "step-free station within reach",
+            "notes": [say(n, lang) for n in stations.notes],
+            "distance": f"{stations.distance_m:g}",
+            "title": t.gettext("Stations that are not step-free, by residents 65+ who would "
+                               "gain a step-free station within reach"),
             "svg": _bars([(str(r["name"]), float(r["age65_gaining"]))
-                          for _, r in st_rank.iterrows()], "stations-title", "residents 65+"),
-            "summary": (f"{_pct(a['age65_within'].sum() / a['age65'].sum())} of residents aged "
-                        f"65+ live within {stations.distance_m:g} m of a step-free station. "
-                        + stations.ranking_summary),
-            "columns": ["Rank", "Station", "Step-free", "65+ gaining", "People gaining"],
-            "rows": [[int(r["rank"]), r["name"], r["step_free"], _fmt_int(r["age65_gaining"]),
-                      _fmt_int(r["population_gaining"])] for _, r in st_rank.iterrows()],
-            "area_columns": ["Area", "Residents 65+", "65+ within reach", "Share", "Method"],
-            "area_rows": [[r["name"], _fmt_int(r["age65"]), _fmt_int(r["age65_within"]),
+                          for _, r in st_rank.iterrows()], "stations-title",
+                         t.gettext("residents 65+"), lang),
+            "summary": (t.gettext("{share} of residents aged 65+ live within {distance} m of "
+                                  "a step-free station.", share=share,
+                                  distance=f"{stations.distance_m:g}")
+                        + " " + say(stations.ranking_summary, lang)),
+            "columns": [t.gettext("Rank"), t.gettext("Station"), t.gettext("Step-free"),
+                        t.gettext("65+ gaining"), t.gettext("People gaining")],
+            "rows": [[int(r["rank"]), r["name"], _step_free(r["step_free"], t),
+                      num(r["age65_gaining"]), num(r["population_gaining"])]
+                     for _, r in st_rank.iterrows()],
+            "area_columns": [t.gettext("Area"), t.gettext("Residents 65+"),
+                             t.gettext("65+ within reach"), t.gettext("Share"),
+                             t.gettext("Method")],
+            "area_rows": [[r["name"], num(r["age65"]), num(r["age65_within"]),
                            _pct(r["age65_share_within"]), r["method"]]
                           for _, r in a.sort_values("age65_share_within").iterrows()],
         }
     return ctx
+
+
+def _step_free(value: Any, t: Translator) -> str:
+    """A station's step-free status (``yes``/``no``/``partial``/``unknown``) in words."""
+    words = {"yes": N_("yes"), "no": N_("no"), "partial": N_("partly"),
+             "unknown": N_("unknown")}
+    word = words.get(str(value))
+    return t.gettext(word) if word else str(value)
 
 
 def _env() -> Environment:
@@ -234,12 +301,10 @@ def _env() -> Environment:
 
 
 def render_report(ctx: dict[str, Any], *, lang: str = "en") -> str:
-    """The standalone HTML report."""
-    def tr(de: str, en: str, ls: str | None = None) -> str:
-        return en if lang == "en" else (ls or de) if lang == "ls" else de
-
+    """The standalone HTML report, in ``lang`` (the language ``ctx`` was made in)."""
     return _env().get_template("analysis/report.html").render(
-        r=ctx, tr=tr, html_lang="de" if lang in ("de", "ls") else "en")
+        r=ctx, lang=lang, html_lang="de" if lang in ("de", "ls") else "en",
+        **template_callables(lang))
 
 
 def _geojson(result: AccessResult) -> dict[str, Any]:

@@ -52,6 +52,7 @@ from stufenlos.analysis.destinations import read_db_station_points
 from stufenlos.analysis.execution import Runner
 from stufenlos.errors import StufenlosError
 from stufenlos.geo import haversine_m
+from stufenlos.i18n import N_, Message
 from stufenlos.network import Network
 
 __all__ = [
@@ -256,7 +257,7 @@ def apply_scenario(setup: Setup, scenario: Scenario) -> Applied:
             if ch.station is not None:
                 ref, row = _station_ref(setup, ch.station, where)
                 new_dest.append(("step_free_station", ref, float(row["lon"]), float(row["lat"])))
-                log.append(f"station {row['name']} made step-free")
+                log.append(Message(N_("station {name} made step-free"), name=row["name"]))
             else:
                 ref = f"gtfs/{ch.stop}"
                 hit = dest[dest["ref"] == ref]
@@ -265,26 +266,29 @@ def apply_scenario(setup: Setup, scenario: Scenario) -> Applied:
                     raise ScenarioError(msg)
                 r0 = hit.iloc[0]
                 new_dest.append(("step_free_stop", ref, float(r0["lon"]), float(r0["lat"])))
-                log.append(f"stop {ch.stop} made step-free")
+                log.append(Message(N_("stop {stop} made step-free"), stop=ch.stop))
         elif isinstance(ch, LowerKerb):
             at_u, at_v = _arcs_at_node(edges, ch.node, where)
             h = ch.height_cm / 100.0
             edges.loc[edges.index[at_u], "kerb_u_m"] = np.float32(h)
             edges.loc[edges.index[at_v], "kerb_v_m"] = np.float32(h)
             touched += [at_u, at_v]
-            log.append(f"kerb at node {ch.node} lowered to {ch.height_cm:g} cm "
-                       f"({at_u.size + at_v.size} arc ends)")
+            log.append(Message(N_("kerb at node {node} lowered to {cm} cm ({ends} arc ends)"),
+                               node=ch.node, cm=f"{ch.height_cm:g}",
+                               ends=at_u.size + at_v.size))
         elif isinstance(ch, AddElevator):
             first = len(edges) + sum(len(x) for x in extra)
             extra.append(_elevator_arcs(base, edges, ch, where, first))
             touched.append(np.arange(first, first + len(extra[-1]), dtype=np.int64))
-            log.append(f"elevator added at {'way ' + str(ch.way) if ch.way else ch.nodes}")
+            log.append(Message(N_("elevator added at way {way}"), way=ch.way) if ch.way else
+                       Message(N_("elevator added at nodes {nodes}"), nodes=ch.nodes))
         elif isinstance(ch, FixSurface):
             arcs = _arcs_of_way(edges, ch.way, where)
             _set(edges, arcs, "surface", ch.surface)
             _set(edges, arcs, "smoothness", ch.smoothness)
             touched.append(arcs)
-            log.append(f"way {ch.way} resurfaced ({ch.surface}, {ch.smoothness})")
+            log.append(Message(N_("way {way} resurfaced ({surface}, {smoothness})"), way=ch.way,
+                               surface=ch.surface, smoothness=ch.smoothness))
         elif isinstance(ch, CloseElevator):
             if ch.way is not None:
                 arcs = _arcs_of_way(edges, ch.way, where)
@@ -297,7 +301,7 @@ def apply_scenario(setup: Setup, scenario: Scenario) -> Applied:
                 raise ScenarioError(msg)
             blocked.append(arcs)
             touched.append(arcs)
-            log.append(f"elevator closed ({arcs.size} arcs)")
+            log.append(Message(N_("elevator closed ({n} arcs)"), n=arcs.size))
         elif isinstance(ch, RemoveBarrier):
             if ch.barrier is not None:
                 from stufenlos.barriers import BarrierStore
@@ -317,7 +321,7 @@ def apply_scenario(setup: Setup, scenario: Scenario) -> Applied:
                 arcs = np.union1d(at_u, at_v)
             unblocked.append(arcs)
             touched.append(arcs)
-            log.append(f"barrier removed ({arcs.size} arcs usable by everyone)")
+            log.append(Message(N_("barrier removed ({n} arcs usable by everyone)"), n=arcs.size))
     if extra:
         edges = pd.concat([edges, *extra], ignore_index=True)
     network = Network(nodes=base.nodes, edges=edges, meta=base.meta)

@@ -35,8 +35,10 @@ from stufenlos.analysis.engine import MAX_SNAP_M, Snapper
 from stufenlos.analysis.ranking import Ranking, candidate_fixes, rank_candidates
 from stufenlos.city import City
 from stufenlos.errors import StufenlosError
+from stufenlos.i18n import N_, Message
 from stufenlos.network import csr_arrays
 from stufenlos.profiles import get_profile
+from stufenlos.profiles.labels import PROFILE_LABELS
 
 __all__ = ["StationAnalysis", "StationAnalysisError", "rank_stations", "station_access"]
 
@@ -161,21 +163,25 @@ def station_access(city: City, *, distance_m: float = 600.0, profile: str = "old
     ranking = ranking[keep].rename(columns=lambda c: f"{c[7:]}_gaining"
                                    if c.startswith("gained_") else c)
     ranking["budget_min"] = ranked.budget_min
+    measured = 100 * float(np.average(method_net, weights=pop) if pop.sum() else 0)
     notes = [
-        f"residents are assumed evenly spread inside each area ({areas.source}); "
-        f"sample points every {spacing_m:g} m",
-        f"distance: walking distance on the pedestrian network ({profile}) where the "
-        f"network covers both the point and the station, otherwise STRAIGHT-LINE distance "
-        f"(an underestimate of the walk); "
-        f"{100 * float(np.average(method_net, weights=pop) if pop.sum() else 0):.1f} % of "
-        f"residents measured on the network",
-        "stations with hasSteplessAccess=partial count as not step-free; stations in "
-        "neighbouring towns serve residents here, but their residents are not counted",
-        f"ranking: residents who would gain a step-free station within "
-        f"{ranked.budget_min:.4g} min ({distance_m:g} m at the {profile} speed) on the "
-        f"pedestrian network, from the scenario engine (`scenario run` with the station "
-        f"made step-free gives the same); residents farther than {MAX_SNAP_M:g} m from the "
-        f"network, and stations that far from it, are not counted",
+        Message(N_("residents are assumed evenly spread inside each area ({source}); sample "
+                   "points every {spacing} m"), source=areas.source, spacing=f"{spacing_m:g}"),
+        Message(N_("distance: walking distance on the pedestrian network ({profile}) where "
+                   "the network covers both the point and the station, otherwise STRAIGHT-LINE "
+                   "distance (an underestimate of the walk); {share} % of residents measured "
+                   "on the network"), profile=PROFILE_LABELS.get(profile, profile),
+                share=f"{measured:.0f}"),
+        Message(N_("stations with partly step-free access count as not step-free; stations "
+                   "in neighbouring towns serve residents here, but their residents are not "
+                   "counted")),
+        Message(N_("ranking: residents who would gain a step-free station within {budget} "
+                   "min ({distance} m at the speed of “{profile}”) on the pedestrian network, "
+                   "from the scenario engine (`scenario run` with the station made step-free "
+                   "gives the same); residents farther than {snap} m from the network, and "
+                   "stations that far from it, are not counted"),
+                budget=f"{ranked.budget_min:.4g}", distance=f"{distance_m:g}",
+                profile=PROFILE_LABELS.get(profile, profile), snap=f"{MAX_SNAP_M:g}"),
     ]
     return StationAnalysis(distance_m=distance_m, profile=profile, areas=area_tab,
                            ranking=ranking, notes=notes, ranking_summary=ranked.summary)

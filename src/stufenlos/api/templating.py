@@ -9,11 +9,15 @@ Templates get gettext bound to the page language (:mod:`stufenlos.i18n` catalogu
 English msgids): ``{{ _("Plan a route") }}``, ``{{ ngettext(...) }}``,
 ``{% trans %}…{% endtrans %}`` (the Jinja2 ``i18n`` extension, new-style:
 ``{{ _("%(n)s steps", n=3) }}``). Older templates still pick inline texts with
-``tr(de, en, ls=None)``; they move to the catalogues page by page.
+``tr(de, en, ls=None)``; they move to the catalogues page by page. ``local_time(when,
+city)`` writes a time in the city's time zone (:func:`stufenlos.i18n.format_datetime`),
+``number(value, digits=0)`` a number the language's way, ``say(text, lang)`` a
+:class:`~stufenlos.i18n.Message` (a note made in English) in the page language.
 """
 
 from __future__ import annotations
 
+import datetime
 import logging
 from pathlib import Path
 from typing import Any, Final
@@ -22,9 +26,15 @@ from urllib.parse import urlencode
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
-from markupsafe import Markup
 
-from stufenlos.i18n import N_, translator
+from stufenlos.i18n import (
+    N_,
+    format_datetime,
+    format_number,
+    say,
+    template_callables,
+    translator,
+)
 
 __all__ = [
     "HOME_PATH",
@@ -33,6 +43,7 @@ __all__ = [
     "STATIC_DIR",
     "TEMPLATES_DIR",
     "attributions",
+    "city_timezone",
     "page_language",
     "render",
     "templates",
@@ -126,26 +137,6 @@ def _translator(lang: str):  # type: ignore[no-untyped-def]
     return tr, t
 
 
-def _gettext_callables(lang: str) -> dict[str, Any]:
-    """``_``/``gettext``/``ngettext``/``pgettext`` of ``lang`` for the Jinja2 ``i18n``
-    extension, new-style (``%(name)s`` filled in, HTML-escaped when autoescaping)."""
-    t = translator(lang).translations
-
-    def _fill(text: str, values: dict[str, Any]) -> str:
-        return Markup.escape(text) % values if values else text
-
-    def gettext(message: str, **values: Any) -> str:
-        return _fill(t.gettext(message), values)
-
-    def ngettext(singular: str, plural: str, num: int, **values: Any) -> str:
-        return _fill(t.ngettext(singular, plural, num), {"num": num, **values})
-
-    def pgettext(context: str, message: str, **values: Any) -> str:
-        return _fill(t.pgettext(context, message), values)
-
-    return {"_": gettext, "gettext": gettext, "ngettext": ngettext, "pgettext": pgettext}
-
-
 def _nav_label(lang: str):  # type: ignore[no-untyped-def]
     """The label of a :data:`NAV` entry; easy-read from the catalogue where it has one
     (the English label marked ``N_``), else the German label."""
@@ -159,6 +150,34 @@ def _nav_label(lang: str):  # type: ignore[no-untyped-def]
         return de
 
     return nav_label
+
+
+def city_timezone(city: str | None = None) -> str:
+    """The time zone of ``city`` (``timezone`` in its ``city.toml``); without a city,
+    the one all configured cities share, else ``UTC``."""
+    from stufenlos.config import discover_cities
+    from stufenlos.errors import StufenlosError
+
+    try:
+        cities = discover_cities()
+    except StufenlosError:
+        return "UTC"
+    if city in cities:
+        return cities[city].timezone
+    zones = {cfg.timezone for cfg in cities.values()}
+    return zones.pop() if len(zones) == 1 else "UTC"
+
+
+def _local_time(lang: str):  # type: ignore[no-untyped-def]
+    def local_time(when: datetime.datetime, city: str | None = None,
+                   fmt: str = "short") -> str:
+        """``when`` in the city's local time, written the page language's way; the zone
+        is named when it is not the city's own (``UTC``)."""
+        tz = city_timezone(city)
+        text = format_datetime(when, lang, tz, fmt)
+        return f"{text} UTC" if tz == "UTC" else text
+
+    return local_time
 
 
 def render(
@@ -189,7 +208,10 @@ def render(
         "tr": tr,
         "t": t,
         "nav_label": _nav_label(lang),
-        **_gettext_callables(lang),
+        **template_callables(lang),
+        "local_time": _local_time(lang),
+        "number": lambda value, digits=0: format_number(value, lang, digits),
+        "say": say,
         "attributions": attributions(),
     }
     ctx.update(context or {})

@@ -10,7 +10,7 @@ import numpy as np
 from stufenlos.barriers import BARRIER_KINDS, BarrierStore
 from stufenlos.errors import StufenlosError
 from stufenlos.places import Place, PlaceIndex, kind_word, place_label
-from stufenlos.profiles import PRESETS
+from stufenlos.profiles.labels import PROFILE_LABELS
 from stufenlos.text.route import route_feature
 from stufenlos.transit.station_facts import Station, read_stations
 
@@ -34,18 +34,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: profile name -> (German label, English label)
-PROFILE_LABELS: dict[str, tuple[str, str]] = {
-    "standard": ("Zu Fuß", "Walking"),
-    "wheelchair": ("Rollstuhl", "Wheelchair"),
-    "electric_wheelchair": ("Elektrorollstuhl", "Electric wheelchair"),
-    "walker": ("Rollator", "Walker (rollator)"),
-    "older_pedestrian": ("Ältere Menschen zu Fuß", "Older pedestrian"),
-    "blind": ("Blind oder sehbehindert", "Blind or low vision"),
-    "pram": ("Kinderwagen", "Pram"),
-}
-for _name in PRESETS:
-    PROFILE_LABELS.setdefault(_name, (_name, _name))
 
 
 def route_answer(city: City, route: Route, lang: str, *,

@@ -45,6 +45,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from stufenlos._util import csv_frame
 from stufenlos.analysis.access import AccessResult, analyze, prepare
+from stufenlos.analysis.areas import GROUPS
 from stufenlos.analysis.destinations import DEFAULT_CATEGORIES
 from stufenlos.analysis.display import display_result
 from stufenlos.analysis.fixes import FIX_KINDS, MAX_CHOICES, fix_choices, fix_scenario
@@ -55,12 +56,13 @@ from stufenlos.analysis.transit_access import parse_options
 from stufenlos.api.errors import ERROR_RESPONSES
 from stufenlos.api.heavy import ServerBusyError, heavy_pool
 from stufenlos.api.routes.web import _map_config
-from stufenlos.api.templating import render
+from stufenlos.api.templating import page_language, render
 from stufenlos.city import City
 from stufenlos.config import discover_cities
 from stufenlos.errors import StufenlosError, UnknownCityError
 from stufenlos.network import Network
 from stufenlos.profiles import PRESETS
+from stufenlos.profiles.labels import PROFILE_LABELS
 from stufenlos.registry import get_city
 
 __all__ = ["BUDGET_CHOICES", "MAX_BUDGETS", "MAX_PROFILES", "cache_info", "clear_cache",
@@ -470,10 +472,11 @@ def analysis_page(request: Request, city: str, profiles: _PROFILES_Q = "standard
         resp.headers["Retry-After"] = str(exc.retry_after_s)
         return resp
     shown = display_result(res)
-    ctx = report_context(shown.result, stations=st)
+    ctx = report_context(shown.result, stations=st, lang=page_language(request))
     choices = fix_choices(c)
     return render(request, "analysis/page.html", {
         "r": ctx, "city_name": city, "all_profiles": list(PRESETS),
+        "profile_label": {n: label[page_language(request)] for n, label in PROFILE_LABELS.items()},
         "chosen": set(res.profiles), "budgets_text": budgets,
         "budget_choices": _budget_text(), "max_profiles": MAX_PROFILES,
         "shown": shown, "csv_url": f"/api/analysis/{city}/areas.csv?profiles="
@@ -521,7 +524,9 @@ async def scenario_page(request: Request, city: str) -> HTMLResponse:
         except StufenlosError as exc:
             error = str(exc)
     return render(request, "analysis/scenario.html", {
-        "city_name": city, "error": error, "result": result},
+        "city_name": city, "error": error, "result": result,
+        "profile_label": {n: label[page_language(request)] for n, label in PROFILE_LABELS.items()},
+        "group_label": GROUPS},
         status_code=400 if error else 200)
 
 

@@ -109,9 +109,10 @@ def get_city(city: CityName) -> dict[str, Any]:
 
 
 def _profile_public(name: str) -> dict[str, Any]:
-    de, en = views.PROFILE_LABELS[name]
+    label = views.PROFILE_LABELS[name]
     return {
-        "name": name, "label_de": de, "label_en": en, "limits": PRESETS[name].limits(),
+        "name": name, "label_de": label["de"], "label_en": label["en"],
+        "limits": PRESETS[name].limits(),
         "adjustable": [LimitInfo.of(lim) for lim in LIMITS.values() if lim.numeric],
     }
 

@@ -223,7 +223,7 @@ def _route_context(request: Request, city: Any, lang: str) -> dict[str, Any]:
 
 
 def _profiles(lang: str) -> list[dict[str, Any]]:
-    return [{"name": n, "label": views.PROFILE_LABELS[n][1 if lang == "en" else 0],
+    return [{"name": n, "label": views.PROFILE_LABELS[n][lang],
              "limits": {lim.name: lim.default(n) for lim in FORM_LIMITS}}
             for n in PRESETS]
 
