@@ -15,7 +15,7 @@ import shapely
 
 from stufenlos.analysis.fixes import FixChoice, fix_choices
 from stufenlos.city import City
-from stufenlos.places import city_districts
+from stufenlos.districts import city_districts
 from stufenlos.proceedings.service import ProceedingInputError
 
 __all__ = ["WHOLE", "area_of", "choice_title", "district_names", "fixes_in"]
@@ -32,10 +32,9 @@ def _imported(city: City) -> shapely.Geometry:
 
 def district_names(city: City) -> list[str]:
     """Names of the city's districts that meet its imported network, alphabetically."""
-    names, polygons = city_districts(city)
     hull = _imported(city)
-    return sorted({n for n, p in zip(names, polygons, strict=True)
-                   if n and p.intersects(hull)}, key=str.casefold)
+    return sorted({d.name for d in city_districts(city) if d.polygon.intersects(hull)},
+                  key=str.casefold)
 
 
 def area_of(city: City, chosen: list[str]) -> dict[str, Any]:
@@ -53,14 +52,12 @@ def area_of(city: City, chosen: list[str]) -> dict[str, Any]:
     if not chosen:
         msg = "choose one or more districts or the whole imported area"
         raise ProceedingInputError(msg, field="districts")
-    names, polygons = city_districts(city)
     offered = set(district_names(city))
     unknown = [n for n in chosen if n not in offered]
     if unknown:
         msg = f"{', '.join(unknown)} is not a district of {city.name}'s imported area"
         raise ProceedingInputError(msg, field="districts")
-    shape = shapely.union_all([p for n, p in zip(names, polygons, strict=True)
-                               if n in chosen])
+    shape = shapely.union_all([d.polygon for d in city_districts(city) if d.name in chosen])
     if shape.geom_type != "Polygon":
         msg = "the chosen districts must touch each other (one area)"
         raise ProceedingInputError(msg, field="districts")
