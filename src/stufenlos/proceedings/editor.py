@@ -15,10 +15,10 @@ import shapely
 
 from stufenlos.analysis.fixes import FixChoice, fix_choices
 from stufenlos.city import City
-from stufenlos.places import city_districts
+from stufenlos.districts import city_districts
 from stufenlos.proceedings.service import ProceedingInputError
 
-__all__ = ["WHOLE", "area_of", "choice_title", "district_names", "fixes_in"]
+__all__ = ["WHOLE", "area_of", "category_choices", "choice_title", "district_names", "fixes_in"]
 
 #: the area choice meaning "the whole imported area"
 WHOLE = "*"
@@ -32,10 +32,9 @@ def _imported(city: City) -> shapely.Geometry:
 
 def district_names(city: City) -> list[str]:
     """Names of the city's districts that meet its imported network, alphabetically."""
-    names, polygons = city_districts(city)
     hull = _imported(city)
-    return sorted({n for n, p in zip(names, polygons, strict=True)
-                   if n and p.intersects(hull)}, key=str.casefold)
+    return sorted({d.name for d in city_districts(city) if d.polygon.intersects(hull)},
+                  key=str.casefold)
 
 
 def area_of(city: City, chosen: list[str]) -> dict[str, Any]:
@@ -53,18 +52,30 @@ def area_of(city: City, chosen: list[str]) -> dict[str, Any]:
     if not chosen:
         msg = "choose one or more districts or the whole imported area"
         raise ProceedingInputError(msg, field="districts")
-    names, polygons = city_districts(city)
     offered = set(district_names(city))
     unknown = [n for n in chosen if n not in offered]
     if unknown:
         msg = f"{', '.join(unknown)} is not a district of {city.name}'s imported area"
         raise ProceedingInputError(msg, field="districts")
-    shape = shapely.union_all([p for n, p in zip(names, polygons, strict=True)
-                               if n in chosen])
+    shape = shapely.union_all([d.polygon for d in city_districts(city) if d.name in chosen])
     if shape.geom_type != "Polygon":
         msg = "the chosen districts must touch each other (one area)"
         raise ProceedingInputError(msg, field="districts")
     return shapely.geometry.mapping(shape)
+
+
+def category_choices(city: City | None, lang: str) -> list[tuple[str, str]]:
+    """The destination categories a proceeding's effects can be computed for in ``city``,
+    as ``(name, label in lang)``: the analysis' built-in categories, without the DB
+    stations ones when the city has no stations input (all of them when ``city`` is
+    not imported yet)."""
+    from stufenlos.analysis.destinations import DEFAULT_CATEGORIES
+    from stufenlos.i18n import translator
+
+    has_stations = city is None or bool(city.config.inputs_of("stations"))
+    say = translator(lang).gettext
+    return [(name, say(c.label)) for name, c in DEFAULT_CATEGORIES.items()
+            if has_stations or c.source != "stations"]
 
 
 def fixes_in(city: City, area: dict[str, Any]) -> tuple[dict[str, list[FixChoice]], bool]:
