@@ -367,9 +367,18 @@ def test_result_lists_every_decision_and_the_feed_has_an_entry_for_each(
     out = d["outcome"]
     first = next(f for f in out["fixes"] if f["id"] == fix_ids[0])
     assert (first["decision"], first["supports"]) == ("adopted", 1)
-    assert first["people_helped"] == {r["profile"]: r["gained_population"]
-                                      for r in d["fixes"][0]["effect"]}
-    assert first["people_helped"]["wheelchair"] > 0
+    effect = next(f for f in d["fixes"] if f["id"] == fix_ids[0])["effect"]
+    assert first["people_helped"] == {r["profile"]: {
+        k.removeprefix("gained_"): v for k, v in r.items() if k.startswith("gained_")}
+        for r in effect}
+    assert first["people_helped"]["wheelchair"]["population"] > 0
+    assert {"age65", "under18"} <= set(first["people_helped"]["wheelchair"])
+    # the result page says it in words, per profile and group
+    page = client.get(f"/proceedings/{DEMO_SLUG}?lang=en").text
+    row = next(r for r in effect if r["profile"] == "wheelchair")
+    assert (f"{row['gained_population']:,.0f} people using a wheelchair would newly reach a "
+            f"step-free railway station within 15 minutes, of them {row['gained_age65']:,.0f} "
+            f"aged 65 or older and {row['gained_under18']:,.0f} under 18.") in page
     assert all(f["people_helped"] == {} for f in out["fixes"] if f["id"] != fix_ids[0])
     assert out["contributions"] == [{"id": cid, "decision": "adopted_in_part", "supports": 0,
                                      "reason": {"de": "Geprüft, Ausgang folgt",
@@ -566,3 +575,125 @@ def test_cli_lists_and_moves_phases(db_url: str) -> None:
     assert refused.exit_code != 0 and "edit" in refused.output
     moved = runner.invoke(app, [*args, "--editor", "eva"])
     assert moved.exit_code == 0 and "participation" in moved.output
+
+
+# ---------------------------------------------------------------- order, categories, access
+
+
+def test_fixes_sorted_by_people_helped_from_their_stored_effects(client: TestClient,
+                                                                 hamburg: City) -> None:
+    from stufenlos.analysis.fixes import fix_choices
+
+    seeded = client.get(f"/api/proceedings/{DEMO_SLUG}").json()
+    best = seeded["fixes"][0]  # the ranking's best fix
+    other = next(c for cs in fix_choices(hamburg).by_kind.values() for c in cs
+                 if c.change != best["change"])
+    body = {"slug": "order-2028", "city": "hamburg", "title": {"de": "Reihenfolge"},
+            "body": "Amt", "area": seeded["area"]}
+    assert client.post("/api/proceedings", json=body, headers=_auth("eva")).status_code == 201
+    for change in (other.change, best["change"]):  # planned: the smaller gain first
+        r = client.post("/api/proceedings/order-2028/fixes", json={"change": change},
+                        headers=_auth("eva"))
+        assert r.status_code == 201, r.text
+    planned = client.get("/api/proceedings/order-2028").json()["fixes"]
+    gain = {f["id"]: max(r["gained_population"] for r in f["effect"]) for f in planned}
+    assert gain[planned[0]["id"]] < gain[planned[1]["id"]]
+    helped = client.get("/api/proceedings/order-2028?order=helped").json()["fixes"]
+    assert [f["id"] for f in helped] == [planned[1]["id"], planned[0]["id"]]
+    assert client.get("/api/proceedings/order-2028?order=name").status_code == 422
+    page = client.get("/proceedings/order-2028?lang=en&order=helped").text
+    assert "Sorted: the fixes that help the most people first." in page
+    places = [page.index(f'id="fix-{f["id"]}"') for f in helped]
+    assert places == sorted(places)
+    assert "Sort by people helped" in client.get("/proceedings/order-2028?lang=en").text
+
+
+def test_editor_chooses_the_category_from_a_list_in_words(client: TestClient) -> None:
+    page = client.get("/proceedings-edit", headers=_auth("eva")).text
+    select_html = page.split('<select id="category"')[1].split("</select>")[0]
+    assert '<option value="step_free_station" selected>stufenlose Bahnhöfe (DB)</option>' \
+        in select_html
+    assert '<option value="pharmacy" >Apotheken</option>' in select_html
+    assert '<input type="text" id="category"' not in page
+    body = {"slug": "bad-category", "city": "hamburg", "title": {"de": "T"}, "body": "Amt",
+            "area": {"type": "Polygon", "coordinates": [[[9.99, 53.55], [10.0, 53.55],
+                                                         [10.0, 53.56], [9.99, 53.55]]]},
+            "category": "unicorns"}
+    r = client.post("/api/proceedings", json=body, headers=_auth("eva"))
+    assert r.status_code == 422 and "unknown category 'unicorns'" in r.text
+
+
+#: routes anyone may use (reading, contributing, commenting, supporting)
+_PUBLIC = {("POST", "/api/proceedings/{key}/contributions"),
+           ("POST", "/api/proceedings/contributions/{contribution_id}/comments"),
+           ("POST", "/api/proceedings/support/{target}/{item_id}"),
+           ("POST", "/proceedings/{key}/contribute"), ("POST", "/proceedings/{key}/support"),
+           ("POST", "/proceedings/{key}/comment")}
+
+
+def _guarded_routes(app: object) -> list[tuple[str, str]]:
+    """Every proceedings route that is not public reading or taking part, from the app."""
+    from fastapi.routing import APIRoute
+
+    def walk(routes: list[object]) -> Iterator[APIRoute]:
+        for r in routes:
+            if isinstance(r, APIRoute):
+                yield r
+            elif hasattr(r, "original_router"):  # FastAPI >= 0.165 keeps included routers
+                yield from walk(r.original_router.routes)
+
+    out = []
+    for route in walk(app.routes):  # type: ignore[attr-defined]
+        if not route.path.startswith(
+                ("/api/proceedings", "/proceedings", "/moderation/proceedings")):
+            continue
+        for method in sorted(route.methods):
+            public_read = method == "GET" and "moderation" not in route.path \
+                and route.path != "/proceedings-edit"
+            if not public_read and (method, route.path) not in _PUBLIC:
+                out.append((method, route.path))
+    return out
+
+
+def test_every_editor_and_moderator_route_refuses_others(app: object, client: TestClient,
+                                                         db_url: str) -> None:
+    from stufenlos.api.routes.plan_edit import form_token
+    from stufenlos.plan.models import Editor
+
+    routes = _guarded_routes(app)
+    # the enumeration must find the editors' and moderators' routes it is meant to guard
+    assert {("POST", "/api/proceedings"), ("POST", "/api/proceedings/{key}/fixes"),
+            ("POST", "/proceedings-edit/create"), ("GET", "/api/proceedings/moderation/queue"),
+            ("POST", "/moderation/proceedings")} <= set(routes)
+    fill = {"{key}": DEMO_SLUG, "{target}": "fix", "{item_id}": "1"}
+    monitor = _auth("mona")
+    store = plan_service.PlanStore(db_url)
+    with store.session() as session:  # a valid form token: only the role may refuse
+        token = form_token(session.scalar(select(Editor).where(Editor.username == "mona")))
+    store.close()
+    body = {"token": token, "proceeding": DEMO_SLUG, "phase": "participation",
+            "confirm": "yes", "fix": "steps:1", "target": "fix", "item_id": "1",
+            "decision": "adopted", "slug": "x", "city": "hamburg"}
+    for method, path in routes:
+        url = path
+        for k, v in fill.items():
+            url = url.replace(k, v)
+        anonymous = client.request(method, url, data=body if method == "POST" else None,
+                                   follow_redirects=False)
+        refused = anonymous.status_code in (401, 403) or (
+            anonymous.status_code == 303 and anonymous.headers["location"].startswith(
+                "/moderation?"))
+        assert refused, (method, path, anonymous.status_code)
+        if path.startswith("/api/proceedings/moderation") or "/moderation/" in path:
+            continue  # moderators sign in apart from editors
+        if method == "POST" and path.startswith("/api/"):
+            json_body = {"publish": True, "phase": "participation", "decision": "adopted",
+                         "change": {"action": "add_elevator", "way": 1}}
+            r = client.post(url, json=json_body, headers=monitor)
+        else:
+            r = client.request(method, url, data=body if method == "POST" else None,
+                               headers=monitor, follow_redirects=False)
+        if method == "GET":
+            continue  # a monitor may look at the editors' page
+        assert r.status_code == 403, (method, path, r.status_code, r.text[:200])
+    assert client.get(f"/api/proceedings/{DEMO_SLUG}").json()["phase"] == "information"

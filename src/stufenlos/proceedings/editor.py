@@ -18,7 +18,7 @@ from stufenlos.city import City
 from stufenlos.districts import city_districts
 from stufenlos.proceedings.service import ProceedingInputError
 
-__all__ = ["WHOLE", "area_of", "choice_title", "district_names", "fixes_in"]
+__all__ = ["WHOLE", "area_of", "category_choices", "choice_title", "district_names", "fixes_in"]
 
 #: the area choice meaning "the whole imported area"
 WHOLE = "*"
@@ -62,6 +62,20 @@ def area_of(city: City, chosen: list[str]) -> dict[str, Any]:
         msg = "the chosen districts must touch each other (one area)"
         raise ProceedingInputError(msg, field="districts")
     return shapely.geometry.mapping(shape)
+
+
+def category_choices(city: City | None, lang: str) -> list[tuple[str, str]]:
+    """The destination categories a proceeding's effects can be computed for in ``city``,
+    as ``(name, label in lang)``: the analysis' built-in categories, without the DB
+    stations ones when the city has no stations input (all of them when ``city`` is
+    not imported yet)."""
+    from stufenlos.analysis.destinations import DEFAULT_CATEGORIES
+    from stufenlos.i18n import translator
+
+    has_stations = city is None or bool(city.config.inputs_of("stations"))
+    say = translator(lang).gettext
+    return [(name, say(c.label)) for name, c in DEFAULT_CATEGORIES.items()
+            if has_stations or c.source != "stations"]
 
 
 def fixes_in(city: City, area: dict[str, Any]) -> tuple[dict[str, list[FixChoice]], bool]:

@@ -68,7 +68,9 @@ __all__ = [
     "get_proceeding",
     "moderate",
     "moderation_queue",
+    "most_helped",
     "move_phase",
+    "people_by_group",
     "proceeding_detail",
     "proceeding_list",
     "schedule_from_starts",
@@ -138,8 +140,19 @@ class ProceedingCreate(BaseModel):
     area: dict[str, Any] = Field(description="GeoJSON Polygon (WGS84) of the area.")
     schedule: dict[Phase, PhaseDates] = Field(default_factory=dict)
     category: str = Field("step_free_station", min_length=1, max_length=40,
-                          description="Destination category the fixes' effects are for.")
+                          description="Destination category the fixes' effects are for, "
+                                      "one of the analysis' built-in categories.")
     budget_min: float = Field(15.0, gt=0, le=120)
+
+    @field_validator("category")
+    @classmethod
+    def _known_category(cls, value: str) -> str:
+        from stufenlos.analysis.destinations import DEFAULT_CATEGORIES
+
+        if value not in DEFAULT_CATEGORIES:
+            msg = f"unknown category {value!r}; choose from {', '.join(DEFAULT_CATEGORIES)}"
+            raise ValueError(msg)
+        return value
 
     @field_validator("area")
     @classmethod
@@ -599,9 +612,31 @@ def proceeding_list(session: Session) -> list[dict[str, Any]]:
     return out
 
 
-def proceeding_detail(session: Session, key: str | int) -> dict[str, Any]:
+def people_by_group(effect: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
+    """People who newly gain access, per profile and population group, from a fix's
+    stored effect: ``{"wheelchair": {"population": 812.0, "age65": 160.0, ...}}``."""
+    return {r["profile"]: {k.removeprefix("gained_"): float(v or 0.0) for k, v in r.items()
+                           if k.startswith("gained_")} for r in effect}
+
+
+def most_helped(fix: dict[str, Any]) -> float:
+    """The most people a fix gives access, over the profiles of its stored effect (the
+    key "sorted by people helped" orders by; no scenario is run)."""
+    return max((float(r.get("gained_population") or 0.0) for r in fix["effect"]), default=0.0)
+
+
+#: how a proceeding's fixes may be ordered: as planned, or most people helped first
+FixOrder = Literal["position", "helped"]
+
+
+def proceeding_detail(session: Session, key: str | int, *,
+                      order: FixOrder = "position") -> dict[str, Any]:
     """A proceeding with its fixes, published contributions and comments, supports and
-    decisions (nothing unmoderated, no contact data)."""
+    decisions (nothing unmoderated, no contact data).
+
+    ``order="helped"`` lists the fixes with the most people helped first (by their
+    stored effects; ties keep the planned order).
+    """
     p = get_proceeding(session, key)
     counts = _support_counts(session, p.id)
     fixes = session.scalars(select(Fix).where(Fix.proceeding_id == p.id)
@@ -625,6 +660,8 @@ def proceeding_detail(session: Session, key: str | int) -> dict[str, Any]:
             "comments": comments.get(c.id, []), "photo": c.id in photos}
             for c in contributions],
     }
+    if order == "helped":
+        out["fixes"].sort(key=lambda f: -most_helped(f))  # stable: ties keep position
     out["outcome"] = _outcome(out) if p.phase == "result" else None
     return out
 
@@ -634,16 +671,15 @@ ADOPTED = ("adopted", "adopted_in_part")
 
 def _outcome(d: dict[str, Any]) -> dict[str, Any]:
     """The published result: every decision with its reason and supports, and for each
-    adopted fix the people it helps (gaining access, per profile)."""
+    adopted fix the people it helps (gaining access, per profile and group)."""
     def answer(item: dict[str, Any]) -> dict[str, Any]:
         return {"id": item["id"], "decision": item["decision"],
                 "reason": item["decision_reason"], "supports": item["supports"]}
 
     return {
         "text": d["result"],
-        "fixes": [answer(f) | {"title": f["title"], "people_helped": {
-            r["profile"]: r.get("gained_population", 0.0) for r in f["effect"]}
-            if f["decision"] in ADOPTED else {}} for f in d["fixes"]],
+        "fixes": [answer(f) | {"title": f["title"], "people_helped": people_by_group(
+            f["effect"]) if f["decision"] in ADOPTED else {}} for f in d["fixes"]],
         "contributions": [answer(c) for c in d["contributions"]],
     }
 

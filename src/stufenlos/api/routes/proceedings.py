@@ -14,7 +14,7 @@ import hmac
 import secrets
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -118,12 +118,18 @@ def list_proceedings(store: Store) -> list[dict[str, Any]]:
         return service.proceeding_list(session)
 
 
+Order = Annotated[service.FixOrder, Query(
+    description="Order of the fixes: as planned (position) or most people helped first "
+                "(helped, by their computed effects)")]
+
+
 @router.get("/{key}", summary="One participation proceeding")
-def get_proceeding(key: Key, store: Store) -> dict[str, Any]:
+def get_proceeding(key: Key, store: Store, order: Order = "position") -> dict[str, Any]:
     """A proceeding with fixes, published contributions and comments, supports and
-    decisions."""
+    decisions; in the result phase ``outcome`` says for each adopted fix the people it
+    helps per profile and group."""
     with store.session() as session:
-        return service.proceeding_detail(session, key)
+        return service.proceeding_detail(session, key, order=order)
 
 
 def _geojson(data: dict[str, Any]) -> Response:
@@ -282,8 +288,20 @@ def support(target: Target, item_id: ItemId, request: Request, store: Store) -> 
 # ---------------------------------------------------------------- editors
 
 
+def _editing(editor: CurrentEditor) -> Any:
+    """The signed-in editor if they hold the ``edit`` role (403 otherwise), checked
+    before the body is read, so a monitor learns nothing from a body's errors."""
+    from stufenlos.plan.commands import require_role
+
+    require_role(editor, "edit")
+    return editor
+
+
+Editing = Annotated[Any, Depends(_editing)]
+
+
 @router.post("", status_code=201, summary="Create a proceeding (editors)")
-def create(data: service.ProceedingCreate, editor: CurrentEditor, store: Store,
+def create(data: service.ProceedingCreate, editor: Editing, store: Store,
            ) -> dict[str, Any]:
     """A new proceeding in the information phase."""
     with store.session() as session:
@@ -292,9 +310,11 @@ def create(data: service.ProceedingCreate, editor: CurrentEditor, store: Store,
 
 
 def add_fix_computed(store: PlanStore, editor: Any, key: str, data: FixIn) -> Fix:
-    """Compute a fix's effect and location with the scenario engine, then store it."""
+    """Compute a fix's effect and location with the scenario engine, then store it
+    (callers have checked the editor's ``edit`` role, so nobody else starts a run)."""
     from stufenlos.proceedings.effects import compute_effect, fix_location
     from stufenlos.registry import get_city
+
 
     with store.session() as session:
         p = service.get_proceeding(session, key)
@@ -308,7 +328,7 @@ def add_fix_computed(store: PlanStore, editor: Any, key: str, data: FixIn) -> Fi
 
 
 @router.post("/{key}/fixes", status_code=201, summary="Add a planned fix (editors)")
-async def add_fix(key: Key, data: FixIn, editor: CurrentEditor, store: Store,
+async def add_fix(key: Key, data: FixIn, editor: Editing, store: Store,
                   ) -> dict[str, Any]:
     """Add a fix; its effect (people gaining access per profile and group) is computed
     with the scenario engine for the proceeding's category and budget."""
@@ -317,7 +337,7 @@ async def add_fix(key: Key, data: FixIn, editor: CurrentEditor, store: Store,
 
 
 @router.post("/{key}/phase", summary="Move to the next phase (editors)")
-def move_phase(key: Key, data: service.PhaseIn, editor: CurrentEditor,
+def move_phase(key: Key, data: service.PhaseIn, editor: Editing,
                store: Store) -> dict[str, Any]:
     """Move on one phase: information → participation → evaluation → result."""
     with store.session() as session:
@@ -326,7 +346,7 @@ def move_phase(key: Key, data: service.PhaseIn, editor: CurrentEditor,
 
 
 @router.post("/decisions/{target}/{item_id}", summary="Decide on a fix or contribution (editors)")
-def decide(target: Target, item_id: ItemId, data: service.DecisionIn, editor: CurrentEditor,
+def decide(target: Target, item_id: ItemId, data: service.DecisionIn, editor: Editing,
            store: Store) -> dict[str, Any]:
     """The body's answer with its reason (evaluation and result phases); it appears in
     the plan's Atom feed."""

@@ -34,6 +34,7 @@ from stufenlos.api.routes.proceedings import (
 from stufenlos.api.street_map import map_base, street_points
 from stufenlos.api.templating import page_language, render
 from stufenlos.errors import StufenlosError
+from stufenlos.plan.commands import require_role
 from stufenlos.plan.service import PermissionDeniedError, PlanStore
 from stufenlos.proceedings import service
 from stufenlos.proceedings.models import CATEGORIES, DECISIONS, PHASES, Proceeding
@@ -74,26 +75,50 @@ CATEGORY_WORDS = {
 }
 
 
+def _category_words(category: str, lang: str) -> str:
+    """The destination category as the object of "reach …", in the page's language."""
+    if category in CATEGORY_WORDS:
+        de, en = CATEGORY_WORDS[category]
+        return en if lang == "en" else de
+    from stufenlos.analysis.destinations import DEFAULT_CATEGORIES
+    from stufenlos.i18n import translator
+
+    found = DEFAULT_CATEGORIES.get(category)
+    label = translator(lang).gettext(found.label) if found else category
+    return {"en": f"a destination of the kind “{label}”",
+            "ls": label}.get(lang, f"ein Ziel der Art „{label}“")
+
+
+#: population groups named in the sentences (besides everyone), in order
+_GROUP_WORDS = {
+    "age65": ("ab 65 Jahren", "aged 65 or older", "sind 65 Jahre oder älter"),
+    "under18": ("unter 18 Jahren", "under 18", "sind Kinder und Jugendliche"),
+}
+
+
 def people_helped(fix: dict[str, Any], category: str, budget_min: float,
                   lang: str) -> list[str]:
-    """One sentence per profile: how many people gain access through the fix."""
-    de_cat, en_cat = CATEGORY_WORDS.get(category, (category, category.replace("_", " ")))
+    """One sentence per profile: how many people, and of them how many of each
+    population group the statistics give, newly reach the category through the fix."""
+    what = _category_words(category, lang)
     out = []
-    for row in fix["effect"]:
-        de_p, en_p, ls_p = PROFILE_WORDS.get(row["profile"], (row["profile"],) * 3)
-        n = float(row.get("gained_population", 0.0))
-        old = float(row.get("gained_age65", 0.0))
+    for profile, groups in service.people_by_group(fix["effect"]).items():
+        de_p, en_p, ls_p = PROFILE_WORDS.get(profile, (profile,) * 3)
+        n = groups.get("population", 0.0)
+        parts = [(people(groups[g]), words) for g, words in _GROUP_WORDS.items()
+                 if g in groups and n > 0]
         if lang == "en":
-            out.append(f"{people(n)} people {en_p} would newly reach {en_cat} within "
-                       f"{budget_min:g} minutes" + (f", {people(old)} of them aged 65 or "
-                                                    "older." if n > 0 else "."))
+            of = " and ".join(f"{k} {w[1]}" for k, w in parts)
+            out.append(f"{people(n)} people {en_p} would newly reach {what} within "
+                       f"{budget_min:g} minutes" + (f", of them {of}." if of else "."))
         elif lang == "ls":
-            out.append(f"{people(n)} Menschen {ls_p} kommen dann zu {de_cat}. "
-                       f"Sie brauchen höchstens {budget_min:g} Minuten.")
+            out.append(" ".join([f"{people(n)} Menschen {ls_p} kommen dann zu {what}.",
+                                 f"Sie brauchen höchstens {budget_min:g} Minuten.",
+                                 *(f"{k} davon {w[2]}." for k, w in parts)]))
         else:
-            out.append(f"{people(n)} Menschen {de_p} erreichen damit neu {de_cat} in "
-                       f"{budget_min:g} Minuten" + (f", davon {people(old)} ab 65 Jahren."
-                                                    if n > 0 else "."))
+            of = " und ".join(f"{k} {w[0]}" for k, w in parts)
+            out.append(f"{people(n)} Menschen {de_p} erreichen damit neu {what} in "
+                       f"{budget_min:g} Minuten" + (f", davon {of}." if of else "."))
     return out
 
 
@@ -132,8 +157,9 @@ def list_page(request: Request, store: Store) -> HTMLResponse:
 def _detail_page(request: Request, store: PlanStore, key: str, *,
                  errors: dict[str, str] | None = None, values: dict[str, str] | None = None,
                  status_code: int = 200) -> HTMLResponse:
+    order = "helped" if request.query_params.get("order") == "helped" else "position"
     with store.session() as session:
-        d = service.proceeding_detail(session, key)
+        d = service.proceeding_detail(session, key, order=order)
     lang = page_language(request)
     for f in d["fixes"]:
         f["helped"] = people_helped(f, d["category"], d["budget_min"], lang)
@@ -141,7 +167,7 @@ def _detail_page(request: Request, store: PlanStore, key: str, *,
     figure = {**base, "markers": _markers(d, base)} if base else None
     return render(request, "proceedings/detail.html", {
         **_ctx(), "p": d, "map": figure, "streets": street_points(d["city"]),
-        "errors": errors or {}, "values": values or {},
+        "errors": errors or {}, "values": values or {}, "order": order,
         "notice": request.query_params.get("notice")}, status_code=status_code)
 
 
@@ -275,7 +301,7 @@ def _fix_offer(p: dict[str, Any]) -> tuple[dict[str, list[dict[str, Any]]], bool
 def _edit_page(request: Request, store: PlanStore, editor: Any, *,
                errors: dict[str, str] | None = None, values: dict[str, Any] | None = None,
                message: str | None = None, status_code: int = 200) -> HTMLResponse:
-    from stufenlos.proceedings.editor import WHOLE, district_names
+    from stufenlos.proceedings.editor import WHOLE, category_choices, district_names
 
     with store.session() as session:
         items = service.proceeding_list(session)
@@ -296,6 +322,7 @@ def _edit_page(request: Request, store: PlanStore, editor: Any, *,
         "can_edit": "edit" in editor.roles or "admin" in editor.roles,
         "decisions": DECISIONS, "cities": cities, "city": city, "whole": WHOLE,
         "districts": district_names(c) if c is not None else [],
+        "category_choices": category_choices(c, page_language(request)),
         "fields": CREATE_FIELDS}, status_code=status_code)
 
 
@@ -315,6 +342,7 @@ def _editor_post(request: Request, store: PlanStore, credentials: HTTPBasicCrede
         editor = editor_from(session, credentials, request)
     if not hmac.compare_digest(token, form_token(editor)):
         raise HTTPException(status_code=403, detail="form token does not match; reload the page")
+    require_role(editor, "edit")  # every editors' form changes something
     return editor
 
 
