@@ -34,6 +34,7 @@ from stufenlos.api.routes.proceedings import (
 from stufenlos.api.street_map import map_base, street_points
 from stufenlos.api.templating import page_language, render
 from stufenlos.errors import StufenlosError
+from stufenlos.i18n import LazyText, translator
 from stufenlos.plan.service import PermissionDeniedError, PlanStore
 from stufenlos.proceedings import service
 from stufenlos.proceedings.models import CATEGORIES, DECISIONS, PHASES, Proceeding
@@ -46,54 +47,55 @@ router = APIRouter(tags=["proceedings-web"], include_in_schema=False)
 Store = Annotated[PlanStore, Depends(get_store)]
 Credentials = Annotated[HTTPBasicCredentials | None, Depends(basic_auth)]
 
-PHASE_LABELS = {
-    "information": ("Information", "Information", "Wir informieren"),
-    "participation": ("Beteiligung", "Participation", "Sie reden mit"),
-    "evaluation": ("Auswertung", "Evaluation", "Wir lesen alles"),
-    "result": ("Ergebnis", "Result", "Das Ergebnis"),
+#: phase, category of a contribution, decision -> its label, read by language
+PHASE_LABELS: dict[str, LazyText] = {
+    "information": LazyText("Information"),
+    "participation": LazyText("Participation"),
+    "evaluation": LazyText("Evaluation"),
+    "result": LazyText("Result"),
 }
-CATEGORY_LABELS = {
-    "problem": ("Problem", "Problem", "Hier ist ein Problem"),
-    "idea": ("Idee", "Idea", "Ich habe eine Idee"),
-    "support": ("Zustimmung", "Support", "Das finde ich gut"),
-    "concern": ("Bedenken", "Concern", "Da habe ich Sorgen"),
+CATEGORY_LABELS: dict[str, LazyText] = {
+    "problem": LazyText("Problem"),
+    "idea": LazyText("Idea"),
+    "support": LazyText("Support"),
+    "concern": LazyText("Concern"),
 }
-DECISION_LABELS = {
-    "adopted": ("Angenommen", "Adopted", "Das machen wir"),
-    "adopted_in_part": ("Teilweise angenommen", "Adopted in part", "Das machen wir zum Teil"),
-    "not_adopted": ("Nicht angenommen", "Not adopted", "Das machen wir nicht"),
+DECISION_LABELS: dict[str, LazyText] = {
+    "adopted": LazyText("Adopted"),
+    "adopted_in_part": LazyText("Adopted in part"),
+    "not_adopted": LazyText("Not adopted"),
 }
-PROFILE_WORDS = {"wheelchair": ("im Rollstuhl", "using a wheelchair", "im Rollstuhl"),
-                 "walker": ("mit Rollator", "with a walker", "mit Rollator")}
+#: the people a profile stands for, and the destinations of a ranking's category
+PROFILE_WORDS = {"wheelchair": LazyText("using a wheelchair"),
+                 "walker": LazyText("with a walker")}
 CATEGORY_WORDS = {
-    "step_free_station": ("einen stufenlosen Bahnhof", "a step-free railway station"),
-    "station": ("einen Bahnhof", "a railway station"),
-    "pharmacy": ("eine Apotheke", "a pharmacy"),
-    "doctors": ("eine Arztpraxis", "a doctor"),
-    "supermarket": ("einen Supermarkt", "a supermarket"),
+    "step_free_station": LazyText("a step-free railway station"),
+    "station": LazyText("a railway station"),
+    "pharmacy": LazyText("a pharmacy"),
+    "doctors": LazyText("a doctor"),
+    "supermarket": LazyText("a supermarket"),
 }
 
 
 def people_helped(fix: dict[str, Any], category: str, budget_min: float,
                   lang: str) -> list[str]:
     """One sentence per profile: how many people gain access through the fix."""
-    de_cat, en_cat = CATEGORY_WORDS.get(category, (category, category.replace("_", " ")))
+    t = translator(lang)
+    words = CATEGORY_WORDS.get(category)
+    what = words[lang] if words is not None else category.replace("_", " ")
     out = []
     for row in fix["effect"]:
-        de_p, en_p, ls_p = PROFILE_WORDS.get(row["profile"], (row["profile"],) * 3)
+        profile = PROFILE_WORDS.get(row["profile"])
+        who = profile[lang] if profile is not None else row["profile"]
         n = float(row.get("gained_population", 0.0))
-        old = float(row.get("gained_age65", 0.0))
-        if lang == "en":
-            out.append(f"{people(n)} people {en_p} would newly reach {en_cat} within "
-                       f"{budget_min:g} minutes" + (f", {people(old)} of them aged 65 or "
-                                                    "older." if n > 0 else "."))
-        elif lang == "ls":
-            out.append(f"{people(n)} Menschen {ls_p} kommen dann zu {de_cat}. "
-                       f"Sie brauchen höchstens {budget_min:g} Minuten.")
+        values = {"n": people(n), "who": who, "what": what, "minutes": f"{budget_min:g}"}
+        if n > 0:
+            out.append(t.gettext("{n} people {who} would newly reach {what} within {minutes} "
+                                 "minutes, {old} of them aged 65 or older.",
+                                 old=people(float(row.get("gained_age65", 0.0))), **values))
         else:
-            out.append(f"{people(n)} Menschen {de_p} erreichen damit neu {de_cat} in "
-                       f"{budget_min:g} Minuten" + (f", davon {people(old)} ab 65 Jahren."
-                                                    if n > 0 else "."))
+            out.append(t.gettext("{n} people {who} would newly reach {what} within {minutes} "
+                                 "minutes.", **values))
     return out
 
 
