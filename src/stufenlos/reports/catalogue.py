@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from stufenlos.i18n import N_, translator
+
 __all__ = ["SERVICES", "Attribute", "ServiceType", "get_service"]
 
 
@@ -19,9 +21,19 @@ class Attribute:
     variable: bool = True
     datatype_description: str | None = None
     values: tuple[tuple[str, str], ...] = ()
-    #: German texts for the web pages (Open311 answers use the English ones)
-    description_de: str = ""
-    values_de: tuple[str, ...] = ()
+
+    def said(self, lang: str) -> str:
+        """The description in ``lang`` (web pages and mails; Open311 keeps the English)."""
+        return translator(lang).gettext(self.description)
+
+    def value_names(self, lang: str) -> tuple[str, ...]:
+        """The names of :attr:`values` in ``lang``."""
+        return tuple(translator(lang).gettext(name) for _, name in self.values)
+
+    @property
+    def description_de(self) -> str:
+        """The German description (from the message catalogue)."""
+        return self.said("de")
 
     def to_open311(self) -> dict[str, object]:
         """The attribute as GeoReport v2 fields."""
@@ -53,8 +65,19 @@ class ServiceType:
     keywords: str
     blocking: bool
     attributes: tuple[Attribute, ...] = field(default_factory=tuple)
-    name_de: str = ""
-    description_de: str = ""
+
+    def name_in(self, lang: str) -> str:
+        """The name in ``lang`` (web pages, mails, feeds; Open311 keeps the English)."""
+        return translator(lang).gettext(self.name)
+
+    def description_in(self, lang: str) -> str:
+        """The description in ``lang``."""
+        return translator(lang).gettext(self.description)
+
+    @property
+    def name_de(self) -> str:
+        """The German name (from the message catalogue)."""
+        return self.name_in("de")
 
     def to_open311(self) -> dict[str, object]:
         """The GeoReport v2 service list entry."""
@@ -79,8 +102,7 @@ class ServiceType:
 _UNTIL = Attribute(
     code="until",
     datatype="datetime",
-    description="If the barrier is temporary (e.g. a construction site): until when?",
-    description_de="Wenn die Barriere vorübergehend ist (z. B. eine Baustelle): bis wann?",
+    description=N_("If the barrier is temporary (e.g. a construction site): until when?"),
     datatype_description="ISO 8601 date or date and time, e.g. 2026-12-31",
     order=9,
 )
@@ -90,22 +112,16 @@ SERVICES: dict[str, ServiceType] = {
     for s in (
         ServiceType(
             code="blocked-sidewalk",
-            name="Blocked sidewalk",
-            description="A fence, construction site, parked vehicle or object blocks the way.",
+            name=N_("Blocked sidewalk"),
+            description=N_("A fence, construction site, parked vehicle or object blocks the way."),
             group="way",
             keywords="construction, fence, obstacle, blocked, Baustelle",
             blocking=True,
-            name_de="Gehweg versperrt",
-            description_de=(
-                "Ein Zaun, eine Baustelle, ein parkendes Fahrzeug oder ein Gegenstand "
-                "versperrt den Weg."
-            ),
             attributes=(
                 Attribute(
                     code="remaining_width_cm",
                     datatype="number",
-                    description="Width still passable, in centimetres (0 if none).",
-                    description_de="Noch passierbare Breite in Zentimetern (0, wenn gar nicht).",
+                    description=N_("Width still passable, in centimetres (0 if none)."),
                     order=1,
                 ),
                 _UNTIL,
@@ -113,29 +129,24 @@ SERVICES: dict[str, ServiceType] = {
         ),
         ServiceType(
             code="broken-elevator",
-            name="Broken elevator or escalator",
-            description="An elevator or escalator is out of service.",
+            name=N_("Broken elevator or escalator"),
+            description=N_("An elevator or escalator is out of service."),
             group="equipment",
             keywords="elevator, lift, escalator, Aufzug, Fahrtreppe",
             blocking=True,
-            name_de="Aufzug oder Fahrtreppe kaputt",
-            description_de="Ein Aufzug oder eine Fahrtreppe ist außer Betrieb.",
             attributes=(
                 Attribute(
                     code="equipment",
                     datatype="singlevaluelist",
-                    description="Which kind of equipment?",
-                    description_de="Welche Anlage?",
+                    description=N_("Which kind of equipment?"),
                     required=True,
                     order=1,
-                    values=(("elevator", "Elevator"), ("escalator", "Escalator")),
-                    values_de=("Aufzug", "Fahrtreppe"),
+                    values=(("elevator", N_("Elevator")), ("escalator", N_("Escalator"))),
                 ),
                 Attribute(
                     code="station",
                     datatype="string",
-                    description="Station or building, if any.",
-                    description_de="Haltestelle oder Gebäude, falls vorhanden.",
+                    description=N_("Station or building, if any."),
                     order=2,
                 ),
                 _UNTIL,
@@ -143,101 +154,80 @@ SERVICES: dict[str, ServiceType] = {
         ),
         ServiceType(
             code="high-kerb",
-            name="Missing or high kerb",
-            description="No lowered kerb at a crossing, or a kerb too high to roll over.",
+            name=N_("Missing or high kerb"),
+            description=N_("No lowered kerb at a crossing, or a kerb too high to roll over."),
             group="way",
             keywords="kerb, curb, Bordstein, crossing",
             blocking=True,
-            name_de="Bordstein fehlt abgesenkt oder ist zu hoch",
-            description_de=(
-                "Kein abgesenkter Bordstein an einer Querung, oder ein Bordstein, "
-                "der zu hoch zum Überrollen ist."
-            ),
             attributes=(
                 Attribute(
                     code="kerb_height_cm",
                     datatype="number",
-                    description="Estimated kerb height in centimetres.",
-                    description_de="Geschätzte Bordsteinhöhe in Zentimetern.",
+                    description=N_("Estimated kerb height in centimetres."),
                     order=1,
                 ),
             ),
         ),
         ServiceType(
             code="damaged-surface",
-            name="Damaged surface",
-            description="Holes, loose paving, roots or other damage to the walking surface.",
+            name=N_("Damaged surface"),
+            description=N_("Holes, loose paving, roots or other damage to the walking surface."),
             group="way",
             keywords="pothole, paving, surface, roots, Schlagloch",
             blocking=False,
-            name_de="Beschädigter Belag",
-            description_de="Löcher, lose Platten, Wurzeln oder andere Schäden am Gehweg.",
             attributes=(
                 Attribute(
                     code="severity",
                     datatype="singlevaluelist",
-                    description="How bad is it?",
-                    description_de="Wie schlimm ist es?",
+                    description=N_("How bad is it?"),
                     order=1,
                     values=(
-                        ("minor", "Uncomfortable"),
-                        ("major", "Dangerous"),
-                        ("impassable", "Impassable with a wheelchair"),
+                        ("minor", N_("Uncomfortable")),
+                        ("major", N_("Dangerous")),
+                        ("impassable", N_("Impassable with a wheelchair")),
                     ),
-                    values_de=("Unangenehm", "Gefährlich", "Mit Rollstuhl nicht passierbar"),
                 ),
             ),
         ),
         ServiceType(
             code="missing-tactile-paving",
-            name="Missing tactile paving",
-            description="No tactile guidance at a crossing, platform edge or stairs.",
+            name=N_("Missing tactile paving"),
+            description=N_("No tactile guidance at a crossing, platform edge or stairs."),
             group="orientation",
             keywords="tactile, guidance, blind, Leitsystem",
             blocking=False,
-            name_de="Fehlendes Blindenleitsystem",
-            description_de=(
-                "Keine taktilen Leitelemente an einer Querung, Bahnsteigkante oder Treppe."
-            ),
         ),
         ServiceType(
             code="steps-no-alternative",
-            name="Steps without alternative",
-            description="Steps with no ramp or elevator nearby.",
+            name=N_("Steps without alternative"),
+            description=N_("Steps with no ramp or elevator nearby."),
             group="way",
             keywords="steps, stairs, ramp, Stufen, Treppe",
             blocking=True,
-            name_de="Stufen ohne Alternative",
-            description_de="Stufen ohne Rampe oder Aufzug in der Nähe.",
             attributes=(
                 Attribute(
                     code="step_count",
                     datatype="number",
-                    description="Number of steps.",
-                    description_de="Anzahl der Stufen.",
+                    description=N_("Number of steps."),
                     order=1,
                 ),
             ),
         ),
         ServiceType(
             code="crossing-no-sound",
-            name="Crossing without sound signal",
-            description="Traffic lights without an acoustic or vibrating signal.",
+            name=N_("Crossing without sound signal"),
+            description=N_("Traffic lights without an acoustic or vibrating signal."),
             group="orientation",
             keywords="traffic lights, acoustic signal, Ampel, blind",
             blocking=False,
-            name_de="Ampel ohne Signal für Blinde",
-            description_de="Ampel ohne akustisches oder vibrierendes Signal.",
         ),
         ServiceType(
             code="other",
-            name="Other barrier",
-            description="Any other barrier for people with reduced mobility.",
+            name=N_("Other barrier"),
+            description=N_("Any other barrier for people with reduced mobility."),
             group="other",
             keywords="other, barrier",
             blocking=False,
-            name_de="Andere Barriere",
-            description_de="Jede andere Barriere für Menschen mit eingeschränkter Mobilität.",
         ),
     )
 }

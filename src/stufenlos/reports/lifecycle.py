@@ -43,7 +43,7 @@ from stufenlos.reports.store import (
     OPEN_STATUSES,
     ReportStore,
 )
-from stufenlos.reports.wording import LOCATED_NOTE
+from stufenlos.reports.wording import LOCATED_NOTE, located_note
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -453,7 +453,7 @@ class ReportLifecycle:
         """Give ``report`` the coordinates of the place its address names; its history says so."""
         report.lat, report.lon = place.lat, place.lon
         s.add(ReportEvent(report_id=report.id, at=utcnow(), kind="located",
-                          note=f"{LOCATED_NOTE}{place.name}"))
+                          note=located_note(place.name)))
 
     def closures_of(self, report_id: int) -> list[Closure]:
         """The closures report ``report_id`` makes now (empty unless accepted and blocking)."""

@@ -34,6 +34,7 @@ from stufenlos.api.routes.proceedings import (
 from stufenlos.api.street_map import map_base, street_points
 from stufenlos.api.templating import page_language, render
 from stufenlos.errors import StufenlosError
+from stufenlos.i18n import LazyText, translator
 from stufenlos.plan.commands import require_role
 from stufenlos.plan.service import PermissionDeniedError, PlanStore
 from stufenlos.proceedings import service
@@ -47,78 +48,71 @@ router = APIRouter(tags=["proceedings-web"], include_in_schema=False)
 Store = Annotated[PlanStore, Depends(get_store)]
 Credentials = Annotated[HTTPBasicCredentials | None, Depends(basic_auth)]
 
-PHASE_LABELS = {
-    "information": ("Information", "Information", "Wir informieren"),
-    "participation": ("Beteiligung", "Participation", "Sie reden mit"),
-    "evaluation": ("Auswertung", "Evaluation", "Wir lesen alles"),
-    "result": ("Ergebnis", "Result", "Das Ergebnis"),
+#: phase, category of a contribution, decision -> its label, read by language
+PHASE_LABELS: dict[str, LazyText] = {
+    "information": LazyText("Information"),
+    "participation": LazyText("Participation"),
+    "evaluation": LazyText("Evaluation"),
+    "result": LazyText("Result"),
 }
-CATEGORY_LABELS = {
-    "problem": ("Problem", "Problem", "Hier ist ein Problem"),
-    "idea": ("Idee", "Idea", "Ich habe eine Idee"),
-    "support": ("Zustimmung", "Support", "Das finde ich gut"),
-    "concern": ("Bedenken", "Concern", "Da habe ich Sorgen"),
+CATEGORY_LABELS: dict[str, LazyText] = {
+    "problem": LazyText("Problem"),
+    "idea": LazyText("Idea"),
+    "support": LazyText("Support"),
+    "concern": LazyText("Concern"),
 }
-DECISION_LABELS = {
-    "adopted": ("Angenommen", "Adopted", "Das machen wir"),
-    "adopted_in_part": ("Teilweise angenommen", "Adopted in part", "Das machen wir zum Teil"),
-    "not_adopted": ("Nicht angenommen", "Not adopted", "Das machen wir nicht"),
+DECISION_LABELS: dict[str, LazyText] = {
+    "adopted": LazyText("Adopted"),
+    "adopted_in_part": LazyText("Adopted in part"),
+    "not_adopted": LazyText("Not adopted"),
 }
-PROFILE_WORDS = {"wheelchair": ("im Rollstuhl", "using a wheelchair", "im Rollstuhl"),
-                 "walker": ("mit Rollator", "with a walker", "mit Rollator")}
+#: the people a profile stands for, and the destinations of a ranking's category
+PROFILE_WORDS = {"wheelchair": LazyText("using a wheelchair"),
+                 "walker": LazyText("with a walker")}
 CATEGORY_WORDS = {
-    "step_free_station": ("einen stufenlosen Bahnhof", "a step-free railway station"),
-    "station": ("einen Bahnhof", "a railway station"),
-    "pharmacy": ("eine Apotheke", "a pharmacy"),
-    "doctors": ("eine Arztpraxis", "a doctor"),
-    "supermarket": ("einen Supermarkt", "a supermarket"),
+    "step_free_station": LazyText("a step-free railway station"),
+    "station": LazyText("a railway station"),
+    "pharmacy": LazyText("a pharmacy"),
+    "doctors": LazyText("a doctor"),
+    "supermarket": LazyText("a supermarket"),
 }
 
 
 def _category_words(category: str, lang: str) -> str:
     """The destination category as the object of "reach …", in the page's language."""
-    if category in CATEGORY_WORDS:
-        de, en = CATEGORY_WORDS[category]
-        return en if lang == "en" else de
+    words = CATEGORY_WORDS.get(category)
+    if words is not None:
+        return words[lang]
     from stufenlos.analysis.destinations import DEFAULT_CATEGORIES
-    from stufenlos.i18n import translator
 
     found = DEFAULT_CATEGORIES.get(category)
-    label = translator(lang).gettext(found.label) if found else category
-    return {"en": f"a destination of the kind “{label}”",
-            "ls": label}.get(lang, f"ein Ziel der Art „{label}“")
-
-
-#: population groups named in the sentences (besides everyone), in order
-_GROUP_WORDS = {
-    "age65": ("ab 65 Jahren", "aged 65 or older", "sind 65 Jahre oder älter"),
-    "under18": ("unter 18 Jahren", "under 18", "sind Kinder und Jugendliche"),
-}
+    return translator(lang).gettext(found.label) if found else category
 
 
 def people_helped(fix: dict[str, Any], category: str, budget_min: float,
                   lang: str) -> list[str]:
     """One sentence per profile: how many people, and of them how many of each
     population group the statistics give, newly reach the category through the fix."""
+    t = translator(lang)
     what = _category_words(category, lang)
     out = []
     for profile, groups in service.people_by_group(fix["effect"]).items():
-        de_p, en_p, ls_p = PROFILE_WORDS.get(profile, (profile,) * 3)
-        n = groups.get("population", 0.0)
-        parts = [(people(groups[g]), words) for g, words in _GROUP_WORDS.items()
-                 if g in groups and n > 0]
-        if lang == "en":
-            of = " and ".join(f"{k} {w[1]}" for k, w in parts)
-            out.append(f"{people(n)} people {en_p} would newly reach {what} within "
-                       f"{budget_min:g} minutes" + (f", of them {of}." if of else "."))
-        elif lang == "ls":
-            out.append(" ".join([f"{people(n)} Menschen {ls_p} kommen dann zu {what}.",
-                                 f"Sie brauchen höchstens {budget_min:g} Minuten.",
-                                 *(f"{k} davon {w[2]}." for k, w in parts)]))
+        words = PROFILE_WORDS.get(profile)
+        values = {"n": people(groups.get("population", 0.0)),
+                  "who": words[lang] if words is not None else profile,
+                  "what": what, "minutes": f"{budget_min:g}"}
+        if groups.get("population", 0.0) > 0 and {"age65", "under18"} <= set(groups):
+            out.append(t.gettext("{n} people {who} would newly reach {what} within {minutes} "
+                                 "minutes, of them {old} aged 65 or older and {young} under "
+                                 "18.", old=people(groups["age65"]),
+                                 young=people(groups["under18"]), **values))
+        elif groups.get("population", 0.0) > 0 and "age65" in groups:
+            out.append(t.gettext("{n} people {who} would newly reach {what} within {minutes} "
+                                 "minutes, {old} of them aged 65 or older.",
+                                 old=people(groups["age65"]), **values))
         else:
-            of = " und ".join(f"{k} {w[0]}" for k, w in parts)
-            out.append(f"{people(n)} Menschen {de_p} erreichen damit neu {what} in "
-                       f"{budget_min:g} Minuten" + (f", davon {of}." if of else "."))
+            out.append(t.gettext("{n} people {who} would newly reach {what} within {minutes} "
+                                 "minutes.", **values))
     return out
 
 

@@ -9,6 +9,7 @@ whose click fills the coordinate fields through ``/static/reports.js``.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
@@ -30,6 +31,7 @@ from stufenlos.api.templating import render
 from stufenlos.districts import city_districts
 from stufenlos.errors import StufenlosError
 from stufenlos.feeds import ATOM_MEDIA_TYPE, atom_feed
+from stufenlos.i18n import LANGUAGES, LazyText, translator
 from stufenlos.registry import get_city
 from stufenlos.reports.catalogue import SERVICES
 from stufenlos.reports.errors import AuthenticationError, ReportInputError
@@ -50,13 +52,14 @@ logger = logging.getLogger(__name__)
 
 router = APIRouter(tags=["reports-web"], include_in_schema=False)
 
-FLAG_LABELS: dict[str, tuple[str, str]] = {
-    "spam": ("Werbung oder Unsinn", "Spam"),
-    "offensive": ("Beleidigend", "Offensive"),
-    "personal_data": ("Enthält persönliche Daten", "Contains personal data"),
-    "not_a_barrier": ("Keine Barriere", "Not a barrier"),
-    "duplicate": ("Doppelt gemeldet", "Duplicate"),
-    "other": ("Anderer Grund", "Other reason"),
+#: abuse flag reason -> its label, read by language (``FLAG_LABELS["spam"]["de"]``)
+FLAG_LABELS: dict[str, LazyText] = {
+    "spam": LazyText("Spam"),
+    "offensive": LazyText("Offensive"),
+    "personal_data": LazyText("Contains personal data"),
+    "not_a_barrier": LazyText("Not a barrier"),
+    "duplicate": LazyText("Duplicate"),
+    "other": LazyText("Other reason"),
 }
 
 
@@ -126,18 +129,18 @@ def _covered_districts(city: str | None) -> list[Any]:
     return [d for d in districts if shapely.intersects(box, d.polygon)]
 
 
-#: form field -> (German, English) label used in error messages
-FIELD_LABELS: dict[str, tuple[str, str]] = {
-    "jurisdiction_id": ("Stadt", "City"),
-    "service_code": ("Was ist das Problem?", "What is the problem?"),
-    "lat": ("Wo?", "Where?"),
-    "street": ("Straße aus der Liste", "Street from the list"),
-    "address_string": ("Adresse", "Address"),
-    "description": ("Beschreibung", "Description"),
-    "attribute[until]": ("Vorübergehend bis", "Temporary until"),
-    "media": ("Foto", "Photo"),
-    "email": ("E-Mail", "E-mail"),
-    **{f"attribute[{a.code}]": (a.description_de or a.description, a.description)
+#: form field -> its label in error messages, read by language
+FIELD_LABELS: dict[str, Mapping[str, str]] = {
+    "jurisdiction_id": LazyText("City"),
+    "service_code": LazyText("What is the problem?"),
+    "lat": LazyText("Where?"),
+    "street": LazyText("Street from the list"),
+    "address_string": LazyText("Address"),
+    "description": LazyText("Description"),
+    "attribute[until]": LazyText("Temporary until"),
+    "media": LazyText("Photo"),
+    "email": LazyText("E-mail"),
+    **{f"attribute[{a.code}]": LazyText(a.description)
        for s in SERVICES.values() for a in s.attributes if a.code != "until"},
 }
 
@@ -169,8 +172,8 @@ def _form_page(request: Request, *, values: dict[str, str], errors: dict[str, st
     map_gl = _map_gl(request, city)
     from stufenlos.api.templating import page_language
 
-    english = page_language(request) == "en"
-    named = {code: s.name if english else (s.name_de or s.name) for code, s in SERVICES.items()}
+    lang = page_language(request)
+    named = {code: s.name_in(lang) for code, s in SERVICES.items()}
     return render(request, "reports/new.html", {
         **_ctx(request), "values": values, "errors": errors, "field_labels": FIELD_LABELS,
         "city": city, "streets": streets, "map_gl": map_gl, "services_named": named,
@@ -293,13 +296,11 @@ async def report_flag(request: Request, report_id: int) -> Response:
 
 # -- following a report: feeds and unsubscribing from mails ----------------------------------
 
-_FEED_TITLES = {"de": ("Meldung", "Barrieren-Meldungen"), "en": ("Report", "Barrier reports"),
-                "ls": ("Meldung Nummer", "Meldungen über Barrieren")}
 
 
 def _feed_lang(request: Request) -> str:
     lang = request.query_params.get("lang", "de")
-    return lang if lang in _FEED_TITLES else "de"
+    return lang if lang in LANGUAGES else "de"
 
 
 @router.get("/reports/{report_id:id}/feed.atom")
@@ -310,7 +311,7 @@ def report_feed(request: Request, report_id: int) -> Response:
     report = report_service().get(report_id)
     url = f"{base}/reports/{report_id}/feed.atom"
     return Response(atom_feed(
-        feed_id=url, title=f"stufenlos – {_FEED_TITLES[lang][0]} {report_id}",
+        feed_id=url, title="stufenlos – " + translator(lang).gettext("Report {n}", n=report_id),
         self_url=f"{url}?lang={lang}", page_url=f"{base}/reports/{report_id}?lang={lang}",
         entries=report_entries(report, base=base, lang=lang),
         language="en" if lang == "en" else "de"), media_type=ATOM_MEDIA_TYPE)
@@ -355,7 +356,8 @@ def area_feed(request: Request) -> Response:
                                          ("bbox", params.get("bbox")), ("lang", lang)) if v})
     where = " ".join(x for x in (_cities().get(city or "", city),
                                  district and district.name, params.get("bbox")) if x)
-    title = f"stufenlos – {_FEED_TITLES[lang][1]}" + (f": {where}" if where else "")
+    title = "stufenlos – " + translator(lang).gettext("Barrier reports") + (
+        f": {where}" if where else "")
     return Response(atom_feed(
         feed_id=f"{base}/reports/feed.atom?{query}", title=title,
         self_url=f"{base}/reports/feed.atom?{query}",
