@@ -73,6 +73,15 @@ def _synthetic_squares() -> RawOsm:
     bollard = _PROJ.to_lonlat(np.array([[off + 25, 15]]))[0]
     raw.node_tags[500] = {"barrier": "bollard"}
     raw.node_coords[500] = (float(bollard[0]), float(bollard[1]))
+    # a 30 m square with a bollard in its middle, footways at two opposite corners
+    off = 400.0
+    box = [(off, 0), (off + 30, 0), (off + 30, 30), (off, 30), (off, 0)]
+    raw.ways.append(_way(3, [601, 602, 603, 604, 601], box, highway="pedestrian", area="yes"))
+    raw.ways.append(_way(50, [601, 610], [(off, 0), (off - 20, 0)], highway="footway"))
+    raw.ways.append(_way(51, [603, 611], [(off + 30, 30), (off + 50, 30)], highway="footway"))
+    bollard = _PROJ.to_lonlat(np.array([[off + 15, 15]]))[0]
+    raw.node_tags[620] = {"barrier": "bollard"}
+    raw.node_coords[620] = (float(bollard[0]), float(bollard[1]))
     return raw
 
 
@@ -127,6 +136,35 @@ def test_links_keep_off_steps_and_barriers_inside_a_square(synthetic) -> None:  
         xy = _PROJ.to_xy(np.asarray(line.coords))
         assert shapely.distance(shapely.LineString(xy),
                                 shapely.Point(_PROJ.to_xy(np.asarray(bollard.coords))[0])) >= 0.5
+
+
+def test_a_square_with_a_bollard_in_the_middle_is_crossed_beside_it(synthetic) -> None:  # type: ignore[no-untyped-def]
+    off = 400.0
+    route = Router(synthetic).route_nodes(_node_at(synthetic, off, 0),
+                                          _node_at(synthetic, off + 30, 30), optimize="distance")
+    line = _PROJ.to_xy(np.asarray(route.geometry()["coordinates"]))
+    path = shapely.LineString(line)
+    bollard = shapely.Point(off + 15, 15)
+    # round the bollard's 1 m square: 2 * |(14, 16)| from corner to corner, not 60 m
+    # round the outline and within a few metres of the 42.4 m diagonal
+    assert route.distance_m == pytest.approx(2 * np.hypot(14, 16), rel=1e-3)
+    assert shapely.distance(path, bollard) >= 0.5
+    assert shapely.hausdorff_distance(path, shapely.LineString([(off, 0), (off + 30, 30)])) < 2
+    # the corners walked round have no OSM id
+    osm = synthetic.nodes["osm_id"]
+    assert osm.isna().sum() >= 2 and osm[synthetic.u[links(synthetic)]].isna().any()
+
+
+def test_steps_inside_a_square_are_walked_round_not_the_outline(synthetic) -> None:  # type: ignore[no-untyped-def]
+    off = 200.0
+    # steps from (15, 5) to (5, 15) lie across the diagonal from 0/0 to 40/40
+    route = Router(synthetic).route_nodes(_node_at(synthetic, off, 0),
+                                          _node_at(synthetic, off + 40, 40), optimize="distance")
+    path = shapely.LineString(_PROJ.to_xy(np.asarray(route.geometry()["coordinates"])))
+    steps = shapely.LineString([(off + 15, 5), (off + 5, 15)])
+    assert not shapely.relate_pattern(path, steps, "T********")
+    assert route.distance_m < 80 - 15  # the outline is 80 m; the diagonal 56.6 m
+    assert shapely.distance(path, shapely.Point(off + 25, 15)) >= 0.5
 
 
 # -- real squares -------------------------------------------------------------------
@@ -271,15 +309,17 @@ def test_a_square_with_holes_is_crossed_nearly_straight(helsinki) -> None:  # ty
     router = Router(net)
     pts = shapely.points(net.node_lonlat)
     proj = LocalProjection.around(net.node_lonlat)
+    pairs = np.unique(np.sort(np.column_stack([net.u, net.v]), axis=1), axis=0)
+    neighbours = np.bincount(pairs.ravel(), minlength=len(pts))
     checked = {}
     for rid, sq in squares.items():
         if not any(len(p.interiors) for p in getattr(sq, "geoms", [sq])):
             continue
         local = shapely.buffer(shapely.transform(sq, proj.to_xy), 1e-3)
-        # network nodes where other ways enter the square
+        # network nodes where other ways enter the square: more than two neighbours
+        # (every node of the outline has two; counting arcs, it has four)
         on = np.flatnonzero(shapely.dwithin(sq.boundary, pts, 1e-7))
-        deg = np.bincount(np.concatenate([net.u, net.v]), minlength=len(pts))
-        on = on[deg[on] > 2]
+        on = on[neighbours[on] > 2]
         if len(on) < 2:
             continue
         d = geodesic_m(net.node_lonlat[on][:, None], net.node_lonlat[on][None, :])
@@ -292,8 +332,26 @@ def test_a_square_with_holes_is_crossed_nearly_straight(helsinki) -> None:  # ty
         best = np.flatnonzero(straight)[np.argmax(d[i, j][straight])]
         route = router.route_nodes(int(on[i[best]]), int(on[j[best]]), optimize="distance")
         checked[rid] = route.distance_m / d[i[best], j[best]]
-    # a few footway areas (8273812, 8273813, 8275344, 8275346) still keep a detour of
-    # 1.2-1.7 between their entries; the rest stay within MAX_DETOUR
+    # Footway areas 8273812, 8273813, 8275344 and 8275346 are left out: no way enters
+    # them (fewer than two entries), and a route between two of their convex corners
+    # walks the outline, as no link starts at a corner nothing leads to. Counting arcs
+    # instead of neighbours had taken every outline node for an entry.
     ratios = np.array(list(checked.values()))
-    assert len(checked) >= 12 and np.isfinite(ratios).all(), checked
-    assert (ratios <= MAX_DETOUR).sum() >= 11, {k: round(float(v), 3) for k, v in checked.items()}
+    assert len(checked) >= 10 and np.isfinite(ratios).all(), checked
+    assert (ratios <= MAX_DETOUR).all(), {k: round(float(v), 3) for k, v in checked.items()}
+
+
+def test_a_relation_ring_that_is_also_a_way_gives_its_outline_once(helsinki) -> None:  # type: ignore[no-untyped-def]
+    net, squares = helsinki
+    # relation 8064315's outer ring is way 488289620 (highway=pedestrian) itself
+    assert 8064315 in squares
+    e = net.edges
+    way = np.flatnonzero((e["osm_way_id"] == 488289620).fillna(False).to_numpy())
+    assert len(way) >= 4
+    on_way = np.unique(np.concatenate([net.u[way], net.v[way]]))
+    outline = ~e["area_link"].to_numpy(bool) & e["osm_way_id"].isna().to_numpy()
+    twice = outline & np.isin(net.u, on_way) & np.isin(net.v, on_way)
+    assert not twice.any(), np.flatnonzero(twice)
+    # the square is still walked across
+    across = e["area_link"].to_numpy(bool) & np.isin(net.u, on_way) & np.isin(net.v, on_way)
+    assert across.any()

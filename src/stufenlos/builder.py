@@ -24,7 +24,7 @@ from scipy.spatial import cKDTree
 
 from stufenlos.errors import NetworkBuildError
 from stufenlos.geo import LocalProjection, haversine_m
-from stufenlos.ingest.areas import area_links, area_split_nodes
+from stufenlos.ingest.areas import area_links, area_split_nodes, duplicate_rings
 from stufenlos.ingest.raw import RawOsm, node_is_significant
 from stufenlos.ingest.tags import kerb_from_tags, parse_length_m, parse_yes_no
 from stufenlos.ingest.walkability import (
@@ -146,7 +146,8 @@ def build_network(
     is_split[starts[closed] + lens[closed] // 2] = True  # a ring needs two graph nodes
     sp = np.flatnonzero(is_split)
     a, b = sp[:-1], sp[1:]
-    same_way = way_of[a] == way_of[b]
+    # a multipolygon ring repeating a way read on its own gives no outline of its own
+    same_way = (way_of[a] == way_of[b]) & ~duplicate_rings(ways)[way_of[a]]
     a, b = a[same_way], b[same_way]
     not_loop = all_nodes[a] != all_nodes[b]
     a, b = a[not_loop], b[not_loop]
@@ -189,7 +190,9 @@ def build_network(
             for i in range(len(at))
             for j in range(i + 1, len(at))
         )
-    across = area_links(ways, raws, graph_ids, node_xy)  # appended last: see "area_link"
+    across, corners = area_links(ways, raws, graph_ids, node_xy)  # last: see "area_link"
+    node_osm = np.concatenate([node_osm, np.zeros(len(corners), np.int64)])  # no OSM id
+    node_xy = np.concatenate([node_xy, corners])
     extra.extend((rows[k], u_, v_, ways[k].id) for k, u_, v_ in across)
     if extra:
         n_extra = len(extra)

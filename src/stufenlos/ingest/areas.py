@@ -13,7 +13,16 @@ OpenTripPlanner's walkable-area builder does, this module adds straight links
 * a link is kept only where the straight line lies inside the area, does not
   cross a ``highway=steps`` way or a road mapped across the area, and keeps
   :data:`BARRIER_CLEARANCE_M` away from barrier nodes (bollards, blocks ...) mapped
-  inside it.
+  inside it;
+* obstacles inside the area (barrier nodes, steps) add the corners of a square
+  buffer of :data:`OBSTACLE_M` round them as extra visibility points (new graph
+  nodes without an OSM id), so routes pass beside an obstacle instead of falling
+  back to the outline.
+
+A multipolygon ring with the same nodes as a way read on its own (a closed
+``highway=pedestrian`` way that is also the relation's outer ring) is the same
+outline twice: :func:`duplicate_rings` names it, and the network keeps the way's
+segments and uses the ring only for the area's shape.
 
 Links carry the area's own tags (surface, smoothness, incline, wheelchair ...)
 like its outline; kerbs and barriers at their end nodes apply as on any arc.
@@ -34,7 +43,10 @@ from stufenlos.geo import LocalProjection
 from stufenlos.ingest.raw import RawOsm, RawWay
 from stufenlos.ingest.walkability import ROAD_HIGHWAYS
 
-__all__ = ["AREA_HIGHWAYS", "MAX_AREA_NODES", "area_links", "area_split_nodes", "is_walkable_area"]
+__all__ = [
+    "AREA_HIGHWAYS", "MAX_AREA_NODES", "OBSTACLE_M", "area_links", "area_split_nodes",
+    "duplicate_rings", "is_walkable_area",
+]
 
 #: highway values of closed ``area=yes`` ways that are walked across
 AREA_HIGHWAYS = frozenset({"pedestrian", "footway", "path"})
@@ -43,6 +55,8 @@ AREA_HIGHWAYS = frozenset({"pedestrian", "footway", "path"})
 MAX_AREA_NODES = 150
 #: links keep this far from a barrier node mapped inside an area (metres)
 BARRIER_CLEARANCE_M = 0.5
+#: half the side of the square walked round an obstacle inside an area (metres)
+OBSTACLE_M = 1.0
 #: an outline vertex turning by less than this (sine of the angle) counts as straight
 _STRAIGHT = 0.02
 
@@ -80,15 +94,54 @@ def _outline_nodes(way: RawWay, entries: NDArray[np.bool_]) -> NDArray[np.bool_]
     return keep
 
 
+def _twins(ways: Sequence[RawWay]) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+    """Per way: whether it is a multipolygon ring with the same nodes as a way read on
+    its own, and whether it is such a way (the ring's twin)."""
+    ring = np.zeros(len(ways), bool)
+    twin = np.zeros(len(ways), bool)
+    rings = {}
+    for k, w in enumerate(ways):
+        if w.id < 0:
+            rings.setdefault(frozenset(w.nodes.tolist()), []).append(k)
+    if not rings:
+        return ring, twin
+    for k, w in enumerate(ways):
+        if w.id > 0 and len(w.nodes) >= 4 and w.nodes[0] == w.nodes[-1]:
+            same = rings.get(frozenset(w.nodes.tolist()))
+            if same:
+                twin[k] = True
+                ring[same] = True
+    return ring, twin
+
+
+def duplicate_rings(ways: Sequence[RawWay]) -> NDArray[np.bool_]:
+    """Which of ``ways`` are multipolygon rings that repeat a way read on its own.
+
+    Parameters
+    ----------
+    ways
+        The walkable ways the network is built from.
+
+    Returns
+    -------
+    numpy.ndarray
+        One bool per way; the network takes the outline from the way (it has an
+        OSM id) and the ring only shapes the area walked across.
+    """
+    return _twins(ways)[0]
+
+
 def _entries(ways: Sequence[RawWay]) -> dict[int, NDArray[np.bool_]]:
     """Per walkable area (by index in ``ways``): which ring vertices other ways share."""
-    areas = [k for k, w in enumerate(ways) if is_walkable_area(w)]
+    _, twin = _twins(ways)
+    areas = [k for k, w in enumerate(ways) if is_walkable_area(w) and not twin[k]]
     if not areas:
         return {}
     # each way's nodes once (a ring without its closing node), so that a count above
-    # one means "shared with another way"
+    # one means "shared with another way"; a ring's twin is the ring itself
     ids, counts = np.unique(np.concatenate(
-        [w.nodes[:-1] if w.nodes[0] == w.nodes[-1] else w.nodes for w in ways]),
+        [w.nodes[:-1] if w.nodes[0] == w.nodes[-1] else w.nodes
+         for w, t in zip(ways, twin, strict=True) if not t]),
         return_counts=True)
     return {k: counts[np.searchsorted(ids, ways[k].nodes[:-1])] > 1 for k in areas}
 
@@ -116,7 +169,7 @@ def area_links(
     raws: Sequence[RawOsm],
     graph_ids: NDArray[np.int64],
     node_xy: NDArray[np.float64],
-) -> list[tuple[int, int, int]]:
+) -> tuple[list[tuple[int, int, int]], NDArray[np.float64]]:
     """Straight links across the walkable areas among ``ways``.
 
     Parameters
@@ -129,23 +182,30 @@ def area_links(
     graph_ids
         Sorted OSM ids of the graph nodes; node ``i`` has id ``graph_ids[i]``.
     node_xy
-        lon, lat of the graph nodes (rows beyond ``len(graph_ids)`` are ignored).
+        lon, lat of all graph nodes (``len(graph_ids)`` or more rows).
 
     Returns
     -------
-    list of tuple
-        ``(index of the area in ways, u, v)`` per link, ``u < v`` graph node indices.
+    links : list of tuple
+        ``(index of the area in ways, u, v)`` per link, ``u < v`` graph node indices;
+        indices from ``len(node_xy)`` on are the new nodes round obstacles.
+    new_lonlat : numpy.ndarray
+        lon, lat of those new nodes, in index order.
     """
+    none = np.empty((0, 2), np.float64)
     entries = _entries(ways)
     if not entries:
-        return []
+        return [], none
     proj = LocalProjection.around(np.concatenate([ways[k].coords for k in entries]))
-    blockers = [w.coords for w in ways
+    blockers = [w for w in ways
                 if w.tags.get("highway") == "steps" or w.tags.get("highway") in ROAD_HIGHWAYS]
-    tree = shapely.STRtree(shapely.linestrings(
-        proj.to_xy(np.concatenate(blockers)),
-        indices=np.repeat(np.arange(len(blockers)), [len(c) for c in blockers]),
-    ) if blockers else [])
+    lines = shapely.linestrings(
+        proj.to_xy(np.concatenate([w.coords for w in blockers])),
+        indices=np.repeat(np.arange(len(blockers)), [len(w.coords) for w in blockers]),
+    ) if blockers else np.empty(0, object)
+    steps = np.fromiter((w.tags.get("highway") == "steps" for w in blockers), bool,
+                        count=len(blockers))
+    tree = shapely.STRtree(lines)
     barrier_ll = [raw.node_coords[n] for raw in raws
                   for n, t in raw.node_tags.items() if "barrier" in t and n in raw.node_coords]
     barriers = shapely.points(proj.to_xy(np.asarray(barrier_ll, np.float64).reshape(-1, 2)))
@@ -154,10 +214,16 @@ def area_links(
     for k in entries:
         groups.setdefault(ways[k].id, []).append(k)
     out: list[tuple[int, int, int]] = []
+    new_xy: list[NDArray[np.float64]] = []
+    n_new = 0
     for ks in groups.values():
-        out.extend(_links_of([ways[k] for k in ks], ks[0], [entries[k] for k in ks],
-                             proj, tree, barriers, graph_ids))
-    return out
+        links, corners = _links_of([ways[k] for k in ks], ks[0], [entries[k] for k in ks],
+                                   proj, tree, steps, barriers, graph_ids,
+                                   len(node_xy) + n_new)
+        out.extend(links)
+        new_xy.append(corners)
+        n_new += len(corners)
+    return out, proj.to_lonlat(np.concatenate(new_xy)) if n_new else none
 
 
 def _polygon(rings: list[RawWay], xy: list[NDArray[np.float64]]) -> shapely.Geometry:
@@ -174,7 +240,24 @@ def _polygon(rings: list[RawWay], xy: list[NDArray[np.float64]]) -> shapely.Geom
     return shapely.difference(area, union(inner)) if inner else area
 
 
-def _links_of(rings, k, entries, proj, tree, barriers, graph_ids):  # type: ignore[no-untyped-def]
+def _obstacle_corners(area, tree, steps, barriers):  # type: ignore[no-untyped-def]
+    """Corners of the squares round the obstacles inside ``area`` (local metres), and
+    the barrier points inside it."""
+    inside = barriers[shapely.contains_properly(area, barriers)] if len(barriers) else barriers
+    hit = tree.query(area, predicate="intersects") if len(tree) else np.empty(0, np.int64)
+    hit = hit[steps[hit]]
+    if not (len(inside) or len(hit)):
+        return np.empty((0, 2)), inside
+    shapes = np.concatenate([
+        shapely.buffer(inside, OBSTACLE_M, cap_style="square"),
+        shapely.buffer(tree.geometries[hit], OBSTACLE_M, cap_style="square",
+                       join_style="mitre"),
+    ])
+    outline = shapely.boundary(shapely.union_all(shapes))
+    return np.unique(shapely.get_coordinates(outline), axis=0), inside
+
+
+def _links_of(rings, k, entries, proj, tree, steps, barriers, graph_ids, base):  # type: ignore[no-untyped-def]
     ring = np.concatenate([w.nodes[:-1] for w in rings])
     xys = [proj.to_xy(w.coords[:-1]) for w in rings]
     xy = np.concatenate(xys)
@@ -186,30 +269,39 @@ def _links_of(rings, k, entries, proj, tree, barriers, graph_ids):  # type: igno
     at = np.minimum(np.searchsorted(graph_ids, ring), len(graph_ids) - 1)
     is_node = graph_ids[at] == ring
     visible = is_node & (entry | (sine > _STRAIGHT))
-    pts = np.flatnonzero(visible)
-    if len(pts) < 2:
-        return []
     area = _polygon(rings, xys)
-    inside = barriers[shapely.contains_properly(area, barriers)] if len(barriers) else barriers
+    corners, inside = _obstacle_corners(area, tree, steps, barriers)
     if len(inside):
         area = shapely.difference(area, shapely.union_all(
             shapely.buffer(inside, BARRIER_CLEARANCE_M)))
     shapely.prepare(area)
+    if len(corners):
+        corners = corners[shapely.covers(area, shapely.points(corners))]
+    # the visibility points: outline nodes, then the obstacles' corners
+    pts = np.flatnonzero(visible)
+    if len(pts) + len(corners) < 2:
+        return [], np.empty((0, 2))
+    n_ring = len(ring)
+    xy = np.concatenate([xy, corners])
+    node = np.concatenate([at, base + np.arange(len(corners))])
+    ring_id = np.concatenate([ring, -1 - np.arange(len(corners))])
+    which = np.concatenate([which, np.full(len(corners), -1)])
+    pts = np.concatenate([pts, n_ring + np.arange(len(corners))])
     i, j = np.triu_indices(len(pts), k=1)
     a, b = pts[i], pts[j]
     # neighbours along the graph-node chain of a ring are the outline itself
-    order = np.zeros(len(ring), np.int64)
-    n_nodes = np.zeros(len(rings), np.int64)
+    order = np.zeros(len(xy), np.int64)
+    n_nodes = np.ones(len(rings) + 1, np.int64)
     for r in range(len(rings)):
         mine = which == r
-        order[mine] = np.cumsum(is_node[mine]) - 1
-        n_nodes[r] = is_node[mine].sum()
+        order[mine] = np.cumsum(is_node[mine[:n_ring]]) - 1
+        n_nodes[r] = is_node[mine[:n_ring]].sum()
     gap = np.abs(order[a] - order[b])
-    same = which[a] == which[b]
-    keep = ~(same & ((gap == 1) | (gap == n_nodes[which[a]] - 1))) & (ring[a] != ring[b])
+    same = (which[a] == which[b]) & (which[a] >= 0)
+    keep = ~(same & ((gap == 1) | (gap == n_nodes[which[a]] - 1))) & (ring_id[a] != ring_id[b])
     a, b = a[keep], b[keep]
     if not len(a):
-        return []
+        return [], np.empty((0, 2))
     coords = np.empty((2 * len(a), 2))
     coords[0::2], coords[1::2] = xy[a], xy[b]
     lines = shapely.linestrings(coords, indices=np.repeat(np.arange(len(a)), 2))
@@ -219,8 +311,16 @@ def _links_of(rings, k, entries, proj, tree, barriers, graph_ids):  # type: igno
     ok[ok] = shapely.covers(area, lines[ok])
     if len(tree):
         # any touch of a blocker's inside, crossing or running along it, except at an end
-        line_i, block_i = tree.query(lines, predicate="intersects")
+        line_i, block_i = tree.query(lines[ok], predicate="intersects")
+        line_i = np.flatnonzero(ok)[line_i]
         inner = shapely.relate_pattern(lines[line_i], tree.geometries[block_i], "T********")
         ok[line_i[inner]] = False
-    u, v = at[a[ok]], at[b[ok]]
-    return [(k, int(min(x, y)), int(max(x, y))) for x, y in zip(u, v, strict=True)]
+    a, b = a[ok], b[ok]
+    # only the corners some link reaches become nodes, numbered in order from base
+    used = np.zeros(len(corners), bool)
+    used[np.concatenate([a, b])[np.concatenate([a, b]) >= n_ring] - n_ring] = True
+    renum = base + np.cumsum(used) - 1
+    node[n_ring:] = renum
+    u, v = node[a], node[b]
+    links = [(k, int(min(x, y)), int(max(x, y))) for x, y in zip(u, v, strict=True)]
+    return links, corners[used]
