@@ -9,7 +9,10 @@ are shared, so compare the ratios within one run.
 
 Usage::
 
-    python bench/personal.py [--data-dir DIR]
+    python bench/personal.py [--data-dir DIR [--city NAME]]
+
+``--city scale-k16 --data-dir <scratch>/k16`` measures the 16-copy city that
+``bench/scale.py`` builds and imports.
 
 Without ``--data-dir`` the bundled Heidelberg extract is imported into a temporary folder.
 """
@@ -56,8 +59,8 @@ def limit_sets(n: int, rng: np.random.Generator) -> list[dict[str, float]]:
     return out
 
 
-def run(base: Path) -> None:
-    net = load_city("heidelberg", base=base).network
+def run(base: Path, city: str = "heidelberg") -> None:
+    net = load_city(city, base=base).network
     rng = np.random.default_rng(42)
     router = Router(net)
     w = router.weights("wheelchair")
@@ -98,7 +101,7 @@ def run(base: Path) -> None:
                         ("route, never-seen limits, derived from the preset", derived)):
         wall, cpu = np.median(np.array(times), axis=0) * 1000
         rows.append((name, float(wall), float(cpu)))
-    print(f"\nHeidelberg: {net.n_nodes:,} nodes, {net.n_edges:,} arcs; medians\n")
+    print(f"\n{city}: {net.n_nodes:,} nodes, {net.n_edges:,} arcs; medians\n")
     print("| workload | wall ms | CPU ms |\n|---|---:|---:|")
     for name, wall, cpu in rows:
         print(f"| {name} | {wall:.1f} | {cpu:.1f} |")
@@ -111,10 +114,12 @@ def run(base: Path) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data-dir", type=Path, default=None,
-                    help="a folder where Heidelberg is already imported")
+                    help="a folder where the city is already imported")
+    ap.add_argument("--city", default="heidelberg",
+                    help="the imported city to measure (e.g. scale-k16 from bench/scale.py)")
     args = ap.parse_args()
     if args.data_dir is not None:
-        run(args.data_dir)
+        run(args.data_dir, args.city)
         return
     with tempfile.TemporaryDirectory() as tmp:
         import_city(find_city("heidelberg"), base=tmp, progress=False)
