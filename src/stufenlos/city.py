@@ -63,6 +63,11 @@ class City:
         with self._memo_lock:
             return self._memo.setdefault(key, value)
 
+    def memoized(self, key: str) -> Any:
+        """What :meth:`memo` built under ``key``, or ``None`` if nothing asked for it yet."""
+        with self._memo_lock:
+            return self._memo.get(key)
+
     @property
     def name(self) -> str:
         """The city's short name."""

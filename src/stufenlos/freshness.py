@@ -25,11 +25,17 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from stufenlos.i18n import N_, translator
+
 __all__ = [
     "CHECKED_BY",
+    "annotate_closures",
+    "annotate_route",
+    "barrier_dates",
     "checked_by_text",
     "from_tags",
     "is_stale",
+    "newest",
     "parse_check_date",
     "stale_note",
 ]
@@ -146,26 +152,49 @@ def checked_by_text(code: str | None, lang: str = "en") -> str | None:
     return None if words is None else words.get(lang, words["en"])
 
 
-_NOUNS = {"elevator": ("Aufzug", "lift", "Aufzug"), "steps": ("Stufen", "steps", "Stufen"),
-          "ramp": ("Rampe", "ramp", "Rampe"), "kerb": ("Bordstein", "kerb", "Bordstein"),
-          "entrance": ("Eingang", "entrance", "Eingang")}
+#: the stale sentence per barrier kind (msgids; ``{year}`` is the year of the last check)
+_STALE = {
+    "elevator": N_("Lift last checked {year} – it may have changed."),
+    "steps": N_("Steps last checked {year} – they may have changed."),
+    "ramp": N_("Ramp last checked {year} – it may have changed."),
+    "kerb": N_("Kerb last checked {year} – it may have changed."),
+    "entrance": N_("Entrance last checked {year} – it may have changed."),
+    "report": N_("Report last confirmed {year} – the barrier may be gone."),
+}
+_STALE_OTHER = N_("Information last checked {year} – it may have changed.")
 
 
 def stale_note(kind: str, last_checked: str, lang: str = "en") -> str:
-    """The sentence flagging an old fact: ``"Aufzug zuletzt geprüft 2019"``.
+    """The sentence flagging an old fact: ``"Aufzug zuletzt geprüft 2019 – …"``.
+
+    Parameters
+    ----------
+    kind
+        A barrier kind (``elevator``, ``steps``, ``ramp``, ``kerb``, ``entrance``) or
+        ``report`` (a barrier closed by a report); others get a general sentence.
+    last_checked
+        ISO date of the last check.
+    lang
+        ``de``, ``en`` or ``ls`` (catalogues of :mod:`stufenlos.i18n`).
 
     Examples
     --------
     >>> stale_note("elevator", "2019-03-01", "en")
     'Lift last checked 2019 – it may have changed.'
     """
-    de, en, ls = _NOUNS.get(kind, ("Angabe", "information", "Angabe"))
-    year = last_checked[:4]
-    if lang == "de":
-        return f"{de} zuletzt geprüft {year} – kann sich geändert haben."
-    if lang == "ls":
-        return f"{ls}: Zuletzt geprüft im Jahr {year}. Das ist lange her."
-    return f"{en[:1].upper()}{en[1:]} last checked {year} – it may have changed."
+    return translator(lang).gettext(_STALE.get(kind, _STALE_OTHER), year=last_checked[:4])
+
+
+def newest(*dates: Mapping[tuple[str, int], tuple[str, str]]
+           ) -> dict[tuple[str, int], tuple[str, str]]:
+    """Merge ``key -> (last_checked, checked_by)`` maps; the latest check of a key wins
+    (on the same day, the later map's)."""
+    out: dict[tuple[str, int], tuple[str, str]] = {}
+    for d in dates:
+        for key, hit in d.items():
+            if key not in out or hit[0] >= out[key][0]:
+                out[key] = hit
+    return out
 
 
 def barrier_dates(city: Any) -> dict[tuple[str, int], tuple[str, str]]:
@@ -186,13 +215,16 @@ def barrier_dates(city: Any) -> dict[tuple[str, int], tuple[str, str]]:
     return city.memo("barrier_dates", make)  # type: ignore[no-any-return]
 
 
-def annotate_route(city: Any, props: dict[str, Any], lang: str = "en") -> list[str]:
+def annotate_route(city: Any, props: dict[str, Any], lang: str = "en", *,
+                   live: Mapping[tuple[str, int], tuple[str, str]] | None = None) -> list[str]:
     """Add ``last_checked``, ``checked_by`` and ``stale`` to each barrier of a route
     answer's ``properties`` (in place); return the sentences about stale ones.
 
-    A barrier's date is its OSM way's, or for a kerb or an elevator node that node's.
+    A barrier's date is its OSM way's, or for a kerb or an elevator node that node's;
+    ``live`` are newer dates of the same keys, such as an operator's status feed
+    (:meth:`~stufenlos.transit.equipment.EquipmentRegistry.feed_dates`).
     """
-    dates = barrier_dates(city)
+    dates = newest(barrier_dates(city), live or {})
     if not dates:
         return []
     segs = props.get("segments") or []
@@ -215,5 +247,37 @@ def annotate_route(city: Any, props: dict[str, Any], lang: str = "en") -> list[s
             note = stale_note(b["kind"], hit[0], lang)
             if (b["kind"], note) not in said:
                 said.add((b["kind"], note))
+                notes.append(note)
+    return notes
+
+
+def annotate_closures(closures: list[dict[str, Any]],
+                      report_dates: Mapping[int, tuple[str | None, str | None]],
+                      lang: str = "en") -> list[str]:
+    """Give each closure made by a report its report's ``last_checked``, ``checked_by``
+    and ``stale`` (in place); return the sentences about stale ones.
+
+    Parameters
+    ----------
+    closures
+        The closures of a route answer (:func:`stufenlos.api.views.closures_avoided`).
+    report_dates
+        ``report_id -> (last_checked, checked_by)``
+        (:func:`stufenlos.reports.export.last_checked`): its last "still there"
+        confirmation (``report_confirmed``) or status change (``report_status``).
+    lang
+        Language of the sentences.
+    """
+    notes: list[str] = []
+    for c in closures:
+        rid = c.get("report_id")
+        if rid is None or rid not in report_dates:
+            continue
+        checked, by = report_dates[rid]
+        stale = is_stale(checked)
+        c.update(last_checked=checked, checked_by=by, stale=stale)
+        if stale and checked:
+            note = stale_note("report", checked, lang)
+            if note not in notes:
                 notes.append(note)
     return notes

@@ -89,7 +89,9 @@ def stop_info(city: City, stop: str, *, lang: str = "de",
     recs = BarrierStore(city.database_path).query(kinds=["elevator"])
     near = sorted(((float(haversine_m(st.lon, st.lat, r["lon"], r["lat"])), r) for r in recs),
                   key=lambda t: t[0])
-    elevators = [views.barrier_public(r, closed) for d, r in near if d <= ELEVATOR_RADIUS_M][:8]
+    live = views.feed_dates(city)
+    elevators = [views.barrier_public(r, closed, live=live, lang=lang)
+                 for d, r in near if d <= ELEVATOR_RADIUS_M][:8]
     ways = []
     lonlat = city.network.node_lonlat
     for i, el in enumerate(elevators, 1):

@@ -360,6 +360,11 @@ class BarrierPublic(BaseModel):
     osm_id: int | None
     attributes: dict[str, Any]
     source: str
+    last_checked: str | None = Field(None, description="ISO date of the last check")
+    checked_by: str | None = Field(None, description="osm_check_date, osm_survey, osm_edit, "
+                                   "operator_feed, … (see the README)")
+    stale: bool = Field(False, description="last checked longer ago than "
+                        "STUFENLOS_STALE_AFTER_DAYS")
 
 
 class ClosurePublic(BaseModel):

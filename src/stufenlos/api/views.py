@@ -26,6 +26,7 @@ __all__ = [
     "city_bbox",
     "city_tiles",
     "closures_avoided",
+    "feed_dates",
     "place_dict",
     "place_index",
     "route_answer",
@@ -49,12 +50,43 @@ def route_answer(city: City, route: Route, lang: str, *,
     answer = route_feature(route, lang=lang,
                            closures=closures_avoided(city, route, origin, destination))
     props = answer["properties"]
-    props["stale"] = freshness.annotate_route(city, props, lang)
+    stale = freshness.annotate_route(city, props, lang, live=feed_dates(city))
+    stale += freshness.annotate_closures(props["closures"], _report_dates(props["closures"]),
+                                         lang)
+    props["stale"] = stale
+    props["warnings"] += stale
     if place is not None:
         place = {**place, "text": place_sentence(place, lang)}
         props["summary"].append(place["text"])
     props["place"] = place
     return answer
+
+
+def feed_dates(city: City) -> dict[tuple[str, int], tuple[str, str]]:
+    """``(osm_type, osm_id) -> (last_checked, "operator_feed")`` of the elevators the
+    operators' status feeds have named in this process (none before the city's public
+    transport, which reads the feeds, is loaded: then no feed has spoken yet)."""
+    transit = city.memoized("transit")
+    return {} if transit is None else transit.equipment.feed_dates()
+
+
+def _report_dates(closures: list[dict[str, Any]]) -> dict[int, tuple[str | None, str | None]]:
+    """``report_id -> (last_checked, checked_by)`` of the reports behind ``closures``."""
+    ids = {c["report_id"] for c in closures if c.get("report_id") is not None}
+    if not ids:
+        return {}
+    from stufenlos.api.routes.open311 import report_service
+    from stufenlos.reports.errors import ReportNotFoundError
+    from stufenlos.reports.export import last_checked
+
+    svc = report_service()
+    out = {}
+    for rid in ids:
+        try:
+            out[rid] = last_checked(svc.get(rid, public=False))
+        except ReportNotFoundError:
+            continue
+    return out
 
 
 #: how far around a route a closure still counts as one it went around
@@ -114,8 +146,23 @@ def _closed_arcs(city: City) -> set[int]:
     return {int(a) for a in city.closures.closed_arcs(city.network)}
 
 
-def barrier_public(rec: dict[str, Any], closed: set[int]) -> dict[str, Any]:
-    """A barrier record with labels and live status."""
+def barrier_public(rec: dict[str, Any], closed: set[int], *,
+                   live: dict[tuple[str, int], tuple[str, str]] | None = None,
+                   lang: str | None = None) -> dict[str, Any]:
+    """A barrier record with labels, live status and when it was last checked.
+
+    ``last_checked``/``checked_by`` are the record's (from OSM, see
+    :mod:`stufenlos.freshness`) or, when newer, ``live``'s (:func:`feed_dates`);
+    ``stale`` flags an old one; with ``lang`` (``de``, ``en``, ``ls``),
+    ``checked_by_text`` says who checked in words.
+    """
+    from stufenlos import freshness
+
+    attrs = rec.get("attributes") or {}
+    checked, by = attrs.get("last_checked"), attrs.get("checked_by")
+    hit = (live or {}).get((rec.get("osm_type") or "", int(rec.get("osm_id") or 0)))
+    if hit is not None and (checked is None or hit[0] >= checked):
+        checked, by = hit
     en, de = BARRIER_KINDS.get(rec["kind"], (rec["kind"], rec["kind"]))
     if closed and any(int(a) in closed for a in rec.get("edge_ids") or []):
         status = "closed"
@@ -127,23 +174,28 @@ def barrier_public(rec: dict[str, Any], closed: set[int]) -> dict[str, Any]:
         "id": rec["id"], "kind": rec["kind"], "label_de": de, "label_en": en,
         "lat": rec["lat"], "lon": rec["lon"], "name": rec.get("name"), "status": status,
         "osm_type": rec.get("osm_type"), "osm_id": rec.get("osm_id"),
-        "attributes": rec.get("attributes") or {}, "source": rec.get("source") or "osm",
+        "attributes": attrs, "source": rec.get("source") or "osm",
+        "last_checked": checked, "checked_by": by, "stale": freshness.is_stale(checked),
+        **({} if lang is None else {"checked_by_text": freshness.checked_by_text(by, lang)}),
     }
 
 
 def barriers_with_status(
     city: City, *, kinds: list[str] | None = None,
     bbox: tuple[float, float, float, float] | None = None, status: str | None = None,
-    limit: int = 100, offset: int = 0,
+    limit: int = 100, offset: int = 0, lang: str | None = None,
 ) -> tuple[int, list[dict[str, Any]]]:
-    """``(total, page)`` of barriers matching the filters, with live status."""
+    """``(total, page)`` of barriers matching the filters, with live status and
+    freshness (:func:`barrier_public`)."""
     store = BarrierStore(city.database_path)
     closed = _closed_arcs(city)
+    live = feed_dates(city)
     if status is None:
         total = store.count(kinds=kinds, bbox=bbox)
         recs = store.query(kinds=kinds, bbox=bbox, limit=limit, offset=offset)
-        return total, [barrier_public(r, closed) for r in recs]
-    matching = [b for b in (barrier_public(r, closed) for r in store.query(kinds=kinds, bbox=bbox))
+        return total, [barrier_public(r, closed, live=live, lang=lang) for r in recs]
+    matching = [b for b in (barrier_public(r, closed, live=live, lang=lang)
+                            for r in store.query(kinds=kinds, bbox=bbox))
                 if b["status"] == status]
     return len(matching), matching[offset:offset + limit]
 

@@ -57,6 +57,8 @@ class StatusUpdate:
     since: dt.datetime | None = None
     reason: str = ""
     until: dt.datetime | None = None
+    #: when the feed observed this state (its timestamp); ``None``: the time of the fetch
+    checked: dt.datetime | None = None
 
 
 @dataclass
@@ -69,6 +71,8 @@ class EquipmentStatus:
     source: str = ""
     updated: dt.datetime | None = None
     until: dt.datetime | None = None
+    #: when an operator's feed last said so (``None`` for a manual status)
+    checked: dt.datetime | None = None
 
 
 # -- registry ------------------------------------------------------------------------
@@ -197,8 +201,12 @@ class EquipmentRegistry:
     def set_status(
         self, ref: str, state: State, *, since: dt.datetime | None = None, reason: str = "",
         source: str = "manual", until: dt.datetime | None = None,
+        checked: dt.datetime | None = None,
     ) -> bool:
-        """Record a status; returns whether the state changed. Unknown ids raise."""
+        """Record a status; returns whether the state changed. Unknown ids raise.
+
+        ``checked`` is when an operator's feed observed the state (see :meth:`apply`).
+        """
         if state not in STATES:
             msg = f"`state` must be one of {', '.join(STATES)}, got {state!r}"
             raise StufenlosError(msg)
@@ -212,21 +220,27 @@ class EquipmentRegistry:
             changed = old.state != state
             self._status[eid] = EquipmentStatus(
                 state=state, since=since or (old.since if not changed else now),
-                reason=reason, source=source, updated=now, until=until)
+                reason=reason, source=source, updated=now, until=until, checked=checked)
             if changed:
                 self.version += 1
                 log.info("%s is now %s (%s, %s)", eid, state, source, reason)
         return changed
 
     def apply(self, updates: Iterable[StatusUpdate], *, source: str) -> tuple[int, list[str]]:
-        """Apply a feed's updates; returns (number changed, ids not in the registry)."""
+        """Apply a feed's updates; returns (number changed, ids not in the registry).
+
+        Each item counts as checked by the operator when the feed says it observed
+        the state (:attr:`StatusUpdate.checked`), else now, when the feed was read.
+        """
         changed, unknown = 0, []
+        now = dt.datetime.now(dt.UTC)
         for u in updates:
             if self.resolve(u.id) is None:
                 unknown.append(u.id)
                 continue
             changed += self.set_status(u.id, u.state, since=u.since, reason=u.reason,
-                                       source=source, until=u.until)
+                                       source=source, until=u.until,
+                                       checked=u.checked or now)
         if unknown:
             log.warning("%s: %d status ids not in the registry (first: %s)", source,
                         len(unknown), unknown[0])
@@ -243,6 +257,30 @@ class EquipmentRegistry:
             return EquipmentStatus(reason=f"status expired at {st.until.isoformat()}",
                                    source=st.source)
         return st
+
+    def last_checked(self, ref: str) -> tuple[str | None, str | None]:
+        """``(last_checked, checked_by)`` of an item from its operator's feed.
+
+        ``last_checked`` is the ISO date the feed last observed the item's state,
+        ``checked_by`` is ``"operator_feed"`` (see :mod:`stufenlos.freshness`);
+        ``(None, None)`` when no feed has named the item.
+        """
+        st = self._status.get(self.resolve(ref) or ref)
+        if st is None or st.checked is None:
+            return None, None
+        return st.checked.astimezone(dt.UTC).date().isoformat(), "operator_feed"
+
+    def feed_dates(self) -> dict[tuple[str, int], tuple[str, str]]:
+        """``(osm_type, osm_id) -> (last_checked, "operator_feed")`` of the OSM elevators
+        an operator's feed has named (the keys of :func:`stufenlos.freshness.barrier_dates`)."""
+        types = {"n": "node", "w": "way", "r": "relation"}
+        out: dict[tuple[str, int], tuple[str, str]] = {}
+        osm = self.equipment.dropna(subset=["osm_id"])
+        for eid, ref in zip(osm["id"], osm["osm_id"], strict=True):
+            checked, by = self.last_checked(eid)
+            if checked is not None and by is not None and ref[:1] in types:
+                out[(types[ref[0]], int(ref[1:]))] = (checked, by)
+        return out
 
     def to_frame(self, *, now: dt.datetime | None = None) -> pd.DataFrame:
         """The registry with state, since, reason, source and updated columns."""

@@ -190,7 +190,8 @@ class SensorThingsSource:
         reason = params.get("reason") or (quality if isinstance(quality, str) else "") or ""
         return StatusUpdate(str(eid), parse_state(o.get("result")),
                             since=_time(o.get("phenomenonTime") or o.get("resultTime")),
-                            reason=str(reason), until=_time(params.get("until")))
+                            reason=str(reason), until=_time(params.get("until")),
+                            checked=_time(o.get("resultTime") or o.get("phenomenonTime")))
 
 
 @dataclass
@@ -199,7 +200,9 @@ class StatusFeedSource:
 
     Records have ``id``, ``state`` (ACTIVE/INACTIVE/UNKNOWN or words
     :func:`parse_state` knows), ``since`` (ISO time), ``reason`` and optionally
-    ``until``. ``url`` may be an ``http(s)://`` URL or a file path.
+    ``until`` and ``checked`` (when the operator observed the state; default the
+    feed's own ``timestamp`` in a JSON object, else the time it is read).
+    ``url`` may be an ``http(s)://`` URL or a file path.
     """
 
     url: str
@@ -232,13 +235,19 @@ def parse_status_feed(text: str, *, where: str, csv_format: bool = False) -> lis
     """Parse a JSON or CSV status feed; errors name the record and field."""
     if csv_format or not text.lstrip().startswith(("[", "{")):
         records = list(csv.DictReader(io.StringIO(text)))
-        first_line = 2
+        first_line, stamp = 2, None
     else:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise StatusFeedError(where, f"not JSON: {exc}") from None
+        stamp: dt.datetime | None = None
         records = data.get("equipment", data.get("value")) if isinstance(data, dict) else data
+        if isinstance(data, dict) and data.get("timestamp"):
+            stamp = _time(data["timestamp"])
+            if stamp is None:
+                raise StatusFeedError(where, f"`timestamp` is not an ISO time: "
+                                             f"{data['timestamp']!r}")
         if not isinstance(records, list):
             raise StatusFeedError(where, "expected a list of status records")
         first_line = 0
@@ -250,13 +259,16 @@ def parse_status_feed(text: str, *, where: str, csv_format: bool = False) -> lis
         raw_state = rec.get("state")
         if raw_state in (None, ""):
             raise StatusFeedError(where, "missing `state`", where=f"{at}, field `state`")
-        since = _time(rec.get("since"))
-        if rec.get("since") and since is None:
-            raise StatusFeedError(where, f"`since` is not an ISO time: {rec['since']!r}",
-                                  where=f"{at}, field `since`")
-        out.append(StatusUpdate(str(rec["id"]), parse_state(raw_state), since=since,
+        times: dict[str, dt.datetime | None] = {}
+        for key in ("since", "checked"):
+            times[key] = _time(rec.get(key))
+            if rec.get(key) and times[key] is None:
+                raise StatusFeedError(where, f"`{key}` is not an ISO time: {rec[key]!r}",
+                                      where=f"{at}, field `{key}`")
+        out.append(StatusUpdate(str(rec["id"]), parse_state(raw_state), since=times["since"],
                                 reason=str(rec.get("reason") or ""),
-                                until=_time(rec.get("until"))))
+                                until=_time(rec.get("until")),
+                                checked=times["checked"] or stamp))
     return out
 
 

@@ -343,12 +343,8 @@ def _ogc_datetime(raw: str | None) -> Interval | None:
 
 
 def _feature(b: dict[str, Any]) -> dict[str, Any]:
-    from stufenlos.freshness import is_stale
-
+    # last_checked, checked_by, stale: views.barrier_public (OSM or an operator's feed)
     props = {k: v for k, v in b.items() if k not in ("lat", "lon", "id")}
-    checked = (b.get("attributes") or {}).get("last_checked")
-    props.update(last_checked=checked, checked_by=(b.get("attributes") or {}).get("checked_by"),
-                 stale=is_stale(checked))
     return {"type": "Feature", "id": b["id"],
             "geometry": {"type": "Point", "coordinates": [b["lon"], b["lat"]]},
             "properties": props}

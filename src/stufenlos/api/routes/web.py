@@ -286,7 +286,7 @@ def barriers_page(request: Request) -> HTMLResponse:
     per_page = 50
     total, items = views.barriers_with_status(city, kinds=[kind] if kind else None,
                                               status=status, limit=per_page,
-                                              offset=(page - 1) * per_page)
+                                              offset=(page - 1) * per_page, lang=lang)
     from stufenlos.barriers import BarrierStore
 
     counts = BarrierStore(city.database_path).counts_by_kind()
