@@ -170,3 +170,128 @@ def test_report_times_are_the_city_local_time() -> None:
     assert ">01.12.26, 03:00</time>" in when("de", "hamburg")
     assert ">01/12/2026, 04:00</time>" in when("en", "helsinki")
     assert 'datetime="2026-12-01T02:00:00"' in when("de", "hamburg")
+
+
+# --- the planner (walking and by public transport), the kiosk and error pages -------------
+
+#: Heidelberg's real VRN feed is valid from 2022-06-12 to 2022-12-10
+JOURNEY = {"city": "heidelberg", "from": "Heidelberg Hbf", "to": "Neuenheim, Technologiepark",
+           "mode": "transit", "date": "2022-09-14", "time": "08:00", "profile": "wheelchair"}
+WALK = JOURNEY | {"mode": "walk"}
+KIOSK = "/kiosk/heidelberg/hd-weststadt-sudstadt"
+
+
+@pytest.fixture(scope="module")
+def hd_client(imported_city, city_base, tmp_path_factory):
+    yield from make_client(imported_city, city_base, tmp_path_factory.mktemp("i18n-hd"),
+                           cities=("heidelberg",))
+
+
+@pytest.fixture(scope="module")
+def hd_pages(hd_client) -> dict[str, dict[str, str]]:
+    requests = {"walk": ("/planner", WALK), "transit": ("/planner", JOURNEY),
+                "print": ("/planner/print", JOURNEY), "fragment": ("/planner/result", JOURNEY),
+                "kiosk": (KIOSK, {"at": "2022-09-14T08:00"}),
+                "kiosk index": ("/kiosk/heidelberg", {}),
+                "bad time": ("/planner", JOURNEY | {"time": "8 Uhr"})}
+    out: dict[str, dict[str, str]] = {}
+    for name, (path, params) in requests.items():
+        out[name] = {}
+        for lang in ("de", "en", "ls"):
+            r = hd_client.get(path, params=params | {"lang": lang})
+            assert r.status_code == 200, (name, lang, r.text[:300])
+            out[name][lang] = _text(r.text)
+    return out
+
+
+def test_planner_and_kiosk_speak_the_page_language(hd_pages, catalogues) -> None:
+    de, ls = catalogues["de"], catalogues["ls"]
+    shown = 0
+    for name, texts in hd_pages.items():
+        english = {part for msgid, text in de.items() if text and text != msgid
+                   for part in _sentence_parts(msgid) if part in texts["en"]
+                   and part not in text}
+        shown += len(english)
+        for lang in ("de", "ls"):
+            leaked = {part for part in english if part in texts[lang]}
+            assert not leaked, (name, lang, sorted(leaked)[:5])
+        german = {text for msgid, text in de.items() if text and ls.get(msgid) != text
+                  and "{" not in text and "%(" not in text and len(text) >= 25
+                  and text in texts["de"]}
+        assert not {s for s in german if s in texts["ls"]}, name
+    assert shown > 40
+
+
+def test_journeys_are_said_in_every_language(hd_pages) -> None:
+    transit = hd_pages["transit"]
+    # the same journey, leg by leg, with the names the person chose
+    assert re.search(r"08:\d\d Straßenbahn RNV \d+ Richtung [^:]+: einsteigen in ",
+                     transit["de"])
+    assert re.search(r"08:\d\d Straßenbahn RNV \d+ nach [^.]+\. Einsteigen in ", transit["ls"])
+    assert re.search(r"\d+ Verbindungen mit Bus und Bahn, die erste ab 08:\d\d\.",
+                     hd_pages["fragment"]["de"])
+    assert re.search(r"\d+ Fahrten mit Bus und Bahn\. Die erste fährt um 08:\d\d los\.",
+                     hd_pages["fragment"]["ls"])
+    for page in transit.values():
+        assert "Heidelberg Hbf" in page and "Neuenheim, Technologiepark" in page
+    assert "Mal umsteigen" in transit["ls"] and "Umstieg" not in transit["ls"]
+    walk = hd_pages["walk"]
+    assert "Step" not in walk["de"] and "Schritte" in walk["de"]
+    assert "Schritt für Schritt" in walk["ls"]
+    # a wrong time is an error by public transport only, in the reader's words
+    assert "Uhrzeit: Bitte so schreiben: 08:00. Nicht: 8 Uhr" in hd_pages["bad time"]["ls"]
+    assert "8 Uhr" not in _text_of(hd_pages, "walk")
+
+
+def _text_of(pages: dict[str, dict[str, str]], name: str) -> str:
+    return " ".join(pages[name].values())
+
+
+def test_the_journey_api_names_the_places_it_is_given(hd_client) -> None:
+    body = {"origin": {"lat": 49.403567, "lon": 8.675442},
+            "destination": {"lat": 49.419232, "lon": 8.676279},
+            "at": "2022-09-14T08:00:00", "profile": "wheelchair"}
+    named = hd_client.post("/api/cities/heidelberg/journey", json=body | {
+        "lang": "de", "origin_name": "Heidelberg Hbf",
+        "destination_name": "Technologiepark"}).json()["itineraries"]
+    first = named[0]["directions"]
+    assert "von Heidelberg Hbf nach" in first[0] and "Technologiepark" in first[-1]
+    plain = {lang: hd_client.post("/api/cities/heidelberg/journey",
+                                  json=body | {"lang": lang}).json()["itineraries"]
+             for lang in ("de", "ls", "en")}
+    assert "von Start nach" in plain["de"][0]["directions"][0]
+    assert "from Start to" in plain["en"][0]["directions"][0]
+    ls = "\n".join(plain["ls"][0]["directions"])
+    assert "Minuten gehen oder fahren von Start nach" in ls
+    assert "origin" not in ls and "destination" not in ls
+    # the JSON is the same, the text added to it
+    assert [it["departure"] for it in plain["de"]] == [it["departure"] for it in named]
+
+
+def test_kiosk_links_stay_in_kiosk_mode(hd_client) -> None:
+    page = hd_client.get("/kiosk/heidelberg", params={"mode": "kiosk", "lang": "ls"}).text
+    links = re.findall(r'href="(/kiosk/heidelberg/[^"]+)"', page)
+    assert links and all(link.endswith("?lang=ls&amp;mode=kiosk") for link in links)
+    plain = hd_client.get("/kiosk/heidelberg", params={"lang": "de"}).text
+    assert "mode=kiosk" not in plain
+
+
+@pytest.mark.parametrize(("lang", "words"), [("de", "Seite nicht gefunden"),
+                                             ("en", "Page not found"),
+                                             ("ls", "Diese Seite gibt es nicht")])
+def test_an_unknown_page_is_a_page_in_the_reader_language(hd_client, lang, words) -> None:
+    r = hd_client.get("/xyz", params={"lang": lang}, headers={"Accept": "text/html"})
+    assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
+    assert words in r.text and 'id="main-nav-list"' in r.text
+    api = hd_client.get("/xyz", headers={"Accept": "application/json"})
+    assert api.status_code == 404 and api.json()["error"] == "HTTPError"
+    # an HTML form's invalid field is said in words, not as pydantic's English
+    bad = hd_client.get(KIOSK, params={"lang": lang, "at": "soon"},
+                        headers={"Accept": "text/html"})
+    assert bad.status_code == 422 and "text/html" in bad.headers["content-type"]
+    long = hd_client.get(f"/kiosk/heidelberg/{'x' * 120}", params={"lang": lang},
+                         headers={"Accept": "text/html"})
+    said = {"de": "stop: dieser Text ist zu lang", "en": "stop: this text is too long",
+            "ls": "stop: Der Text ist zu lang."}[lang]
+    assert long.status_code == 422 and said in _text(long.text)
+    assert "String should have at most" not in long.text

@@ -8,6 +8,7 @@ import re
 import pytest
 
 from stufenlos.errors import StufenlosError
+from stufenlos.i18n import say
 from stufenlos.text.itinerary import departures_text, itinerary_directions, journeys_text
 from stufenlos.transit import Timetable, departures, plan_journey
 from tests._feeds import VRN, WMATA, needs_shared
@@ -32,12 +33,13 @@ def wheelchair_trip(vrn):
 def test_directions_name_every_leg_and_every_unknown(wheelchair_trip):
     it = wheelchair_trip
     assert it.unknowns  # the VRN cut leaves most stops unknown
-    for lang, unknown in (("en", "  Unknown: "), ("de", "  Unbekannt: ")):
+    for lang, unknown in (("en", "  Unknown: "), ("de", "  Unbekannt: "),
+                          ("ls", "  Das wissen wir nicht: ")):
         lines = itinerary_directions(it, lang)
         legs = [line for line in lines if not line.startswith(unknown)]
         assert len(legs) == len(it.legs)
         assert [line.removeprefix(unknown) for line in lines
-                if line.startswith(unknown)] == it.unknowns
+                if line.startswith(unknown)] == [say(u, lang) for u in it.unknowns]
         for leg, line in zip(it.legs, legs, strict=True):
             assert line.startswith(f"{leg.start:%H:%M} ")
             assert leg.to_name in line
@@ -72,7 +74,7 @@ def test_journeys_text_numbers_the_options(vrn):
 
 
 def test_an_unknown_language_is_refused(wheelchair_trip):
-    with pytest.raises(StufenlosError, match="`lang` must be de or en, got 'fr'"):
+    with pytest.raises(StufenlosError, match="`lang` must be de, en or ls, got 'fr'"):
         itinerary_directions(wheelchair_trip, "fr")  # type: ignore[arg-type]
     with pytest.raises(StufenlosError, match="`lang`"):
         journeys_text([wheelchair_trip], "fr")  # type: ignore[arg-type]

@@ -84,7 +84,7 @@ def test_a_date_outside_the_timetable_names_its_period(client: TestClient) -> No
     assert "Verbindung 1" not in words
     en = text(client.get("/planner", params=JOURNEY | {"date": "2023-09-14",
                                                        "lang": "en"}).text)
-    assert "It runs from 2022-06-12 to 2022-12-10" in en
+    assert "It runs from 12 Jun 2022 to 10 Dec 2022" in en
 
 
 def test_a_half_filled_form_says_what_is_missing(client: TestClient) -> None:

@@ -84,8 +84,8 @@ def test_changing_a_limit_changes_the_route(page, server, axe_check) -> None:
     assert "Die Route hält alle erfassten Grenzwerte ein, aber" in verdict.inner_text()
     page.locator("#max_kerb_cm").fill("30")
     page.locator("#max_kerb_cm").press("Enter")
-    page.wait_for_function(
-        "() => document.querySelector('.route-verdict').textContent.includes('passt')")
+    page.wait_for_function("() => document.querySelector('.route-verdict').textContent"
+                           ".includes('hält alle Ihre Grenzwerte ein')")
     after = _steps(page)
     assert after != before
     assert "max_kerb_cm=30" in page.url
@@ -182,3 +182,11 @@ def test_current_position_and_map_clicks_fill_the_fields(browser, server, axe_ch
         axe_check(page)
     finally:
         ctx.close()
+
+
+def test_an_unknown_page_is_an_accessible_page_in_easy_read(page, server, axe_check) -> None:
+    r = page.goto(f"{server}/xyz?lang=ls")
+    assert r is not None and r.status == 404
+    assert page.locator("h1").inner_text() == "Diese Seite gibt es nicht"
+    assert page.get_by_role("navigation", name="Hauptnavigation").is_visible()
+    axe_check(page)

@@ -74,7 +74,7 @@ def test_a_journey_by_tram_with_the_keyboard(page, server, axe_check) -> None:
     assert "Einstieg Heidelberg, Hauptbahnhof" in first
     assert "früheste Ankunft" in page.locator("#route-body").inner_text()
     status = page.locator("#route-status").inner_text()
-    assert "Verbindung(en) mit Bus und Bahn, die erste ab 08:0" in status
+    assert "Verbindungen mit Bus und Bahn, die erste ab 08:0" in status
     assert "Ihre Grenzen: Höchster Bordstein: 3 cm" in page.locator("#route-body").inner_text()
     assert "mode=transit" in page.url and "date=2022-09-14" in page.url
     axe_check(page)

@@ -15,8 +15,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
+from babel.dates import format_date
+
 from stufenlos.api.transit_views import SOURCE_LABELS, city_transit, local_time
 from stufenlos.errors import StufenlosError
+from stufenlos.i18n import babel_locale, translator
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -30,10 +33,6 @@ __all__ = ["MODES", "journey_answer", "when_fields"]
 
 #: the planner's modes: walking (or rolling) all the way, or with public transport
 MODES = ("walk", "transit")
-
-
-def _say(lang: str, de: str, en: str, ls: str | None = None) -> str:
-    return en if lang == "en" else (ls or de) if lang == "ls" else de
 
 
 def when_fields(city: City, q: Mapping[str, str], lang: str
@@ -50,27 +49,25 @@ def when_fields(city: City, q: Mapping[str, str], lang: str
     date = (q.get("date") or "").strip()[:10] or f"{now:%Y-%m-%d}"
     time = (q.get("time") or "").strip()[:5] or f"{now:%H:%M}"
     errors = []
+    t = translator(lang)
     try:
         day = dt.date.fromisoformat(date)
     except ValueError:
         day = None
-        errors.append(_say(lang, f"Datum: bitte als JJJJ-MM-TT eingeben, nicht „{date}“",
-                           f"Date: please enter it as YYYY-MM-DD, not “{date}”",
-                           f"Datum: Bitte so schreiben: 2022-09-14. Nicht: {date}"))
+        errors.append(t.gettext("Date: please enter it as YYYY-MM-DD, not “{date}”",
+                                date=date))
     try:
         clock = dt.time.fromisoformat(time)
     except ValueError:
         clock = None
-        errors.append(_say(lang, f"Uhrzeit: bitte als HH:MM eingeben, nicht „{time}“",
-                           f"Time: please enter it as HH:MM, not “{time}”",
-                           f"Uhrzeit: Bitte so schreiben: 08:00. Nicht: {time}"))
+        errors.append(t.gettext("Time: please enter it as HH:MM, not “{time}”", time=time))
     when = (local_time(city, dt.datetime.combine(day, clock))
             if day is not None and clock is not None else None)
     return date, time, when, errors
 
 
 def _date(d: dt.date, lang: str) -> str:
-    return f"{d:%Y-%m-%d}" if lang == "en" else f"{d:%d.%m.%Y}"
+    return format_date(d, "medium", locale=babel_locale(lang))
 
 
 def _service_error(ct: CityTransit, day: dt.date, lang: str) -> str | None:
@@ -80,16 +77,11 @@ def _service_error(ct: CityTransit, day: dt.date, lang: str) -> str | None:
         return None
     period = tt.feed.service_period()
     if period is None:
-        return _say(lang, "Der Fahrplan enthält keine Fahrten.",
-                    "The timetable has no trips.", "Der Fahrplan hat keine Fahrten.")
-    lo, hi = _date(period[0], lang), _date(period[1], lang)
-    return _say(lang,
-                f"Am {_date(day, lang)} fährt laut Fahrplan nichts. Der Fahrplan gilt vom "
-                f"{lo} bis {hi}: bitte ein Datum in diesem Zeitraum wählen.",
-                f"The timetable has no service on {_date(day, lang)}. It runs from {lo} "
-                f"to {hi}: please choose a date in that period.",
-                f"Am {_date(day, lang)} fährt nichts. Der Fahrplan gilt vom {lo} bis {hi}. "
-                f"Bitte wählen Sie einen Tag in dieser Zeit.")
+        return translator(lang).gettext("The timetable has no trips.")
+    return translator(lang).gettext(
+        "The timetable has no service on {day}. It runs from {first} to {last}: please "
+        "choose a date in that period.", day=_date(day, lang),
+        first=_date(period[0], lang), last=_date(period[1], lang))
 
 
 def _stop(ct: CityTransit, stop_id: str | None) -> dict[str, Any]:
@@ -162,10 +154,8 @@ def journey_answer(city: City, start: Mapping[str, Any], dest: Mapping[str, Any]
     """
     ct = city_transit(city)
     if ct is None:
-        return [], [_say(lang, "Für diese Stadt ist kein Fahrplan eingebunden: nur Wege zu "
-                               "Fuß oder im Rollstuhl.",
-                         "This city has no timetable: only walking or wheelchair routes.",
-                         "Für diese Stadt haben wir keinen Fahrplan.")]
+        return [], [translator(lang).gettext(
+            "This city has no timetable: only walking or wheelchair routes.")]
     missing = _service_error(ct, when.date(), lang)
     if missing:
         return [], [missing]
@@ -174,12 +164,8 @@ def journey_answer(city: City, start: Mapping[str, Any], dest: Mapping[str, Any]
                          profile=profile, origin_name=start["name"],
                          destination_name=dest["name"])
     except StufenlosError:
-        return [], [_say(lang,
-                         f"Keine Verbindung mit Bus und Bahn ab {when:%H:%M}, die zu Ihren "
-                         "Grenzwerten passt. Bitte eine andere Zeit oder andere Grenzwerte "
-                         "versuchen.",
-                         f"No public transport journey from {when:%H:%M} keeps your limits. "
-                         "Please try another time or other limits.",
-                         f"Wir haben ab {when:%H:%M} keine Fahrt mit Bus und Bahn gefunden.")]
+        return [], [translator(lang).gettext(
+            "No public transport journey from {time} keeps your limits. Please try another "
+            "time or other limits.", time=f"{when:%H:%M}")]
     return [_journey(ct, it, label) for it, label in zip(its, _labels(len(its)),
                                                          strict=True)], []

@@ -17,6 +17,7 @@ from fastapi import HTTPException
 from stufenlos.api import views
 from stufenlos.barriers import BarrierStore
 from stufenlos.geo import haversine_m
+from stufenlos.i18n import N_, translator
 from stufenlos.text.route import route_feature
 
 if TYPE_CHECKING:
@@ -63,16 +64,13 @@ def _way_to(city: City, start: tuple[float, float], el: dict[str, Any],
     return route, round(float(route.destination.distance_m), 1)
 
 
+#: why a station shows no departures (English msgids, said in the page language)
 _NOTES = {
-    "no_timetable": ("Abfahrten sind für diese Haltestelle noch nicht verfügbar: "
-                     "es ist kein Fahrplan eingebunden.",
-                     "Departures are not available for this stop yet: no timetable is loaded."),
-    "no_stops": ("Der Fahrplan kennt keine Haltestelle an diesem Bahnhof.",
-                 "The timetable has no stop at this station."),
-    "none_soon": ("Laut Fahrplan fährt hier in den nächsten 3 Stunden nichts ab "
-                  "(oder der Fahrplan gilt an diesem Tag nicht).",
-                  "No departures in the next 3 hours according to the timetable "
-                  "(or the timetable is not valid on this day)."),
+    "no_timetable": N_("Departures are not available for this stop yet: no timetable is "
+                       "loaded."),
+    "no_stops": N_("The timetable has no stop at this station."),
+    "none_soon": N_("No departures in the next 3 hours according to the timetable "
+                    "(or the timetable is not valid on this day)."),
 }
 
 
@@ -105,6 +103,6 @@ def stop_info(city: City, stop: str, *, lang: str = "de",
     from stufenlos.api.transit_views import departure_rows, station_access
 
     rows, code = departure_rows(city, st, at)
-    note = None if code is None else _NOTES[code][1 if lang == "en" else 0]
+    note = None if code is None else translator(lang).gettext(_NOTES[code])
     return {"station": st.to_dict(), "access": station_access(city, st, at),
             "elevators": elevators, "ways": ways, "departures": rows, "departures_note": note}

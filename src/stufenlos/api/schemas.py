@@ -177,6 +177,14 @@ class JourneyRequest(_ProfileRequest):
     at: datetime | None = None
     max_transfers: int = Field(4, ge=0, le=8)
     lang: Language = "de"
+    origin_name: str | None = Field(
+        None, min_length=1, max_length=200,
+        description="what the directions call the origin (\"ab Heidelberg Hbf\"); "
+                    "default: the word for start in `lang`")
+    destination_name: str | None = Field(
+        None, min_length=1, max_length=200,
+        description="what the directions call the destination; default: the word for "
+                    "destination in `lang`")
 
 
 class JourneyPublic(BaseModel):

@@ -1,7 +1,8 @@
 """Public transport in words: itineraries as step-by-step directions, departures as lines.
 
-The journey planner (:mod:`stufenlos.transit.journey`) returns data; the
-functions here turn it into German or English text for the API and the CLI.
+The journey planner (:mod:`stufenlos.transit.journey`) returns data; the functions here
+turn it into text for the API and the CLI, in German (``de``), English (``en``) or
+easy-read German (``ls``) from the message catalogues (:mod:`stufenlos.i18n`).
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
 from stufenlos.errors import StufenlosError
+from stufenlos.i18n import Translator, say, translator
+from stufenlos.transit.journey import vehicle_name
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -18,56 +21,34 @@ if TYPE_CHECKING:
 
 __all__ = ["LANGUAGES", "departures_text", "itinerary_directions", "journeys_text"]
 
-Lang = Literal["de", "en"]
+Lang = Literal["de", "en", "ls"]
 #: languages of the itinerary text
-LANGUAGES: tuple[Lang, ...] = ("de", "en")
-
-_PHRASES: dict[str, dict[str, str]] = {
-    "en": {
-        "ride": "{t} take {vehicle} {route} towards {headsign} from {origin}; "
-                "get off at {stop} at {end}.",
-        "walk": "{t} walk/roll {mins} min from {origin} to {stop}",
-        "elevator": "elevator",
-        "to_level": " to level {level}",
-        "unknown": "  Unknown: ",
-        "option": "Option {n}: {dep} → {arr}, {transfers} change(s)",
-    },
-    "de": {
-        "ride": "{t} {vehicle} {route} Richtung {headsign} ab {origin}; "
-                "aussteigen {end} an {stop}.",
-        "walk": "{t} {mins} min gehen/rollen von {origin} nach {stop}",
-        "elevator": "Aufzug",
-        "to_level": " zur Ebene {level}",
-        "unknown": "  Unbekannt: ",
-        "option": "Möglichkeit {n}: {dep} → {arr}, {transfers} Umstieg(e)",
-    },
-}
-_VEHICLES_DE = {"tram": "Straßenbahn", "bus": "Bus", "rail": "Zug", "subway": "U-Bahn"}
+LANGUAGES: tuple[Lang, ...] = ("de", "en", "ls")
 
 
-def _phrases(lang: str) -> dict[str, str]:
-    if lang not in _PHRASES:
-        msg = f"`lang` must be de or en, got {lang!r}"
+def _translator(lang: str) -> Translator:
+    if lang not in LANGUAGES:
+        msg = f"`lang` must be de, en or ls, got {lang!r}"
         raise StufenlosError(msg)
-    return _PHRASES[lang]
+    return translator(lang)
 
 
-def _leg_line(leg: Leg, lang: str, say: dict[str, str]) -> str:
-    t = f"{leg.start:%H:%M}"
+def _leg_line(leg: Leg, t: Translator) -> str:
+    start = f"{leg.start:%H:%M}"
     if leg.mode == "transit":
-        vehicle = leg.route_type or "vehicle"
-        if lang == "de":
-            vehicle = _VEHICLES_DE.get(vehicle, "Linie")
-        return say["ride"].format(t=t, vehicle=vehicle, route=leg.route, headsign=leg.headsign,
-                                  origin=leg.from_name, stop=leg.to_name, end=f"{leg.end:%H:%M}")
-    mins = max(1, round(leg.duration_s / 60))
-    text = say["walk"].format(t=t, mins=mins, origin=leg.from_name, stop=leg.to_name)
+        return t.gettext("{time} take {vehicle} {line} towards {headsign} from {origin}; get "
+                         "off at {stop} at {end}.", time=start,
+                         vehicle=vehicle_name(leg.route_type)[t.lang], line=leg.route,
+                         headsign=leg.headsign, origin=leg.from_name, stop=leg.to_name,
+                         end=f"{leg.end:%H:%M}")
+    text = t.gettext("{time} walk/roll {minutes} min from {origin} to {stop}", time=start,
+                     minutes=max(1, round(leg.duration_s / 60)), origin=leg.from_name,
+                     stop=leg.to_name)
     via = [p for p in leg.pathways if p["mode"] == "elevator"]
     if via:
         text += " (" + ", ".join(
-            say["elevator"] + (say["to_level"].format(level=p["to_level"])
-                               if p.get("to_level") else "")
-            for p in via) + ")"
+            t.gettext("elevator to level {level}", level=p["to_level"]) if p.get("to_level")
+            else t.gettext("elevator") for p in via) + ")"
     return text + "."
 
 
@@ -79,7 +60,7 @@ def itinerary_directions(it: Itinerary, lang: Lang = "en") -> list[str]:
     it
         An itinerary from :func:`stufenlos.transit.journey.plan_journey`.
     lang
-        ``de`` or ``en``.
+        ``de``, ``en`` or ``ls`` (easy-read German).
 
     Returns
     -------
@@ -92,11 +73,11 @@ def itinerary_directions(it: Itinerary, lang: Lang = "en") -> list[str]:
     StufenlosError
         If ``lang`` is not one of :data:`LANGUAGES`.
     """
-    say = _phrases(lang)
+    t = _translator(lang)
     out: list[str] = []
     for leg in it.legs:
-        out.append(_leg_line(leg, lang, say))
-        out += [say["unknown"] + u for u in leg.unknowns]
+        out.append(_leg_line(leg, t))
+        out += ["  " + t.gettext("Unknown: {what}", what=say(u, lang)) for u in leg.unknowns]
     return out
 
 
@@ -108,18 +89,19 @@ def journeys_text(its: Sequence[Itinerary], lang: Lang = "en") -> str:
     its
         Itineraries, in the order to show them.
     lang
-        ``de`` or ``en``.
+        ``de``, ``en`` or ``ls``.
 
     Returns
     -------
     str
         One block per itinerary, separated by an empty line.
     """
-    say = _phrases(lang)
+    t = _translator(lang)
     lines: list[str] = []
     for n, it in enumerate(its, 1):
-        head = say["option"].format(n=n, dep=f"{it.departure:%H:%M}",
-                                    arr=f"{it.arrival:%H:%M}", transfers=it.transfers)
+        head = t.ngettext("Option {number}: {dep} → {arr}, {n} change",
+                          "Option {number}: {dep} → {arr}, {n} changes", it.transfers,
+                          number=n, dep=f"{it.departure:%H:%M}", arr=f"{it.arrival:%H:%M}")
         lines += [head, *itinerary_directions(it, lang), ""]
     return "\n".join(lines)
 

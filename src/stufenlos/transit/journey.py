@@ -22,6 +22,7 @@ import numpy as np
 
 from stufenlos.errors import StufenlosError
 from stufenlos.geo import haversine_m
+from stufenlos.i18n import N_, LazyText, Message
 from stufenlos.transit.profile import transit_profile
 from stufenlos.transit.raptor import INF, run_raptor
 from stufenlos.transit.timetable import PATHWAY_MODES
@@ -36,7 +37,17 @@ if TYPE_CHECKING:
     from stufenlos.transit.timetable import Timetable
     from stufenlos.transit.walk import Walker
 
-__all__ = ["Itinerary", "Leg", "NoJourneyError", "plan_journey"]
+__all__ = ["Itinerary", "Leg", "NoJourneyError", "plan_journey", "vehicle_name"]
+
+#: the GTFS route types (:data:`~stufenlos.transit.timetable.ROUTE_TYPES`) in words
+_VEHICLES = {name: LazyText(name) for name in (
+    N_("tram"), N_("subway"), N_("rail"), N_("bus"), N_("ferry"), N_("cable tram"),
+    N_("aerial lift"), N_("funicular"), N_("trolleybus"), N_("monorail"), N_("vehicle"))}
+
+
+def vehicle_name(route_type: str | None) -> LazyText:
+    """The kind of vehicle (``tram``) as a text said in the reader's language."""
+    return _VEHICLES.get(route_type or "vehicle", _VEHICLES["vehicle"])
 
 
 #: GTFS ``wheelchair_accessible`` codes as verdicts
@@ -330,13 +341,14 @@ def _pathway_steps(tt: Timetable, fp: Footpaths, nodes: list[int],
                       "to_level": tt.level_name(b)})
         if mode == "elevator" and state.get(row["pathway_id"], "UNKNOWN") == "UNKNOWN" and (
                 prof.step_free or prof.unknown_policy != "optimistic"):
-            unknowns.append(f"elevator {row['pathway_id']} at {tt.names[a]}: status unknown")
+            unknowns.append(Message(N_("elevator {elevator} at {stop}: status unknown"),
+                                    elevator=row["pathway_id"], stop=tt.names[a]))
     return steps, unknowns
 
 
 def _stop_unknown(tt: Timetable, prof: TransitProfile, s: int) -> list[str]:
     if prof.step_free and tt.access[s] == 0:
-        return [f"stop {tt.names[s]}: step-free access unknown"]
+        return [Message(N_("stop {stop}: step-free access unknown"), stop=tt.names[s])]
     return []
 
 
@@ -393,8 +405,10 @@ def _reconstruct(
         unk = _stop_unknown(tt, prof, b) + _stop_unknown(tt, prof, s)
         if prof.step_free and tt.trip_wheelchair[trip] == 0:
             # the trip by its line and direction: a raw trip id means nothing to a person
-            unk.insert(0, f"{tt.trip_route_type[trip]} {tt.trip_route[trip]} towards "
-                          f"{tt.trip_headsign[trip]}: wheelchair accessibility unknown")
+            unk.insert(0, Message(N_("{vehicle} {line} towards {headsign}: wheelchair "
+                                     "accessibility unknown"),
+                                  vehicle=vehicle_name(tt.trip_route_type[trip]),
+                                  line=tt.trip_route[trip], headsign=tt.trip_headsign[trip]))
         legs.append(Leg("transit", tt.datetime(dep), tt.datetime(arr), tt.names[b],
                         tt.names[s], ids[b], ids[s], route=str(tt.trip_route[trip]),
                         route_type=str(tt.trip_route_type[trip]),

@@ -293,6 +293,7 @@ def journey(city: CityName, body: JourneyRequest) -> dict[str, Any]:
     known is listed per itinerary.
     """
     from stufenlos.api.transit_views import city_transit, local_time
+    from stufenlos.i18n import translator
     from stufenlos.text.itinerary import itinerary_directions
     from stufenlos.transit import NoJourneyError
 
@@ -301,11 +302,14 @@ def journey(city: CityName, body: JourneyRequest) -> dict[str, Any]:
     if ct is None:
         raise HTTPException(404, f"{city} has no timetable (no GTFS input in its city.toml)")
     when = local_time(c, _bounded(body.at))
+    t = translator(body.lang)
     try:
         its = ct.journey(body.origin.pair(), body.destination.pair(), when,
-                         profile=body.person(), max_transfers=body.max_transfers)
+                         profile=body.person(), max_transfers=body.max_transfers,
+                         origin_name=body.origin_name or t.pgettext("route", "Start"),
+                         destination_name=(body.destination_name
+                                           or t.pgettext("route", "Destination")))
     except NoJourneyError as exc:
         raise HTTPException(404, str(exc)) from None
-    text_lang = "en" if body.lang == "en" else "de"
-    return {"itineraries": [it.to_dict() | {"directions": itinerary_directions(it, text_lang)}
+    return {"itineraries": [it.to_dict() | {"directions": itinerary_directions(it, body.lang)}
                             for it in its]}

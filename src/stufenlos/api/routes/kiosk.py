@@ -38,7 +38,11 @@ CityName = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")]
 def kiosk_index(request: Request, city: CityName) -> HTMLResponse:
     """The stations of a city that have a kiosk page."""
     c = deps.get_city(city)
-    return render(request, "kiosk_index.html", {"city": c, "stations": views.stations_of(c)})
+    # a screen opened in kiosk mode stays in it on the station it links to
+    mode = {"mode": "kiosk"} if request.query_params.get("mode") == "kiosk" else {}
+    query = urlencode({"lang": page_language(request), **mode})
+    return render(request, "kiosk_index.html", {"city": c, "stations": views.stations_of(c),
+                                                "link_query": query})
 
 
 @router.get("/{city}/{stop}", response_class=HTMLResponse)
@@ -55,7 +59,7 @@ def kiosk(request: Request, city: CityName,
         except ValueError:
             raise HTTPException(422, f"at: expected a date and time such as "
                                      f"2022-07-12T08:00, got {raw!r}") from None
-    info = stop_info(c, stop, lang="en" if lang == "en" else lang, at=at)
+    info = stop_info(c, stop, lang=lang, at=at)
     try:
         tz = ZoneInfo(c.config.timezone)
     except (KeyError, ValueError):

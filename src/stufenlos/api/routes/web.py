@@ -143,14 +143,6 @@ def _resolve(city: Any, text: str, what: str, lang: str) -> tuple[dict[str, Any]
             "label": place_label(p, lang)}, None
 
 
-def _missing(what: str, lang: str) -> str:
-    if lang == "en":
-        return f"{what}: please enter a place"
-    if lang == "ls":
-        return f"{what}: Bitte schreiben Sie hier einen Ort."
-    return f"{what}: bitte einen Ort eingeben"
-
-
 def limits_used(profile: Profile, lang: str) -> list[str]:
     """The person's limits as "label value" texts, for every answer to echo."""
     values = profile.limits()
@@ -183,16 +175,16 @@ def _route_context(request: Request, city: Any, lang: str) -> dict[str, Any]:
     if mode == "transit":
         errors += when_errors
     from_text, to_text = q.get("from", "")[:_MAX_TEXT], q.get("to", "")[:_MAX_TEXT]
-    what_from, what_to = "Start", "Destination" if lang == "en" else "Ziel"
     start, err1 = _resolve(city, from_text, "start", lang)
     dest, err2 = _resolve(city, to_text, "destination", lang)
     errors += [e for e in (err1, err2) if e]
     # a sent form (it always has both fields) with an empty field says what is missing
     submitted = "from" in q and "to" in q
+    t = translator(lang)
     if submitted and not from_text.strip():
-        errors.append(_missing(what_from, lang))
+        errors.append(t.gettext("Start: please enter a place"))
     if submitted and not to_text.strip():
-        errors.append(_missing(what_to, lang))
+        errors.append(t.gettext("Destination: please enter a place"))
     person = PRESETS[profile].replace(**changes)
     route, journeys = None, None
     if start and dest and not errors:
@@ -241,7 +233,8 @@ def planner(request: Request) -> HTMLResponse:
         ctx.update({"city": None, "fatal": str(exc)})
         return render(request, "planner.html", ctx, status_code=404)
     if city is None:
-        ctx.update({"city": None, "fatal": "no city imported: run `stufenlos import --all`"})
+        ctx.update({"city": None, "fatal": translator(lang).gettext(
+            "No city is imported yet: run `stufenlos import --all`.")})
         return render(request, "planner.html", ctx, status_code=404)
     _, elevators = views.barriers_with_status(city, kinds=["elevator"], limit=200)
     ctx.update({"city": city, "map": _map_config(request, city), "elevators": elevators,
