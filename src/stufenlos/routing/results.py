@@ -338,20 +338,26 @@ class Route:
             return None
         arcs, fractions = self.arcs, self.fractions
         geoms = _arc_geometries(self.router.network, self.router.edge_values.geometry, arcs)
+        # every arc's points in one call; arc k's are pts[bounds[k]:bounds[k + 1]]
+        pts, index = shapely.get_coordinates(geoms, return_index=True)
+        bounds = np.searchsorted(index, np.arange(arcs.size + 1))
+        cuts: dict[int, tuple[float, float]] = {}
         if arcs.size == 1 and self.origin.arc == self.destination.arc >= 0:
             # both points on one segment: cut between them
             f0, f1 = self.origin.fraction, self.destination.fraction
             if arcs[0] != self.origin.arc:
                 f0, f1 = 1.0 - f0, 1.0 - f1
-            geoms[0] = shapely.ops.substring(geoms[0], f0, f1, normalized=True)
+            cuts[0] = (f0, f1)
         else:
             for i in np.flatnonzero(fractions < 1.0).tolist():
                 f = float(fractions[i])
-                cut = (1.0 - f, 1.0) if i == 0 else (0.0, f)  # the start: its end part
-                geoms[i] = shapely.ops.substring(geoms[i], *cut, normalized=True)
-        # every arc's points in one call; arc k's are raw[bounds[k]:bounds[k + 1]]
-        pts, index = shapely.get_coordinates(geoms, return_index=True)
-        bounds = np.searchsorted(index, np.arange(arcs.size + 1)).tolist()
+                cuts[i] = (1.0 - f, 1.0) if i == 0 else (0.0, f)  # the start: its end part
+        if cuts:
+            parts = [pts[a:b] if i not in cuts else _substring(pts[a:b], *cuts[i])
+                     for i, (a, b) in enumerate(itertools.pairwise(bounds.tolist()))]
+            pts = np.concatenate(parts)
+            bounds = np.cumsum([0] + [len(p) for p in parts])
+        bounds = bounds.tolist()
         raw, rounded = pts.tolist(), np.round(pts, 7).tolist()
         coords: list[list[float]] = []
         for a, b in itertools.pairwise(bounds):
@@ -391,6 +397,36 @@ def _arc_geometries(net: Network, wkb: NDArray[Any], arcs: NDArray[np.int64]
         lines[~stored] = shapely.linestrings(
             np.stack([lonlat[net.u[rest]], lonlat[net.v[rest]]], axis=1))
     return lines.tolist()
+
+
+def _substring(xy: NDArray[np.float64], start: float, end: float) -> NDArray[np.float64]:
+    """The points of the part of line ``xy`` between fractions ``start`` and ``end``.
+
+    What ``shapely.ops.substring(line, start, end, normalized=True)`` gives (reversed
+    when ``end < start``, one point when they are equal; GEOS's arithmetic, so the same
+    numbers), on the coordinates: the shapely function is a Python loop that builds
+    points and a line, which cost more than the rest of the route's geometry.
+    """
+    seg = np.sqrt(np.sum(np.diff(xy, axis=0) ** 2, axis=1))
+    cum = np.concatenate([[0.0], np.cumsum(seg)])
+    length = float(cum[-1])
+
+    def at(d: float) -> NDArray[np.float64]:  # GEOS LengthIndexedLine.extractPoint
+        i = int(np.searchsorted(cum[1:], d, side="right"))  # first with cum[i + 1] > d
+        if d <= 0.0 or i == seg.size:
+            return xy[0] if d <= 0.0 else xy[-1]
+        frac = (d - cum[i]) / seg[i]
+        if frac <= 0.0 or frac >= 1.0:
+            return xy[i] if frac <= 0.0 else xy[i + 1]
+        return (xy[i + 1] - xy[i]) * frac + xy[i]
+
+    if start == end or (start >= 1 and end >= 1):
+        return at(min(start, 1.0) * length)[None, :]
+    lo, hi = sorted((start * length, end * length))
+    inner = cum[1:-1]
+    mid = xy[1:-1][(inner > max(lo, 0.0)) & (inner < hi)]
+    out = np.vstack([at(lo), mid, at(hi)])
+    return out[::-1] if start > end else out
 
 
 def _close(a: list[float], b: list[float]) -> bool:
