@@ -113,7 +113,8 @@ def route_feature(route: Route, *, lang: str = "de",
     parts = ROUTE_PARTS.keys() if include is None else include
     wanted = {key for part in parts for key in ROUTE_PARTS[part]}
     text = "summary" in parts or "steps" in parts
-    segs = route.segments() if "segments" in parts or "barriers" in parts or text else None
+    segs = (route.segments() if not {"segments", "barriers", "steps"}.isdisjoint(parts)
+            else None)
     summary = warnings = steps = None
     if text:
         summary, warnings, steps = _lines(route, lang, segs, closures, steps="steps" in parts)
