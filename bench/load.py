@@ -33,6 +33,7 @@ at zoom 13 to 17 (cold cache).
 Usage::
 
     python bench/load.py --city hamburg --pairs 120 --concurrency 16
+    python bench/load.py --city hamburg --include geometry summary   # a lean answer
     python bench/load.py --city heidelberg --osrm-data hd.osrm --valhalla-config vh.json
     python bench/load.py --tiles [--city heidelberg]
 """
@@ -68,6 +69,7 @@ from stufenlos.api.views import place_index, route_answer
 from stufenlos.city import City
 from stufenlos.profiles import PRESETS
 from stufenlos.registry import get_city
+from stufenlos.text.route import ROUTE_PARTS
 
 OUT = Path(__file__).resolve().parent / "out"
 
@@ -201,7 +203,8 @@ def _ms(seconds: list[float], q: float = 50) -> float:
     return round(float(np.percentile(np.array(seconds) * 1000, q)), 3)
 
 
-def in_process(city: City, pairs: list[tuple[LatLon, LatLon]], rounds: int) -> dict[str, float]:
+def in_process(city: City, pairs: list[tuple[LatLon, LatLon]], rounds: int,
+               include: list[str] | None = None) -> dict[str, float]:
     """Median time per pair of ``City.route`` and of the whole answer as JSON bytes."""
     route_s: list[float] = []
     answer_s: list[float] = []
@@ -212,7 +215,7 @@ def in_process(city: City, pairs: list[tuple[LatLon, LatLon]], rounds: int) -> d
             t0 = time.perf_counter()
             r = city.route(o, d, profile=_profile(i))
             t1 = time.perf_counter()
-            orjson.dumps(route_answer(city, r, "de", origin=o, destination=d),
+            orjson.dumps(route_answer(city, r, "de", origin=o, destination=d, include=include),
                          option=orjson.OPT_SERIALIZE_NUMPY)
             t2 = time.perf_counter()
             route_s.append(t1 - t0)
@@ -220,12 +223,15 @@ def in_process(city: City, pairs: list[tuple[LatLon, LatLon]], rounds: int) -> d
     return {"route_p50_ms": _ms(route_s), "answer_p50_ms": _ms(answer_s)}
 
 
-def stufenlos_target(city: str, base: str) -> Target:
-    """``POST /api/cities/<city>/route`` of a stufenlos server."""
+def stufenlos_target(city: str, base: str, include: list[str] | None = None) -> Target:
+    """``POST /api/cities/<city>/route`` of a stufenlos server (only ``include``'s parts)."""
 
     def request(i: int, o: LatLon, d: LatLon) -> tuple[str, str, bytes | None]:
-        body = {"origin": {"lat": o[0], "lon": o[1]}, "destination": {"lat": d[0], "lon": d[1]},
-                "profile": _profile(i), "lang": "de"}
+        body: dict[str, Any] = {
+            "origin": {"lat": o[0], "lon": o[1]}, "destination": {"lat": d[0], "lon": d[1]},
+            "profile": _profile(i), "lang": "de"}
+        if include is not None:
+            body["include"] = include
         return "POST", f"{base}/api/cities/{city}/route", orjson.dumps(body)
 
     return Target("stufenlos", base, request,
@@ -367,7 +373,7 @@ def run_stufenlos(city: str, workers: int, pairs: list[tuple[LatLon, LatLon]],
     proc, base = _serve([sys.executable, "-m", "stufenlos.cli", "serve", "--port", str(port),
                          "--workers", str(workers)], "/health", "stufenlos serve", port)
     try:
-        return measure(stufenlos_target(city, base), pairs, args, proc.pid)
+        return measure(stufenlos_target(city, base, args.include), pairs, args, proc.pid)
     finally:
         _stop(proc)
 
@@ -455,6 +461,9 @@ def main() -> None:
     ap.add_argument("--valhalla-config", help="valhalla.json of built tiles")
     ap.add_argument("--valhalla-url", help="a running Valhalla server instead")
     ap.add_argument("--valhalla-service", help="the valhalla_service executable")
+    ap.add_argument("--include", nargs="*", choices=list(ROUTE_PARTS),
+                    help="ask stufenlos for these parts of the answer only (a lean answer: "
+                         "--include geometry summary); default: the whole answer")
     ap.add_argument("--tiles", action="store_true", help="time the vector tiles instead")
     args = ap.parse_args()
     if args.tiles:
@@ -463,11 +472,11 @@ def main() -> None:
 
     city = get_city(args.city)
     pairs = _pairs(city, args.pairs, args.seed)
-    local = in_process(city, pairs, args.rounds)
+    local = in_process(city, pairs, args.rounds, args.include)
     results: dict[str, dict[str, Any]] = {}
     if args.url is not None:
         results["stufenlos (running)"] = measure(
-            stufenlos_target(args.city, args.url.rstrip("/")), pairs, args)
+            stufenlos_target(args.city, args.url.rstrip("/"), args.include), pairs, args)
     else:
         for n in args.workers:
             results[f"stufenlos serve --workers {n}"] = run_stufenlos(args.city, n, pairs, args)
@@ -484,9 +493,10 @@ def main() -> None:
                 results[f"{name}, {n} thread(s)"] = run(data, n, pairs, args)
 
     ref = local["route_p50_ms"]
-    print(f"{args.city}: {len(pairs)} pairs, {os.cpu_count()} CPUs, load average "
+    answer = "whole answer" if args.include is None else "include " + ",".join(args.include)
+    print(f"{args.city}: {len(pairs)} pairs, {answer}, {os.cpu_count()} CPUs, load average "
           f"{os.getloadavg()[0]:.1f}")
-    print(f"  in process: route p50 {ref:.3f} ms, whole answer as JSON p50 "
+    print(f"  in process: route p50 {ref:.3f} ms, answer as JSON p50 "
           f"{local['answer_p50_ms']:.3f} ms")
     print(f"  {'':<26} {'seq p50':>8} {'/ route':>8} {'req/s':>8} {'p50':>8} {'p95':>8} "
           f"{'client':>6} {'srv CPU':>7}   (ms; concurrency {args.concurrency}, "
@@ -494,11 +504,13 @@ def main() -> None:
     for name, res in results.items():
         print(_row(name, res, ref))
     out = {"city": args.city, "pairs": len(pairs), "concurrency": args.concurrency,
-           "seconds": args.seconds, "in_process": local, "http": results,
+           "seconds": args.seconds, "include": args.include, "in_process": local,
+           "http": results,
            "cpus": os.cpu_count(), "load_average": os.getloadavg()[0],
            "python": platform.python_version()}
     OUT.mkdir(exist_ok=True)
-    (OUT / f"load_{args.city}.json").write_text(json.dumps(out, indent=2))
+    lean = "" if args.include is None else "_" + "_".join(args.include)
+    (OUT / f"load_{args.city}{lean}.json").write_text(json.dumps(out, indent=2))
 
 
 if __name__ == "__main__":

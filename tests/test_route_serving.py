@@ -1,6 +1,6 @@
 """Serving route answers fast: the server's HTTP parser and event loop, the order routes
 are matched in, and the presenter's geometry and segments against a plain per-arc
-reference (real Hamburg data)."""
+reference, and `include` asking for fewer parts (real Hamburg data)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,9 @@ from stufenlos.api.routes import ROUTER_MODULES
 from stufenlos.api.views import place_index
 from stufenlos.city import City
 from stufenlos.profiles import PRESETS
-from stufenlos.routing.results import _SEGMENT_ATTRS, Route, _val
+from stufenlos.routing.results import _SEGMENT_ATTRS, Route, _substring, _val
+from stufenlos.text.route import ROUTE_PARTS
+from tests._api_client import make_client
 
 
 def test_serve_parses_http_with_httptools_on_uvloop() -> None:
@@ -159,3 +161,74 @@ def test_the_segments_are_the_edge_tables_rows(routes: list[Route]) -> None:
             assert got["duration_s"] == pytest.approx(want["duration_s"], abs=0.051)
         kerbs += sum("kerb_cm_used" in s for s in segments)
     assert kerbs > 0
+
+
+def test_the_cut_of_a_line_is_shapelys_substring(routes: list[Route]) -> None:
+    """The numpy cut gives exactly shapely's ``substring`` (the reference) on real arcs:
+    forwards, backwards, to one point, and from the ends."""
+    net = routes[0].router.network
+    lines = shapely.from_wkb(net.edges["geometry"].dropna().to_numpy())
+    bent = shapely.get_num_coordinates(lines) > 2
+    lines = [*lines[bent][:150], *lines[~bent][:30]]
+    rng = random.Random(3)
+    cuts = [(0.0, 1.0), (1.0, 0.0), (0.5, 0.5), (0.0, 0.0), (1.0, 1.0), (0.0, 0.3), (0.7, 1.0)]
+    checked = 0
+    for line in lines:
+        xy = shapely.get_coordinates(line)
+        for f0, f1 in [*cuts, (rng.random(), rng.random()), (rng.random(), 1.0)]:
+            want = shapely.get_coordinates(shapely.ops.substring(line, f0, f1, normalized=True))
+            got = _substring(xy, f0, f1)
+            assert got.tolist() == want.tolist(), (line.wkt, f0, f1)
+            checked += 1
+    assert checked > 1000
+
+
+PARTS = ("summary", "geometry", "violations", "steps", "segments", "barriers")
+
+
+@pytest.fixture(scope="module")
+def client(imported_city, city_base, tmp_path_factory):
+    yield from make_client(imported_city, city_base, tmp_path_factory.mktemp("serving"))
+
+
+@pytest.fixture(scope="module")
+def bodies(imported_city) -> list[dict]:
+    """Route requests between Hamburg streets: every preset, every language."""
+    streets = [p for p in place_index(imported_city("hamburg")).places if p.kind == "street"]
+    rng = random.Random(9)
+    presets = list(PRESETS)
+    return [{"origin": {"lat": a.lat, "lon": a.lon}, "destination": {"lat": b.lat, "lon": b.lon},
+             "profile": presets[i % len(presets)], "lang": ("de", "en", "ls")[i % 3]}
+            for i, (a, b) in enumerate(rng.sample(streets, 2) for _ in range(14))]
+
+
+def test_include_gives_exactly_the_parts_asked_for(client, bodies: list[dict]) -> None:
+    full = [client.post("/api/cities/hamburg/route", json=b) for b in bodies]
+    assert all(r.status_code == 200 for r in full)
+    every = [client.post("/api/cities/hamburg/route", json={**b, "include": list(PARTS)})
+             for b in bodies]
+    # asking for every part is the answer without `include`, byte for byte
+    assert [r.content for r in every] == [r.content for r in full]
+    always = {"status", "profile", "optimize", "lang", "distance_m", "duration_s", "cost_s",
+              "origin", "destination", "connected_destination", "place"}
+    assert set(full[0].json()["properties"]) == always | {
+        k for keys in ROUTE_PARTS.values() for k in keys}
+    subsets = [[], ["geometry", "summary"], ["steps"], ["violations", "segments"],
+               ["barriers"], ["geometry"]]
+    for i, (body, want) in enumerate(zip(bodies, full, strict=True)):
+        parts = subsets[i % len(subsets)]
+        got = client.post("/api/cities/hamburg/route", json={**body, "include": parts})
+        assert got.status_code == 200
+        answer, reference = got.json(), want.json()
+        keys = always | {k for p in parts for k in ROUTE_PARTS[p]}
+        assert set(answer["properties"]) == keys, parts
+        # each part given is the full answer's, the line only when asked for
+        assert answer["properties"] == {k: reference["properties"][k] for k in keys}
+        assert answer["geometry"] == (reference["geometry"] if "geometry" in parts else None)
+
+
+def test_include_names_only_known_parts(client, bodies: list[dict]) -> None:
+    got = client.post("/api/cities/hamburg/route", json={**bodies[0], "include": ["maps"]})
+    assert got.status_code == 422
+    assert "include" in got.text
+    assert set(ROUTE_PARTS) == set(PARTS)

@@ -27,7 +27,7 @@ from babel import Locale
 from babel.dates import format_datetime as _babel_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal
+from babel.numbers import NumberPattern, parse_pattern
 from babel.support import Translations
 from markupsafe import Markup
 
@@ -170,11 +170,24 @@ def format_number(value: float, lang: str, digits: int = 0) -> str:
     str
         ``"1,5"`` (German), ``"1.5"`` (English); no grouping below 10 000 in German.
     """
-    fmt = "#,##0" + ("." + "#" * digits if digits else "")
-    text = format_decimal(value, format=fmt, locale=babel_locale(lang))
+    return _format_number(value, lang, digits)
+
+
+@functools.lru_cache(maxsize=4096, typed=True)
+def _format_number(value: float, lang: str, digits: int) -> str:
+    # a route answer writes a dozen numbers: Babel's format_decimal parses the locale
+    # and the pattern every time (most of its cost), and the same rounded distances recur
+    pattern, locale = _number_pattern(lang, digits)
+    text = pattern.apply(value, locale)
     if lang != "en" and abs(value) < 10_000:  # German style: 1000 m, not 1.000 m
         text = text.replace(".", "")
     return text
+
+
+@functools.cache
+def _number_pattern(lang: str, digits: int) -> tuple[NumberPattern, Locale]:
+    """The parsed Babel pattern and locale :func:`format_number` applies."""
+    return parse_pattern("#,##0" + ("." + "#" * digits if digits else "")), babel_locale(lang)
 
 
 def format_datetime(when: dt.datetime, lang: str, timezone: str,

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, create_model, field_validator
 
 from stufenlos.profiles import LIMITS, PRESETS, Limit, Profile, get_profile
+from stufenlos.text.route import ROUTE_PARTS
 
 __all__ = [
     "BarrierCollection",
@@ -42,6 +43,8 @@ __all__ = [
 
 ProfileName = Literal[tuple(PRESETS)]  # type: ignore[valid-type]
 Language = Literal["de", "en", "ls"]
+#: a part of a route answer (:data:`stufenlos.text.route.ROUTE_PARTS`)
+RoutePart = Literal[tuple(ROUTE_PARTS)]  # type: ignore[valid-type]
 
 _STRICT = ConfigDict(extra="forbid")
 
@@ -129,6 +132,16 @@ class RouteRequest(_ProfileRequest):
         description="where to go; may be left out when `to_place` is given")
     optimize: Literal["comfort", "distance"] = "comfort"
     lang: Language = "de"
+    include: list[RoutePart] | None = Field(
+        None, max_length=len(ROUTE_PARTS),
+        description="the parts of the answer to give (default: all). `summary`: `summary`, "
+                    "`warnings`, `limits`, `unknowns`, `closures`; `geometry`: the line "
+                    "(else `geometry` is null); `violations`: `violations`, `uncertain`; "
+                    "`steps`; `segments`; `barriers`: `barriers`, `stale`. `status`, "
+                    "`profile`, `optimize`, `lang`, `distance_m`, `duration_s`, `cost_s`, "
+                    "`origin`, `destination`, `connected_destination` and `place` always "
+                    "come; what is left out is not computed (a map needs only "
+                    "`[\"geometry\", \"summary\"]`)")
 
     @field_validator("destination")
     @classmethod
@@ -209,7 +222,11 @@ class MatrixPublic(BaseModel):
 
 
 class RouteProperties(BaseModel):
-    """Everything a person needs to judge a route, in text and as data."""
+    """Everything a person needs to judge a route, in text and as data.
+
+    The fields with a default are left out when the request's ``include`` does not ask
+    for their part.
+    """
 
     status: Literal["ok", "uncertain", "limits_broken", "no_route"] = Field(
         description="`ok`: keeps every limit. `uncertain`: keeps every limit where the "
@@ -227,34 +244,42 @@ class RouteProperties(BaseModel):
     duration_s: float
     cost_s: float = Field(description="search cost in seconds: travel time plus preference and "
                                         "limit penalties")
-    limits: dict[str, Any]
+    limits: dict[str, Any] = Field(default_factory=dict)
     violations: list[dict[str, Any]] = Field(
+        default_factory=list,
         description="every broken limit: `limit`, `excess` and `unit`, `limit_value`, "
                     "`segment` (index into `segments`; null for the range), `osm_way_id`, "
                     "`osm_node_ids`, `lon`, `lat`, `assumed` (true when only a value that "
                     "is not mapped breaks it) and `assumed_value` (that value in `unit`, a "
                     "smoothness level or surface name, or `out_of_service`; null when mapped)")
     uncertain: list[dict[str, Any]] = Field(
+        default_factory=list,
         description="the assumed values (not mapped) the route rests on that break a limit "
                     "(`breaks: true`, also in `violations`) or meet it exactly (`breaks: "
                     "false`, e.g. a kerb assumed 3 cm at a crossing under a 3 cm limit); "
                     "fields as in `violations` without `excess`, `assumed` is always true")
     unknowns: dict[str, float] = Field(
+        default_factory=dict,
         description="what had to be assumed on the route, as counts (kerbs, steps, "
                     "elevators, traffic lights without a mapped sound or vibration signal) "
                     "and metres (surface, smoothness, width, slope)")
-    barriers: list[dict[str, Any]]
+    barriers: list[dict[str, Any]] = Field(default_factory=list)
     warnings: list[str] = Field(
+        default_factory=list,
         description="what to know besides broken limits (range, far start or destination, "
                     "relaxed unknown policy), in the requested language (German for ls)")
-    summary: list[str] = Field(description="summary sentences in the requested language")
-    steps: list[str] = Field(description="ordered directions in the requested language")
+    summary: list[str] = Field(default_factory=list,
+                               description="summary sentences in the requested language")
+    steps: list[str] = Field(default_factory=list,
+                             description="ordered directions in the requested language")
     origin: dict[str, float]
     destination: dict[str, float]
     segments: list[dict[str, Any]] = Field(
+        default_factory=list,
         description="per traversed edge: OSM way id, OSM node ids (from, to), length and "
                     "the attributes that mattered, to check the route against OSM")
     closures: list[dict[str, Any]] = Field(
+        default_factory=list,
         description="live closures (reports, outages) touching the route: why it may differ "
                     "from yesterday's")
     connected_destination: dict[str, float] | None = Field(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -11,7 +12,7 @@ from stufenlos.barriers import BARRIER_KINDS, BarrierStore
 from stufenlos.errors import StufenlosError
 from stufenlos.places import Place, PlaceIndex, kind_word, place_label
 from stufenlos.profiles.labels import PROFILE_LABELS
-from stufenlos.text.route import route_feature
+from stufenlos.text.route import ROUTE_PARTS, route_feature
 from stufenlos.transit.station_facts import Station, read_stations
 
 if TYPE_CHECKING:
@@ -40,24 +41,38 @@ logger = logging.getLogger(__name__)
 def route_answer(city: City, route: Route, lang: str, *,
                  origin: tuple[float, float] | None = None,
                  destination: tuple[float, float] | None = None,
-                 place: dict[str, Any] | None = None) -> dict[str, Any]:
+                 place: dict[str, Any] | None = None,
+                 include: Collection[str] | None = None) -> dict[str, Any]:
     """The route answer (:func:`~stufenlos.text.route.route_feature`) with the live
     closures that changed it, the barriers' check dates (``stale``) and, for a route to
-    a place, where it ends (``place``, see :mod:`stufenlos.venues.route`)."""
+    a place, where it ends (``place``, see :mod:`stufenlos.venues.route`).
+
+    ``include`` names the parts to give (:data:`~stufenlos.text.route.ROUTE_PARTS`;
+    ``None``: all): the closures come with ``summary``, the check dates with
+    ``barriers``."""
     from stufenlos import freshness
     from stufenlos.venues.route import place_sentence
 
-    answer = route_feature(route, lang=lang,
-                           closures=closures_avoided(city, route, origin, destination))
+    parts = ROUTE_PARTS.keys() if include is None else include
+    closures = closures_avoided(city, route, origin, destination) if "summary" in parts else []
+    answer = route_feature(route, lang=lang, closures=closures, include=include)
     props = answer["properties"]
-    stale = freshness.annotate_route(city, props, lang, live=feed_dates(city))
-    stale += freshness.annotate_closures(props["closures"], _report_dates(props["closures"]),
-                                         lang)
-    props["stale"] = stale
-    props["warnings"] += stale
+    stale: list[str] = []
+    if "barriers" in parts:
+        stale += freshness.annotate_route(
+            city, {"segments": route.segments(), "barriers": props["barriers"]}, lang,
+            live=feed_dates(city))
+    if closures:
+        stale += freshness.annotate_closures(props["closures"],
+                                             _report_dates(props["closures"]), lang)
+    if "barriers" in parts:
+        props["stale"] = stale
+    if "warnings" in props:
+        props["warnings"] += stale
     if place is not None:
         place = {**place, "text": place_sentence(place, lang)}
-        props["summary"].append(place["text"])
+        if "summary" in parts:
+            props["summary"].append(place["text"])
     props["place"] = place
     return answer
 

@@ -16,6 +16,8 @@ import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from stufenlos.i18n import N_, LanguageError, Translator, translator
 from stufenlos.profiles import LIMITS
 from stufenlos.segments import way_kind as _kind
@@ -263,16 +265,17 @@ def steps(route: Route, segments: list[dict[str, Any]] | None = None, *,
     for v in route.violations():
         by_seg.setdefault(v["segment"], []).append(v)
     net = route.router.network
-    lonlat = net.node_lonlat
+    groups = _group(segs)
+    # the end points of each step's first and last arc, read in one go
+    ends = np.array([segs[g[k]]["arc"] for g in groups for k in (0, -1)], np.int64)
+    ll_u, ll_v = net.node_lonlat[net.u[ends]].tolist(), net.node_lonlat[net.v[ends]].tolist()
     heading: float | None = None
     lines: list[str] = []
-    for group in _group(segs):
-        first, last = segs[group[0]], segs[group[-1]]
-        a0 = first["arc"]
-        b = _bearing(tuple(lonlat[net.u[a0]]), tuple(lonlat[net.v[a0]]))
+    for n, group in enumerate(groups):
+        first = segs[group[0]]
+        b = _bearing(tuple(ll_u[2 * n]), tuple(ll_v[2 * n]))
         turn = _turn(b - heading, lang) if heading is not None else ""
-        al = last["arc"]
-        heading = _bearing(tuple(lonlat[net.u[al]]), tuple(lonlat[net.v[al]]))
+        heading = _bearing(tuple(ll_u[2 * n + 1]), tuple(ll_v[2 * n + 1]))
         dist = _dist(sum(segs[i]["length_m"] for i in group), lang)
         kind = _kind(first)
         attrs = first["attributes"]

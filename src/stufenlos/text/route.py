@@ -9,7 +9,7 @@ Languages are ``de``, ``en`` and ``ls`` (Leichte Sprache, easy-read German).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from stufenlos.text import directions, easy_read
@@ -18,10 +18,22 @@ from stufenlos.text.directions import LanguageError
 if TYPE_CHECKING:
     from stufenlos.routing import Route
 
-__all__ = ["LANGUAGES", "route_feature", "route_lines", "route_text"]
+__all__ = ["LANGUAGES", "ROUTE_PARTS", "route_feature", "route_lines", "route_text"]
 
 #: languages of the route answer
 LANGUAGES = ("de", "en", "ls")
+
+#: the parts of a route answer a client may ask for (``include``) and the properties each
+#: brings; ``geometry`` is the Feature's line (``null`` when left out). The status,
+#: profile, distance, duration, cost, end points and place are always given.
+ROUTE_PARTS: dict[str, tuple[str, ...]] = {
+    "summary": ("limits", "unknowns", "warnings", "summary", "closures"),
+    "geometry": (),
+    "violations": ("violations", "uncertain"),
+    "steps": ("steps",),
+    "segments": ("segments",),
+    "barriers": ("barriers", "stale"),
+}
 
 
 def route_lines(route: Route, *, lang: str = "de",
@@ -54,20 +66,28 @@ def route_lines(route: Route, *, lang: str = "de",
     LanguageError
         For any other language.
     """
+    return _lines(route, lang, segments, closures, steps=True)
+
+
+def _lines(route: Route, lang: str, segments: list[dict[str, Any]] | None,
+           closures: Sequence[Mapping[str, Any]], *, steps: bool
+           ) -> tuple[list[str], list[str], list[str]]:
+    """:func:`route_lines`; without ``steps`` the steps are not written (empty)."""
     if lang not in LANGUAGES:
         msg = f"language must be one of {', '.join(LANGUAGES)}, got {lang!r}"
         raise LanguageError(msg)
     warnings = directions.warnings(route, lang=lang)
     warnings += [n for c in closures if (n := directions.closure_note(c, lang=lang)) is not None]
-    steps = directions.steps(route, segments, lang=lang)
+    lines = directions.steps(route, segments, lang=lang) if steps else []
     if lang == "ls":
         return (easy_read.easy_read_summary(route), easy_read.easy_read_lines(warnings),
-                easy_read.easy_read_steps(steps))
-    return directions.summary(route, lang=lang), warnings, steps
+                easy_read.easy_read_steps(lines) if steps else [])
+    return directions.summary(route, lang=lang), warnings, lines
 
 
 def route_feature(route: Route, *, lang: str = "de",
-                  closures: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
+                  closures: Sequence[Mapping[str, Any]] = (),
+                  include: Collection[str] | None = None) -> dict[str, Any]:
     """The route answer as a GeoJSON Feature.
 
     Parameters
@@ -80,6 +100,9 @@ def route_feature(route: Route, *, lang: str = "de",
         Live closures that changed the route (see
         :func:`stufenlos.api.views.closures_avoided`); each made by a report gets
         its sentence as ``text`` (also in ``warnings``).
+    include
+        The parts (keys of :data:`ROUTE_PARTS`) to give; ``None``: all. What is left
+        out is not computed.
 
     Returns
     -------
@@ -87,39 +110,48 @@ def route_feature(route: Route, *, lang: str = "de",
         ``{"type": "Feature", "geometry": LineString or None, "properties": {...}}`` with
         the fields of :class:`stufenlos.api.schemas.RouteProperties`.
     """
-    segs = route.segments()
-    summary, warnings, steps = route_lines(route, lang=lang, segments=segs, closures=closures)
-    listed = [{**c, "text": note} if (note := directions.closure_note(c, lang=lang))
-              else dict(c) for c in closures]
+    parts = ROUTE_PARTS.keys() if include is None else include
+    wanted = {key for part in parts for key in ROUTE_PARTS[part]}
+    text = "summary" in parts or "steps" in parts
+    segs = (route.segments() if not {"segments", "barriers", "steps"}.isdisjoint(parts)
+            else None)
+    summary = warnings = steps = None
+    if text:
+        summary, warnings, steps = _lines(route, lang, segs, closures, steps="steps" in parts)
 
     def point(s: Any) -> dict[str, float]:
         return {"lat": round(s.lat, 7), "lon": round(s.lon, 7),
                 "snap_distance_m": round(s.distance_m, 1)}
 
-    props: dict[str, Any] = {
-        "status": route.status,
-        "profile": route.profile.name,
-        "optimize": route.optimize,
-        "lang": lang,
-        "distance_m": round(route.distance_m, 1),
-        "duration_s": round(route.duration_s, 1),
-        "cost_s": round(route.cost_s, 1),
-        "limits": route.profile.limits(),
-        "violations": route.violations(),
-        "uncertain": route.uncertain(),
-        "unknowns": {k: float(v) for k, v in route.unknowns().items()},  # all numbers
-        "barriers": route.barriers(),
-        "warnings": warnings,
-        "summary": summary,
-        "steps": steps,
-        "origin": point(route.origin),
-        "destination": point(route.destination),
-        "segments": segs,
-        "closures": listed,
-        "connected_destination": (None if route.connected_destination is None
-                                  else point(route.connected_destination)),
+    # in the documented order; each value computed only when its part is asked for
+    fields: dict[str, Any] = {
+        "status": lambda: route.status,
+        "profile": lambda: route.profile.name,
+        "optimize": lambda: route.optimize,
+        "lang": lambda: lang,
+        "distance_m": lambda: round(route.distance_m, 1),
+        "duration_s": lambda: round(route.duration_s, 1),
+        "cost_s": lambda: round(route.cost_s, 1),
+        "limits": route.profile.limits,
+        "violations": route.violations,
+        "uncertain": route.uncertain,
+        "unknowns": lambda: {k: float(v) for k, v in route.unknowns().items()},  # numbers
+        "barriers": route.barriers,
+        "warnings": lambda: warnings,
+        "summary": lambda: summary,
+        "steps": lambda: steps,
+        "origin": lambda: point(route.origin),
+        "destination": lambda: point(route.destination),
+        "segments": lambda: segs,
+        "closures": lambda: [{**c, "text": note} if (note := directions.closure_note(c, lang=lang))
+                             else dict(c) for c in closures],
+        "connected_destination": lambda: (None if route.connected_destination is None
+                                          else point(route.connected_destination)),
     }
-    return {"type": "Feature", "geometry": route.geometry(), "properties": props}
+    optional = {key for keys in ROUTE_PARTS.values() for key in keys}
+    props = {k: get() for k, get in fields.items() if k in wanted or k not in optional}
+    geometry = route.geometry() if "geometry" in parts else None
+    return {"type": "Feature", "geometry": geometry, "properties": props}
 
 
 def route_text(route: Route, *, lang: str = "en") -> str:
