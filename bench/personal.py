@@ -11,8 +11,9 @@ Usage::
 
     python bench/personal.py [--data-dir DIR [--city NAME]]
 
-``--city scale-k16 --data-dir <scratch>/k16`` measures the 16-copy city that
-``bench/scale.py`` builds and imports.
+``STUFENLOS_CITIES_DIR=<scratch>/k16/cities python bench/personal.py --city scale-k16
+--data-dir <scratch>/k16`` measures the 16-copy city that ``bench/scale.py`` builds and
+imports.
 
 Without ``--data-dir`` the bundled Heidelberg extract is imported into a temporary folder.
 """
