@@ -49,6 +49,19 @@ def used_msgids() -> set:
     return {(ctx, msg if isinstance(msg, str) else msg[0]) for _, _, msg, _, ctx in found}
 
 
+@pytest.mark.parametrize("lang", ["de", "en", "ls"])
+def test_catalogues_compile_cleanly(lang: str) -> None:
+    """What ``pybabel compile`` (``make translations``) checks: no duplicate entry, and
+    placeholders that agree between msgid and msgstr (a ``%`` before a letter in a
+    brace-format text makes Babel read a printf placeholder)."""
+    text = (LOCALE_DIR / lang / "LC_MESSAGES" / "messages.po").read_text("utf-8")
+    ids = re.findall(r'^(?:msgctxt "(.*)"\n)?msgid ((?:".*"\n)+)', text, re.M)
+    keys = [(ctx, "".join(re.findall(r'"(.*)"', mid))) for ctx, mid in ids]
+    assert len(keys) == len(set(keys)), "duplicate entries"
+    problems = [(m.id, [str(e) for e in errs]) for m, errs in _catalogue(lang).check()]
+    assert not problems, problems[:3]
+
+
 @pytest.mark.parametrize("lang", ["de", "ls"])
 def test_every_msgid_has_a_text(lang: str, used_msgids: set) -> None:
     cat = _catalogue(lang)

@@ -169,7 +169,7 @@ def station_access(city: City, *, distance_m: float = 600.0, profile: str = "old
                    "points every {spacing} m"), source=areas.source, spacing=f"{spacing_m:g}"),
         Message(N_("distance: walking distance on the pedestrian network ({profile}) where "
                    "the network covers both the point and the station, otherwise STRAIGHT-LINE "
-                   "distance (an underestimate of the walk); {share} % of residents measured "
+                   "distance (an underestimate of the walk); {share} percent of residents measured "
                    "on the network"), profile=PROFILE_LABELS.get(profile, profile),
                 share=f"{measured:.0f}"),
         Message(N_("stations with partly step-free access count as not step-free; stations "
