@@ -80,9 +80,13 @@ def _reflex_sine(xy: NDArray[np.float64]) -> NDArray[np.float64]:
     cross = prev[:, 0] * nxt[:, 1] - prev[:, 1] * nxt[:, 0]
     norm = np.hypot(*prev.T) * np.hypot(*nxt.T)
     sine = np.divide(cross, norm, out=np.zeros_like(cross), where=norm > 0)
+    return -sine * _orientation(xy)
+
+
+def _orientation(xy: NDArray[np.float64]) -> float:
+    """+1 for an open ring running counter-clockwise, -1 clockwise."""
     x, y = xy[:, 0], xy[:, 1]
-    orientation = np.sign(np.sum(x * np.roll(y, -1) - np.roll(x, -1) * y))  # + = ccw
-    return -sine * (orientation or 1.0)
+    return float(np.sign(np.sum(x * np.roll(y, -1) - np.roll(x, -1) * y)) or 1.0)
 
 
 def _outline_nodes(way: RawWay, entries: NDArray[np.bool_]) -> NDArray[np.bool_]:
@@ -332,6 +336,34 @@ def _links_of(rings, k, entries, obstacles, graph_ids, base):  # type: ignore[no
     gap = np.abs(order[a] - order[b])
     same = (which[a] == which[b]) & (which[a] >= 0)
     keep = ~(same & ((gap == 1) | (gap == n_nodes[which[a]] - 1))) & (ring_id[a] != ring_id[b])
+    # a shortest walk bends round a corner only along a tangent (Lee's reduced
+    # visibility graph): a link that is no tangent at a reflex corner serves only
+    # walks that start or end there; one that is a tangent at neither end serves
+    # only the walk between its two corners, which are no entries
+    turn = np.concatenate([np.column_stack([np.roll(c, 1, axis=0), np.roll(c, -1, axis=0)])
+                           for c in xys] + [np.tile(corners, 2)])
+    bend = np.concatenate([~entry, np.zeros(len(corners), bool)])
+    off = np.ones(len(a), bool)
+    for end, other in ((a, b), (b, a)):
+        d = xy[other] - xy[end]
+        side = [d[:, 0] * (turn[end, 2 * q + 1] - xy[end, 1])
+                - d[:, 1] * (turn[end, 2 * q] - xy[end, 0]) for q in (0, 1)]
+        off &= bend[end] & (side[0] * side[1] < 0)
+    keep &= ~off
+    # a link must leave each outline end into the area, between the outline's two
+    # pieces there (cheap, before any geometry is made)
+    into = np.concatenate([(-1.0 if w.inner else 1.0) * _orientation(c) * np.ones(len(c))
+                           for w, c in zip(rings, xys, strict=True)]
+                          + [np.zeros(len(corners))])
+    for end, other in ((a, b), (b, a)):
+        ring_end = into[end] != 0
+        e, o = end[ring_end], other[ring_end]
+        ang = [np.arctan2(*(q - xy[e])[:, ::-1].T)
+               for q in (turn[e, 2:], turn[e, :2], xy[o])]  # next, previous, the link
+        lo, hi = np.where(into[e] > 0, ang[0], ang[1]), np.where(into[e] > 0, ang[1], ang[0])
+        wedge, dir_ = (hi - lo) % (2 * np.pi), (ang[2] - lo) % (2 * np.pi)
+        keep[np.flatnonzero(ring_end)[(dir_ > wedge + 1e-9) & (dir_ < 2 * np.pi - 1e-9)]] \
+            = False
     # midpoints first (a point-in-polygon test without making points): most links
     # of a concave or holed area fail it
     mid = (xy[a] + xy[b]) / 2
