@@ -371,9 +371,7 @@ def _links_of(rings, k, entries, obstacles, graph_ids, base):  # type: ignore[no
     a, b = a[keep], b[keep]
     if not len(a):
         return [], np.empty((0, 2))
-    coords = np.empty((2 * len(a), 2))
-    coords[0::2], coords[1::2] = xy[a], xy[b]
-    links = shapely.linestrings(coords, indices=np.repeat(np.arange(len(a)), 2))
+    links = shapely.linestrings(np.stack([xy[a], xy[b]], axis=1))
     ok = ~_meets_boundary(area, xy[a], xy[b], links)
     # a link through another visibility point is the two links to and from it
     ok[ok] = ~_passes(links[ok], xy[pts], a[ok], b[ok], pts)
