@@ -14,6 +14,11 @@ OpenTripPlanner's walkable-area builder does, this module adds straight links
   cross a ``highway=steps`` way or a road mapped across the area, and keeps
   :data:`BARRIER_CLEARANCE_M` away from barrier nodes (bollards, blocks ...) mapped
   inside it;
+* links that no shortest walk needs are left out: one through another visibility
+  point (the two links to and from it are the same ground), and one between two
+  reflex corners that is a tangent at neither (a shortest walk bends round a corner
+  only along a tangent, so it serves only the walk from one corner to the other);
+  an area keeps at most :data:`MAX_VISIBILITY_POINTS`;
 * obstacles inside the area (barrier nodes, steps) add the corners of a square
   buffer of :data:`OBSTACLE_M` round them as extra visibility points (new graph
   nodes without an OSM id), so routes pass beside an obstacle instead of falling
@@ -27,8 +32,10 @@ segments and uses the ring only for the area's shape.
 Links carry the area's own tags (surface, smoothness, incline, wheelchair ...)
 like its outline; kerbs and barriers at their end nodes apply as on any arc.
 Links between two neighbouring outline nodes are left out (the outline itself is
-that straight piece), so the OSM way id and the two end nodes name every arc pair
-of an area uniquely, which is what :mod:`stufenlos.closures.keys` relies on.
+that straight piece), so the OSM way id (a relation's id for a multipolygon,
+edge column ``osm_relation_id``) and the two end nodes name every arc pair of an
+area uniquely, which is what :mod:`stufenlos.closures.keys` relies on. Each area
+is measured in a projection centred on itself.
 """
 
 from __future__ import annotations
