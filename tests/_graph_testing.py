@@ -92,7 +92,7 @@ def synthetic_grid(nx: int, ny: int, *, spacing_m: float = 50.0,
     edges["u"] = edges["u"].astype(np.int32)
     edges["v"] = edges["v"].astype(np.int32)
     edges["pair"] = edges["pair"].astype(np.int32)
-    for col in ("osm_way_id", "osm_node_u", "osm_node_v"):
+    for col in ("osm_way_id", "osm_relation_id", "osm_node_u", "osm_node_v"):
         edges[col] = edges[col].astype("Int64")
     for col in _FLOAT:
         edges[col] = pd.to_numeric(edges[col], errors="coerce").astype(np.float32)

@@ -355,3 +355,52 @@ def test_a_relation_ring_that_is_also_a_way_gives_its_outline_once(helsinki) -> 
     # the square is still walked across
     across = e["area_link"].to_numpy(bool) & np.isin(net.u, on_way) & np.isin(net.v, on_way)
     assert across.any()
+
+
+def test_a_closed_link_of_a_relation_square_is_found_again_after_a_reimport(  # type: ignore[no-untyped-def]
+        helsinki, tmp_path: Path) -> None:
+    net, squares = helsinki
+    # another extract read first: every Helsinki node and arc gets another number
+    again, _ = build_network([read_osm_input(HERRENBERG_OSM), read_osm_input(HELSINKI_OSM)])
+    e = net.edges
+    arcs = links(net)
+    arcs = arcs[e["osm_relation_id"].notna().to_numpy()[arcs]]
+    assert len(arcs) > 100
+    assert e["osm_way_id"].isna().to_numpy()[arcs].all()
+    assert not np.array_equal(again.node_lonlat[again.u[arcs]], net.node_lonlat[net.u[arcs]])
+    store = ClosureStore("helsinki", f"sqlite:///{tmp_path / 'app.sqlite'}")
+    proj = LocalProjection.around(net.node_lonlat)
+    relations = set()
+    for arc in arcs[:: max(len(arcs) // 40, 1)]:
+        closure = store.close("arc", int(arc), network=net)
+        assert closure.kind == "segment" and closure.osm_way_id is None
+        rid = closure.osm_relation_id
+        relations.add(rid)
+        # the relation as pyosmium assembles it holds the link (to a millimetre)
+        square = shapely.buffer(shapely.transform(squares[rid], proj.to_xy), 1e-3)
+        assert shapely.covers(square, shapely.transform(arc_line(net, arc), proj.to_xy))
+        assert f"relation {rid}" in closure.describe()
+        got = store.resolve(again, closure)
+        want = {tuple(net.node_lonlat[net.u[arc]]), tuple(net.node_lonlat[net.v[arc]])}
+        assert len(got) == 2, (rid, got)  # the link both ways
+        for g in got:
+            assert {tuple(again.node_lonlat[again.u[g]]),
+                    tuple(again.node_lonlat[again.v[g]])} == want
+            assert int(again.edges["osm_relation_id"].iat[int(g)]) == rid
+    assert len(relations) >= 5, relations
+
+
+def test_a_network_saved_before_relation_ids_loads_with_none(synthetic, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import pyarrow.parquet as pq
+
+    from stufenlos.closures import segment_keys
+    from stufenlos.network import Network
+
+    synthetic.save(tmp_path)
+    old = pq.read_table(tmp_path / "edges.parquet").drop_columns(["osm_relation_id"])
+    pq.write_table(old, tmp_path / "edges.parquet")
+    net = Network.load(tmp_path)
+    assert str(net.edges["osm_relation_id"].dtype) == "Int64"
+    assert net.edges["osm_relation_id"].isna().all()
+    arc = int(links(net)[0])
+    assert segment_keys(net, [arc])[0]["osm_way_id"] == int(net.edges["osm_way_id"].iat[arc])

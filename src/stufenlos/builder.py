@@ -284,6 +284,8 @@ def build_network(
             "v": v,
             "pair": pair,
             "osm_way_id": _osm_ids(pick(seg_way_id)),
+            # a relation's rings and links carry minus its id (ingest.raw.RawWay)
+            "osm_relation_id": _osm_ids(-pick(seg_way_id)),
             "osm_node_u": _osm_ids(osm_u),
             "osm_node_v": _osm_ids(osm_v),
             "highway": pick(way_cols["highway"]),

@@ -12,6 +12,9 @@ Edge columns
 u, v : int32               start and end node index
 pair : int32               index of the reverse arc, -1 if walking is one-way
 osm_way_id : Int64         OSM way the arc comes from (null for node elevators)
+osm_relation_id : Int64    OSM multipolygon relation (a square with holes) the arc runs
+                           along or across, where it comes from no way; null otherwise
+                           (networks imported before it existed load with nulls)
 osm_node_u, osm_node_v     OSM node ids at the ends (null where the source has none)
 highway, footway : category
 name : string              street or way name (a sidewalk gets its street's name if known)
@@ -72,14 +75,18 @@ if TYPE_CHECKING:
 __all__ = ["EDGE_COLUMNS", "NODE_COLUMNS", "Network", "csr_arrays", "csr_indptr"]
 
 EDGE_COLUMNS = (
-    "u", "v", "pair", "osm_way_id", "osm_node_u", "osm_node_v", "highway", "footway",
-    "name", "length_m", "incline_pct", "incline_dir", "surface", "smoothness", "width_m",
+    "u", "v", "pair", "osm_way_id", "osm_relation_id", "osm_node_u", "osm_node_v",
+    "highway", "footway", "name", "length_m", "incline_pct", "incline_dir", "surface",
+    "smoothness", "width_m",
     "steps", "step_count", "handrail", "ramp", "ramp_wheelchair", "ramp_stroller",
     "wheelchair", "tactile_paving", "kerb_u_m", "kerb_v_m", "kerb_u_context",
     "kerb_v_context", "crossing", "crossing_island", "signal_sound", "signal_vibration",
     "lit", "level", "indoor", "elevator", "escalator", "sidewalk", "area", "area_link",
     "rest_dist_m", "geometry",
 )  # fmt: skip
+#: edge columns added after networks were first saved, with the (null) type an older
+#: network gets on loading, so that a city need not be imported again for them
+_ADDED_EDGE_COLUMNS = {"osm_relation_id": "Int64"}
 NODE_COLUMNS = (
     "osm_id", "lon", "lat", "barrier", "kerb", "kerb_m", "highway", "crossing",
     "tactile_paving", "wheelchair", "width_m", "signal_sound", "signal_vibration",
@@ -218,6 +225,9 @@ class Network:
                 f"{src}: no imported network here ({exc.filename} missing); run `stufenlos import`"
             )
             raise NetworkBuildError(msg) from None
+        for name, dtype in _ADDED_EDGE_COLUMNS.items():
+            if name not in edges.columns:  # imported before the column existed
+                edges[name] = pd.Series(pd.NA, index=edges.index, dtype=dtype)
         return cls(nodes=nodes, edges=edges, meta=meta, folder=src)
 
 

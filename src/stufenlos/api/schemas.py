@@ -407,6 +407,8 @@ class ClosurePublic(BaseModel):
     kind: str = Field(description="segment, way, node, elevator or barrier")
     ref: str = Field(description="OSM id, barrier id, or the way id of a segment")
     osm_way_id: int | None = None
+    osm_relation_id: int | None = Field(
+        None, description="OSM relation of a segment on a square mapped as a multipolygon")
     node_u: int | None = Field(None, description="OSM id of one end of a segment")
     node_v: int | None = Field(None, description="OSM id of the other end of a segment")
     source: str = Field(description="manual, report, equipment or operator")

@@ -36,6 +36,8 @@ def segment_keys(network: Network, arcs: Iterable[int]) -> list[dict[str, Any]]:
     Each key holds the OSM way id, the OSM ids of the segment's end nodes and
     their coordinates, as stored in a ``segment`` closure; the ends are in a
     fixed order (by node id, then position), so both arcs give the same key.
+    A segment of a square mapped as a multipolygon relation (its outline or a
+    link across it) comes from no way: its key holds ``osm_relation_id`` instead.
     """
     e = network.edges
     pair = e["pair"].to_numpy(np.int64)
@@ -52,8 +54,10 @@ def segment_keys(network: Network, arcs: Iterable[int]) -> list[dict[str, Any]]:
             continue
         seen.add(first)
         way = _osm_id(e["osm_way_id"].iloc[first])
-        if way is None:
-            msg = f"arc {a} belongs to no OSM way and cannot be named across imports"
+        relation = _osm_id(e["osm_relation_id"].iloc[first]) if way is None else None
+        if way is None and relation is None:
+            msg = (f"arc {a} belongs to no OSM way or relation and cannot be named "
+                   "across imports")
             raise ClosureError(msg)
         u, v = int(network.u[first]), int(network.v[first])
         ends = sorted([
@@ -63,13 +67,16 @@ def segment_keys(network: Network, arcs: Iterable[int]) -> list[dict[str, Any]]:
              round(float(lonlat[v, 1]), 7)),
         ], key=lambda t: (t[0] is None, t[0] or 0, t[1], t[2]))  # one order for both ways
         (nu, xu, yu), (nv, xv, yv) = ends
-        out.append({"osm_way_id": way, "node_u": nu, "node_v": nv,
-                    "lon_u": xu, "lat_u": yu, "lon_v": xv, "lat_v": yv})
+        key = {"osm_way_id": way, "node_u": nu, "node_v": nv,
+               "lon_u": xu, "lat_u": yu, "lon_v": xv, "lat_v": yv}
+        if relation is not None:
+            key["osm_relation_id"] = relation
+        out.append(key)
     return out
 
 
 class _Index:
-    """OSM way and node id -> arcs of one network (sorted keys, built in milliseconds)."""
+    """OSM way, relation and node id -> arcs of one network (sorted keys, built fast)."""
 
     def __init__(self, network: Network) -> None:
         e = network.edges
@@ -78,6 +85,7 @@ class _Index:
         self.elevator = e["elevator"].fillna(False).to_numpy(bool)
         self.pair = e["pair"].to_numpy(np.int64)
         self.way = self._sorted(e["osm_way_id"], arcs)
+        self.relation = self._sorted(e["osm_relation_id"], arcs)
         ids = pd.concat([e["osm_node_u"], e["osm_node_v"]], ignore_index=True)
         self.node = self._sorted(ids, np.concatenate([arcs, arcs]))
         self.node_u = e["osm_node_u"].to_numpy(np.float64)
@@ -102,9 +110,12 @@ class _Index:
 
     def segment(self, c: Closure) -> NDArray[np.int64]:
         """Arcs of a segment closure: by end node ids, else end coordinates, else nearby."""
-        if c.osm_way_id is None:
+        if c.osm_way_id is not None:
+            cand = self.lookup(self.way, c.osm_way_id)
+        elif c.osm_relation_id is not None:
+            cand = self.lookup(self.relation, c.osm_relation_id)
+        else:
             return np.empty(0, np.int64)
-        cand = self.lookup(self.way, c.osm_way_id)
         if cand.size == 0:
             return cand
         if c.node_u is not None and c.node_v is not None:
@@ -122,8 +133,8 @@ class _Index:
             np.all(pu == b, axis=1) & np.all(pv == a, axis=1))
         if same.any():
             return cand[same]
-        # The way was edited (a node moved or was added): the part of the same way
-        # whose midpoint lies nearest to the old segment's midpoint, if close.
+        # The way (relation) was edited (a node moved or was added): the part of the
+        # same way whose midpoint lies nearest to the old segment's midpoint, if close.
         proj = LocalProjection(*((a + b) / 2))
         mid = proj.to_xy((pu + pv) / 2)
         dist = np.hypot(mid[:, 0], mid[:, 1])
@@ -135,7 +146,7 @@ class _Index:
 
     def resolve(self, c: Closure, barrier_resolver: Callable[[str], Sequence[int]] | None
                 ) -> NDArray[np.int64]:
-        key = (c.kind, c.ref, c.osm_way_id, c.node_u, c.node_v, c.ends)
+        key = (c.kind, c.ref, c.osm_way_id, c.osm_relation_id, c.node_u, c.node_v, c.ends)
         hit = self.cache.get(key)
         if hit is not None:
             return hit

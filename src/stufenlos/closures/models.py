@@ -61,6 +61,9 @@ class ClosureRow(Base):
     kind: Mapped[str] = mapped_column(String(16))
     #: OSM way of a ``way`` or ``segment`` closure
     osm_way_id: Mapped[int | None] = mapped_column(BigInteger)
+    #: OSM multipolygon relation of a ``segment`` closure on a square mapped as one
+    #: (its outline and links across it come from no way)
+    osm_relation_id: Mapped[int | None] = mapped_column(BigInteger)
     #: OSM node or elevator id, or barrier id
     ref: Mapped[str | None] = mapped_column(String(80))
     #: OSM ids of a segment's end nodes (``None`` where the input has none)
@@ -111,6 +114,7 @@ class Closure:
     node_v: int | None = None
     ends: tuple[tuple[float, float], tuple[float, float]] | None = None
     external_id: str | None = None
+    osm_relation_id: int | None = None
 
     @property
     def until(self) -> dt.datetime | None:
@@ -129,14 +133,17 @@ class Closure:
         if self.kind == "segment":
             ends = (f"nodes {self.node_u}–{self.node_v}" if self.node_u is not None
                     else "between two points")
-            return f"segment of way {self.osm_way_id} ({ends})"
+            of = (f"way {self.osm_way_id}" if self.osm_relation_id is None
+                  else f"relation {self.osm_relation_id}")
+            return f"segment of {of} ({ends})"
         return f"{self.kind} {self.ref}"
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-friendly fields."""
         return {
             "id": self.id, "city": self.city, "kind": self.kind, "ref": self.ref,
-            "osm_way_id": self.osm_way_id, "node_u": self.node_u, "node_v": self.node_v,
+            "osm_way_id": self.osm_way_id, "osm_relation_id": self.osm_relation_id,
+            "node_u": self.node_u, "node_v": self.node_v,
             "source": self.source, "reason": self.reason, "report_id": self.report_id,
             "valid_from": self.valid_from.isoformat() if self.valid_from else None,
             "valid_until": self.valid_until.isoformat() if self.valid_until else None,
@@ -157,5 +164,6 @@ class Closure:
                    valid_from=row.valid_from, valid_until=row.valid_until,
                    created_by=row.created_by or "", created_at=row.created_at,
                    osm_way_id=row.osm_way_id, node_u=row.node_u, node_v=row.node_v,
-                   ends=ends, external_id=row.external_id)
+                   ends=ends, external_id=row.external_id,
+                   osm_relation_id=row.osm_relation_id)
 

@@ -14,6 +14,11 @@ OpenTripPlanner's walkable-area builder does, this module adds straight links
   cross a ``highway=steps`` way or a road mapped across the area, and keeps
   :data:`BARRIER_CLEARANCE_M` away from barrier nodes (bollards, blocks ...) mapped
   inside it;
+* links that no shortest walk needs are left out: one through another visibility
+  point (the two links to and from it are the same ground), and one between two
+  reflex corners that is a tangent at neither (a shortest walk bends round a corner
+  only along a tangent, so it serves only the walk from one corner to the other);
+  an area keeps at most :data:`MAX_VISIBILITY_POINTS`;
 * obstacles inside the area (barrier nodes, steps) add the corners of a square
   buffer of :data:`OBSTACLE_M` round them as extra visibility points (new graph
   nodes without an OSM id), so routes pass beside an obstacle instead of falling
@@ -27,13 +32,16 @@ segments and uses the ring only for the area's shape.
 Links carry the area's own tags (surface, smoothness, incline, wheelchair ...)
 like its outline; kerbs and barriers at their end nodes apply as on any arc.
 Links between two neighbouring outline nodes are left out (the outline itself is
-that straight piece), so the OSM way id and the two end nodes name every arc pair
-of an area uniquely, which is what :mod:`stufenlos.closures.keys` relies on.
+that straight piece), so the OSM way id (a relation's id for a multipolygon,
+edge column ``osm_relation_id``) and the two end nodes name every arc pair of an
+area uniquely, which is what :mod:`stufenlos.closures.keys` relies on. Each area
+is measured in a projection centred on itself.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import shapely
@@ -57,6 +65,11 @@ MAX_AREA_NODES = 150
 BARRIER_CLEARANCE_M = 0.5
 #: half the side of the square walked round an obstacle inside an area (metres)
 OBSTACLE_M = 1.0
+#: at most this many visibility points per area (the links grow with their square)
+MAX_VISIBILITY_POINTS = 300
+#: a link that comes this close to a corner of the boundary or to another visibility
+#: point touches it (metres)
+_TOUCH_M = 1e-3
 #: an outline vertex turning by less than this (sine of the angle) counts as straight
 _STRAIGHT = 0.02
 
@@ -74,9 +87,13 @@ def _reflex_sine(xy: NDArray[np.float64]) -> NDArray[np.float64]:
     cross = prev[:, 0] * nxt[:, 1] - prev[:, 1] * nxt[:, 0]
     norm = np.hypot(*prev.T) * np.hypot(*nxt.T)
     sine = np.divide(cross, norm, out=np.zeros_like(cross), where=norm > 0)
+    return -sine * _orientation(xy)
+
+
+def _orientation(xy: NDArray[np.float64]) -> float:
+    """+1 for an open ring running counter-clockwise, -1 clockwise."""
     x, y = xy[:, 0], xy[:, 1]
-    orientation = np.sign(np.sum(x * np.roll(y, -1) - np.roll(x, -1) * y))  # + = ccw
-    return -sine * (orientation or 1.0)
+    return float(np.sign(np.sum(x * np.roll(y, -1) - np.roll(x, -1) * y)) or 1.0)
 
 
 def _outline_nodes(way: RawWay, entries: NDArray[np.bool_]) -> NDArray[np.bool_]:
@@ -196,34 +213,53 @@ def area_links(
     entries = _entries(ways)
     if not entries:
         return [], none
-    proj = LocalProjection.around(np.concatenate([ways[k].coords for k in entries]))
     blockers = [w for w in ways
                 if w.tags.get("highway") == "steps" or w.tags.get("highway") in ROAD_HIGHWAYS]
+    # in lon/lat: each area is measured in a projection centred on itself
     lines = shapely.linestrings(
-        proj.to_xy(np.concatenate([w.coords for w in blockers])),
+        np.concatenate([w.coords for w in blockers]),
         indices=np.repeat(np.arange(len(blockers)), [len(w.coords) for w in blockers]),
     ) if blockers else np.empty(0, object)
     steps = np.fromiter((w.tags.get("highway") == "steps" for w in blockers), bool,
                         count=len(blockers))
-    tree = shapely.STRtree(lines)
-    barrier_ll = [raw.node_coords[n] for raw in raws
-                  for n, t in raw.node_tags.items() if "barrier" in t and n in raw.node_coords]
-    barriers = shapely.points(proj.to_xy(np.asarray(barrier_ll, np.float64).reshape(-1, 2)))
+    obstacles = _Obstacles(shapely.STRtree(lines), steps, np.asarray(
+        [raw.node_coords[n] for raw in raws for n, t in raw.node_tags.items()
+         if "barrier" in t and n in raw.node_coords], np.float64).reshape(-1, 2))
     # the rings of one multipolygon share its id: one area with holes
     groups: dict[int, list[int]] = {}
     for k in entries:
         groups.setdefault(ways[k].id, []).append(k)
     out: list[tuple[int, int, int]] = []
-    new_xy: list[NDArray[np.float64]] = []
+    new_ll: list[NDArray[np.float64]] = []
     n_new = 0
     for ks in groups.values():
         links, corners = _links_of([ways[k] for k in ks], ks[0], [entries[k] for k in ks],
-                                   proj, tree, steps, barriers, graph_ids,
-                                   len(node_xy) + n_new)
+                                   obstacles, graph_ids, len(node_xy) + n_new)
         out.extend(links)
-        new_xy.append(corners)
+        new_ll.append(corners)
         n_new += len(corners)
-    return out, proj.to_lonlat(np.concatenate(new_xy)) if n_new else none
+    return out, np.concatenate(new_ll) if n_new else none
+
+
+@dataclass(frozen=True)
+class _Obstacles:
+    """What links across areas keep off, in lon/lat: steps and roads, barrier nodes."""
+
+    tree: shapely.STRtree  #: of the steps and road lines
+    steps: NDArray[np.bool_]  #: per line of the tree: steps (else a road)
+    barriers: NDArray[np.float64]  #: lon, lat of the barrier nodes
+
+    def near(self, lonlat: NDArray[np.float64], proj: LocalProjection
+             ) -> tuple[NDArray[np.object_], NDArray[np.bool_], NDArray[np.object_]]:
+        """The lines (and which are steps) and barrier points within the bounding box
+        of ``lonlat``, in the metres of ``proj``."""
+        lo, hi = lonlat.min(axis=0), lonlat.max(axis=0)
+        hit = self.tree.query(shapely.box(*lo, *hi)) if len(self.tree) \
+            else np.empty(0, np.int64)
+        lines = shapely.transform(self.tree.geometries[hit], proj.to_xy)
+        b = self.barriers
+        inside = np.all((b >= lo) & (b <= hi), axis=1)
+        return lines, self.steps[hit], shapely.points(proj.to_xy(b[inside]))
 
 
 def _polygon(rings: list[RawWay], xy: list[NDArray[np.float64]]) -> shapely.Geometry:
@@ -240,25 +276,25 @@ def _polygon(rings: list[RawWay], xy: list[NDArray[np.float64]]) -> shapely.Geom
     return shapely.difference(area, union(inner)) if inner else area
 
 
-def _obstacle_corners(area, tree, steps, barriers):  # type: ignore[no-untyped-def]
+def _obstacle_corners(area, lines, steps, barriers):  # type: ignore[no-untyped-def]
     """Corners of the squares round the obstacles inside ``area`` (local metres), and
     the barrier points inside it."""
     inside = barriers[shapely.contains_properly(area, barriers)] if len(barriers) else barriers
-    hit = tree.query(area, predicate="intersects") if len(tree) else np.empty(0, np.int64)
-    hit = hit[steps[hit]]
+    hit = lines[steps & shapely.intersects(area, lines)]
     if not (len(inside) or len(hit)):
         return np.empty((0, 2)), inside
     shapes = np.concatenate([
         shapely.buffer(inside, OBSTACLE_M, cap_style="square"),
-        shapely.buffer(tree.geometries[hit], OBSTACLE_M, cap_style="square",
-                       join_style="mitre"),
+        shapely.buffer(hit, OBSTACLE_M, cap_style="square", join_style="mitre"),
     ])
     outline = shapely.boundary(shapely.union_all(shapes))
     return np.unique(shapely.get_coordinates(outline), axis=0), inside
 
 
-def _links_of(rings, k, entries, proj, tree, steps, barriers, graph_ids, base):  # type: ignore[no-untyped-def]
+def _links_of(rings, k, entries, obstacles, graph_ids, base):  # type: ignore[no-untyped-def]
+    """The links across one area (its rings) and the lon/lat of the new corner nodes."""
     ring = np.concatenate([w.nodes[:-1] for w in rings])
+    proj = LocalProjection.around(np.concatenate([w.coords for w in rings]))
     xys = [proj.to_xy(w.coords[:-1]) for w in rings]
     xy = np.concatenate(xys)
     # a hole's corners that stick into the area are reflex seen from the area
@@ -270,18 +306,26 @@ def _links_of(rings, k, entries, proj, tree, steps, barriers, graph_ids, base): 
     is_node = graph_ids[at] == ring
     visible = is_node & (entry | (sine > _STRAIGHT))
     area = _polygon(rings, xys)
-    corners, inside = _obstacle_corners(area, tree, steps, barriers)
+    lines, steps, barriers = obstacles.near(np.concatenate([w.coords for w in rings]), proj)
+    corners, inside = _obstacle_corners(area, lines, steps, barriers)
     if len(inside):
         area = shapely.difference(area, shapely.union_all(
             shapely.buffer(inside, BARRIER_CLEARANCE_M)))
     shapely.prepare(area)
     if len(corners):
         corners = corners[shapely.covers(area, shapely.points(corners))]
-    # the visibility points: outline nodes, then the obstacles' corners
+    # the visibility points: outline nodes, then the obstacles' corners; the work
+    # grows with their square, so a huge area keeps entries, corners round
+    # obstacles, then its sharpest reflex corners
+    n_ring = len(ring)
     pts = np.flatnonzero(visible)
+    if len(pts) + len(corners) > MAX_VISIBILITY_POINTS:
+        rank = np.where(entry[pts], 2.0, sine[pts])
+        room = max(MAX_VISIBILITY_POINTS - len(corners), int(entry[pts].sum()))
+        pts = np.sort(pts[np.argsort(-rank, kind="stable")[:room]])
+        corners = corners[:max(MAX_VISIBILITY_POINTS - len(pts), 0)]
     if len(pts) + len(corners) < 2:
         return [], np.empty((0, 2))
-    n_ring = len(ring)
     xy = np.concatenate([xy, corners])
     node = np.concatenate([at, base + np.arange(len(corners))])
     ring_id = np.concatenate([ring, -1 - np.arange(len(corners))])
@@ -299,28 +343,100 @@ def _links_of(rings, k, entries, proj, tree, steps, barriers, graph_ids, base): 
     gap = np.abs(order[a] - order[b])
     same = (which[a] == which[b]) & (which[a] >= 0)
     keep = ~(same & ((gap == 1) | (gap == n_nodes[which[a]] - 1))) & (ring_id[a] != ring_id[b])
+    # a shortest walk bends round a corner only along a tangent (Lee's reduced
+    # visibility graph): a link that is no tangent at a reflex corner serves only
+    # walks that start or end there; one that is a tangent at neither end serves
+    # only the walk between its two corners, which are no entries
+    turn = np.concatenate([np.column_stack([np.roll(c, 1, axis=0), np.roll(c, -1, axis=0)])
+                           for c in xys] + [np.tile(corners, 2)])
+    bend = np.concatenate([~entry, np.zeros(len(corners), bool)])
+    off = np.ones(len(a), bool)
+    for end, other in ((a, b), (b, a)):
+        d = xy[other] - xy[end]
+        side = [d[:, 0] * (turn[end, 2 * q + 1] - xy[end, 1])
+                - d[:, 1] * (turn[end, 2 * q] - xy[end, 0]) for q in (0, 1)]
+        off &= bend[end] & (side[0] * side[1] < 0)
+    keep &= ~off
+    # a link must leave each outline end into the area, between the outline's two
+    # pieces there (cheap, before any geometry is made)
+    into = np.concatenate([(-1.0 if w.inner else 1.0) * _orientation(c) * np.ones(len(c))
+                           for w, c in zip(rings, xys, strict=True)]
+                          + [np.zeros(len(corners))])
+    for end, other in ((a, b), (b, a)):
+        ring_end = into[end] != 0
+        e, o = end[ring_end], other[ring_end]
+        ang = [np.arctan2(*(q - xy[e])[:, ::-1].T)
+               for q in (turn[e, 2:], turn[e, :2], xy[o])]  # next, previous, the link
+        lo, hi = np.where(into[e] > 0, ang[0], ang[1]), np.where(into[e] > 0, ang[1], ang[0])
+        wedge, dir_ = (hi - lo) % (2 * np.pi), (ang[2] - lo) % (2 * np.pi)
+        keep[np.flatnonzero(ring_end)[(dir_ > wedge + 1e-9) & (dir_ < 2 * np.pi - 1e-9)]] \
+            = False
+    # midpoints first (a point-in-polygon test without making points): most links
+    # of a concave or holed area fail it
+    mid = (xy[a] + xy[b]) / 2
+    keep &= shapely.intersects_xy(area, mid[:, 0], mid[:, 1])
     a, b = a[keep], b[keep]
     if not len(a):
         return [], np.empty((0, 2))
-    coords = np.empty((2 * len(a), 2))
-    coords[0::2], coords[1::2] = xy[a], xy[b]
-    lines = shapely.linestrings(coords, indices=np.repeat(np.arange(len(a)), 2))
-    # a cheap point-in-polygon test of the midpoints first (most links of a concave
-    # or holed area fail it), the full test of the line only for those that pass
-    ok = shapely.covers(area, shapely.points((xy[a] + xy[b]) / 2))
-    ok[ok] = shapely.covers(area, lines[ok])
-    if len(tree):
+    links = shapely.linestrings(np.stack([xy[a], xy[b]], axis=1))
+    ok = ~_meets_boundary(area, xy[a], xy[b], links)
+    # a link through another visibility point is the two links to and from it
+    ok[ok] = ~_passes(links[ok], xy[pts], a[ok], b[ok], pts)
+    if len(lines):
         # any touch of a blocker's inside, crossing or running along it, except at an end
-        line_i, block_i = tree.query(lines[ok], predicate="intersects")
+        line_i, block_i = shapely.STRtree(lines).query(links[ok], predicate="intersects")
         line_i = np.flatnonzero(ok)[line_i]
-        inner = shapely.relate_pattern(lines[line_i], tree.geometries[block_i], "T********")
+        inner = shapely.relate_pattern(links[line_i], lines[block_i], "T********")
         ok[line_i[inner]] = False
     a, b = a[ok], b[ok]
     # only the corners some link reaches become nodes, numbered in order from base
     used = np.zeros(len(corners), bool)
     used[np.concatenate([a, b])[np.concatenate([a, b]) >= n_ring] - n_ring] = True
-    renum = base + np.cumsum(used) - 1
-    node[n_ring:] = renum
+    node[n_ring:] = base + np.cumsum(used) - 1
     u, v = node[a], node[b]
-    links = [(k, int(min(x, y)), int(max(x, y))) for x, y in zip(u, v, strict=True)]
-    return links, corners[used]
+    out = [(k, int(min(x, y)), int(max(x, y))) for x, y in zip(u, v, strict=True)]
+    return out, proj.to_lonlat(corners[used]) if used.any() else np.empty((0, 2))
+
+
+def _meets_boundary(area, p, q, links):  # type: ignore[no-untyped-def]
+    """Per segment ``p -> q`` whose midpoint lies in ``area``: whether it meets the
+    area's boundary anywhere but at its two ends (crosses it, or touches a corner).
+
+    Such a segment leaves the area or grazes its edge; one that does not lies inside
+    (its midpoint does). Hand-written instead of ``shapely.covers`` per line: the
+    boundary's straight pieces are found by an STRtree and tested in one vectorised
+    pass, several times faster on squares with a thousand links.
+    """
+    rings = shapely.get_rings(shapely.get_parts(area))
+    c, r = shapely.get_coordinates(rings, return_index=True)
+    piece = np.flatnonzero(r[1:] == r[:-1])
+    s0, s1 = c[piece], c[piece + 1]
+    pieces = shapely.linestrings(np.stack([s0, s1], axis=1))
+    li, si = shapely.STRtree(pieces).query(links, predicate="intersects")
+    d, e, w = q[li] - p[li], s1[si] - s0[si], s0[si] - p[li]
+    den = d[:, 0] * e[:, 1] - d[:, 1] * e[:, 0]
+    dl, el = np.hypot(*d.T), np.hypot(*e.T)
+    crossing = np.abs(den) > 1e-12 * dl * el  # parallel pieces: the midpoint decides
+    den = np.where(crossing, den, 1.0)
+    t = (w[:, 0] * e[:, 1] - w[:, 1] * e[:, 0]) / den  # along the link
+    s = (w[:, 0] * d[:, 1] - w[:, 1] * d[:, 0]) / den  # along the boundary piece
+    tol_t, tol_s = _TOUCH_M / dl, _TOUCH_M / np.maximum(el, _TOUCH_M)
+    hit = crossing & (t > tol_t) & (t < 1 - tol_t) & (s >= -tol_s) & (s <= 1 + tol_s)
+    out = np.zeros(len(links), bool)
+    out[li[hit]] = True
+    return out
+
+
+def _passes(links, pts_xy, a, b, pts):  # type: ignore[no-untyped-def]
+    """Per link ``a -> b``: whether a visibility point other than its ends lies on it."""
+    li, pi = shapely.STRtree(shapely.points(pts_xy)).query(links)  # in its bounding box
+    other = (pts[pi] != a[li]) & (pts[pi] != b[li])
+    li, pi = li[other], pi[other]
+    p = shapely.get_coordinates(links).reshape(-1, 2, 2)[li]
+    d, w = p[:, 1] - p[:, 0], pts_xy[pi] - p[:, 0]
+    dl = np.hypot(*d.T)
+    t = np.clip((w * d).sum(axis=1) / dl**2, 0.0, 1.0)
+    near = np.hypot(*(w - t[:, None] * d).T) <= _TOUCH_M
+    out = np.zeros(len(links), bool)
+    out[li[near]] = True
+    return out
