@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from stufenlos.profiles.labels import PROFILE_LABELS
 from tests.browser.conftest import LIVE_CITY
 
 pytestmark = pytest.mark.browser
@@ -31,7 +32,7 @@ def test_analysis_page_has_no_wcag_violations(
 
 def test_profiles_can_be_changed_by_keyboard(page: Any, live_server: str) -> None:
     page.goto(f"{live_server}/analysis/{LIVE_CITY}?lang=en")
-    walker = page.get_by_label("walker", exact=True)
+    walker = page.get_by_label(PROFILE_LABELS["walker"]["en"], exact=True)
     walker.focus()
     page.keyboard.press("Space")
     assert walker.is_checked()
@@ -39,7 +40,8 @@ def test_profiles_can_be_changed_by_keyboard(page: Any, live_server: str) -> Non
     page.keyboard.press("Enter")
     page.wait_for_url("**p=walker**")
     header = page.locator("main table").first.inner_text()
-    assert "walker" in header and "standard" in header
+    assert PROFILE_LABELS["walker"]["en"] in header
+    assert PROFILE_LABELS["standard"]["en"] in header
 
 
 def test_index_lists_the_city(page: Any, live_server: str,
