@@ -25,7 +25,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from stufenlos.i18n import N_, translator
+from stufenlos.i18n import N_, LazyText, translator
 
 __all__ = [
     "CHECKED_BY",
@@ -40,24 +40,15 @@ __all__ = [
     "stale_note",
 ]
 
-#: ``checked_by`` code -> words per language (``ls`` = easy-read German)
-CHECKED_BY: dict[str, dict[str, str]] = {
-    "osm_check_date": {"de": "OSM-Kartierung vor Ort (check_date)",
-                       "en": "OSM mapper on site (check_date)",
-                       "ls": "Jemand von OpenStreetMap hat nachgesehen"},
-    "osm_survey": {"de": "OSM-Kartierung vor Ort (survey:date)",
-                   "en": "OSM mapper survey (survey:date)",
-                   "ls": "Jemand von OpenStreetMap hat nachgesehen"},
-    "osm_edit": {"de": "OSM-Bearbeitung", "en": "OSM edit",
-                 "ls": "Jemand hat die Karte geändert"},
-    "report_confirmed": {"de": "Meldung bestätigt", "en": "report confirmed",
-                         "ls": "Jemand hat die Meldung bestätigt"},
-    "report_status": {"de": "Meldung bearbeitet", "en": "report status changed",
-                      "ls": "Die Meldung wurde bearbeitet"},
-    "operator_feed": {"de": "Meldung des Betreibers", "en": "operator feed",
-                      "ls": "Der Betreiber hat es gemeldet"},
-    "source_data": {"de": "Stand der Datenquelle", "en": "date of the data source",
-                    "ls": "So steht es in den Daten der Stadt"},
+#: ``checked_by`` code -> its words, looked up per language (``ls`` = easy-read German)
+CHECKED_BY: dict[str, LazyText] = {
+    "osm_check_date": LazyText("OSM mapper on site (check_date)"),
+    "osm_survey": LazyText("OSM mapper survey (survey:date)"),
+    "osm_edit": LazyText("OSM edit"),
+    "report_confirmed": LazyText("report confirmed"),
+    "report_status": LazyText("report status changed"),
+    "operator_feed": LazyText("operator feed"),
+    "source_data": LazyText("date of the data source"),
 }
 
 _DATE = re.compile(r"^\s*(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")

@@ -41,14 +41,13 @@ import shapely
 
 from stufenlos.districts import District, city_districts
 from stufenlos.geo import haversine_m
+from stufenlos.i18n import LANGUAGES, translator
 from stufenlos.ingest.basemap import POI_KEYS
 
 if TYPE_CHECKING:
     from stufenlos.city import City
 
 __all__ = [
-    "ACCESS_WORDS",
-    "KIND_WORDS",
     "POI_KEYS",
     "AddressMatch",
     "Place",
@@ -107,101 +106,44 @@ class Place:
     access: str | None = None
 
 
-#: kind -> (German, English, easy-read German) words for labels; other kinds read "Ort"/"place"
-KIND_WORDS: dict[str, tuple[str, str, str]] = {
-    "street": ("Straße", "street", "Straße"),
-    "address": ("Adresse", "address", "Adresse"),
-    "district": ("Stadtteil", "district", "Stadtteil"),
-    "coordinates": ("Koordinaten", "coordinates", "Punkt auf der Karte"),
-    "station": ("Bahnhof", "station", "Bahnhof"),
-    "halt": ("Bahnhof", "station", "Bahnhof"),
-    "platform": ("Haltestelle", "stop", "Haltestelle"),
-    "stop_position": ("Haltestelle", "stop", "Haltestelle"),
-    "stop_area": ("Haltestelle", "stop", "Haltestelle"),
-    "bus_stop": ("Bushaltestelle", "bus stop", "Bus-Haltestelle"),
-    "tram_stop": ("Straßenbahnhaltestelle", "tram stop", "Straßenbahn-Haltestelle"),
-    "bus_station": ("Busbahnhof", "bus station", "Bus-Bahnhof"),
-    "subway_entrance": ("U-Bahn-Eingang", "underground entrance", "Eingang zur U-Bahn"),
-    "pharmacy": ("Apotheke", "pharmacy", "Apotheke"),
-    "doctors": ("Arztpraxis", "doctor", "Arzt"),
-    "doctor": ("Arztpraxis", "doctor", "Arzt"),
-    "dentist": ("Zahnarztpraxis", "dentist", "Zahnarzt"),
-    "hospital": ("Krankenhaus", "hospital", "Krankenhaus"),
-    "clinic": ("Klinik", "clinic", "Klinik"),
-    "toilets": ("Toilette", "toilets", "Toilette"),
-    "restaurant": ("Restaurant", "restaurant", "Restaurant"),
-    "cafe": ("Café", "café", "Café"),
-    "fast_food": ("Imbiss", "fast food", "Imbiss"),
-    "pub": ("Kneipe", "pub", "Kneipe"),
-    "bar": ("Bar", "bar", "Bar"),
-    "bank": ("Bank", "bank", "Bank"),
-    "atm": ("Geldautomat", "cash machine", "Geld-Automat"),
-    "post_office": ("Post", "post office", "Post"),
-    "school": ("Schule", "school", "Schule"),
-    "kindergarten": ("Kindergarten", "kindergarten", "Kindergarten"),
-    "university": ("Universität", "university", "Universität"),
-    "library": ("Bibliothek", "library", "Bücherei"),
-    "townhall": ("Rathaus", "town hall", "Rathaus"),
-    "police": ("Polizei", "police", "Polizei"),
-    "place_of_worship": ("Gotteshaus", "place of worship", "Kirche oder Gebets-Haus"),
-    "theatre": ("Theater", "theatre", "Theater"),
-    "cinema": ("Kino", "cinema", "Kino"),
-    "museum": ("Museum", "museum", "Museum"),
-    "hotel": ("Hotel", "hotel", "Hotel"),
-    "parking": ("Parkplatz", "car park", "Park-Platz"),
-    "supermarket": ("Supermarkt", "supermarket", "Supermarkt"),
-    "bakery": ("Bäckerei", "bakery", "Bäcker"),
-    "convenience": ("Lebensmittelgeschäft", "convenience shop", "Laden"),
-    "kiosk": ("Kiosk", "kiosk", "Kiosk"),
-    "department_store": ("Kaufhaus", "department store", "Kaufhaus"),
-    "clothes": ("Bekleidungsgeschäft", "clothes shop", "Laden für Kleidung"),
-    "shoes": ("Schuhgeschäft", "shoe shop", "Laden für Schuhe"),
-    "books": ("Buchhandlung", "bookshop", "Laden für Bücher"),
-    "optician": ("Optiker", "optician", "Optiker"),
-    "hairdresser": ("Friseur", "hairdresser", "Friseur"),
-    "chemist": ("Drogerie", "chemist", "Drogerie"),
-    "park": ("Park", "park", "Park"),
-    "playground": ("Spielplatz", "playground", "Spiel-Platz"),
-    "fountain": ("Brunnen", "fountain", "Brunnen"),
-    "attraction": ("Sehenswürdigkeit", "sight", "Sehens-Würdigkeit"),
-    "monument": ("Denkmal", "monument", "Denkmal"),
-    "memorial": ("Gedenkstätte", "memorial", "Gedenk-Stätte"),
-}
-#: a venue's wheelchair access in its label (German, English, easy-read German)
-ACCESS_WORDS: dict[str, tuple[str, str, str]] = {
-    "yes": ("rollstuhlgerecht", "wheelchair accessible", "mit Rollstuhl: ja"),
-    "limited": ("teilweise rollstuhlgerecht", "partly wheelchair accessible",
-                "mit Rollstuhl: zum Teil"),
-    "no": ("nicht rollstuhlgerecht", "not wheelchair accessible", "mit Rollstuhl: nein"),
-    "unknown": ("Zugang unbekannt", "access unknown", "mit Rollstuhl: wissen wir nicht"),
-}
-#: the label's note for a place outside the city's area (German, English, easy-read)
-OUTSIDE_WORDS = ("außerhalb des Gebiets", "outside the area", "nicht im Gebiet")
-_LANGS = {"de": 0, "en": 1, "ls": 2}
 #: a place this far outside the hull of the city's network (degrees, about 100 m) is outside
 _OUTSIDE_MARGIN = 0.001
+
+
+def _lang(lang: str) -> str:
+    return lang if lang in LANGUAGES else "de"
+
+
+def _access_word(access: str, lang: str) -> str:
+    """A venue's wheelchair access (``yes``, ``limited``, ``no``, ``unknown``) in its label."""
+    t = translator(lang)
+    words = {"yes": t.pgettext("venue access", "wheelchair accessible"),
+             "limited": t.pgettext("venue access", "partly wheelchair accessible"),
+             "no": t.pgettext("venue access", "not wheelchair accessible")}
+    return words.get(access) or t.pgettext("venue access", "access unknown")
 
 
 def kind_word(kind: str, lang: str = "de", key: str | None = None) -> str:
     """``kind`` in words (``pharmacy`` is "Apotheke"; a barrier kind its label).
 
-    ``key`` is the OSM key of a venue's kind: a kind without words of its own then
-    reads as the venues name it (:func:`stufenlos.venues.kinds.kind_text`).
+    The words are :func:`stufenlos.venues.kinds.kind_words`; ``key`` is the OSM key of
+    a venue's kind: a kind without words of its own then reads as the venues name it
+    (:func:`stufenlos.venues.kinds.kind_text`).
     """
     from stufenlos.barriers import BARRIER_KINDS
+    from stufenlos.venues.kinds import kind_text, kind_words
 
-    i = _LANGS.get(lang, 0)
-    if kind in KIND_WORDS:
-        return KIND_WORDS[kind][i]
+    lang = _lang(lang)
+    words = kind_words(lang)
+    if kind in words:
+        return words[kind]
     if key is not None:
-        from stufenlos.venues.kinds import kind_text
-
         text = kind_text(key, kind, lang)
-        return text[0].lower() + text[1:] if i == 1 else text
+        return text[0].lower() + text[1:] if lang == "en" else text
     if kind in BARRIER_KINDS:
         en, de = BARRIER_KINDS[kind]
-        return en[0].lower() + en[1:] if i == 1 else de
-    return ("Ort", "place", "Ort")[i]
+        return en[0].lower() + en[1:] if lang == "en" else de
+    return translator(lang).pgettext("place kind", "place")
 
 
 def place_label(place: Place, lang: str = "de") -> str:
@@ -209,16 +151,17 @@ def place_label(place: Place, lang: str = "de") -> str:
     postcode, district."""
     if place.kind == "coordinates":
         return place.name
+    t = translator(_lang(lang))
     parts = [kind_word(place.kind, lang, place.key)]
     if place.access:
-        parts.append(ACCESS_WORDS.get(place.access, ACCESS_WORDS["unknown"])[_LANGS.get(lang, 0)])
+        parts.append(_access_word(place.access, t.lang))
     if place.postcode:
         parts.append(place.postcode)
     if place.district and place.kind != "district":
         parts.append(place.district)
     text = f"{place.name} — {', '.join(parts)}"
     if place.outside:
-        text += f" ({OUTSIDE_WORDS[_LANGS.get(lang, 0)]})"
+        text += f" ({t.gettext('outside the area')})"
     return text
 
 
@@ -267,7 +210,7 @@ class PlaceIndex:
         # a label picked from the suggestions names exactly one place, in any language
         self._labels: dict[str, int] = {}
         for i, p in enumerate(places):
-            for lang in _LANGS:
+            for lang in LANGUAGES:
                 self._labels.setdefault(fold(place_label(p, lang)), i)
         # equally good matches: a barrier (a way's bad surface, steps) after the places
         # people go to, then the one nearest the city's centre first

@@ -8,8 +8,8 @@ easy-read German), else the ``Accept-Language`` header, else German.
 Templates get gettext bound to the page language (:mod:`stufenlos.i18n` catalogues,
 English msgids): ``{{ _("Plan a route") }}``, ``{{ ngettext(...) }}``,
 ``{% trans %}…{% endtrans %}`` (the Jinja2 ``i18n`` extension, new-style:
-``{{ _("%(n)s steps", n=3) }}``). Older templates still pick inline texts with
-``tr(de, en, ls=None)``; they move to the catalogues page by page. ``local_time(when,
+``{{ _("%(n)s steps", n=3) }}``); ``t(text)`` picks the page language from a
+``{"de": …, "en": …}`` text made elsewhere (city titles). ``local_time(when,
 city)`` writes a time in the city's time zone (:func:`stufenlos.i18n.format_datetime`),
 ``number(value, digits=0)`` a number the language's way, ``say(text, lang)`` a
 :class:`~stufenlos.i18n.Message` (a note made in English) in the page language.
@@ -33,7 +33,6 @@ from stufenlos.i18n import (
     format_number,
     say,
     template_callables,
-    translator,
 )
 
 __all__ = [
@@ -61,17 +60,17 @@ LANGUAGES: Final = {
     "ls": ("de", "Leichte Sprache"),
 }
 
-#: main navigation: (path, German label, English label); features add their pages here.
-#: Mark the English label with ``N_`` so its easy-read label comes from the catalogue.
-NAV: list[tuple[str, str, str]] = [
-    ("/plan", "Aktionsplan", N_("Action plan")),
-    ("/plan/dialogues", "Datendialoge", N_("Data dialogues")),
-    ("/plan/explainers", "Daten erklärt", N_("Data explained")),
-    ("/plan/glossary", "Glossar", N_("Glossary")),
-    ("/catalog.html", "Datenkatalog", N_("Data catalogue")),
-    ("/reports", "Barrieren melden", N_("Report barriers")),
-    ("/analysis", "Erreichbarkeit", N_("Equity analysis")),
-    ("/proceedings", "Beteiligung", N_("Participation")),
+#: main navigation: (path, label); features add their pages here. The label is an
+#: English msgid marked ``N_``; the page shows it from the catalogue of its language.
+NAV: list[tuple[str, str]] = [
+    ("/plan", N_("Action plan")),
+    ("/plan/dialogues", N_("Data dialogues")),
+    ("/plan/explainers", N_("Data explained")),
+    ("/plan/glossary", N_("Glossary")),
+    ("/catalog.html", N_("Data catalogue")),
+    ("/reports", N_("Report barriers")),
+    ("/analysis", N_("Equity analysis")),
+    ("/proceedings", N_("Participation")),
 ]
 
 #: where the brand link in the header leads
@@ -116,14 +115,7 @@ def attributions() -> list[dict[str, str | None]]:
     return list(seen.values())
 
 
-def _translator(lang: str):  # type: ignore[no-untyped-def]
-    def tr(de: str, en: str, ls: str | None = None) -> str:
-        if lang == "en":
-            return en
-        if lang == "ls":
-            return ls or de
-        return de
-
+def _pick_text(lang: str):  # type: ignore[no-untyped-def]
     def t(text: dict[str, str] | None, fallback: str = "") -> str:
         """Pick the page language from a ``{"de": ..., "en": ...}`` text."""
         if not text:
@@ -134,22 +126,7 @@ def _translator(lang: str):  # type: ignore[no-untyped-def]
             return text["de"]
         return text.get("en") or text.get("de") or next(iter(text.values()), fallback)
 
-    return tr, t
-
-
-def _nav_label(lang: str):  # type: ignore[no-untyped-def]
-    """The label of a :data:`NAV` entry; easy-read from the catalogue where it has one
-    (the English label marked ``N_``), else the German label."""
-    t = translator(lang)
-
-    def nav_label(de: str, en: str) -> str:
-        if lang == "en":
-            return en
-        if lang == "ls" and t.has(en):
-            return t.gettext(en)
-        return de
-
-    return nav_label
+    return t
 
 
 def city_timezone(city: str | None = None) -> str:
@@ -189,7 +166,7 @@ def render(
 ) -> HTMLResponse:
     """Render template ``name`` in the request's language with the shared layout data."""
     lang = page_language(request)
-    tr, t = _translator(lang)
+    t = _pick_text(lang)
 
     def lang_url(code: str) -> str:
         params = dict(request.query_params)
@@ -205,9 +182,7 @@ def render(
         "nav": NAV,
         "home_path": HOME_PATH,
         "current_path": request.url.path,
-        "tr": tr,
         "t": t,
-        "nav_label": _nav_label(lang),
         **template_callables(lang),
         "local_time": _local_time(lang),
         "number": lambda value, digits=0: format_number(value, lang, digits),

@@ -10,42 +10,32 @@ assessments). The document is written by :func:`stufenlos.feeds.atom_feed`.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from stufenlos.feeds import FeedEntry
+from stufenlos.i18n import N_, translator
 from stufenlos.plan.models import AuditEntry, Commitment
 
-__all__ = ["MILESTONE_STATUS_WORDS", "change_text", "commitment_name", "plan_feed_entries"]
+__all__ = ["MILESTONE_STATUS_SENTENCES", "change_text", "commitment_name", "plan_feed_entries"]
 
-#: milestone status -> how a sentence says it (de, en, easy-read German)
-MILESTONE_STATUS_WORDS: dict[str, tuple[str, str, str]] = {
-    "unknown": ("ohne erfassten Stand", "without a recorded status", "ohne bekannten Stand"),
-    "planned": ("geplant", "planned", "geplant"),
-    "in_progress": ("in Arbeit", "in progress", "in Arbeit"),
-    "done": ("erledigt", "done", "fertig"),
-    "delayed": ("verzögert", "delayed", "später fertig als geplant"),
-    "cancelled": ("abgesagt", "cancelled", "abgesagt"),
+#: milestone status -> the sentence telling a milestone now has it (msgids, ``{name}``)
+MILESTONE_STATUS_SENTENCES: dict[str, str] = {
+    "unknown": N_("Milestone {name} now has no recorded status"),
+    "planned": N_("Milestone {name} is now planned"),
+    "in_progress": N_("Milestone {name} is now in progress"),
+    "done": N_("Milestone {name} is now done"),
+    "delayed": N_("Milestone {name} is now delayed"),
+    "cancelled": N_("Milestone {name} is now cancelled"),
 }
 #: the entities of one commitment's feed, and the field naming their commitment
 _OF_COMMITMENT = {"milestones": "commitment_id", "status_updates": "commitment_id",
                   "assessments": "commitment_id"}
-_ASSESSMENT_KINDS = {"inception": ("Eingangsbewertung", "inception assessment",
-                                   "erste Bewertung"),
-                     "end_of_commitment": ("Abschlussbewertung", "end-of-commitment assessment",
-                                           "Bewertung am Ende")}
-
-
-def _pick(lang: str) -> Callable[[str, str, str | None], str]:
-    def tr(de: str, en: str, ls: str | None = None) -> str:
-        if lang == "en":
-            return en
-        return (ls or de) if lang == "ls" else de
-
-    return tr
+#: assessment kind -> the sentence announcing a new one (msgid)
+_NEW_ASSESSMENT = {"inception": N_("New inception assessment of {of}"),
+                   "end_of_commitment": N_("New end-of-commitment assessment of {of}")}
 
 
 def _title(text: Any, lang: str) -> str:
@@ -66,7 +56,7 @@ def change_text(entry: AuditEntry, lang: str, *,
 
     Falls back to the entry's stored summary for changes without a wording.
     """
-    tr = _pick(lang)
+    t = translator(lang)
     after = entry.after or {}
     before = entry.before or {}
     name = _quote(_title(after.get("title"), lang), lang)
@@ -74,46 +64,33 @@ def change_text(entry: AuditEntry, lang: str, *,
     of = _quote(_title(commitment["title"], lang), lang) if commitment else ""
     if entry.entity == "milestones":
         if entry.action == "create":
-            return tr(f"Neuer Meilenstein {name}", f"New milestone {name}",
-                      f"Neues Ziel: {name}")
+            return t.gettext("New milestone {name}", name=name)
         if before.get("status") != after.get("status") and after.get("status"):
-            de, en, ls = MILESTONE_STATUS_WORDS.get(after["status"], (after["status"],) * 3)
-            return tr(f"Meilenstein {name} ist jetzt {de}", f"Milestone {name} is now {en}",
-                      f"Das Ziel {name} ist jetzt {ls}.")
+            status = after["status"]
+            if status in MILESTONE_STATUS_SENTENCES:
+                return t.gettext(MILESTONE_STATUS_SENTENCES[status], name=name)
+            return t.gettext("Milestone {name} is now {status}", name=name, status=status)
         if before.get("due_date") != after.get("due_date"):
             due = after.get("due_date")
             if due:
-                return tr(f"Meilenstein {name} ist jetzt fällig am {due}",
-                          f"Milestone {name} is now due on {due}",
-                          f"Das Ziel {name} soll jetzt am {due} fertig sein.")
-            return tr(f"Meilenstein {name} hat keinen Termin mehr",
-                      f"Milestone {name} has no due date any more",
-                      f"Das Ziel {name} hat keinen Termin mehr.")
+                return t.gettext("Milestone {name} is now due on {due}", name=name, due=due)
+            return t.gettext("Milestone {name} has no due date any more", name=name)
         if before.get("evidence") != after.get("evidence"):
-            return tr(f"Meilenstein {name}: Nachweise geändert",
-                      f"Milestone {name}: evidence changed",
-                      f"Das Ziel {name} hat neue Belege.")
+            return t.gettext("Milestone {name}: evidence changed", name=name)
     if entry.entity == "status_updates":
-        pct, quarter = after.get("progress_pct"), after.get("quarter", "")
-        return tr(f"Quartalsbericht {quarter} zu {of}: {pct} % geschafft",
-                  f"Quarterly update {quarter} on {of}: {pct} % complete",
-                  f"Neuer Bericht zu {of}: {pct} von 100 Teilen sind fertig.")
+        return t.gettext("Quarterly update {quarter} on {of}: {pct} % complete",
+                         quarter=after.get("quarter", ""), of=of, pct=after.get("progress_pct"))
     if entry.entity == "assessments":
-        de, en, ls = _ASSESSMENT_KINDS.get(after.get("kind", ""), ("Bewertung", "assessment",
-                                                                  "Bewertung"))
-        return tr(f"Neue {de} zu {of}", f"New {en} of {of}", f"Neue {ls} zu {of}.")
+        sentence = _NEW_ASSESSMENT.get(after.get("kind", ""), N_("New assessment of {of}"))
+        return t.gettext(sentence, of=of)
     if entry.entity == "stakeholders" and after.get("endorsed") is not None and (
             entry.action == "create" or before.get("endorsed") != after.get("endorsed")):
         who = _quote(str(after.get("name", "")), lang)
         if after["endorsed"]:
-            return tr(f"{who} unterstützt den Aktionsplan", f"{who} endorses the action plan",
-                      f"{who} findet den Aktionsplan gut und macht mit.")
-        return tr(f"{who} unterstützt den Aktionsplan nicht",
-                  f"{who} does not endorse the action plan",
-                  f"{who} macht beim Aktionsplan nicht mit.")
+            return t.gettext("{who} endorses the action plan", who=who)
+        return t.gettext("{who} does not endorse the action plan", who=who)
     if entry.entity == "commitments" and entry.action == "create":
-        return tr(f"Neue Verpflichtung {name}", f"New commitment {name}",
-                  f"Neues Vorhaben: {name}")
+        return t.gettext("New commitment {name}", name=name)
     return entry.summary or f"{entry.action} {entry.entity}"
 
 

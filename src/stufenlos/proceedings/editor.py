@@ -16,6 +16,7 @@ import shapely
 from stufenlos.analysis.fixes import FixChoice, fix_choices
 from stufenlos.city import City
 from stufenlos.districts import city_districts
+from stufenlos.i18n import LANGUAGES, N_, translator
 from stufenlos.proceedings.service import ProceedingInputError
 
 __all__ = ["WHOLE", "area_of", "category_choices", "choice_title", "district_names", "fixes_in"]
@@ -89,12 +90,11 @@ def fixes_in(city: City, area: dict[str, Any]) -> tuple[dict[str, list[FixChoice
     return (inside, True) if inside else (by_kind, False)
 
 
+#: candidate kind -> what its fix does (msgids)
 _KIND_WORDS = {
-    "station": ("Station stufenlos machen", "Make the station step-free",
-                "Bahnhof ohne Stufen"),
-    "steps": ("Aufzug neben der Treppe", "Elevator beside the steps",
-              "Aufzug neben der Treppe"),
-    "kerb": ("Bordstein absenken", "Lower the kerb", "Bordstein flach machen"),
+    "station": N_("Make the station step-free"),
+    "steps": N_("Elevator beside the steps"),
+    "kerb": N_("Lower the kerb"),
 }
 
 
@@ -102,15 +102,14 @@ def choice_title(choice: FixChoice) -> dict[str, str]:
     """The fix's name in German, English and easy-read German, e.g. "Aufzug neben der
     Treppe bei Jungfernstieg"."""
     out = {}
-    for i, lang in enumerate(("de", "en", "ls")):
-        what = _KIND_WORDS[choice.kind][i]
-        if choice.kind == "station" and choice.name:
-            where = f": {choice.name}"
+    for lang in LANGUAGES:
+        t = translator(lang)
+        what = t.gettext(_KIND_WORDS[choice.kind])
+        if choice.name and choice.near and choice.kind != "station":
+            title = t.gettext("{what} near {name}", what=what, name=choice.name)
         elif choice.name:
-            where = f" {('bei', 'near', 'bei')[i]} {choice.name}" if choice.near \
-                else f": {choice.name}"
+            title = t.gettext("{what}: {name}", what=what, name=choice.name)
         else:
-            where = f" ({('ohne Namen', 'without a name', 'ohne Namen')[i]})"
-        num = f" ({choice.number})" if choice.number else ""
-        out[lang] = f"{what}{where}{num}"
+            title = t.gettext("{what} (without a name)", what=what)
+        out[lang] = f"{title} ({choice.number})" if choice.number else title
     return out

@@ -18,6 +18,7 @@ import numpy as np
 
 from stufenlos.analysis.scenario import parse_scenario
 from stufenlos.errors import StufenlosError
+from stufenlos.i18n import LANGUAGES, N_, translator
 
 __all__ = [
     "DEFAULT_PROFILES",
@@ -42,22 +43,24 @@ def _setup(city: Any, category: str, budget_min: float) -> Any:
                      lambda: prepare(city, categories=[category], budgets_min=[budget_min]))
 
 
+#: scenario action -> the name of a change (msgids; ``{ref}`` is the OSM or station id)
+_CHANGE_TITLES = {
+    "add_elevator": N_("Elevator beside the steps (OSM way {ref})"),
+    "lower_kerb": N_("Lower the kerb (OSM node {ref})"),
+    "make_step_free": N_("Make station {ref} step-free"),
+    "fix_surface": N_("Fix the surface (OSM way {ref})"),
+    "remove_barrier": N_("Remove the barrier ({ref})"),
+    "close_elevator": N_("Elevator out of service ({ref})"),
+}
+
+
 def change_title(change: dict[str, Any]) -> dict[str, str]:
-    """A German and English name of a scenario change, e.g. "Aufzug an Weg 123"."""
-    action = change.get("action")
+    """The name of a scenario change in German, English and easy-read German, e.g.
+    "Aufzug neben der Treppe (OSM-Weg 123)"."""
     ref = (change.get("way") or change.get("node") or change.get("station")
            or change.get("stop") or change.get("barrier") or change.get("nodes"))
-    names = {
-        "add_elevator": ("Aufzug neben der Treppe (OSM-Weg {})", "Elevator beside the steps "
-                                                                 "(OSM way {})"),
-        "lower_kerb": ("Bordstein absenken (OSM-Punkt {})", "Lower the kerb (OSM node {})"),
-        "make_step_free": ("Station {} stufenlos machen", "Make station {} step-free"),
-        "fix_surface": ("Belag erneuern (OSM-Weg {})", "Fix the surface (OSM way {})"),
-        "remove_barrier": ("Hindernis entfernen ({})", "Remove the barrier ({})"),
-        "close_elevator": ("Aufzug außer Betrieb ({})", "Elevator out of service ({})"),
-    }
-    de, en = names.get(str(action), ("Änderung {}", "Change {}"))
-    return {"de": de.format(ref), "en": en.format(ref)}
+    title = _CHANGE_TITLES.get(str(change.get("action")), N_("Change {ref}"))
+    return {lang: translator(lang).gettext(title, ref=ref) for lang in LANGUAGES}
 
 
 def fix_location(city: Any, change: dict[str, Any]) -> tuple[float, float] | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import shapely
@@ -14,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from stufenlos._util import csv_table
+from stufenlos.i18n import N_, translator
 from stufenlos.proceedings.models import Contribution, Proceeding
 from stufenlos.proceedings.service import _public_contribution, proceeding_detail
 
@@ -156,6 +158,13 @@ def ogc_feature(session: Session, feature_id: str) -> dict[str, Any] | None:
 # ---------------------------------------------------------------- catalogue
 
 
+def _in_languages(message: str, **values: object) -> dict[str, str]:
+    """``message`` in German and English; a value that is a mapping is picked by language."""
+    return {lang: translator(lang).gettext(
+        message, **{k: v[lang] if isinstance(v, Mapping) else v for k, v in values.items()})
+        for lang in ("de", "en")}
+
+
 def catalog_specs(session: Session) -> list[Any]:
     """One DCAT-AP.de dataset per proceeding (contributions and results)."""
     from stufenlos.catalog import HAMBURG_STATE, LICENCES, DatasetSpec, DistributionSpec
@@ -170,26 +179,23 @@ def catalog_specs(session: Session) -> list[Any]:
         specs.append(DatasetSpec(
             key=f"proceeding-{p.slug}",
             explainer="proceedings",
-            title={"de": f"Beteiligungsverfahren: {p.title.get('de') or p.title.get('en')}",
-                   "en": f"Participation proceeding: {p.title.get('en') or p.title.get('de')}"},
-            description={
-                "de": f"Geplante Maßnahmen mit den Menschen, denen sie Zugang geben, Beiträge, "
-                      f"Unterstützungen und Entscheidungen ({p.body}).",
-                "en": f"Planned fixes with the people they give access, contributions, "
-                      f"supports and decisions ({p.body}).",
-            },
+            title=_in_languages(N_("Participation proceeding: {title}"),
+                                title={"de": p.title.get("de") or p.title.get("en"),
+                                       "en": p.title.get("en") or p.title.get("de")}),
+            description=_in_languages(
+                N_("Planned fixes with the people they give access, contributions, "
+                   "supports and decisions ({body})."), body=p.body),
             licence=LICENCES["dl-de/by-2-0"],
             themes=("GOVE", "TRAN"),
             keywords=("Beteiligung", "participation", "Barrierefreiheit", "accessibility"),
             distributions=(
                 DistributionSpec(f"{api}/contributions.geojson", "geojson",
-                                 {"de": "Beiträge (GeoJSON)", "en": "Contributions (GeoJSON)"}),
+                                 _in_languages(N_("Contributions (GeoJSON)"))),
                 DistributionSpec(f"{api}/contributions.csv", "csv",
-                                 {"de": "Beiträge (CSV)", "en": "Contributions (CSV)"}),
+                                 _in_languages(N_("Contributions (CSV)"))),
                 DistributionSpec(f"{api}/results.geojson", "geojson",
-                                 {"de": "Ergebnis (GeoJSON)", "en": "Result (GeoJSON)"}),
-                DistributionSpec(f"{api}/results.csv", "csv",
-                                 {"de": "Ergebnis (CSV)", "en": "Result (CSV)"}),
+                                 _in_languages(N_("Result (GeoJSON)"))),
+                DistributionSpec(f"{api}/results.csv", "csv", _in_languages(N_("Result (CSV)"))),
             ),
             attribution=p.body,
             centroid=(round(c.y, 6), round(c.x, 6)),

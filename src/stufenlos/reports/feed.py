@@ -19,6 +19,7 @@ import shapely
 
 from stufenlos.districts import District
 from stufenlos.feeds import FeedEntry
+from stufenlos.i18n import N_, translator
 from stufenlos.reports.catalogue import SERVICES
 from stufenlos.reports.errors import ReportInputError
 from stufenlos.reports.models import Report, ReportEvent
@@ -29,20 +30,14 @@ if TYPE_CHECKING:
 
 __all__ = ["area_entries", "find_district", "in_district", "parse_bbox", "report_entries"]
 
-#: event kinds without a status, and how an entry names them (de, en, easy-read)
+#: event kinds without a status, and how an entry names them (msgids)
 _EVENT_WORDS = {
-    "still_there": ("Die Barriere ist noch da", "The barrier is still there",
-                    "Die Barriere ist noch da"),
-    "fixed": ("Jemand sagt: behoben", "Someone says: fixed", "Jemand sagt: Ist repariert"),
-    "edit": ("Text bearbeitet", "Text edited", "Der Text wurde geändert"),
-    "located": ("Ort bestimmt", "Location found", "Der Ort ist jetzt bekannt"),
-    "merge": ("Andere Meldung zusammengeführt", "Another report merged",
-              "Eine andere Meldung gehört dazu"),
+    "still_there": N_("The barrier is still there"),
+    "fixed": N_("Someone says: fixed"),
+    "edit": N_("Text edited"),
+    "located": N_("Location found"),
+    "merge": N_("Another report merged"),
 }
-
-
-def _tr(lang: str, de: str, en: str, ls: str) -> str:
-    return {"en": en, "ls": ls}.get(lang, de)
 
 
 def _name(report: Report, lang: str) -> str:
@@ -54,15 +49,14 @@ def _name(report: Report, lang: str) -> str:
 
 def _entry(report: Report, event: ReportEvent, *, base: str, lang: str,
            with_name: bool) -> FeedEntry:
+    t = translator(lang)
     if event.status:
         what = status_label(event.status, lang)
     else:
-        what = _tr(lang, *_EVENT_WORDS.get(event.kind, (event.kind,) * 3))
-    who = (_tr(lang, f"{_name(report, lang)} (Meldung {report.id})",
-               f"{_name(report, lang)} (report {report.id})",
-               f"{_name(report, lang)} (Meldung Nummer {report.id})")
-           if with_name else _tr(lang, f"Meldung {report.id}", f"Report {report.id}",
-                                 f"Meldung Nummer {report.id}"))
+        what = t.gettext(_EVENT_WORDS[event.kind]) if event.kind in _EVENT_WORDS \
+            else event.kind
+    who = (t.gettext("{name} (report {nr})", name=_name(report, lang), nr=report.id)
+           if with_name else t.gettext("Report {nr}", nr=report.id))
     place = f" – {report.address}" if with_name and report.address else ""
     return FeedEntry(id=f"{base}/reports/{report.id}/history/{event.id}",
                      title=f"{who}: {what}{place}", updated=event.at,

@@ -37,6 +37,7 @@ from email.utils import format_datetime, make_msgid
 from sqlalchemy import Engine, or_, select, update
 from sqlalchemy.orm import Session
 
+from stufenlos.i18n import translator
 from stufenlos.reports.catalogue import SERVICES
 from stufenlos.reports.models import MailOutbox, Report, ReportContact, ReportEvent, utcnow
 from stufenlos.reports.wording import note_text, status_label
@@ -102,56 +103,34 @@ class _Links:
     unsubscribe: str
 
 
-def _pick(lang: str, de: str, en: str, ls: str) -> str:
-    return {"en": en, "ls": ls}.get(lang, de)
-
-
 def compose(report: Report, event: ReportEvent, *, kind: str, to: str, lang: str,
             links: _Links, sender: str) -> EmailMessage:
     """The mail telling the reporter about ``event`` (plain text, in ``lang``)."""
     lang = lang if lang in MAIL_LANGUAGES else "de"
+    t = translator(lang)
     service = SERVICES.get(report.service_code)
     name = (service.name_de or service.name if lang != "en" else service.name) if service \
         else report.service_code
     nr = report.id
     label = status_label(event.status or report.status, lang)
     if kind == "confirmation":
-        subject = _pick(lang, f"Ihre Meldung Nr. {nr} ist eingegangen",
-                        f"Your report no. {nr} has arrived",
-                        f"Ihre Meldung Nummer {nr} ist angekommen")
-        intro = _pick(
-            lang,
-            f"danke für Ihre Meldung „{name}“ (Nr. {nr}). Die Moderation prüft sie bald.",
-            f"thank you for your report '{name}' (no. {nr}). A moderator will check it soon.",
-            f"danke für Ihre Meldung: {name}.\nDie Meldung hat die Nummer {nr}.\n"
-            "Wir prüfen die Meldung bald.")
+        subject = t.gettext("Your report no. {nr} has arrived", nr=nr)
+        intro = t.gettext("thank you for your report '{name}' (no. {nr}). "
+                          "A moderator will check it soon.", name=name, nr=nr)
     else:
-        subject = _pick(lang, f"Ihre Meldung Nr. {nr}: {label}", f"Your report no. {nr}: {label}",
-                        f"Ihre Meldung Nummer {nr}: {label}")
-        intro = _pick(
-            lang,
-            f"Ihre Meldung „{name}“ (Nr. {nr}) hat einen neuen Stand: {label}.",
-            f"your report '{name}' (no. {nr}) has a new status: {label}.",
-            f"es gibt etwas Neues zu Ihrer Meldung: {name}.\nDie Meldung hat die Nummer {nr}.\n"
-            f"Neu ist: {label}.")
-    lines = [_pick(lang, "Guten Tag,", "Hello,", "Hallo,"), "", intro]
+        subject = t.gettext("Your report no. {nr}: {status}", nr=nr, status=label)
+        intro = t.gettext("your report '{name}' (no. {nr}) has a new status: {status}.",
+                          name=name, nr=nr, status=label)
+    lines = [t.gettext("Hello,"), "", intro]
     note = note_text(event.note, lang)
     if note and kind != "confirmation":
-        lines += ["", _pick(lang, "Hinweis der Moderation:", "Note from the moderators:",
-                            "Das schreibt die Moderation:"), note]
+        lines += ["", t.gettext("Note from the moderators:"), note]
     lines.append("")
     if links.public:
-        lines += [_pick(lang, "Die Meldung im Netz:", "The report on the web:",
-                        "Hier ist die Meldung im Internet:"), links.public, ""]
-    lines += [_pick(lang, "Ihre Meldung verfolgen:", "Follow your report:",
-                    "Hier sehen Sie immer, was mit Ihrer Meldung passiert:"), links.follow, "",
-              _pick(lang, "Keine E-Mails mehr zu dieser Meldung:",
-                    "No more e-mails about this report:",
-                    "Sie wollen keine E-Mails mehr zu dieser Meldung? Dann klicken Sie hier:"),
-              links.unsubscribe, "",
-              _pick(lang, "Ihre E-Mail-Adresse wird nicht veröffentlicht.",
-                    "Your e-mail address is never published.",
-                    "Niemand sonst sieht Ihre E-Mail-Adresse."),
+        lines += [t.gettext("The report on the web:"), links.public, ""]
+    lines += [t.gettext("Follow your report:"), links.follow, "",
+              t.gettext("No more e-mails about this report:"), links.unsubscribe, "",
+              t.gettext("Your e-mail address is never published."),
               "", "stufenlos"]
     msg = EmailMessage()
     msg["From"] = sender

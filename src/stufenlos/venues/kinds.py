@@ -2,9 +2,9 @@
 
 A venue is an OSM object one goes *into*: a shop, a doctor's practice, a
 pharmacy, public toilets, a café, a town hall. Its kind is the value of the
-first of :data:`KIND_KEYS` it has; :data:`KIND_WORDS` names the common kinds in
-German, English and easy-read German, anything else falls back to the words for
-its key ("Geschäft" for any ``shop=*``).
+first of :data:`KIND_KEYS` it has; :func:`kind_words` names the common kinds in
+German, English and easy-read German (the catalogue's ``place kind`` entries), anything
+else falls back to the words for its key ("Geschäft" for any ``shop=*``).
 
 Entering (:func:`enter_verdict`), from ``wheelchair=yes|limited|no`` and the
 person's limits:
@@ -19,9 +19,12 @@ person's limits:
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal
+
+from stufenlos.i18n import LANGUAGES, translator
 
 if TYPE_CHECKING:
     from stufenlos.profiles import Profile
@@ -29,12 +32,12 @@ if TYPE_CHECKING:
 __all__ = [
     "ACCESS_VALUES",
     "KIND_KEYS",
-    "KIND_WORDS",
     "access_of",
     "enter_verdict",
     "entrance_verdict",
     "kind_of",
     "kind_text",
+    "kind_words",
 ]
 
 #: OSM keys that make a venue, in the order they name its kind
@@ -58,56 +61,101 @@ _LEISURE = frozenset({"sports_centre", "fitness_centre", "swimming_pool", "sport
                       "bowling_alley", "dance", "escape_game", "amusement_arcade"})
 _NOT_SHOPS = frozenset({"vacant", "no", "yes"})
 
-#: kind -> (de, en, easy-read German)
-KIND_WORDS: dict[str, tuple[str, str, str]] = {
-    "pharmacy": ("Apotheke", "Pharmacy", "Apotheke"),
-    "doctors": ("Arztpraxis", "Doctor", "Arzt"),
-    "doctor": ("Arztpraxis", "Doctor", "Arzt"),
-    "dentist": ("Zahnarztpraxis", "Dentist", "Zahnarzt"),
-    "clinic": ("Klinik", "Clinic", "Klinik"),
-    "hospital": ("Krankenhaus", "Hospital", "Krankenhaus"),
-    "physiotherapist": ("Physiotherapie", "Physiotherapist", "Kranken-Gymnastik"),
-    "toilets": ("Toilette", "Toilets", "Toilette"),
-    "cafe": ("Café", "Café", "Café"),
-    "restaurant": ("Restaurant", "Restaurant", "Restaurant"),
-    "fast_food": ("Imbiss", "Fast food", "Imbiss"),
-    "bar": ("Bar", "Bar", "Bar"),
-    "pub": ("Kneipe", "Pub", "Kneipe"),
-    "ice_cream": ("Eiscafé", "Ice cream", "Eis-Café"),
-    "bank": ("Bank", "Bank", "Bank"),
-    "post_office": ("Post", "Post office", "Post"),
-    "townhall": ("Rathaus", "Town hall", "Rathaus"),
-    "library": ("Bibliothek", "Library", "Bücherei"),
-    "school": ("Schule", "School", "Schule"),
-    "kindergarten": ("Kindergarten", "Kindergarten", "Kindergarten"),
-    "university": ("Hochschule", "University", "Universität"),
-    "place_of_worship": ("Gotteshaus", "Place of worship", "Kirche oder Gebets-Haus"),
-    "police": ("Polizei", "Police", "Polizei"),
-    "theatre": ("Theater", "Theatre", "Theater"),
-    "cinema": ("Kino", "Cinema", "Kino"),
-    "community_centre": ("Gemeindezentrum", "Community centre", "Treffpunkt"),
-    "social_facility": ("Soziale Einrichtung", "Social facility", "Hilfe-Stelle"),
-    "supermarket": ("Supermarkt", "Supermarket", "Supermarkt"),
-    "bakery": ("Bäckerei", "Bakery", "Bäcker"),
-    "hotel": ("Hotel", "Hotel", "Hotel"),
-    "museum": ("Museum", "Museum", "Museum"),
-    "information": ("Information", "Information", "Information"),
-    # the kinds of the Urban Data Platform's layers (stufenlos.venues.ogc)
-    "disabled_parking": ("Behindertenparkplatz", "Disabled parking",
-                         "Park-Platz für Menschen mit Behinderung"),
-    "park_and_ride": ("Park-and-Ride-Anlage", "Park and ride", "Park-Platz am Bahnhof"),
-    "car_park": ("Parkhaus", "Car park", "Park-Haus"),
-}
-#: words for a kind not in :data:`KIND_WORDS`, by its key
-_KEY_WORDS: dict[str, tuple[str, str, str]] = {
-    "healthcare": ("Gesundheit", "Health care", "Gesundheit"),
-    "amenity": ("Einrichtung", "Amenity", "Einrichtung"),
-    "shop": ("Geschäft", "Shop", "Laden"),
-    "office": ("Büro", "Office", "Büro"),
-    "tourism": ("Tourismus", "Tourism", "Tourismus"),
-    "leisure": ("Freizeit", "Leisure", "Freizeit"),
-}
-_LANG = {"de": 0, "en": 1, "ls": 2}
+@functools.cache
+def kind_words(lang: str) -> dict[str, str]:
+    """The place kinds in words in ``lang``: OSM values (``pharmacy``), transit and
+    search kinds (``street``, ``bus_stop``) and, for a kind without words of its own,
+    the venue keys (``shop``, ``healthcare``).
+
+    The one vocabulary of place kinds, for search results and venues alike; the texts
+    are the catalogue's (``pgettext("place kind", …)``), lower case in English.
+
+    Parameters
+    ----------
+    lang
+        ``de``, ``en`` or ``ls``.
+
+    Returns
+    -------
+    dict
+        kind -> its word (``{"pharmacy": "Apotheke", …}`` in German).
+    """
+    t = translator(lang)
+    return {
+        "street": t.pgettext("place kind", "street"),
+        "address": t.pgettext("place kind", "address"),
+        "district": t.pgettext("place kind", "district"),
+        "coordinates": t.pgettext("place kind", "coordinates"),
+        "station": t.pgettext("place kind", "station"),
+        "halt": t.pgettext("place kind", "station"),
+        "platform": t.pgettext("place kind", "stop"),
+        "stop_position": t.pgettext("place kind", "stop"),
+        "stop_area": t.pgettext("place kind", "stop"),
+        "bus_stop": t.pgettext("place kind", "bus stop"),
+        "tram_stop": t.pgettext("place kind", "tram stop"),
+        "bus_station": t.pgettext("place kind", "bus station"),
+        "subway_entrance": t.pgettext("place kind", "underground entrance"),
+        "pharmacy": t.pgettext("place kind", "pharmacy"),
+        "doctors": t.pgettext("place kind", "doctor"),
+        "doctor": t.pgettext("place kind", "doctor"),
+        "dentist": t.pgettext("place kind", "dentist"),
+        "clinic": t.pgettext("place kind", "clinic"),
+        "hospital": t.pgettext("place kind", "hospital"),
+        "physiotherapist": t.pgettext("place kind", "physiotherapist"),
+        "toilets": t.pgettext("place kind", "toilets"),
+        "cafe": t.pgettext("place kind", "café"),
+        "restaurant": t.pgettext("place kind", "restaurant"),
+        "fast_food": t.pgettext("place kind", "fast food"),
+        "bar": t.pgettext("place kind", "bar"),
+        "pub": t.pgettext("place kind", "pub"),
+        "ice_cream": t.pgettext("place kind", "ice cream"),
+        "bank": t.pgettext("place kind", "bank"),
+        "atm": t.pgettext("place kind", "cash machine"),
+        "post_office": t.pgettext("place kind", "post office"),
+        "townhall": t.pgettext("place kind", "town hall"),
+        "library": t.pgettext("place kind", "library"),
+        "school": t.pgettext("place kind", "school"),
+        "kindergarten": t.pgettext("place kind", "kindergarten"),
+        "university": t.pgettext("place kind", "university"),
+        "place_of_worship": t.pgettext("place kind", "place of worship"),
+        "police": t.pgettext("place kind", "police"),
+        "theatre": t.pgettext("place kind", "theatre"),
+        "cinema": t.pgettext("place kind", "cinema"),
+        "community_centre": t.pgettext("place kind", "community centre"),
+        "social_facility": t.pgettext("place kind", "social facility"),
+        "museum": t.pgettext("place kind", "museum"),
+        "hotel": t.pgettext("place kind", "hotel"),
+        "information": t.pgettext("place kind", "information"),
+        "parking": t.pgettext("place kind", "car park"),
+        "car_park": t.pgettext("place kind", "multi-storey car park"),
+        # the kinds of the Urban Data Platform's layers (stufenlos.venues.ogc)
+        "disabled_parking": t.pgettext("place kind", "disabled parking"),
+        "park_and_ride": t.pgettext("place kind", "park and ride"),
+        "supermarket": t.pgettext("place kind", "supermarket"),
+        "bakery": t.pgettext("place kind", "bakery"),
+        "convenience": t.pgettext("place kind", "convenience shop"),
+        "kiosk": t.pgettext("place kind", "kiosk"),
+        "department_store": t.pgettext("place kind", "department store"),
+        "clothes": t.pgettext("place kind", "clothes shop"),
+        "shoes": t.pgettext("place kind", "shoe shop"),
+        "books": t.pgettext("place kind", "bookshop"),
+        "optician": t.pgettext("place kind", "optician"),
+        "hairdresser": t.pgettext("place kind", "hairdresser"),
+        "chemist": t.pgettext("place kind", "chemist"),
+        "park": t.pgettext("place kind", "park"),
+        "playground": t.pgettext("place kind", "playground"),
+        "fountain": t.pgettext("place kind", "fountain"),
+        "attraction": t.pgettext("place kind", "sight"),
+        "monument": t.pgettext("place kind", "monument"),
+        "memorial": t.pgettext("place kind", "memorial"),
+        # a venue kind without words of its own reads as its key
+        "healthcare": t.pgettext("place kind", "health care"),
+        "amenity": t.pgettext("place kind", "amenity"),
+        "shop": t.pgettext("place kind", "shop"),
+        "office": t.pgettext("place kind", "office"),
+        "tourism": t.pgettext("place kind", "tourism"),
+        "leisure": t.pgettext("place kind", "leisure"),
+    }
 
 
 def kind_of(tags: Mapping[str, str]) -> tuple[str, str] | None:
@@ -132,10 +180,13 @@ def kind_of(tags: Mapping[str, str]) -> tuple[str, str] | None:
 
 
 def kind_text(key: str, kind: str, lang: str = "de") -> str:
-    """A venue kind in words (``de``, ``en``, ``ls``)."""
-    i = _LANG.get(lang, 1)
-    words = KIND_WORDS.get(kind) or _KEY_WORDS.get(key) or _KEY_WORDS["amenity"]
-    return words[i]
+    """A venue kind in words (``de``, ``en``, ``ls``), as a label: "Pharmacy".
+
+    A kind without words of its own reads as its key ("Geschäft" for any ``shop=*``).
+    """
+    words = kind_words(lang if lang in LANGUAGES else "en")
+    text = words.get(kind) or words.get(key) or words["amenity"]
+    return text[0].upper() + text[1:]
 
 
 def access_of(value: Any) -> str:

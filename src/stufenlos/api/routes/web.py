@@ -38,8 +38,8 @@ router = APIRouter(tags=["web"], include_in_schema=False)
 DEFAULT_PROFILE = "wheelchair"
 _MAX_TEXT = 200
 
-for _i, _entry in enumerate((("/planner", "Route planen", N_("Plan a route")),
-                             ("/barriers", "Barrieren", N_("Barriers")))):
+for _i, _entry in enumerate((("/planner", N_("Plan a route")),
+                             ("/barriers", N_("Barriers")))):
     if _entry not in NAV:
         NAV.insert(_i, _entry)
 

@@ -1,5 +1,6 @@
 /* Places page: the listed places on a map, coloured by wheelchair access. The table on the
-   page says the same; without this script the page still works. */
+   page says the same; without this script the page still works. Every word the map shows
+   or says comes from the map box's data attributes, in the page's language. */
 (function () {
   "use strict";
   var el = document.getElementById("places-config");
@@ -17,7 +18,12 @@
     map = new window.maplibregl.Map({
       container: box, style: cfg.map.style, bounds: [[bb[0], bb[1]], [bb[2], bb[3]]],
       fitBoundsOptions: { padding: 20 }, maxZoom: 19, attributionControl: { compact: false },
-      dragRotate: false, pitchWithRotate: false
+      dragRotate: false, pitchWithRotate: false,
+      locale: {
+        "Map.Title": box.dataset.label || "",
+        "NavigationControl.ZoomIn": box.dataset.zoomIn || "",
+        "NavigationControl.ZoomOut": box.dataset.zoomOut || ""
+      }
     });
   } catch (err) {
     box.classList.add("map-missing");
@@ -25,7 +31,7 @@
     return;
   }
   map.addControl(new window.maplibregl.NavigationControl({ showCompass: false }));
-  map.getCanvas().setAttribute("aria-label", (cfg.texts || {}).map_label || "Map");
+  map.getCanvas().setAttribute("aria-label", box.dataset.label || "");
   map.getCanvas().setAttribute("aria-describedby", "map-desc");
   map.on("load", function () {
     map.addSource("places", { type: "geojson", data: { type: "FeatureCollection",
