@@ -259,7 +259,7 @@ def test_api_status_update_appears_in_valid_atom_feed(client: TestClient, tmp_pa
     assert parsed.version == "atom10"
     assert parsed.entries[0].title == (
         "Quarterly update 2024-Q3 on 'Improving accessibility and visibility of mobility "
-        "services': 80 % complete")
+        "services': 80 percent complete")
     assert all(e.id and e.updated for e in parsed.entries)
     # RFC 4287: feed and every entry have exactly one id, title and updated; entries an author
     atom = "{http://www.w3.org/2005/Atom}"

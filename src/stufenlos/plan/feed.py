@@ -78,7 +78,8 @@ def change_text(entry: AuditEntry, lang: str, *,
         if before.get("evidence") != after.get("evidence"):
             return t.gettext("Milestone {name}: evidence changed", name=name)
     if entry.entity == "status_updates":
-        return t.gettext("Quarterly update {quarter} on {of}: {pct} % complete",
+        # "{pct} percent", not "{pct} %": a "%" before a letter reads as printf to Babel
+        return t.gettext("Quarterly update {quarter} on {of}: {pct} percent complete",
                          quarter=after.get("quarter", ""), of=of, pct=after.get("progress_pct"))
     if entry.entity == "assessments":
         sentence = _NEW_ASSESSMENT.get(after.get("kind", ""), N_("New assessment of {of}"))
