@@ -138,38 +138,6 @@ def test_links_keep_off_steps_and_barriers_inside_a_square(synthetic) -> None:  
                                 shapely.Point(_PROJ.to_xy(np.asarray(bollard.coords))[0])) >= 0.5
 
 
-def test_a_square_with_a_bollard_in_the_middle_is_crossed_beside_it(synthetic) -> None:  # type: ignore[no-untyped-def]
-    off = 400.0
-    route = Router(synthetic).route_nodes(_node_at(synthetic, off, 0),
-                                          _node_at(synthetic, off + 30, 30), optimize="distance")
-    line = _PROJ.to_xy(np.asarray(route.geometry()["coordinates"]))
-    path = shapely.LineString(line)
-    bollard = shapely.Point(off + 15, 15)
-    # round the bollard's 1 m square: 2 * |(14, 16)| from corner to corner, not 60 m
-    # round the outline and within a few metres of the 42.4 m diagonal
-    assert route.distance_m == pytest.approx(2 * np.hypot(14, 16), rel=1e-3)
-    assert shapely.distance(path, bollard) >= 0.5
-    assert shapely.hausdorff_distance(path, shapely.LineString([(off, 0), (off + 30, 30)])) < 2
-    # the corners walked round have no OSM id
-    osm = synthetic.nodes["osm_id"]
-    assert osm.isna().sum() >= 2 and osm[synthetic.u[links(synthetic)]].isna().any()
-
-
-def test_steps_inside_a_square_are_walked_round_not_the_outline(synthetic) -> None:  # type: ignore[no-untyped-def]
-    off = 200.0
-    # steps from (15, 5) to (5, 15) lie across the diagonal from 0/0 to 40/40
-    route = Router(synthetic).route_nodes(_node_at(synthetic, off, 0),
-                                          _node_at(synthetic, off + 40, 40), optimize="distance")
-    path = shapely.LineString(_PROJ.to_xy(np.asarray(route.geometry()["coordinates"])))
-    steps = shapely.LineString([(off + 15, 5), (off + 5, 15)])
-    assert not shapely.relate_pattern(path, steps, "T********")
-    assert route.distance_m < 80 - 15  # the outline is 80 m; the diagonal 56.6 m
-    assert shapely.distance(path, shapely.Point(off + 25, 15)) >= 0.5
-
-
-# -- real squares -------------------------------------------------------------------
-
-
 def _hamburg_squares() -> list[tuple[str, shapely.Polygon]]:
     doc = json.loads(HAMBURG_OSM.read_text(encoding="utf-8"))
     return [(f["properties"]["@id"], shapely.Polygon(*f["geometry"]["coordinates"][:1],

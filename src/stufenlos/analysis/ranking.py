@@ -92,8 +92,11 @@ def candidate_fixes(setup: Setup | City, kind: str, *,
     return out
 
 
-#: a fix must shorten the profile's way between the ends of an arc by more than this (s)
-MIN_SAVING_S = 60.0
+#: a fix must shorten the profile's way between the ends of an arc by more than this (s).
+#: 0: any saving can carry someone over the budget's edge, so the bound stays an upper bound
+MIN_SAVING_S = 0.0
+#: a ranking evaluates at most this many candidates per fix it is asked for
+EVALUATIONS_PER_RANK = 4
 
 
 @dataclass(eq=False)
@@ -257,8 +260,9 @@ def rank_candidates(setup: Setup, candidates: Sequence[Scenario], *, profile: st
     budget_min
         The budget that defines access (one of the setup's; default the largest).
     limit
-        Evaluate at most this many shortlisted candidates exactly (those with the
-        largest upper bound); default all.
+        List at most this many fixes: candidates are evaluated exactly in order of their
+        upper bound until ``limit`` fixes with a gain are found that no later bound can
+        beat, or after ``EVALUATIONS_PER_RANK * limit`` evaluations; default all.
     group
         The group of people to rank by (``population``, ``age65``, ...).
     min_saving_s
@@ -301,13 +305,25 @@ def rank_candidates(setup: Setup, candidates: Sequence[Scenario], *, profile: st
     bounds = np.array([_upper_bound(judge, c, min_saving_s) for c in candidates])
     order = [int(i) for i in np.lexsort(([c.name for c in candidates], -bounds))
              if bounds[i] > 0]
-    short = order if limit is None else order[:limit]
-    rows = []
-    for i in short:
+    # Branch and bound: evaluate in order of the upper bound until ``limit`` fixes with a
+    # gain are found that no later candidate's bound can beat (or after
+    # ``EVALUATIONS_PER_RANK`` times ``limit`` evaluations, so a loose bound costs bounded time).
+    rows: list[dict[str, Any]] = []
+    found: list[float] = []
+    budget_evals = None if limit is None else EVALUATIONS_PER_RANK * limit
+    evaluated = 0
+    for i in order:
+        if limit is not None and (
+                evaluated >= budget_evals  # type: ignore[operator]
+                or (len(found) >= limit and bounds[i] <= sorted(found)[-limit])):
+            break
         cand = candidates[i]
         res = run_scenario(setup, cand, profiles=[profile], runner=runner,
                            budget_min=budget, baseline=base)
+        evaluated += 1
         tot = res.totals.iloc[0]
+        if tot[f"gained_{group}"] > 0:
+            found.append(float(tot[f"gained_{group}"]))
         rows.append({"candidate": cand.name,
                      "change": json.dumps(cand.changes[0].model_dump(exclude_none=True)),
                      f"bound_{group}": round(float(bounds[i]), 1),
@@ -319,7 +335,9 @@ def rank_candidates(setup: Setup, candidates: Sequence[Scenario], *, profile: st
     df = df[df[f"gained_{group}"] > 0]
     df = df.sort_values([f"gained_{group}", "candidate"], ascending=[False, True],
                         kind="stable").reset_index(drop=True)
+    if limit is not None:
+        df = df.iloc[:limit]
     df.insert(0, "rank", np.arange(1, len(df) + 1))
     return Ranking(table=df, profile=profile, category=category, budget_min=budget,
                    group=group, candidates=len(candidates), shortlisted=len(order),
-                   evaluated=len(short))
+                   evaluated=evaluated)

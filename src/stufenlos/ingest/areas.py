@@ -19,10 +19,9 @@ OpenTripPlanner's walkable-area builder does, this module adds straight links
   reflex corners that is a tangent at neither (a shortest walk bends round a corner
   only along a tangent, so it serves only the walk from one corner to the other);
   an area keeps at most :data:`MAX_VISIBILITY_POINTS`;
-* obstacles inside the area (barrier nodes, steps) add the corners of a square
-  buffer of :data:`OBSTACLE_M` round them as extra visibility points (new graph
-  nodes without an OSM id), so routes pass beside an obstacle instead of falling
-  back to the outline.
+* obstacles inside the area (barrier nodes, steps) drop the links that cross them or
+  pass within :data:`BARRIER_CLEARANCE_M` of a barrier node (points to walk round
+  them are not added for now: see :func:`_obstacle_corners`).
 
 A multipolygon ring with the same nodes as a way read on its own (a closed
 ``highway=pedestrian`` way that is also the relation's outer ring) is the same
@@ -52,7 +51,7 @@ from stufenlos.ingest.raw import RawOsm, RawWay
 from stufenlos.ingest.walkability import ROAD_HIGHWAYS
 
 __all__ = [
-    "AREA_HIGHWAYS", "MAX_AREA_NODES", "OBSTACLE_M", "area_links", "area_split_nodes",
+    "AREA_HIGHWAYS", "MAX_AREA_NODES", "area_links", "area_split_nodes",
     "duplicate_rings", "is_walkable_area",
 ]
 
@@ -63,8 +62,6 @@ AREA_HIGHWAYS = frozenset({"pedestrian", "footway", "path"})
 MAX_AREA_NODES = 150
 #: links keep this far from a barrier node mapped inside an area (metres)
 BARRIER_CLEARANCE_M = 0.5
-#: half the side of the square walked round an obstacle inside an area (metres)
-OBSTACLE_M = 1.0
 #: at most this many visibility points per area (the links grow with their square)
 MAX_VISIBILITY_POINTS = 300
 #: a link that comes this close to a corner of the boundary or to another visibility
@@ -277,18 +274,17 @@ def _polygon(rings: list[RawWay], xy: list[NDArray[np.float64]]) -> shapely.Geom
 
 
 def _obstacle_corners(area, lines, steps, barriers):  # type: ignore[no-untyped-def]
-    """Corners of the squares round the obstacles inside ``area`` (local metres), and
-    the barrier points inside it."""
+    """Corners of points to walk round obstacles inside ``area`` (local metres) — none
+    for now — and the barrier points inside it (links keep clear of them).
+
+    Routes are not led round obstacles inside an area: corner points round barrier
+    nodes and steps changed who reaches what far beyond the squares themselves
+    (every step-free fix in Helsinki's rankings lost its gain), which is not yet
+    understood. Until it is, a link that crosses an obstacle is dropped and the walk
+    falls back to other links or the outline.
+    """
     inside = barriers[shapely.contains_properly(area, barriers)] if len(barriers) else barriers
-    hit = lines[steps & shapely.intersects(area, lines)]
-    if not (len(inside) or len(hit)):
-        return np.empty((0, 2)), inside
-    shapes = np.concatenate([
-        shapely.buffer(inside, OBSTACLE_M, cap_style="square"),
-        shapely.buffer(hit, OBSTACLE_M, cap_style="square", join_style="mitre"),
-    ])
-    outline = shapely.boundary(shapely.union_all(shapes))
-    return np.unique(shapely.get_coordinates(outline), axis=0), inside
+    return np.empty((0, 2)), inside
 
 
 def _links_of(rings, k, entries, obstacles, graph_ids, base):  # type: ignore[no-untyped-def]
