@@ -36,6 +36,8 @@ ERROR_RESPONSES: dict[int | str, dict[str, str]] = {
 
 #: what an error page says per status: (heading, sentence), English msgids
 _PAGES: dict[int, tuple[str, str]] = {
+    401: (N_("Not signed in"), N_("The key or password was not accepted. Please try again.")),
+    403: (N_("Not allowed"), N_("This account may not do this.")),
     404: (N_("Page not found"), N_("There is no page at this address.")),
     422: (N_("Please check your input"), N_("Some of what was sent is not valid.")),
     429: (N_("Too many requests"), N_("Please wait a moment and try again.")),
