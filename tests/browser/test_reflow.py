@@ -10,6 +10,8 @@ from urllib.parse import urlencode
 
 import pytest
 
+from stufenlos.i18n import translator
+
 pytestmark = pytest.mark.browser
 
 WIDTH = 320
@@ -194,6 +196,7 @@ def test_navigation_is_open_without_javascript_and_on_wide_screens(
             pg.goto(f"{server['base']}/plan?lang=ls")
             assert pg.locator("#main-nav-list").is_visible(), options
             assert not pg.locator(".nav-toggle").is_visible(), options
-            assert pg.get_by_role("link", name="Beteiligung").is_visible()
+            label = translator("ls").gettext("Participation")  # the easy-read label
+            assert pg.get_by_role("link", name=label, exact=True).is_visible()
         finally:
             context.close()
