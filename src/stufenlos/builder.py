@@ -190,9 +190,7 @@ def build_network(
             for i in range(len(at))
             for j in range(i + 1, len(at))
         )
-    across, corners = area_links(ways, raws, graph_ids, node_xy)  # last: see "area_link"
-    node_osm = np.concatenate([node_osm, np.zeros(len(corners), np.int64)])  # no OSM id
-    node_xy = np.concatenate([node_xy, corners])
+    across = area_links(ways, raws, graph_ids)  # last: see "area_link"
     extra.extend((rows[k], u_, v_, ways[k].id) for k, u_, v_ in across)
     if extra:
         n_extra = len(extra)

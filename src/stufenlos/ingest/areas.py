@@ -13,15 +13,15 @@ OpenTripPlanner's walkable-area builder does, this module adds straight links
 * a link is kept only where the straight line lies inside the area, does not
   cross a ``highway=steps`` way or a road mapped across the area, and keeps
   :data:`BARRIER_CLEARANCE_M` away from barrier nodes (bollards, blocks ...) mapped
-  inside it;
+  inside it. Routes are not led round such obstacles: no points are added round
+  them, so a walk whose straight line is blocked falls back to other links or the
+  outline (points round barrier nodes and steps, once added, changed who reaches
+  what far beyond the squares themselves);
 * links that no shortest walk needs are left out: one through another visibility
   point (the two links to and from it are the same ground), and one between two
   reflex corners that is a tangent at neither (a shortest walk bends round a corner
   only along a tangent, so it serves only the walk from one corner to the other);
-  an area keeps at most :data:`MAX_VISIBILITY_POINTS`;
-* obstacles inside the area (barrier nodes, steps) drop the links that cross them or
-  pass within :data:`BARRIER_CLEARANCE_M` of a barrier node (points to walk round
-  them are not added for now: see :func:`_obstacle_corners`).
+  an area keeps at most :data:`MAX_VISIBILITY_POINTS`.
 
 A multipolygon ring with the same nodes as a way read on its own (a closed
 ``highway=pedestrian`` way that is also the relation's outer ring) is the same
@@ -182,8 +182,7 @@ def area_links(
     ways: Sequence[RawWay],
     raws: Sequence[RawOsm],
     graph_ids: NDArray[np.int64],
-    node_xy: NDArray[np.float64],
-) -> tuple[list[tuple[int, int, int]], NDArray[np.float64]]:
+) -> list[tuple[int, int, int]]:
     """Straight links across the walkable areas among ``ways``.
 
     Parameters
@@ -195,21 +194,16 @@ def area_links(
         The reader tables (for barrier nodes mapped inside areas).
     graph_ids
         Sorted OSM ids of the graph nodes; node ``i`` has id ``graph_ids[i]``.
-    node_xy
-        lon, lat of all graph nodes (``len(graph_ids)`` or more rows).
 
     Returns
     -------
-    links : list of tuple
-        ``(index of the area in ways, u, v)`` per link, ``u < v`` graph node indices;
-        indices from ``len(node_xy)`` on are the new nodes round obstacles.
-    new_lonlat : numpy.ndarray
-        lon, lat of those new nodes, in index order.
+    list of tuple
+        ``(index of the area in ways, u, v)`` per link, ``u < v`` indices of graph
+        nodes on the areas' outlines.
     """
-    none = np.empty((0, 2), np.float64)
     entries = _entries(ways)
     if not entries:
-        return [], none
+        return []
     blockers = [w for w in ways
                 if w.tags.get("highway") == "steps" or w.tags.get("highway") in ROAD_HIGHWAYS]
     # in lon/lat: each area is measured in a projection centred on itself
@@ -217,25 +211,16 @@ def area_links(
         np.concatenate([w.coords for w in blockers]),
         indices=np.repeat(np.arange(len(blockers)), [len(w.coords) for w in blockers]),
     ) if blockers else np.empty(0, object)
-    steps = np.fromiter((w.tags.get("highway") == "steps" for w in blockers), bool,
-                        count=len(blockers))
-    obstacles = _Obstacles(shapely.STRtree(lines), steps, np.asarray(
+    obstacles = _Obstacles(shapely.STRtree(lines), np.asarray(
         [raw.node_coords[n] for raw in raws for n, t in raw.node_tags.items()
          if "barrier" in t and n in raw.node_coords], np.float64).reshape(-1, 2))
     # the rings of one multipolygon share its id: one area with holes
     groups: dict[int, list[int]] = {}
     for k in entries:
         groups.setdefault(ways[k].id, []).append(k)
-    out: list[tuple[int, int, int]] = []
-    new_ll: list[NDArray[np.float64]] = []
-    n_new = 0
-    for ks in groups.values():
-        links, corners = _links_of([ways[k] for k in ks], ks[0], [entries[k] for k in ks],
-                                   obstacles, graph_ids, len(node_xy) + n_new)
-        out.extend(links)
-        new_ll.append(corners)
-        n_new += len(corners)
-    return out, np.concatenate(new_ll) if n_new else none
+    return [link for ks in groups.values()
+            for link in _links_of([ways[k] for k in ks], ks[0], [entries[k] for k in ks],
+                                  obstacles, graph_ids)]
 
 
 @dataclass(frozen=True)
@@ -243,20 +228,19 @@ class _Obstacles:
     """What links across areas keep off, in lon/lat: steps and roads, barrier nodes."""
 
     tree: shapely.STRtree  #: of the steps and road lines
-    steps: NDArray[np.bool_]  #: per line of the tree: steps (else a road)
     barriers: NDArray[np.float64]  #: lon, lat of the barrier nodes
 
     def near(self, lonlat: NDArray[np.float64], proj: LocalProjection
-             ) -> tuple[NDArray[np.object_], NDArray[np.bool_], NDArray[np.object_]]:
-        """The lines (and which are steps) and barrier points within the bounding box
-        of ``lonlat``, in the metres of ``proj``."""
+             ) -> tuple[NDArray[np.object_], NDArray[np.object_]]:
+        """The lines and barrier points within the bounding box of ``lonlat``, in the
+        metres of ``proj``."""
         lo, hi = lonlat.min(axis=0), lonlat.max(axis=0)
         hit = self.tree.query(shapely.box(*lo, *hi)) if len(self.tree) \
             else np.empty(0, np.int64)
         lines = shapely.transform(self.tree.geometries[hit], proj.to_xy)
         b = self.barriers
         inside = np.all((b >= lo) & (b <= hi), axis=1)
-        return lines, self.steps[hit], shapely.points(proj.to_xy(b[inside]))
+        return lines, shapely.points(proj.to_xy(b[inside]))
 
 
 def _polygon(rings: list[RawWay], xy: list[NDArray[np.float64]]) -> shapely.Geometry:
@@ -273,22 +257,10 @@ def _polygon(rings: list[RawWay], xy: list[NDArray[np.float64]]) -> shapely.Geom
     return shapely.difference(area, union(inner)) if inner else area
 
 
-def _obstacle_corners(area, lines, steps, barriers):  # type: ignore[no-untyped-def]
-    """Corners of points to walk round obstacles inside ``area`` (local metres) — none
-    for now — and the barrier points inside it (links keep clear of them).
-
-    Routes are not led round obstacles inside an area: corner points round barrier
-    nodes and steps changed who reaches what far beyond the squares themselves
-    (every step-free fix in Helsinki's rankings lost its gain), which is not yet
-    understood. Until it is, a link that crosses an obstacle is dropped and the walk
-    falls back to other links or the outline.
-    """
-    inside = barriers[shapely.contains_properly(area, barriers)] if len(barriers) else barriers
-    return np.empty((0, 2)), inside
-
-
-def _links_of(rings, k, entries, obstacles, graph_ids, base):  # type: ignore[no-untyped-def]
-    """The links across one area (its rings) and the lon/lat of the new corner nodes."""
+def _links_of(rings: list[RawWay], k: int, entries: list[NDArray[np.bool_]],
+              obstacles: _Obstacles, graph_ids: NDArray[np.int64]
+              ) -> list[tuple[int, int, int]]:
+    """The links across one area (its rings), as in :func:`area_links`."""
     ring = np.concatenate([w.nodes[:-1] for w in rings])
     proj = LocalProjection.around(np.concatenate([w.coords for w in rings]))
     xys = [proj.to_xy(w.coords[:-1]) for w in rings]
@@ -302,78 +274,66 @@ def _links_of(rings, k, entries, obstacles, graph_ids, base):  # type: ignore[no
     is_node = graph_ids[at] == ring
     visible = is_node & (entry | (sine > _STRAIGHT))
     area = _polygon(rings, xys)
-    lines, steps, barriers = obstacles.near(np.concatenate([w.coords for w in rings]), proj)
-    corners, inside = _obstacle_corners(area, lines, steps, barriers)
+    lines, barriers = obstacles.near(np.concatenate([w.coords for w in rings]), proj)
+    # links keep clear of the barrier points inside the area; no points are added
+    # round them (nor round steps), so a blocked walk takes other links or the outline
+    inside = barriers[shapely.contains_properly(area, barriers)] if len(barriers) else barriers
     if len(inside):
         area = shapely.difference(area, shapely.union_all(
             shapely.buffer(inside, BARRIER_CLEARANCE_M)))
     shapely.prepare(area)
-    if len(corners):
-        corners = corners[shapely.covers(area, shapely.points(corners))]
-    # the visibility points: outline nodes, then the obstacles' corners; the work
-    # grows with their square, so a huge area keeps entries, corners round
-    # obstacles, then its sharpest reflex corners
-    n_ring = len(ring)
+    # the visibility points: the work grows with their square, so a huge area keeps
+    # its entries, then its sharpest reflex corners
     pts = np.flatnonzero(visible)
-    if len(pts) + len(corners) > MAX_VISIBILITY_POINTS:
+    if len(pts) > MAX_VISIBILITY_POINTS:
         rank = np.where(entry[pts], 2.0, sine[pts])
-        room = max(MAX_VISIBILITY_POINTS - len(corners), int(entry[pts].sum()))
+        room = max(MAX_VISIBILITY_POINTS, int(entry[pts].sum()))
         pts = np.sort(pts[np.argsort(-rank, kind="stable")[:room]])
-        corners = corners[:max(MAX_VISIBILITY_POINTS - len(pts), 0)]
-    if len(pts) + len(corners) < 2:
-        return [], np.empty((0, 2))
-    xy = np.concatenate([xy, corners])
-    node = np.concatenate([at, base + np.arange(len(corners))])
-    ring_id = np.concatenate([ring, -1 - np.arange(len(corners))])
-    which = np.concatenate([which, np.full(len(corners), -1)])
-    pts = np.concatenate([pts, n_ring + np.arange(len(corners))])
+    if len(pts) < 2:
+        return []
     i, j = np.triu_indices(len(pts), k=1)
     a, b = pts[i], pts[j]
     # neighbours along the graph-node chain of a ring are the outline itself
     order = np.zeros(len(xy), np.int64)
-    n_nodes = np.ones(len(rings) + 1, np.int64)
+    n_nodes = np.ones(len(rings), np.int64)
     for r in range(len(rings)):
         mine = which == r
-        order[mine] = np.cumsum(is_node[mine[:n_ring]]) - 1
-        n_nodes[r] = is_node[mine[:n_ring]].sum()
+        order[mine] = np.cumsum(is_node[mine]) - 1
+        n_nodes[r] = is_node[mine].sum()
     gap = np.abs(order[a] - order[b])
-    same = (which[a] == which[b]) & (which[a] >= 0)
-    keep = ~(same & ((gap == 1) | (gap == n_nodes[which[a]] - 1))) & (ring_id[a] != ring_id[b])
+    same = which[a] == which[b]
+    keep = ~(same & ((gap == 1) | (gap == n_nodes[which[a]] - 1))) & (ring[a] != ring[b])
     # a shortest walk bends round a corner only along a tangent (Lee's reduced
     # visibility graph): a link that is no tangent at a reflex corner serves only
     # walks that start or end there; one that is a tangent at neither end serves
     # only the walk between its two corners, which are no entries
     turn = np.concatenate([np.column_stack([np.roll(c, 1, axis=0), np.roll(c, -1, axis=0)])
-                           for c in xys] + [np.tile(corners, 2)])
-    bend = np.concatenate([~entry, np.zeros(len(corners), bool)])
+                           for c in xys])
     off = np.ones(len(a), bool)
     for end, other in ((a, b), (b, a)):
         d = xy[other] - xy[end]
         side = [d[:, 0] * (turn[end, 2 * q + 1] - xy[end, 1])
                 - d[:, 1] * (turn[end, 2 * q] - xy[end, 0]) for q in (0, 1)]
-        off &= bend[end] & (side[0] * side[1] < 0)
+        off &= ~entry[end] & (side[0] * side[1] < 0)
     keep &= ~off
-    # a link must leave each outline end into the area, between the outline's two
-    # pieces there (cheap, before any geometry is made)
+    # a link must leave each end into the area, between the outline's two pieces
+    # there (cheap, before any geometry is made)
     into = np.concatenate([(-1.0 if w.inner else 1.0) * _orientation(c) * np.ones(len(c))
-                           for w, c in zip(rings, xys, strict=True)]
-                          + [np.zeros(len(corners))])
+                           for w, c in zip(rings, xys, strict=True)])
     for end, other in ((a, b), (b, a)):
-        ring_end = into[end] != 0
-        e, o = end[ring_end], other[ring_end]
-        ang = [np.arctan2(*(q - xy[e])[:, ::-1].T)
-               for q in (turn[e, 2:], turn[e, :2], xy[o])]  # next, previous, the link
-        lo, hi = np.where(into[e] > 0, ang[0], ang[1]), np.where(into[e] > 0, ang[1], ang[0])
+        ang = [np.arctan2(*(q - xy[end])[:, ::-1].T)
+               for q in (turn[end, 2:], turn[end, :2], xy[other])]  # next, previous, link
+        lo = np.where(into[end] > 0, ang[0], ang[1])
+        hi = np.where(into[end] > 0, ang[1], ang[0])
         wedge, dir_ = (hi - lo) % (2 * np.pi), (ang[2] - lo) % (2 * np.pi)
-        keep[np.flatnonzero(ring_end)[(dir_ > wedge + 1e-9) & (dir_ < 2 * np.pi - 1e-9)]] \
-            = False
+        keep[(dir_ > wedge + 1e-9) & (dir_ < 2 * np.pi - 1e-9)] = False
     # midpoints first (a point-in-polygon test without making points): most links
     # of a concave or holed area fail it
     mid = (xy[a] + xy[b]) / 2
     keep &= shapely.intersects_xy(area, mid[:, 0], mid[:, 1])
     a, b = a[keep], b[keep]
     if not len(a):
-        return [], np.empty((0, 2))
+        return []
     links = shapely.linestrings(np.stack([xy[a], xy[b]], axis=1))
     ok = ~_meets_boundary(area, xy[a], xy[b], links)
     # a link through another visibility point is the two links to and from it
@@ -384,17 +344,12 @@ def _links_of(rings, k, entries, obstacles, graph_ids, base):  # type: ignore[no
         line_i = np.flatnonzero(ok)[line_i]
         inner = shapely.relate_pattern(links[line_i], lines[block_i], "T********")
         ok[line_i[inner]] = False
-    a, b = a[ok], b[ok]
-    # only the corners some link reaches become nodes, numbered in order from base
-    used = np.zeros(len(corners), bool)
-    used[np.concatenate([a, b])[np.concatenate([a, b]) >= n_ring] - n_ring] = True
-    node[n_ring:] = base + np.cumsum(used) - 1
-    u, v = node[a], node[b]
-    out = [(k, int(min(x, y)), int(max(x, y))) for x, y in zip(u, v, strict=True)]
-    return out, proj.to_lonlat(corners[used]) if used.any() else np.empty((0, 2))
+    u, v = at[a[ok]], at[b[ok]]
+    return [(k, int(min(x, y)), int(max(x, y))) for x, y in zip(u, v, strict=True)]
 
 
-def _meets_boundary(area, p, q, links):  # type: ignore[no-untyped-def]
+def _meets_boundary(area: shapely.Geometry, p: NDArray[np.float64], q: NDArray[np.float64],
+                    links: NDArray[np.object_]) -> NDArray[np.bool_]:
     """Per segment ``p -> q`` whose midpoint lies in ``area``: whether it meets the
     area's boundary anywhere but at its two ends (crosses it, or touches a corner).
 
@@ -423,7 +378,8 @@ def _meets_boundary(area, p, q, links):  # type: ignore[no-untyped-def]
     return out
 
 
-def _passes(links, pts_xy, a, b, pts):  # type: ignore[no-untyped-def]
+def _passes(links: NDArray[np.object_], pts_xy: NDArray[np.float64], a: NDArray[np.int64],
+            b: NDArray[np.int64], pts: NDArray[np.int64]) -> NDArray[np.bool_]:
     """Per link ``a -> b``: whether a visibility point other than its ends lies on it."""
     li, pi = shapely.STRtree(shapely.points(pts_xy)).query(links)  # in its bounding box
     other = (pts[pi] != a[li]) & (pts[pi] != b[li])
