@@ -219,6 +219,12 @@ class CCHMetric:
         """Memory held by this metric, in bytes (estimated from the arc count)."""
         return METRIC_BYTES_PER_ARC * self.topology.n_edges
 
+    def customize(self, weights: NDArray[np.uint32]) -> None:
+        """Customise again in full with other weights (the memory is reused)."""
+        with self._lock:
+            self.weights = np.array(weights, dtype=np.uint32)
+            self._metric.customize(self.weights)
+
     def update(self, arcs: NDArray[np.integer], weights: NDArray[np.uint32]) -> None:
         """Change some arc weights (partial re-customisation, milliseconds)."""
         arcs = np.asarray(arcs, np.uint32)

@@ -14,7 +14,9 @@ from stufenlos.profiles.costs import (
 )
 from stufenlos.profiles.profile import (
     LIMITS,
+    NUMERIC_HARD,
     PRESETS,
+    STRICTEST,
     Limit,
     Optimize,
     Profile,
@@ -26,8 +28,10 @@ from stufenlos.profiles.profile import (
 __all__ = [
     "LIMITS",
     "LIMIT_BITS",
+    "NUMERIC_HARD",
     "PRESETS",
     "SMOOTHNESS_LEVELS",
+    "STRICTEST",
     "UNKNOWN_KINDS",
     "VIOLATION_PENALTY_S",
     "EdgeCosts",

@@ -15,6 +15,7 @@ assumed (:attr:`EdgeCosts.assumed_bits`, :attr:`EdgeCosts.at_limit_bits`,
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +33,7 @@ __all__ = [
     "UNKNOWN_KINDS",
     "VIOLATION_PENALTY_S",
     "EdgeCosts",
+    "FlipIndex",
 ]
 
 #: cost added per arc that breaks a hard limit, so that fewer violations always win
@@ -120,6 +122,19 @@ class EdgeCosts:
         unit (smoothness as the index into :data:`SMOOTHNESS_LEVELS`, surfaces as names,
         ``elevator`` as ``"out_of_service"``); NaN (or ``None``) where nothing was assumed
         or the policy assumes a barrier without a number. Only limits with assumed values.
+    critical
+        Per numeric hard limit (``max_kerb_cm``, ``max_incline_pct``, ``min_width_m``,
+        ``max_steps``): the one number per arc that the person's limit is compared with
+        (the kerb height, the slope, the width, the step count; ``inf`` or ``-inf`` where
+        the arc breaks any or no value of the limit). An arc breaks a ``max_`` limit
+        where it is greater, a ``min_`` limit where it is smaller. It does not depend on
+        the limits' values, so two profiles that differ only in them differ only on the
+        arcs whose critical value lies between theirs (see :class:`FlipIndex`).
+    details
+        For costs derived from another profile's (see
+        :class:`stufenlos.routing.Router`): how to evaluate some arcs exactly. Such costs
+        hold exact search values (``cost_s``, ``time_s``, ``violation_bits``) for every arc;
+        read everything else through :meth:`at`.
     """
 
     profile: Profile
@@ -133,6 +148,22 @@ class EdgeCosts:
     assumed_bits: NDArray[np.uint16]
     at_limit_bits: NDArray[np.uint16]
     assumed_value: dict[str, NDArray[Any]]
+    critical: dict[str, NDArray[np.float64]]
+    details: Callable[[NDArray[np.int64]], EdgeCosts] | None = None
+
+    def at(self, arcs: NDArray[np.int64]) -> EdgeCosts:
+        """The costs of ``arcs`` only (one row per given arc, in their order), exact in
+        every field."""
+        if self.details is not None:
+            return self.details(arcs)
+        return EdgeCosts(
+            profile=self.profile, optimize=self.optimize, cost_s=self.cost_s[arcs],
+            time_s=self.time_s[arcs], violation_bits=self.violation_bits[arcs],
+            severity={k: v[arcs] for k, v in self.severity.items()},
+            unknown_bits=self.unknown_bits[arcs], kerb_cm=self.kerb_cm[arcs],
+            assumed_bits=self.assumed_bits[arcs], at_limit_bits=self.at_limit_bits[arcs],
+            assumed_value={k: v[arcs] for k, v in self.assumed_value.items()},
+            critical={k: v[arcs] for k, v in self.critical.items()})
 
     @property
     def violates(self) -> NDArray[np.bool_]:
@@ -159,6 +190,64 @@ class EdgeCosts:
             return True, SMOOTHNESS_LEVELS[int(raw)]
         return True, raw if isinstance(raw, str) else round(float(raw), 2)
 
+
+
+class FlipIndex:
+    """The arcs a numeric hard limit's value can decide, sorted by their critical value
+    (:attr:`EdgeCosts.critical`), to find the arcs whose verdict two profiles of one
+    family disagree on without a pass over every arc.
+
+    Parameters
+    ----------
+    critical
+        :attr:`EdgeCosts.critical` of any profile of the family.
+    strictest
+        The strictest value of each limit: arcs at or below it (``max_`` limits; at or
+        above it for ``min_`` limits) break no value of the limit and are left out.
+    """
+
+    def __init__(self, critical: dict[str, NDArray[np.float64]],
+                 strictest: dict[str, float]) -> None:
+        self._critical = critical
+        self._strictest = strictest
+        self._sorted: dict[str, tuple[NDArray[np.float64], NDArray[np.int64]]] = {}
+
+    def _by_value(self, name: str) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+        got = self._sorted.get(name)
+        if got is None:
+            crit = self._critical[name]
+            cut = self._strictest[name]
+            arcs = np.flatnonzero(crit < cut if name.startswith("min_") else crit > cut)
+            order = np.argsort(crit[arcs], kind="stable")
+            got = self._sorted[name] = (crit[arcs][order], arcs[order])
+        return got
+
+    def flips(self, a: Profile, b: Profile) -> NDArray[np.int64]:
+        """The arcs (sorted) that break a numeric hard limit under one of ``a`` and ``b``
+        but not the other; no limit (``None``) breaks nothing."""
+        parts = []
+        for name in self._critical:
+            la, lb = getattr(a, name), getattr(b, name)
+            if la == lb:
+                continue
+            values, arcs = self._by_value(name)
+            if name.startswith("min_"):  # broken below the limit: values in [lo, hi)
+                lo, hi = sorted(-np.inf if x is None else x for x in (la, lb))
+                parts.append(arcs[np.searchsorted(values, lo):np.searchsorted(values, hi)])
+            else:  # broken above the limit: values in (lo, hi]
+                lo, hi = sorted(np.inf if x is None else x for x in (la, lb))
+                parts.append(arcs[np.searchsorted(values, lo, "right"):
+                                  np.searchsorted(values, hi, "right")])
+        if not parts:
+            return np.empty(0, np.int64)
+        return np.sort(parts[0]) if len(parts) == 1 else union(parts)
+
+
+def union(parts: list[NDArray[np.int64]]) -> NDArray[np.int64]:
+    """The sorted distinct values of ``parts`` (faster than :func:`numpy.unique` on a
+    few ten thousand arcs, which hashes them)."""
+    x = np.sort(np.concatenate(parts))
+    return x[np.concatenate([[True], x[1:] != x[:-1]])] if x.size else x
 
 
 # -- the columns evaluation reads, decoded once per network -------------------------
@@ -359,11 +448,17 @@ def _part(value: Any, sel: NDArray[Any]) -> Any:
     return value[sel] if isinstance(value, np.ndarray) and value.ndim else value
 
 
-def _evaluate(p: Profile, c: _Columns, optimize: str) -> EdgeCosts:
+def _evaluate(p: Profile, c: _Columns, optimize: str, strictest: dict[str, float]) -> EdgeCosts:
     """The costs of profile ``p`` on the arcs of ``c``, in numpy over the decoded columns.
 
     Masks are turned into the (few) arcs they hold early, so that most work is done on
     the arcs it concerns: steps, kerbs, violations, unknown values.
+
+    Each numeric hard limit is decided by comparing one critical value per arc with it
+    (:attr:`EdgeCosts.critical`), and the penalty of a broken limit grows with how far
+    that value lies beyond ``strictest``, the strictest value each limit can take,
+    not beyond the person's own: the same barrier weighs the same for everyone whose
+    limit it breaks, so a changed limit changes the costs of the arcs it flips only.
     """
     n = c.n
     policy = p.unknown_policy
@@ -381,6 +476,9 @@ def _evaluate(p: Profile, c: _Columns, optimize: str) -> EdgeCosts:
     assumed_bits = np.zeros(n, np.uint16)
     at_limit_bits = np.zeros(n, np.uint16)
     assumed_value: dict[str, NDArray[Any]] = {}
+    critical: dict[str, NDArray[np.float64]] = {}
+    #: per limit, what its penalty grows with (see the docstring)
+    badness: dict[str, NDArray[np.float32]] = {k: np.zeros(n, np.float32) for k in LIMIT_BITS}
 
     def violate(name: str, idx: NDArray[np.intp], amount: NDArray[Any] | float,
                 assumed: NDArray[np.bool_] | bool = False, value: Any = None) -> None:
@@ -390,6 +488,11 @@ def _evaluate(p: Profile, c: _Columns, optimize: str) -> EdgeCosts:
         bits[idx] |= bit
         sev = severity[name]
         sev[idx] = np.maximum(sev[idx], np.asarray(amount, np.float32))
+        bad = np.broadcast_to(np.asarray(amount, np.float32), idx.shape)
+        if name in critical:  # beyond the strictest value, where the arc has a number
+            crit = critical[name][idx]
+            bad = np.where(np.isfinite(crit), np.abs(crit - strictest[name]), bad)
+        badness[name][idx] = np.maximum(badness[name][idx], bad)
         by_value = np.broadcast_to(assumed, idx.shape)
         mapped_bits[idx[~by_value]] |= bit
         assume(name, idx[by_value], _part(value, by_value), assumed_bits)
@@ -420,12 +523,17 @@ def _evaluate(p: Profile, c: _Columns, optimize: str) -> EdgeCosts:
         slow = 1.0 + 0.15 * np.maximum(steepness - p.soft_incline_pct, 0.0)
     else:
         slow = np.ones(n)  # slowing down (slope, surface): counts as time
+    long = ~((c.length <= p.short_ramp_m) & (steepness <= 12.0))
+    up, down = np.maximum(incline, 0.0), np.maximum(-incline, 0.0)
+    if p.max_decline_pct is None:  # the limit holds uphill and downhill
+        critical["max_incline_pct"] = np.where(long, steepness, -np.inf)
+    else:  # a set downhill limit: downhill arcs break it (any incline limit) or not
+        critical["max_incline_pct"] = np.where(
+            long, np.where(down > p.max_decline_pct, np.inf, up), -np.inf)
     if p.max_incline_pct is not None:
         max_down = p.max_decline_pct if p.max_decline_pct is not None else p.max_incline_pct
-        over = np.maximum(np.maximum(incline, 0.0) - p.max_incline_pct,
-                          np.maximum(-incline, 0.0) - max_down)
-        long = ~((c.length <= p.short_ramp_m) & (steepness <= 12.0))
-        idx = np.flatnonzero((over > 0) & long)
+        over = np.maximum(up - p.max_incline_pct, down - max_down)
+        idx = np.flatnonzero(critical["max_incline_pct"] > p.max_incline_pct)
         violate("max_incline_pct", idx, over[idx], dir_only[idx], steepness[idx])
         idx = np.flatnonzero(dir_only & long)
         idx = idx[np.isclose(over[idx], 0.0)]
@@ -440,10 +548,14 @@ def _evaluate(p: Profile, c: _Columns, optimize: str) -> EdgeCosts:
         c.handrail[idx], 1.0, p.no_handrail_factor)
     as_steps = ~(p.wheels & c.ramp_wheels[idx])
     extra[idx[as_steps]] += step_cost[as_steps]
+    critical["max_steps"] = crit_steps = np.full(n, -np.inf)
+    crit_steps[idx[as_steps]] = count[as_steps]
+    if p.wheels:  # an escalator breaks any steps limit of people on wheels
+        crit_steps[c.escalator_only] = np.inf
     if p.max_steps is not None:
         # With no step allowed, steps break the limit whatever their assumed count.
         by_count = count_unknown if p.max_steps >= 1 else np.zeros(idx.size, bool)
-        sel = as_steps & (count > p.max_steps)
+        sel = as_steps & (crit_steps[idx] > p.max_steps)
         violate("max_steps", idx[sel], count[sel] - p.max_steps, by_count[sel], count[sel])
         sel = as_steps & by_count & (count == p.max_steps)
         assume("max_steps", idx[sel], count[sel], at_limit_bits)
@@ -475,6 +587,8 @@ def _evaluate(p: Profile, c: _Columns, optimize: str) -> EdgeCosts:
 
     kerb_max = np.zeros(n, np.float32)
     kerb_max[k] = k_max = highest(k_cm)
+    critical["max_kerb_cm"] = np.full(n, -np.inf)
+    critical["max_kerb_cm"][k] = k_max
     pref[k] += p.kerb_cost_s_per_cm * np.nansum(k_cm, axis=1)
     if p.soft_kerb_cm is not None:
         pref += 20.0 * np.maximum(kerb_max - p.soft_kerb_cm, 0.0)
@@ -482,20 +596,23 @@ def _evaluate(p: Profile, c: _Columns, optimize: str) -> EdgeCosts:
         kerb_assumed = np.where(missing, h, np.nan)
         assumed_max = highest(kerb_assumed)
         mapped_max = highest(np.where(np.isnan(kerb_assumed), k_cm, np.nan))
-        sel = k_max > p.max_kerb_cm
+        sel = critical["max_kerb_cm"][k] > p.max_kerb_cm
         violate("max_kerb_cm", k[sel], k_max[sel] - p.max_kerb_cm,
                 mapped_max[sel] <= p.max_kerb_cm, assumed_max[sel])
         sel = (missing.any(axis=1) & np.isclose(assumed_max, p.max_kerb_cm)
                & (k_max <= p.max_kerb_cm))
         assume("max_kerb_cm", k[sel], assumed_max[sel], at_limit_bits)
 
-    # Width.
+    # Width: unknown is wide enough, but under `strict` on paths, tracks and bridleways.
+    critical["min_width_m"] = crit_width = np.where(c.width_unknown, np.inf, c.width)
+    strict_unknown = np.zeros(n, bool)
+    if policy == "strict":
+        strict_unknown = c.width_unknown & c.unpaved_way & ~wc_yes
+        crit_width[strict_unknown] = -np.inf
     if p.min_width_m is not None:
-        idx = np.flatnonzero(c.width < p.min_width_m)
+        idx = np.flatnonzero((crit_width < p.min_width_m) & ~strict_unknown)
         violate("min_width_m", idx, p.min_width_m - c.width[idx])
-        if policy == "strict":
-            violate("min_width_m",
-                    np.flatnonzero(c.width_unknown & c.unpaved_way & ~wc_yes), 0.1, True)
+        violate("min_width_m", np.flatnonzero(strict_unknown), 0.1, True)
 
     # Surface: unknown means paving stones in town, compacted (or unpaved) on paths.
     names = c.surfaces
@@ -570,7 +687,7 @@ def _evaluate(p: Profile, c: _Columns, optimize: str) -> EdgeCosts:
     if idx.size:
         sev_total = np.zeros(idx.size)
         arc_bits = bits[idx]
-        for name, arr in severity.items():
+        for name, arr in badness.items():
             if name != "closed":
                 sev_total += np.where(arc_bits & LIMIT_BITS[name], np.maximum(arr[idx], 0.1),
                                       0.0)
@@ -580,5 +697,5 @@ def _evaluate(p: Profile, c: _Columns, optimize: str) -> EdgeCosts:
         profile=p, optimize=optimize, cost_s=cost, time_s=time_s, violation_bits=bits,
         severity=severity, unknown_bits=unknown, kerb_cm=kerb_cm,
         assumed_bits=assumed_bits & ~mapped_bits, at_limit_bits=at_limit_bits & ~bits,
-        assumed_value=assumed_value,
+        assumed_value=assumed_value, critical=critical,
     )

@@ -50,7 +50,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "LIMITS",
+    "NUMERIC_HARD",
     "PRESETS",
+    "STRICTEST",
     "Limit",
     "Profile",
     "ProfileError",
@@ -256,6 +258,14 @@ LIMITS: dict[str, Limit] = {lim.name: lim for lim in (
                         "assumed.")),
 )}
 
+#: the hard limits given as one number (``max_kerb_cm``, ``min_width_m``, ...)
+NUMERIC_HARD = tuple(name for name, lim in LIMITS.items() if lim.bit is not None and lim.numeric)
+#: the strictest value each of them can take (the penalties of broken limits grow from it)
+STRICTEST: dict[str, float] = {
+    name: float(LIMITS[name].max if name.startswith("min_") else LIMITS[name].min)
+    for name in NUMERIC_HARD}
+
+
 @dataclass(frozen=True)
 class Profile:
     """Limits and preferences of one person (see the module docstring for sources).
@@ -412,7 +422,7 @@ class Profile:
             msg = f"`optimize` must be comfort or distance, got {optimize!r}"
             raise ProfileError(msg)
         cols = _columns(network)
-        return _evaluate(self, cols if arcs is None else cols.take(arcs), optimize)
+        return _evaluate(self, cols if arcs is None else cols.take(arcs), optimize, STRICTEST)
 
 
 # -- presets -------------------------------------------------------------------------

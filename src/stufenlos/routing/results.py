@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
     from stufenlos.closures import ClosureState
     from stufenlos.network import Network
-    from stufenlos.profiles import Profile
+    from stufenlos.profiles import EdgeCosts, Profile
     from stufenlos.routing.router import Router, _Weights
     from stufenlos.snap import Snap
 
@@ -126,6 +126,9 @@ class Route:
     connected_destination: Snap | None = None
     #: the live closures in force when the route was searched (``None`` without a store)
     closures: ClosureState | None = field(default=None, repr=False)
+    #: the engine weights of ``arcs`` the route was searched with (the metric may have
+    #: been updated since)
+    arc_weights: NDArray[np.uint32] | None = field(default=None, repr=False)
 
     @property
     def profile(self) -> Profile:
@@ -167,6 +170,11 @@ class Route:
         """Walked distance."""
         return float(np.sum(self.router.length[self.arcs] * self.fractions))
 
+    @functools.cached_property
+    def costs_here(self) -> EdgeCosts:
+        """The costs of the route's arcs (row ``i``: ``arcs[i]``), exact in every detail."""
+        return self.weights.costs.at(self.arcs)
+
     @property
     def duration_s(self) -> float:
         """Estimated travel time of this person."""
@@ -175,7 +183,8 @@ class Route:
     @property
     def cost_s(self) -> float:
         """Search cost (seconds): the sum of the arcs' engine weights, parts for partial arcs."""
-        w = self.weights.metric.weights[self.arcs].astype(np.float64)
+        w = (self.weights.metric.weights[self.arcs] if self.arc_weights is None
+             else self.arc_weights).astype(np.float64)
         full = self.fractions >= 1.0
         parts = np.where(full, w, np.rint(w * self.fractions))
         return float(parts.sum() / _graph.SCALE)
@@ -196,16 +205,16 @@ class Route:
         """
         if self._violations is not None:
             return self._violations
-        costs = self.weights.costs
+        costs = self.costs_here
         out = []
         closed = set(self.weights.closed.tolist())
         for pos in self.violation_arcs():
             arc = int(self.arcs[pos])
-            items = costs.violations_of(arc)
+            items = costs.violations_of(int(pos))
             if arc in closed:
                 items.append(("closed", 1.0))
             for limit, excess in items:
-                assumed, value = costs.assumed_of(arc, limit)
+                assumed, value = costs.assumed_of(int(pos), limit)
                 out.append({"limit": limit, "excess": round(excess, 2),
                             **self._place(int(pos), limit, assumed, value)})
         reach = self.profile.max_distance_m
@@ -227,18 +236,17 @@ class Route:
             ``False`` where it meets it. Consecutive segments of one OSM way with the same
             assumption are one entry (at the first of them).
         """
-        costs = self.weights.costs
+        costs = self.costs_here
         edges, arcs = self.router.edge_values, self.arcs
-        bits = costs.assumed_bits[self.arcs] | costs.at_limit_bits[self.arcs]
+        bits = costs.assumed_bits | costs.at_limit_bits
         out: list[dict[str, Any]] = []
         last: dict[str, tuple[int, Any]] = {}  # limit -> (segment, key) of its last entry
         for pos in np.flatnonzero(bits):
-            arc = int(self.arcs[pos])
             for limit, bit in LIMIT_BITS.items():
                 if not bits[pos] & bit:
                     continue
-                _, value = costs.assumed_of(arc, limit)
-                breaks = bool(costs.assumed_bits[arc] & bit)
+                _, value = costs.assumed_of(int(pos), limit)
+                breaks = bool(costs.assumed_bits[pos] & bit)
                 key = (edges.values("osm_way_id", arcs[pos:pos + 1])[0], value, breaks)
                 prev = last.get(limit)
                 last[limit] = (int(pos), key)

@@ -14,10 +14,12 @@ when the two points are not connected at all.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -30,13 +32,16 @@ from stufenlos import _graph
 from stufenlos.errors import StufenlosError
 from stufenlos.network import Network
 from stufenlos.profiles import (
-    LIMITS,
+    NUMERIC_HARD,
+    PRESETS,
+    STRICTEST,
     VIOLATION_PENALTY_S,
     EdgeCosts,
     Optimize,
     Profile,
     get_profile,
 )
+from stufenlos.profiles.costs import FlipIndex, union
 from stufenlos.routing.results import EdgeValues, Matrix, Reach, Route
 from stufenlos.snap import Snap
 
@@ -50,12 +55,11 @@ logger = logging.getLogger(__name__)
 #: penalty of an arc closed by a live closure (one violation of the "closed" limit)
 CLOSED_PENALTY_S = VIOLATION_PENALTY_S + 20_000.0
 _NONE_CLOSED: NDArray[np.int64] = np.empty(0, np.int64)
-#: the hard limits given as a number (``max_kerb_cm``, ``min_width_m``, ...): changing one
-#: changes only the verdict (and its severity) on arcs that break the stricter value
-_NUMERIC_HARD = tuple(name for name, lim in LIMITS.items() if lim.bit is not None
-                      and lim.numeric)
 #: above this share of arcs to re-evaluate, a full evaluation is cheaper than a derivation
 _DERIVE_MAX_SHARE = 0.5
+#: above this share of arcs whose weight changes, a full customisation of a metric is
+#: cheaper than a partial one (measured: 1 % of the arcs take a fifth of a full one)
+_PARTIAL_MAX_SHARE = 0.05
 
 LatLon = tuple[float, float]
 
@@ -82,7 +86,7 @@ def _check_latlon(p: Sequence[float]) -> None:
         raise RoutingError(msg)
 
 
-@dataclass
+@dataclass(eq=False)
 class _Weights:
     """A profile's costs and customised metric, with the closures applied to it."""
 
@@ -91,6 +95,8 @@ class _Weights:
     metric: _graph.CCHMetric
     #: the profiles these weights can be derived for (see :func:`_family`)
     family: tuple[Any, ...] = ()
+    #: whether the profile is a person's own (not a preset): its metric may be handed on
+    personal: bool = False
     closed: NDArray[np.int64] = field(default_factory=lambda: np.empty(0, np.int64))
     #: the closures applied last (``None`` without a closure store)
     closures: ClosureState | None = None
@@ -98,66 +104,25 @@ class _Weights:
     #: the same weights on the reverse graph, made on the first matrix with more
     #: origins than destinations
     reverse: _graph.CCHMetric | None = None
+    #: searches running on the metric now (a metric in use is never handed on)
+    users: int = 0
+
+    def parts(self) -> list[Any]:
+        """The arrays and metrics these weights hold (shared ones included)."""
+        c = self.costs
+        return [c.cost_s, c.time_s, c.violation_bits, c.unknown_bits, c.kerb_cm,
+                *c.severity.values(), *c.critical.values(), self.base, self.closed,
+                self.metric, self.usable, self.reverse]
 
     @property
     def nbytes(self) -> int:
         """Memory held by these weights and their metrics, in bytes."""
-        c = self.costs
-        arrays = [c.cost_s, c.time_s, c.violation_bits, c.unknown_bits, c.kerb_cm,
-                  *c.severity.values(), self.base, self.closed]
-        total = sum(a.nbytes for a in arrays) + self.metric.nbytes
-        if self.usable is not None:
-            total += self.usable.nbytes
-        if self.reverse is not None:
-            total += self.reverse.nbytes
-        return total
+        return sum(x.nbytes for x in self.parts() if x is not None)
 
 
 def _family(profile: Profile, optimize: str) -> tuple[Any, ...]:
     """What two profiles share when they differ only in numeric hard limits."""
-    return (profile.replace(**dict.fromkeys(_NUMERIC_HARD)).key(), optimize)
-
-
-def _stricter(name: str, a: float | None, b: float | None) -> bool:
-    """Whether limit ``name`` at ``a`` is stricter than at ``b`` (``None``: no limit)."""
-    if a is None or b is None:
-        return b is None and a is not None
-    return a > b if name.startswith("min_") else a < b
-
-
-def _patched(src: EdgeCosts, rows: NDArray[np.int64], sub: EdgeCosts) -> EdgeCosts:
-    """``src`` with the values of ``rows`` replaced by ``sub`` (evaluated on those rows).
-
-    Arrays that ``sub`` does not change are shared with ``src``, not copied.
-    """
-
-    def put(a: NDArray[Any], b: NDArray[Any]) -> NDArray[Any]:
-        if np.array_equal(a[rows], b, equal_nan=a.dtype.kind == "f"):
-            return a
-        out = a.copy()
-        out[rows] = b
-        return out
-
-    def nothing(like: Any, n: int) -> NDArray[Any]:
-        """``n`` values that say: nothing assumed."""
-        return np.full(n, np.nan if like.dtype.kind == "f" else None, like.dtype)
-
-    values = {}
-    for name in src.assumed_value.keys() | sub.assumed_value.keys():
-        like = src.assumed_value.get(name, sub.assumed_value.get(name))
-        a = src.assumed_value.get(name, nothing(like, len(src.cost_s)))
-        values[name] = put(a, sub.assumed_value.get(name, nothing(like, len(rows))))
-    return EdgeCosts(
-        profile=sub.profile, optimize=sub.optimize, cost_s=put(src.cost_s, sub.cost_s),
-        time_s=put(src.time_s, sub.time_s),
-        violation_bits=put(src.violation_bits, sub.violation_bits),
-        severity={k: put(v, sub.severity[k]) for k, v in src.severity.items()},
-        unknown_bits=put(src.unknown_bits, sub.unknown_bits),
-        kerb_cm=put(src.kerb_cm, sub.kerb_cm),
-        assumed_bits=put(src.assumed_bits, sub.assumed_bits),
-        at_limit_bits=put(src.at_limit_bits, sub.at_limit_bits),
-        assumed_value=values,
-    )
+    return (profile.replace(**dict.fromkeys(NUMERIC_HARD)).key(), optimize)
 
 
 @dataclass(frozen=True, eq=False)
@@ -200,8 +165,8 @@ class Router:
         self.cache_size = cache_size
         self.cache_bytes = cache_bytes
         self._cache: OrderedDict[tuple[Any, ...], _Weights] = OrderedDict()
-        #: per profile family: violation bits with every numeric hard limit at its strictest
-        self._strictest: OrderedDict[tuple[Any, ...], NDArray[np.uint16]] = OrderedDict()
+        #: per profile family in the cache: its arcs by critical value
+        self._flips: dict[tuple[Any, ...], FlipIndex] = {}
         self._lock = threading.RLock()
         self.pair = network.edges["pair"].to_numpy(np.int64)
         self.length = network.edges["length_m"].to_numpy(np.float64)
@@ -223,85 +188,130 @@ class Router:
         """Costs and metric for ``profile`` with current closures applied.
 
         A profile that differs from a cached one only in numeric hard limits (a
-        person's own ``max_kerb_cm``, say) is derived from it: only the arcs that break
-        the stricter of the two values are evaluated again.
+        person's own ``max_kerb_cm``, say) is derived from it: only the arcs whose
+        verdict differs are evaluated again, and a person's metric is made by a partial
+        customisation of the metric of another person's limits of the same family that
+        no search is using (see :meth:`_derive`).
         """
         prof = get_profile(profile, **limits)
         key = (prof.key(), optimize)
         with self._lock:
             w = self._cache.get(key)
             if w is None:
-                family = _family(prof, optimize)
-                costs = self._costs(prof, family)
-                base = _graph.to_weights(costs.cost_s)
-                w = _Weights(costs=costs, base=base, metric=self.topology.metric(base),
-                             family=family)
-                self._cache[key] = w
+                w = self._cache[key] = self._make(prof, optimize)
+                self._evict()
             self._cache.move_to_end(key)
             self._apply_closures(w, now)
-            self._evict()
         return w
+
+    @contextmanager
+    def _searching(self, profile: Profile | str, optimize: Optimize, now: datetime | None,
+                   **limits: Any) -> Iterator[_Weights]:
+        """:meth:`weights`, kept from being handed on while the search runs."""
+        with self._lock:
+            w = self.weights(profile, optimize=optimize, now=now, **limits)
+            w.users += 1
+        try:
+            yield w
+        finally:
+            with self._lock:
+                w.users -= 1
 
     @property
     def cache_nbytes(self) -> int:
-        """Memory held by the cached weights and metrics, in bytes."""
+        """Memory held by the cached weights and metrics, in bytes (shared parts once)."""
         with self._lock:
-            return (sum(w.nbytes for w in self._cache.values())
-                    + sum(b.nbytes for b in self._strictest.values()))
+            parts = {id(x): x for w in self._cache.values() for x in w.parts() if x is not None}
+            return sum(x.nbytes for x in parts.values())
 
     def _evict(self) -> None:
         """Drop the least recently used weights beyond ``cache_size`` or ``cache_bytes``."""
-        while len(self._strictest) > self.cache_size:
-            self._strictest.popitem(last=False)
         while len(self._cache) > 1 and (len(self._cache) > self.cache_size
                                         or self.cache_nbytes > self.cache_bytes):
             self._cache.popitem(last=False)
+        families = {w.family for w in self._cache.values()}
+        for family in self._flips.keys() - families:
+            del self._flips[family]
 
-    def _costs(self, prof: Profile, family: tuple[Any, ...]) -> EdgeCosts:
-        """``prof``'s costs, derived from the nearest cached profile of its ``family``."""
-        optimize = family[1]
-        src: EdgeCosts | None = None
-        rows = None
-        for w in self._cache.values():
-            if w.family != family:
-                continue
-            changed = self._changed_rows(w.costs, prof, family)
-            if rows is None or changed.size < rows.size:
-                src, rows = w.costs, changed
-        if src is None or rows is None or rows.size > _DERIVE_MAX_SHARE * self.network.n_edges:
-            return prof.evaluate(self.network, optimize=optimize)
-        sub = prof.evaluate(self.network, optimize=optimize, arcs=rows)
-        return _patched(src, rows, sub)
+    def _make(self, prof: Profile, optimize: Optimize) -> _Weights:
+        """New weights for ``prof``: derived from a cached profile of its family, else
+        evaluated and customised in full."""
+        family = _family(prof, optimize)
+        personal = prof.name not in PRESETS or prof.key() != PRESETS[prof.name].key()
+        kin = [w for w in self._cache.values() if w.family == family]
+        if kin:
+            derived = self._derive(prof, kin)
+            if derived is not None:
+                derived.personal = personal
+                return derived
+        costs = prof.evaluate(self.network, optimize=optimize)
+        base = _graph.to_weights(costs.cost_s)
+        return _Weights(costs=costs, base=base, metric=self.topology.metric(base),
+                        family=family, personal=personal)
 
-    def _changed_rows(self, src: EdgeCosts, prof: Profile,
-                      family: tuple[Any, ...]) -> NDArray[np.int64]:
-        """Arcs whose costs may differ between ``src`` and ``prof`` (same family).
+    def _derive(self, prof: Profile, kin: list[_Weights]) -> _Weights | None:
+        """Weights for ``prof`` from those of a profile that differs only in numeric hard
+        limits (``kin``; ``None`` when too many arcs differ).
 
-        A hard limit decides nothing on an arc that keeps its stricter value, so only
-        the arcs breaking (or, by an assumed value, meeting) the stricter value can change:
-        ``src``'s own verdicts when it is the stricter, else those with every numeric limit
-        at its strictest.
+        Costs: a limit's value changes only the verdicts of the arcs whose critical value
+        lies between the two values (:class:`~stufenlos.profiles.costs.FlipIndex`;
+        penalties do not depend on the person's value), so only they are evaluated again;
+        the details of the arcs of a route are evaluated for the route
+        (:meth:`EdgeCosts.at`).
         """
-        changed = np.zeros(self.network.n_edges, bool)
-        for name in _NUMERIC_HARD:
-            mine, theirs = getattr(prof, name), getattr(src.profile, name)
-            if mine == theirs:
-                continue
-            bits = (self._strictest_bits(prof, family) if _stricter(name, mine, theirs)
-                    else src.violation_bits | src.at_limit_bits)
-            changed |= (bits & np.uint16(LIMITS[name].bit)) != 0
-        return np.flatnonzero(changed)
+        family = kin[0].family
+        index = self._flips.get(family)
+        if index is None:
+            index = self._flips[family] = FlipIndex(kin[0].costs.critical, STRICTEST)
+        src, rows = min(((w, index.flips(w.costs.profile, prof)) for w in kin),
+                        key=lambda pair: pair[1].size)
+        if rows.size > _DERIVE_MAX_SHARE * self.network.n_edges:
+            return None
+        optimize, network = src.costs.optimize, self.network
+        sub = prof.evaluate(network, optimize=optimize, arcs=rows)
+        cost_s, bits = src.costs.cost_s.copy(), src.costs.violation_bits.copy()
+        cost_s[rows], bits[rows] = sub.cost_s, sub.violation_bits
 
-    def _strictest_bits(self, prof: Profile, family: tuple[Any, ...]) -> NDArray[np.uint16]:
-        bits = self._strictest.get(family)
-        if bits is None:
-            strictest = {name: LIMITS[name].max if name.startswith("min_") else LIMITS[name].min
-                         for name in _NUMERIC_HARD}
-            costs = prof.replace(**strictest).evaluate(self.network, optimize=family[1])
-            bits = costs.violation_bits | costs.at_limit_bits
-            self._strictest[family] = bits
-        self._strictest.move_to_end(family)
-        return bits
+        def details(arcs: NDArray[np.int64]) -> EdgeCosts:
+            return prof.evaluate(network, optimize=optimize, arcs=np.asarray(arcs, np.int64))
+
+        costs = dataclasses.replace(src.costs, profile=prof, cost_s=cost_s,
+                                    violation_bits=bits, details=details)
+        base = src.base.copy()
+        base[rows] = _graph.to_weights(sub.cost_s)
+        w = self._handed_on(costs, base, family)
+        if src.usable is not None and np.array_equal(src.closed, w.closed):
+            w.usable = self._usable(w, src.usable, rows)
+        return w
+
+    def _handed_on(self, costs: EdgeCosts, base: NDArray[np.uint32],
+                   family: tuple[Any, ...]) -> _Weights:
+        """Weights with a metric for ``base``: the metric of a person's weights of the same
+        family that no search is using, updated, else a new one.
+
+        pyroutingkit cannot copy a customised metric, and a full customisation costs about
+        a fifth of a second at the size of Hamburg. The metric nearest to ``base`` is
+        updated on the arcs whose weight differs (customised again in full when many do),
+        and its old owner leaves the cache. Presets keep theirs.
+        """
+        donors = [(key, d, np.flatnonzero(d.base != base)) for key, d in self._cache.items()
+                  if d.family == family and d.personal and d.users == 0]
+        if not donors:
+            return _Weights(costs=costs, base=base, metric=self.topology.metric(base),
+                            family=family)
+        key, donor, changed = min(donors, key=lambda d: d[2].size)
+        del self._cache[key]
+        w = _Weights(costs=costs, base=base, metric=donor.metric, family=family)
+        if changed.size > _PARTIAL_MAX_SHARE * self.network.n_edges:
+            w.metric.customize(base)
+            return w
+        # the donor's closures stay applied: its closed arcs keep their closed weight
+        new_w = base[changed]
+        closed = np.isin(changed, donor.closed)
+        new_w[closed] = _graph.to_weights(costs.cost_s[changed[closed]] + CLOSED_PENALTY_S)
+        w.metric.update(changed, new_w)
+        w.closed, w.closures = donor.closed, donor.closures
+        return w
 
     def _apply_closures(self, w: _Weights, now: datetime | None) -> None:
         state = self.closures.in_force(self.network, now) if self.closures is not None else None
@@ -325,11 +335,26 @@ class Router:
         w.usable = self._usable(w)
         logger.info("applied closures: %d arcs closed, %d reopened", newly.size, opened.size)
 
-    def _usable(self, w: _Weights) -> NDArray[np.bool_]:
+    def _usable(self, w: _Weights, like: NDArray[np.bool_] | None = None,
+                rows: NDArray[np.int64] | None = None) -> NDArray[np.bool_]:
+        """Arcs a point may snap to: usable in one direction at least. Given the usable
+        arcs of other weights (``like``) with the same closures that differ from ``w``
+        only on ``rows``, only those arcs and their twins are looked at again."""
+        if like is not None and rows is not None:
+            twins = self.pair[rows]
+            touch = union([rows, twins[twins >= 0]])
+            usable = like.copy()
+            usable[touch] = self._usable_at(w, touch) | self._usable_at(w, self.pair[touch])
+            return usable
         ok = ~w.costs.violates
         ok[w.closed] = False
         pair_ok = np.where(self.pair >= 0, ok[np.maximum(self.pair, 0)], False)
         return ok | pair_ok
+
+    def _usable_at(self, w: _Weights, arcs: NDArray[np.int64]) -> NDArray[np.bool_]:
+        """Whether ``arcs`` (``-1``: none) are usable in their own direction."""
+        safe = np.maximum(arcs, 0)
+        return (arcs >= 0) & (w.costs.violation_bits[safe] == 0) & ~np.isin(safe, w.closed)
 
     # -- point to point ------------------------------------------------------------
 
@@ -395,7 +420,10 @@ class Router:
                now: datetime | None) -> Route:
         self._check_near([origin], "start")
         self._check_near([destination], "destination")
-        w = self.weights(profile, optimize=optimize, now=now)
+        with self._searching(profile, optimize, now) as w:
+            return self._search(origin, destination, w)
+
+    def _search(self, origin: LatLon, destination: LatLon, w: _Weights) -> Route:
         closures = w.closures  # what this route was searched with
         s_snap, t_snap = self.snap(origin, w), self.snap(destination, w)
         weights = w.metric.weights
@@ -431,7 +459,7 @@ class Router:
         arcs = np.array([a for a, _ in steps], np.int64)
         fractions = np.array([f for _, f in steps], np.float64)
         return Route(router=self, weights=w, origin=s_snap, destination=t_snap, arcs=arcs,
-                     fractions=fractions, closures=closures)
+                     fractions=fractions, closures=closures, arc_weights=weights[arcs])
 
     # -- matrices ------------------------------------------------------------------
 
@@ -473,19 +501,19 @@ class Router:
         Points are ``(lat, lon)`` pairs snapped to the nearest node of their
         nearest usable arc; an integer array is taken as node indices.
         """
-        w = self.weights(profile, optimize=optimize, now=now, **limits)
-        src = self._as_nodes(origins, w)
-        dst = self._as_nodes(destinations, w)
-        if len(src) > len(dst):
-            # search from the fewer points: on the reverse graph, from the destinations
-            with self._lock:
-                if w.reverse is None:
-                    topo = _graph.topology_for(self.network, reverse=True)
-                    w.reverse = topo.metric(w.metric.weights)
-                    self._evict()
-            raw = np.ascontiguousarray(w.reverse.many_to_many(dst, src).T)
-        else:
-            raw = w.metric.many_to_many(src, dst)
+        with self._searching(profile, optimize, now, **limits) as w:
+            src = self._as_nodes(origins, w)
+            dst = self._as_nodes(destinations, w)
+            if len(src) > len(dst):
+                # search from the fewer points: on the reverse graph, from the destinations
+                with self._lock:
+                    if w.reverse is None:
+                        topo = _graph.topology_for(self.network, reverse=True)
+                        w.reverse = topo.metric(w.metric.weights)
+                        self._evict()
+                raw = np.ascontiguousarray(w.reverse.many_to_many(dst, src).T)
+            else:
+                raw = w.metric.many_to_many(src, dst)
         return Matrix(sources=src, targets=dst, raw=raw, profile=w.costs.profile,
                       optimize=optimize)
 
@@ -505,15 +533,17 @@ class Router:
     def route_nodes(self, source: int, target: int, *, profile: Profile | str = "standard",
                     optimize: Optimize = "comfort", **limits: Any) -> Route:
         """The best route between two node indices."""
-        w = self.weights(profile, optimize=optimize, **limits)
-        dist, arcs = w.metric.query(source, target)
+        with self._searching(profile, optimize, None, **limits) as w:
+            dist, arcs = w.metric.query(source, target)
+            if dist >= _graph.INF:
+                arcs = np.empty(0, np.int64)
+            arc_weights = w.metric.weights[arcs]
         lonlat = self.network.node_lonlat
         snaps = [Snap(arc=-1, fraction=0.0, lon=float(lonlat[n, 0]), lat=float(lonlat[n, 1]),
                       distance_m=0.0, usable=True) for n in (source, target)]
-        if dist >= _graph.INF:
-            arcs = np.empty(0, np.int64)
         return Route(router=self, weights=w, origin=snaps[0], destination=snaps[1],
-                     arcs=arcs, fractions=np.ones(len(arcs)), connected=dist < _graph.INF)
+                     arcs=arcs, fractions=np.ones(len(arcs)), connected=dist < _graph.INF,
+                     arc_weights=arc_weights)
 
     # -- reachable area ----------------------------------------------------------
 
