@@ -34,6 +34,7 @@ __all__ = [
     "VIOLATION_PENALTY_S",
     "EdgeCosts",
     "FlipIndex",
+    "union",
 ]
 
 #: cost added per arc that breaks a hard limit, so that fewer violations always win
@@ -189,7 +190,6 @@ class EdgeCosts:
         if limit == "min_smoothness":
             return True, SMOOTHNESS_LEVELS[int(raw)]
         return True, raw if isinstance(raw, str) else round(float(raw), 2)
-
 
 
 class FlipIndex:
