@@ -19,6 +19,7 @@ True
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import os
 import threading
@@ -47,6 +48,14 @@ def _stamp(folder: Path) -> tuple[str, float]:
         return target, (folder / "summary.json").stat().st_mtime
     except (FileNotFoundError, OSError):
         return "", 0.0
+
+
+@functools.lru_cache(maxsize=64)
+def _resolved(folder: str, cwd: str) -> Path:
+    """The data folder ``folder`` (relative to ``cwd``) as an absolute path without links,
+    resolved once: a re-import swaps the link of a city folder inside it (see
+    :func:`_stamp`), not the data folder."""
+    return (Path(cwd) / Path(folder).expanduser()).resolve()
 
 
 class CityRegistry:
@@ -88,9 +97,10 @@ class CityRegistry:
 
     def _key(self, name: str, base: str | os.PathLike[str] | None
              ) -> tuple[tuple[str, str, str | None], tuple[str, float]]:
-        # one settings read and one resolve: every route request asks this
+        # every route request asks this: one settings read, the data folder resolved once
         settings = get_settings()
-        root = (Path(base) if base is not None else settings.data_dir.expanduser()).resolve()
+        folder = os.fspath(base) if base is not None else str(settings.data_dir)
+        root = _resolved(folder, "" if os.path.isabs(folder) else os.getcwd())
         return (name, str(root), settings.database_url), _stamp(root / name)
 
     def transit(self, city: City) -> CityTransit | None:
