@@ -146,6 +146,8 @@ class EdgeValues:
         self.kerb_unknown = np.stack([
             (edges[f"kerb_{end}_context"].notna() & edges[f"kerb_{end}_m"].isna()).to_numpy()
             for end in "uv"])
+        #: per arc, how many of its ends have such a kerb
+        self.kerb_unknown_count = self.kerb_unknown.sum(axis=0, dtype=np.uint8)
 
     def values(self, column: str, arcs: NDArray[np.int64]) -> list[Any]:
         """JSON-ready values of ``column`` at ``arcs`` (``None`` for missing)."""
@@ -214,12 +216,12 @@ class Route:
     @functools.cached_property
     def distance_m(self) -> float:
         """Walked distance."""
-        return float(np.sum(self.router.length[self.arcs] * self.fractions))
+        return float((self.router.length[self.arcs] * self.fractions).sum())
 
     @functools.cached_property
     def duration_s(self) -> float:
         """Estimated travel time of this person."""
-        return float(np.sum(self.weights.costs.time_s[self.arcs] * self.fractions))
+        return float((self.weights.costs.time_s[self.arcs] * self.fractions).sum())
 
     @property
     def cost_s(self) -> float:
@@ -333,7 +335,7 @@ class Route:
         bits = self.weights.costs.unknown_bits[self.arcs]
         listed = bits.tolist()
         some = functools.reduce(operator.or_, listed, 0)  # the kinds on any arc
-        kerb_unknown = int(self.router.edge_values.kerb_unknown[:, self.arcs].sum())
+        kerb_unknown = int(self.router.edge_values.kerb_unknown_count[self.arcs].sum())
         length = self.router.length[self.arcs] * self.fractions if some else None
 
         def metres(kind: str) -> float:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -119,7 +119,7 @@ def _minutes(s: float, lang: str) -> str:
     return _messages(lang).ngettext("{n} minute", "{n} minutes", n)
 
 
-def _bearing(a: tuple[float, float], b: tuple[float, float]) -> float:
+def _bearing(a: Sequence[float], b: Sequence[float]) -> float:
     lat = math.radians((a[1] + b[1]) / 2)
     dx = (b[0] - a[0]) * math.cos(lat)
     dy = b[1] - a[1]
@@ -304,9 +304,9 @@ def steps(route: Route, segments: list[dict[str, Any]] | None = None, *,
     lines: list[str] = []
     for n, group in enumerate(groups):
         first = segs[group[0]]
-        b = _bearing(tuple(ll_u[2 * n]), tuple(ll_v[2 * n]))
+        b = _bearing(ll_u[2 * n], ll_v[2 * n])
         turn = _turn(b - heading, lang) if heading is not None else ""
-        heading = _bearing(tuple(ll_u[2 * n + 1]), tuple(ll_v[2 * n + 1]))
+        heading = _bearing(ll_u[2 * n + 1], ll_v[2 * n + 1])
         dist = _dist(sum(segs[i]["length_m"] for i in group), lang)
         kind = kinds[group[0]]
         attrs = first["attributes"]

@@ -35,6 +35,9 @@ ROUTE_PARTS: dict[str, tuple[str, ...]] = {
     "barriers": ("barriers", "stale"),
 }
 
+#: the properties given only with their part
+_OPTIONAL = frozenset(key for keys in ROUTE_PARTS.values() for key in keys)
+
 
 def route_lines(route: Route, *, lang: str = "de",
                 segments: list[dict[str, Any]] | None = None,
@@ -148,8 +151,7 @@ def route_feature(route: Route, *, lang: str = "de",
         "connected_destination": lambda: (None if route.connected_destination is None
                                           else point(route.connected_destination)),
     }
-    optional = {key for keys in ROUTE_PARTS.values() for key in keys}
-    props = {k: get() for k, get in fields.items() if k in wanted or k not in optional}
+    props = {k: get() for k, get in fields.items() if k in wanted or k not in _OPTIONAL}
     geometry = route.geometry() if "geometry" in parts else None
     return {"type": "Feature", "geometry": geometry, "properties": props}
 
