@@ -139,6 +139,7 @@ class EdgeValues:
                                 for x in self.geometry], bool)
         self.points, index = shapely.get_coordinates(shapely.from_wkb(self.geometry[self.stored]),
                                                      return_index=True)
+        self.all_stored = bool(self.stored.all())
         counts = np.zeros(len(edges), np.int64)
         counts[self.stored] = np.bincount(index, minlength=int(self.stored.sum()))
         self.offsets = np.concatenate([[0], np.cumsum(counts)])
@@ -208,20 +209,35 @@ class Route:
 
     def violation_arcs(self) -> NDArray[np.int64]:
         """Positions (in :attr:`arcs`) of arcs that break a hard limit or are closed."""
-        bad = self.weights.costs.violation_bits[self.arcs] != 0
-        if self.weights.closed.size:
-            bad = bad | np.isin(self.arcs, self.weights.closed)
-        return np.flatnonzero(bad)
+        return np.array(self._violation_positions(), np.int64)
+
+    def _violation_positions(self) -> list[int]:
+        closed = set(self.weights.closed.tolist())
+        bits = self.weights.costs.violation_bits[self.arcs].tolist()
+        if not closed:
+            return [pos for pos, b in enumerate(bits) if b]
+        return [pos for pos, (b, arc) in enumerate(zip(bits, self.arcs.tolist(), strict=True))
+                if b or arc in closed]
 
     @functools.cached_property
     def distance_m(self) -> float:
         """Walked distance."""
-        return float((self.router.length[self.arcs] * self.fractions).sum())
+        return float(self._walked_m.sum())
+
+    @functools.cached_property
+    def _walked_m(self) -> NDArray[np.float64]:
+        """Walked length on each arc."""
+        return self.router.length[self.arcs] * self.fractions
+
+    @functools.cached_property
+    def _walked_s(self) -> NDArray[np.float64]:
+        """This person's travel time on each arc."""
+        return self.weights.costs.time_s[self.arcs] * self.fractions
 
     @functools.cached_property
     def duration_s(self) -> float:
         """Estimated travel time of this person."""
-        return float((self.weights.costs.time_s[self.arcs] * self.fractions).sum())
+        return float(self._walked_s.sum())
 
     @property
     def cost_s(self) -> float:
@@ -251,7 +267,7 @@ class Route:
         costs = self.weights.costs
         out = []
         closed = set(self.weights.closed.tolist())
-        for pos in self.violation_arcs().tolist():
+        for pos in self._violation_positions():
             arc = int(self.arcs[pos])
             items = costs.violations_of(arc)
             if arc in closed:
@@ -332,16 +348,16 @@ class Route:
 
     @functools.cached_property
     def _unknowns(self) -> dict[str, float]:
-        bits = self.weights.costs.unknown_bits[self.arcs]
-        listed = bits.tolist()
+        listed = self.weights.costs.unknown_bits[self.arcs].tolist()
         some = functools.reduce(operator.or_, listed, 0)  # the kinds on any arc
         kerb_unknown = int(self.router.edge_values.kerb_unknown_count[self.arcs].sum())
-        length = self.router.length[self.arcs] * self.fractions if some else None
 
         def metres(kind: str) -> float:
-            if not some & UNKNOWN_KINDS[kind]:
+            bit = UNKNOWN_KINDS[kind]
+            if not some & bit:
                 return 0.0
-            return round(float(length[(bits & UNKNOWN_KINDS[kind]) != 0].sum()), 1)
+            return round(float(self._walked_m[[i for i, b in enumerate(listed) if b & bit]]
+                               .sum()), 1)
 
         def count(kind: str) -> int:
             bit = UNKNOWN_KINDS[kind]
@@ -372,8 +388,7 @@ class Route:
         sets = edges.attribute_sets
         attrs = [sets[k].copy() for k in edges.attribute_set[arcs].tolist()]
         way, node_u, node_v, name = (edges.values(c, arcs) for c in _SEGMENT_COLUMNS[:4])
-        length = (self.router.length[arcs] * frac).tolist()
-        duration = (self.weights.costs.time_s[arcs] * frac).tolist()
+        length, duration = self._walked_m.tolist(), self._walked_s.tolist()
         kerb = self.weights.costs.kerb_cm[arcs].tolist()
         out = []
         for i, (arc, f) in enumerate(zip(arcs.tolist(), frac.tolist(), strict=True)):
@@ -406,7 +421,7 @@ class Route:
             return None
         arcs, fractions, edges = self.arcs, self.fractions, self.router.edge_values
         # every arc's points; arc k's are raw[bounds[k]:bounds[k + 1]]
-        if edges.stored[arcs].all():
+        if edges.all_stored or edges.stored[arcs].all():
             first, last = edges.offsets[arcs].tolist(), edges.offsets[arcs + 1].tolist()
             pts = edges.points[[i for a, b in zip(first, last, strict=True) for i in range(a, b)]]
             bounds = list(itertools.accumulate((b - a for a, b in zip(first, last, strict=True)),

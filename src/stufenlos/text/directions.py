@@ -13,6 +13,7 @@ the text: a surface or level without words is left out.
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -139,22 +140,20 @@ def _turn(delta: float, lang: str) -> str:
     return _messages(lang).gettext(_TURN[key]) + " "
 
 
-def _group(segments: list[dict[str, Any]], kinds: list[str]) -> list[list[int]]:
-    """The segments' steps: runs of one named way, or of one kind of unnamed way;
-    ``kinds`` are the segments' :func:`~stufenlos.segments.way_kind`."""
+def _group(segments: list[dict[str, Any]], kinds: list[str]) -> list[range]:
+    """The segments' steps (runs of one named way, or of one kind of unnamed way) as
+    ranges of segments; ``kinds`` are the segments' :func:`~stufenlos.segments.way_kind`."""
     special = ("crossing", "steps", "elevator")
-    groups: list[list[int]] = []
+    starts: list[int] = []
     prev_kind = prev_name = None
     for i, (seg, kind) in enumerate(zip(segments, kinds, strict=True)):
         name = seg.get("name")
-        if (groups and kind not in special and prev_kind not in special
+        if not (i and kind not in special and prev_kind not in special
                 and ((prev_name is not None and prev_name == name)
                      or (prev_kind == kind and prev_name is None and name is None))):
-            groups[-1].append(i)
-        else:
-            groups.append([i])
+            starts.append(i)
         prev_kind, prev_name = kind, name
-    return groups
+    return [range(a, b) for a, b in itertools.pairwise([*starts, len(segments)])]
 
 
 def _check(lang: str) -> _Messages:
@@ -300,14 +299,16 @@ def steps(route: Route, segments: list[dict[str, Any]] | None = None, *,
     # the end points of each step's first and last arc, read in one go
     ends = np.array([segs[g[k]]["arc"] for g in groups for k in (0, -1)], np.int64)
     ll_u, ll_v = net.node_lonlat[net.u[ends]].tolist(), net.node_lonlat[net.v[ends]].tolist()
+    lengths = [seg["length_m"] for seg in segs]
     heading: float | None = None
     lines: list[str] = []
     for n, group in enumerate(groups):
         first = segs[group[0]]
         b = _bearing(ll_u[2 * n], ll_v[2 * n])
         turn = _turn(b - heading, lang) if heading is not None else ""
-        heading = _bearing(ll_u[2 * n + 1], ll_v[2 * n + 1])
-        dist = _dist(sum(segs[i]["length_m"] for i in group), lang)
+        # a step of one segment ends in the direction it starts
+        heading = b if len(group) == 1 else _bearing(ll_u[2 * n + 1], ll_v[2 * n + 1])
+        dist = _dist(sum(lengths[group.start:group.stop]), lang)
         kind = kinds[group[0]]
         attrs = first["attributes"]
         name = first.get("name")
@@ -343,9 +344,10 @@ def steps(route: Route, segments: list[dict[str, Any]] | None = None, *,
             way = t.gettext(_ON_WAY.get(kind, _ON_WAY["_"]))
             lines.append(turn + t.gettext("Continue {way}, {dist}.", way=way, dist=dist))
         lines.extend(_details(segs, group, lang))
-        for i in group:
-            for v in by_seg.get(i, []):
-                lines.append(_warning(v, lang))
+        if by_seg:
+            for i in group:
+                for v in by_seg.get(i, []):
+                    lines.append(_warning(v, lang))
     lines.append(t.gettext("You have arrived."))
     return lines
 
@@ -476,7 +478,7 @@ def _kerb(h: float, end: int, mapped: bool, lang: str) -> str:
             else t.gettext("Kerb {h} at the end.", h=_cm(h, lang)))
 
 
-def _details(segs: list[dict[str, Any]], group: list[int], lang: str) -> list[str]:
+def _details(segs: list[dict[str, Any]], group: range, lang: str) -> list[str]:
     """Kerbs, slope, surface, width, ramps and tactile paving along one step."""
     t = _messages(lang)
     out = []
