@@ -103,10 +103,16 @@ def _messages(lang: str) -> _Messages:
 
 
 def _dist(m: float, lang: str) -> str:
-    t = _messages(lang)
     if m >= 1000:
+        t = _messages(lang)
         return t.gettext("{n} km", n=t.number(m / 1000, 1))
-    n = max(round(m / 5) * 5, 5) if m >= 5 else round(m)
+    return _metres(max(round(m / 5) * 5, 5) if m >= 5 else round(m), lang)
+
+
+@functools.cache
+def _metres(n: int, lang: str) -> str:
+    """``n`` metres in words (whole metres under 1 km: a few hundred texts)."""
+    t = _messages(lang)
     return t.gettext("{n} m", n=t.number(n))
 
 
@@ -486,16 +492,14 @@ def _details(segs: list[dict[str, Any]], group: range, lang: str) -> list[str]:
     surfaces: dict[Any, None] = {}
     narrowest: float | None = None
     tactile = ramp = False
-    for pos, i in enumerate(group):
+    for i in group:
         seg = segs[i]
         a = seg["attributes"]
-        used = seg.get("kerb_cm_used")
-        if used is not None:
-            for end, h in enumerate(used):
-                if h is None or (end == 0 and pos > 0):
-                    continue
-                raw = a.get("kerb_u_m" if end == 0 else "kerb_v_m")
-                out.append(_kerb(h, end, raw is not None, lang))
+        if (used := seg.get("kerb_cm_used")) is not None:
+            if used[0] is not None and i == group.start:
+                out.append(_kerb(used[0], 0, a.get("kerb_u_m") is not None, lang))
+            if used[1] is not None:
+                out.append(_kerb(used[1], 1, a.get("kerb_v_m") is not None, lang))
         if (x := a.get("incline_pct")) is not None and (steep is None or abs(x) > abs(steep)):
             steep = x
         surfaces[a.get("surface")] = None
