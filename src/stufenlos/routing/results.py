@@ -83,17 +83,9 @@ def _column(col: pd.Series) -> tuple[Callable[[NDArray[np.int64]], list[Any]],
     if col.dtype.kind in "biu" and not col.hasnans:
         plain = col.to_numpy()
         return (lambda rows: plain[rows].tolist()), pd.factorize(plain)[0]
-    if col.dtype.kind in "biu" and isinstance(col.dtype, pd.api.extensions.ExtensionDtype):
-        # a nullable integer column (OSM node ids): the numbers and where they are missing
-        data = col.to_numpy(dtype=col.dtype.numpy_dtype, na_value=0)
-        missing = col.isna().to_numpy()
-        codes = pd.factorize(data)[0]
-        codes[missing] = -1
-        return (lambda rows: [None if m else x for x, m in zip(data[rows].tolist(),
-                                                                missing[rows].tolist(),
-                                                                strict=True)]), codes
     objects = col.to_numpy(dtype=object, na_value=None)
-    if all(x is None or type(x) is str for x in objects):  # what _val leaves as it is
+    if all(x is None or type(x) is str or type(x) is int for x in objects):
+        # what _val leaves as it is (names, OSM node ids with gaps)
         return (lambda rows: objects[rows].tolist()), pd.factorize(objects)[0]
     return (lambda rows: [_val(x) for x in objects[rows].tolist()]), np.arange(len(objects))
 
@@ -447,7 +439,7 @@ class Route:
             line, line_rounded = raw, rounded
             if k in cuts:
                 line = _substring(raw[a:b], *cuts[k])
-                line_rounded = np.round(np.array(line), 7).tolist()
+                line_rounded = [[_round7(x), _round7(y)] for x, y in line]
                 a, b = 0, len(line)
             if a == b:
                 continue
@@ -488,6 +480,12 @@ def _arc_geometries(net: Network, wkb: NDArray[Any], arcs: NDArray[np.int64]
         lines[~stored] = shapely.linestrings(
             np.stack([lonlat[net.u[rest]], lonlat[net.v[rest]]], axis=1))
     return lines.tolist()
+
+
+def _round7(x: float) -> float:
+    """``numpy.round(x, 7)`` of one number (numpy scales, rounds half to even and scales
+    back; Python's ``round(x, 7)`` rounds the decimal, which differs at some halves)."""
+    return round(x * 1e7) / 1e7
 
 
 def _substring(pts: list[list[float]], start: float, end: float) -> list[list[float]]:
