@@ -331,7 +331,7 @@ class Route:
             out.update(osm_way_id=edges.values("osm_way_id", at)[0],
                        osm_node_ids=[edges.values("osm_node_u", at)[0],
                                      edges.values("osm_node_v", at)[0]],
-                       lon=round(lon, 7), lat=round(lat, 7))
+                       lon=_round7(lon), lat=_round7(lat))
         return out
 
     def unknowns(self) -> dict[str, float]:
@@ -367,9 +367,9 @@ class Route:
         }
 
     def _arc_midpoint(self, arc: int) -> tuple[float, float]:
-        lonlat = self.router.network.node_lonlat
-        u, v = self.router.network.u[arc], self.router.network.v[arc]
-        return tuple((lonlat[u] + lonlat[v]) / 2.0)  # type: ignore[return-value]
+        net = self.router.network
+        (x0, y0), (x1, y1) = net.node_lonlat[[net.u[arc], net.v[arc]]].tolist()
+        return (x0 + x1) / 2.0, (y0 + y1) / 2.0
 
     def segments(self) -> list[dict[str, Any]]:
         """Per traversed arc: OSM ids, length and the attributes that mattered."""

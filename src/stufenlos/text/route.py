@@ -16,6 +16,7 @@ from stufenlos.text import directions, easy_read
 from stufenlos.text.directions import LanguageError
 
 if TYPE_CHECKING:
+    from stufenlos.profiles import Profile
     from stufenlos.routing import Route
 
 __all__ = ["LANGUAGES", "ROUTE_PARTS", "route_feature", "route_lines", "route_text"]
@@ -135,7 +136,7 @@ def route_feature(route: Route, *, lang: str = "de",
         "distance_m": lambda: round(route.distance_m, 1),
         "duration_s": lambda: round(route.duration_s, 1),
         "cost_s": lambda: round(route.cost_s, 1),
-        "limits": route.profile.limits,
+        "limits": lambda: _limits(route.profile),
         "violations": route.violations,
         "uncertain": route.uncertain,
         "unknowns": lambda: {k: float(v) for k, v in route.unknowns().items()},  # numbers
@@ -154,6 +155,21 @@ def route_feature(route: Route, *, lang: str = "de",
     props = {k: get() for k, get in fields.items() if k in wanted or k not in _OPTIONAL}
     geometry = route.geometry() if "geometry" in parts else None
     return {"type": "Feature", "geometry": geometry, "properties": props}
+
+
+#: ``Profile.limits()`` of the profiles answered lately, by identity (a preset is the
+#: same object in every answer): a copy costs a fifth of writing them out
+_LIMITS: dict[int, tuple[Profile, dict[str, Any]]] = {}
+
+
+def _limits(profile: Profile) -> dict[str, Any]:
+    """``profile.limits()``, a fresh copy of the one worked out last for this profile."""
+    hit = _LIMITS.get(id(profile))
+    if hit is None or hit[0] is not profile:
+        if len(_LIMITS) >= 64:  # custom profiles: a new object per request
+            _LIMITS.clear()
+        hit = _LIMITS[id(profile)] = (profile, profile.limits())
+    return {k: v.copy() if isinstance(v, (list, dict)) else v for k, v in hit[1].items()}
 
 
 def route_text(route: Route, *, lang: str = "en") -> str:
