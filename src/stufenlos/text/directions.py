@@ -146,20 +146,23 @@ def _turn(delta: float, lang: str) -> str:
     return _messages(lang).gettext(_TURN[key]) + " "
 
 
-def _group(segments: list[dict[str, Any]], kinds: list[str]) -> list[range]:
+def _group(segments: list[dict[str, Any]]) -> tuple[list[range], list[str]]:
     """The segments' steps (runs of one named way, or of one kind of unnamed way) as
-    ranges of segments; ``kinds`` are the segments' :func:`~stufenlos.segments.way_kind`."""
+    ranges of segments, and the segments' :func:`~stufenlos.segments.way_kind`."""
     special = ("crossing", "steps", "elevator")
     starts: list[int] = []
+    kinds: list[str] = []
     prev_kind = prev_name = None
-    for i, (seg, kind) in enumerate(zip(segments, kinds, strict=True)):
+    for i, seg in enumerate(segments):
+        kind = _kind(seg)
+        kinds.append(kind)
         name = seg.get("name")
         if not (i and kind not in special and prev_kind not in special
                 and ((prev_name is not None and prev_name == name)
                      or (prev_kind == kind and prev_name is None and name is None))):
             starts.append(i)
         prev_kind, prev_name = kind, name
-    return [range(a, b) for a, b in itertools.pairwise([*starts, len(segments)])]
+    return [range(a, b) for a, b in itertools.pairwise([*starts, len(segments)])], kinds
 
 
 def _check(lang: str) -> _Messages:
@@ -231,6 +234,15 @@ def summary(route: Route, *, lang: str = "en") -> list[str]:
     return lines
 
 
+#: the unknowns counted in metres, as words
+_UNKNOWN_METRES = {
+    "surface_unknown_m": N_("{n} m of unknown surface"),
+    "width_unknown_m": N_("{n} m of unknown width"),
+    "incline_unknown_m": N_("{n} m of unknown slope"),
+    "smoothness_unknown_m": N_("{n} m of unknown smoothness"),
+}
+
+
 def _unknown(key: str, value: float, lang: str) -> str:
     t = _messages(lang)
     n = round(value)
@@ -245,11 +257,7 @@ def _unknown(key: str, value: float, lang: str) -> str:
     if key == "signals_unknown_sound":
         return t.ngettext("{n} traffic light without a mapped sound or vibration signal",
                           "{n} traffic lights without a mapped sound or vibration signal", n)
-    metres = {"surface_unknown_m": N_("{n} m of unknown surface"),
-              "width_unknown_m": N_("{n} m of unknown width"),
-              "incline_unknown_m": N_("{n} m of unknown slope"),
-              "smoothness_unknown_m": N_("{n} m of unknown smoothness")}
-    return t.gettext(metres[key], n=n)
+    return t.gettext(_UNKNOWN_METRES[key], n=n)
 
 
 #: unknowns said only to people whose limits or preferences they touch
@@ -300,8 +308,7 @@ def steps(route: Route, segments: list[dict[str, Any]] | None = None, *,
     for v in route.violations():
         by_seg.setdefault(v["segment"], []).append(v)
     net = route.router.network
-    kinds = [_kind(seg) for seg in segs]
-    groups = _group(segs, kinds)
+    groups, kinds = _group(segs)
     # the end points of each step's first and last arc, read in one go
     ends = np.array([segs[g[k]]["arc"] for g in groups for k in (0, -1)], np.int64)
     ll_u, ll_v = net.node_lonlat[net.u[ends]].tolist(), net.node_lonlat[net.v[ends]].tolist()
