@@ -84,7 +84,7 @@ def _column(col: pd.Series) -> tuple[Callable[[NDArray[np.int64]], list[Any]],
         plain = col.to_numpy()
         return (lambda rows: plain[rows].tolist()), pd.factorize(plain)[0]
     objects = col.to_numpy(dtype=object, na_value=None)
-    if all(x is None or type(x) is str or type(x) is int for x in objects):
+    if set(map(type, objects)) <= {type(None), str, int}:
         # what _val leaves as it is (names, OSM node ids with gaps)
         return (lambda rows: objects[rows].tolist()), pd.factorize(objects)[0]
     return (lambda rows: [_val(x) for x in objects[rows].tolist()]), np.arange(len(objects))
@@ -112,10 +112,15 @@ class EdgeValues:
         columns = {c: _column(edges[c]) for c in _SEGMENT_COLUMNS}
         self._read = {c: read for c, (read, _) in columns.items()}
         # arcs alike in every attribute share one attribute set (a city has a few hundred)
-        same = np.zeros(len(edges), np.int64)
+        same, size = np.zeros(len(edges), np.int64), 1  # values of `same` are below `size`
         for c in _SEGMENT_ATTRS:
             codes = columns[c][1]
-            same = pd.factorize(same * (int(codes.max(initial=-1)) + 2) + codes + 1)[0]
+            k = int(codes.max(initial=-1)) + 2
+            if size * k >= 2**62:  # numbered anew before the key overflows
+                same, distinct = pd.factorize(same)
+                size = len(distinct)
+            same, size = same * k + codes + 1, size * k
+        same = pd.factorize(same)[0]
         #: per arc, its attribute set in :attr:`attribute_sets`
         self.attribute_set = same
         first = np.unique(same, return_index=True)[1]
@@ -127,8 +132,7 @@ class EdgeValues:
         self.geometry = edges["geometry"].to_numpy()
         #: whether an arc has a stored geometry; the points of those arcs, arc ``a``'s
         #: at ``points[offsets[a]:offsets[a + 1]]`` (a route's line reads them, not WKB)
-        self.stored = np.array([x is not None and not (isinstance(x, float) and x != x)
-                                for x in self.geometry], bool)
+        self.stored = ~pd.isna(self.geometry)
         self.points, index = shapely.get_coordinates(shapely.from_wkb(self.geometry[self.stored]),
                                                      return_index=True)
         self.all_stored = bool(self.stored.all())
