@@ -74,12 +74,16 @@ def route_lines(route: Route, *, lang: str = "de",
 
 
 def _lines(route: Route, lang: str, segments: list[dict[str, Any]] | None,
-           closures: Sequence[Mapping[str, Any]], *, steps: bool
+           closures: Sequence[Mapping[str, Any]], *, steps: bool, summary: bool = True
            ) -> tuple[list[str], list[str], list[str]]:
-    """:func:`route_lines`; without ``steps`` the steps are not written (empty)."""
+    """:func:`route_lines`; without ``steps`` the steps are not written (empty), without
+    ``summary`` neither the summary nor the warnings."""
     if lang not in LANGUAGES:
         msg = f"language must be one of {', '.join(LANGUAGES)}, got {lang!r}"
         raise LanguageError(msg)
+    if not summary:
+        lines = directions.steps(route, segments, lang=lang) if steps else []
+        return [], [], easy_read.easy_read_steps(lines) if lang == "ls" else lines
     warnings = directions.warnings(route, lang=lang)
     warnings += [n for c in closures if (n := directions.closure_note(c, lang=lang)) is not None]
     lines = directions.steps(route, segments, lang=lang) if steps else []
@@ -121,7 +125,8 @@ def route_feature(route: Route, *, lang: str = "de",
             else None)
     summary = warnings = steps = None
     if text:
-        summary, warnings, steps = _lines(route, lang, segs, closures, steps="steps" in parts)
+        summary, warnings, steps = _lines(route, lang, segs, closures, steps="steps" in parts,
+                                          summary="summary" in parts)
 
     def point(s: Any) -> dict[str, float]:
         return {"lat": round(s.lat, 7), "lon": round(s.lon, 7),
