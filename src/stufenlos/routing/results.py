@@ -380,7 +380,7 @@ class Route:
         if self._segments is not None:
             return self._segments
         edges, arcs, frac = self.router.edge_values, self.arcs, self.fractions
-        # a copy of each arc's attribute set (the answer's to change)
+        # each arc's attribute set, copied: a caller may change its answer
         sets = edges.attribute_sets
         attrs = [sets[k].copy() for k in edges.attribute_set[arcs].tolist()]
         way, node_u, node_v, name = (edges.values(c, arcs) for c in _SEGMENT_COLUMNS[:4])
