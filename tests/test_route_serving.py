@@ -4,6 +4,7 @@ reference, and `include` asking for fewer parts (real Hamburg data)."""
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import random
 import re
@@ -20,7 +21,7 @@ from stufenlos.api.views import place_index
 from stufenlos.city import City
 from stufenlos.profiles import PRESETS
 from stufenlos.routing.results import _SEGMENT_ATTRS, Route, _substring, _val
-from stufenlos.text.route import ROUTE_PARTS
+from stufenlos.text.route import ROUTE_PARTS, route_feature
 from tests._api_client import make_client
 
 
@@ -164,7 +165,7 @@ def test_the_segments_are_the_edge_tables_rows(routes: list[Route]) -> None:
 
 
 def test_the_cut_of_a_line_is_shapelys_substring(routes: list[Route]) -> None:
-    """The numpy cut gives exactly shapely's ``substring`` (the reference) on real arcs:
+    """The hand-written cut gives exactly shapely's ``substring`` (the reference) on real arcs:
     forwards, backwards, to one point, and from the ends."""
     net = routes[0].router.network
     lines = shapely.from_wkb(net.edges["geometry"].dropna().to_numpy())
@@ -174,11 +175,11 @@ def test_the_cut_of_a_line_is_shapelys_substring(routes: list[Route]) -> None:
     cuts = [(0.0, 1.0), (1.0, 0.0), (0.5, 0.5), (0.0, 0.0), (1.0, 1.0), (0.0, 0.3), (0.7, 1.0)]
     checked = 0
     for line in lines:
-        xy = shapely.get_coordinates(line)
+        xy = shapely.get_coordinates(line).tolist()
         for f0, f1 in [*cuts, (rng.random(), rng.random()), (rng.random(), 1.0)]:
             want = shapely.get_coordinates(shapely.ops.substring(line, f0, f1, normalized=True))
             got = _substring(xy, f0, f1)
-            assert got.tolist() == want.tolist(), (line.wkt, f0, f1)
+            assert got == want.tolist(), (line.wkt, f0, f1)
             checked += 1
     assert checked > 1000
 
@@ -225,6 +226,19 @@ def test_include_gives_exactly_the_parts_asked_for(client, bodies: list[dict]) -
         # each part given is the full answer's, the line only when asked for
         assert answer["properties"] == {k: reference["properties"][k] for k in keys}
         assert answer["geometry"] == (reference["geometry"] if "geometry" in parts else None)
+
+
+def test_the_steps_alone_word_no_summary(routes: list[Route]) -> None:
+    """A part left out is not worked out: the steps alone read neither the assumed values
+    nor the unknowns that only the summary words."""
+    broken = 0
+    for route in routes:
+        fresh = dataclasses.replace(route, _segments=None, _violations=None, _uncertain=None)
+        steps = route_feature(fresh, lang="en", include=["steps"])["properties"]["steps"]
+        assert steps == route_feature(route, lang="en")["properties"]["steps"]
+        assert fresh._uncertain is None and "_unknowns" not in vars(fresh)
+        broken += bool(route.violations())
+    assert broken > 0  # the steps' warnings are exercised
 
 
 def test_include_names_only_known_parts(client, bodies: list[dict]) -> None:

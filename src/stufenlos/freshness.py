@@ -215,7 +215,7 @@ def annotate_route(city: Any, props: dict[str, Any], lang: str = "en", *,
     ``live`` are newer dates of the same keys, such as an operator's status feed
     (:meth:`~stufenlos.transit.equipment.EquipmentRegistry.feed_dates`).
     """
-    dates = newest(barrier_dates(city), live or {})
+    dates = newest(barrier_dates(city), live) if live else barrier_dates(city)
     if not dates:
         return []
     segs = props.get("segments") or []

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from stufenlos import freshness
 from stufenlos.barriers import BARRIER_KINDS, BarrierStore
 from stufenlos.errors import StufenlosError
 from stufenlos.places import Place, PlaceIndex, kind_word, place_label
@@ -50,9 +51,6 @@ def route_answer(city: City, route: Route, lang: str, *,
     ``include`` names the parts to give (:data:`~stufenlos.text.route.ROUTE_PARTS`;
     ``None``: all): the closures come with ``summary``, the check dates with
     ``barriers``."""
-    from stufenlos import freshness
-    from stufenlos.venues.route import place_sentence
-
     parts = ROUTE_PARTS.keys() if include is None else include
     closures = closures_avoided(city, route, origin, destination) if "summary" in parts else []
     answer = route_feature(route, lang=lang, closures=closures, include=include)
@@ -70,6 +68,8 @@ def route_answer(city: City, route: Route, lang: str, *,
     if "warnings" in props:
         props["warnings"] += stale
     if place is not None:
+        from stufenlos.venues.route import place_sentence
+
         place = {**place, "text": place_sentence(place, lang)}
         if "summary" in parts:
             props["summary"].append(place["text"])
@@ -171,8 +171,6 @@ def barrier_public(rec: dict[str, Any], closed: set[int], *,
     ``stale`` flags an old one; with ``lang`` (``de``, ``en``, ``ls``),
     ``checked_by_text`` says who checked in words.
     """
-    from stufenlos import freshness
-
     attrs = rec.get("attributes") or {}
     checked, by = attrs.get("last_checked"), attrs.get("checked_by")
     hit = (live or {}).get((rec.get("osm_type") or "", int(rec.get("osm_id") or 0)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import itertools
 import math
+import operator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -63,20 +64,35 @@ _SEGMENT_ATTRS = (
 _SEGMENT_COLUMNS = ("osm_way_id", "osm_node_u", "osm_node_v", "name", *_SEGMENT_ATTRS)
 
 
-def _column_reader(col: pd.Series) -> Callable[[NDArray[np.int64]], list[Any]]:
-    """A function giving the values of ``col`` at some rows as :func:`_val` makes them."""
+def _column(col: pd.Series) -> tuple[Callable[[NDArray[np.int64]], list[Any]],
+                                     NDArray[np.int64]]:
+    """A function giving the values of ``col`` at some rows as :func:`_val` makes them,
+    and a number per row that is equal for rows whose values it gives alike."""
     if isinstance(col.dtype, pd.CategoricalDtype):
         codes = col.cat.codes.to_numpy()
         labels = [_val(x) for x in col.cat.categories.astype(object)] + [None]  # -1: missing
-        return lambda rows: [labels[k] for k in codes[rows].tolist()]
+        return (lambda rows: [labels[k] for k in codes[rows].tolist()]), codes.astype(np.int64)
     if col.dtype.kind == "f":
-        floats = col.to_numpy()
-        return lambda rows: [None if x != x else round(x, 3) for x in floats[rows].tolist()]
+        # rounded once per distinct value (Python's round: numpy's differs at some halves);
+        # told apart by their bits (0.0 == -0.0, but "-0.0" is another text)
+        raw = col.to_numpy()
+        bits, distinct = pd.factorize(raw.view(f"u{raw.dtype.itemsize}"))
+        rounded = [round(x, 3) for x in distinct.view(raw.dtype).tolist()]
+        floats = np.array(rounded, np.float64)[bits]
+        return (lambda rows: [None if x != x else x for x in floats[rows].tolist()]), bits
     if col.dtype.kind in "biu" and not col.hasnans:
         plain = col.to_numpy()
-        return lambda rows: plain[rows].tolist()
+        return (lambda rows: plain[rows].tolist()), pd.factorize(plain)[0]
     objects = col.to_numpy(dtype=object, na_value=None)
-    return lambda rows: [_val(x) for x in objects[rows].tolist()]
+    if set(map(type, objects)) <= {type(None), str, int}:
+        # what _val leaves as it is (names, OSM node ids with gaps)
+        return (lambda rows: objects[rows].tolist()), pd.factorize(objects)[0]
+    return (lambda rows: [_val(x) for x in objects[rows].tolist()]), np.arange(len(objects))
+
+
+def _given(v: Any) -> bool:
+    """Whether a segment attribute's value is given (a 0 is, ``False`` and ``""`` are not)."""
+    return v is not None and v is not False and v != ""
 
 
 class EdgeValues:
@@ -93,13 +109,42 @@ class EdgeValues:
     """
 
     def __init__(self, edges: pd.DataFrame) -> None:
-        self._read = {c: _column_reader(edges[c]) for c in _SEGMENT_COLUMNS}
+        columns = {c: _column(edges[c]) for c in _SEGMENT_COLUMNS}
+        self._read = {c: read for c, (read, _) in columns.items()}
+        # arcs alike in every attribute share one attribute set (a city has a few hundred)
+        same, size = np.zeros(len(edges), np.int64), 1  # values of `same` are below `size`
+        for c in _SEGMENT_ATTRS:
+            codes = columns[c][1]
+            k = int(codes.max(initial=-1)) + 2
+            if size * k >= 2**62:  # numbered anew before the key overflows
+                same, distinct = pd.factorize(same)
+                size = len(distinct)
+            same, size = same * k + codes + 1, size * k
+        same = pd.factorize(same)[0]
+        #: per arc, its attribute set in :attr:`attribute_sets`
+        self.attribute_set = same
+        first = np.unique(same, return_index=True)[1]
+        #: the given attributes (see :meth:`Route.segments`) of each attribute set
+        self.attribute_sets = [
+            {k: v for k, v in zip(_SEGMENT_ATTRS, values, strict=True) if _given(v)}
+            for values in zip(*(self.values(c, first) for c in _SEGMENT_ATTRS), strict=True)]
         #: WKB geometry per arc (``None`` or NaN: straight between the end nodes)
         self.geometry = edges["geometry"].to_numpy()
+        #: whether an arc has a stored geometry; the points of those arcs, arc ``a``'s
+        #: at ``points[offsets[a]:offsets[a + 1]]`` (a route's line reads them, not WKB)
+        self.stored = ~pd.isna(self.geometry)
+        self.points, index = shapely.get_coordinates(shapely.from_wkb(self.geometry[self.stored]),
+                                                     return_index=True)
+        self.all_stored = bool(self.stored.all())
+        counts = np.zeros(len(edges), np.int64)
+        counts[self.stored] = np.bincount(index, minlength=int(self.stored.sum()))
+        self.offsets = np.concatenate([[0], np.cumsum(counts)])
         #: per arc end (u, v): a kerb is expected there but its height is not mapped
         self.kerb_unknown = np.stack([
             (edges[f"kerb_{end}_context"].notna() & edges[f"kerb_{end}_m"].isna()).to_numpy()
             for end in "uv"])
+        #: per arc, how many of its ends have such a kerb
+        self.kerb_unknown_count = self.kerb_unknown.sum(axis=0, dtype=np.uint8)
 
     def values(self, column: str, arcs: NDArray[np.int64]) -> list[Any]:
         """JSON-ready values of ``column`` at ``arcs`` (``None`` for missing)."""
@@ -119,6 +164,7 @@ class Route:
     connected: bool | None = None
     _segments: list[dict[str, Any]] | None = field(default=None, repr=False)
     _violations: list[dict[str, Any]] | None = field(default=None, repr=False)
+    _uncertain: list[dict[str, Any]] | None = field(default=None, repr=False)
     #: the unknown policy asked for, when no route kept the limits under it and this
     #: route was searched with a more lenient one (``cautious``)
     relaxed_from: str | None = None
@@ -162,32 +208,50 @@ class Route:
 
     def violation_arcs(self) -> NDArray[np.int64]:
         """Positions (in :attr:`arcs`) of arcs that break a hard limit or are closed."""
-        bad = self.weights.costs.violates[self.arcs] | np.isin(self.arcs, self.weights.closed)
-        return np.flatnonzero(bad)
+        return np.array(self._violation_positions(), np.int64)
+
+    def _violation_positions(self) -> list[int]:
+        closed = set(self.weights.closed.tolist())
+        bits = self.weights.costs.violation_bits[self.arcs].tolist()
+        if not closed:
+            return [pos for pos, b in enumerate(bits) if b]
+        return [pos for pos, (b, arc) in enumerate(zip(bits, self.arcs.tolist(), strict=True))
+                if b or arc in closed]
 
     @functools.cached_property
     def distance_m(self) -> float:
         """Walked distance."""
-        return float(np.sum(self.router.length[self.arcs] * self.fractions))
+        return float(self._walked_m.sum())
 
     @functools.cached_property
     def costs_here(self) -> EdgeCosts:
         """The costs of the route's arcs (row ``i``: ``arcs[i]``), exact in every detail."""
         return self.weights.costs.at(self.arcs)
 
-    @property
+    @functools.cached_property
+    def _walked_m(self) -> NDArray[np.float64]:
+        """Walked length on each arc."""
+        return self.router.length[self.arcs] * self.fractions
+
+    @functools.cached_property
+    def _walked_s(self) -> NDArray[np.float64]:
+        """This person's travel time on each arc."""
+        return self.weights.costs.time_s[self.arcs] * self.fractions
+
+    @functools.cached_property
     def duration_s(self) -> float:
         """Estimated travel time of this person."""
-        return float(np.sum(self.weights.costs.time_s[self.arcs] * self.fractions))
+        return float(self._walked_s.sum())
 
     @property
     def cost_s(self) -> float:
         """Search cost (seconds): the sum of the arcs' engine weights, parts for partial arcs."""
+        # whole numbers (rounded half to even, as numpy.rint): their sum is exact in any order
         w = (self.weights.metric.weights[self.arcs] if self.arc_weights is None
-             else self.arc_weights).astype(np.float64)
-        full = self.fractions >= 1.0
-        parts = np.where(full, w, np.rint(w * self.fractions))
-        return float(parts.sum() / _graph.SCALE)
+             else self.arc_weights).tolist()
+        parts = (x if f >= 1.0 else round(x * f)
+                 for x, f in zip(w, self.fractions.tolist(), strict=True))
+        return float(sum(parts) / _graph.SCALE)
 
     def violations(self) -> list[dict[str, Any]]:
         """Each broken limit: which, by how much, where, and whether it rests on an
@@ -208,7 +272,7 @@ class Route:
         costs = self.costs_here
         out = []
         closed = set(self.weights.closed.tolist())
-        for pos in self.violation_arcs():
+        for pos in self._violation_positions():
             arc = int(self.arcs[pos])
             items = costs.violations_of(int(pos))
             if arc in closed:
@@ -236,24 +300,31 @@ class Route:
             ``False`` where it meets it. Consecutive segments of one OSM way with the same
             assumption are one entry (at the first of them).
         """
+        if self._uncertain is not None:
+            return self._uncertain
         costs = self.costs_here
-        edges, arcs = self.router.edge_values, self.arcs
-        bits = costs.assumed_bits | costs.at_limit_bits
+        assumed = costs.assumed_bits.tolist()
+        bits = [a | b for a, b in zip(assumed, costs.at_limit_bits.tolist(), strict=True)]
         out: list[dict[str, Any]] = []
-        last: dict[str, tuple[int, Any]] = {}  # limit -> (segment, key) of its last entry
-        for pos in np.flatnonzero(bits):
-            for limit, bit in LIMIT_BITS.items():
-                if not bits[pos] & bit:
+        if any(bits):
+            ways = self.router.edge_values.values("osm_way_id", self.arcs)
+            last: dict[str, tuple[int, Any]] = {}  # limit -> (segment, key) of its last entry
+            for pos, b in enumerate(bits):
+                if not b:
                     continue
-                _, value = costs.assumed_of(int(pos), limit)
-                breaks = bool(costs.assumed_bits[pos] & bit)
-                key = (edges.values("osm_way_id", arcs[pos:pos + 1])[0], value, breaks)
-                prev = last.get(limit)
-                last[limit] = (int(pos), key)
-                if prev is not None and prev == (pos - 1, key):
-                    continue
-                out.append({"limit": limit, "breaks": breaks,
-                            **self._place(int(pos), limit, True, value)})
+                for limit, bit in LIMIT_BITS.items():
+                    if not b & bit:
+                        continue
+                    _, value = costs.assumed_of(pos, limit)
+                    breaks = bool(assumed[pos] & bit)
+                    key = (ways[pos], value, breaks)
+                    prev = last.get(limit)
+                    last[limit] = (pos, key)
+                    if prev is not None and prev == (pos - 1, key):
+                        continue
+                    out.append({"limit": limit, "breaks": breaks,
+                                **self._place(pos, limit, True, value)})
+        self._uncertain = out
         return out
 
     def _place(self, pos: int | None, limit: str, assumed: bool,
@@ -271,7 +342,7 @@ class Route:
             out.update(osm_way_id=edges.values("osm_way_id", at)[0],
                        osm_node_ids=[edges.values("osm_node_u", at)[0],
                                      edges.values("osm_node_v", at)[0]],
-                       lon=round(lon, 7), lat=round(lat, 7))
+                       lon=_round7(lon), lat=_round7(lat))
         return out
 
     def unknowns(self) -> dict[str, float]:
@@ -280,15 +351,20 @@ class Route:
 
     @functools.cached_property
     def _unknowns(self) -> dict[str, float]:
-        bits = self.weights.costs.unknown_bits[self.arcs]
-        length = self.router.length[self.arcs] * self.fractions
-        kerb_unknown = int(self.router.edge_values.kerb_unknown[:, self.arcs].sum())
+        listed = self.weights.costs.unknown_bits[self.arcs].tolist()
+        some = functools.reduce(operator.or_, listed, 0)  # the kinds on any arc
+        kerb_unknown = int(self.router.edge_values.kerb_unknown_count[self.arcs].sum())
 
         def metres(kind: str) -> float:
-            return round(float(length[(bits & UNKNOWN_KINDS[kind]) != 0].sum()), 1)
+            bit = UNKNOWN_KINDS[kind]
+            if not some & bit:
+                return 0.0
+            return round(float(self._walked_m[[i for i, b in enumerate(listed) if b & bit]]
+                               .sum()), 1)
 
         def count(kind: str) -> int:
-            return int(((bits & UNKNOWN_KINDS[kind]) != 0).sum())
+            bit = UNKNOWN_KINDS[kind]
+            return sum(1 for b in listed if b & bit)
 
         return {
             "kerbs_unknown_height": kerb_unknown,
@@ -302,25 +378,20 @@ class Route:
         }
 
     def _arc_midpoint(self, arc: int) -> tuple[float, float]:
-        lonlat = self.router.network.node_lonlat
-        u, v = self.router.network.u[arc], self.router.network.v[arc]
-        return tuple((lonlat[u] + lonlat[v]) / 2.0)  # type: ignore[return-value]
+        net = self.router.network
+        (x0, y0), (x1, y1) = net.node_lonlat[[net.u[arc], net.v[arc]]].tolist()
+        return (x0 + x1) / 2.0, (y0 + y1) / 2.0
 
     def segments(self) -> list[dict[str, Any]]:
         """Per traversed arc: OSM ids, length and the attributes that mattered."""
         if self._segments is not None:
             return self._segments
         edges, arcs, frac = self.router.edge_values, self.arcs, self.fractions
-        n = arcs.size
-        # column by column: one read per column, not one dict of every column per arc
-        attrs: list[dict[str, Any]] = [{} for _ in range(n)]
-        for k in _SEGMENT_ATTRS:
-            for a, v in zip(attrs, edges.values(k, arcs), strict=True):
-                if v is not None and v is not False and v != "":
-                    a[k] = v
+        # each arc's attribute set, copied: a caller may change its answer
+        sets = edges.attribute_sets
+        attrs = [sets[k].copy() for k in edges.attribute_set[arcs].tolist()]
         way, node_u, node_v, name = (edges.values(c, arcs) for c in _SEGMENT_COLUMNS[:4])
-        length = (self.router.length[arcs] * frac).tolist()
-        duration = (self.weights.costs.time_s[arcs] * frac).tolist()
+        length, duration = self._walked_m.tolist(), self._walked_s.tolist()
         kerb = self.weights.costs.kerb_cm[arcs].tolist()
         out = []
         for i, (arc, f) in enumerate(zip(arcs.tolist(), frac.tolist(), strict=True)):
@@ -335,9 +406,10 @@ class Route:
             }
             if f < 1.0:
                 seg["fraction"] = round(f, 4)
-            kerbs = [None if k != k else round(k, 1) for k in kerb[i]]
-            if kerbs[0] is not None or kerbs[1] is not None:
-                seg["kerb_cm_used"] = kerbs
+            ku, kv = kerb[i]
+            if ku == ku or kv == kv:  # not both NaN
+                seg["kerb_cm_used"] = [None if ku != ku else round(ku, 1),
+                                       None if kv != kv else round(kv, 1)]
             out.append(seg)
         self._segments = out
         return out
@@ -350,11 +422,18 @@ class Route:
         """GeoJSON LineString of the route (partial first/last arcs cut)."""
         if self.arcs.size == 0:
             return None
-        arcs, fractions = self.arcs, self.fractions
-        geoms = _arc_geometries(self.router.network, self.router.edge_values.geometry, arcs)
-        # every arc's points in one call; arc k's are pts[bounds[k]:bounds[k + 1]]
-        pts, index = shapely.get_coordinates(geoms, return_index=True)
-        bounds = np.searchsorted(index, np.arange(arcs.size + 1))
+        arcs, fractions, edges = self.arcs, self.fractions, self.router.edge_values
+        # every arc's points; arc k's are raw[bounds[k]:bounds[k + 1]]
+        if edges.all_stored or edges.stored[arcs].all():
+            first, last = edges.offsets[arcs].tolist(), edges.offsets[arcs + 1].tolist()
+            pts = edges.points[[i for a, b in zip(first, last, strict=True) for i in range(a, b)]]
+            bounds = list(itertools.accumulate((b - a for a, b in zip(first, last, strict=True)),
+                                               initial=0))
+        else:
+            geoms = _arc_geometries(self.router.network, edges.geometry, arcs)
+            pts, index = shapely.get_coordinates(geoms, return_index=True)
+            bounds = np.searchsorted(index, np.arange(arcs.size + 1)).tolist()
+        raw, rounded = pts.tolist(), np.round(pts, 7).tolist()
         cuts: dict[int, tuple[float, float]] = {}
         if arcs.size == 1 and self.origin.arc == self.destination.arc >= 0:
             # both points on one segment: cut between them
@@ -363,22 +442,23 @@ class Route:
                 f0, f1 = 1.0 - f0, 1.0 - f1
             cuts[0] = (f0, f1)
         else:
-            for i in np.flatnonzero(fractions < 1.0).tolist():
-                f = float(fractions[i])
-                cuts[i] = (1.0 - f, 1.0) if i == 0 else (0.0, f)  # the start: its end part
-        if cuts:
-            parts = [pts[a:b] if i not in cuts else _substring(pts[a:b], *cuts[i])
-                     for i, (a, b) in enumerate(itertools.pairwise(bounds.tolist()))]
-            pts = np.concatenate(parts)
-            bounds = np.cumsum([0] + [len(p) for p in parts])
-        bounds = bounds.tolist()
-        raw, rounded = pts.tolist(), np.round(pts, 7).tolist()
+            for i, f in enumerate(fractions.tolist()):
+                if f < 1.0:
+                    cuts[i] = (1.0 - f, 1.0) if i == 0 else (0.0, f)  # the start: its end part
         coords: list[list[float]] = []
-        for a, b in itertools.pairwise(bounds):
+        for k, (a, b) in enumerate(itertools.pairwise(bounds)):
+            line, line_rounded = raw, rounded
+            if k in cuts:
+                line = _substring(raw[a:b], *cuts[k])
+                line_rounded = [[_round7(x), _round7(y)] for x, y in line]
+                a, b = 0, len(line)
             if a == b:
                 continue
-            start = a + 1 if coords and _close(coords[-1], raw[a]) else a
-            coords.extend(rounded[start:b])
+            if coords:  # the arc's first point is dropped when it is the one before it
+                (x0, y0), (x1, y1) = coords[-1], line[a]  # numpy.allclose, without its cost
+                if abs(x0 - x1) <= 1e-8 + 1e-5 * abs(x1) and abs(y0 - y1) <= 1e-8 + 1e-5 * abs(y1):
+                    a += 1
+            coords.extend(line_rounded[a:b])
         if len(coords) == 1:
             coords.append(coords[0])
         return {"type": "LineString", "coordinates": coords}
@@ -413,8 +493,14 @@ def _arc_geometries(net: Network, wkb: NDArray[Any], arcs: NDArray[np.int64]
     return lines.tolist()
 
 
-def _substring(xy: NDArray[np.float64], start: float, end: float) -> NDArray[np.float64]:
-    """The points of the part of line ``xy`` between fractions ``start`` and ``end``.
+def _round7(x: float) -> float:
+    """``numpy.round(x, 7)`` of one number (numpy scales, rounds half to even and scales
+    back; Python's ``round(x, 7)`` rounds the decimal, which differs at some halves)."""
+    return round(x * 1e7) / 1e7
+
+
+def _substring(pts: list[list[float]], start: float, end: float) -> list[list[float]]:
+    """The points of the part of line ``pts`` between fractions ``start`` and ``end``.
 
     What ``shapely.ops.substring(line, start, end, normalized=True)`` gives (reversed
     when ``end < start``, one point when they are equal; GEOS's arithmetic, so the same
@@ -422,7 +508,6 @@ def _substring(xy: NDArray[np.float64], start: float, end: float) -> NDArray[np.
     line in Python (about 45 µs a cut), and numpy calls on an arc's few points cost about
     as much; plain Python on them takes 3 µs.
     """
-    pts = xy.tolist()
     seg: list[float] = []
     cum = [0.0]
     for (x0, y0), (x1, y1) in itertools.pairwise(pts):
@@ -444,16 +529,11 @@ def _substring(xy: NDArray[np.float64], start: float, end: float) -> NDArray[np.
         return pts[-1]
 
     if start == end or (start >= 1 and end >= 1):
-        return np.array([at(min(start, 1.0) * length)])
+        return [at(min(start, 1.0) * length)]
     lo, hi = sorted((start * length, end * length))
     out = [at(lo), *(p for p, c in zip(pts[1:-1], cum[1:-1], strict=True)
                      if max(lo, 0.0) < c < hi), at(hi)]
-    return np.array(out[::-1] if start > end else out)
-
-
-def _close(a: list[float], b: list[float]) -> bool:
-    """``numpy.allclose(a, b)`` for two points, without its overhead."""
-    return all(abs(x - y) <= 1e-8 + 1e-5 * abs(y) for x, y in zip(a, b, strict=True))
+    return out[::-1] if start > end else out
 
 
 @dataclass(frozen=True, eq=False)

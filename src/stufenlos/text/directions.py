@@ -12,13 +12,15 @@ the text: a surface or level without words is left out.
 
 from __future__ import annotations
 
+import functools
+import itertools
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from stufenlos.i18n import N_, LanguageError, Translator, translator
+from stufenlos.i18n import N_, LanguageError, translator
 from stufenlos.profiles import LIMITS
 from stufenlos.segments import way_kind as _kind
 from stufenlos.snap import SNAP_DETOUR_M
@@ -70,25 +72,61 @@ _TURN = {
 }  # fmt: skip
 
 
+class _Messages:
+    """:class:`~stufenlos.i18n.Translator` of one language that looks each message up
+    once: a route's directions write dozens of sentences from a few messages.
+
+    Parameters
+    ----------
+    lang
+        ``de``, ``en`` or ``ls``.
+    """
+
+    def __init__(self, lang: str) -> None:
+        self._t = translator(lang)
+        self._text: dict[str, str] = {}
+        self.ngettext = self._t.ngettext
+        self.number = self._t.number
+
+    def gettext(self, message: str, **values: object) -> str:
+        """``message`` in the language, formatted with ``values`` (``str.format``)."""
+        text = self._text.get(message)
+        if text is None:
+            text = self._text[message] = self._t.gettext(message)
+        return text.format(**values) if values else text
+
+
+@functools.cache
+def _messages(lang: str) -> _Messages:
+    """The (cached) :class:`_Messages` of ``lang``."""
+    return _Messages(lang)
+
+
 def _dist(m: float, lang: str) -> str:
-    t = translator(lang)
     if m >= 1000:
+        t = _messages(lang)
         return t.gettext("{n} km", n=t.number(m / 1000, 1))
-    n = max(round(m / 5) * 5, 5) if m >= 5 else round(m)
+    return _metres(max(round(m / 5) * 5, 5) if m >= 5 else round(m), lang)
+
+
+@functools.cache
+def _metres(n: int, lang: str) -> str:
+    """``n`` metres in words (whole metres under 1 km: a few hundred texts)."""
+    t = _messages(lang)
     return t.gettext("{n} m", n=t.number(n))
 
 
 def _cm(h: float, lang: str) -> str:
-    t = translator(lang)
+    t = _messages(lang)
     return t.gettext("{n} cm", n=t.number(h, 1))
 
 
 def _minutes(s: float, lang: str) -> str:
     n = max(round(s / 60), 1)
-    return translator(lang).ngettext("{n} minute", "{n} minutes", n)
+    return _messages(lang).ngettext("{n} minute", "{n} minutes", n)
 
 
-def _bearing(a: tuple[float, float], b: tuple[float, float]) -> float:
+def _bearing(a: Sequence[float], b: Sequence[float]) -> float:
     lat = math.radians((a[1] + b[1]) / 2)
     dx = (b[0] - a[0]) * math.cos(lat)
     dy = b[1] - a[1]
@@ -105,33 +143,33 @@ def _turn(delta: float, lang: str) -> str:
     else:
         side = "right" if d > 0 else "left"
         key = f"slight_{side}" if abs(d) < 55 else f"sharp_{side}" if abs(d) > 120 else side
-    return translator(lang).gettext(_TURN[key]) + " "
+    return _messages(lang).gettext(_TURN[key]) + " "
 
 
-def _group(segments: list[dict[str, Any]]) -> list[list[int]]:
-    kinds = [_kind(seg) for seg in segments]
+def _group(segments: list[dict[str, Any]]) -> tuple[list[range], list[str]]:
+    """The segments' steps (runs of one named way, or of one kind of unnamed way) as
+    ranges of segments, and the segments' :func:`~stufenlos.segments.way_kind`."""
     special = ("crossing", "steps", "elevator")
-    groups: list[list[int]] = []
+    starts: list[int] = []
+    kinds: list[str] = []
+    prev_kind = prev_name = None
     for i, seg in enumerate(segments):
-        kind = kinds[i]
-        if groups:
-            p = groups[-1][-1]
-            prev, prev_kind = segments[p], kinds[p]
-            same_name = prev.get("name") is not None and prev.get("name") == seg.get("name")
-            if (kind not in special and prev_kind not in special
-                    and (same_name or (prev_kind == kind and prev.get("name") is None
-                                       and seg.get("name") is None))):
-                groups[-1].append(i)
-                continue
-        groups.append([i])
-    return groups
+        kind = _kind(seg)
+        kinds.append(kind)
+        name = seg.get("name")
+        if not (i and kind not in special and prev_kind not in special
+                and ((prev_name is not None and prev_name == name)
+                     or (prev_kind == kind and prev_name is None and name is None))):
+            starts.append(i)
+        prev_kind, prev_name = kind, name
+    return [range(a, b) for a, b in itertools.pairwise([*starts, len(segments)])], kinds
 
 
-def _check(lang: str) -> Translator:
+def _check(lang: str) -> _Messages:
     if lang not in LANGUAGES:
         msg = f"language must be one of {', '.join(LANGUAGES)}, got {lang!r}"
         raise LanguageError(msg)
-    return translator(lang)
+    return _messages(lang)
 
 
 def _coordinate(x: float, lang: str) -> str:
@@ -196,8 +234,17 @@ def summary(route: Route, *, lang: str = "en") -> list[str]:
     return lines
 
 
+#: the unknowns counted in metres, as words
+_UNKNOWN_METRES = {
+    "surface_unknown_m": N_("{n} m of unknown surface"),
+    "width_unknown_m": N_("{n} m of unknown width"),
+    "incline_unknown_m": N_("{n} m of unknown slope"),
+    "smoothness_unknown_m": N_("{n} m of unknown smoothness"),
+}
+
+
 def _unknown(key: str, value: float, lang: str) -> str:
-    t = translator(lang)
+    t = _messages(lang)
     n = round(value)
     if key == "kerbs_unknown_height":
         return t.ngettext("{n} kerb of unknown height", "{n} kerbs of unknown height", n)
@@ -210,11 +257,7 @@ def _unknown(key: str, value: float, lang: str) -> str:
     if key == "signals_unknown_sound":
         return t.ngettext("{n} traffic light without a mapped sound or vibration signal",
                           "{n} traffic lights without a mapped sound or vibration signal", n)
-    metres = {"surface_unknown_m": N_("{n} m of unknown surface"),
-              "width_unknown_m": N_("{n} m of unknown width"),
-              "incline_unknown_m": N_("{n} m of unknown slope"),
-              "smoothness_unknown_m": N_("{n} m of unknown smoothness")}
-    return t.gettext(metres[key], n=n)
+    return t.gettext(_UNKNOWN_METRES[key], n=n)
 
 
 #: unknowns said only to people whose limits or preferences they touch
@@ -265,19 +308,21 @@ def steps(route: Route, segments: list[dict[str, Any]] | None = None, *,
     for v in route.violations():
         by_seg.setdefault(v["segment"], []).append(v)
     net = route.router.network
-    groups = _group(segs)
+    groups, kinds = _group(segs)
     # the end points of each step's first and last arc, read in one go
     ends = np.array([segs[g[k]]["arc"] for g in groups for k in (0, -1)], np.int64)
     ll_u, ll_v = net.node_lonlat[net.u[ends]].tolist(), net.node_lonlat[net.v[ends]].tolist()
+    lengths = [seg["length_m"] for seg in segs]
     heading: float | None = None
     lines: list[str] = []
     for n, group in enumerate(groups):
         first = segs[group[0]]
-        b = _bearing(tuple(ll_u[2 * n]), tuple(ll_v[2 * n]))
+        b = _bearing(ll_u[2 * n], ll_v[2 * n])
         turn = _turn(b - heading, lang) if heading is not None else ""
-        heading = _bearing(tuple(ll_u[2 * n + 1]), tuple(ll_v[2 * n + 1]))
-        dist = _dist(sum(segs[i]["length_m"] for i in group), lang)
-        kind = _kind(first)
+        # a step of one segment ends in the direction it starts
+        heading = b if len(group) == 1 else _bearing(ll_u[2 * n + 1], ll_v[2 * n + 1])
+        dist = _dist(sum(lengths[group.start:group.stop]), lang)
+        kind = kinds[group[0]]
         attrs = first["attributes"]
         name = first.get("name")
         if kind == "crossing":
@@ -312,9 +357,10 @@ def steps(route: Route, segments: list[dict[str, Any]] | None = None, *,
             way = t.gettext(_ON_WAY.get(kind, _ON_WAY["_"]))
             lines.append(turn + t.gettext("Continue {way}, {dist}.", way=way, dist=dist))
         lines.extend(_details(segs, group, lang))
-        for i in group:
-            for v in by_seg.get(i, []):
-                lines.append(_warning(v, lang))
+        if by_seg:
+            for i in group:
+                for v in by_seg.get(i, []):
+                    lines.append(_warning(v, lang))
     lines.append(t.gettext("You have arrived."))
     return lines
 
@@ -329,7 +375,7 @@ def _levels(raw: Any, lang: str) -> str | None:
         return None
     if not values:
         return None
-    t = translator(lang)
+    t = _messages(lang)
     if len(values) == 1:
         return t.gettext("level {a}", a=t.number(values[0], 1))
     return t.gettext("levels {a} to {b}", a=t.number(values[0], 1), b=t.number(values[-1], 1))
@@ -409,7 +455,7 @@ def closure_note(closure: Mapping[str, Any], *, lang: str = "en") -> str | None:
 
 def _crossing_how(a: dict[str, Any], lang: str) -> str:
     """How a crossing is made, as words after the street: `` at traffic lights …``."""
-    t = translator(lang)
+    t = _messages(lang)
     crossing = a.get("crossing")
     how = []
     if crossing == "traffic_signals":
@@ -432,7 +478,7 @@ def _crossing_how(a: dict[str, Any], lang: str) -> str:
 
 def _kerb(h: float, end: int, mapped: bool, lang: str) -> str:
     """The sentence on the kerb at the start (``end=0``) or end (``end=1``) of a step."""
-    t = translator(lang)
+    t = _messages(lang)
     if not mapped:
         height = t.gettext("kerb flush") if h == 0 else _cm(h, lang)
         return (t.gettext("Kerb height not mapped at the start, assumed {h}.", h=height)
@@ -445,40 +491,43 @@ def _kerb(h: float, end: int, mapped: bool, lang: str) -> str:
             else t.gettext("Kerb {h} at the end.", h=_cm(h, lang)))
 
 
-def _details(segs: list[dict[str, Any]], group: list[int], lang: str) -> list[str]:
+def _details(segs: list[dict[str, Any]], group: range, lang: str) -> list[str]:
     """Kerbs, slope, surface, width, ramps and tactile paving along one step."""
-    t = translator(lang)
+    t = _messages(lang)
     out = []
-    for pos, i in enumerate(group):
+    steep: float | None = None  # the steepest slope, the first of equal ones
+    surfaces: dict[Any, None] = {}
+    narrowest: float | None = None
+    tactile = ramp = False
+    for i in group:
         seg = segs[i]
         a = seg["attributes"]
-        used = seg.get("kerb_cm_used") or [None, None]
-        for end, h in enumerate(used):
-            if h is None or (end == 0 and pos > 0):
-                continue
-            raw = a.get("kerb_u_m" if end == 0 else "kerb_v_m")
-            out.append(_kerb(h, end, raw is not None, lang))
-    inclines = [segs[i]["attributes"].get("incline_pct") for i in group]
-    inclines = [x for x in inclines if x is not None]
-    if inclines:
-        steep = max(inclines, key=abs)
-        if abs(steep) >= 3:
-            pct = t.number(abs(steep))
-            out.append(t.gettext("Slope {pct} percent uphill.", pct=pct) if steep > 0
-                       else t.gettext("Slope {pct} percent downhill.", pct=pct))
-    surfaces = dict.fromkeys(segs[i]["attributes"].get("surface") for i in group)
+        if (used := seg.get("kerb_cm_used")) is not None:
+            if used[0] is not None and i == group.start:
+                out.append(_kerb(used[0], 0, a.get("kerb_u_m") is not None, lang))
+            if used[1] is not None:
+                out.append(_kerb(used[1], 1, a.get("kerb_v_m") is not None, lang))
+        if (x := a.get("incline_pct")) is not None and (steep is None or abs(x) > abs(steep)):
+            steep = x
+        surfaces[a.get("surface")] = None
+        if (w := a.get("width_m")) is not None and (narrowest is None or w < narrowest):
+            narrowest = w
+        tactile = tactile or a.get("tactile_paving") == "yes"
+        ramp = ramp or a.get("ramp") == 1
+    if steep is not None and abs(steep) >= 3:
+        pct = t.number(abs(steep))
+        out.append(t.gettext("Slope {pct} percent uphill.", pct=pct) if steep > 0
+                   else t.gettext("Slope {pct} percent downhill.", pct=pct))
     for surface in surfaces:
         if surface and surface not in ("asphalt", "paving_stones", "concrete", "paved"):
             said = words(surface, lang) if isinstance(surface, str) else None
             if said:  # a value without words (a typo, "sett;asphalt") is left out
                 out.append(t.gettext("Surface: {s}.", s=said))
-    widths = [segs[i]["attributes"].get("width_m") for i in group]
-    widths = [w for w in widths if w is not None]
-    if widths and min(widths) < 1.5:
-        out.append(t.gettext("Width {w}.", w=t.gettext("{n} m", n=t.number(min(widths), 2))))
-    if any(segs[i]["attributes"].get("tactile_paving") == "yes" for i in group):
+    if narrowest is not None and narrowest < 1.5:
+        out.append(t.gettext("Width {w}.", w=t.gettext("{n} m", n=t.number(narrowest, 2))))
+    if tactile:
         out.append(t.gettext("Tactile paving."))
-    if any(segs[i]["attributes"].get("ramp") == 1 for i in group):
+    if ramp:
         out.append(t.gettext("Ramp available."))
     return out
 
@@ -488,7 +537,7 @@ def _limit_noun(limit: str, lang: str) -> str:
     if lim is not None:
         return lim.text(lim.noun, lang)
     cond = _CONDITION.get(limit)
-    return translator(lang).gettext(cond) if cond else limit
+    return _messages(lang).gettext(cond) if cond else limit
 
 
 def _value(v: dict[str, Any], lang: str) -> str:
@@ -496,14 +545,14 @@ def _value(v: dict[str, Any], lang: str) -> str:
     value = v["assumed_value"]
     lim = LIMITS.get(v["limit"])
     if value == "out_of_service":
-        return translator(lang).gettext("out of service")
+        return _messages(lang).gettext("out of service")
     if isinstance(value, str):
         return words(value, lang) or ""
-    return lim.format(value, lang) if lim is not None else translator(lang).number(value, 2)
+    return lim.format(value, lang) if lim is not None else _messages(lang).number(value, 2)
 
 
 def _warning(v: dict[str, Any], lang: str) -> str:
-    t = translator(lang)
+    t = _messages(lang)
     lim = LIMITS.get(v["limit"])
     excess = ""
     if lim is not None and lim.numeric and v["excess"]:

@@ -16,6 +16,7 @@ from stufenlos.text import directions, easy_read
 from stufenlos.text.directions import LanguageError
 
 if TYPE_CHECKING:
+    from stufenlos.profiles import Profile
     from stufenlos.routing import Route
 
 __all__ = ["LANGUAGES", "ROUTE_PARTS", "route_feature", "route_lines", "route_text"]
@@ -34,6 +35,9 @@ ROUTE_PARTS: dict[str, tuple[str, ...]] = {
     "segments": ("segments",),
     "barriers": ("barriers", "stale"),
 }
+
+#: the properties given only with their part
+_OPTIONAL = frozenset(key for keys in ROUTE_PARTS.values() for key in keys)
 
 
 def route_lines(route: Route, *, lang: str = "de",
@@ -70,12 +74,16 @@ def route_lines(route: Route, *, lang: str = "de",
 
 
 def _lines(route: Route, lang: str, segments: list[dict[str, Any]] | None,
-           closures: Sequence[Mapping[str, Any]], *, steps: bool
+           closures: Sequence[Mapping[str, Any]], *, steps: bool, summary: bool = True
            ) -> tuple[list[str], list[str], list[str]]:
-    """:func:`route_lines`; without ``steps`` the steps are not written (empty)."""
+    """:func:`route_lines`; without ``steps`` the steps are not written (empty), without
+    ``summary`` neither the summary nor the warnings."""
     if lang not in LANGUAGES:
         msg = f"language must be one of {', '.join(LANGUAGES)}, got {lang!r}"
         raise LanguageError(msg)
+    if not summary:
+        lines = directions.steps(route, segments, lang=lang) if steps else []
+        return [], [], easy_read.easy_read_steps(lines) if lang == "ls" else lines
     warnings = directions.warnings(route, lang=lang)
     warnings += [n for c in closures if (n := directions.closure_note(c, lang=lang)) is not None]
     lines = directions.steps(route, segments, lang=lang) if steps else []
@@ -117,7 +125,8 @@ def route_feature(route: Route, *, lang: str = "de",
             else None)
     summary = warnings = steps = None
     if text:
-        summary, warnings, steps = _lines(route, lang, segs, closures, steps="steps" in parts)
+        summary, warnings, steps = _lines(route, lang, segs, closures, steps="steps" in parts,
+                                          summary="summary" in parts)
 
     def point(s: Any) -> dict[str, float]:
         return {"lat": round(s.lat, 7), "lon": round(s.lon, 7),
@@ -132,7 +141,7 @@ def route_feature(route: Route, *, lang: str = "de",
         "distance_m": lambda: round(route.distance_m, 1),
         "duration_s": lambda: round(route.duration_s, 1),
         "cost_s": lambda: round(route.cost_s, 1),
-        "limits": route.profile.limits,
+        "limits": lambda: _limits(route.profile),
         "violations": route.violations,
         "uncertain": route.uncertain,
         "unknowns": lambda: {k: float(v) for k, v in route.unknowns().items()},  # numbers
@@ -148,10 +157,24 @@ def route_feature(route: Route, *, lang: str = "de",
         "connected_destination": lambda: (None if route.connected_destination is None
                                           else point(route.connected_destination)),
     }
-    optional = {key for keys in ROUTE_PARTS.values() for key in keys}
-    props = {k: get() for k, get in fields.items() if k in wanted or k not in optional}
+    props = {k: get() for k, get in fields.items() if k in wanted or k not in _OPTIONAL}
     geometry = route.geometry() if "geometry" in parts else None
     return {"type": "Feature", "geometry": geometry, "properties": props}
+
+
+#: ``Profile.limits()`` of the profiles answered lately, by identity (a preset is the
+#: same object in every answer): a copy costs a fifth of writing them out
+_LIMITS: dict[int, tuple[Profile, dict[str, Any]]] = {}
+
+
+def _limits(profile: Profile) -> dict[str, Any]:
+    """``profile.limits()``, a fresh copy of the one worked out last for this profile."""
+    hit = _LIMITS.get(id(profile))
+    if hit is None or hit[0] is not profile:
+        if len(_LIMITS) >= 64:  # custom profiles: a new object per request
+            _LIMITS.clear()
+        hit = _LIMITS[id(profile)] = (profile, profile.limits())
+    return {k: v.copy() if isinstance(v, (list, dict)) else v for k, v in hit[1].items()}
 
 
 def route_text(route: Route, *, lang: str = "en") -> str:
