@@ -117,7 +117,7 @@ class CityRegistry:
 
         That is the network and its snapping index, the router's contraction
         hierarchy (stored by the import), the ``standard`` profile's metric, the
-        compiled searches and,
+        compiled searches, the edge values route answers read and,
         with a GTFS input, the public transport and today's timetable. Repeated
         calls cost one folder stat.
         """
@@ -128,6 +128,7 @@ class CityRegistry:
         _ = city.network.snapper  # the arcs' geometry and search tree
         city.router.topology.out_csr()  # the one-to-all searches' adjacency
         city.router.weights("standard")
+        _ = city.router.edge_values  # what route answers read of every arc
         transit = self.transit(city)
         if transit is not None:
             transit.timetable(dt.datetime.now(ZoneInfo(transit.timezone)).date())
