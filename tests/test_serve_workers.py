@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 from collections.abc import Iterator
@@ -112,3 +113,52 @@ def test_two_workers_share_limits_salt_and_flags(served) -> None:
     # the third client hides it
     assert _flag(base, rid, "203.0.113.8") == 200
     assert httpx.get(f"{base}{V2}/requests/{rid}.json").status_code == 404
+
+
+def _established(pid: int, port: int) -> int:
+    """TCP connections to ``port`` that process ``pid`` holds (from /proc)."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            link = os.readlink(fd)
+        except OSError:
+            continue
+        if link.startswith("socket:["):
+            inodes.add(link[8:-1])
+    count = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            f = line.split()
+            if int(f[1].rsplit(":", 1)[1], 16) == port and f[3] == "01" and f[9] in inodes:
+                count += 1
+    return count
+
+
+@pytest.mark.slow
+def test_a_burst_of_keep_alive_connections_is_spread_over_the_workers(served) -> None:
+    """A load balancer or app opening many keep-alive connections at once must not pin
+    them all to one worker (each worker accepts one connection per turn)."""
+    base, _db, proc = served
+    port = int(base.rsplit(":", 1)[1])
+
+    async def burst(n: int) -> list[tuple[asyncio.StreamReader, asyncio.StreamWriter]]:
+        conns = await asyncio.gather(*(asyncio.open_connection("127.0.0.1", port)
+                                       for _ in range(n)))
+        for _, writer in conns:
+            writer.write(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        for reader, _ in conns:
+            assert (await reader.readuntil(b"\r\n")).startswith(b"HTTP/1.1 200")
+        return conns
+
+    async def main() -> list[int]:
+        conns = await burst(16)
+        try:
+            return [_established(pid, port) for pid in _children(proc.pid)]
+        finally:
+            for _, writer in conns:
+                writer.close()
+
+    held = sorted(asyncio.run(main()))
+    workers = held[-WORKERS:]  # the supervisor's other child holds none
+    assert sum(workers) == 16
+    assert workers[0] >= 4, held
