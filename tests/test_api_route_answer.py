@@ -4,6 +4,7 @@ with one closure query per request (real Hamburg data)."""
 from __future__ import annotations
 
 import json
+import pickle
 import socket
 
 import numpy as np
@@ -135,11 +136,16 @@ def test_edge_values_read_what_pandas_reads(imported_city) -> None:
 
 def test_the_workers_listening_socket_gives_connections_without_nagle() -> None:
     import asyncio
+    from multiprocessing.reduction import ForkingPickler
 
     from stufenlos.cli.uvicorn_config import TcpConfig
 
-    listener = TcpConfig(app="stufenlos.api.app:create_app", factory=True, host="127.0.0.1",
-                         port=0, workers=2).bind_socket()
+    bound = TcpConfig(app="stufenlos.api.app:create_app", factory=True, host="127.0.0.1",
+                      port=0, workers=2).bind_socket()
+    # what a worker process gets: a socket of its own on the same address
+    listener = pickle.loads(ForkingPickler.dumps(bound))
+    assert listener.fileno() != bound.fileno()
+    assert listener.getsockname() == bound.getsockname()
     assert listener.proto == socket.IPPROTO_TCP and listener.get_inheritable()
     seen: list[int] = []
 
@@ -156,5 +162,8 @@ def test_the_workers_listening_socket_gives_connections_without_nagle() -> None:
                 await asyncio.sleep(0.01)
             writer.close()
 
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    finally:
+        bound.close()
     assert seen == [1]

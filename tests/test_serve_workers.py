@@ -137,7 +137,8 @@ def _established(pid: int, port: int) -> int:
 @pytest.mark.slow
 def test_a_burst_of_keep_alive_connections_is_spread_over_the_workers(served) -> None:
     """A load balancer or app opening many keep-alive connections at once must not pin
-    them all to one worker (each worker accepts one connection per turn)."""
+    them all to one worker (each listens on a socket of its own; the kernel spreads the
+    connections by their addresses, so a split worse than 6 of 32 is a 1-in-10,000 case)."""
     base, _db, proc = served
     port = int(base.rsplit(":", 1)[1])
 
@@ -151,7 +152,7 @@ def test_a_burst_of_keep_alive_connections_is_spread_over_the_workers(served) ->
         return conns
 
     async def main() -> list[int]:
-        conns = await burst(16)
+        conns = await burst(32)
         try:
             return [_established(pid, port) for pid in _children(proc.pid)]
         finally:
@@ -160,5 +161,5 @@ def test_a_burst_of_keep_alive_connections_is_spread_over_the_workers(served) ->
 
     held = sorted(asyncio.run(main()))
     workers = held[-WORKERS:]  # the supervisor's other child holds none
-    assert sum(workers) == 16
-    assert workers[0] >= 4, held
+    assert sum(workers) == 32
+    assert workers[0] >= 6, held

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import os
 from typing import Annotated
 
 import typer
@@ -46,11 +45,6 @@ def serve_cmd(
                        workers=workers, log_level="info", log_config=log_config,
                        access_log=False, proxy_headers=False)
     if workers > 1:
-        # The workers accept from one shared socket. libuv (under uvloop) accepts every
-        # waiting connection at once, so a burst of keep-alive connections all land on
-        # the worker that woke first while the others idle; with this libuv setting each
-        # worker accepts one connection per turn and the burst is spread.
-        os.environ.setdefault("UV_TCP_SINGLE_ACCEPT", "1")
         Multiprocess(config, sockets=[config.bind_socket()]).run()
     else:
         uvicorn.Server(config).run()
