@@ -218,3 +218,39 @@ def test_route_through_a_reported_closure_says_so(hamburg) -> None:
             "through, as there is no other way.") in en["warnings"]
     assert (f"Gesperrt wegen Meldung {fence.id}: Gehweg versperrt. Die Route führt trotzdem "
             "hindurch, weil es keinen anderen Weg gibt.") in de["warnings"]
+
+
+@pytest.fixture
+def helsinki(imported_city, monkeypatch, tmp_path):
+    yield from _city_with_reports(imported_city("helsinki"), monkeypatch, tmp_path)
+
+
+def test_a_report_on_a_square_mapped_as_a_relation_names_and_closes_it(helsinki) -> None:
+    """Squares mapped as multipolygons have no way id: the preview and the closure name the
+    relation (read from the raw network table), and the route goes round it."""
+    edges = helsinki.network.edges
+    on_relation = np.flatnonzero(edges["osm_relation_id"].notna().to_numpy(bool)
+                                 & edges["osm_way_id"].isna().to_numpy(bool))
+    arc = int(on_relation[len(on_relation) // 2])
+    relation = int(edges["osm_relation_id"].iat[arc])
+    lonlat = helsinki.network.node_lonlat
+    lon, lat = (lonlat[helsinki.network.u[arc]] + lonlat[helsinki.network.v[arc]]) / 2
+    with TestClient(create_app()) as client:
+        auth = _moderator(client)
+        r = client.post(f"{V2}/requests.json", data={
+            "jurisdiction_id": "helsinki", "service_code": "blocked-sidewalk",
+            "lat": f"{lat:.7f}", "long": f"{lon:.7f}", "description": "Bühne aufgebaut"})
+        rid = int(r.json()[0]["service_request_id"])
+        preview = client.get(f"/moderation/api/reports/{rid}/preview", headers=auth)
+        assert preview.status_code == 200, preview.text
+        (target,) = preview.json()["targets"]
+        assert (target["kind"], target["osm_way_id"], target["osm_relation_id"]) == (
+            "segment", None, relation)
+        assert preview.json()["en"].startswith(f"closes 1 segment of relation {relation}")
+        assert preview.json()["de"].startswith(f"schließt 1 Abschnitt von Relation {relation}")
+        done = client.post(f"/moderation/api/reports/{rid}/accept", headers=auth)
+        assert done.status_code == 200, done.text
+        assert done.json()["closes"]["en"] == preview.json()["en"]
+        (closure,) = done.json()["closures"]
+        assert closure["osm_relation_id"] == relation
+    assert closures_of(helsinki).closing(helsinki.network, [arc]) != []

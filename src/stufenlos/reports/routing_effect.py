@@ -65,13 +65,13 @@ class Effect:
     Attributes
     ----------
     targets
-        Closure key fields (``kind`` and ``ref``, ``osm_way_id``, a segment's
-        end nodes and coordinates), as :func:`stufenlos.closures.add_closure`
-        stores them.
+        Closure key fields (``kind`` and ``ref``, ``osm_way_id`` or, for a square
+        mapped as a multipolygon, ``osm_relation_id``, a segment's end nodes and
+        coordinates), as :func:`stufenlos.closures.add_closure` stores them.
     nothing
         Empty ``targets``: the reason, a key of :data:`NOTHING`.
     names
-        OSM way id -> street name, for the words.
+        ``("way", id)`` or ``("relation", id)`` -> its name, for the words.
     located
         Where a report without coordinates was placed from its address.
     candidates
@@ -80,7 +80,7 @@ class Effect:
 
     targets: tuple[dict[str, Any], ...] = ()
     nothing: str | None = None
-    names: Mapping[int, str] = field(default_factory=dict)
+    names: Mapping[tuple[str, int], str] = field(default_factory=dict)
     located: Place | None = None
     candidates: tuple[str, ...] = ()
 
@@ -102,29 +102,32 @@ class Effect:
             why = NOTHING.get(self.nothing or "", (self.nothing or "", self.nothing or ""))
             return ("schließt nichts: " if de else "closes nothing: ") + why[0 if de else 1]
         parts = []
-        segments: dict[int, int] = {}
+        segments: dict[tuple[str, int], int] = {}
         for t in self.targets:
             if t["kind"] == "segment":
-                segments[int(t["osm_way_id"])] = segments.get(int(t["osm_way_id"]), 0) + 1
-        for way, n in segments.items():
-            what = (f"{n} Abschnitt{'e' if n != 1 else ''} von Weg {way}" if de
-                    else f"{n} segment{'s' if n != 1 else ''} of way {way}")
-            parts.append(what + self._name(way))
+                element = _element(t)
+                segments[element] = segments.get(element, 0) + 1
+        for (kind, ref), n in segments.items():
+            whole = {"way": ("Weg", "way"), "relation": ("Relation", "relation")}[kind]
+            what = (f"{n} Abschnitt{'e' if n != 1 else ''} von {whole[0]} {ref}" if de
+                    else f"{n} segment{'s' if n != 1 else ''} of {whole[1]} {ref}")
+            parts.append(what + self._name((kind, ref)))
         for t in self.targets:
             kind, ref = t["kind"], t.get("ref")
             if kind == "elevator":
                 parts.append(f"Aufzug {ref} (alle Ebenen)" if de
                              else f"elevator {ref} (all levels)")
             elif kind == "way":
-                parts.append((f"Weg {ref}" if de else f"way {ref}") + self._name(int(ref)))
+                parts.append((f"Weg {ref}" if de else f"way {ref}")
+                             + self._name(("way", int(ref))))
             elif kind != "segment":
                 label = {"node": ("Knoten", "node"), "barrier": ("Barriere", "barrier")}.get(
                     kind, (kind, kind))
                 parts.append(f"{label[0 if de else 1]} {ref}")
         return ("schließt " if de else "closes ") + ", ".join(parts)
 
-    def _name(self, way: int) -> str:
-        name = self.names.get(way)
+    def _name(self, element: tuple[str, int]) -> str:
+        name = self.names.get(element)
         return f" ({name})" if name else ""
 
     def to_dict(self) -> dict[str, Any]:
@@ -136,6 +139,13 @@ class Effect:
         return {"targets": [dict(t) for t in self.targets], "nothing": self.nothing,
                 "located": located, "candidates": list(self.candidates),
                 "de": self.text("de"), "en": self.text("en")}
+
+
+def _element(target: Mapping[str, Any]) -> tuple[str, int]:
+    """The OSM way or (a square mapped as a multipolygon) relation a segment lies on."""
+    way = target.get("osm_way_id")
+    return ("way", int(way)) if way is not None else (
+        "relation", int(target["osm_relation_id"]))
 
 
 #: ``(city, lat, lon, equipment, address) -> Effect``; replaceable (e.g. in tests)
@@ -207,7 +217,7 @@ def effect_in(network: Any, lat: float, lon: float, *,
         return Effect(nothing=f"no_{equipment}" if equipment in ("elevator", "escalator")
                       else "no_way")
     edges = network.edges
-    names = _way_names(network, arcs)
+    names = _names(network, arcs)
     if equipment in ("elevator", "escalator"):
         first = arcs[0]
         way = edges["osm_way_id"].iloc[first]
@@ -225,10 +235,12 @@ def effect_in(network: Any, lat: float, lon: float, *,
 def effect_of_closures(city: str, closures: Sequence[Closure]) -> Effect:
     """The :class:`Effect` of stored closures (what a report closes now), with way names."""
     targets = tuple({"kind": c.kind, "ref": c.ref, "osm_way_id": c.osm_way_id,
-                     "node_u": c.node_u, "node_v": c.node_v} for c in closures)
+                     "osm_relation_id": c.osm_relation_id, "node_u": c.node_u,
+                     "node_v": c.node_v} for c in closures)
     ways = {c.osm_way_id for c in closures if c.osm_way_id is not None}
-    names: dict[int, str] = {}
-    if ways:
+    relations = {c.osm_relation_id for c in closures if c.osm_relation_id is not None}
+    names: dict[tuple[str, int], str] = {}
+    if ways or relations:
         from stufenlos.errors import StufenlosError
         from stufenlos.registry import get_city
 
@@ -237,20 +249,26 @@ def effect_of_closures(city: str, closures: Sequence[Closure]) -> Effect:
         except (StufenlosError, OSError):
             network = None
         if network is not None:
-            way_col = network.edges["osm_way_id"]
-            arcs = np.flatnonzero(way_col.isin(list(ways)).to_numpy(bool))
-            names = _way_names(network, arcs)
+            e = network.edges
+            on = (e["osm_way_id"].isin(list(ways)) | e["osm_relation_id"].isin(list(relations)))
+            names = _names(network, np.flatnonzero(on.fillna(False).to_numpy(bool)))
     return Effect(targets, names=names)
 
 
-def _way_names(network: Any, arcs: Iterable[int]) -> dict[int, str]:
-    """OSM way id -> name of the arcs ``arcs`` (unnamed ways left out)."""
+def _names(network: Any, arcs: Iterable[int]) -> dict[tuple[str, int], str]:
+    """``("way", id)`` or ``("relation", id)`` -> name, of the ways and squares (mapped as
+    multipolygons) the arcs ``arcs`` lie on; unnamed ones left out."""
     e = network.edges
-    out: dict[int, str] = {}
+    out: dict[tuple[str, int], str] = {}
     for a in arcs:
-        way, name = e["osm_way_id"].iat[int(a)], e["name"].iat[int(a)]
-        if not pd.isna(way) and isinstance(name, str) and name:
-            out.setdefault(int(way), name)
+        way, relation = e["osm_way_id"].iat[int(a)], e["osm_relation_id"].iat[int(a)]
+        name = e["name"].iat[int(a)]
+        if not isinstance(name, str) or not name:
+            continue
+        if not pd.isna(way):
+            out.setdefault(("way", int(way)), name)
+        elif not pd.isna(relation):
+            out.setdefault(("relation", int(relation)), name)
     return out
 
 
