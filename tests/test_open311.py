@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import logging
 import xml.etree.ElementTree as ET
@@ -156,6 +157,9 @@ def test_list_filters(client: TestClient, mod_token: str) -> None:
     assert ids(status="closed") == {a}
     assert ids(status="open") == {b, far}
     assert ids(start_date="2001-01-01T00:00:00Z", end_date="2001-02-01T00:00:00Z") == set()
+    # bare dates: from the start of the first day to the end of the last
+    today = dt.datetime.now(dt.UTC).date().isoformat()
+    assert ids(start_date=today, end_date=today) == {a, b, far}
     for bad in ({"status": "pending"}, {"bbox": "1,2,3"}, {"start_date": "yesterday"},
                 {"start_date": "2020-01-01T00:00:00Z", "end_date": "2020-12-01T00:00:00Z"},
                 {"service_code": "pothole"}, {"jurisdiction_id": "atlantis"}):

@@ -30,7 +30,7 @@ from stufenlos.reports.errors import (
 from stufenlos.reports.export import public_record
 from stufenlos.reports.models import Report
 from stufenlos.reports.privacy import MAX_PHOTO_BYTES, clean_photo
-from stufenlos.reports.service import Submission
+from stufenlos.reports.service import Submission, parse_datetime
 from stufenlos.reports.store import ReportQuery
 
 __all__ = [
@@ -307,17 +307,6 @@ def submission_from_form(fields: Mapping[str, list[str]], media: bytes | None) -
     )
 
 
-def _parse_date(raw: str, field: str) -> dt.datetime:
-    try:
-        value = dt.datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
-    except ValueError:
-        msg = f"{raw[:40]!r} is not a w3 date-time such as 2010-01-01T00:00:00Z"
-        raise ReportInputError(msg, field=field) from None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(dt.UTC)
-
-
 def query_from_params(params: Mapping[str, str]) -> ReportQuery:
     """A :class:`ReportQuery` from GeoReport v2 GET requests arguments (plus ``bbox``)."""
     ids_raw = params.get("service_request_id")
@@ -338,8 +327,10 @@ def query_from_params(params: Mapping[str, str]) -> ReportQuery:
             raise ReportInputError(msg, field="status")
     now = dt.datetime.now(dt.UTC)
     span = dt.timedelta(days=MAX_QUERY_DAYS)
-    start = _parse_date(params["start_date"], "start_date") if params.get("start_date") else None
-    end = _parse_date(params["end_date"], "end_date") if params.get("end_date") else None
+    start = (parse_datetime(params["start_date"], field="start_date")
+             if params.get("start_date") else None)
+    end = (parse_datetime(params["end_date"], field="end_date", day_end=True)
+           if params.get("end_date") else None)
     if start is None and end is None:
         start = now - span
     elif start is None:

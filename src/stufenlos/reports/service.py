@@ -73,6 +73,7 @@ __all__ = [
     "ReportService",
     "Submission",
     "open311_status",
+    "parse_datetime",
 ]
 
 logger = logging.getLogger(__name__)
@@ -87,16 +88,24 @@ def open311_status(status: str) -> str:
     return "open" if status in OPEN_STATUSES else "closed"
 
 
-def _parse_datetime(value: str, *, field: str) -> dt.datetime:
+def parse_datetime(value: str, *, field: str, day_end: bool = False) -> dt.datetime:
+    """An ISO 8601 date-time from a form or query field, in UTC (UTC when it names no
+    offset); a bare date is the start of that day, or with ``day_end`` its end.
+
+    Raises
+    ------
+    ReportInputError
+        Naming ``field`` when ``value`` is neither.
+    """
     text = value.strip()
     try:
         if len(text) == 10:
-            day = dt.date.fromisoformat(text)
-            # A bare date means "until the end of that day".
-            return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+            day = dt.date.fromisoformat(text) + dt.timedelta(days=1 if day_end else 0)
+            return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
         parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        msg = f"{value!r} is not an ISO 8601 date or date-time"
+        msg = (f"{value[:40]!r} is not an ISO 8601 date or date-time such as "
+               "2010-01-01T00:00:00Z")
         raise ReportInputError(msg, field=field) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=dt.UTC)
@@ -369,7 +378,8 @@ class ReportService(ReportLifecycle, ModeratorAccounts):
                     raise ReportInputError(msg, field=field_name)
                 out[attr.code] = number
             elif attr.datatype == "datetime":
-                when = _parse_datetime(str(values[0]), field=field_name)
+                # a bare date ("until 2026-05-01") means until the end of that day
+                when = parse_datetime(str(values[0]), field=field_name, day_end=True)
                 out[attr.code] = when.isoformat().replace("+00:00", "Z")
                 if attr.code == "until":
                     expires_at = when

@@ -194,9 +194,9 @@ async def _act(request: Request, moderator: Moderator, report_id: int, action: s
         expected = _field(fields, "expected_datetime")
         expected_at = None
         if expected:
-            from stufenlos.api.open311_format import _parse_date
+            from stufenlos.reports.service import parse_datetime
 
-            expected_at = _parse_date(expected, "expected_datetime")
+            expected_at = parse_datetime(expected, field="expected_datetime", day_end=True)
         report = await run_in_threadpool(svc.set_status, report_id, status, actor=actor,
                                          note=note, expected_at=expected_at, agency=agency)
     elif action == "hide":
