@@ -190,3 +190,14 @@ def test_journey_directions_name_the_places_and_no_trip_ids(client: TestClient) 
         assert all(leg.step_free in ("yes", "no", "unknown") for leg in rides)
         walks = [leg for leg in it.legs if leg.mode == "walk" and leg.walk_status]
         assert all(leg.distance_m and leg.distance_m > 0 for leg in walks)
+
+
+@pytest.mark.parametrize(("lang", "written"), [
+    ("de", "Abfahrten ab 14.09.22, 08:00"), ("en", "Departures from 14/09/2022, 08:00"),
+    ("ls", "Abfahrten ab 14.09.22, 08:00")])
+def test_the_kiosk_writes_its_departure_time_in_the_page_language(
+        client: TestClient, lang: str, written: str) -> None:
+    page = client.get("/kiosk/heidelberg/hd-weststadt-sudstadt",
+                      params={"at": "2022-09-14T08:00", "lang": lang}).text
+    assert written in text(page)
+    assert '<time datetime="2022-09-14T08:00:00">' in page  # the machine-readable time

@@ -23,6 +23,7 @@ from fastapi.responses import HTMLResponse
 from stufenlos.api import deps, views
 from stufenlos.api.kiosk_data import stop_info
 from stufenlos.api.templating import page_language, render
+from stufenlos.i18n import format_datetime
 
 __all__ = ["REFRESH_S", "router"]
 
@@ -67,8 +68,12 @@ def kiosk(request: Request, city: CityName,
     plan = {"city": c.name, "from": info["station"]["name"], "mode": "transit", "lang": lang}
     if at is not None:
         plan |= {"date": f"{at:%Y-%m-%d}", "time": f"{at:%H:%M}"}
+    shown = None
+    if at is not None:  # the station's local time, written the page language's way
+        local = at.replace(tzinfo=tz) if at.tzinfo is None else at.astimezone(tz)
+        shown = format_datetime(local, lang, tz.key, "short")
     ctx = {"city": c, "info": info, "now": datetime.now(tz).strftime("%H:%M"),
-           "at": at.strftime("%Y-%m-%d %H:%M") if at else None, "refresh_s": REFRESH_S,
+           "at": shown, "at_iso": at.isoformat() if at else None, "refresh_s": REFRESH_S,
            "kiosk_mode": request.query_params.get("mode") == "kiosk",
            "planner_url": f"/planner?{urlencode(plan)}"}
     name = "_kiosk_body.html" if request.query_params.get("fragment") == "1" else "kiosk.html"
