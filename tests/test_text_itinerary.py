@@ -90,6 +90,12 @@ def test_departures_text_has_one_line_per_departure(vrn):
         assert f"[{r.stop_name}]" in line
         assert line.endswith(f"stop step-free: {r.stop_step_free}")
     assert departures_text(df.iloc[:0]) == "no departures in the next 3 hours"
+    assert departures_text(df.iloc[:0], "de") == "keine Abfahrten in den nächsten 3 Stunden"
+    words = {"yes": "ja", "no": "nein", "unknown": "unbekannt"}
+    for line, r in zip(departures_text(df, "de").split("\n"), df.itertuples(), strict=True):
+        assert f"Haltestelle stufenlos: {words[r.stop_step_free]}" in line
+    with pytest.raises(StufenlosError):
+        departures_text(df, "fr")  # type: ignore[arg-type]
 
 
 @needs_shared
@@ -106,4 +112,8 @@ def test_elevators_are_named_with_their_level():
         assert f"Aufzug zur Ebene {p['to_level']}" in de
     df = departures(tt, "STN_K04", at, elevator_state={}, limit=3)
     text = departures_text(df).split("\n")
-    assert text[3:] == [f"elevator {e['pathway_id']}: UNKNOWN" for e in df.attrs["elevators"]]
+    assert text[3:] == [f"elevator {e['pathway_id']}: status unknown"
+                        for e in df.attrs["elevators"]]
+    de = departures_text(df, "de").split("\n")
+    assert de[3:] == [f"Aufzug {e['pathway_id']}: Zustand unbekannt"
+                      for e in df.attrs["elevators"]]

@@ -127,5 +127,9 @@ def test_departures_text_names_the_elevator(base, tmp_path):
     res = run("departures", "heidelberg", "--stop", "de:08221:1457:2:Ri N", "--at", AT,
               "--limit", "3", "--status", str(feed), "--data-dir", base)
     assert res.exit_code == 0, res.output
-    assert "elevator OSM w197028693: INACTIVE (Wartung)" in res.output
+    assert "elevator OSM w197028693: out of service (Wartung)" in res.output
     assert "stop step-free: no (elevator w197028693 out of service: Wartung)" in res.output
+    res = run("departures", "heidelberg", "--stop", "de:08221:1457:2:Ri N", "--at", AT,
+              "--limit", "3", "--status", str(feed), "--data-dir", base, "--lang", "ls")
+    assert res.exit_code == 0, res.output
+    assert "Aufzug OSM w197028693: kaputt (Wartung)" in res.output

@@ -25,6 +25,13 @@ _STATUS = Annotated[list[str] | None, typer.Option(
     "sensorthings+https://... (repeatable).")]
 
 
+def _check_lang(lang: str) -> None:
+    from stufenlos.text.itinerary import LANGUAGES
+
+    if lang not in LANGUAGES:
+        typer.echo(f"error: --lang must be one of {', '.join(LANGUAGES)}, got {lang!r}",
+                   err=True)
+        raise typer.Exit(code=2)
 
 
 def _when(text: str | None) -> dt.datetime:
@@ -61,7 +68,8 @@ def register(app: typer.Typer) -> None:
             "blind, pram.")] = "standard",
         max_transfers: Annotated[int, typer.Option(help="Most changes.")] = 4,
         fmt: Annotated[str, typer.Option("--format", help="text, json or geojson.")] = "text",
-        lang: Annotated[str, typer.Option(help="Language of text directions: de or en.")] = "en",
+        lang: Annotated[str, typer.Option(
+            help="Language of text directions: de, en or ls (easy-read German).")] = "en",
         status: _STATUS = None,
         output: Annotated[Path | None, typer.Option("--output", "-o", help="File.")] = None,
         data_dir: _DATA = None,
@@ -78,9 +86,7 @@ def register(app: typer.Typer) -> None:
         if fmt not in ("text", "json", "geojson"):
             typer.echo(f"error: --format must be text, json or geojson, got {fmt!r}", err=True)
             raise typer.Exit(code=2)
-        if lang not in ("de", "en"):
-            typer.echo(f"error: --lang must be de or en, got {lang!r}", err=True)
-            raise typer.Exit(code=2)
+        _check_lang(lang)
         try:
             a, b = parse_latlon(origin), parse_latlon(destination)
             when = _when(at)
@@ -103,7 +109,7 @@ def register(app: typer.Typer) -> None:
         elif fmt == "json":
             text = json.dumps([it.to_dict() for it in its], ensure_ascii=False, indent=1)
         else:
-            text = journeys_text(its, "de" if lang == "de" else "en")
+            text = journeys_text(its, lang)  # type: ignore[arg-type]
         _write(text, output)
 
     @app.command()
@@ -113,6 +119,8 @@ def register(app: typer.Typer) -> None:
         at: _AT = None,
         limit: Annotated[int, typer.Option(help="How many departures.")] = 10,
         fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+        lang: Annotated[str, typer.Option(
+            help="Language of the text: de, en or ls (easy-read German).")] = "en",
         status: _STATUS = None,
         output: Annotated[Path | None, typer.Option("--output", "-o", help="File.")] = None,
         data_dir: _DATA = None,
@@ -124,11 +132,13 @@ def register(app: typer.Typer) -> None:
         if fmt not in ("text", "json"):
             typer.echo(f"error: --format must be text or json, got {fmt!r}", err=True)
             raise typer.Exit(code=2)
+        _check_lang(lang)
         try:
             when = _when(at)
             ct = load_city_transit(city, base=data_dir, status=status or ())
             df = ct.departures(stop, when, limit=limit)
         except StufenlosError as exc:
             raise _fail(exc) from None
-        text = departures_to_json(df) if fmt == "json" else departures_text(df)
+        text = (departures_to_json(df) if fmt == "json"
+                else departures_text(df, lang))  # type: ignore[arg-type]
         _write(text, output)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
 from stufenlos.errors import StufenlosError
-from stufenlos.i18n import Translator, say, translator
+from stufenlos.i18n import N_, Translator, say, translator
 from stufenlos.transit.journey import vehicle_name
 
 if TYPE_CHECKING:
@@ -106,27 +106,44 @@ def journeys_text(its: Sequence[Itinerary], lang: Lang = "en") -> str:
     return "\n".join(lines)
 
 
-def departures_text(df: pd.DataFrame) -> str:
+#: step-free verdicts of departures, in words
+_VERDICT_WORDS = {"yes": N_("yes"), "no": N_("no"), "unknown": N_("unknown")}
+#: elevator states of status feeds, in words
+_STATE_WORDS = {"ACTIVE": N_("in service"), "INACTIVE": N_("out of service"),
+                "UNKNOWN": N_("status unknown")}
+
+
+def departures_text(df: pd.DataFrame, lang: Lang = "en") -> str:
     """Departures (:func:`stufenlos.transit.departures.departures`) as lines of text.
 
     Parameters
     ----------
     df
         Departures with their ``attrs["elevators"]``.
+    lang
+        ``de``, ``en`` or ``ls``.
 
     Returns
     -------
     str
         One line per departure with its step-free verdicts, then one per elevator.
     """
+    t = _translator(lang)
+
+    def verdict(value: str) -> str:
+        return t.gettext(_VERDICT_WORDS.get(value, _VERDICT_WORDS["unknown"]))
+
     lines = [
-        f"{r.departure:%H:%M}  {r.route:<8} → {r.headsign}  [{r.stop_name}]  "
-        f"trip step-free: {r.trip_step_free}, stop step-free: {r.stop_step_free}"
+        t.gettext("{time}  {line} → {headsign}  [{stop}]  vehicle step-free: {vehicle}, "
+                  "stop step-free: {platform}", time=f"{r.departure:%H:%M}",
+                  line=f"{r.route:<8}", headsign=r.headsign, stop=r.stop_name,
+                  vehicle=verdict(r.trip_step_free), platform=verdict(r.stop_step_free))
         + (f" ({r.stop_step_free_source})" if r.stop_step_free_source else "")
         for r in df.itertuples()
-    ] or ["no departures in the next 3 hours"]
+    ] or [t.gettext("no departures in the next 3 hours")]
     for el in df.attrs.get("elevators", []):
         name = el.get("pathway_id") or f"OSM {el.get('osm_id')}"
+        state = t.gettext(_STATE_WORDS.get(str(el["state"]), _STATE_WORDS["UNKNOWN"]))
         reason = f" ({el['reason']})" if el.get("reason") else ""
-        lines.append(f"elevator {name}: {el['state']}{reason}")
+        lines.append(t.gettext("elevator {name}: {state}", name=name, state=state) + reason)
     return "\n".join(lines)
