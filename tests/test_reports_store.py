@@ -199,6 +199,12 @@ def test_temporary_barrier_expires(svc: ReportService) -> None:
     assert svc.expire_due(later) == [r.id]
     assert svc.get(r.id).status == "expired"
     assert svc.closures_of(r.id) == []
+    # expiring is no check of the barrier: it was last checked when it was accepted
+    from stufenlos.reports.export import last_checked
+
+    checked, by = last_checked(svc.get(r.id, public=False))
+    assert (checked, by) == (dt.datetime.now(dt.UTC).date().isoformat(), "report_status")
+    assert checked != later.date().isoformat()
     with pytest.raises(ReportInputError, match=r"attribute\[until\]"):
         svc.submit(_sub(attributes={"until": "2001-01-01"}), client="a")
 

@@ -34,10 +34,11 @@ def _w3(value: Any) -> str | None:
 def last_checked(report: Report) -> tuple[str | None, str | None]:
     """``(last_checked, checked_by)`` of a reported barrier: the day of the report's
     last "still there" confirmation (``report_confirmed``) or status change, its
-    submission included (``report_status``). Needs the report's events loaded."""
+    submission included (``report_status``). Expiry at the end date a reporter gave is
+    no check: nobody looked. Needs the report's events loaded."""
     best: tuple[Any, int, str] | None = None
     for e in report.events:
-        check = _CHECKS.get(e.kind)
+        check = None if e.status == "expired" else _CHECKS.get(e.kind)
         if check is not None and (best is None or (e.at.date(), check[1]) >= best[:2]):
             best = (e.at.date(), check[1], check[0])
     if best is None:
