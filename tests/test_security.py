@@ -19,6 +19,7 @@ from stufenlos.api.app import create_app
 from stufenlos.api.routes.open311 import report_service
 from stufenlos.plan import export as plan_export
 from stufenlos.plan import service as plan_service
+from stufenlos.settings import SettingsError
 from tests._live import free_port, live_process, serve_command
 
 V2 = "/open311/v2"
@@ -268,6 +269,31 @@ def test_pages_send_a_strict_csp_and_need_no_inline_code(client: TestClient,
             nonce = directives["script-src"].split("'nonce-")[1].rstrip("'")
             assert all(n == nonce for n in page.nonces), (path, page.nonces)
         assert c.get("/docs").headers["content-security-policy"] != csp  # a nonce per request
+
+
+def test_only_the_information_pillars_may_be_framed_and_only_by_the_set_origins(
+        client: TestClient, imported_city, city_base: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    imported_city("hamburg")
+    monkeypatch.setenv("STUFENLOS_DATA_DIR", str(city_base))
+    monkeypatch.setenv("STUFENLOS_KIOSK_FRAME_ANCESTORS",
+                       "https://info.example, https://bahnhof.example:8443")
+    with TestClient(create_app()) as c:
+        pillar = c.get("/kiosk/hamburg")
+        assert pillar.status_code == 200
+        directives = dict(d.strip().split(" ", 1)
+                          for d in pillar.headers["content-security-policy"].split(";"))
+        assert directives["frame-ancestors"] == (
+            "https://info.example https://bahnhof.example:8443")
+        assert "x-frame-options" not in pillar.headers  # it could only say DENY or SAMEORIGIN
+        for path in ("/", "/moderation", "/reports/new", "/api/cities"):
+            r = c.get(path)
+            assert "frame-ancestors 'none'" in r.headers["content-security-policy"], path
+            assert r.headers["x-frame-options"] == "DENY", path
+    for bad in ("info.example", "https://info.example/pillars", "javascript:alert(1)"):
+        monkeypatch.setenv("STUFENLOS_KIOSK_FRAME_ANCESTORS", bad)
+        with pytest.raises(SettingsError, match="STUFENLOS_KIOSK_FRAME_ANCESTORS"):
+            create_app()
 
 
 

@@ -95,6 +95,11 @@ class Settings(BaseSettings):
     login_rate: str = Field(
         "10/minute", description="Failed moderator or editor authentications per client "
                                  "(token, login form, HTTP Basic); then 429 with `Retry-After`.")
+    kiosk_frame_ancestors: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated origins (e.g. `https://info.example`) whose pages may "
+                    "show the information pillars (`/kiosk/…`) in a frame; unset, no page "
+                    "may frame any page.")
     trusted_proxies: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Comma-separated IP addresses or networks (CIDR) of reverse proxies whose "
@@ -155,6 +160,23 @@ class Settings(BaseSettings):
     @classmethod
     def _split_origins(cls, value: Any) -> Any:
         return _split(value, ",")
+
+    @field_validator("kiosk_frame_ancestors", mode="before")
+    @classmethod
+    def _split_frame_ancestors(cls, value: Any) -> Any:
+        return _split(value, ",")
+
+    @field_validator("kiosk_frame_ancestors")
+    @classmethod
+    def _check_frame_ancestors(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            parts = urllib.parse.urlsplit(entry)
+            if (parts.scheme not in ("http", "https") or not parts.netloc
+                    or entry != f"{parts.scheme}://{parts.netloc}"):
+                msg = (f"{entry!r} is not an origin such as https://info.example "
+                       "(scheme and host, no path)")
+                raise ValueError(msg)
+        return value
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

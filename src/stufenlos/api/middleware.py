@@ -32,6 +32,7 @@ import re
 import secrets
 import time
 import urllib.parse
+from collections.abc import Sequence
 
 from fastapi import FastAPI
 from starlette.datastructures import Headers, MutableHeaders
@@ -119,7 +120,8 @@ class BodySizeLimit:
         await self.app(scope, counting_receive, guarded_send)
 
 
-def content_security_policy(nonce: str, *, map_style_url: str | None = None) -> str:
+def content_security_policy(nonce: str, *, map_style_url: str | None = None,
+                            frame_ancestors: Sequence[str] = ()) -> str:
     """The Content-Security-Policy of every answer.
 
     Parameters
@@ -129,13 +131,15 @@ def content_security_policy(nonce: str, *, map_style_url: str | None = None) -> 
         with ``nonce="…"`` set to it.
     map_style_url
         A remote MapLibre style; its origin may be fetched from and shown.
+    frame_ancestors
+        Origins whose pages may show this answer in a frame (none: no page may).
 
     Returns
     -------
     str
         The header value: own scripts and styles only, images also from
         ``data:``/``blob:`` and MapLibre's ``blob:`` workers, no plugins, no
-        framing, forms post only to this server.
+        framing (but by ``frame_ancestors``), forms post only to this server.
     """
     remote = ""
     if map_style_url:
@@ -154,7 +158,8 @@ def content_security_policy(nonce: str, *, map_style_url: str | None = None) -> 
         "object-src 'none'",
         "base-uri 'self'",
         "form-action 'self'",
-        "frame-ancestors 'none'",
+        f"frame-ancestors {' '.join(frame_ancestors)}" if frame_ancestors
+        else "frame-ancestors 'none'",
     ])
 
 
@@ -162,12 +167,16 @@ class SecurityHeaders:
     """Add the Content-Security-Policy and the other browser security headers.
 
     ``X-Frame-Options: DENY``, ``X-Content-Type-Options: nosniff`` and
-    ``Referrer-Policy: same-origin`` (a route may set a stricter one).
+    ``Referrer-Policy: same-origin`` (a route may set a stricter one). The information
+    pillars (``/kiosk/…``) may be framed by the pages of ``kiosk_frame_ancestors``: their
+    policy names those origins, and they send no ``X-Frame-Options`` (which cannot).
     """
 
-    def __init__(self, app: ASGIApp, *, map_style_url: str | None = None) -> None:
+    def __init__(self, app: ASGIApp, *, map_style_url: str | None = None,
+                 kiosk_frame_ancestors: Sequence[str] = ()) -> None:
         self.app = app
         self.map_style_url = map_style_url
+        self.kiosk_frame_ancestors = tuple(kiosk_frame_ancestors)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -175,13 +184,17 @@ class SecurityHeaders:
             return
         nonce = secrets.token_urlsafe(16)
         scope.setdefault("state", {})["csp_nonce"] = nonce
-        policy = content_security_policy(nonce, map_style_url=self.map_style_url)
+        framed = (self.kiosk_frame_ancestors if scope["path"].startswith("/kiosk/")
+                  else ())
+        policy = content_security_policy(nonce, map_style_url=self.map_style_url,
+                                         frame_ancestors=framed)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 headers.setdefault("Content-Security-Policy", policy)
-                headers.setdefault("X-Frame-Options", "DENY")
+                if not framed:
+                    headers.setdefault("X-Frame-Options", "DENY")
                 headers.setdefault("X-Content-Type-Options", "nosniff")
                 headers.setdefault("Referrer-Policy", "same-origin")
             await send(message)
@@ -279,7 +292,8 @@ def install_middleware(app: FastAPI) -> None:
     from stufenlos.api.routes.moderation import SESSION_COOKIE
 
     app.add_middleware(CrossSiteGuard, session_cookie=SESSION_COOKIE)
-    app.add_middleware(SecurityHeaders, map_style_url=settings.map_style_url)
+    app.add_middleware(SecurityHeaders, map_style_url=settings.map_style_url,
+                       kiosk_frame_ancestors=settings.kiosk_frame_ancestors)
     app.add_middleware(AccessLog)
     if settings.trusted_proxies:
         from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
