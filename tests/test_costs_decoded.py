@@ -91,12 +91,21 @@ def _reference(p: Profile, net: Network, optimize: str) -> EdgeCosts:
     at_limit_bits = np.zeros(n, np.uint16)
     assumed_value: dict[str, NDArray[Any]] = {}
 
+    # what the penalty of a broken limit grows with: for a numeric limit, how far the
+    # deciding value lies beyond the strictest value of the limit, else the excess
+    badness: dict[str, NDArray[np.float32]] = {k: np.zeros(n, np.float32) for k in LIMIT_BITS}
+    critical: dict[str, NDArray[np.float64]] = {}
+
     def violate(name: str, mask: NDArray[np.bool_], amount: NDArray[Any] | float,
-                assumed: NDArray[np.bool_] | bool = False, value: Any = None) -> None:
+                assumed: NDArray[np.bool_] | bool = False, value: Any = None,
+                weight: NDArray[Any] | float | None = None) -> None:
         """Arcs in ``mask`` break ``name``; where ``assumed``, only through ``value``."""
         amount_arr = np.broadcast_to(np.asarray(amount, np.float32), (n,))
+        weight_arr = (amount_arr if weight is None
+                      else np.broadcast_to(np.asarray(weight, np.float32), (n,)))
         bits[mask] |= np.uint16(LIMIT_BITS[name])
         severity[name][mask] = np.maximum(severity[name][mask], amount_arr[mask])
+        badness[name][mask] = np.maximum(badness[name][mask], weight_arr[mask])
         by_value = mask & np.broadcast_to(assumed, (n,))
         mapped_bits[mask & ~by_value] |= np.uint16(LIMIT_BITS[name])
         assume(name, by_value, value, assumed_bits)
@@ -131,10 +140,15 @@ def _reference(p: Profile, net: Network, optimize: str) -> EdgeCosts:
         steep = np.maximum(np.abs(incline) - p.soft_incline_pct, 0.0)
         slow *= 1.0 + 0.15 * steep  # each percent over the soft limit slows by 15 %
     short = (length <= p.short_ramp_m) & (np.abs(incline) <= 12.0)
+    set_down = p.max_decline_pct is not None  # a downhill limit of its own
+    critical["max_incline_pct"] = np.where(short, -np.inf, np.where(
+        set_down & (down > (p.max_decline_pct or 0.0)), np.inf, up if set_down else
+        np.abs(incline)))
     if p.max_incline_pct is not None:
         max_down = p.max_decline_pct if p.max_decline_pct is not None else p.max_incline_pct
         over = np.maximum(up - p.max_incline_pct, down - max_down)
-        violate("max_incline_pct", (over > 0) & ~short, over, dir_only, np.abs(incline))
+        violate("max_incline_pct", (over > 0) & ~short, over, dir_only, np.abs(incline),
+                weight=np.where(set_down & (down > max_down), over, np.abs(incline)))
         assume("max_incline_pct", dir_only & np.isclose(over, 0.0) & ~short, np.abs(incline),
                at_limit_bits)
 
@@ -152,11 +166,13 @@ def _reference(p: Profile, net: Network, optimize: str) -> EdgeCosts:
         handrail == 1, 1.0, p.no_handrail_factor)
     as_steps = steps & ~(p.wheels & ramp_wheels)
     extra[as_steps] += step_cost[as_steps]
+    critical["max_steps"] = np.where(as_steps, count, np.where(
+        p.wheels & escalator & ~steps, np.inf, -np.inf))
     if p.max_steps is not None:
         # With no step allowed, steps break the limit whatever their assumed count.
         by_count = count_unknown if p.max_steps >= 1 else False
         violate("max_steps", as_steps & (count > p.max_steps), count - p.max_steps,
-                by_count, count)
+                by_count, count, weight=count)
         assume("max_steps", as_steps & by_count & (count == p.max_steps), count,
                at_limit_bits)
         if p.wheels:
@@ -194,6 +210,7 @@ def _reference(p: Profile, net: Network, optimize: str) -> EdgeCosts:
         return np.max(np.where(np.isnan(cm), 0.0, cm), axis=1)
 
     kerb_max = highest(kerb_cm)
+    critical["max_kerb_cm"] = np.where(np.isnan(kerb_cm).all(axis=1), -np.inf, kerb_max)
     kerb_assumed = np.stack(assumed_cols, axis=1)
     kerb_sum = np.nansum(kerb_cm, axis=1)
     pref += p.kerb_cost_s_per_cm * kerb_sum
@@ -203,7 +220,7 @@ def _reference(p: Profile, net: Network, optimize: str) -> EdgeCosts:
         assumed_max = highest(kerb_assumed)
         mapped_max = highest(np.where(np.isnan(kerb_assumed), kerb_cm, np.nan))
         violate("max_kerb_cm", kerb_max > p.max_kerb_cm, kerb_max - p.max_kerb_cm,
-                mapped_max <= p.max_kerb_cm, assumed_max)
+                mapped_max <= p.max_kerb_cm, assumed_max, weight=kerb_max)
         met = ~np.isnan(kerb_assumed).all(axis=1) & np.isclose(assumed_max, p.max_kerb_cm)
         assume("max_kerb_cm", met & (kerb_max <= p.max_kerb_cm), assumed_max, at_limit_bits)
 
@@ -212,11 +229,15 @@ def _reference(p: Profile, net: Network, optimize: str) -> EdgeCosts:
     width_unknown = np.isnan(width)
     unknown[width_unknown & (unpaved_way | (p.unknown_policy == "strict"))] |= (
         UNKNOWN_KINDS["width"])
+    strict_unknown = (policy == "strict") & width_unknown & unpaved_way & ~wc_yes
+    critical["min_width_m"] = np.where(strict_unknown, -np.inf,
+                                       np.where(width_unknown, np.inf, width))
     if p.min_width_m is not None:
         narrow = ~width_unknown & (width < p.min_width_m)
-        violate("min_width_m", narrow, p.min_width_m - np.nan_to_num(width))
+        violate("min_width_m", narrow, p.min_width_m - np.nan_to_num(width),
+                weight=3.0 - np.nan_to_num(width))  # the widest limit one can set: 3 m
         if policy == "strict":
-            violate("min_width_m", width_unknown & unpaved_way & ~wc_yes, 0.1, True)
+            violate("min_width_m", strict_unknown, 0.1, True)
 
     # Surface: unknown means paving stones in town, compacted (or unpaved) on paths.
     surface = _str(e["surface"])
@@ -296,7 +317,7 @@ def _reference(p: Profile, net: Network, optimize: str) -> EdgeCosts:
     time_s = base_time * slow + extra
     cost = time_s * factor + pref if comfort else base_time.copy()
     sev_total = np.zeros(n)
-    for name, arr in severity.items():
+    for name, arr in badness.items():
         if name != "closed":
             sev_total += np.where(bits & LIMIT_BITS[name], np.maximum(arr, 0.1), 0.0)
     violating = bits != 0
@@ -306,7 +327,7 @@ def _reference(p: Profile, net: Network, optimize: str) -> EdgeCosts:
         profile=p, optimize=optimize, cost_s=cost, time_s=time_s, violation_bits=bits,
         severity=severity, unknown_bits=unknown, kerb_cm=kerb_cm,
         assumed_bits=assumed_bits & ~mapped_bits, at_limit_bits=at_limit_bits & ~bits,
-        assumed_value=assumed_value,
+        assumed_value=assumed_value, critical=critical,
     )
 
 
@@ -319,7 +340,8 @@ def _profiles() -> list[Profile]:
                 if u != p.unknown_policy]
     out += [get_profile("wheelchair", max_kerb_cm=3, max_incline_pct=6),
             get_profile("older_pedestrian", max_steps=10, max_kerb_cm=12, min_width_m=1.2),
-            get_profile("pram", unknown_policy="strict", max_kerb_cm=12, max_incline_pct=10)]
+            get_profile("pram", unknown_policy="strict", max_kerb_cm=12, max_incline_pct=10),
+            PRESETS["wheelchair"].replace(max_decline_pct=8.0)]  # a downhill limit of its own
     return out
 
 
@@ -333,6 +355,9 @@ def _assert_same(got: EdgeCosts, want: EdgeCosts) -> None:
     for name, arr in want.severity.items():
         assert got.severity[name].dtype == arr.dtype
         np.testing.assert_array_equal(got.severity[name], arr, err_msg=name)
+    assert got.critical.keys() == want.critical.keys()
+    for name, arr in want.critical.items():
+        np.testing.assert_array_equal(got.critical[name], arr, err_msg=name)
     assert got.assumed_value.keys() == want.assumed_value.keys()
     for name, arr in want.assumed_value.items():
         assert got.assumed_value[name].dtype == arr.dtype
