@@ -32,13 +32,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from stufenlos.errors import StufenlosError
 from stufenlos.i18n import N_, LazyText, translator
-from stufenlos.profiles.costs import (
-    _SMOOTH_RANK,
-    LIMIT_BITS,
-    SMOOTHNESS_LEVELS,
-    _columns,
-    _evaluate,
-)
+from stufenlos.profiles.columns import _SMOOTH_RANK, SMOOTHNESS_LEVELS, columns
+from stufenlos.profiles.costs import LIMIT_BITS, _evaluate
 from stufenlos.text.vocabulary import words
 
 if TYPE_CHECKING:
@@ -421,7 +416,7 @@ class Profile:
         if optimize not in ("comfort", "distance"):
             msg = f"`optimize` must be comfort or distance, got {optimize!r}"
             raise ProfileError(msg)
-        cols = _columns(network)
+        cols = columns(network)
         return _evaluate(self, cols if arcs is None else cols.take(arcs), optimize, STRICTEST)
 
 
