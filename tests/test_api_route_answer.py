@@ -17,7 +17,7 @@ from stufenlos.api.schemas import RoutePublic
 from stufenlos.api.views import route_answer
 from stufenlos.profiles import PRESETS
 from stufenlos.registry import get_city
-from stufenlos.routing.results import _SEGMENT_COLUMNS, EdgeValues, _val
+from stufenlos.routing.edge_values import _SEGMENT_COLUMNS, EdgeValues, _val
 from stufenlos.text.route import route_lines
 from tests._api_client import make_client
 

@@ -20,7 +20,8 @@ from stufenlos.api.routes import ROUTER_MODULES
 from stufenlos.api.views import place_index
 from stufenlos.city import City
 from stufenlos.profiles import PRESETS
-from stufenlos.routing.results import _SEGMENT_ATTRS, Route, _substring, _val
+from stufenlos.routing.edge_values import _SEGMENT_ATTRS, _val
+from stufenlos.routing.results import Route, _substring
 from stufenlos.text.route import ROUTE_PARTS, route_feature
 from tests._api_client import make_client
 
