@@ -180,7 +180,7 @@ def test_kiosk_says_when_its_data_is_not_current(browser, imported_city, city_ba
         base = stack.enter_context(city_server(city_base, tmp_path_factory.mktemp("stale")))
         try:
             page.goto(f"{base}{KIOSK}?mode=kiosk&at=2022-09-14T08:00&lang=de")
-            stamp = page.locator("#kiosk-updated time").inner_text()
+            stamp = page.locator("#kiosk-now").inner_text()
             notice = page.locator("#kiosk-stale")
             assert notice.is_hidden()
             stack.close()  # the server stops: every refresh fails from now on

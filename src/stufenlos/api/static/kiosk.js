@@ -6,7 +6,7 @@
   if (!root) { return; }
   var every = parseInt(root.getAttribute("data-refresh"), 10) || 60;
   var body = document.getElementById("kiosk-body");
-  var stamp = document.querySelector("#kiosk-updated time");
+  var stamp = document.getElementById("kiosk-now");
   var btn = document.getElementById("kiosk-pause");
   var stale = document.getElementById("kiosk-stale");
   var paused = false;
