@@ -41,13 +41,15 @@ __all__ = ["REGISTRY", "CityRegistry", "get_city", "get_transit"]
 log = logging.getLogger(__name__)
 
 
-def _stamp(folder: Path) -> tuple[str, float]:
-    """What changes when an import swaps a city in: the folder's target and summary."""
+def _stamp(folder: str) -> tuple[int, int, int]:
+    """What changes when an import swaps a city in: its summary file (device, inode and
+    time), read through the city folder's link in one ``stat`` (each import writes a new
+    folder and swaps the link to it)."""
     try:
-        target = os.readlink(folder) if folder.is_symlink() else str(folder.resolve())
-        return target, (folder / "summary.json").stat().st_mtime
-    except (FileNotFoundError, OSError):
-        return "", 0.0
+        st = os.stat(os.path.join(folder, "summary.json"))
+    except OSError:
+        return 0, 0, 0
+    return st.st_dev, st.st_ino, st.st_mtime_ns
 
 
 @functools.lru_cache(maxsize=64)
@@ -63,7 +65,7 @@ class CityRegistry:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._cities: dict[tuple[str, str, str | None], tuple[tuple[str, float], City]] = {}
+        self._cities: dict[tuple[str, str, str | None], tuple[tuple[int, int, int], City]] = {}
 
     def city(self, name: str, *, base: str | os.PathLike[str] | None = None) -> City:
         """The imported city ``name`` (raises :class:`UnknownCityError` otherwise).
@@ -96,12 +98,12 @@ class CityRegistry:
         return hit[1] if hit is not None and hit[0] == stamp else None
 
     def _key(self, name: str, base: str | os.PathLike[str] | None
-             ) -> tuple[tuple[str, str, str | None], tuple[str, float]]:
+             ) -> tuple[tuple[str, str, str | None], tuple[int, int, int]]:
         # every route request asks this: one settings read, the data folder resolved once
         settings = get_settings()
         folder = os.fspath(base) if base is not None else str(settings.data_dir)
         root = _resolved(folder, "" if os.path.isabs(folder) else os.getcwd())
-        return (name, str(root), settings.database_url), _stamp(root / name)
+        return (name, str(root), settings.database_url), _stamp(os.path.join(root, name))
 
     def transit(self, city: City) -> CityTransit | None:
         """The public transport of ``city`` (``None`` without a GTFS input), built once."""
