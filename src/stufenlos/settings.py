@@ -156,14 +156,9 @@ class Settings(BaseSettings):
     def _split_paths(cls, value: Any) -> Any:
         return _split(value, os.pathsep)
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "kiosk_frame_ancestors", "trusted_proxies", mode="before")
     @classmethod
-    def _split_origins(cls, value: Any) -> Any:
-        return _split(value, ",")
-
-    @field_validator("kiosk_frame_ancestors", mode="before")
-    @classmethod
-    def _split_frame_ancestors(cls, value: Any) -> Any:
+    def _split_commas(cls, value: Any) -> Any:
         return _split(value, ",")
 
     @field_validator("kiosk_frame_ancestors")
@@ -177,11 +172,6 @@ class Settings(BaseSettings):
                        "(scheme and host, no path)")
                 raise ValueError(msg)
         return value
-
-    @field_validator("trusted_proxies", mode="before")
-    @classmethod
-    def _split_proxies(cls, value: Any) -> Any:
-        return _split(value, ",")
 
     @field_validator("trusted_proxies")
     @classmethod
