@@ -38,6 +38,15 @@ def _moderator(client: TestClient) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+def _blocked(client: TestClient, city: str, lat: float, lon: float, description: str) -> int:
+    """Report a blocked sidewalk at (lat, lon) in ``city``; its id."""
+    r = client.post(f"{V2}/requests.json", data={
+        "jurisdiction_id": city, "service_code": "blocked-sidewalk",
+        "lat": f"{lat:.7f}", "long": f"{lon:.7f}", "description": description})
+    assert r.status_code == 201, r.text
+    return int(r.json()[0]["service_request_id"])
+
+
 def _middle_of_route(city) -> tuple[int, float, float]:
     """An arc in the middle of the wheelchair route around the Binnenalster, and its midpoint."""
     route = Router(city.network).route(ORIGIN, DESTINATION, profile="wheelchair")
@@ -54,10 +63,7 @@ def test_preview_names_the_way_and_accept_closes_exactly_that(hamburg) -> None:
     name = edges["name"].iat[arc]
     with TestClient(create_app()) as client:
         auth = _moderator(client)
-        r = client.post(f"{V2}/requests.json", data={
-            "jurisdiction_id": "hamburg", "service_code": "blocked-sidewalk",
-            "lat": f"{lat:.7f}", "long": f"{lon:.7f}", "description": "Gerüst"})
-        rid = int(r.json()[0]["service_request_id"])
+        rid = _blocked(client, "hamburg", lat, lon, "Gerüst")
         preview = client.get(f"/moderation/api/reports/{rid}/preview", headers=auth).json()
         assert preview["nothing"] is None
         (target,) = preview["targets"]
@@ -237,10 +243,7 @@ def test_a_report_on_a_square_mapped_as_a_relation_names_and_closes_it(helsinki)
     lon, lat = (lonlat[helsinki.network.u[arc]] + lonlat[helsinki.network.v[arc]]) / 2
     with TestClient(create_app()) as client:
         auth = _moderator(client)
-        r = client.post(f"{V2}/requests.json", data={
-            "jurisdiction_id": "helsinki", "service_code": "blocked-sidewalk",
-            "lat": f"{lat:.7f}", "long": f"{lon:.7f}", "description": "Bühne aufgebaut"})
-        rid = int(r.json()[0]["service_request_id"])
+        rid = _blocked(client, "helsinki", lat, lon, "Bühne aufgebaut")
         preview = client.get(f"/moderation/api/reports/{rid}/preview", headers=auth)
         assert preview.status_code == 200, preview.text
         (target,) = preview.json()["targets"]
