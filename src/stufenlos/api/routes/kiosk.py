@@ -66,10 +66,10 @@ def kiosk(request: Request, city: CityName,
     except (KeyError, ValueError):
         tz = ZoneInfo("UTC")
     plan = {"city": c.name, "from": info["station"]["name"], "mode": "transit", "lang": lang}
+    shown = None
     if at is not None:
         plan |= {"date": f"{at:%Y-%m-%d}", "time": f"{at:%H:%M}"}
-    shown = None
-    if at is not None:  # the station's local time, written the page language's way
+        # the station's local time, written the page language's way
         local = at.replace(tzinfo=tz) if at.tzinfo is None else at.astimezone(tz)
         shown = format_datetime(local, lang, tz.key, "short")
     ctx = {"city": c, "info": info, "now": datetime.now(tz).strftime("%H:%M"),
